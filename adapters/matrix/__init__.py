@@ -1,0 +1,1 @@
+"""Matrix adapter for Hearth, built on matrix-nio."""

@@ -1,0 +1,370 @@
+"""hearth.adapters.matrix.ops against a real Synapse (fresh users and rooms per test)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nio import AsyncClient, RoomPreset, SyncResponse
+from synapse_harness import MatrixUserFactory, SpaceFactory
+
+try:
+    from hearth.adapters.matrix import errors, ops
+except ImportError:  # hearth not installed (yet): load the adapter from the source tree
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from adapters.matrix import errors, ops  # type: ignore[no-redef]
+
+
+async def room_with(owner: AsyncClient, *members: AsyncClient, **create: Any) -> str:
+    """A private room made by ``owner`` that every one of ``members`` has joined."""
+    create.setdefault("preset", RoomPreset.private_chat)
+    resp = await owner.room_create(invite=[m.user_id for m in members], **create)
+    room_id: str = ops.check(resp, "create").room_id
+    for member in members:
+        await ops.join(member, room_id)
+    return room_id
+
+
+async def event_content(client: AsyncClient, room_id: str, event_id: str) -> dict[str, Any]:
+    resp = ops.check(await client.room_get_event(room_id, event_id), "get event")
+    content: dict[str, Any] = resp.event.source["content"]
+    return content
+
+
+async def membership(client: AsyncClient, room_id: str, user_id: str) -> str | None:
+    resp = await client.room_get_state_event(room_id, "m.room.member", user_id)
+    return getattr(resp, "content", {}).get("membership")
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+@pytest.mark.asyncio
+async def test_send_text_with_mentions(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    room = await room_with(bot, alice)
+    event_id = await ops.send_text(
+        bot, room, f"hello {alice.user_id} <3", mentions={alice.user_id: "Alice"}
+    )
+    content = await event_content(alice, room, event_id)
+    assert content["body"] == "hello Alice <3"
+    assert content["m.mentions"] == {"user_ids": [alice.user_id]}
+    assert content["format"] == "org.matrix.custom.html"
+    assert content["formatted_body"] == (
+        f'hello <a href="https://matrix.to/#/{alice.user_id}">Alice</a> &lt;3'
+    )
+    plain = await event_content(alice, room, await ops.send_text(bot, room, "plain", notice=True))
+    assert plain == {"msgtype": "m.notice", "body": "plain", "m.mentions": {}}
+
+
+@pytest.mark.asyncio
+async def test_reply_with_fallback_and_thread(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    room = await room_with(bot, alice)
+    question = await ops.send_text(alice, room, "what is\nhearth?")
+    answer = await ops.reply(bot, room, question, "a bot")
+    content = await event_content(alice, room, answer)
+    assert content["m.relates_to"] == {"m.in_reply_to": {"event_id": question}}
+    assert content["body"] == f"> <{alice.user_id}> what is\n> hearth?\n\na bot"
+    assert content["formatted_body"].startswith("<mx-reply><blockquote>")
+    assert content["formatted_body"].endswith("</mx-reply>a bot")
+    assert content["m.mentions"] == {"user_ids": [alice.user_id]}
+
+    # a reply to a reply quotes only the new text; a reply inside a thread stays there
+    again = await event_content(alice, room, await ops.reply(alice, room, answer, "thanks"))
+    assert again["body"] == f"> <{bot.user_id}> a bot\n\nthanks"
+    root = await ops.send_text(alice, room, "thread root")
+    in_thread = ops.check(
+        await alice.room_send(
+            room,
+            "m.room.message",
+            {
+                "msgtype": "m.text",
+                "body": "in thread",
+                "m.relates_to": {"rel_type": "m.thread", "event_id": root},
+            },
+        ),
+        "send",
+    ).event_id
+    threaded = await event_content(alice, room, await ops.reply(bot, room, in_thread, "ok"))
+    assert threaded["m.relates_to"]["rel_type"] == "m.thread"
+    assert threaded["m.relates_to"]["event_id"] == root
+    assert threaded["m.relates_to"]["m.in_reply_to"] == {"event_id": in_thread}
+
+
+@pytest.mark.asyncio
+async def test_redact(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    room = await room_with(bot, alice)
+    spam = await ops.send_text(alice, room, "spam")
+    await ops.redact(bot, room, spam, reason="spam")
+    assert await event_content(bot, room, spam) == {}
+    with pytest.raises(errors.MatrixForbidden):  # PL 0 cannot redact others' events
+        await ops.redact(alice, room, await ops.send_text(bot, room, "mine"))
+
+
+# ----------------------------------------------------------------------------- DMs
+
+
+@pytest.mark.asyncio
+async def test_dm_is_created_once_and_reused(matrix_user: MatrixUserFactory) -> None:
+    bot, carol = await matrix_user("bot"), await matrix_user("carol")
+    assert await ops.get_direct_rooms(bot) == {}
+    dm, again = await asyncio.gather(
+        ops.get_or_create_dm(bot, carol.user_id), ops.get_or_create_dm(bot, carol.user_id)
+    )
+    assert dm == again
+    assert await ops.get_direct_rooms(bot) == {carol.user_id: [dm]}
+    invite = await carol.sync(timeout=0)
+    assert isinstance(invite, SyncResponse)
+    member = next(
+        e
+        for e in invite.rooms.invite[dm].invite_state
+        if getattr(e, "state_key", None) == carol.user_id
+    )
+    assert member.content["is_direct"] is True
+    await ops.join(carol, dm)
+    assert await ops.get_or_create_dm(bot, carol.user_id) == dm
+
+    # carol left: a new DM is made and recorded next to the old one
+    ops.check(await carol.room_leave(dm), "leave")
+    new_dm = await ops.get_or_create_dm(bot, carol.user_id)
+    assert new_dm != dm
+    assert await ops.get_direct_rooms(bot) == {carol.user_id: [dm, new_dm]}
+
+
+# ----------------------------------------------------------------------------- moderation
+
+
+@pytest.mark.asyncio
+async def test_mute_and_unmute_restore_previous_level(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    room = await room_with(bot, alice)
+    assert await ops.set_power_level(bot, room, alice.user_id, 20) == 0
+    assert await ops.mute(bot, room, alice.user_id) == 20
+    assert (await ops.get_power_levels(bot, room)).user_level(alice.user_id) == -1
+    with pytest.raises(errors.MatrixForbidden):
+        await ops.send_text(alice, room, "let me speak")
+    assert await ops.mute(bot, room, alice.user_id) == 20  # idempotent
+    assert await ops.unmute(bot, room, alice.user_id) == 20
+    assert (await ops.get_power_levels(bot, room)).user_level(alice.user_id) == 20
+    await ops.send_text(alice, room, "thanks")
+    assert await ops.unmute(bot, room, alice.user_id) == 20  # not muted: no change
+
+    # default-level user: unmute removes the users entry again
+    assert await ops.set_power_level(bot, room, alice.user_id, None) == 20
+    assert await ops.mute(bot, room, alice.user_id) == 0
+    assert await ops.unmute(bot, room, alice.user_id) == 0
+    pl = await ops.get_power_levels(bot, room)
+    assert alice.user_id not in pl.content["users"]
+
+
+@pytest.mark.asyncio
+async def test_kick_ban_unban_invite(matrix_user: MatrixUserFactory) -> None:
+    bot, alice, bob = [await matrix_user(n) for n in ("bot", "alice", "bob")]
+    room = await room_with(bot, alice)
+    await ops.kick(bot, room, alice.user_id, reason="calm down")
+    assert await membership(bot, room, alice.user_id) == "leave"
+    await ops.invite(bot, room, alice.user_id)
+    await ops.join(alice, room)
+    await ops.ban(bot, room, alice.user_id, reason="spam")
+    assert await membership(bot, room, alice.user_id) == "ban"
+    with pytest.raises(errors.MatrixForbidden):
+        await ops.join(alice, room)
+    await ops.unban(bot, room, alice.user_id)
+    assert await membership(bot, room, alice.user_id) == "leave"
+    with pytest.raises(errors.MatrixForbidden):  # invite-only room
+        await ops.join(bob, room)
+    with pytest.raises(errors.MatrixForbidden):
+        await ops.kick(alice, room, bot.user_id)
+
+
+@pytest.mark.asyncio
+async def test_permissions(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    room = await room_with(bot, alice)
+    wanted: dict[str, Any] = dict(
+        redact=True, kick=True, ban=True, invite=True, state_events=["m.room.power_levels"]
+    )
+    assert await ops.missing_permissions(bot, room, **wanted) == []
+    assert await ops.missing_permissions(alice, room, **wanted) == [
+        "redact",
+        "kick",
+        "ban",
+        "state:m.room.power_levels",
+    ]
+    await ops.set_power_level(bot, room, alice.user_id, 50)
+    assert await ops.missing_permissions(alice, room, **wanted) == ["state:m.room.power_levels"]
+    assert await ops.missing_permissions(bot, room, user_id=alice.user_id, ban=True) == []
+    pl = await ops.get_power_levels(bot, room)
+    # room version 12: the creator is above every level and not listed in "users"
+    assert pl.creators == {bot.user_id} and bot.user_id not in pl.content["users"]
+    assert (pl.user_level(bot.user_id), pl.user_level(alice.user_id), pl.events_default) == (
+        ops.CREATOR_LEVEL,
+        50,
+        0,
+    )
+
+
+# ----------------------------------------------------------------------------- spaces
+
+
+@pytest.mark.asyncio
+async def test_private_room_in_space(
+    matrix_user: MatrixUserFactory, make_space: SpaceFactory
+) -> None:
+    admin, alice = await matrix_user("admin", admin=True), await matrix_user("alice")
+    space = await make_space(admin, children=("general",))
+    room = await ops.create_private_room_in_space(
+        admin, space.space_id, "staff", invite=[alice.user_id]
+    )
+    children = await ops.list_space_rooms(admin, space.space_id)
+    assert [c.room_id for c in children] == sorted([space.rooms["general"], room])
+    assert all(c.via == ("localhost",) for c in children)
+    rules = ops.check(await admin.room_get_state_event(room, "m.room.join_rules"), "get")
+    assert rules.content["join_rule"] == "invite"
+    parent = ops.check(
+        await admin.room_get_state_event(room, "m.space.parent", space.space_id), "get"
+    )
+    assert parent.content["via"] == ["localhost"]
+    await ops.join(alice, room)  # the invite works
+
+    await ops.remove_space_child(admin, space.space_id, space.rooms["general"])
+    assert [c.room_id for c in await ops.list_space_rooms(admin, space.space_id)] == [room]
+
+
+@pytest.mark.asyncio
+async def test_dissolve_room(matrix_user: MatrixUserFactory, make_space: SpaceFactory) -> None:
+    admin = await matrix_user("admin", admin=True)
+    alice, bob, carol = [await matrix_user(n) for n in ("alice", "bob", "carol")]
+    space = await make_space(admin, children=("doomed", "kept"))
+    doomed = space.rooms["doomed"]
+    await ops.join(alice, doomed)
+    await ops.join(bob, doomed)
+    await ops.invite(admin, doomed, carol.user_id)
+    msg = await ops.send_text(alice, doomed, "bye")
+    result = await ops.dissolve_room(admin, doomed, reason="closing", admin_delete=True)
+    assert result.unlinked_spaces == [space.space_id]
+    assert sorted(result.removed_users) == sorted([alice.user_id, bob.user_id, carol.user_id])
+    assert result.tombstone_event_id and result.admin_delete_status == "complete"
+    children = await ops.list_space_rooms(admin, space.space_id)
+    assert [c.room_id for c in children] == [space.rooms["kept"]]
+    with pytest.raises(errors.MatrixOpError):
+        await ops.join(alice, doomed)
+    with pytest.raises(errors.MatrixOpError):
+        await event_content(alice, doomed, msg)
+
+
+@pytest.mark.asyncio
+async def test_dissolve_room_without_server_admin(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    assert not await ops.is_server_admin(bot)
+    space = await ops.create_space(bot, "club")
+    room = await ops.create_private_room_in_space(bot, space, "side")
+    await ops.invite(bot, room, alice.user_id)
+    await ops.join(alice, room)
+    result = await ops.dissolve_room(bot, room, admin_delete=True)
+    assert result.admin_delete_status is None
+    assert result.unlinked_spaces == [space] and result.removed_users == [alice.user_id]
+    assert await ops.list_space_rooms(bot, space) == []
+    assert result.tombstone_event_id
+    with pytest.raises(errors.MatrixOpError):  # nobody left in it: cannot be joined
+        await ops.join(alice, room)
+
+
+# ----------------------------------------------------------------------------- room info
+
+
+@pytest.mark.asyncio
+async def test_pin_and_unpin(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    room = await room_with(bot, alice)
+    first, second = [await ops.send_text(alice, room, t) for t in ("rules", "faq")]
+    assert await ops.get_pinned_events(bot, room) == []
+    assert await ops.pin(bot, room, first) == [first]
+    assert await ops.pin(bot, room, second) == [first, second]
+    assert await ops.pin(bot, room, first) == [first, second]
+    assert await ops.unpin(bot, room, first) == [second]
+    assert await ops.get_pinned_events(alice, room) == [second]
+    with pytest.raises(errors.MatrixForbidden):
+        await ops.pin(alice, room, first)
+
+
+@pytest.mark.asyncio
+async def test_is_encrypted(matrix_user: MatrixUserFactory) -> None:
+    bot = await matrix_user("bot")
+    plain = await room_with(bot)
+    encrypted = await room_with(
+        bot,
+        initial_state=[
+            {"type": "m.room.encryption", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+        ],
+    )
+    assert (await ops.is_encrypted(bot, plain), await ops.is_encrypted(bot, encrypted)) == (
+        False,
+        True,
+    )
+
+
+@pytest.mark.asyncio
+async def test_error_mapping(matrix_user: MatrixUserFactory) -> None:
+    bot, outsider = await matrix_user("bot"), await matrix_user("outsider")
+    room = await room_with(bot)
+    with pytest.raises(errors.MatrixNotFound) as not_found:
+        await event_content(bot, room, "$nonexistent")
+    assert not_found.value.status_code == 404 and not_found.value.errcode == "M_NOT_FOUND"
+    with pytest.raises(errors.MatrixForbidden) as forbidden:
+        await ops.send_text(outsider, room, "let me in")
+    assert forbidden.value.status_code == 403 and "send message" in str(forbidden.value)
+    with pytest.raises(errors.MatrixForbidden):  # nio returns a 403 here as a "success"
+        await ops.get_power_levels(outsider, room)
+    with pytest.raises(errors.MatrixForbidden):
+        await ops.is_encrypted(outsider, room)
+
+
+# ----------------------------------------------------------------------------- rate limits
+
+
+@pytest.mark.asyncio
+async def test_rate_limited_send_is_waited_out(matrix_user: MatrixUserFactory) -> None:
+    admin, alice = await matrix_user("admin", admin=True), await matrix_user("alice")
+    room = await room_with(alice)
+    await ops.raw_request(  # Synapse admin API: per-user rc_message override
+        admin,
+        "POST",
+        f"/_synapse/admin/v1/users/{alice.user_id}/override_ratelimit",
+        {"messages_per_second": 5, "burst_count": 1},
+    )
+    with pytest.raises(errors.MatrixRateLimited) as limited:
+        for i in range(10):
+            await ops.send_text(alice, room, f"flood {i}")
+    assert limited.value.status_code == 429 and limited.value.retry_after_ms
+    assert 0 < limited.value.retry_after_ms <= 1000
+    t0 = time.monotonic()
+    sent = [
+        await ops.retry_rate_limited(lambda i=i: ops.send_text(alice, room, f"polite {i}"))  # type: ignore[misc]
+        for i in range(3)
+    ]
+    assert len(set(sent)) == 3 and time.monotonic() - t0 < 5
+
+
+@pytest.mark.asyncio
+async def test_retry_rate_limited_is_bounded() -> None:
+    calls = 0
+
+    async def always_limited() -> None:
+        nonlocal calls
+        calls += 1
+        raise errors.MatrixRateLimited(429, "M_LIMIT_EXCEEDED", "slow down", retry_after_ms=10)
+
+    with pytest.raises(errors.MatrixRateLimited):
+        await ops.retry_rate_limited(always_limited, max_attempts=3)
+    assert calls == 3
+    calls = 0
+    with pytest.raises(errors.MatrixRateLimited):  # the 2nd wait would exceed the budget
+        await ops.retry_rate_limited(always_limited, max_attempts=10, max_total_wait=0.015)
+    assert calls == 2
