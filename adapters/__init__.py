@@ -1,0 +1,1 @@
+"""Adapters that connect Hearth to chat networks (``hearth.adapters``)."""

@@ -1,0 +1,1 @@
+"""Hearth on Discord, through discord.py."""

@@ -1,0 +1,50 @@
+"""The Discord parts of the config: ``accounts.discord`` and ``communities.X.discord``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+
+class Shards(BaseModel):
+    """Which shards this process runs: ``{count: 4, ids: [0, 1]}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    count: int = Field(1, ge=1)
+    ids: list[int] | None = None
+
+
+class DiscordAccount(BaseModel):
+    """``accounts.discord``: the bot token (from the environment) and connection options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: SecretStr
+    api_url: str = "https://discord.com/api/v10"
+    shards: Shards | int | None = None
+    application_id: str | None = None
+
+    @field_validator("token")
+    @classmethod
+    def _not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("the bot token is empty (set it in the environment, e.g. ${DISCORD_TOKEN})")
+        return value
+
+
+class DiscordBinding(BaseModel):
+    """``communities.X.discord``: the guild this community lives in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    guild: str
+    group_category: str | None = None
+    archive_category: str | None = None
+
+    @field_validator("guild", mode="before")
+    @classmethod
+    def _snowflake(cls, value: object) -> str:
+        text = str(value)
+        if not text.isdigit():
+            raise ValueError(f"{value!r} is not a guild id (expected digits, e.g. \"123456789012345678\")")
+        return text

@@ -1,0 +1,321 @@
+"""The in-memory adapter: members, channels and messages in memory, every action recorded.
+
+It imitates a platform's capability set (``imitate="discord"`` or
+``"matrix"``), so a plugin's degraded behaviour can be tested too. Actions are
+recorded as the dicts ``hearth simulate`` prints (see SCENARIO.md).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hearth.errors import NotFound
+from hearth.events import (
+    AdapterReadyEvent,
+    MemberJoinedEvent,
+    MemberLeftEvent,
+    MessagePostedEvent,
+    ReactionAddedEvent,
+)
+from hearth.models import (
+    Capability,
+    Channel,
+    Member,
+    Message,
+    Reaction,
+    Role,
+    SentMessage,
+    extract_links,
+)
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode
+
+PLATFORM = "testing"
+_ALL = frozenset(Capability)
+PROFILES: dict[str, frozenset[Capability]] = {
+    "discord": _ALL,
+    # Matrix cannot truly delete a room: it is closed and archived instead.
+    "matrix": _ALL - {Capability.GROUP_DELETE},
+    "console": _ALL,
+    "testing": _ALL,
+}
+_MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
+
+
+@dataclass
+class Person:
+    """A member as the fake platform knows them."""
+
+    id: str
+    name: str
+    roles: set[Role] = field(default_factory=set)
+    present: bool = True
+    muted_until: datetime | None = None
+    banned: bool = False
+
+    @property
+    def role(self) -> Role:
+        return max(self.roles) if self.roles else Role.MEMBER
+
+    def member(self) -> Member:
+        return Member(platform=PLATFORM, id=self.id, name=self.name, role=self.role)
+
+
+@dataclass
+class _Stored:
+    community: str
+    channel: Channel
+    author: str  # member id, or "" for the bot
+
+
+class TestingAdapter(Adapter):
+    """An in-memory platform for tests, ``hearth simulate`` and the console."""
+
+    name = PLATFORM
+    virtual = True
+
+    def __init__(
+        self,
+        *,
+        account: Any = None,
+        communities: Mapping[str, CommunityBinding],
+        imitate: str = "discord",
+    ) -> None:
+        super().__init__(account=account, communities=communities)
+        if imitate not in PROFILES:
+            raise ValueError(f"unknown platform {imitate!r} (expected one of: {', '.join(PROFILES)})")
+        self.imitate = imitate
+        self.capabilities = PROFILES[imitate]
+        self.host: AdapterHost | None = None
+        self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.actions: list[dict[str, Any]] = []
+        self.messages: dict[str, _Stored] = {}
+        self.last_bot_message: dict[tuple[str, str], str] = {}
+        self._ids = itertools.count(1)
+        self._event_ids = itertools.count(1)
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self, host: AdapterHost) -> None:
+        self.host = host
+        await host.submit(
+            AdapterReadyEvent(platform=PLATFORM, id=self._eid("ready"), community=None,
+                              time=host.clock.now())  # fmt: skip
+        )
+
+    async def stop(self) -> None:
+        self.host = None
+
+    def _eid(self, kind: str) -> str:
+        return f"{kind}:{next(self._event_ids)}"
+
+    def _now(self) -> datetime:
+        assert self.host is not None, "the testing adapter is not started"
+        return self.host.clock.now()
+
+    def _record(self, community: str | None, action: str, **fields: Any) -> None:
+        self.actions.append({"time": self._now(), "community": community, "action": action, **fields})
+
+    # -- the fake platform, driven by tests ------------------------------------
+    def person(self, community: str, member_id: str) -> Person:
+        try:
+            return self.people[community][member_id]
+        except KeyError:
+            raise NotFound(f"no member {member_id!r} in {community}") from None
+
+    def add_person(self, community: str, member_id: str, name: str, role: Role | None = None) -> Person:
+        """A member present before anything happens (no join event)."""
+        person = Person(member_id, name, {role} if role is not None and role != Role.MEMBER else set())
+        self.people.setdefault(community, {})[member_id] = person
+        return person
+
+    def channel(self, community: str, name: str) -> Channel:
+        found = self.resolve_channel(community, name)
+        if found is None:
+            known = ", ".join(sorted([*self.communities[community].channels, *self._group_names(community)]))
+            raise NotFound(f"no channel {name!r} in {community} (known: {known})")
+        return found
+
+    def dm_channel(self, member_id: str) -> Channel:
+        return Channel(platform=PLATFORM, id=f"dm:{member_id}", dm_with=member_id)
+
+    def _group_names(self, community: str) -> list[str]:
+        return [g["name"] for g in self.groups.values() if g["community"] == community and g["open"]]
+
+    async def _submit(self, event: Any) -> None:
+        assert self.host is not None, "the testing adapter is not started"
+        await self.host.submit(event)
+
+    async def inject_join(self, community: str, member_id: str, name: str,
+                          invited_by: str | None = None) -> None:  # fmt: skip
+        person = Person(member_id, name)
+        self.people.setdefault(community, {})[member_id] = person
+        await self._submit(
+            MemberJoinedEvent(platform=PLATFORM, id=self._eid("join"), community=community,
+                              time=self._now(), member=person.member(), invited_by=invited_by)
+        )  # fmt: skip
+
+    async def inject_leave(self, community: str, member_id: str) -> None:
+        person = self.person(community, member_id)
+        person.present = False
+        await self._submit(
+            MemberLeftEvent(platform=PLATFORM, id=self._eid("leave"), community=community,
+                            time=self._now(), member=person.member())
+        )  # fmt: skip
+
+    def _message(self, community: str, channel: Channel, person: Person, text: str,
+                 message_id: str, reply_to: str | None) -> Message:  # fmt: skip
+        known = self.people.get(community, {})
+        mentions = tuple(m for m in _MENTION.findall(text) if m in known)
+        message = Message(
+            platform=PLATFORM, id=message_id, channel=channel, author=person.member(), text=text,
+            time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
+        )  # fmt: skip
+        self.messages[message_id] = _Stored(community, channel, person.id)
+        return message
+
+    async def inject_message(self, community: str, member_id: str, channel_name: str, text: str,
+                             message_id: str, reply_to: str | None = None) -> Message:  # fmt: skip
+        person = self.person(community, member_id)
+        channel = self.channel(community, channel_name)
+        message = self._message(community, channel, person, text, message_id, reply_to)
+        await self._submit(
+            MessagePostedEvent(platform=PLATFORM, id=f"msg:{message_id}", community=community,
+                               time=self._now(), message=message)
+        )  # fmt: skip
+        return message
+
+    async def inject_dm(self, community: str, member_id: str, text: str, message_id: str) -> Message:
+        person = self.person(community, member_id)
+        message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
+        await self._submit(
+            MessagePostedEvent(platform=PLATFORM, id=f"msg:{message_id}", community=community,
+                               time=self._now(), message=message)
+        )  # fmt: skip
+        return message
+
+    async def inject_reaction(self, community: str, member_id: str, message_id: str, emoji: str) -> None:
+        stored = self.messages.get(message_id)
+        if stored is None:
+            raise NotFound(f"no message {message_id!r}")
+        person = self.person(community, member_id)
+        reaction = Reaction(platform=PLATFORM, message_id=message_id, channel=stored.channel,
+                            member=person.member(), emoji=emoji, time=self._now())  # fmt: skip
+        await self._submit(
+            ReactionAddedEvent(platform=PLATFORM, id=self._eid("react"), community=community,
+                               time=self._now(), reaction=reaction)
+        )  # fmt: skip
+
+    # -- lookups ---------------------------------------------------------------
+    def resolve_channel(self, community: str, name: str) -> Channel | None:
+        binding = self.communities.get(community)
+        if binding is None:
+            return None
+        if name in binding.channels or name in self._group_names(community):
+            return Channel(platform=PLATFORM, id=name, name=name)
+        return None
+
+    async def member_count(self, community: str) -> int:
+        return sum(1 for p in self.people.get(community, {}).values() if p.present)
+
+    async def get_member(self, community: str, member_id: str) -> Member | None:
+        person = self.people.get(community, {}).get(member_id)
+        return person.member() if person and person.present else None
+
+    # -- actions ---------------------------------------------------------------
+    def _sent(self, community: str | None, channel: Channel) -> SentMessage:
+        message_id = f"b{next(self._ids)}"
+        self.messages[message_id] = _Stored(community or "", channel, "")
+        self.last_bot_message[(community or "", channel.id)] = message_id
+        return SentMessage(platform=PLATFORM, id=message_id, channel=channel)
+
+    async def send(self, community: str | None, channel: Channel, text: str, *,
+                   reply_to: str | None = None) -> SentMessage:  # fmt: skip
+        if channel.is_dm:
+            assert channel.dm_with is not None
+            self._record(community, "dm", member=channel.dm_with, text=text)
+        else:
+            extra = {"reply_to": reply_to} if reply_to else {}
+            self._record(community, "send", channel=channel.name or channel.id, text=text, **extra)
+        return self._sent(community, channel)
+
+    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+        self._record(community, "dm", member=member.id, text=text)
+        return self._sent(community, self.dm_channel(member.id))
+
+    async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
+        stored = self.messages.pop(message_id, None)
+        if stored is None:
+            raise NotFound(f"no message {message_id!r}")
+        where = {"dm": stored.channel.dm_with} if channel.is_dm else {"channel": channel.name or channel.id}
+        self._record(community, "delete", **where, message=message_id, member=stored.author or None,
+                     reason=reason)  # fmt: skip
+
+    async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
+        self.person(community, member.id).muted_until = until
+        self._record(community, "mute", member=member.id, until=until, reason=reason)
+
+    async def unmute(self, community: str, member: Member) -> None:
+        self.person(community, member.id).muted_until = None
+        self._record(community, "unmute", member=member.id)
+
+    async def _remove(self, community: str, member: Member, action: str, reason: str) -> None:
+        person = self.person(community, member.id)
+        person.present = False
+        person.roles.clear()
+        person.banned = person.banned or action == "ban"
+        self._record(community, action, member=member.id, reason=reason)
+        await self._submit(
+            MemberLeftEvent(platform=PLATFORM, id=self._eid(action), community=community,
+                            time=self._now(), member=person.member())
+        )  # fmt: skip
+
+    async def kick(self, community: str, member: Member, reason: str) -> None:
+        await self._remove(community, member, "kick", reason)
+
+    async def ban(self, community: str, member: Member, reason: str) -> None:
+        await self._remove(community, member, "ban", reason)
+
+    async def grant_role(self, community: str, member: Member, role: Role) -> None:
+        self.person(community, member.id).roles.add(role)
+        self._record(community, "grant_role", member=member.id, role=role.label)
+
+    async def revoke_role(self, community: str, member: Member, role: Role) -> None:
+        self.person(community, member.id).roles.discard(role)
+        self._record(community, "revoke_role", member=member.id, role=role.label)
+
+    async def create_group(self, community: str, name: str, members: Sequence[Member], *,
+                           topic: str, private: bool = True,
+                           expires: datetime | None = None) -> Channel:  # fmt: skip
+        base, n = name, 2
+        while name in self._group_names(community) or name in self.communities[community].channels:
+            name, n = f"{base}-{n}", n + 1
+        self.groups[name] = {"community": community, "name": name, "members": [m.id for m in members],
+                             "topic": topic, "open": True}  # fmt: skip
+        extra = {"expires": expires} if expires else {}
+        self._record(community, "create_group", channel=name, members=[m.id for m in members],
+                     private=private, topic=topic, **extra)  # fmt: skip
+        return Channel(platform=PLATFORM, id=name, name=name)
+
+    async def invite(self, community: str, channel: Channel, member: Member) -> None:
+        group = self.groups.get(channel.id)
+        if group is None or not group["open"]:
+            raise NotFound(f"no open group {channel.id!r}")
+        if member.id not in group["members"]:
+            group["members"].append(member.id)
+        self._record(community, "invite", channel=channel.id, member=member.id)
+
+    async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
+        group = self.groups.get(channel.id)
+        if group is None or not group["open"]:
+            raise NotFound(f"no open group {channel.id!r}")
+        group["open"] = False
+        group["mode"] = mode
+        self._record(community, "dissolve_group", channel=channel.id, mode=mode)
+
+    async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        self._record(community, "pin", channel=channel.name or channel.id, message=message_id)

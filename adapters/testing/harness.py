@@ -1,0 +1,188 @@
+"""Drive a real Hearth app on the testing adapter with virtual time.
+
+:class:`TestBot` is what scenario tests, plugin authors' tests and
+``hearth simulate`` use: it loads a real config, runs the real core with a
+fresh SQLite file, and lets a test act as members (join, say, dm, react,
+leave), move time (``wait``, ``at``, running due jobs in order) and restart
+the bot on the same database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hearth.adapters.testing.adapter import TestingAdapter
+from hearth.app import App, bindings_for
+from hearth.bootstrap import Loaded, load
+from hearth.clock import VirtualClock
+from hearth.models import Role
+from hearth.timeutil import parse_duration
+
+
+def _when(value: str | datetime) -> datetime:
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if when.tzinfo is None:
+        raise ValueError(f"{value!r} needs a UTC offset, e.g. 2026-11-20T19:00:00+08:00")
+    return when
+
+
+class TestBot:
+    """A Hearth app on the in-memory adapter, under virtual time."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, loaded: Loaded, *, community: str | None = None,
+                 start: str | datetime = "2026-01-05T09:00:00+00:00", platform: str | None = None,
+                 storage: str | Path | None = None) -> None:  # fmt: skip
+        self.loaded = loaded
+        self.config = loaded.config
+        self.community = community or next(iter(self.config.communities))
+        if self.community not in self.config.communities:
+            raise ValueError(f"no community {self.community!r} in the config")
+        first = self.config.communities[self.community].platforms()
+        self.platform = platform or (first[0] if first else "discord")
+        self.clock = VirtualClock(_when(start))
+        self._tmp: str | None = None
+        if storage is None:
+            self._tmp = tempfile.mkdtemp(prefix="hearth-test-")
+            storage = Path(self._tmp) / "hearth.db"
+        self.storage = f"sqlite:///{storage}"
+        self.adapter = TestingAdapter(
+            communities=bindings_for(self.config, TestingAdapter), imitate=self.platform
+        )
+        self.app: App | None = None
+        self._seq = itertools.count(1)
+        self._taken = 0
+
+    @classmethod
+    async def create(cls, config: str | Path, *, members: Iterable[Mapping[str, Any]] = (),
+                     extra_plugins: Mapping[str, Any] | None = None, **kwargs: Any) -> TestBot:  # fmt: skip
+        """Load ``config`` (a path, or YAML text), add ``members`` and start the bot."""
+        is_text = isinstance(config, str) and "\n" in config
+        bot = cls(load(config, extra_plugins=extra_plugins, text=is_text), **kwargs)
+        for m in members:
+            bot.add_member(m["id"], m.get("name"), m.get("role", "member"))
+        await bot.start()
+        return bot
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        self.app = App(self.config, self.loaded.plugins, [self.adapter], clock=self.clock,
+                       storage=self.storage)  # fmt: skip
+        await self.app.start()
+        await self.settle()
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.stop()
+            self.app = None
+
+    async def restart(self, downtime: timedelta | str | None = None) -> None:
+        """Stop the bot and start it again on the same database (after ``downtime``)."""
+        await self.stop()
+        if downtime is not None:
+            delta = parse_duration(downtime) if isinstance(downtime, str) else downtime
+            self.clock.set(self.clock.now() + delta)
+        await self.start()
+
+    async def close(self) -> None:
+        await self.stop()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    async def __aenter__(self) -> TestBot:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def settle(self) -> None:
+        assert self.app is not None, "the bot is not running"
+        await self.app.settle()
+
+    # -- members ---------------------------------------------------------------
+    def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member") -> None:
+        """A member present from the start (no join event)."""
+        parsed = role if isinstance(role, Role) else Role.parse(role)
+        self.adapter.add_person(self.community, member_id, name or member_id.title(), parsed)
+
+    def role_of(self, member_id: str) -> Role:
+        return self.adapter.person(self.community, member_id).role
+
+    def is_present(self, member_id: str) -> bool:
+        person = self.adapter.people[self.community].get(member_id)
+        return bool(person and person.present)
+
+    def next_id(self) -> str:
+        return f"s{next(self._seq)}"
+
+    async def join(self, member_id: str, name: str | None = None, invited_by: str | None = None) -> None:
+        await self.adapter.inject_join(self.community, member_id, name or member_id.title(), invited_by)
+        await self.settle()
+
+    async def leave(self, member_id: str) -> None:
+        await self.adapter.inject_leave(self.community, member_id)
+        await self.settle()
+
+    async def say(self, member_id: str, channel: str, text: str, *, ref: str | None = None,
+                  reply_to: str | None = None) -> str:  # fmt: skip
+        """Post ``text``; returns the message id (``ref``, else ``s<N>``)."""
+        message_id = ref or self.next_id()
+        await self.adapter.inject_message(self.community, member_id, channel, text, message_id, reply_to)
+        await self.settle()
+        return message_id
+
+    async def dm(self, member_id: str, text: str, *, ref: str | None = None) -> str:
+        message_id = ref or self.next_id()
+        await self.adapter.inject_dm(self.community, member_id, text, message_id)
+        await self.settle()
+        return message_id
+
+    async def react(self, member_id: str, to: str, emoji: str, *, in_: str = "dm") -> None:
+        """React to message ``to``; ``"last-bot-message"`` in ``in_`` (a channel or ``dm``)."""
+        if to == "last-bot-message":
+            channel_id = f"dm:{member_id}" if in_ == "dm" else in_
+            found = self.adapter.last_bot_message.get((self.community, channel_id))
+            if found is None:
+                raise ValueError(f"the bot has sent no message in {in_}")
+            to = found
+        await self.adapter.inject_reaction(self.community, member_id, to, emoji)
+        await self.settle()
+
+    # -- time ------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now().astimezone(self.config.communities[self.community].timezone)
+
+    async def wait(self, duration: str | timedelta) -> None:
+        """Advance virtual time, running every job that falls due, in order."""
+        delta = parse_duration(duration) if isinstance(duration, str) else duration
+        await self.at(self.clock.now() + delta)
+
+    async def at(self, when: str | datetime) -> None:
+        """Jump forward to ``when`` (never backwards), running due jobs in order."""
+        assert self.app is not None, "the bot is not running"
+        await self.app.scheduler.advance(_when(when), self.settle)
+
+    # -- what the bot did ------------------------------------------------------
+    @property
+    def actions(self) -> list[dict[str, Any]]:
+        """Every action the bot took, in order (dicts as ``hearth simulate --json`` prints)."""
+        return self.adapter.actions
+
+    def take(self) -> list[dict[str, Any]]:
+        """The actions taken since the last ``take``."""
+        new = self.adapter.actions[self._taken :]
+        self._taken = len(self.adapter.actions)
+        return new
+
+    def sent(self, action: str | None = None, **match: Any) -> list[dict[str, Any]]:
+        """Recorded actions of kind ``action`` whose fields equal ``match``."""
+        return [a for a in self.actions
+                if (action is None or a["action"] == action)
+                and all(a.get(k) == v for k, v in match.items())]  # fmt: skip

@@ -1,0 +1,72 @@
+"""Hearth: a self-hosted bot that keeps chat communities alive.
+
+A plugin imports everything it needs from here::
+
+    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl
+"""
+
+from hearth.commands import Command, Invocation, Param
+from hearth.config import ChannelName, Day, Duration, PluginConfig, RoleName, TimeOfDay
+from hearth.context import PluginContext
+from hearth.declarations import Need, Verdict
+from hearth.errors import (
+    AdapterError,
+    CapabilityMissing,
+    CommandError,
+    ConfigError,
+    Forbidden,
+    HearthError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    StartupError,
+    StorageError,
+    UsageError,
+)
+from hearth.hookspecs import hookimpl
+from hearth.models import Capability, Channel, Group, Member, Message, Reaction, Role, SentMessage
+from hearth.scheduler import Job
+from hearth.storage import Store
+from hearth.timeutil import format_duration, parse_duration
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdapterError",
+    "Capability",
+    "CapabilityMissing",
+    "Channel",
+    "ChannelName",
+    "Command",
+    "CommandError",
+    "ConfigError",
+    "Day",
+    "Duration",
+    "Forbidden",
+    "Group",
+    "HearthError",
+    "Invocation",
+    "Job",
+    "Member",
+    "Message",
+    "Need",
+    "NotFound",
+    "Param",
+    "PermissionDenied",
+    "PluginConfig",
+    "PluginContext",
+    "RateLimited",
+    "Reaction",
+    "Role",
+    "RoleName",
+    "SentMessage",
+    "StartupError",
+    "StorageError",
+    "Store",
+    "TimeOfDay",
+    "UsageError",
+    "Verdict",
+    "format_duration",
+    "hookimpl",
+    "parse_duration",
+]

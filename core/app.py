@@ -1,0 +1,531 @@
+"""The running bot: storage, plugins, adapters, the dispatcher and the scheduler.
+
+Inbound path: an adapter calls :meth:`App.submit`; the event is de-duplicated
+by ``(platform, id)`` and queued for its community (bounded: a flood makes
+adapters wait instead of growing memory). One worker per community handles
+its events in order: moderation first (first verdict wins), then commands or
+the general message hooks. Hooks run only for the plugins the community
+enables; a failing plugin is logged with its name and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hearth.clock import Clock, SystemClock
+from hearth.commands import (
+    Command,
+    CommandRegistry,
+    Invocation,
+    Param,
+    check_permission,
+    help_text,
+    parse_args,
+)
+from hearth.config import CommunityConfig, HearthConfig
+from hearth.context import PluginContext
+from hearth.declarations import Verdict
+from hearth.errors import AdapterError, CommandError, StartupError, UsageError
+from hearth.events import (
+    AdapterReadyEvent,
+    CommandInvokedEvent,
+    Event,
+    MemberJoinedEvent,
+    MemberLeftEvent,
+    MessageDeletedEvent,
+    MessageEditedEvent,
+    MessagePostedEvent,
+    ReactionAddedEvent,
+)
+from hearth.logs import community_var, plugin_var
+from hearth.models import Capability, Message, Role
+from hearth.outbox import Outbox
+from hearth.plugins import ImplRef, PluginSet
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
+from hearth.scheduler import Job, Scheduler
+from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
+
+log = logging.getLogger(__name__)
+
+CORE = "hearth"
+ALL_POWERS = frozenset({"announce", "pin", "moderate", "invite_codes", "flash"})
+QUEUE_SIZE = 10_000
+SEEN_SIZE = 100_000
+
+
+class _Host(AdapterHost):
+    """The core as one adapter sees it."""
+
+    def __init__(self, app: App, kv: KeyValue) -> None:
+        self._app = app
+        self.clock = app.clock
+        self.kv = kv
+
+    async def submit(self, event: Event) -> None:
+        await self._app.submit(event)
+
+    def commands(self, community: str) -> Sequence[Command]:
+        registry = self._app.registries.get(community)
+        return list(registry) if registry else []
+
+    async def run_command(self, event: Event) -> None:
+        await self._app.handle(event)
+
+
+class App:
+    """One Hearth process: every configured community on every adapter."""
+
+    def __init__(
+        self,
+        config: HearthConfig,
+        plugins: PluginSet,
+        adapters: Sequence[Adapter],
+        *,
+        clock: Clock | None = None,
+        storage: str | None = None,
+    ) -> None:
+        self.config = config
+        self.plugins = plugins
+        self.adapters = list(adapters)
+        self.clock = clock or SystemClock()
+        self._storage_url = storage or config.storage
+        self.db: Database | None = None
+        self.contexts: dict[str, dict[str, PluginContext]] = {}
+        self.registries: dict[str, CommandRegistry] = {}
+        self._impls: dict[str, dict[str, list[ImplRef]]] = {}
+        self._by_community: dict[str, list[Adapter]] = {}
+        self._outboxes: dict[str, Outbox] = {}
+        self._queues: dict[str, asyncio.Queue[Event]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._seen: set[tuple[str, str]] = set()
+        self._seen_order: deque[tuple[str, str]] = deque()
+        self._deleted: set[tuple[str, str]] = set()
+        self._deleted_order: deque[tuple[str, str]] = deque()
+        self._reported: set[tuple[Any, ...]] = set()
+        self.scheduler: Scheduler
+        self.started = False
+
+    # ------------------------------------------------------------------ lifecycle
+    def enabled(self, community: str) -> list[str]:
+        """The plugins enabled in ``community``, in load order."""
+        wanted = self.config.communities[community].plugins
+        return [n for n in self.plugins.names if n in wanted]
+
+    async def start(self, *, run_scheduler: bool = True) -> None:
+        """Open storage, prepare plugins, connect adapters, run start-up hooks."""
+        self.db = await Database.open(self._storage_url)
+        await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
+        self.scheduler = Scheduler(self.db, self.clock, self._run_job, self._zone)
+        in_use = {n for key in self.config.communities for n in self.enabled(key)}
+        for name in self.plugins.names:
+            if name in in_use:
+                await self.db.migrate(Store(self.db, name), self.plugins.migrations.get(name, []))
+        for key, community in self.config.communities.items():
+            self._prepare(key, community)
+        for key in self.config.communities:
+            self._queues[key] = asyncio.Queue(QUEUE_SIZE)
+            self._spawn(self._worker(key), f"hearth-worker-{key}")
+        for adapter in self.adapters:
+            self._outboxes[adapter.name] = Outbox(adapter.send_rate)
+            await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}")))
+            for problem in await adapter.check_permissions():
+                log.warning("%s: %s", adapter.name, problem)
+        self._check_capabilities()
+        for key in self.config.communities:
+            await self._call(key, "on_startup")
+        await self.scheduler.run_due()
+        if run_scheduler and not self.clock.virtual:
+            self._spawn(self.scheduler.run_forever(), "hearth-scheduler")
+        self.started = True
+        log.info(
+            "started: %d communities, %d adapters (%s)",
+            len(self.config.communities),
+            len(self.adapters),
+            ", ".join(a.name for a in self.adapters),
+        )
+
+    async def stop(self) -> None:
+        """Stop adapters, finish queued events, run shutdown hooks, close storage."""
+        for adapter in self.adapters:
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter %s failed to stop cleanly", adapter.name)
+        if self.started:
+            await self.settle()
+            for key in self.config.communities:
+                await self._call(key, "on_shutdown")
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+        self.started = False
+
+    async def __aenter__(self) -> App:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("task %s died", task.get_name(), exc_info=task.exception())
+
+    def _zone(self, community: str) -> ZoneInfo:
+        found = self.config.communities.get(community)
+        return found.timezone if found else ZoneInfo("UTC")
+
+    def _prepare(self, key: str, community: CommunityConfig) -> None:
+        assert self.db is not None
+        names = self.enabled(key)
+        self.contexts[key] = {
+            name: PluginContext(self, community, name, community.plugins.get(name), Store(self.db, name))
+            for name in names
+        }
+        self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
+        commands = [self._help_command()]
+        for name in names:
+            commands.extend(self.plugins.commands.get(name, []))
+        self.registries[key] = CommandRegistry(commands)
+        hooks = [
+            "on_startup", "on_shutdown", "on_member_join", "on_member_leave", "moderate_message",
+            "on_message", "on_message_edit", "on_message_delete", "on_reaction", "on_command",
+            "on_job_due", "leader_powers",
+        ]  # fmt: skip
+        self._impls[key] = {h: self.plugins.impls(h, names) for h in hooks}
+        self._by_community[key] = [
+            a for a in self.adapters if a.virtual or a.name in community.bindings
+        ]
+
+    def _check_capabilities(self) -> None:
+        for key in self.config.communities:
+            for name in self.enabled(key):
+                for need in self.plugins.needs.get(name, []):
+                    for adapter in self._by_community[key]:
+                        if not adapter.can(need.capability):
+                            self.report_once(
+                                (key, name, adapter.name, need.capability),
+                                "%s in %s: the %s adapter cannot %s, so %s is off there",
+                                name, key, adapter.name, need.capability.value, need.feature,
+                            )  # fmt: skip
+
+    def report_once(self, key: tuple[Any, ...], msg: str, *args: Any) -> None:
+        """Log a warning the first time ``key`` is seen."""
+        if key not in self._reported:
+            self._reported.add(key)
+            log.warning(msg, *args)
+
+    def report_missing(self, community: str, plugin: str, platform: str, cap: Capability) -> None:
+        self.report_once(
+            (community, plugin, platform, cap),
+            "%s in %s: the %s adapter cannot %s; skipped",
+            plugin, community, platform, cap.value,
+        )  # fmt: skip
+
+    def adapters_for(self, community: str) -> list[Adapter]:
+        return self._by_community.get(community, [])
+
+    def outbox(self, adapter: Adapter) -> Outbox:
+        return self._outboxes[adapter.name]
+
+    # ------------------------------------------------------------------ inbound
+    async def submit(self, event: Event) -> None:
+        """Accept an event from an adapter: de-duplicate, then queue it for its community."""
+        key = (event.platform, event.id)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self._seen_order.append(key)
+        if len(self._seen_order) > SEEN_SIZE:
+            self._seen.discard(self._seen_order.popleft())
+        community = event.community
+        if community is None:
+            if len(self._queues) != 1:
+                log.debug("event %s belongs to no community; dropped", event.id)
+                return
+            community = next(iter(self._queues))
+        queue = self._queues.get(community)
+        if queue is None:
+            log.debug("event for unknown community %r dropped", community)
+            return
+        await queue.put(event)
+
+    async def settle(self) -> None:
+        """Wait until every queued event has been handled (tests and simulation)."""
+        while any(q._unfinished_tasks for q in self._queues.values()):  # type: ignore[attr-defined]
+            for queue in self._queues.values():
+                await queue.join()
+
+    async def _worker(self, community: str) -> None:
+        queue = self._queues[community]
+        token = community_var.set(community)
+        try:
+            while True:
+                event = await queue.get()
+                try:
+                    await self._handle(community, event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("handling %s failed", type(event).__name__)
+                finally:
+                    queue.task_done()
+        finally:
+            community_var.reset(token)
+
+    async def handle(self, event: Event) -> None:
+        """Handle one event right away (bypassing the queue); used for slash commands."""
+        community = event.community or next(iter(self.config.communities))
+        await self._handle(community, event)
+
+    async def _handle(self, community: str, event: Event) -> None:
+        if isinstance(event, MessagePostedEvent):
+            await self._on_message(community, event.message)
+        elif isinstance(event, CommandInvokedEvent):
+            await self._run_command(community, event.message, event.message.text)
+        elif isinstance(event, MemberJoinedEvent):
+            await self._call(community, "on_member_join", member=event.member,
+                             invited_by=event.invited_by)  # fmt: skip
+        elif isinstance(event, MemberLeftEvent):
+            await self._call(community, "on_member_leave", member=event.member)
+        elif isinstance(event, ReactionAddedEvent):
+            if not event.reaction.member.is_bot:
+                await self._call(community, "on_reaction", reaction=event.reaction)
+        elif isinstance(event, MessageEditedEvent):
+            message = event.message
+            if not message.author.is_bot and not await self._moderate(community, message):
+                await self._call(community, "on_message_edit", message=message)
+        elif isinstance(event, MessageDeletedEvent):
+            await self._call(community, "on_message_delete", channel=event.channel,
+                             message_id=event.message_id)  # fmt: skip
+        elif isinstance(event, AdapterReadyEvent):
+            log.info("%s is ready", event.platform)
+
+    async def _on_message(self, community: str, message: Message) -> None:
+        if message.author.is_bot:
+            return
+        if message.channel.dm_with is None and await self._moderate(community, message):
+            return
+        prefix = self.config.command_prefix
+        if message.text.startswith(prefix):
+            await self._run_command(community, message, message.text[len(prefix) :])
+        else:
+            await self._call(community, "on_message", message=message)
+
+    async def _moderate(self, community: str, message: Message) -> bool:
+        verdict = await self._first(community, "moderate_message", message=message)
+        if not isinstance(verdict, Verdict):
+            return False
+        if verdict.delete:
+            await self.delete_message(community, message, verdict.reason)
+        return True
+
+    async def delete_message(self, community: str, message: Message, reason: str) -> bool:
+        """Delete ``message`` once; later calls for the same message do nothing."""
+        key = message.key
+        if key in self._deleted:
+            return False
+        adapter = next((a for a in self.adapters_for(community) if a.name == message.platform), None)
+        if adapter is None:
+            return False
+        if not adapter.can(Capability.DELETE):
+            self.report_missing(community, plugin_var.get(), adapter.name, Capability.DELETE)
+            return False
+        self._deleted.add(key)
+        self._deleted_order.append(key)
+        if len(self._deleted_order) > SEEN_SIZE:
+            self._deleted.discard(self._deleted_order.popleft())
+        try:
+            await adapter.delete(community, message.channel, message.id, reason)
+        except AdapterError as exc:
+            log.warning("could not delete message %s: %s", message.id, exc)
+            return False
+        return True
+
+    # ------------------------------------------------------------------ commands
+    def _help_command(self) -> Command:
+        async def run(inv: Invocation) -> str:
+            key = inv.ctx.key
+            configs = {n: c.config for n, c in self.contexts[key].items()}
+            return help_text(
+                self.registries[key],
+                inv.member,
+                configs,
+                await self.leader_powers(key),
+                self.config.command_prefix,
+                inv.args.get("command"),
+            )
+
+        return Command(
+            name="help",
+            handler=run,
+            params=(Param("command", "rest", optional=True),),
+            min_role=Role.NEWCOMER,
+            help="list the commands you can use, or show how to use one",
+            plugin=CORE,
+        )
+
+    async def _run_command(self, community: str, message: Message, line: str) -> None:
+        registry = self.registries[community]
+        prefix = self.config.command_prefix
+        command, name, rest = registry.resolve(line)
+        contexts = self.contexts[community]
+        core_ctx = contexts[CORE]
+        if command is None:
+            if name:
+                await core_ctx.reply(
+                    message, f"Unknown command {prefix}{name}. Type {prefix}help to see the commands."
+                )
+            return
+        ctx = contexts.get(command.plugin, core_ctx)
+        token = plugin_var.set(command.plugin)
+        try:
+            check_permission(
+                command, message.author, ctx.config, await self.leader_powers(community), prefix
+            )
+            args = parse_args(command, rest)
+            await self._resolve_members(ctx, command, message, args)
+            invocation = Invocation(
+                command=command, member=message.author, message=message, args=args, ctx=ctx,
+                prefix=prefix,
+            )  # fmt: skip
+            answer = await command.handler(invocation)
+            if answer:
+                await invocation.reply(answer)
+        except CommandError as exc:
+            text = str(exc)
+            if isinstance(exc, UsageError):
+                text = f"{exc.problem}\nUsage: {prefix}{exc.usage}"
+            await core_ctx.reply(message, text)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("command %s%s failed", prefix, command.name)
+            await core_ctx.reply(
+                message, f"Sorry, {prefix}{command.name} failed; the error was logged for the admins."
+            )
+            return
+        finally:
+            plugin_var.reset(token)
+        await self._call(community, "on_command", invocation=invocation)
+
+    async def _resolve_members(
+        self, ctx: PluginContext, command: Command, message: Message, args: dict[str, Any]
+    ) -> None:
+        for param in command.params:
+            if param.kind != "member" or args.get(param.name) is None:
+                continue
+            ids = args[param.name] if param.variadic else [args[param.name]]
+            found = []
+            for member_id in ids:
+                member = await ctx.get_member(message.platform, member_id)
+                if member is None:
+                    raise UsageError(f"there is no member @{member_id} here", command.usage)
+                found.append(member)
+            args[param.name] = found if param.variadic else found[0]
+
+    async def leader_powers(self, community: str) -> frozenset[str]:
+        answer = await self._first(community, "leader_powers")
+        return ALL_POWERS if answer is None else frozenset(answer)
+
+    # ------------------------------------------------------------------ hooks
+    async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any]) -> Any:
+        token = plugin_var.set(ref.plugin)
+        try:
+            call = {a: (ctx if a == "ctx" else kwargs[a]) for a in ref.argnames}
+            result = ref.function(**call)
+            if ref.is_async:
+                result = await result
+            return result
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("plugin %s failed in %s", ref.plugin, ref.function.__name__)
+            return None
+        finally:
+            plugin_var.reset(token)
+
+    async def _call(self, community: str, hook: str, **kwargs: Any) -> list[Any]:
+        contexts = self.contexts[community]
+        results = []
+        for ref in self._impls[community][hook]:
+            result = await self._invoke(ref, contexts[ref.plugin], kwargs)
+            if result is not None:
+                results.append(result)
+        return results
+
+    async def _first(self, community: str, hook: str, **kwargs: Any) -> Any:
+        contexts = self.contexts[community]
+        for ref in self._impls[community][hook]:
+            result = await self._invoke(ref, contexts[ref.plugin], kwargs)
+            if result is not None:
+                return result
+        return None
+
+    async def _run_job(self, job: Job) -> None:
+        refs = [r for r in self._impls.get(job.community, {}).get("on_job_due", [])
+                if r.plugin == job.plugin]  # fmt: skip
+        if not refs:
+            log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
+                        job.community)  # fmt: skip
+            return
+        token = community_var.set(job.community)
+        try:
+            for ref in refs:
+                await self._invoke(ref, self.contexts[job.community][ref.plugin], {"job": job})
+        finally:
+            community_var.reset(token)
+
+
+def require_accounts(config: HearthConfig, adapters: Mapping[str, Any]) -> None:
+    """For ``hearth run``: every community's networks must have an account and an adapter."""
+    problems = []
+    for key, community in config.communities.items():
+        for platform in community.bindings:
+            if platform not in adapters:
+                problems.append(f"community {key!r} is bound to {platform}, but no adapter is installed")
+            elif platform not in config.accounts and adapters[platform].cls.account_schema:
+                problems.append(
+                    f"community {key!r} is bound to {platform}, but accounts.{platform} is missing"
+                )
+    if not any(c.bindings for c in config.communities.values()):
+        problems.append("no community is bound to a network (add discord: or matrix: to one)")
+    if problems:
+        raise StartupError("; ".join(problems))
+
+
+def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, CommunityBinding]:
+    """How each community looks to ``adapter``: its space, channel ids and role ids.
+
+    A virtual adapter (testing, console) serves every community and names
+    channels by their neutral names.
+    """
+    out = {}
+    for key, community in config.communities.items():
+        if adapter.virtual:
+            out[key] = CommunityBinding(key=key, space=None, channels={n: n for n in community.channels})
+        elif adapter.name in community.bindings:
+            out[key] = CommunityBinding(
+                key=key,
+                space=community.bindings[adapter.name],
+                channels={n: ids[adapter.name] for n, ids in community.channels.items()
+                          if adapter.name in ids},  # fmt: skip
+                roles={r: ids[adapter.name] for r, ids in community.roles.items()
+                       if adapter.name in ids},  # fmt: skip
+            )
+    return out

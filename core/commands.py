@@ -1,0 +1,287 @@
+"""Commands: declarations, argument parsing and the per-community registry.
+
+A plugin declares its commands from the ``register_commands`` hook::
+
+    Command(
+        name="flash",
+        params=(Param("title", "text"), Param("duration", "duration", optional=True),
+                Param("members", "member", variadic=True)),
+        min_role=lambda config: config.creators,
+        help="Open a temporary group",
+        handler=open_flash,
+    )
+
+Arguments are split like a shell line (quotes group words, “curly” quotes
+too), then converted in order; an optional parameter whose conversion fails is
+skipped, as discord.py's ``Optional`` does. A command may have a two-word name
+(``flash join``); the longer name wins.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from hearth.errors import PermissionDenied, StartupError, UsageError
+from hearth.models import Member, Message, Role
+from hearth.timeutil import parse_duration
+
+if TYPE_CHECKING:
+    from hearth.context import PluginContext
+
+ParamKind = Literal["word", "text", "int", "duration", "member", "rest"]
+
+_HINTS: dict[str, str] = {
+    "int": "a whole number",
+    "duration": "a duration such as 90s, 10m, 2h, 1h30m or 7d",
+    "member": "a member mention such as @alice",
+}
+_MENTION_RE = re.compile(r"^(?:<@!?(\d+)>|@(\S+))$")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One argument of a command.
+
+    ``kind``: ``word`` (one token), ``text`` (one token; quote several words),
+    ``int``, ``duration``, ``member`` (a mention), ``rest`` (everything left).
+    """
+
+    name: str
+    kind: ParamKind = "word"
+    optional: bool = False
+    variadic: bool = False
+    help: str = ""
+
+    @property
+    def usage(self) -> str:
+        label = "@member" if self.kind == "member" else self.name.upper()
+        if self.variadic:
+            label += " …"
+        return f"[{label}]" if self.optional or self.variadic else label
+
+
+Handler = Callable[["Invocation"], Awaitable[str | None]]
+RoleRule = Role | Callable[[Any], Role]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """A command a plugin offers.
+
+    ``min_role`` is the lowest role allowed (or a function of the plugin's
+    config returning it). With ``power``, leaders may run it only when the
+    community grants leaders that power (admins and owners always may).
+    The handler may return a reply, or reply itself through the invocation.
+    """
+
+    name: str
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    min_role: RoleRule = Role.MEMBER
+    power: str | None = None
+    help: str = ""
+    plugin: str = ""
+
+    @property
+    def usage(self) -> str:
+        return " ".join([self.name, *(p.usage for p in self.params)])
+
+    def lowest_role(self, config: Any) -> Role:
+        return self.min_role if isinstance(self.min_role, Role) else self.min_role(config)
+
+
+@dataclass(slots=True, kw_only=True)
+class Invocation:
+    """A command being run: who ran it, where, with which parsed arguments."""
+
+    command: Command
+    member: Member
+    message: Message
+    args: dict[str, Any]
+    ctx: PluginContext
+    prefix: str = "!"
+    replies: list[str] = field(default_factory=list)
+
+    async def reply(self, text: str) -> None:
+        """Answer where the command was run (the channel, or the DM)."""
+        self.replies.append(text)
+        await self.ctx.reply(self.message, text)
+
+
+def split_args(text: str) -> list[str]:
+    """Split an argument line into tokens; quotes group words."""
+    text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError as exc:
+        raise ValueError("a quote is not closed") from exc
+
+
+def mention_id(token: str) -> str | None:
+    """The member id in a mention token (``@alice``, ``<@123>``), or None."""
+    m = _MENTION_RE.match(token)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def _convert(param: Param, token: str) -> Any:
+    if param.kind in ("word", "text"):
+        return token
+    if param.kind == "int":
+        if not re.fullmatch(r"[+-]?\d+", token):
+            raise ValueError
+        return int(token)
+    if param.kind == "duration":
+        return parse_duration(token)
+    if param.kind == "member":
+        found = mention_id(token)
+        if found is None:
+            raise ValueError
+        return found
+    raise AssertionError(param.kind)
+
+
+def parse_args(command: Command, line: str) -> dict[str, Any]:
+    """Parse ``line`` against ``command.params``; :class:`UsageError` says what is wrong."""
+    try:
+        tokens = split_args(line)
+    except ValueError as exc:
+        raise UsageError(str(exc), command.usage) from None
+    args: dict[str, Any] = {}
+    i = 0
+    for param in command.params:
+        if param.kind == "rest":
+            rest = " ".join(tokens[i:]) if i < len(tokens) else ""
+            if not rest and not param.optional:
+                raise UsageError(f"missing {param.usage}", command.usage)
+            args[param.name] = rest or None
+            i = len(tokens)
+            continue
+        if param.variadic:
+            values = []
+            while i < len(tokens):
+                try:
+                    values.append(_convert(param, tokens[i]))
+                except ValueError:
+                    break
+                i += 1
+            args[param.name] = values
+            continue
+        if i >= len(tokens):
+            if not param.optional:
+                raise UsageError(f"missing {param.usage}", command.usage)
+            args[param.name] = None
+            continue
+        try:
+            args[param.name] = _convert(param, tokens[i])
+            i += 1
+        except ValueError:
+            if param.optional:
+                args[param.name] = None
+                continue
+            hint = _HINTS.get(param.kind, "")
+            raise UsageError(
+                f"{tokens[i]!r} is not {hint or 'valid'} for {param.usage}", command.usage
+            ) from None
+    if i < len(tokens):
+        bad = tokens[i]
+        raise UsageError(f"unexpected {bad!r}", command.usage)
+    return args
+
+
+class CommandRegistry:
+    """The commands enabled in one community, by name."""
+
+    def __init__(self, commands: Iterable[Command]) -> None:
+        self._by_name: dict[str, Command] = {}
+        for command in commands:
+            other = self._by_name.get(command.name)
+            if other is not None:
+                raise StartupError(
+                    f"command {command.name!r} is registered by both "
+                    f"{other.plugin!r} and {command.plugin!r}"
+                )
+            self._by_name[command.name] = command
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._by_name.values(), key=lambda c: c.name))
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def get(self, name: str) -> Command | None:
+        return self._by_name.get(name)
+
+    def resolve(self, line: str) -> tuple[Command | None, str, str]:
+        """Split ``line`` into (command, its name as typed, the argument text)."""
+        parts = line.strip().split(None, 2)
+        if not parts:
+            return None, "", ""
+        first = parts[0].lower()
+        if len(parts) > 1:
+            two = f"{first} {parts[1].lower()}"
+            if two in self._by_name:
+                return self._by_name[two], two, parts[2] if len(parts) > 2 else ""
+        rest = line.strip()[len(parts[0]) :].strip()
+        return self._by_name.get(first), first, rest
+
+
+def check_permission(
+    command: Command, member: Member, config: Any, leader_powers: frozenset[str], prefix: str
+) -> None:
+    """Raise :class:`PermissionDenied` unless ``member`` may run ``command``."""
+    lowest = command.lowest_role(config)
+    if member.role < lowest:
+        raise PermissionDenied(
+            f"{prefix}{command.name} is for {lowest.label}s and above; you are a {member.role.label}."
+        )
+    if (
+        command.power
+        and member.role == Role.LEADER
+        and lowest <= Role.LEADER
+        and command.power not in leader_powers
+    ):
+        raise PermissionDenied(
+            f"{prefix}{command.name} needs the {command.power!r} power, "
+            "which leaders do not have in this community."
+        )
+
+
+def may_run(command: Command, member: Member, config: Any, leader_powers: frozenset[str]) -> bool:
+    try:
+        check_permission(command, member, config, leader_powers, "")
+    except PermissionDenied:
+        return False
+    return True
+
+
+def help_text(
+    registry: CommandRegistry,
+    member: Member,
+    configs: Mapping[str, Any],
+    leader_powers: frozenset[str],
+    prefix: str,
+    name: str | None,
+) -> str:
+    """The reply to ``help``: the commands ``member`` may run, or one command's usage."""
+    if name:
+        command, _, _ = registry.resolve(name)
+        if command is None:
+            return f"There is no command {prefix}{name}. Try {prefix}help."
+        lines = [f"{prefix}{command.usage}", command.help]
+        lowest = command.lowest_role(configs.get(command.plugin))
+        lines.append(f"For {lowest.label}s and above.")
+        return "\n".join(line for line in lines if line)
+    lines = ["Commands you can use:"]
+    for command in registry:
+        if may_run(command, member, configs.get(command.plugin), leader_powers):
+            lines.append(f"{prefix}{command.usage} — {command.help}".rstrip(" —"))
+    lines.append(f"Type {prefix}help COMMAND for details.")
+    return "\n".join(lines)
+

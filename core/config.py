@@ -1,0 +1,558 @@
+"""Loading and validating the YAML configuration (the contract is CONFIG.md).
+
+The whole file (or folder of files) is validated before anything connects.
+Every problem is reported, each naming the file, line and key, the bad value
+and what was expected. Unknown keys are errors. ``${NAME}`` (or
+``${NAME:-default}``) in a value is replaced from the environment.
+
+Plugins and adapters declare their own schemas as pydantic models; the types
+below (:data:`Duration`, :data:`TimeOfDay`, :data:`Day`, :data:`ChannelName`,
+:data:`RoleName`, :data:`Timezone`) give their errors the same wording.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo
+
+import yaml
+from hearth.errors import ConfigError, ConfigIssue
+from hearth.models import Role
+from hearth.timeutil import get_zone, parse_day, parse_duration, parse_time_of_day
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    ValidationInfo,
+)
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("expected a duration such as 90s, 10m, 2h, 1h30m or 7d")
+    if isinstance(value, int):
+        raise ValueError(f"{value!r} has no unit (write e.g. {value}s, {value}m or {value}h)")
+    return parse_duration(value)
+
+
+def _time_of_day(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int):  # YAML 1.1 reads 20:00 unquoted as a sexagesimal int
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    if not isinstance(value, str):
+        raise ValueError("expected a time of day like 20:00")
+    return parse_time_of_day(value)
+
+
+def _day(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a day: mon, tue, wed, thu, fri, sat or sun")
+    return parse_day(value)
+
+
+def _zone(value: Any) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected an IANA timezone name such as Europe/Paris")
+    return get_zone(value)
+
+
+def _channel(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a channel name from this community's `channels`")
+    channels = (info.context or {}).get("channels")
+    if channels is not None and value not in channels:
+        known = ", ".join(sorted(channels)) or "none are defined"
+        raise ValueError(f"unknown channel {value!r} (channels of this community: {known})")
+    return value
+
+
+def _role(value: Any) -> Role:
+    if isinstance(value, Role):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a role: owner, admin, leader, member or newcomer")
+    return Role.parse(value)
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(_duration), PlainSerializer(lambda d: f"{int(d.total_seconds())}s")
+]
+"""A duration written ``90s``, ``10m``, ``2h``, ``1h30m`` or ``7d``."""
+TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
+"""A wall-clock time ``HH:MM`` in the community's timezone."""
+Day = Annotated[int, BeforeValidator(_day)]
+"""A weekday ``mon`` … ``sun`` (Monday is 0)."""
+Timezone = Annotated[ZoneInfo, BeforeValidator(_zone), PlainSerializer(str)]
+"""An IANA timezone name."""
+ChannelName = Annotated[str, BeforeValidator(_channel)]
+"""A neutral channel name that must exist in the community's ``channels``."""
+RoleName = Annotated[Role, BeforeValidator(_role)]
+"""A neutral role: owner, admin, leader, member or newcomer."""
+
+
+class PluginConfig(BaseModel):
+    """Base of every plugin's config schema: frozen, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class CommunityConfig(_Strict):
+    """One community: its timezone, language, channels, roles and plugins.
+
+    Platform bindings (``discord:``, ``matrix:``) are in ``bindings``, keyed by
+    adapter name; enabled plugins' validated configs are in ``plugins``.
+    """
+
+    key: str = ""
+    timezone: Timezone = ZoneInfo("UTC")
+    language: Literal["en", "zh"] = "en"
+    channels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    roles: dict[RoleName, dict[str, str]] = Field(default_factory=dict)
+    bindings: dict[str, Any] = Field(default_factory=dict)
+    plugins: dict[str, Any] = Field(default_factory=dict)
+
+    def platforms(self) -> list[str]:
+        """The networks this community is bound to, in config order."""
+        return list(self.bindings)
+
+
+class HearthConfig(_Strict):
+    """The whole validated configuration."""
+
+    storage: str = "sqlite:///hearth.db"
+    command_prefix: str = "!"
+    accounts: dict[str, Any] = Field(default_factory=dict)
+    communities: dict[str, CommunityConfig] = Field(default_factory=dict)
+    source: str = ""
+
+
+# --------------------------------------------------------------------------- loading
+
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class _Source:
+    """Loaded YAML data with where each key came from."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    where: dict[Path_, tuple[str, int]] = field(default_factory=dict)
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+    def locate(self, path: Path_) -> tuple[str, int | None]:
+        for n in range(len(path), -1, -1):
+            hit = self.where.get(tuple(path[:n]))
+            if hit:
+                return hit
+        return next(iter(self.where.values()), ("?", 0))
+
+
+def _record_lines(node: yaml.Node, path: Path_, file: str, where: dict) -> None:
+    """Map every key path under ``node`` to the line it is written on."""
+    where.setdefault(path, (file, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, key_node.value)
+            where[child] = (file, key_node.start_mark.line + 1)
+            _record_lines(value_node, child, file, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _record_lines(item, (*path, i), file, where)
+
+
+def _load_file(path: Path, src: _Source, text: str | None = None) -> dict[str, Any]:
+    name = str(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            src.issues.append(ConfigIssue(name, None, "", f"cannot read file: {exc.strerror}"))
+            return {}
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        src.issues.append(ConfigIssue(name, line, "", f"invalid YAML: {problem}"))
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        src.issues.append(ConfigIssue(name, 1, "", "expected a mapping of settings at the top"))
+        return {}
+    assert node is not None
+    _record_lines(node, (), name, src.where)
+    return data
+
+
+def _merge(into: dict[str, Any], data: dict[str, Any], file: str, src: _Source) -> None:
+    for key, value in data.items():
+        if key in into and isinstance(into[key], dict) and isinstance(value, dict):
+            for sub, sub_value in value.items():
+                if sub in into[key]:
+                    line = src.where.get((key, sub), (file, None))[1]
+                    src.issues.append(
+                        ConfigIssue(file, line, f"{key}.{sub}", "defined in more than one file")
+                    )
+                into[key][sub] = sub_value
+        elif key in into:
+            line = src.where.get((key,), (file, None))[1]
+            src.issues.append(ConfigIssue(file, line, key, "defined in more than one file"))
+        else:
+            into[key] = value
+
+
+def _interpolate(value: Any, path: Path_, src: _Source) -> Any:
+    if isinstance(value, dict):
+        return {k: _interpolate(v, (*path, k), src) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, (*path, i), src) for i, v in enumerate(value)]
+    if isinstance(value, str) and "${" in value:
+
+        def repl(m: re.Match[str]) -> str:
+            found = os.environ.get(m.group(1))
+            if found is not None:
+                return found
+            if m.group(2) is not None:
+                return m.group(2)
+            file, line = src.locate(path)
+            src.issues.append(
+                ConfigIssue(
+                    file,
+                    line,
+                    _dotted(path),
+                    f"environment variable {m.group(1)} is not set",
+                    warning=path[:1] == ("accounts",),
+                )
+            )
+            return ""
+
+        return _ENV_RE.sub(repl, value)
+    return value
+
+
+def load_source(path: str | Path, *, text: str | None = None) -> _Source:
+    """Read a config file, or every ``*.yaml``/``*.yml`` in a folder, with line numbers.
+
+    With ``text``, that YAML is read instead and ``path`` only names it in errors.
+    """
+    root = Path(path)
+    src = _Source()
+    if text is not None:
+        src.data = _load_file(root, src, text)
+    elif root.is_dir():
+        files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
+        if not files:
+            src.issues.append(ConfigIssue(str(root), None, "", "folder holds no .yaml files"))
+        for f in files:
+            _merge(src.data, _load_file(f, src), str(f), src)
+    elif not root.exists():
+        src.issues.append(ConfigIssue(str(root), None, "", "no such file"))
+    else:
+        src.data = _load_file(root, src)
+    src.data = _interpolate(src.data, (), src)
+    return src
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _dotted(path: Path_) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+
+
+def _fields_at(model: Any, loc: Path_) -> list[str] | None:
+    """The field names allowed at ``loc`` inside ``model`` (for 'did you mean')."""
+    for part in loc:
+        model = _unwrap(model)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            info = model.model_fields.get(str(part))
+            if info is None:
+                return None
+            model = info.annotation
+        elif get_origin(model) in (dict, list):
+            model = get_args(model)[-1]
+        else:
+            return None
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return None
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin is not None and type(None) in get_args(tp):  # Optional[X]
+            tp = next(a for a in get_args(tp) if a is not type(None))
+        else:
+            return tp
+
+
+def _issue_from(err: Mapping[str, Any], prefix: Path_, model: Any, src: _Source) -> ConfigIssue:
+    loc: Path_ = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+    path = (*prefix, *loc)
+    file, line = src.locate(path)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1]) or []
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        problem = f"unknown key {loc[-1]!r}{expected}{hint}"
+    elif kind == "missing":
+        problem = "required key is missing"
+    else:
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        bad = err.get("input")
+        shown = "" if isinstance(bad, dict | list) or repr(bad) in msg else f" (got {bad!r})"
+        problem = f"{msg}{shown}"
+    return ConfigIssue(file, line, _dotted(path), problem)
+
+
+def _validate(
+    model: type[BaseModel], data: Any, prefix: Path_, src: _Source, context: dict | None = None
+) -> BaseModel | None:
+    try:
+        return model.model_validate(data if data is not None else {}, context=context)
+    except ValidationError as exc:
+        src.issues.extend(_issue_from(e, prefix, model, src) for e in exc.errors())
+        return None
+
+
+_TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
+_COMMUNITY_KEYS = ("timezone", "language", "channels", "roles", "plugins")
+
+
+def _unknown(key: str, allowed: list[str], path: Path_, src: _Source, what: str = "key") -> None:
+    guess = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"; did you mean {guess[0]!r}?" if guess else ""
+    file, line = src.locate((*path, key))
+    src.issues.append(
+        ConfigIssue(
+            file,
+            line,
+            _dotted((*path, key)),
+            f"unknown {what} {key!r} (expected one of: {', '.join(allowed)}){hint}",
+        )
+    )
+
+
+def validate(
+    src: _Source,
+    *,
+    plugin_schemas: Mapping[str, type[BaseModel] | None],
+    binding_schemas: Mapping[str, type[BaseModel] | None],
+    account_schemas: Mapping[str, type[BaseModel] | None],
+) -> HearthConfig:
+    """Validate loaded data against the core's, the adapters' and the plugins' schemas.
+
+    Raises :class:`ConfigError` listing every error (warnings are kept in
+    ``ConfigError.issues`` too, flagged, and returned through ``warnings``).
+    """
+    data = src.data
+    for key in data:
+        if key not in _TOP_KEYS:
+            _unknown(str(key), list(_TOP_KEYS), (), src)
+
+    accounts: dict[str, Any] = {}
+    raw_accounts = data.get("accounts") or {}
+    if not isinstance(raw_accounts, dict):
+        file, line = src.locate(("accounts",))
+        src.issues.append(ConfigIssue(file, line, "accounts", "expected a mapping of networks"))
+        raw_accounts = {}
+    real = [n for n in account_schemas]
+    for name, value in raw_accounts.items():
+        if name not in account_schemas:
+            _unknown(str(name), real, ("accounts",), src, "network")
+            continue
+        schema = account_schemas[name]
+        if schema is not None:
+            accounts[name] = _validate(schema, value, ("accounts", name), src)
+
+    communities: dict[str, CommunityConfig] = {}
+    raw_communities = data.get("communities")
+    if not isinstance(raw_communities, dict) or not raw_communities:
+        file, line = src.locate(("communities",))
+        src.issues.append(
+            ConfigIssue(file, line, "communities", "expected at least one community")
+        )
+        raw_communities = {}
+    for key, raw in raw_communities.items():
+        community = _validate_community(
+            str(key), raw, src, plugin_schemas, binding_schemas
+        )
+        if community is not None:
+            communities[str(key)] = community
+
+    storage = data.get("storage", "sqlite:///hearth.db")
+    if not isinstance(storage, str) or not re.match(r"^(sqlite:///|postgresql://)", storage):
+        file, line = src.locate(("storage",))
+        src.issues.append(
+            ConfigIssue(
+                file,
+                line,
+                "storage",
+                f"{storage!r} is not a storage URL "
+                "(expected sqlite:///path/to/file.db or postgresql://user@host/db)",
+            )
+        )
+    prefix = data.get("command_prefix", "!")
+    if not isinstance(prefix, str) or not prefix or " " in prefix:
+        file, line = src.locate(("command_prefix",))
+        src.issues.append(
+            ConfigIssue(
+                file, line, "command_prefix", f"{prefix!r} is not a prefix (expected e.g. \"!\")"
+            )
+        )
+
+    errors = [i for i in src.issues if not i.warning]
+    if errors:
+        raise ConfigError(src.issues)
+    return HearthConfig(
+        storage=storage,
+        command_prefix=prefix,
+        accounts=accounts,
+        communities=communities,
+        source=next(iter(src.where.values()), ("", 0))[0],
+    )
+
+
+def _validate_community(
+    key: str,
+    raw: Any,
+    src: _Source,
+    plugin_schemas: Mapping[str, type[BaseModel] | None],
+    binding_schemas: Mapping[str, type[BaseModel] | None],
+) -> CommunityConfig | None:
+    path: Path_ = ("communities", key)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        file, line = src.locate(path)
+        src.issues.append(ConfigIssue(file, line, _dotted(path), "expected a mapping"))
+        return None
+    before = len(src.issues)
+    bindings: dict[str, Any] = {}
+    allowed = [*_COMMUNITY_KEYS, *binding_schemas]
+    for name, value in raw.items():
+        if name in _COMMUNITY_KEYS:
+            continue
+        if name in binding_schemas:
+            schema = binding_schemas[name]
+            bindings[name] = (
+                _validate(schema, value, (*path, name), src) if schema is not None else value
+            )
+        else:
+            _unknown(str(name), allowed, path, src)
+
+    base = {k: v for k, v in raw.items() if k in ("timezone", "language", "channels", "roles")}
+    core = _validate(_CommunityCore, base, path, src)
+    channels: dict[str, dict[str, str]] = dict(core.channels) if core else {}  # type: ignore[attr-defined]
+    for cname, targets in channels.items():
+        for platform in targets:
+            if platform not in binding_schemas:
+                _unknown(platform, list(binding_schemas), (*path, "channels", cname), src, "network")
+
+    plugins: dict[str, Any] = {}
+    raw_plugins = raw.get("plugins") or {}
+    if not isinstance(raw_plugins, dict):
+        file, line = src.locate((*path, "plugins"))
+        src.issues.append(ConfigIssue(file, line, _dotted((*path, "plugins")), "expected a mapping"))
+        raw_plugins = {}
+    context = {"channels": set(channels), "community": key}
+    for name, value in raw_plugins.items():
+        if name not in plugin_schemas:
+            installed = sorted(plugin_schemas)
+            _unknown(str(name), installed, (*path, "plugins"), src, "plugin")
+            continue
+        schema = plugin_schemas[name]
+        if schema is None:
+            plugins[name] = None
+            continue
+        plugins[name] = _validate(schema, value, (*path, "plugins", name), src, context)
+
+    if len(src.issues) != before and any(not i.warning for i in src.issues[before:]):
+        return None
+    assert core is not None
+    return CommunityConfig(
+        key=key,
+        timezone=core.timezone,  # type: ignore[attr-defined]
+        language=core.language,  # type: ignore[attr-defined]
+        channels=channels,
+        roles=core.roles,  # type: ignore[attr-defined]
+        bindings=bindings,
+        plugins=plugins,
+    )
+
+
+class _CommunityCore(_Strict):
+    timezone: Timezone = ZoneInfo("UTC")
+    language: Literal["en", "zh"] = "en"
+    channels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    roles: dict[RoleName, dict[str, str]] = Field(default_factory=dict)
+
+
+def load_config(
+    path: str | Path,
+    *,
+    plugin_schemas: Mapping[str, type[BaseModel] | None],
+    binding_schemas: Mapping[str, type[BaseModel] | None],
+    account_schemas: Mapping[str, type[BaseModel] | None],
+) -> tuple[HearthConfig, list[ConfigIssue]]:
+    """Load and validate ``path``; return the config and its warnings.
+
+    Raises :class:`ConfigError` with every problem when the config is invalid.
+    """
+    src = load_source(path)
+    if any(not i.warning for i in src.issues):
+        raise ConfigError(src.issues)
+    config = validate(
+        src,
+        plugin_schemas=plugin_schemas,
+        binding_schemas=binding_schemas,
+        account_schemas=account_schemas,
+    )
+    return config, [i for i in src.issues if i.warning]
+
+
+__all__ = [
+    "ChannelName",
+    "CommunityConfig",
+    "Day",
+    "Duration",
+    "HearthConfig",
+    "PluginConfig",
+    "RoleName",
+    "TimeOfDay",
+    "Timezone",
+    "load_config",
+    "load_source",
+    "validate",
+]

@@ -1,0 +1,288 @@
+"""What a plugin sees of one community: :class:`PluginContext`.
+
+Every action a plugin takes goes through its context, which finds the right
+adapter (a community may span several networks), checks the adapter's
+capabilities (a missing one is logged once and the action skipped), and sends
+through the rate-limited outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from hearth.errors import AdapterError
+from hearth.models import Capability, Channel, Member, Message, Role, SentMessage
+from hearth.ports import Adapter, DissolveMode
+from hearth.scheduler import Job
+from hearth.storage import Store
+
+if TYPE_CHECKING:
+    from hearth.app import App
+    from hearth.config import CommunityConfig
+
+log = logging.getLogger(__name__)
+
+
+class PluginContext:
+    """One plugin in one community: its config, storage, schedule and actions."""
+
+    def __init__(
+        self, app: App, community: CommunityConfig, plugin: str, config: Any, store: Store
+    ) -> None:
+        self._app = app
+        self.community = community
+        self.plugin = plugin
+        self.config = config
+        self.store = store
+
+    def __repr__(self) -> str:
+        return f"<PluginContext {self.plugin} in {self.community.key}>"
+
+    # -- facts -------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        """The community's key in the config."""
+        return self.community.key
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.community.timezone
+
+    @property
+    def language(self) -> str:
+        return self.community.language
+
+    @property
+    def prefix(self) -> str:
+        """The text-command prefix (``!``)."""
+        return self._app.config.command_prefix
+
+    def now(self) -> datetime:
+        """The current time (UTC), from the app's clock."""
+        return self._app.clock.now()
+
+    def local_now(self) -> datetime:
+        """The current time in the community's timezone."""
+        return self.now().astimezone(self.zone)
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.zone)
+
+    @property
+    def adapters(self) -> list[Adapter]:
+        """The adapters serving this community."""
+        return self._app.adapters_for(self.key)
+
+    def adapter(self, platform: str) -> Adapter | None:
+        return next((a for a in self.adapters if a.name == platform), None)
+
+    def can(self, capability: Capability, platform: str | None = None) -> bool:
+        """Whether the adapter for ``platform`` (default: every adapter) can do this."""
+        adapters = [a for a in self.adapters if platform is None or a.name == platform]
+        return bool(adapters) and all(a.can(capability) for a in adapters)
+
+    def channels(self, name: str) -> list[Channel]:
+        """The channel called ``name`` in this community, on each network."""
+        found = (a.resolve_channel(self.key, name) for a in self.adapters)
+        return [c for c in found if c is not None]
+
+    def channel_name(self, channel: Channel) -> str | None:
+        """The neutral name of ``channel`` (None for DMs and unmapped channels)."""
+        return channel.name
+
+    async def member_count(self) -> int:
+        total = 0
+        for adapter in self.adapters:
+            total += await adapter.member_count(self.key)
+        return total
+
+    async def get_member(self, platform: str, member_id: str) -> Member | None:
+        adapter = self.adapter(platform)
+        return await adapter.get_member(self.key, member_id) if adapter else None
+
+    async def leader_powers(self) -> frozenset[str]:
+        return await self._app.leader_powers(self.key)
+
+    # -- scheduling --------------------------------------------------------
+    async def schedule(
+        self,
+        key: str,
+        at: datetime,
+        *,
+        data: dict[str, Any] | None = None,
+        every: timedelta | None = None,
+    ) -> None:
+        """Run this plugin's ``on_job_due`` at ``at`` (then every ``every``), even after a restart."""
+        await self._app.scheduler.schedule(self.key, self.plugin, key, at, data=data, every=every)
+
+    async def cancel(self, key: str) -> bool:
+        """Cancel the job ``key``; True if it existed."""
+        return await self._app.scheduler.cancel(self.key, self.plugin, key)
+
+    async def jobs(self, prefix: str = "") -> list[Job]:
+        """This plugin's pending jobs here whose key starts with ``prefix``."""
+        return await self._app.scheduler.jobs(self.key, self.plugin, prefix)
+
+    # -- actions -----------------------------------------------------------
+    def _able(self, adapter: Adapter, capability: Capability) -> bool:
+        if adapter.can(capability):
+            return True
+        self._app.report_missing(self.key, self.plugin, adapter.name, capability)
+        return False
+
+    async def _act(self, adapter: Adapter, what: str, coro: Any) -> Any:
+        try:
+            return await coro
+        except AdapterError as exc:
+            log.warning("%s on %s failed: %s", what, adapter.name, exc)
+            return None
+
+    async def send(
+        self, channel: str | Channel, text: str, *, reply_to: str | None = None
+    ) -> list[SentMessage]:
+        """Post ``text`` in a channel: a neutral name (on every network) or a :class:`Channel`."""
+        targets = self.channels(channel) if isinstance(channel, str) else [channel]
+        if isinstance(channel, str) and not targets:
+            log.warning("no channel %r in %s", channel, self.key)
+        sent = []
+        for target in targets:
+            adapter = self.adapter(target.platform)
+            if adapter is None or not self._able(adapter, Capability.SEND):
+                continue
+            result = await self._app.outbox(adapter).send(
+                target.key,
+                lambda a=adapter, t=target: a.send(self.key, t, text, reply_to=reply_to),  # type: ignore[misc]
+            )
+            if result is not None:
+                sent.append(result)
+        return sent
+
+    async def reply(self, message: Message, text: str) -> SentMessage | None:
+        """Answer ``message`` where it was posted (in its channel, or by DM)."""
+        if message.channel.is_dm:
+            return await self.dm(message.author, text)
+        sent = await self.send(message.channel, text, reply_to=message.id)
+        return sent[0] if sent else None
+
+    async def dm(self, member: Member, text: str) -> SentMessage | None:
+        """Send ``member`` a direct message."""
+        adapter = self.adapter(member.platform)
+        if adapter is None or not self._able(adapter, Capability.DM):
+            return None
+        return await self._app.outbox(adapter).send(
+            (member.platform, f"dm:{member.id}"),
+            lambda: self._act(adapter, "dm", adapter.dm(self.key, member, text)),
+        )
+
+    async def delete(self, message: Message, reason: str) -> bool:
+        """Delete ``message`` (never twice); True if it was deleted now."""
+        return await self._app.delete_message(self.key, message, reason)
+
+    async def _member_action(
+        self, member: Member, capability: Capability, what: str, call: Any
+    ) -> bool:
+        adapter = self.adapter(member.platform)
+        if adapter is None or not self._able(adapter, capability):
+            return False
+        return await self._act(adapter, what, call(adapter)) is not False
+
+    async def mute(self, member: Member, until: datetime, reason: str) -> bool:
+        """Stop ``member`` posting until ``until``."""
+        return await self._member_action(
+            member, Capability.MUTE, "mute", lambda a: a.mute(self.key, member, until, reason)
+        )
+
+    async def unmute(self, member: Member) -> bool:
+        return await self._member_action(
+            member, Capability.MUTE, "unmute", lambda a: a.unmute(self.key, member)
+        )
+
+    async def kick(self, member: Member, reason: str) -> bool:
+        return await self._member_action(
+            member, Capability.KICK, "kick", lambda a: a.kick(self.key, member, reason)
+        )
+
+    async def ban(self, member: Member, reason: str) -> bool:
+        return await self._member_action(
+            member, Capability.BAN, "ban", lambda a: a.ban(self.key, member, reason)
+        )
+
+    async def grant_role(self, member: Member, role: Role) -> bool:
+        return await self._member_action(
+            member, Capability.ROLES, "grant role", lambda a: a.grant_role(self.key, member, role)
+        )
+
+    async def revoke_role(self, member: Member, role: Role) -> bool:
+        return await self._member_action(
+            member,
+            Capability.ROLES,
+            "revoke role",
+            lambda a: a.revoke_role(self.key, member, role),
+        )
+
+    async def create_group(
+        self,
+        platform: str,
+        name: str,
+        members: Sequence[Member],
+        *,
+        topic: str,
+        private: bool = True,
+        expires: datetime | None = None,
+    ) -> Channel | None:
+        """Create a group channel on ``platform``; None when the platform cannot."""
+        adapter = self.adapter(platform)
+        if adapter is None or not self._able(adapter, Capability.GROUPS):
+            return None
+        return await self._act(
+            adapter,
+            "create group",
+            adapter.create_group(
+                self.key, name, members, topic=topic, private=private, expires=expires
+            ),
+        )
+
+    async def invite(self, channel: Channel, member: Member) -> bool:
+        adapter = self.adapter(channel.platform)
+        if adapter is None or not self._able(adapter, Capability.GROUPS):
+            return False
+        return await self._act(adapter, "invite", adapter.invite(self.key, channel, member)) is not False
+
+    def dissolve_mode(self, platform: str, wanted: DissolveMode) -> DissolveMode | None:
+        """The closest dissolve mode ``platform`` offers to ``wanted`` (None: neither)."""
+        adapter = self.adapter(platform)
+        if adapter is None:
+            return None
+        order: list[DissolveMode] = ["delete", "archive"] if wanted == "delete" else ["archive", "delete"]
+        caps = {"delete": Capability.GROUP_DELETE, "archive": Capability.GROUP_ARCHIVE}
+        return next((m for m in order if adapter.can(caps[m])), None)
+
+    async def dissolve_group(self, channel: Channel, mode: DissolveMode) -> DissolveMode | None:
+        """End a group channel with ``mode`` or the nearest the platform offers; the mode used."""
+        used = self.dissolve_mode(channel.platform, mode)
+        adapter = self.adapter(channel.platform)
+        if adapter is None or used is None:
+            if adapter is not None:
+                self._app.report_missing(self.key, self.plugin, adapter.name, Capability.GROUP_DELETE)
+            return None
+        if used != mode:
+            self._app.report_once(
+                (self.key, self.plugin, adapter.name, "dissolve", mode),
+                "%s on %s cannot %s a group channel; using %s instead",
+                self.plugin,
+                adapter.name,
+                mode,
+                used,
+            )
+        await self._act(adapter, "dissolve group", adapter.dissolve_group(self.key, channel, used))
+        return used
+
+    async def pin(self, channel: Channel, message_id: str) -> bool:
+        adapter = self.adapter(channel.platform)
+        if adapter is None or not self._able(adapter, Capability.PIN):
+            return False
+        return await self._act(adapter, "pin", adapter.pin(self.key, channel, message_id)) is not False

@@ -1,0 +1,102 @@
+"""Errors raised by Hearth.
+
+Every error Hearth raises derives from :class:`HearthError`::
+
+    HearthError
+    ├── ConfigError            a config or scenario file is invalid (carries every issue found)
+    ├── StartupError           plugins or adapters cannot start (duplicate command, bad entry point…)
+    ├── CommandError           a command cannot run; its message is the reply the member sees
+    │   ├── UsageError         malformed arguments
+    │   └── PermissionDenied   the member's role or powers are too low
+    ├── AdapterError           a platform refused or failed an action
+    │   ├── CapabilityMissing  the adapter cannot do this at all
+    │   ├── Forbidden          the bot lacks the permission on the platform
+    │   ├── NotFound           the target (message, member, channel) does not exist
+    │   └── RateLimited        the platform asked to slow down (carries ``retry_after``)
+    └── StorageError           the database failed or a migration is out of order
+
+Adapters translate their SDK's exceptions at the boundary
+(``raise Forbidden(str(exc)) from exc``) so plugins handle only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class HearthError(Exception):
+    """Root of every error Hearth raises."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigIssue:
+    """One problem in a config or scenario file."""
+
+    file: str
+    line: int | None
+    key: str
+    problem: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" {self.key}:" if self.key else ""
+        level = "warning: " if self.warning else ""
+        return f"{where}:{key} {level}{self.problem}"
+
+
+class ConfigError(HearthError):
+    """A config or scenario file is invalid; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+class StartupError(HearthError):
+    """Plugins or adapters cannot be started as configured."""
+
+
+class CommandError(HearthError):
+    """A command cannot run; the message is the reply the member sees."""
+
+
+class UsageError(CommandError):
+    """A command's arguments are malformed."""
+
+    def __init__(self, problem: str, usage: str) -> None:
+        self.problem = problem
+        self.usage = usage
+        super().__init__(f"{problem}\nUsage: {usage}")
+
+
+class PermissionDenied(CommandError):
+    """The member may not run this command."""
+
+
+class AdapterError(HearthError):
+    """A platform refused or failed an action."""
+
+
+class CapabilityMissing(AdapterError):
+    """The adapter cannot perform this action on its platform."""
+
+
+class Forbidden(AdapterError):
+    """The bot lacks the platform permission for this action."""
+
+
+class NotFound(AdapterError):
+    """The target of an action does not exist (any more)."""
+
+
+class RateLimited(AdapterError):
+    """The platform asked to slow down."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"{message} (retry after {retry_after:.2f}s)")
+
+
+class StorageError(HearthError):
+    """The database failed, or its schema is newer than this code."""

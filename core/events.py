@@ -1,0 +1,84 @@
+"""Events adapters deliver to the core.
+
+Every event carries the platform, the platform-scoped ``id`` the core
+de-duplicates on, and the key of the community it belongs to (``None`` when
+the adapter cannot tell, e.g. a DM from someone in no configured community).
+Events carry data; acting goes through the adapter port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from hearth.models import Channel, Member, Message, Reaction
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every inbound event."""
+
+    platform: str
+    id: str
+    community: str | None
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoinedEvent(Event):
+    """A member joined the community. ``invited_by`` is the inviter's id, when known."""
+
+    member: Member
+    invited_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberLeftEvent(Event):
+    """A member left the community (or was removed)."""
+
+    member: Member
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePostedEvent(Event):
+    """A message was posted in a channel or sent to the bot directly."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEditedEvent(Event):
+    """A message was edited; ``message`` holds the new text."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeletedEvent(Event):
+    """A message was deleted (by its author, a moderator or the bot)."""
+
+    channel: Channel
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAddedEvent(Event):
+    """A member reacted to a message."""
+
+    reaction: Reaction
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandInvokedEvent(Event):
+    """A command invoked natively (a Discord slash command).
+
+    ``message.text`` holds the command line without prefix (``flash "Night" 2h``);
+    ``message.raw`` is what the adapter needs to answer (the interaction).
+    """
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdapterReadyEvent(Event):
+    """An adapter connected (or reconnected) and sees its communities."""

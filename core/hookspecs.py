@@ -1,0 +1,176 @@
+"""The plugin API: every hook a Hearth plugin can implement.
+
+A plugin is a module or an object with functions marked ``@hearth.hookimpl``,
+registered under the ``hearth.plugins`` entry-point group; the entry point's
+name is the plugin's name and the key of its config under a community's
+``plugins:``. A plugin runs for a community only when it is listed there.
+
+Hooks may be ``async def`` or plain functions. Each implementation declares
+only the arguments it needs. Per-community hooks receive ``ctx``, the
+:class:`~hearth.context.PluginContext` of this plugin in this community: its
+validated ``ctx.config``, its ``ctx.store``, the clock, the scheduler and every
+action (send, reply, dm, delete, mute, kick, ban, roles, groups, pin).
+
+An implementation that raises is logged with the plugin's and hook's names and
+skipped; the others still run.
+
+Hook families:
+
+* ``register_*``: return declarations, called once at start-up and checked then.
+* ``on_*``: notifications; every enabled plugin's implementation runs, in order.
+* ``moderate_message`` and ``leader_powers``: the first non-None answer wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from hearth.commands import Command, Invocation
+    from hearth.context import PluginContext
+    from hearth.declarations import Need, Verdict
+    from hearth.models import Member, Message, Reaction
+    from hearth.scheduler import Job
+    from hearth.storage import Migration
+    from pydantic import BaseModel
+
+PROJECT = "hearth"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@hookspec
+def register_config_schema() -> type[BaseModel] | None:
+    """The pydantic model this plugin's config block is validated against.
+
+    Derive it from :class:`hearth.PluginConfig` (frozen, unknown keys are
+    errors) and use :data:`hearth.config.Duration`, ``ChannelName`` … for
+    fields so errors read the same everywhere. Defaults make an empty block
+    (``welcome: {}``) valid. The validated instance is ``ctx.config``.
+    """
+
+
+@hookspec
+def register_commands() -> Iterable[Command]:
+    """The commands this plugin offers (see :class:`hearth.Command`).
+
+    Names must be unique across the plugins enabled in a community; a clash
+    is a start-up error.
+    """
+
+
+@hookspec
+def register_migrations() -> Sequence[Migration]:
+    """This plugin's schema migrations, oldest first: ``async def upgrade_vN(store)``.
+
+    Append-only: never edit or remove one that has shipped. Each runs once, in
+    its own transaction; ``store.table("name")`` gives the namespaced name.
+    """
+
+
+@hookspec
+def register_capabilities() -> Iterable[Need]:
+    """The adapter capabilities this plugin relies on, each with the feature it serves.
+
+    A need an adapter cannot meet is reported once at start-up; the action is
+    then skipped (and logged once) instead of failing.
+    """
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@hookspec
+async def on_startup(ctx: PluginContext) -> None:
+    """The app has started: storage is ready and adapters are connected.
+
+    Schedule recurring jobs here; catch up on what happened while stopped.
+    """
+
+
+@hookspec
+async def on_shutdown(ctx: PluginContext) -> None:
+    """The app is stopping; persist anything held in memory."""
+
+
+# --------------------------------------------------------------------------- members
+
+
+@hookspec
+async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | None) -> None:
+    """``member`` joined the community (``invited_by``: the inviter's id, when known)."""
+
+
+@hookspec
+async def on_member_leave(ctx: PluginContext, member: Member) -> None:
+    """``member`` left the community or was removed."""
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@hookspec(firstresult=True)
+async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | None:
+    """Decide whether ``message`` may stand. Stops at first non-None result.
+
+    Runs before every other message hook, for messages in community channels
+    (not DMs, not the bot's own). Return a :class:`hearth.Verdict` to stop the
+    message: the core deletes it (once) when the verdict says so, and no
+    other plugin sees it. Return None to let it through.
+    """
+
+
+@hookspec
+async def on_message(ctx: PluginContext, message: Message) -> None:
+    """A message that passed moderation and is not a command."""
+
+
+@hookspec
+async def on_message_edit(ctx: PluginContext, message: Message) -> None:
+    """A message was edited; ``message`` has the new text."""
+
+
+@hookspec
+async def on_message_delete(ctx: PluginContext, channel: Any, message_id: str) -> None:
+    """A message was deleted."""
+
+
+@hookspec
+async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
+    """A member reacted to a message (``reaction.message_id``)."""
+
+
+@hookspec
+async def on_command(ctx: PluginContext, invocation: Invocation) -> None:
+    """A command ran (whichever plugin owns it); for activity tracking."""
+
+
+# --------------------------------------------------------------------------- time
+
+
+@hookspec
+async def on_job_due(ctx: PluginContext, job: Job) -> None:
+    """One of this plugin's scheduled jobs is due (only the owning plugin is called).
+
+    Jobs are scheduled with ``ctx.schedule(key, at, data=…, every=…)`` and
+    survive restarts; ``job.key`` and ``job.data`` say which is due.
+    """
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@hookspec(firstresult=True)
+def leader_powers(ctx: PluginContext) -> Iterable[str] | None:
+    """The powers leaders hold in this community. Stops at first non-None result.
+
+    Powers gate commands declared with ``power=``: ``announce``, ``pin``,
+    ``moderate``, ``invite_codes``, ``flash``. With no answer, leaders hold
+    all of them.
+    """

@@ -1,0 +1,169 @@
+"""Platform-neutral domain objects.
+
+Every object is immutable. Identity is ``(platform, id)``: two objects with the
+same platform and id are equal even when other fields (a display name, a role)
+differ, because they describe the same thing seen at different moments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class Role(IntEnum):
+    """Neutral roles, comparable: ``Role.ADMIN > Role.LEADER``."""
+
+    NEWCOMER = 0
+    MEMBER = 1
+    LEADER = 2
+    ADMIN = 3
+    OWNER = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        """The role called ``name`` (``"leader"``); ``ValueError`` names the valid ones."""
+        try:
+            return cls[name.upper()]
+        except KeyError:
+            valid = ", ".join(r.label for r in sorted(cls, reverse=True))
+            raise ValueError(f"unknown role {name!r} (expected one of: {valid})") from None
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in config and commands."""
+        return self.name.lower()
+
+
+class Capability(StrEnum):
+    """What an adapter can do on its platform."""
+
+    SEND = "send"
+    REPLY = "reply"
+    DM = "dm"
+    DELETE = "delete"
+    MUTE = "mute"
+    KICK = "kick"
+    BAN = "ban"
+    ROLES = "roles"
+    GROUPS = "groups"  # create private group channels and invite to them
+    GROUP_DELETE = "group_delete"  # really delete a group channel (else: archive)
+    GROUP_ARCHIVE = "group_archive"  # keep a group read-only and out of the way
+    PIN = "pin"
+    REACTIONS = "reactions"  # receive reactions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member:
+    """A person in a community on one platform.
+
+    ``role`` is the highest neutral role the member holds; ``roles`` every role
+    held explicitly (a member with no explicit role counts as ``MEMBER``).
+    """
+
+    platform: str
+    id: str
+    name: str = field(compare=False)
+    role: Role = field(default=Role.MEMBER, compare=False)
+    is_bot: bool = field(default=False, compare=False)
+
+    @property
+    def mention(self) -> str:
+        """How to mention the member in text; adapters render it natively."""
+        return f"@{self.id}"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel:
+    """A place messages are posted: a text channel, a room, or a DM with a member.
+
+    ``name`` is the neutral name from the config (``general``) when the channel
+    is mapped there, the group's name for group channels the bot created, and
+    ``None`` otherwise. For a DM, ``dm_with`` is the member's id.
+    """
+
+    platform: str
+    id: str
+    name: str | None = field(default=None, compare=False)
+    dm_with: str | None = field(default=None, compare=False)
+
+    @property
+    def is_dm(self) -> bool:
+        return self.dm_with is not None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.id)
+
+
+_LINK_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+
+
+def extract_links(text: str) -> tuple[str, ...]:
+    """The http(s) and www. links in ``text``, in order, trailing punctuation removed."""
+    if "://" not in text and "www." not in text.lower():
+        return ()
+    return tuple(m.rstrip(".,;:!?)]}>") for m in _LINK_RE.findall(text))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """A message posted in a channel or sent to the bot directly.
+
+    ``mentions`` holds the ids of members mentioned; ``links`` the links found
+    in the text (see :func:`extract_links`); ``raw`` the platform's payload,
+    opaque to the core and to plugins.
+    """
+
+    platform: str
+    id: str
+    channel: Channel = field(compare=False)
+    author: Member = field(compare=False)
+    text: str = field(compare=False)
+    time: datetime = field(compare=False)
+    mentions: tuple[str, ...] = field(default=(), compare=False)
+    links: tuple[str, ...] = field(default=(), compare=False)
+    reply_to: str | None = field(default=None, compare=False)
+    raw: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentMessage:
+    """A message the bot posted: enough to reply to, react to, pin or delete it."""
+
+    platform: str
+    id: str
+    channel: Channel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reaction:
+    """A member reacted to a message with ``emoji``."""
+
+    platform: str
+    message_id: str
+    channel: Channel
+    member: Member
+    emoji: str
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """A private group channel the bot created (a flash group, a breakout table)."""
+
+    channel: Channel
+    name: str
+    members: tuple[str, ...] = ()
+    expires: datetime | None = None

@@ -1,0 +1,215 @@
+"""The adapter port: what every chat-network adapter implements.
+
+An adapter translates one network (discord.py, matrix-nio, a terminal, memory)
+to the core: it turns the network's payloads into :mod:`hearth.events` and
+hands them to :meth:`AdapterHost.submit`, and it performs the actions below.
+It declares the :class:`~hearth.models.Capability` set it supports honestly;
+the core never calls an action the adapter does not declare.
+
+Adapters map their SDK's errors to :mod:`hearth.errors` at the boundary.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from hearth.errors import CapabilityMissing
+from hearth.models import Capability, Channel, Member, Role, SentMessage
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from hearth.clock import Clock
+    from hearth.commands import Command
+    from hearth.events import Event
+
+DissolveMode = Literal["delete", "archive"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommunityBinding:
+    """One community as one adapter sees it.
+
+    ``space`` is the adapter's validated binding (``communities.X.discord``),
+    ``channels`` maps neutral channel names to this platform's ids, ``roles``
+    maps neutral roles to this platform's role ids, where configured.
+    """
+
+    key: str
+    space: BaseModel | None
+    channels: Mapping[str, str] = field(default_factory=dict)
+    roles: Mapping[Role, str] = field(default_factory=dict)
+
+    def channel_name(self, channel_id: str) -> str | None:
+        """The neutral name of a platform channel id, if it is mapped."""
+        for name, cid in self.channels.items():
+            if cid == channel_id:
+                return name
+        return None
+
+
+class KeyValue(Protocol):
+    """Small persistent state for an adapter (a sync token, role ids it created)."""
+
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str) -> None: ...
+
+
+class AdapterHost(Protocol):
+    """What the core offers an adapter."""
+
+    clock: Clock
+    kv: KeyValue
+
+    async def submit(self, event: Event) -> None:
+        """Hand an inbound event to the core (waits when the core is saturated)."""
+
+    def commands(self, community: str) -> Sequence[Command]:
+        """The commands enabled in a community (for native slash commands)."""
+
+    async def run_command(self, event: Event) -> None:
+        """Run a natively invoked command right away (used for slash commands)."""
+
+
+class Adapter(abc.ABC):
+    """Base class of every adapter.
+
+    Subclasses set ``name`` (the platform, as used in config keys), and may set
+    ``account_schema`` (validates ``accounts.<name>``) and ``binding_schema``
+    (validates ``communities.<key>.<name>``). A ``virtual`` adapter (testing,
+    console) serves every community and names channels by their neutral names.
+    """
+
+    name: ClassVar[str]
+    account_schema: ClassVar[type[BaseModel] | None] = None
+    binding_schema: ClassVar[type[BaseModel] | None] = None
+    virtual: ClassVar[bool] = False
+    #: outbound messages allowed per channel: (count, per seconds), None = unlimited
+    send_rate: ClassVar[tuple[int, float] | None] = None
+
+    capabilities: frozenset[Capability] = frozenset()
+
+    def __init__(
+        self, *, account: BaseModel | None, communities: Mapping[str, CommunityBinding]
+    ) -> None:
+        self.account = account
+        self.communities = dict(communities)
+
+    @property
+    def platform(self) -> str:
+        return self.name
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def require(self, capability: Capability) -> None:
+        if capability not in self.capabilities:
+            raise CapabilityMissing(f"{self.name} adapter cannot {capability.value}")
+
+    # -- lifecycle ---------------------------------------------------------
+    @abc.abstractmethod
+    async def start(self, host: AdapterHost) -> None:
+        """Connect and start delivering events to ``host.submit``; return once connected."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Disconnect; no event is submitted after this returns."""
+
+    async def check_permissions(self) -> list[str]:
+        """Problems with the bot's own permissions, one line each (empty: all fine)."""
+        return []
+
+    # -- lookups -----------------------------------------------------------
+    def resolve_channel(self, community: str, name: str) -> Channel | None:
+        """The channel mapped to neutral ``name`` in ``community``, if any."""
+        binding = self.communities.get(community)
+        if binding is None:
+            return None
+        cid = binding.channels.get(name)
+        return Channel(platform=self.name, id=cid, name=name) if cid else None
+
+    async def member_count(self, community: str) -> int:
+        """How many members the community has on this platform."""
+        return 0
+
+    async def get_member(self, community: str, member_id: str) -> Member | None:
+        """A member of the community by platform id, or None."""
+        return None
+
+    # -- actions -----------------------------------------------------------
+    async def send(
+        self, community: str | None, channel: Channel, text: str, *, reply_to: str | None = None
+    ) -> SentMessage:
+        """Post ``text`` in ``channel`` (optionally as a reply to message ``reply_to``)."""
+        raise CapabilityMissing(f"{self.name} adapter cannot send")
+
+    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+        """Send ``text`` to ``member`` privately."""
+        raise CapabilityMissing(f"{self.name} adapter cannot send direct messages")
+
+    async def delete(self, community: str | None, channel: Channel, message_id: str,
+                     reason: str) -> None:
+        """Delete a message."""
+        raise CapabilityMissing(f"{self.name} adapter cannot delete messages")
+
+    async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
+        """Stop ``member`` from posting until ``until``."""
+        raise CapabilityMissing(f"{self.name} adapter cannot mute")
+
+    async def unmute(self, community: str, member: Member) -> None:
+        """Let a muted member post again."""
+        raise CapabilityMissing(f"{self.name} adapter cannot unmute")
+
+    async def kick(self, community: str, member: Member, reason: str) -> None:
+        """Remove ``member`` from the community (they may come back)."""
+        raise CapabilityMissing(f"{self.name} adapter cannot kick")
+
+    async def ban(self, community: str, member: Member, reason: str) -> None:
+        """Remove ``member`` and keep them out."""
+        raise CapabilityMissing(f"{self.name} adapter cannot ban")
+
+    async def grant_role(self, community: str, member: Member, role: Role) -> None:
+        """Give ``member`` the neutral ``role``."""
+        raise CapabilityMissing(f"{self.name} adapter cannot manage roles")
+
+    async def revoke_role(self, community: str, member: Member, role: Role) -> None:
+        """Take the neutral ``role`` from ``member``."""
+        raise CapabilityMissing(f"{self.name} adapter cannot manage roles")
+
+    async def create_group(
+        self,
+        community: str,
+        name: str,
+        members: Sequence[Member],
+        *,
+        topic: str,
+        private: bool = True,
+        expires: datetime | None = None,
+    ) -> Channel:
+        """Create a group channel named ``name`` with ``members`` in it; return it."""
+        raise CapabilityMissing(f"{self.name} adapter cannot create group channels")
+
+    async def invite(self, community: str, channel: Channel, member: Member) -> None:
+        """Add ``member`` to a group channel."""
+        raise CapabilityMissing(f"{self.name} adapter cannot invite to group channels")
+
+    async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
+        """End a group channel: delete it, or archive it (read-only, out of the way)."""
+        raise CapabilityMissing(f"{self.name} adapter cannot dissolve group channels")
+
+    async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        """Pin a message in its channel."""
+        raise CapabilityMissing(f"{self.name} adapter cannot pin")
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterInfo:
+    """An installed adapter: its entry-point name, class and distribution version."""
+
+    name: str
+    cls: type[Adapter]
+    version: str
+    extra: dict[str, Any] = field(default_factory=dict)

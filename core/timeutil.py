@@ -1,0 +1,105 @@
+"""Durations, times of day and weekdays as written in config and commands."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+_DURATION_RE = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
+_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+DURATION_HINT = "a duration such as 90s, 10m, 2h, 1h30m or 7d"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``"1h30m"`` into a timedelta; ``ValueError`` says what is expected."""
+    s = text.strip().replace(" ", "").lower()
+    if not s:
+        raise ValueError(f"expected {DURATION_HINT}")
+    pos, seconds = 0, 0
+    for m in _DURATION_RE.finditer(s):
+        if m.start() != pos:
+            break
+        seconds += int(m.group(1)) * _UNITS[m.group(2).lower()]
+        pos = m.end()
+    if pos != len(s):
+        raise ValueError(f"{text!r} is not {DURATION_HINT}")
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """``timedelta(hours=1, minutes=30)`` -> ``"1h30m"`` (whole seconds)."""
+    total = int(delta.total_seconds())
+    if total <= 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        n, total = divmod(total, size)
+        if n:
+            parts.append(f"{n}{unit}")
+    return "".join(parts)
+
+
+def parse_time_of_day(text: str) -> time:
+    """Parse ``"20:00"``; ``ValueError`` says what is expected."""
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59:
+        raise ValueError(f"{text!r} is not a time of day like 20:00")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if hour == 24:
+        if minute:
+            raise ValueError(f"{text!r} is not a time of day like 20:00")
+        return time(23, 59, 59, 999999)
+    return time(hour, minute)
+
+
+def parse_day(text: str) -> int:
+    """``"fri"`` -> 4 (Monday is 0)."""
+    key = text.strip().lower()[:3]
+    if key not in DAYS or not text.strip().lower().startswith(key):
+        raise ValueError(f"{text!r} is not a day (expected one of: {', '.join(DAYS)})")
+    return DAYS.index(key)
+
+
+def get_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; ``ValueError`` suggests close names."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ValueError(
+            f"unknown timezone {name!r} (expected an IANA name such as Europe/Paris{hint})"
+        ) from None
+
+
+def wall_time(zone: ZoneInfo, day: date, at: time) -> datetime:
+    """The instant of wall-clock ``at`` on local ``day`` in ``zone``.
+
+    Handles DST: a wall time skipped by a spring-forward gap resolves to the
+    instant just after the gap; an ambiguous one to its first occurrence.
+    """
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=zone, fold=0)
+    # A time in a spring-forward gap does not round-trip: move past the gap.
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        aware = naive.replace(tzinfo=zone, fold=1)
+    return aware
+
+
+def add_calendar(start: datetime, delta: timedelta, zone: ZoneInfo) -> datetime:
+    """``start + delta``, stepping whole days on the local calendar.
+
+    ``every: 7d`` keeps the same local wall-clock time across a DST change;
+    sub-day intervals are absolute.
+    """
+    if delta.total_seconds() % 86400 == 0:
+        local = start.astimezone(zone)
+        naive = local.replace(tzinfo=None) + delta
+        return wall_time(zone, naive.date(), naive.time())
+    return start + delta

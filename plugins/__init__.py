@@ -1,0 +1,1 @@
+"""Hearth's built-in plugins (``hearth.plugins``)."""
