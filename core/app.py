@@ -205,7 +205,7 @@ class App:
             "on_startup", "on_shutdown", "on_member_join", "on_member_leave", "moderate_message",
             "on_message", "on_message_edit", "on_message_delete", "on_reaction", "on_command",
             "on_job_due", "leader_powers",
-        ]  # fmt: skip
+        ]
         self._impls[key] = {h: self.plugins.impls(h, names) for h in hooks}
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
@@ -221,7 +221,7 @@ class App:
                                 (key, name, adapter.name, need.capability),
                                 "%s in %s: the %s adapter cannot %s, so %s is off there",
                                 name, key, adapter.name, need.capability.value, need.feature,
-                            )  # fmt: skip
+                            )
 
     def report_once(self, key: tuple[Any, ...], msg: str, *args: Any) -> None:
         """Log a warning the first time ``key`` is seen."""
@@ -234,7 +234,7 @@ class App:
             (community, plugin, platform, cap),
             "%s in %s: the %s adapter cannot %s; skipped",
             plugin, community, platform, cap.value,
-        )  # fmt: skip
+        )
 
     def adapters_for(self, community: str) -> list[Adapter]:
         return self._by_community.get(community, [])
@@ -299,7 +299,7 @@ class App:
             await self._run_command(community, event.message, event.message.text)
         elif isinstance(event, MemberJoinedEvent):
             await self._call(community, "on_member_join", member=event.member,
-                             invited_by=event.invited_by)  # fmt: skip
+                             invited_by=event.invited_by)
         elif isinstance(event, MemberLeftEvent):
             await self._call(community, "on_member_leave", member=event.member)
         elif isinstance(event, ReactionAddedEvent):
@@ -311,7 +311,7 @@ class App:
                 await self._call(community, "on_message_edit", message=message)
         elif isinstance(event, MessageDeletedEvent):
             await self._call(community, "on_message_delete", channel=event.channel,
-                             message_id=event.message_id)  # fmt: skip
+                             message_id=event.message_id)
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
 
@@ -402,7 +402,7 @@ class App:
             invocation = Invocation(
                 command=command, member=message.author, message=message, args=args, ctx=ctx,
                 prefix=prefix,
-            )  # fmt: skip
+            )
             answer = await command.handler(invocation)
             if answer:
                 await invocation.reply(answer)
@@ -479,10 +479,10 @@ class App:
 
     async def _run_job(self, job: Job) -> None:
         refs = [r for r in self._impls.get(job.community, {}).get("on_job_due", [])
-                if r.plugin == job.plugin]  # fmt: skip
+                if r.plugin == job.plugin]
         if not refs:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
-                        job.community)  # fmt: skip
+                        job.community)
             return
         token = community_var.set(job.community)
         try:
@@ -524,8 +524,8 @@ def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, Comm
                 key=key,
                 space=community.bindings[adapter.name],
                 channels={n: ids[adapter.name] for n, ids in community.channels.items()
-                          if adapter.name in ids},  # fmt: skip
+                          if adapter.name in ids},
                 roles={r: ids[adapter.name] for r, ids in community.roles.items()
-                       if adapter.name in ids},  # fmt: skip
+                       if adapter.name in ids},
             )
     return out

@@ -29,6 +29,9 @@ from pydantic import BaseModel
 log = logging.getLogger(__name__)
 
 BUILTIN_PLUGINS: dict[str, str] = {
+    "welcome": "hearth.plugins.welcome.plugin",
+    "ad_window": "hearth.plugins.ad_window.plugin",
+    "flash": "hearth.plugins.flash.plugin",
 }
 BUILTIN_ADAPTERS: dict[str, str] = {
     "testing": "hearth.adapters.testing:TestingAdapter",

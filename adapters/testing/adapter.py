@@ -104,7 +104,7 @@ class TestingAdapter(Adapter):
         self.host = host
         await host.submit(
             AdapterReadyEvent(platform=PLATFORM, id=self._eid("ready"), community=None,
-                              time=host.clock.now())  # fmt: skip
+                              time=host.clock.now())
         )
 
     async def stop(self) -> None:
@@ -151,13 +151,13 @@ class TestingAdapter(Adapter):
         await self.host.submit(event)
 
     async def inject_join(self, community: str, member_id: str, name: str,
-                          invited_by: str | None = None) -> None:  # fmt: skip
+                          invited_by: str | None = None) -> None:
         person = Person(member_id, name)
         self.people.setdefault(community, {})[member_id] = person
         await self._submit(
             MemberJoinedEvent(platform=PLATFORM, id=self._eid("join"), community=community,
                               time=self._now(), member=person.member(), invited_by=invited_by)
-        )  # fmt: skip
+        )
 
     async def inject_leave(self, community: str, member_id: str) -> None:
         person = self.person(community, member_id)
@@ -165,28 +165,28 @@ class TestingAdapter(Adapter):
         await self._submit(
             MemberLeftEvent(platform=PLATFORM, id=self._eid("leave"), community=community,
                             time=self._now(), member=person.member())
-        )  # fmt: skip
+        )
 
     def _message(self, community: str, channel: Channel, person: Person, text: str,
-                 message_id: str, reply_to: str | None) -> Message:  # fmt: skip
+                 message_id: str, reply_to: str | None) -> Message:
         known = self.people.get(community, {})
         mentions = tuple(m for m in _MENTION.findall(text) if m in known)
         message = Message(
             platform=PLATFORM, id=message_id, channel=channel, author=person.member(), text=text,
             time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
-        )  # fmt: skip
+        )
         self.messages[message_id] = _Stored(community, channel, person.id)
         return message
 
     async def inject_message(self, community: str, member_id: str, channel_name: str, text: str,
-                             message_id: str, reply_to: str | None = None) -> Message:  # fmt: skip
+                             message_id: str, reply_to: str | None = None) -> Message:
         person = self.person(community, member_id)
         channel = self.channel(community, channel_name)
         message = self._message(community, channel, person, text, message_id, reply_to)
         await self._submit(
             MessagePostedEvent(platform=PLATFORM, id=f"msg:{message_id}", community=community,
                                time=self._now(), message=message)
-        )  # fmt: skip
+        )
         return message
 
     async def inject_dm(self, community: str, member_id: str, text: str, message_id: str) -> Message:
@@ -195,7 +195,7 @@ class TestingAdapter(Adapter):
         await self._submit(
             MessagePostedEvent(platform=PLATFORM, id=f"msg:{message_id}", community=community,
                                time=self._now(), message=message)
-        )  # fmt: skip
+        )
         return message
 
     async def inject_reaction(self, community: str, member_id: str, message_id: str, emoji: str) -> None:
@@ -204,11 +204,11 @@ class TestingAdapter(Adapter):
             raise NotFound(f"no message {message_id!r}")
         person = self.person(community, member_id)
         reaction = Reaction(platform=PLATFORM, message_id=message_id, channel=stored.channel,
-                            member=person.member(), emoji=emoji, time=self._now())  # fmt: skip
+                            member=person.member(), emoji=emoji, time=self._now())
         await self._submit(
             ReactionAddedEvent(platform=PLATFORM, id=self._eid("react"), community=community,
                                time=self._now(), reaction=reaction)
-        )  # fmt: skip
+        )
 
     # -- lookups ---------------------------------------------------------------
     def resolve_channel(self, community: str, name: str) -> Channel | None:
@@ -234,7 +234,7 @@ class TestingAdapter(Adapter):
         return SentMessage(platform=PLATFORM, id=message_id, channel=channel)
 
     async def send(self, community: str | None, channel: Channel, text: str, *,
-                   reply_to: str | None = None) -> SentMessage:  # fmt: skip
+                   reply_to: str | None = None) -> SentMessage:
         if channel.is_dm:
             assert channel.dm_with is not None
             self._record(community, "dm", member=channel.dm_with, text=text)
@@ -253,7 +253,7 @@ class TestingAdapter(Adapter):
             raise NotFound(f"no message {message_id!r}")
         where = {"dm": stored.channel.dm_with} if channel.is_dm else {"channel": channel.name or channel.id}
         self._record(community, "delete", **where, message=message_id, member=stored.author or None,
-                     reason=reason)  # fmt: skip
+                     reason=reason)
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         self.person(community, member.id).muted_until = until
@@ -272,7 +272,7 @@ class TestingAdapter(Adapter):
         await self._submit(
             MemberLeftEvent(platform=PLATFORM, id=self._eid(action), community=community,
                             time=self._now(), member=person.member())
-        )  # fmt: skip
+        )
 
     async def kick(self, community: str, member: Member, reason: str) -> None:
         await self._remove(community, member, "kick", reason)
@@ -290,15 +290,15 @@ class TestingAdapter(Adapter):
 
     async def create_group(self, community: str, name: str, members: Sequence[Member], *,
                            topic: str, private: bool = True,
-                           expires: datetime | None = None) -> Channel:  # fmt: skip
+                           expires: datetime | None = None) -> Channel:
         base, n = name, 2
         while name in self._group_names(community) or name in self.communities[community].channels:
             name, n = f"{base}-{n}", n + 1
         self.groups[name] = {"community": community, "name": name, "members": [m.id for m in members],
-                             "topic": topic, "open": True}  # fmt: skip
+                             "topic": topic, "open": True}
         extra = {"expires": expires} if expires else {}
         self._record(community, "create_group", channel=name, members=[m.id for m in members],
-                     private=private, topic=topic, **extra)  # fmt: skip
+                     private=private, topic=topic, **extra)
         return Channel(platform=PLATFORM, id=name, name=name)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:

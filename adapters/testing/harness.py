@@ -39,7 +39,7 @@ class TestBot:
 
     def __init__(self, loaded: Loaded, *, community: str | None = None,
                  start: str | datetime = "2026-01-05T09:00:00+00:00", platform: str | None = None,
-                 storage: str | Path | None = None) -> None:  # fmt: skip
+                 storage: str | Path | None = None) -> None:
         self.loaded = loaded
         self.config = loaded.config
         self.community = community or next(iter(self.config.communities))
@@ -62,7 +62,7 @@ class TestBot:
 
     @classmethod
     async def create(cls, config: str | Path, *, members: Iterable[Mapping[str, Any]] = (),
-                     extra_plugins: Mapping[str, Any] | None = None, **kwargs: Any) -> TestBot:  # fmt: skip
+                     extra_plugins: Mapping[str, Any] | None = None, **kwargs: Any) -> TestBot:
         """Load ``config`` (a path, or YAML text), add ``members`` and start the bot."""
         is_text = isinstance(config, str) and "\n" in config
         bot = cls(load(config, extra_plugins=extra_plugins, text=is_text), **kwargs)
@@ -74,7 +74,7 @@ class TestBot:
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
         self.app = App(self.config, self.loaded.plugins, [self.adapter], clock=self.clock,
-                       storage=self.storage)  # fmt: skip
+                       storage=self.storage)
         await self.app.start()
         await self.settle()
 
@@ -131,7 +131,7 @@ class TestBot:
         await self.settle()
 
     async def say(self, member_id: str, channel: str, text: str, *, ref: str | None = None,
-                  reply_to: str | None = None) -> str:  # fmt: skip
+                  reply_to: str | None = None) -> str:
         """Post ``text``; returns the message id (``ref``, else ``s<N>``)."""
         message_id = ref or self.next_id()
         await self.adapter.inject_message(self.community, member_id, channel, text, message_id, reply_to)
@@ -185,4 +185,4 @@ class TestBot:
         """Recorded actions of kind ``action`` whose fields equal ``match``."""
         return [a for a in self.actions
                 if (action is None or a["action"] == action)
-                and all(a.get(k) == v for k, v in match.items())]  # fmt: skip
+                and all(a.get(k) == v for k, v in match.items())]
