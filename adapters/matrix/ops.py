@@ -109,9 +109,7 @@ def _raise(
     operation: str,
 ) -> NoReturn:
     if status == 429 or errcode == "M_LIMIT_EXCEEDED":
-        raise MatrixRateLimited(
-            status, errcode, message, retry_after_ms=retry_after_ms, operation=operation
-        )
+        raise MatrixRateLimited(status, errcode, message, retry_after_ms=retry_after_ms, operation=operation)
     if status == 403 or errcode == "M_FORBIDDEN":
         raise MatrixForbidden(status, errcode, message, operation=operation)
     if status == 404 or errcode == "M_NOT_FOUND":
@@ -223,9 +221,7 @@ async def retry_rate_limited(
 
 # ----------------------------------------------------------------------------- helpers
 
-_locks: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
+_locks: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
 def _lock(client: AsyncClient, key: str) -> asyncio.Lock:
@@ -268,9 +264,7 @@ async def _put_state(
 
 
 async def _room_state(client: AsyncClient, room_id: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = check(
-        await client.room_get_state(room_id), "get room state"
-    ).events
+    events: list[dict[str, Any]] = check(await client.room_get_state(room_id), "get room state").events
     return events
 
 
@@ -417,9 +411,7 @@ async def reply(
     return sent
 
 
-async def redact(
-    client: AsyncClient, room_id: str, event_id: str, *, reason: str | None = None
-) -> str:
+async def redact(client: AsyncClient, room_id: str, event_id: str, *, reason: str | None = None) -> str:
     """Redact (delete) an event; returns the redaction's event id."""
     resp = await client.room_redact(room_id, event_id, reason=reason)
     redaction: str = check(resp, "redact").event_id
@@ -603,9 +595,7 @@ async def get_power_levels(client: AsyncClient, room_id: str) -> PowerLevels:
     return PowerLevels(content, await _room_creators(client, room_id))
 
 
-async def set_power_level(
-    client: AsyncClient, room_id: str, user_id: str, level: int | None
-) -> int:
+async def set_power_level(client: AsyncClient, room_id: str, user_id: str, level: int | None) -> int:
     """Set ``user_id``'s power level (``None``: remove, i.e. ``users_default``).
 
     Returns the previous level. Used for role mapping (e.g. moderator = 50).
@@ -649,9 +639,7 @@ async def mute(client: AsyncClient, room_id: str, user_id: str) -> int:
         return current
 
 
-async def unmute(
-    client: AsyncClient, room_id: str, user_id: str, *, level: int | None = None
-) -> int:
+async def unmute(client: AsyncClient, room_id: str, user_id: str, *, level: int | None = None) -> int:
     """Undo :func:`mute`: restore ``level``, else the remembered level, else the default.
 
     Returns the level the user now has. A user who is not muted is left alone.
@@ -720,16 +708,12 @@ async def join(client: AsyncClient, room: str) -> str:
     return room_id
 
 
-async def kick(
-    client: AsyncClient, room_id: str, user_id: str, *, reason: str | None = None
-) -> None:
+async def kick(client: AsyncClient, room_id: str, user_id: str, *, reason: str | None = None) -> None:
     """Kick ``user_id`` (also revokes a pending invite)."""
     check(await client.room_kick(room_id, user_id, reason=reason), "kick")
 
 
-async def ban(
-    client: AsyncClient, room_id: str, user_id: str, *, reason: str | None = None
-) -> None:
+async def ban(client: AsyncClient, room_id: str, user_id: str, *, reason: str | None = None) -> None:
     """Ban ``user_id`` from the room."""
     check(await client.room_ban(room_id, user_id, reason=reason), "ban")
 

@@ -69,9 +69,7 @@ async def matrix_user(synapse: SynapseServer) -> AsyncIterator[MatrixUserFactory
 
     async def make(name: str = "user", admin: bool = False) -> AsyncClient:
         localpart = f"{name}{next(_ids)}_{_run}"
-        reg = await asyncio.to_thread(
-            register_user, synapse.url, synapse.secret, localpart, PASSWORD, admin
-        )
+        reg = await asyncio.to_thread(register_user, synapse.url, synapse.secret, localpart, PASSWORD, admin)
         client = AsyncClient(
             synapse.url,
             reg["user_id"],

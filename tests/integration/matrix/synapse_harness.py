@@ -132,9 +132,7 @@ class SynapseServer:
             .replace("@SHARED_SECRET@", self.secret)
         )
         self.config.write_text(text)
-        (self.data_dir / "log.config").write_text(
-            LOG_CONFIG.format(log=self.homeserver_log, level=log_level)
-        )
+        (self.data_dir / "log.config").write_text(LOG_CONFIG.format(log=self.homeserver_log, level=log_level))
 
     def _read_port(self) -> int:
         for line in self.config.read_text().splitlines():
@@ -241,9 +239,7 @@ class SynapseServer:
 
 def _http_json(method: str, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             result: dict[str, Any] = json.loads(r.read())
@@ -337,11 +333,7 @@ async def create_space_with_rooms(
                 ],
             )
         ).room_id
-        _ok(
-            await admin.room_put_state(
-                space_id, "m.space.child", {"via": [server_name]}, state_key=room_id
-            )
-        )
+        _ok(await admin.room_put_state(space_id, "m.space.child", {"via": [server_name]}, state_key=room_id))
         space.rooms[child] = room_id
     return space
 

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
+from hearth.adapters.matrix import errors, ops
 from nio import AsyncClient, RoomPreset, SyncResponse
 from synapse_harness import MatrixUserFactory, SpaceFactory
-
-try:
-    from hearth.adapters.matrix import errors, ops
-except ImportError:  # hearth not installed (yet): load the adapter from the source tree
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-    from adapters.matrix import errors, ops  # type: ignore[no-redef]
 
 
 async def room_with(owner: AsyncClient, *members: AsyncClient, **create: Any) -> str:
@@ -47,9 +40,7 @@ async def membership(client: AsyncClient, room_id: str, user_id: str) -> str | N
 async def test_send_text_with_mentions(matrix_user: MatrixUserFactory) -> None:
     bot, alice = await matrix_user("bot"), await matrix_user("alice")
     room = await room_with(bot, alice)
-    event_id = await ops.send_text(
-        bot, room, f"hello {alice.user_id} <3", mentions={alice.user_id: "Alice"}
-    )
+    event_id = await ops.send_text(bot, room, f"hello {alice.user_id} <3", mentions={alice.user_id: "Alice"})
     content = await event_content(alice, room, event_id)
     assert content["body"] == "hello Alice <3"
     assert content["m.mentions"] == {"user_ids": [alice.user_id]}
@@ -122,9 +113,7 @@ async def test_dm_is_created_once_and_reused(matrix_user: MatrixUserFactory) -> 
     invite = await carol.sync(timeout=0)
     assert isinstance(invite, SyncResponse)
     member = next(
-        e
-        for e in invite.rooms.invite[dm].invite_state
-        if getattr(e, "state_key", None) == carol.user_id
+        e for e in invite.rooms.invite[dm].invite_state if getattr(e, "state_key", None) == carol.user_id
     )
     assert member.content["is_direct"] is True
     await ops.join(carol, dm)
@@ -214,22 +203,16 @@ async def test_permissions(matrix_user: MatrixUserFactory) -> None:
 
 
 @pytest.mark.asyncio
-async def test_private_room_in_space(
-    matrix_user: MatrixUserFactory, make_space: SpaceFactory
-) -> None:
+async def test_private_room_in_space(matrix_user: MatrixUserFactory, make_space: SpaceFactory) -> None:
     admin, alice = await matrix_user("admin", admin=True), await matrix_user("alice")
     space = await make_space(admin, children=("general",))
-    room = await ops.create_private_room_in_space(
-        admin, space.space_id, "staff", invite=[alice.user_id]
-    )
+    room = await ops.create_private_room_in_space(admin, space.space_id, "staff", invite=[alice.user_id])
     children = await ops.list_space_rooms(admin, space.space_id)
     assert [c.room_id for c in children] == sorted([space.rooms["general"], room])
     assert all(c.via == ("localhost",) for c in children)
     rules = ops.check(await admin.room_get_state_event(room, "m.room.join_rules"), "get")
     assert rules.content["join_rule"] == "invite"
-    parent = ops.check(
-        await admin.room_get_state_event(room, "m.space.parent", space.space_id), "get"
-    )
+    parent = ops.check(await admin.room_get_state_event(room, "m.space.parent", space.space_id), "get")
     assert parent.content["via"] == ["localhost"]
     await ops.join(alice, room)  # the invite works
 
@@ -300,9 +283,7 @@ async def test_is_encrypted(matrix_user: MatrixUserFactory) -> None:
     plain = await room_with(bot)
     encrypted = await room_with(
         bot,
-        initial_state=[
-            {"type": "m.room.encryption", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
-        ],
+        initial_state=[{"type": "m.room.encryption", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}],
     )
     assert (await ops.is_encrypted(bot, plain), await ops.is_encrypted(bot, encrypted)) == (
         False,
@@ -337,17 +318,16 @@ async def test_rate_limited_send_is_waited_out(matrix_user: MatrixUserFactory) -
         admin,
         "POST",
         f"/_synapse/admin/v1/users/{alice.user_id}/override_ratelimit",
-        {"messages_per_second": 5, "burst_count": 1},
+        {"messages_per_second": 20, "burst_count": 1},
     )
     with pytest.raises(errors.MatrixRateLimited) as limited:
         for i in range(10):
             await ops.send_text(alice, room, f"flood {i}")
     assert limited.value.status_code == 429 and limited.value.retry_after_ms
-    assert 0 < limited.value.retry_after_ms <= 1000
+    assert 0 < limited.value.retry_after_ms <= 100
     t0 = time.monotonic()
     sent = [
-        await ops.retry_rate_limited(lambda i=i: ops.send_text(alice, room, f"polite {i}"))  # type: ignore[misc]
-        for i in range(3)
+        await ops.retry_rate_limited(lambda i=i: ops.send_text(alice, room, f"polite {i}")) for i in range(3)
     ]
     assert len(set(sent)) == 3 and time.monotonic() - t0 < 5
 

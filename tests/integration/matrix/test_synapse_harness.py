@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from nio import AsyncClient, ErrorResponse, RoomMessageText, RoomPreset, SyncResponse
 from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
+
+bench_dir = Path(__file__).resolve().parents[3] / "benchmarks"
 
 
 def ok(resp: object) -> object:
@@ -36,9 +40,7 @@ async def test_two_users_exchange_a_message(matrix_user: MatrixUserFactory) -> N
     room_id = ok(room).room_id  # type: ignore[attr-defined]
     ok(await bob.join(room_id))
     ok(await bob.sync(timeout=0))
-    sent = ok(
-        await alice.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "hi bob"})
-    )
+    sent = ok(await alice.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "hi bob"}))
     ev = await wait_for_message(bob, room_id, sent.event_id)  # type: ignore[attr-defined]
     assert (ev.body, ev.sender) == ("hi bob", alice.user_id)
 
@@ -56,9 +58,7 @@ async def test_make_space(matrix_user: MatrixUserFactory, make_space: SpaceFacto
 async def test_restart_keeps_data(synapse: SynapseServer, matrix_user: MatrixUserFactory) -> None:
     alice = await matrix_user("alice")
     room_id = ok(await alice.room_create(name="durable")).room_id  # type: ignore[attr-defined]
-    sent = ok(
-        await alice.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "kept"})
-    )
+    sent = ok(await alice.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "kept"}))
     url = synapse.url
     await asyncio.to_thread(synapse.restart)
     assert synapse.url == url and synapse.running
@@ -67,3 +67,15 @@ async def test_restart_keeps_data(synapse: SynapseServer, matrix_user: MatrixUse
     assert got.event.body == "kept"  # type: ignore[attr-defined]
     name = ok(await alice.room_get_state_event(room_id, "m.room.name"))
     assert name.content["name"] == "durable"  # type: ignore[attr-defined]
+
+
+@pytest.mark.asyncio
+async def test_bare_latency_benchmark_runs(synapse: SynapseServer) -> None:
+    """benchmarks/matrix_bare_latency.py stays usable (a handful of round trips)."""
+    sys.path.insert(0, str(bench_dir))
+    try:
+        import matrix_bare_latency as bench
+    finally:
+        sys.path.remove(str(bench_dir))
+    stats = await bench.bare_nio_latency(synapse.url, synapse.secret, n=5, warmup=1)
+    assert stats.n == 5 and 0 < stats.min_ms <= stats.median_ms <= stats.p99_ms < 5000
