@@ -197,6 +197,10 @@ async def test_permissions(matrix_user: MatrixUserFactory) -> None:
         50,
         0,
     )
+    old = await room_with(bot, room_version="10")  # before v12 the creator is just PL 100
+    old_pl = await ops.get_power_levels(bot, old)
+    assert old_pl.creators == frozenset() and old_pl.user_level(bot.user_id) == 100
+    assert await ops.missing_permissions(bot, old, **wanted) == []
 
 
 # ----------------------------------------------------------------------------- spaces
