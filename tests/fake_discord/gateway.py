@@ -147,6 +147,7 @@ class GatewaySession:
     connection: Connection | None = None
     ended: bool = False
     resumable: bool = True
+    large_threshold: int = 250
 
     def wants(self, intent: int) -> bool:
         return not intent or bool(self.intents & intent)
@@ -341,6 +342,7 @@ class Gateway:
             shard=d.get("shard"),
             buffer=collections.deque(maxlen=self.buffer_size),
             connection=conn,
+            large_threshold=int(d.get("large_threshold") or 50),
         )
         conn.session = session
         self.sessions[session.id] = session
@@ -386,8 +388,15 @@ class Gateway:
     def guild_create_payload(self, guild_id: int, session: GatewaySession) -> JSON:
         guild = self.state.guilds[guild_id]
         payload = guild.to_payload(full=True)
-        if not (self.members_in_guild_create and session.wants(Intents.GUILD_MEMBERS)):
-            # Like Discord without the presences intent: only the bot's own member.
+        large = len(guild.members) > session.large_threshold
+        full = (
+            session.wants(Intents.GUILD_MEMBERS)
+            if self.members_in_guild_create
+            else session.wants(Intents.GUILD_PRESENCES) and not large
+        )
+        payload["large"] = large
+        if not full:
+            # Like Discord without presences (or for a large guild): only the bot's member.
             bot_member = guild.members.get(self.state.bot.id)
             payload["members"] = [bot_member.to_payload()] if bot_member else []
         return payload

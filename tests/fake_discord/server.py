@@ -52,8 +52,11 @@ class FakeDiscord:
 
         ``privileged_intents`` are those "enabled in the developer portal": an
         IDENTIFY asking for any other privileged intent is closed with 4014.
-        ``members_in_guild_create=False`` sends only the bot's member in
-        GUILD_CREATE, so a client with the members intent must chunk (op 8).
+        With ``members_in_guild_create`` (default) GUILD_CREATE lists every member
+        whenever the session has the members intent, so discord.py never chunks.
+        With False it behaves like Discord: all members only with the presences
+        intent in a guild below ``large_threshold``, else just the bot's member, so
+        a client with the members intent chunks (op 8 REQUEST_GUILD_MEMBERS).
         """
         self.token: str = token or f"fake.{secrets.token_urlsafe(24)}"
         self.state = State(bot_name=bot_name)
