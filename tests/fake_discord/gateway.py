@@ -187,6 +187,8 @@ class Gateway:
         self.sessions: dict[str, GatewaySession] = {}
         self.connections: set[Connection] = set()
         self.frames: list[GatewayFrame] = []
+        self.connect_queries: list[dict[str, str]] = []
+        self.errors: list[str] = []
         self.changed = Signal()
 
     # -- dispatch ------------------------------------------------------------------------
@@ -256,11 +258,16 @@ class Gateway:
         encoding = request.query.get("encoding", "json")
         conn = Connection(ws, request, compress == "zlib-stream")
         self.connections.add(conn)
+        self.connect_queries.append(dict(request.query))
         self.changed.notify()
         try:
             if compress not in ("", "zlib-stream") or encoding != "json":
-                log.error("fake gateway: unsupported compress=%r encoding=%r", compress, encoding)
-                await conn.close(CloseCode.DECODE_ERROR, f"unsupported {compress} {encoding}")
+                # 4012 is one of the codes discord.py does not reconnect on, so a
+                # client asking for zstd-stream (``zstandard`` installed) fails fast.
+                error = f"fake Discord supports zlib-stream/json only, not {compress}/{encoding}"
+                log.error(error)
+                self.errors.append(error)
+                await conn.close(CloseCode.INVALID_API_VERSION, error[:120])
                 return ws
             if request.query.get("v", "10") != "10":
                 await conn.close(CloseCode.INVALID_API_VERSION, "Invalid API version")

@@ -77,6 +77,9 @@ async def test_ready_with_guild(fake: FakeDiscord, scene: Scene, bot: TestBot) -
     assert fake.find_requests("GET", "/users/@me")
     assert fake.find_requests("GET", "/oauth2/applications/@me")
     assert not fake.unknown_requests()
+    # discord.py asks for zlib-stream unless zstandard is installed.
+    assert fake.gateway.connect_queries[0] == {"v": "10", "encoding": "json",
+                                               "compress": "zlib-stream"}
 
 
 @pytest.mark.asyncio
@@ -376,14 +379,25 @@ async def test_message_content_needs_intent(fake: FakeDiscord, scene: Scene) -> 
 
 
 @pytest.mark.asyncio
-async def test_privileged_intent_not_enabled_closes_4014(scene: Scene) -> None:
+async def test_privileged_intent_not_enabled_closes_4014() -> None:
     async with FakeDiscord(privileged_intents=0) as strict:
-        point_discord_py_at(strict.api_url, strict.gateway_url)
-        client = TestBot()
-        with pytest.raises(discord.PrivilegedIntentsRequired):
+        restore = point_discord_py_at(strict.api_url, strict.gateway_url)
+        try:
+            client = TestBot()
+            with pytest.raises(discord.PrivilegedIntentsRequired):
+                async with run_client(client, strict.token):
+                    pass
+            assert not client.is_ready()
+        finally:
+            restore()
+        # Without privileged intents the same fake accepts the bot.
+        restore = point_discord_py_at(strict.api_url, strict.gateway_url)
+        try:
+            client = TestBot(intents=discord.Intents.default())
             async with run_client(client, strict.token):
-                pass
-        assert not client.is_ready()
+                assert client.is_ready()
+        finally:
+            restore()
 
 
 @pytest.mark.asyncio
@@ -396,9 +410,9 @@ async def test_bad_token_is_login_failure(fake: FakeDiscord) -> None:
 
 
 @pytest.mark.asyncio
-async def test_members_chunked_when_not_in_guild_create(scene: Scene) -> None:
+async def test_members_chunked_when_not_in_guild_create() -> None:
     async with FakeDiscord(members_in_guild_create=False) as chunky:
-        point_discord_py_at(chunky.api_url, chunky.gateway_url)
+        restore = point_discord_py_at(chunky.api_url, chunky.gateway_url)
         guild = chunky.add_guild("Big", members=[chunky.add_user(f"u{i}") for i in range(5)])
         intents = discord.Intents.all()
         intents.presences = False  # with presences, small guilds come complete
@@ -406,6 +420,7 @@ async def test_members_chunked_when_not_in_guild_create(scene: Scene) -> None:
         async with run_client(client, chunky.token):
             dguild = client.get_guild(guild.id)
             assert dguild is not None and dguild.chunked and len(dguild.members) == 7
+        restore()
         request = await chunky.wait_for_gateway_op(Op.REQUEST_GUILD_MEMBERS)
         chunk = chunky.sent_events("GUILD_MEMBERS_CHUNK")[0]
         assert chunk["nonce"] == request.d["nonce"]
