@@ -24,15 +24,21 @@ class Loaded:
 
 
 def load(
-    source: str | Path, *, extra_plugins: Mapping[str, Any] | None = None, text: bool = False
+    source: str | Path,
+    *,
+    extra_plugins: Mapping[str, Any] | None = None,
+    text: bool = False,
+    strict_accounts: bool = False,
 ) -> Loaded:
     """Validate the config at ``source`` (or the YAML ``source`` itself when ``text``).
+
+    Problems under ``accounts`` are warnings unless ``strict_accounts`` (``hearth run``).
 
     Raises :class:`~hearth.errors.ConfigError` listing every problem.
     """
     plugins = load_plugins(extra_plugins)
     adapters = load_adapters()
-    schemas = {
+    schemas: dict[str, Any] = {
         "plugin_schemas": plugins.schemas,
         "binding_schemas": {n: a.cls.binding_schema for n, a in adapters.items() if not a.cls.virtual},
         "account_schemas": {n: a.cls.account_schema for n, a in adapters.items() if not a.cls.virtual},
@@ -41,8 +47,8 @@ def load(
         src = load_source("<config>", text=str(source))
         if any(not i.warning for i in src.issues):
             raise ConfigError(src.issues)
-        config = validate(src, **schemas)
+        config = validate(src, **schemas, strict_accounts=strict_accounts)
         warnings = [i for i in src.issues if i.warning]
     else:
-        config, warnings = load_config(source, **schemas)
+        config, warnings = load_config(source, **schemas, strict_accounts=strict_accounts)
     return Loaded(config, warnings, plugins, adapters)

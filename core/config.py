@@ -16,7 +16,7 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -370,6 +370,7 @@ def validate(
     plugin_schemas: Mapping[str, type[BaseModel] | None],
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
+    strict_accounts: bool = False,
 ) -> HearthConfig:
     """Validate loaded data against the core's, the adapters' and the plugins' schemas.
 
@@ -387,14 +388,22 @@ def validate(
         file, line = src.locate(("accounts",))
         src.issues.append(ConfigIssue(file, line, "accounts", "expected a mapping of networks"))
         raw_accounts = {}
-    real = [n for n in account_schemas]
+    before = len(src.issues)
     for name, value in raw_accounts.items():
         if name not in account_schemas:
-            _unknown(str(name), real, ("accounts",), src, "network")
+            _unknown(str(name), list(account_schemas), ("accounts",), src, "network")
             continue
         schema = account_schemas[name]
         if schema is not None:
-            accounts[name] = _validate(schema, value, ("accounts", name), src)
+            account = _validate(schema, value, ("accounts", name), src)
+            if account is not None:
+                accounts[name] = account
+    if not strict_accounts:
+        # Accounts matter only to `hearth run`; elsewhere their problems are warnings.
+        src.issues[before:] = [replace(i, warning=True) for i in src.issues[before:]]
+    else:
+        src.issues[:] = [replace(i, warning=False) if i.key.startswith("accounts") else i
+                         for i in src.issues]
 
     communities: dict[str, CommunityConfig] = {}
     raw_communities = data.get("communities")
@@ -525,6 +534,7 @@ def load_config(
     plugin_schemas: Mapping[str, type[BaseModel] | None],
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
+    strict_accounts: bool = False,
 ) -> tuple[HearthConfig, list[ConfigIssue]]:
     """Load and validate ``path``; return the config and its warnings.
 
@@ -538,6 +548,7 @@ def load_config(
         plugin_schemas=plugin_schemas,
         binding_schemas=binding_schemas,
         account_schemas=account_schemas,
+        strict_accounts=strict_accounts,
     )
     return config, [i for i in src.issues if i.warning]
 

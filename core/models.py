@@ -72,8 +72,8 @@ class Member:
 
     @property
     def mention(self) -> str:
-        """How to mention the member in text; adapters render it natively."""
-        return f"@{self.id}"
+        """How to mention the member in text (``@id``); adapters render it natively."""
+        return self.id if self.id.startswith("@") else f"@{self.id}"
 
     @property
     def key(self) -> tuple[str, str]:

@@ -56,13 +56,14 @@ class Person:
     present: bool = True
     muted_until: datetime | None = None
     banned: bool = False
+    platform: str = PLATFORM
 
     @property
     def role(self) -> Role:
         return max(self.roles) if self.roles else Role.MEMBER
 
     def member(self) -> Member:
-        return Member(platform=PLATFORM, id=self.id, name=self.name, role=self.role)
+        return Member(platform=self.platform, id=self.id, name=self.name, role=self.role)
 
 
 @dataclass
@@ -103,7 +104,7 @@ class TestingAdapter(Adapter):
     async def start(self, host: AdapterHost) -> None:
         self.host = host
         await host.submit(
-            AdapterReadyEvent(platform=PLATFORM, id=self._eid("ready"), community=None,
+            AdapterReadyEvent(platform=self.name, id=self._eid("ready"), community=None,
                               time=host.clock.now())
         )
 
@@ -129,7 +130,8 @@ class TestingAdapter(Adapter):
 
     def add_person(self, community: str, member_id: str, name: str, role: Role | None = None) -> Person:
         """A member present before anything happens (no join event)."""
-        person = Person(member_id, name, {role} if role is not None and role != Role.MEMBER else set())
+        person = Person(member_id, name, {role} if role is not None and role != Role.MEMBER else set(),
+                        platform=self.name)
         self.people.setdefault(community, {})[member_id] = person
         return person
 
@@ -141,7 +143,7 @@ class TestingAdapter(Adapter):
         return found
 
     def dm_channel(self, member_id: str) -> Channel:
-        return Channel(platform=PLATFORM, id=f"dm:{member_id}", dm_with=member_id)
+        return Channel(platform=self.name, id=f"dm:{member_id}", dm_with=member_id)
 
     def _group_names(self, community: str) -> list[str]:
         return [g["name"] for g in self.groups.values() if g["community"] == community and g["open"]]
@@ -152,10 +154,10 @@ class TestingAdapter(Adapter):
 
     async def inject_join(self, community: str, member_id: str, name: str,
                           invited_by: str | None = None) -> None:
-        person = Person(member_id, name)
+        person = Person(member_id, name, platform=self.name)
         self.people.setdefault(community, {})[member_id] = person
         await self._submit(
-            MemberJoinedEvent(platform=PLATFORM, id=self._eid("join"), community=community,
+            MemberJoinedEvent(platform=self.name, id=self._eid("join"), community=community,
                               time=self._now(), member=person.member(), invited_by=invited_by)
         )
 
@@ -163,7 +165,7 @@ class TestingAdapter(Adapter):
         person = self.person(community, member_id)
         person.present = False
         await self._submit(
-            MemberLeftEvent(platform=PLATFORM, id=self._eid("leave"), community=community,
+            MemberLeftEvent(platform=self.name, id=self._eid("leave"), community=community,
                             time=self._now(), member=person.member())
         )
 
@@ -172,7 +174,7 @@ class TestingAdapter(Adapter):
         known = self.people.get(community, {})
         mentions = tuple(m for m in _MENTION.findall(text) if m in known)
         message = Message(
-            platform=PLATFORM, id=message_id, channel=channel, author=person.member(), text=text,
+            platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
             time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
         )
         self.messages[message_id] = _Stored(community, channel, person.id)
@@ -184,7 +186,7 @@ class TestingAdapter(Adapter):
         channel = self.channel(community, channel_name)
         message = self._message(community, channel, person, text, message_id, reply_to)
         await self._submit(
-            MessagePostedEvent(platform=PLATFORM, id=f"msg:{message_id}", community=community,
+            MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
                                time=self._now(), message=message)
         )
         return message
@@ -193,7 +195,7 @@ class TestingAdapter(Adapter):
         person = self.person(community, member_id)
         message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
         await self._submit(
-            MessagePostedEvent(platform=PLATFORM, id=f"msg:{message_id}", community=community,
+            MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
                                time=self._now(), message=message)
         )
         return message
@@ -203,10 +205,10 @@ class TestingAdapter(Adapter):
         if stored is None:
             raise NotFound(f"no message {message_id!r}")
         person = self.person(community, member_id)
-        reaction = Reaction(platform=PLATFORM, message_id=message_id, channel=stored.channel,
+        reaction = Reaction(platform=self.name, message_id=message_id, channel=stored.channel,
                             member=person.member(), emoji=emoji, time=self._now())
         await self._submit(
-            ReactionAddedEvent(platform=PLATFORM, id=self._eid("react"), community=community,
+            ReactionAddedEvent(platform=self.name, id=self._eid("react"), community=community,
                                time=self._now(), reaction=reaction)
         )
 
@@ -216,7 +218,7 @@ class TestingAdapter(Adapter):
         if binding is None:
             return None
         if name in binding.channels or name in self._group_names(community):
-            return Channel(platform=PLATFORM, id=name, name=name)
+            return Channel(platform=self.name, id=name, name=name)
         return None
 
     async def member_count(self, community: str) -> int:
@@ -231,7 +233,7 @@ class TestingAdapter(Adapter):
         message_id = f"b{next(self._ids)}"
         self.messages[message_id] = _Stored(community or "", channel, "")
         self.last_bot_message[(community or "", channel.id)] = message_id
-        return SentMessage(platform=PLATFORM, id=message_id, channel=channel)
+        return SentMessage(platform=self.name, id=message_id, channel=channel)
 
     async def send(self, community: str | None, channel: Channel, text: str, *,
                    reply_to: str | None = None) -> SentMessage:
@@ -270,7 +272,7 @@ class TestingAdapter(Adapter):
         person.banned = person.banned or action == "ban"
         self._record(community, action, member=member.id, reason=reason)
         await self._submit(
-            MemberLeftEvent(platform=PLATFORM, id=self._eid(action), community=community,
+            MemberLeftEvent(platform=self.name, id=self._eid(action), community=community,
                             time=self._now(), member=person.member())
         )
 
@@ -299,7 +301,7 @@ class TestingAdapter(Adapter):
         extra = {"expires": expires} if expires else {}
         self._record(community, "create_group", channel=name, members=[m.id for m in members],
                      private=private, topic=topic, **extra)
-        return Channel(platform=PLATFORM, id=name, name=name)
+        return Channel(platform=self.name, id=name, name=name)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         group = self.groups.get(channel.id)

@@ -1,0 +1,196 @@
+"""The ``hearth`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hearth import logs
+from hearth.bootstrap import Loaded, load
+from hearth.errors import ConfigError, HearthError
+
+log = logging.getLogger("hearth")
+
+EXIT_RUNTIME = 1
+EXIT_INVALID = 2
+
+
+def _fail(message: str, code: int = EXIT_RUNTIME) -> None:
+    click.echo(f"hearth: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _load(path: str | Path, *, warnings: bool = False, strict_accounts: bool = False) -> Loaded:
+    try:
+        loaded = load(path, strict_accounts=strict_accounts)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        errors = sum(1 for i in exc.issues if not i.warning)
+        click.echo(f"hearth: {path}: {errors} error{'s' if errors != 1 else ''}; nothing was started",
+                   err=True)
+        sys.exit(EXIT_INVALID)
+    except HearthError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    if warnings:
+        for warning in loaded.warnings:
+            click.echo(str(warning), err=True)
+    return loaded
+
+
+def bundled_example() -> Path:
+    """The example community config shipped with Hearth."""
+    return Path(str(files("hearth.examples").joinpath("community.yaml")))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default=None,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="How much to log (default: INFO for run, WARNING otherwise).")
+@click.version_option(package_name="hearthbot")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
+    """Hearth: a self-hosted bot that keeps chat communities alive."""
+    ctx.obj = {"log_level": log_level}
+
+
+def _logging(ctx: click.Context, default: str) -> None:
+    logs.configure(ctx.obj.get("log_level") or default)
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=True))
+@click.pass_context
+def check(ctx: click.Context, config: str) -> None:
+    """Validate CONFIG (a file or folder) without connecting to anything."""
+    _logging(ctx, "WARNING")
+    loaded = _load(config, warnings=True)
+    for key, community in loaded.config.communities.items():
+        for platform in community.bindings:
+            if platform not in loaded.config.accounts:
+                click.echo(f"{config}: warning: community {key!r} is bound to {platform} but "
+                           f"accounts.{platform} is missing (needed by `hearth run`)", err=True)
+    names = ", ".join(loaded.config.communities)
+    click.echo(f"{config}: OK ({len(loaded.config.communities)} communities: {names})")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=True))
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per action, nothing else.")
+@click.pass_context
+def simulate(ctx: click.Context, config: str, scenario: str, as_json: bool) -> None:
+    """Replay SCENARIO against CONFIG in virtual time and print every action."""
+    from hearth.simulate import dumps, human, load_scenario, run_scenario
+
+    _logging(ctx, "WARNING")
+    loaded = _load(config)
+    try:
+        parsed = load_scenario(scenario, loaded)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        sys.exit(EXIT_INVALID)
+
+    def emit(action: dict[str, Any]) -> None:
+        click.echo(dumps(action) if as_json else human(action))
+
+    try:
+        count = asyncio.run(run_scenario(loaded, parsed, emit))
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        sys.exit(EXIT_INVALID)
+    except HearthError as exc:
+        _fail(str(exc))
+    if not as_json:
+        click.echo(f"-- {count} actions", err=True)
+
+
+@main.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=True))
+@click.option("--db", default="hearth-console.db", show_default=True,
+              help="SQLite file for the console's state.")
+@click.option("--community", default=None, help="Which community to play in (default: the first).")
+@click.pass_context
+def console(ctx: click.Context, config: str | None, db: str, community: str | None) -> None:
+    """Chat with the bot in the terminal, playing every member (no account needed)."""
+    from hearth.adapters.console.repl import Console
+
+    _logging(ctx, "WARNING")
+    loaded = _load(config or bundled_example())
+    if community and community not in loaded.config.communities:
+        _fail(f"no community {community!r} in the config", EXIT_INVALID)
+    session = Console(loaded, f"sqlite:///{db}", community=community)
+    try:
+        asyncio.run(session.run(sys.stdin.readline))
+    except KeyboardInterrupt:
+        pass
+    except HearthError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=True))
+@click.pass_context
+def run(ctx: click.Context, config: str) -> None:
+    """Connect to the networks CONFIG names and run until interrupted."""
+    from hearth.app import App, bindings_for, require_accounts
+
+    _logging(ctx, "INFO")
+    loaded = _load(config, warnings=True, strict_accounts=True)
+    try:
+        require_accounts(loaded.config, loaded.adapters)
+    except HearthError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    used = {p for c in loaded.config.communities.values() for p in c.bindings}
+    adapters = [
+        info.cls(account=loaded.config.accounts.get(name),
+                 communities=bindings_for(loaded.config, info.cls))
+        for name, info in loaded.adapters.items() if name in used
+    ]
+
+    async def serve() -> None:
+        app = App(loaded.config, loaded.plugins, adapters)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await app.start()
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            await app.stop()
+
+    try:
+        asyncio.run(serve())
+    except HearthError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+def plugins() -> None:
+    """List installed plugins and adapters with their versions."""
+    from hearth.plugins import load_adapters, load_plugins
+
+    found = load_plugins()
+    click.echo("plugins:")
+    for name in found.names:
+        click.echo(f"  {name:<12} {found.versions.get(name, '?')}")
+    for name, problem in found.broken.items():
+        click.echo(f"  {name:<12} BROKEN: {problem}")
+    click.echo("adapters:")
+    for name, info in load_adapters().items():
+        click.echo(f"  {name:<12} {info.version}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""``hearth simulate``: replay a scenario against a config (the contract is SCENARIO.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from hearth.bootstrap import Loaded
+from hearth.config import Duration, RoleName, _issue_from, load_source
+from hearth.errors import ConfigError, ConfigIssue, HearthError
+
+
+def _aware(value: Any) -> datetime:
+    when = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
+    if when.tzinfo is None:
+        raise ValueError(f"{value!r} needs a UTC offset, e.g. 2026-11-20T19:00:00+08:00")
+    return when
+
+
+Instant = Annotated[datetime, BeforeValidator(_aware)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Member(_Strict):
+    id: str
+    name: str | None = None
+    role: RoleName = Field(default="member", validate_default=True)  # type: ignore[assignment]
+
+
+class _Join(_Strict):
+    id: str
+    name: str | None = None
+    invited_by: str | None = None
+
+
+class _Say(_Strict):
+    id: str
+    channel: str
+    text: str
+    ref: str | None = None
+    reply_to: str | None = None
+
+
+class _Dm(_Strict):
+    id: str
+    text: str
+    ref: str | None = None
+
+
+class _React(_Strict):
+    id: str
+    to: str
+    emoji: str
+    in_: str = Field("dm", alias="in")
+
+
+class _Leave(_Strict):
+    id: str
+
+
+class _Step(_Strict):
+    join: _Join | None = None
+    say: _Say | None = None
+    dm: _Dm | None = None
+    react: _React | None = None
+    wait: Duration | None = None
+    at: Instant | None = None
+    leave: _Leave | None = None
+
+
+class Scenario(_Strict):
+    """A validated scenario file."""
+
+    community: str
+    platform: Literal["discord", "matrix"] | None = None
+    start: Instant
+    members: list[_Member] = []
+    steps: list[_Step] = []
+
+
+@dataclass
+class _Parsed:
+    scenario: Scenario
+    lines: list[int | None]
+    file: str
+
+
+def load_scenario(path: str | Path, loaded: Loaded) -> _Parsed:
+    """Read and validate a scenario against the config; :class:`ConfigError` on problems."""
+    src = load_source(path)
+    if any(not i.warning for i in src.issues):
+        raise ConfigError(src.issues)
+    issues: list[ConfigIssue] = []
+    steps = src.data.get("steps") or []
+    if isinstance(steps, list):
+        for i, step in enumerate(steps):
+            if not isinstance(step, dict) or len(step) != 1:
+                file, line = src.locate(("steps", i))
+                issues.append(ConfigIssue(file, line, f"steps[{i}]",
+                    "each step is one of join, say, dm, react, wait, at, leave"))  # fmt: skip
+    try:
+        scenario = Scenario.model_validate(src.data)
+    except ValidationError as exc:
+        issues.extend(_issue_from(e, (), Scenario, src) for e in exc.errors())
+        raise ConfigError(issues) from None
+    if issues:
+        raise ConfigError(issues)
+    file = str(path)
+    community = loaded.config.communities.get(scenario.community)
+    if community is None:
+        f, line = src.locate(("community",))
+        known = ", ".join(loaded.config.communities)
+        raise ConfigError([ConfigIssue(f, line, "community",
+            f"no community {scenario.community!r} in the config (communities: {known})")])  # fmt: skip
+    lines = [src.locate(("steps", i))[1] for i in range(len(scenario.steps))]
+    return _Parsed(scenario, lines, file)
+
+
+def _jsonable(value: Any, zone: ZoneInfo) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def format_action(action: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """An action as SCENARIO.md prints it: ``time`` in the community's offset first."""
+    out = {"time": _jsonable(action["time"], zone), "action": action["action"]}
+    for key, value in action.items():
+        if key not in ("time", "action", "community") and value is not None:
+            out[key] = _jsonable(value, zone)
+    return out
+
+
+def human(action: dict[str, Any]) -> str:
+    """One readable line for an action."""
+    when = action["time"][:16].replace("T", " ")
+    kind = action["action"]
+    rest = {k: v for k, v in action.items() if k not in ("time", "action")}
+    text = rest.pop("text", None)
+    where = f"#{rest.pop('channel')}" if "channel" in rest else ""
+    who = f"@{rest.pop('member')}" if "member" in rest else ""
+    head = " ".join(p for p in (when, kind, where, who) if p)
+    details = " ".join(f"{k}={v}" for k, v in rest.items())
+    body = "" if text is None else "\n    " + text.replace("\n", "\n    ")
+    return f"{head} {details}".rstrip() + body
+
+
+async def run_scenario(
+    loaded: Loaded, parsed: _Parsed, emit: Callable[[dict[str, Any]], None]
+) -> int:
+    """Replay the scenario; call ``emit`` with each action as it happens; return the count."""
+    from hearth.adapters.testing.harness import TestBot  # the in-memory adapter
+
+    scenario = parsed.scenario
+    zone = loaded.config.communities[scenario.community].timezone
+    bot = TestBot(loaded, community=scenario.community, start=scenario.start,
+                  platform=scenario.platform)  # fmt: skip
+    for m in scenario.members:
+        bot.add_member(m.id, m.name, m.role)
+    count = 0
+
+    def flush() -> None:
+        nonlocal count
+        for action in bot.take():
+            emit(format_action(action, zone))
+            count += 1
+
+    try:
+        await bot.start()
+        flush()
+        for number, (step, line) in enumerate(zip(scenario.steps, parsed.lines, strict=True), 1):
+            try:
+                await _run_step(bot, step, f"s{number}")
+            except (HearthError, ValueError) as exc:
+                raise ConfigError([ConfigIssue(parsed.file, line, f"steps[{number - 1}]", str(exc))]) from None
+            flush()
+    finally:
+        await bot.close()
+    return count
+
+
+async def _run_step(bot: Any, step: _Step, default_id: str) -> None:
+    if step.join:
+        await bot.join(step.join.id, step.join.name, step.join.invited_by)
+    elif step.say:
+        s = step.say
+        await bot.say(s.id, s.channel, s.text, ref=s.ref or default_id, reply_to=s.reply_to)
+    elif step.dm:
+        await bot.dm(step.dm.id, step.dm.text, ref=step.dm.ref or default_id)
+    elif step.react:
+        r = step.react
+        await bot.react(r.id, r.to, r.emoji, in_=r.in_)
+    elif step.wait is not None:
+        await bot.wait(step.wait)
+    elif step.at is not None:
+        if step.at < bot.clock.now():
+            raise ValueError(f"at: {step.at.isoformat()} is before the current time; time never goes back")
+        await bot.at(step.at)
+    elif step.leave:
+        await bot.leave(step.leave.id)
+
+
+def dumps(action: dict[str, Any]) -> str:
+    return json.dumps(action, ensure_ascii=False)

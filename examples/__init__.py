@@ -1,0 +1,1 @@
+"""Example configuration and scenarios shipped with Hearth (``hearth console`` uses them)."""
