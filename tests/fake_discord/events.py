@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .gateway import Gateway, GatewaySession, Intents
+from .gateway import EventData, Gateway, GatewaySession, Intents
 from .state import JSON, Channel, Guild, Member, Message, Role, State, User, emoji_payload
 
 
@@ -25,7 +25,7 @@ class Events:
         intent = Intents.GUILD_MESSAGES if message.guild_id else Intents.DIRECT_MESSAGES
         return self.gateway.dispatch("MESSAGE_UPDATE", self._content_gate(message, payload), intent)
 
-    def _content_gate(self, message: Message, payload: JSON) -> JSON | object:
+    def _content_gate(self, message: Message, payload: JSON) -> EventData:
         """Strip content for sessions lacking MESSAGE_CONTENT, as Discord does."""
         bot_id = self.state.bot.id
         exempt = (

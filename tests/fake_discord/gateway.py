@@ -417,7 +417,6 @@ class Gateway:
             and session.resumable
             and d.get("token") in (self.token, f"Bot {self.token}")
             and isinstance(seq, int)
-            and (session.connection is None or session.connection is conn)
         )
         if ok and session is not None and isinstance(seq, int):
             missed = [p for p in session.buffer if p["s"] > seq]
@@ -425,6 +424,9 @@ class Gateway:
             if seq + 1 < oldest and session.seq > seq:
                 ok = False
             else:
+                previous = session.connection
+                if previous is not None and previous is not conn:
+                    previous.abort()  # Discord drops the zombie connection on RESUME
                 conn.session = session
                 session.connection = conn
                 for payload in missed:

@@ -13,7 +13,8 @@ from aiohttp import web
 from .events import Events
 from .gateway import Gateway, GatewayFrame, Intents
 from .interactions import build_slash
-from .rest import API_PREFIX, FaultRule, Recorded, RestApi, compile_pattern, rate_limit_fault, react
+from .rest import API_PREFIX, FaultRule, Recorded, compile_pattern, rate_limit_fault, react
+from .rest_routes import RestApi
 from .state import (
     ADMINISTRATOR,
     JSON,

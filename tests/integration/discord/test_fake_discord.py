@@ -448,3 +448,21 @@ async def test_uncompressed_gateway_with_raw_websocket(fake: FakeDiscord, scene:
         assert [m["user"]["id"] for m in guild_create["d"]["members"]] == [
             str(fake.bot_user.id)
         ]
+
+
+@pytest.mark.asyncio
+async def test_injected_errors_and_global_rate_limit(
+    fake: FakeDiscord, scene: Scene, bot: TestBot
+) -> None:
+    member = scene_member(bot, scene, scene.alice.id)
+    fake.fail_next("DELETE", "/guilds/{gid}/members/{uid}")
+    with pytest.raises(discord.Forbidden) as failure:
+        await member.kick()
+    assert failure.value.code == 50013
+    assert scene.alice.id in scene.guild.members
+
+    fake.rate_limit_next("GET", "/guilds/{gid}/members/{uid}", retry_after=0.1, global_=True)
+    fetched = await member.guild.fetch_member(scene.alice.id)
+    assert fetched.id == scene.alice.id
+    limited = fake.rate_limited_requests
+    assert len(limited) == 1 and limited[0].path == f"/guilds/{scene.guild.id}/members/{scene.alice.id}"
