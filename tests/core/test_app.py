@@ -1,0 +1,210 @@
+"""The dispatcher: scoping, isolation, moderation phase, commands, de-duplication."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from hearth import Capability, Command, Need, Param, PluginConfig, Role, Verdict, hookimpl
+from hearth.adapters.testing import TestBot
+from hearth.events import MessagePostedEvent
+
+CONFIG = """
+communities:
+  tea:
+    discord: {guild: "1"}
+    channels: {general: {discord: "11"}, ads: {discord: "12"}}
+    plugins: {first: {}, second: {}, mod: {}}
+  quiet:
+    discord: {guild: "2"}
+    channels: {general: {discord: "21"}}
+    plugins: {second: {}}
+"""
+
+
+class Recorder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: list[tuple[str, str]] = []
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    async def on_message(self, ctx: Any, message: Any) -> None:
+        self.seen.append((ctx.key, message.text))
+
+    @hookimpl
+    def on_member_join(self, ctx: Any, member: Any) -> None:  # a plain (sync) hook works too
+        self.seen.append((ctx.key, f"join {member.id}"))
+
+
+class Crashing(Recorder):
+    @hookimpl
+    async def on_message(self, ctx: Any, message: Any) -> None:
+        raise RuntimeError("boom")
+
+    @hookimpl
+    def register_commands(self) -> list[Command]:
+        async def echo(inv: Any) -> str:
+            return f"{inv.args['who'].name} / {inv.args['text']}"
+
+        async def broken(inv: Any) -> None:
+            raise KeyError("oops")
+
+        async def secret(inv: Any) -> str:
+            return "the secret"
+
+        return [
+            Command(name="echo", handler=echo, params=(Param("who", "member"), Param("text", "rest"))),
+            Command(name="broken", handler=broken),
+            Command(name="secret", handler=secret, min_role=Role.ADMIN, help="admins only"),
+        ]
+
+
+class Moderator:
+    def __init__(self) -> None:
+        self.checked = 0
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def register_capabilities(self) -> list[Need]:
+        return [Need(Capability.MUTE, "muting spammers")]
+
+    @hookimpl
+    async def moderate_message(self, ctx: Any, message: Any) -> Verdict | None:
+        self.checked += 1
+        if "spam" in message.text:
+            return Verdict(reason="spam is not welcome")
+        return None
+
+
+Factory = Callable[..., Awaitable[TestBot]]
+
+
+@pytest_asyncio.fixture
+async def setup() -> AsyncIterator[tuple[TestBot, Crashing, Recorder, Moderator]]:
+    first, second, mod = Crashing("first"), Recorder("second"), Moderator()
+    bot = await TestBot.create(
+        CONFIG, extra_plugins={"first": first, "second": second, "mod": mod}, platform="matrix",
+        members=[{"id": "olivia", "role": "owner"}, {"id": "carl"}],
+    )
+    yield bot, first, second, mod
+    await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_a_crashing_plugin_is_logged_and_the_others_still_run(
+    setup: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, _first, second, _mod = setup
+    with caplog.at_level(logging.ERROR):
+        await bot.say("carl", "general", "hello")
+    assert second.seen == [("tea", "hello")]
+    assert any("plugin first failed in on_message" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.asyncio
+async def test_only_enabled_plugins_run_for_a_community(setup: Any) -> None:
+    bot, first, second, _mod = setup
+    other = TestBot(bot.loaded, community="quiet")
+    other.add_member("dora")
+    await other.start()
+    try:
+        await other.say("dora", "general", "hi there")
+    finally:
+        await other.close()
+    assert second.seen == [("quiet", "hi there")]
+    assert first.seen == []
+
+
+@pytest.mark.asyncio
+async def test_moderation_verdict_deletes_once_and_stops_the_message(setup: Any) -> None:
+    bot, _first, second, mod = setup
+    await bot.say("carl", "general", "buy spam now", ref="m1")
+    assert bot.take()[-1] == {
+        "time": bot.clock.now(), "community": "tea", "action": "delete", "channel": "general",
+        "message": "m1", "member": "carl", "reason": "spam is not welcome",
+    }
+    assert second.seen == []
+    assert await bot.app.delete_message("tea", bot.adapter.messages.get("m1") or _msg(bot, "m1"), "again") is False
+    await bot.dm("carl", "spam in a DM is not moderated")
+    assert mod.checked == 1
+
+
+def _msg(bot: TestBot, message_id: str) -> Any:
+    from hearth.models import Channel, Member, Message
+
+    return Message(platform="testing", id=message_id, channel=Channel(platform="testing", id="general"),
+                   author=Member(platform="testing", id="carl", name="Carl"), text="", time=bot.clock.now())
+
+
+@pytest.mark.asyncio
+async def test_duplicate_events_are_handled_once(setup: Any) -> None:
+    bot, _first, second, _mod = setup
+    message = await bot.adapter.inject_message("tea", "carl", "general", "once", "dup")
+    event = MessagePostedEvent(platform="testing", id="msg:dup", community="tea", time=bot.clock.now(),
+                               message=message)
+    await bot.app.submit(event)
+    await bot.settle()
+    assert second.seen == [("tea", "once")]
+
+
+@pytest.mark.asyncio
+async def test_commands_parse_mentions_and_reply(setup: Any) -> None:
+    bot, *_ = setup
+    await bot.say("carl", "general", "!echo @olivia tea is ready", ref="c1")
+    assert bot.take()[-1]["text"] == "Olivia / tea is ready"
+    await bot.say("carl", "general", "!echo @nobody hi")
+    assert bot.take()[-1]["text"] == "there is no member @nobody here\nUsage: !echo @member TEXT"
+
+
+@pytest.mark.asyncio
+async def test_refused_broken_and_unknown_commands_get_clear_replies(setup: Any) -> None:
+    bot, *_ = setup
+    await bot.say("carl", "general", "!secret")
+    assert bot.take()[-1]["text"] == "!secret is for admins and above; you are a member."
+    await bot.say("olivia", "general", "!secret")
+    assert bot.take()[-1]["text"] == "the secret"
+    await bot.say("carl", "general", "!broken")
+    assert "failed; the error was logged" in bot.take()[-1]["text"]
+    await bot.dm("carl", "!nope")
+    assert bot.take()[-1] == {"time": bot.clock.now(), "community": "tea", "action": "dm", "member": "carl",
+                              "text": "Unknown command !nope. Type !help to see the commands."}
+
+
+@pytest.mark.asyncio
+async def test_help_lists_only_what_the_member_may_run(setup: Any) -> None:
+    bot, *_ = setup
+    await bot.say("carl", "general", "!help")
+    text = bot.take()[-1]["text"]
+    assert "!echo @member TEXT" in text and "!secret" not in text
+    await bot.say("olivia", "general", "!help")
+    assert "!secret — admins only" in bot.take()[-1]["text"]
+    await bot.say("carl", "general", "!help secret")
+    assert bot.take()[-1]["text"] == "!secret\nadmins only\nFor admins and above."
+
+
+@pytest.mark.asyncio
+async def test_missing_capability_is_reported_once_at_startup(caplog: pytest.LogCaptureFixture) -> None:
+    from hearth.adapters.testing import adapter as testing
+
+    testing.PROFILES["nomute"] = testing.PROFILES["discord"] - {Capability.MUTE}
+    try:
+        with caplog.at_level(logging.WARNING):
+            bot = await TestBot.create(CONFIG, extra_plugins={"first": Crashing("first"),
+                                       "second": Recorder("second"), "mod": Moderator()}, platform="nomute")
+            await bot.restart()
+            await bot.close()
+    finally:
+        del testing.PROFILES["nomute"]
+    lines = [r.getMessage() for r in caplog.records if "cannot mute" in r.getMessage()]
+    assert lines == ["mod in tea: the testing adapter cannot mute, so muting spammers is off there"] * 2

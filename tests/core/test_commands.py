@@ -1,0 +1,101 @@
+"""Command parsing, the registry and permission checks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from hearth import Command, Param, Role
+from hearth.commands import CommandRegistry, check_permission, parse_args, split_args
+from hearth.errors import PermissionDenied, StartupError, UsageError
+from hearth.models import Member
+
+
+async def _noop(inv: object) -> None:
+    return None
+
+
+FLASH = Command(
+    name="flash",
+    handler=_noop,
+    params=(Param("title", "text"), Param("duration", "duration", optional=True),
+            Param("members", "member", variadic=True)),
+    min_role=Role.LEADER,
+    power="flash",
+    plugin="flash",
+)
+
+
+def _member(role: Role) -> Member:
+    return Member(platform="testing", id="m", name="M", role=role)
+
+
+def test_quoted_title_duration_and_mentions() -> None:
+    args = parse_args(FLASH, '"Night talk" 1h30m @alice <@123>')
+    assert args == {"title": "Night talk", "duration": timedelta(minutes=90), "members": ["alice", "123"]}
+
+
+def test_optional_parameter_is_skipped_when_it_does_not_fit() -> None:
+    args = parse_args(FLASH, "“Tea swap” @bob")
+    assert args == {"title": "Tea swap", "duration": None, "members": ["bob"]}
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("", "missing TITLE"),
+        ('"Night talk', "a quote is not closed"),
+        ('"Night talk" 2h bob', "unexpected 'bob'"),
+    ],
+)
+def test_malformed_arguments_say_what_is_wrong_and_how_to_use(line: str, problem: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_args(FLASH, line)
+    assert info.value.problem == problem
+    assert info.value.usage == "flash TITLE [DURATION] [@member …]"
+
+
+def test_required_typed_parameter_reports_expected_form() -> None:
+    ping = Command(name="ping", handler=_noop, params=(Param("n", "int"),))
+    with pytest.raises(UsageError, match="'x' is not a whole number for N"):
+        parse_args(ping, "x")
+
+
+def test_rest_parameter_takes_the_remaining_text() -> None:
+    task = Command(name="task", handler=_noop, params=(Param("text", "rest"),))
+    assert parse_args(task, "sweep the   tea room") == {"text": "sweep the tea room"}
+
+
+def test_two_word_commands_win_over_one_word() -> None:
+    join = Command(name="flash join", handler=_noop, params=(Param("name"),), plugin="flash")
+    registry = CommandRegistry([FLASH, join])
+    assert registry.resolve("flash join night-talk") == (join, "flash join", "night-talk")
+    assert registry.resolve('FLASH "join us" 2h') == (FLASH, "flash", '"join us" 2h')
+    assert registry.resolve("nothing here")[0] is None
+
+
+def test_duplicate_command_names_are_a_startup_error() -> None:
+    other = Command(name="flash", handler=_noop, plugin="other")
+    with pytest.raises(StartupError, match="registered by both 'flash' and 'other'"):
+        CommandRegistry([FLASH, other])
+
+
+def test_role_and_power_checks() -> None:
+    with pytest.raises(PermissionDenied, match="for leaders and above; you are a member"):
+        check_permission(FLASH, _member(Role.MEMBER), None, frozenset({"flash"}), "!")
+    check_permission(FLASH, _member(Role.LEADER), None, frozenset({"flash"}), "!")
+    with pytest.raises(PermissionDenied, match="needs the 'flash' power"):
+        check_permission(FLASH, _member(Role.LEADER), None, frozenset(), "!")
+    check_permission(FLASH, _member(Role.ADMIN), None, frozenset(), "!")  # admins need no power
+
+
+def test_role_rule_can_come_from_the_plugin_config() -> None:
+    command = Command(name="x", handler=_noop, min_role=lambda cfg: cfg)
+    check_permission(command, _member(Role.MEMBER), Role.MEMBER, frozenset(), "!")
+    with pytest.raises(PermissionDenied):
+        check_permission(command, _member(Role.MEMBER), Role.ADMIN, frozenset(), "!")
+
+
+def test_split_args_keeps_apostrophes_inside_quotes() -> None:
+    assert split_args('"Olivia\'s tea" 2h') == ["Olivia's tea", "2h"]
