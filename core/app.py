@@ -45,7 +45,7 @@ from hearth.events import (
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Message, Role
 from hearth.outbox import Outbox
-from hearth.plugins import ImplRef, PluginSet
+from hearth.registry import ImplRef, PluginSet
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store

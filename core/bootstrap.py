@@ -9,7 +9,7 @@ from typing import Any
 
 from hearth.config import HearthConfig, load_config, load_source, validate
 from hearth.errors import ConfigError, ConfigIssue
-from hearth.plugins import PluginSet, load_adapters, load_plugins
+from hearth.registry import PluginSet, load_adapters, load_plugins
 from hearth.ports import AdapterInfo
 
 

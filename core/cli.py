@@ -179,7 +179,7 @@ def run(ctx: click.Context, config: str) -> None:
 @main.command()
 def plugins() -> None:
     """List installed plugins and adapters with their versions."""
-    from hearth.plugins import load_adapters, load_plugins
+    from hearth.registry import load_adapters, load_plugins
 
     found = load_plugins()
     click.echo("plugins:")

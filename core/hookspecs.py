@@ -138,7 +138,7 @@ async def on_message_edit(ctx: PluginContext, message: Message) -> None:
 
 @hookspec
 async def on_message_delete(ctx: PluginContext, channel: Any, message_id: str) -> None:
-    """A message was deleted."""
+    """A message was deleted (by its author, a moderator or the bot); ``channel`` is where it was."""
 
 
 @hookspec
