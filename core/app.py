@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -200,6 +201,7 @@ class App:
         commands = [self._help_command()]
         for name in names:
             commands.extend(self.plugins.commands.get(name, []))
+        commands.extend(self._community_commands(key, names))
         self.registries[key] = CommandRegistry(commands)
         hooks = [
             "on_startup", "on_shutdown", "on_member_join", "on_member_leave", "moderate_message",
@@ -210,6 +212,20 @@ class App:
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
+
+    def _community_commands(self, key: str, names: list[str]) -> list[Command]:
+        """What ``register_community_commands`` declares for community ``key``."""
+        found: list[Command] = []
+        for ref in self.plugins.impls("register_community_commands", names):
+            ctx = self.contexts[key][ref.plugin]
+            try:
+                declared = ref.function(**{a: ctx for a in ref.argnames})
+            except Exception as exc:
+                raise StartupError(
+                    f"plugin {ref.plugin!r} failed in register_community_commands for {key!r}: {exc}"
+                ) from exc
+            found.extend(replace(c, plugin=ref.plugin) for c in declared or ())
+        return found
 
     def _check_capabilities(self) -> None:
         for key in self.config.communities:

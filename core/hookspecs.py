@@ -66,6 +66,18 @@ def register_commands() -> Iterable[Command]:
 
 
 @hookspec
+def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
+    """Commands this plugin offers in one community, shaped by its config.
+
+    Called once per community at start-up, after ``register_commands``, with
+    ``ctx.config`` validated: use it for commands whose name (or presence)
+    the operator configures, e.g. welcome's ``accept.command``. Must be a
+    plain function (not ``async``). The same uniqueness rule applies: a clash
+    with another command in the community is a start-up error.
+    """
+
+
+@hookspec
 def register_migrations() -> Sequence[Migration]:
     """This plugin's schema migrations, oldest first: ``async def upgrade_vN(store)``.
 
