@@ -1,0 +1,1 @@
+"""The ``flash`` plugin: temporary groups for one event, dissolved when it ends."""
