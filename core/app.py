@@ -43,11 +43,12 @@ from hearth.events import (
     MessagePostedEvent,
     ReactionAddedEvent,
 )
+from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Message, Role
 from hearth.outbox import Outbox
-from hearth.registry import ImplRef, PluginSet
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
+from hearth.registry import ImplRef, PluginSet
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
 
@@ -66,9 +67,7 @@ class _Host(AdapterHost):
         self._app = app
         self.clock = app.clock
         self.kv = kv
-
-    async def submit(self, event: Event) -> None:
-        await self._app.submit(event)
+        self.submit = app.submit  # type: ignore[method-assign]  # the hot path: no extra call
 
     def commands(self, community: str) -> Sequence[Command]:
         registry = self._app.registries.get(community)
@@ -101,7 +100,7 @@ class App:
         self._impls: dict[str, dict[str, list[ImplRef]]] = {}
         self._by_community: dict[str, list[Adapter]] = {}
         self._outboxes: dict[str, Outbox] = {}
-        self._queues: dict[str, asyncio.Queue[Event]] = {}
+        self._queues: dict[str, Inbox[Event]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._seen: set[tuple[str, str]] = set()
         self._seen_order: deque[tuple[str, str]] = deque()
@@ -129,7 +128,7 @@ class App:
         for key, community in self.config.communities.items():
             self._prepare(key, community)
         for key in self.config.communities:
-            self._queues[key] = asyncio.Queue(QUEUE_SIZE)
+            self._queues[key] = Inbox(QUEUE_SIZE)
             self._spawn(self._worker(key), f"hearth-worker-{key}")
         for adapter in self.adapters:
             self._outboxes[adapter.name] = Outbox(adapter.send_rate)
@@ -282,7 +281,7 @@ class App:
 
     async def settle(self) -> None:
         """Wait until every queued event has been handled (tests and simulation)."""
-        while any(q._unfinished_tasks for q in self._queues.values()):  # type: ignore[attr-defined]
+        while any(q.unfinished for q in self._queues.values()):
             for queue in self._queues.values():
                 await queue.join()
 

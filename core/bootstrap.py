@@ -9,8 +9,8 @@ from typing import Any
 
 from hearth.config import HearthConfig, load_config, load_source, validate
 from hearth.errors import ConfigError, ConfigIssue
-from hearth.registry import PluginSet, load_adapters, load_plugins
 from hearth.ports import AdapterInfo
+from hearth.registry import PluginSet, load_adapters, load_plugins
 
 
 @dataclass

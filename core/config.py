@@ -23,9 +23,6 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 import yaml
-from hearth.errors import ConfigError, ConfigIssue
-from hearth.models import Role
-from hearth.timeutil import get_zone, parse_day, parse_duration, parse_time_of_day
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -35,6 +32,10 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
 )
+
+from hearth.errors import ConfigError, ConfigIssue
+from hearth.models import Role
+from hearth.timeutil import get_zone, parse_day, parse_duration, parse_time_of_day
 
 
 def _duration(value: Any) -> timedelta:

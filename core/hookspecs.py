@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from hearth.commands import Command, Invocation
     from hearth.context import PluginContext
     from hearth.declarations import Need, Verdict
     from hearth.models import Member, Message, Reaction
     from hearth.scheduler import Job
     from hearth.storage import Migration
-    from pydantic import BaseModel
 
 PROJECT = "hearth"
 hookspec = pluggy.HookspecMarker(PROJECT)

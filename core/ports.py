@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from pydantic import BaseModel
+
 from hearth.errors import CapabilityMissing
 from hearth.models import Capability, Channel, Member, Role, SentMessage
-from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from hearth.clock import Clock

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
+from pydantic import BaseModel
+
 from hearth import hookspecs
 from hearth.commands import Command
 from hearth.declarations import Need
 from hearth.errors import StartupError
 from hearth.ports import Adapter, AdapterInfo
 from hearth.storage import Migration
-from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 

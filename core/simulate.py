@@ -184,7 +184,8 @@ async def run_scenario(
             try:
                 await _run_step(bot, step, f"s{number}")
             except (HearthError, ValueError) as exc:
-                raise ConfigError([ConfigIssue(parsed.file, line, f"steps[{number - 1}]", str(exc))]) from None
+                issue = ConfigIssue(parsed.file, line, f"steps[{number - 1}]", str(exc))
+                raise ConfigError([issue]) from None
             flush()
     finally:
         await bot.close()

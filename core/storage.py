@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
 from hearth.errors import StorageError
 
 log = logging.getLogger(__name__)

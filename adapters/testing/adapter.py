@@ -57,13 +57,18 @@ class Person:
     muted_until: datetime | None = None
     banned: bool = False
     platform: str = PLATFORM
+    _member: Member | None = field(default=None, repr=False, compare=False)
 
     @property
     def role(self) -> Role:
         return max(self.roles) if self.roles else Role.MEMBER
 
     def member(self) -> Member:
-        return Member(platform=self.platform, id=self.id, name=self.name, role=self.role)
+        role = self.role
+        cached = self._member
+        if cached is None or cached.role != role:
+            cached = self._member = Member(platform=self.platform, id=self.id, name=self.name, role=role)
+        return cached
 
 
 @dataclass
@@ -97,6 +102,7 @@ class TestingAdapter(Adapter):
         self.actions: list[dict[str, Any]] = []
         self.messages: dict[str, _Stored] = {}
         self.last_bot_message: dict[tuple[str, str], str] = {}
+        self._channels: dict[tuple[str, str], Channel] = {}
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
 
@@ -171,8 +177,11 @@ class TestingAdapter(Adapter):
 
     def _message(self, community: str, channel: Channel, person: Person, text: str,
                  message_id: str, reply_to: str | None) -> Message:
-        known = self.people.get(community, {})
-        mentions = tuple(m for m in _MENTION.findall(text) if m in known)
+        if "@" in text:
+            known = self.people.get(community, {})
+            mentions = tuple(m for m in _MENTION.findall(text) if m in known)
+        else:
+            mentions = ()
         message = Message(
             platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
             time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
@@ -217,8 +226,14 @@ class TestingAdapter(Adapter):
         binding = self.communities.get(community)
         if binding is None:
             return None
+        cached = self._channels.get((community, name))
+        if cached is not None:
+            return cached
         if name in binding.channels or name in self._group_names(community):
-            return Channel(platform=self.name, id=name, name=name)
+            channel = Channel(platform=self.name, id=name, name=name)
+            if name in binding.channels:
+                self._channels[(community, name)] = channel
+            return channel
         return None
 
     async def member_count(self, community: str) -> int:

@@ -1,0 +1,123 @@
+"""Dispatch throughput: the workload bot frameworks are compared on.
+
+20,000 messages from 8 members in 4 channels through the full inbound path of
+the testing adapter (event in, de-duplication, dispatch, command parsing,
+reply out). One plugin answers every 10th message, ``!ping <n>``, with
+``pong <n>`` and counts the rest. 500 untimed warm-up messages. The clock
+stops when every reply reached the adapter and every other message was
+counted. Then p50/p99 latency of one ``!ping`` at a time (closed loop).
+
+    python benchmarks/dispatch.py [--messages 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import resource
+import statistics
+import time
+from typing import Any
+
+from hearth import Command, Invocation, Param, PluginConfig, hookimpl
+from hearth.adapters.testing import TestBot
+
+CONFIG = """
+communities:
+  bench:
+    discord: {guild: "1"}
+    channels:
+      c0: {discord: "10"}
+      c1: {discord: "11"}
+      c2: {discord: "12"}
+      c3: {discord: "13"}
+    plugins: {pingpong: {}}
+"""
+MEMBERS = [f"m{i}" for i in range(8)]
+CHANNELS = ["c0", "c1", "c2", "c3"]
+
+
+class PingPong:
+    """Answers ``!ping <n>`` with ``pong <n>``; counts every other message."""
+
+    def __init__(self) -> None:
+        self.counted = 0
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def register_commands(self) -> list[Command]:
+        async def ping(inv: Invocation) -> str:
+            return f"pong {inv.args['n']}"
+
+        return [Command(name="ping", handler=ping, params=(Param("n", "int"),))]
+
+    @hookimpl
+    def on_message(self) -> None:
+        self.counted += 1
+
+
+async def _feed(bot: TestBot, start: int, count: int) -> None:
+    adapter, community = bot.adapter, bot.community
+    for i in range(start, start + count):
+        text = f"!ping {i}" if i % 10 == 0 else f"message number {i} about tea"
+        await adapter.inject_message(community, MEMBERS[i % 8], CHANNELS[i % 4], text, f"x{i}")
+
+
+async def main(messages: int, warmup: int, pings: int) -> dict[str, Any]:
+    plugin = PingPong()
+    bot = await TestBot.create(CONFIG, extra_plugins={"pingpong": plugin},
+                               members=[{"id": m} for m in MEMBERS])
+    try:
+        await _feed(bot, 0, warmup)
+        await bot.settle()
+        plugin.counted = 0
+        replies_before = len(bot.actions)
+        gc.collect()
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        await _feed(bot, warmup, messages)
+        await bot.settle()
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        replies = len(bot.actions) - replies_before
+        expected = sum(1 for i in range(warmup, warmup + messages) if i % 10 == 0)
+        assert replies == expected and plugin.counted == messages - expected, (replies, plugin.counted)
+
+        latencies = []
+        base = warmup + messages
+        for n in range(pings):
+            before = len(bot.actions)
+            t = time.perf_counter()
+            await bot.adapter.inject_message(bot.community, "m0", "c0", f"!ping {n}", f"p{base + n}")
+            while len(bot.actions) == before:  # noqa: ASYNC110 - a busy-wait keeps timer noise out
+                await asyncio.sleep(0)
+            latencies.append(time.perf_counter() - t)
+        await bot.settle()
+    finally:
+        await bot.close()
+    latencies.sort()
+    return {
+        "messages": messages,
+        "messages_per_second": messages / elapsed,
+        "cpu_us_per_message": cpu / messages * 1e6,
+        "p50_us": statistics.median(latencies) * 1e6,
+        "p99_us": latencies[int(len(latencies) * 0.99) - 1] * 1e6,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--pings", type=int, default=1_000)
+    args = parser.parse_args()
+    r = asyncio.run(main(args.messages, args.warmup, args.pings))
+    print(f"messages            {r['messages']}")
+    print(f"messages/second     {r['messages_per_second']:,.0f}")
+    print(f"CPU per message     {r['cpu_us_per_message']:.1f} µs")
+    print(f"!ping latency p50   {r['p50_us']:.0f} µs")
+    print(f"!ping latency p99   {r['p99_us']:.0f} µs")
+    print(f"peak RSS            {r['peak_rss_mb']:.1f} MB")
