@@ -31,8 +31,7 @@ def _load(path: str | Path, *, warnings: bool = False, strict_accounts: bool = F
     try:
         loaded = load(path, strict_accounts=strict_accounts)
     except ConfigError as exc:
-        for issue in exc.issues:
-            click.echo(str(issue), err=True)
+        _print_issues(exc)
         errors = sum(1 for i in exc.issues if not i.warning)
         click.echo(f"hearth: {path}: {errors} error{'s' if errors != 1 else ''}; nothing was started",
                    err=True)
@@ -43,6 +42,12 @@ def _load(path: str | Path, *, warnings: bool = False, strict_accounts: bool = F
         for warning in loaded.warnings:
             click.echo(str(warning), err=True)
     return loaded
+
+
+def _print_issues(exc: ConfigError) -> None:
+    """Errors first, each group in file and line order."""
+    for issue in sorted(exc.issues, key=lambda i: (i.warning, i.file, i.line or 0)):
+        click.echo(str(issue), err=True)
 
 
 def bundled_example() -> Path:
@@ -95,8 +100,7 @@ def simulate(ctx: click.Context, config: str, scenario: str, as_json: bool) -> N
     try:
         parsed = load_scenario(scenario, loaded)
     except ConfigError as exc:
-        for issue in exc.issues:
-            click.echo(str(issue), err=True)
+        _print_issues(exc)
         sys.exit(EXIT_INVALID)
 
     def emit(action: dict[str, Any]) -> None:
@@ -105,8 +109,7 @@ def simulate(ctx: click.Context, config: str, scenario: str, as_json: bool) -> N
     try:
         count = asyncio.run(run_scenario(loaded, parsed, emit))
     except ConfigError as exc:
-        for issue in exc.issues:
-            click.echo(str(issue), err=True)
+        _print_issues(exc)
         sys.exit(EXIT_INVALID)
     except HearthError as exc:
         _fail(str(exc))
