@@ -1,0 +1,66 @@
+"""hearth-thanks: count thanks, show who helps most.
+
+Everything a plugin needs comes from ``hearth``: the hook marker, the config
+base class, commands, and the context each hook receives.
+"""
+
+from __future__ import annotations
+
+from hearth import Command, Invocation, Param, PluginConfig, PluginContext, Store, hookimpl
+from hearth.models import Message
+
+
+class ThanksConfig(PluginConfig):
+    """``plugins.thanks`` in a community's config."""
+
+    words: list[str] = ["thanks", "thank you", "谢谢"]
+    top: int = 3
+
+
+async def upgrade_v1(store: Store) -> None:
+    await store.execute(
+        f"CREATE TABLE {store.table('counts')} (community TEXT NOT NULL, member TEXT NOT NULL,"
+        " thanks INTEGER NOT NULL, PRIMARY KEY (community, member))"
+    )
+
+
+@hookimpl
+def register_config_schema() -> type[PluginConfig]:
+    return ThanksConfig
+
+
+@hookimpl
+def register_migrations() -> list:
+    return [upgrade_v1]
+
+
+@hookimpl
+async def on_message(ctx: PluginContext, message: Message) -> None:
+    text = message.text.lower()
+    if not message.mentions or not any(word in text for word in ctx.config.words):
+        return
+    for member_id in set(message.mentions) - {message.author.id}:
+        await ctx.store.execute(
+            f"INSERT INTO {ctx.store.table('counts')} (community, member, thanks) VALUES (?, ?, 1)"
+            " ON CONFLICT (community, member) DO UPDATE SET thanks = thanks + 1",
+            (ctx.key, member_id),
+        )
+
+
+async def _top(inv: Invocation) -> str:
+    ctx = inv.ctx
+    limit = inv.args["count"] or ctx.config.top
+    rows = await ctx.store.fetchall(
+        f"SELECT member, thanks FROM {ctx.store.table('counts')} WHERE community = ?"
+        " ORDER BY thanks DESC, member LIMIT ?",
+        (ctx.key, limit),
+    )
+    if not rows:
+        return "Nobody has been thanked yet."
+    return "Most thanked: " + ", ".join(f"@{r['member']} ({r['thanks']})" for r in rows)
+
+
+@hookimpl
+def register_commands() -> list[Command]:
+    return [Command(name="thanks", handler=_top, params=(Param("count", "int", optional=True),),
+                    help="who has been thanked most")]
