@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import hearth_thanks
+import pytest
 
 CONFIG = """
 communities:
