@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
+from pydantic import Field, field_validator, model_validator
+
 from hearth import ChannelName, Duration, PluginConfig, Role, RoleName, format_duration
 from hearth.plugins.flash.texts import DEFAULTS
-from pydantic import Field, field_validator, model_validator
 
 
 class FlashConfig(PluginConfig):
