@@ -1,0 +1,107 @@
+"""The ``welcome:`` block of a community's config (CONFIG.md), with defaults everywhere."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from hearth import ChannelName, Day, Duration, PluginConfig, TimeOfDay
+
+from .texts import DEFAULTS
+
+
+def _optional_span(value: Any) -> Any:
+    """``0``, ``"0s"``, ``"0"``, ``null``: no span (welcome each join at once)."""
+    if value is None or value == 0:
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\s*0+\s*[smhdw]?\s*", value):
+        return None
+    return value
+
+
+Span = Annotated[Duration | None, BeforeValidator(_optional_span)]
+
+
+class Accept(PluginConfig):
+    command: str = "agree"
+    reaction: str | None = "✅"
+    within: Duration = timedelta(hours=24)
+    on_timeout: Literal["kick", "remind", "nothing"] = "kick"
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _command_name(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError("expected a command name such as agree")
+        name = value.strip().lstrip("!/").lower()
+        if not re.fullmatch(r"[a-z0-9_-]{1,32}", name):
+            raise ValueError(
+                f"{value!r} is not a command name (one word of letters, digits, - or _, such as agree)"
+            )
+        return name
+
+    @field_validator("reaction", mode="before")
+    @classmethod
+    def _reaction(cls, value: Any) -> Any:
+        return None if value in ("", False) else value
+
+
+class Introduction(PluginConfig):
+    channel: ChannelName | None = None
+    prompt: str | None = None
+    thank: bool = True
+
+
+class Throttle(PluginConfig):
+    attempts: int = Field(5, ge=1)
+    within: Duration = timedelta(minutes=10)
+
+
+class Gate(PluginConfig):
+    invitation_codes: bool = False
+    code_length: int = Field(8, ge=4, le=32)
+    default_uses: int = Field(1, ge=1)
+    default_expires: Duration = timedelta(days=7)
+    throttle: Throttle = Throttle()
+
+
+class Reminder(PluginConfig):
+    every: Span = None
+    channel: ChannelName | None = None
+    at: TimeOfDay = time(10, 0)
+    day: Day | None = None
+
+
+class WelcomeConfig(PluginConfig):
+    """Validated ``welcome:`` config; ``None`` values fall back as documented."""
+
+    channel: ChannelName | None = None
+    community_name: str | None = None
+    message: str | None = None
+    rules: str | None = None
+    rules_delivery: list[Literal["dm", "channel"]] = Field(default_factory=lambda: ["dm"], min_length=1)
+    accept: Accept = Accept()
+    introduction: Introduction = Introduction()
+    gate: Gate = Gate()
+    burst: Span = None
+    reminder: Reminder = Reminder()
+    texts: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("texts")
+    @classmethod
+    def _known_texts(cls, value: dict[str, str]) -> dict[str, str]:
+        known = DEFAULTS["en"]
+        unknown = sorted(k for k in value if k not in known)
+        if unknown:
+            raise ValueError(
+                f"unknown text {', '.join(map(repr, unknown))} (expected some of: {', '.join(sorted(known))})"
+            )
+        return value
+
+    @field_validator("rules_delivery", mode="before")
+    @classmethod
+    def _one_delivery(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value

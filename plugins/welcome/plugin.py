@@ -1,0 +1,171 @@
+"""The ``welcome`` plugin: a ceremony for every newcomer, and a threshold to get in.
+
+Newcomers are welcomed in the channel (joins within ``burst`` together), get
+the rules by DM and/or in the channel, hold the ``newcomer`` role until they
+accept (a command or a reaction on the rules message) within ``accept.within``,
+are invited to introduce themselves, and, with ``gate.invitation_codes``,
+must redeem an invitation code first. See docs/plugins/welcome.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hearth import (
+    Capability,
+    Command,
+    CommandError,
+    Invocation,
+    Job,
+    Member,
+    Message,
+    Need,
+    Param,
+    PluginContext,
+    Reaction,
+    Role,
+    hookimpl,
+)
+from hearth.storage import Migration
+
+from . import codes, ritual
+from .config import WelcomeConfig
+from .records import MIGRATIONS, Codes, Newcomers
+
+# --------------------------------------------------------------------------- declarations
+
+
+@hookimpl
+def register_config_schema() -> type[WelcomeConfig]:
+    return WelcomeConfig
+
+
+@hookimpl
+def register_migrations() -> tuple[Migration, ...]:
+    return MIGRATIONS
+
+
+@hookimpl
+def register_capabilities() -> list[Need]:
+    return [
+        Need(Capability.DM, "sending the rules by direct message (they are posted in the channel instead)"),
+        Need(Capability.ROLES, "the newcomer and member roles"),
+        Need(Capability.KICK, "accept.on_timeout: kick (a reminder is sent instead)"),
+        Need(Capability.REACTIONS, "accepting the rules by reaction (the command still works)"),
+    ]
+
+
+@hookimpl
+def register_commands() -> list[Command]:
+    return [
+        Command(name="rules", handler=show_rules, min_role=Role.NEWCOMER,
+                help="show the community's rules"),
+        Command(name="code", handler=redeem_code, params=(Param("code", "word"),),
+                min_role=Role.NEWCOMER, help="redeem an invitation code"),
+        Command(name="invite", handler=issue_code,
+                params=(Param("uses", "int", optional=True), Param("expires", "duration", optional=True)),
+                min_role=Role.LEADER, power="invite_codes",
+                help="issue an invitation code (USES: how many people, EXPIRES: e.g. 7d)"),
+    ]
+
+
+@hookimpl
+def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
+    # The acceptance command's name is configurable (accept.command, default agree).
+    return [Command(name=ctx.config.accept.command, handler=accept_rules, min_role=Role.NEWCOMER,
+                    help="accept the rules and become a member")]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def show_rules(inv: Invocation) -> str:
+    ctx = inv.ctx
+    text = ritual.say_for(ctx)("rules_show", **ritual.values(ctx))
+    person = await Newcomers(ctx.store, ctx.key).get(inv.member.platform, inv.member.id)
+    if person is not None and person.pending:
+        text += "\n\n" + ritual.how_to_accept(ctx, inv.member.platform, on_message=False)
+    return text
+
+
+async def accept_rules(inv: Invocation) -> str:
+    return await ritual.agree(inv.ctx, inv.member)
+
+
+async def redeem_code(inv: Invocation) -> str:
+    ctx, member = inv.ctx, inv.member
+    say = ritual.say_for(ctx)
+    people = Newcomers(ctx.store, ctx.key)
+    person = await people.get(member.platform, member.id)
+    if person is None or not person.pending:
+        raise CommandError(say("code_not_newcomer"))
+    if await Codes(ctx.store, ctx.key).redeemed_since(member.platform, member.id, person.joined_at):
+        raise CommandError(say("code_already"))
+    result = await codes.redeem(ctx, member, inv.args["code"])
+    shown = codes.normalize(inv.args["code"])
+    if result.outcome == "throttled":
+        raise CommandError(say("code_throttled", minutes=result.retry_minutes))
+    if result.outcome == "wrong":
+        raise CommandError(say("code_wrong", code=shown))
+    if result.outcome == "expired":
+        assert result.code is not None
+        raise CommandError(say("code_expired", code=shown, date=codes.local_date(ctx, result.code.expires)))
+    if result.outcome == "used_up":
+        raise CommandError(say("code_used_up", code=shown))
+    assert result.code is not None
+    inviter = f"@{result.code.issuer_id}"
+    await people.update(member.platform, member.id, code_ok=1)
+    if not person.agreed:
+        return say("code_ok_need_agree", **ritual.values(ctx, inviter=inviter))
+    return say("code_ok", inviter=inviter) + "\n" + await ritual.complete(ctx, member)
+
+
+async def issue_code(inv: Invocation) -> str:
+    ctx = inv.ctx
+    gate = ctx.config.gate
+    uses = inv.args.get("uses") or gate.default_uses
+    if uses < 1:
+        raise CommandError("USES must be at least 1.")
+    lifetime = inv.args.get("expires") or gate.default_expires
+    code = await codes.issue(ctx, inv.member, uses, lifetime)
+    return ritual.say_for(ctx)("code_issued", **ritual.values(
+        ctx, code=code.code, uses=uses, expires=codes.local_date(ctx, code.expires)))
+
+
+# --------------------------------------------------------------------------- events
+
+
+@hookimpl
+async def on_startup(ctx: PluginContext) -> None:
+    await ritual.schedule_reminder(ctx)
+    await ritual.catch_up(ctx)
+
+
+@hookimpl
+async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | None) -> None:
+    await ritual.on_join(ctx, member, invited_by)
+
+
+@hookimpl
+async def on_member_leave(ctx: PluginContext, member: Member) -> None:
+    await ritual.on_leave(ctx, member)
+
+
+@hookimpl
+async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
+    await ritual.on_reaction(ctx, reaction)
+
+
+@hookimpl
+async def on_message(ctx: PluginContext, message: Message) -> None:
+    await ritual.on_message(ctx, message)
+
+
+@hookimpl
+async def on_job_due(ctx: PluginContext, job: Job) -> None:
+    if job.key == ritual.BURST_JOB:
+        await ritual.flush_due(ctx)
+    elif job.key == ritual.REMINDER_JOB:
+        await ritual.reminder_due(ctx)
+    elif job.key.startswith("deadline:"):
+        await ritual.deadline_due(ctx, job)

@@ -1,0 +1,333 @@
+"""The joining ritual: welcome (in bursts), rules, acceptance, deadline, introduction, reminders."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from hearth import Capability, Job, Member, Message, PluginContext, Reaction, Role, format_duration
+from hearth.i18n import texts
+from hearth.timeutil import wall_time
+
+from .records import LEFT, Codes, Newcomer, Newcomers, ts
+from .texts import DEFAULTS
+
+log = logging.getLogger(__name__)
+
+BURST_JOB = "burst"
+REMINDER_JOB = "reminder"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def say_for(ctx: PluginContext) -> Callable[..., str]:
+    """The text function for this community; ``message``/``rules``/``prompt`` override their texts."""
+    cfg = ctx.config
+    overrides = dict(cfg.texts)
+    if cfg.message:
+        overrides["welcome"] = cfg.message
+    if cfg.rules:
+        overrides["rules_default"] = cfg.rules.strip()
+    if cfg.introduction.prompt:
+        overrides["intro_prompt"] = cfg.introduction.prompt
+    return texts(DEFAULTS, ctx.language, overrides)
+
+
+def community_name(ctx: PluginContext) -> str:
+    return ctx.config.community_name or ctx.key
+
+
+def welcome_channel(ctx: PluginContext) -> str | None:
+    """The configured channel, else the community's first channel."""
+    return ctx.config.channel or next(iter(ctx.community.channels), None)
+
+
+def intro_channel(ctx: PluginContext) -> str | None:
+    return ctx.config.introduction.channel or welcome_channel(ctx)
+
+
+def rules(ctx: PluginContext) -> str:
+    return say_for(ctx)("rules_default")
+
+
+def accept_command(ctx: PluginContext) -> str:
+    return f"{ctx.prefix}{ctx.config.accept.command}"
+
+
+def code_command(ctx: PluginContext) -> str:
+    return f"{ctx.prefix}code"
+
+
+def values(ctx: PluginContext, **extra: Any) -> dict[str, Any]:
+    """Placeholders every text may use."""
+    return {
+        "community": community_name(ctx),
+        "command": accept_command(ctx),
+        "code_command": code_command(ctx),
+        "within": format_duration(ctx.config.accept.within),
+        "rules": rules(ctx),
+        **extra,
+    }
+
+
+def how_to_accept(ctx: PluginContext, platform: str, *, on_message: bool) -> str:
+    """How to finish the ritual: the command, the reaction (on a rules message), the code."""
+    say = say_for(ctx)
+    reaction = ctx.config.accept.reaction
+    or_react = ""
+    if on_message and reaction and ctx.can(Capability.REACTIONS, platform):
+        or_react = say("or_react", reaction=reaction)
+    text = say("how_accept", **values(ctx, or_react=or_react))
+    if ctx.config.gate.invitation_codes:
+        text += "\n" + say("how_code", **values(ctx))
+    return text
+
+
+def mentions(people: Sequence[Newcomer]) -> str:
+    return ", ".join(p.mention for p in people)
+
+
+def deadline_key(platform: str, member_id: str) -> str:
+    return f"deadline:{platform}:{member_id}"
+
+
+def same_emoji(a: str, b: str) -> bool:
+    return a.replace("\ufe0f", "") == b.replace("\ufe0f", "")
+
+
+async def _tell(ctx: PluginContext, member: Member, text: str) -> None:
+    """DM ``member``; where DMs fail, mention them in the welcome channel instead."""
+    if await ctx.dm(member, text) is None:
+        channel = welcome_channel(ctx)
+        if channel:
+            await ctx.send(channel, text if member.mention in text else f"{member.mention} {text}")
+
+
+# --------------------------------------------------------------------------- joining
+
+
+async def on_join(ctx: PluginContext, member: Member, invited_by: str | None) -> None:
+    cfg = ctx.config
+    if member.is_bot or member.role > Role.MEMBER:
+        return  # bots and staff (a leader's roles kept across a rejoin) skip the ritual
+    now = ctx.now()
+    people = Newcomers(ctx.store, ctx.key)
+    await people.start(member.platform, member.id, member.name, now=now, invited_by=invited_by,
+                       code_ok=not cfg.gate.invitation_codes)
+    await ctx.grant_role(member, Role.NEWCOMER)
+    await ctx.schedule(deadline_key(member.platform, member.id), now + cfg.accept.within,
+                       data={"platform": member.platform, "id": member.id})
+    if "dm" in cfg.rules_delivery:
+        text = say_for(ctx)("rules_dm", **values(
+            ctx, name=member.name, how=how_to_accept(ctx, member.platform, on_message=True)))
+        sent = await ctx.dm(member, text)
+        if sent is not None:
+            await people.remember_rules_message(sent.platform, sent.id, [member.id])
+        else:
+            log.info("rules could not be sent to %s by DM; posting them in the channel", member.id)
+            await people.update(member.platform, member.id, rules_in_channel=1)
+    if cfg.burst is None:
+        await welcome_batch(ctx)
+    elif not await ctx.jobs(BURST_JOB):
+        await ctx.schedule(BURST_JOB, now + cfg.burst)
+
+
+async def welcome_batch(ctx: PluginContext) -> None:
+    """Welcome everyone who joined and has not been welcomed yet, in one message."""
+    people = Newcomers(ctx.store, ctx.key)
+    batch = await people.unwelcomed()
+    if not batch:
+        return
+    say = say_for(ctx)
+    channel = welcome_channel(ctx)
+    if channel is None:
+        log.warning("welcome has no channel to post in (set welcome.channel)")
+    else:
+        count = await ctx.member_count()
+        if len(batch) == 1:
+            person = batch[0]
+            text = say("welcome", **values(ctx, mention=person.mention, name=person.name,
+                                             member_count=count, inviter=await _inviter(ctx, person)))
+        else:
+            text = say("welcome_many", **values(ctx, mentions=mentions(batch),
+                                                  names=", ".join(p.name for p in batch),
+                                                  member_count=count))
+        prompt = say("intro_prompt")
+        if prompt.strip():
+            text += "\n" + say("intro_invite", mentions=mentions(batch), prompt=prompt,
+                               channel=intro_channel(ctx))
+        await ctx.send(channel, text)
+        readers = [p for p in batch
+                   if p.pending and ("channel" in ctx.config.rules_delivery or p.rules_in_channel)]
+        if readers:
+            post = say("rules_post", **values(
+                ctx, mentions=mentions(readers),
+                how=how_to_accept(ctx, readers[0].platform, on_message=True)))
+            for sent in await ctx.send(channel, post):
+                await people.remember_rules_message(sent.platform, sent.id, [p.member_id for p in readers])
+    for person in batch:
+        await people.update(person.platform, person.member_id, welcomed=1)
+
+
+async def _inviter(ctx: PluginContext, person: Newcomer) -> str:
+    codes = Codes(ctx.store, ctx.key)
+    row = await ctx.store.fetchone(
+        f"SELECT inviter_id FROM {codes.redemptions} WHERE community = ? AND invitee_platform = ?"
+        " AND invitee_id = ? AND time >= ? ORDER BY time DESC",
+        (ctx.key, person.platform, person.member_id, ts(person.joined_at)),
+    )
+    if row is not None:
+        return f"@{row['inviter_id']}"
+    return f"@{person.invited_by}" if person.invited_by else ""
+
+
+async def flush_due(ctx: PluginContext) -> None:
+    await welcome_batch(ctx)
+    if ctx.config.burst is not None and await Newcomers(ctx.store, ctx.key).unwelcomed():
+        await ctx.schedule(BURST_JOB, ctx.now() + ctx.config.burst)  # joined while we were posting
+
+
+async def on_leave(ctx: PluginContext, member: Member) -> None:
+    people = Newcomers(ctx.store, ctx.key)
+    if await people.get(member.platform, member.id) is not None:
+        await people.update(member.platform, member.id, status=LEFT)
+    await ctx.cancel(deadline_key(member.platform, member.id))
+
+
+# --------------------------------------------------------------------------- acceptance
+
+
+async def agree(ctx: PluginContext, member: Member) -> str:
+    """The member accepts the rules; the reply to give them."""
+    people = Newcomers(ctx.store, ctx.key)
+    say = say_for(ctx)
+    person = await people.get(member.platform, member.id)
+    if person is None or not person.pending:
+        return say("already_member")
+    if not person.agreed:
+        await people.update(member.platform, member.id, agreed=1)
+    if not person.code_ok:
+        return say("need_code", **values(ctx))
+    return await complete(ctx, member)
+
+
+async def complete(ctx: PluginContext, member: Member) -> str:
+    """Both steps are done: the newcomer becomes a member."""
+    people = Newcomers(ctx.store, ctx.key)
+    await people.update(member.platform, member.id, status="accepted", accepted_at=ts(ctx.now()))
+    await ctx.cancel(deadline_key(member.platform, member.id))
+    await ctx.grant_role(member, Role.MEMBER)
+    await ctx.revoke_role(member, Role.NEWCOMER)
+    return say_for(ctx)("accepted", **values(ctx, mention=member.mention, name=member.name))
+
+
+async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
+    wanted = ctx.config.accept.reaction
+    if not wanted or not same_emoji(reaction.emoji, wanted):
+        return
+    member = reaction.member
+    people = Newcomers(ctx.store, ctx.key)
+    person = await people.get(member.platform, member.id)
+    if person is None or not person.pending:
+        return
+    if not await people.is_rules_message(reaction.platform, reaction.message_id, member.id):
+        return
+    text = await agree(ctx, member)
+    if reaction.channel.is_dm:
+        await ctx.dm(member, text)
+    else:
+        await ctx.send(reaction.channel, text)
+
+
+# --------------------------------------------------------------------------- deadline
+
+
+async def deadline_due(ctx: PluginContext, job: Job) -> None:
+    platform, member_id = job.data["platform"], job.data["id"]
+    people = Newcomers(ctx.store, ctx.key)
+    person = await people.get(platform, member_id)
+    if person is None or not person.pending:
+        return
+    member = await ctx.get_member(platform, member_id)
+    if member is None:
+        await people.update(platform, member_id, status=LEFT)
+        return
+    say = say_for(ctx)
+    action = ctx.config.accept.on_timeout
+    if action == "kick":
+        if ctx.can(Capability.KICK, platform):
+            await ctx.kick(member, say("kick_reason", **values(ctx)))
+            await people.update(platform, member_id, status=LEFT)
+            return
+        log.warning("cannot kick %s on %s: reminding instead", member_id, platform)
+        action = "remind"
+    if action == "remind" and not person.reminded:
+        await _tell(ctx, member, say("timeout_remind", **values(ctx, mention=member.mention)))
+        await people.update(platform, member_id, reminded=1)
+
+
+# --------------------------------------------------------------------------- introductions
+
+
+async def on_message(ctx: PluginContext, message: Message) -> None:
+    if message.channel.is_dm or ctx.channel_name(message.channel) != intro_channel(ctx):
+        return
+    author = message.author
+    people = Newcomers(ctx.store, ctx.key)
+    person = await people.get(author.platform, author.id)
+    if person is None or person.status == LEFT or person.introduced_at is not None:
+        return
+    await people.update(author.platform, author.id, introduced_at=ts(message.time),
+                        intro_message=message.id)
+    log.info("%s introduced themselves (message %s)", author.id, message.id)
+    if ctx.config.introduction.thank:
+        await ctx.reply(message, say_for(ctx)("intro_thanks", **values(ctx, mention=author.mention)))
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+def first_reminder(now_local: datetime, at: Any, day: int | None) -> datetime:
+    """The first local ``at`` (on weekday ``day``, if given) after ``now_local``."""
+    zone = now_local.tzinfo
+    date = now_local.date()
+    for _ in range(15):
+        if day is None or date.weekday() == day:
+            when = wall_time(zone, date, at)  # type: ignore[arg-type]
+            if when > now_local:
+                return when
+        date += timedelta(days=1)
+    raise AssertionError("no reminder time within two weeks")
+
+
+async def schedule_reminder(ctx: PluginContext) -> None:
+    """Keep the recurring reminder job in step with the config (idempotent across restarts)."""
+    reminder = ctx.config.reminder
+    if reminder.every is None:
+        await ctx.cancel(REMINDER_JOB)
+        return
+    signature = {"every": reminder.every.total_seconds(), "at": reminder.at.strftime("%H:%M"),
+                 "day": reminder.day}
+    current = [j for j in await ctx.jobs(REMINDER_JOB) if j.key == REMINDER_JOB]
+    if current and current[0].data == signature:
+        return
+    first = first_reminder(ctx.local_now(), reminder.at, reminder.day)
+    await ctx.schedule(REMINDER_JOB, first, data=signature, every=reminder.every)
+
+
+async def reminder_due(ctx: PluginContext) -> None:
+    channel = ctx.config.reminder.channel or welcome_channel(ctx)
+    if channel:
+        await ctx.send(channel, say_for(ctx)("reminder", **values(ctx)))
+
+
+async def catch_up(ctx: PluginContext) -> None:
+    """After a restart: welcome joins whose burst job was lost (e.g. the config dropped ``burst``)."""
+    if await Newcomers(ctx.store, ctx.key).unwelcomed() and not await ctx.jobs(BURST_JOB):
+        if ctx.config.burst is None:
+            await welcome_batch(ctx)
+        else:
+            await ctx.schedule(BURST_JOB, ctx.now())

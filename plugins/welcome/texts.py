@@ -1,0 +1,70 @@
+"""Every text the welcome plugin sends, in English and Chinese (override any under ``texts:``)."""
+
+from __future__ import annotations
+
+DEFAULTS: dict[str, dict[str, str]] = {
+    "en": {
+        "welcome": "Welcome {mention} to {community}! You are member #{member_count}.",
+        "welcome_many": "Welcome {mentions} to {community}! We are {member_count} now.",
+        "intro_prompt": "Tell us who you are and what brings you here.",
+        "intro_invite": "{mentions}: {prompt} (in #{channel})",
+        "intro_thanks": "Thanks for introducing yourself, {mention}!",
+        "rules_default": "1. Be kind.\n2. Stay on topic.\n3. No ads or spam.",
+        "rules_dm": "Welcome to {community}, {name}! Please read our rules:\n\n{rules}\n\n{how}",
+        "rules_post": "{mentions}, please read our rules:\n\n{rules}\n\n{how}",
+        "rules_show": "The rules of {community}:\n\n{rules}",
+        "how_accept": "To become a member, type {command}{or_react} within {within}.",
+        "or_react": " or react {reaction} to this message",
+        "how_code": "You also need an invitation code: type {code_command} CODE.",
+        "accepted": "Thank you, {mention}! You are now a member of {community}.",
+        "already_member": "You are already a member; there is nothing to accept.",
+        "need_code": "Thanks for accepting the rules. One step left: redeem your invitation code "
+        "with {code_command} CODE.",
+        "code_ok": "Code accepted: you were invited by {inviter}.",
+        "code_ok_need_agree": "Code accepted: you were invited by {inviter}. "
+        "Now accept the rules with {command}.",
+        "code_not_newcomer": "Invitation codes are for newcomers; you are already in.",
+        "code_already": "You have already redeemed an invitation code.",
+        "code_wrong": "{code} is not a valid invitation code. Check it and try again.",
+        "code_expired": "The invitation code {code} expired on {date}. Ask your inviter for a new one.",
+        "code_used_up": "The invitation code {code} has been used up. Ask your inviter for a new one.",
+        "code_throttled": "Too many wrong codes. Try again in {minutes} min.",
+        "code_issued": "Invitation code {code}: {uses} use(s), valid until {expires}. "
+        "A newcomer redeems it with {code_command} {code}.",
+        "kick_reason": "did not accept the rules within {within}",
+        "timeout_remind": "{mention}, a reminder: you have not accepted the rules of {community} yet. "
+        "Type {command} to become a member.",
+        "reminder": "A reminder of our rules:\n\n{rules}",
+    },
+    "zh": {
+        "welcome": "欢迎 {mention} 加入 {community}!你是第 {member_count} 位成员。",
+        "welcome_many": "欢迎 {mentions} 加入 {community}!我们现在有 {member_count} 人了。",
+        "intro_prompt": "介绍一下你自己吧:你是谁,为什么来到这里?",
+        "intro_invite": "{mentions}:{prompt}(请在 #{channel} 发言)",
+        "intro_thanks": "谢谢你的自我介绍,{mention}!",
+        "rules_default": "1. 友善待人。\n2. 不要跑题。\n3. 禁止广告和刷屏。",
+        "rules_dm": "欢迎加入 {community},{name}!请阅读群规:\n\n{rules}\n\n{how}",
+        "rules_post": "{mentions},请阅读群规:\n\n{rules}\n\n{how}",
+        "rules_show": "{community} 的群规:\n\n{rules}",
+        "how_accept": "请在 {within} 内发送 {command}{or_react},即可成为正式成员。",
+        "or_react": "(或在本消息上回应 {reaction})",
+        "how_code": "你还需要一个邀请码:发送 {code_command} 邀请码。",
+        "accepted": "谢谢,{mention}!你现在是 {community} 的正式成员了。",
+        "already_member": "你已经是正式成员了,无需再次接受群规。",
+        "need_code": "感谢你接受群规。还差一步:用 {code_command} 邀请码 兑换你的邀请码。",
+        "code_ok": "邀请码有效:你的邀请人是 {inviter}。",
+        "code_ok_need_agree": "邀请码有效:你的邀请人是 {inviter}。请发送 {command} 接受群规。",
+        "code_not_newcomer": "邀请码只供新成员使用,你已经在群里了。",
+        "code_already": "你已经兑换过邀请码了。",
+        "code_wrong": "{code} 不是有效的邀请码,请检查后重试。",
+        "code_expired": "邀请码 {code} 已于 {date} 过期,请向邀请人要一个新的。",
+        "code_used_up": "邀请码 {code} 已用完,请向邀请人要一个新的。",
+        "code_throttled": "错误次数太多,请 {minutes} 分钟后再试。",
+        "code_issued": "邀请码 {code}:可用 {uses} 次,有效期至 {expires}。"
+        "新成员发送 {code_command} {code} 即可兑换。",
+        "kick_reason": "未在 {within} 内接受群规",
+        "timeout_remind": "{mention},提醒一下:你还没有接受 {community} 的群规。"
+        "发送 {command} 即可成为正式成员。",
+        "reminder": "群规提醒:\n\n{rules}",
+    },
+}
