@@ -1,0 +1,140 @@
+"""The whole core under a realistic mix, with every built-in plugin and SQLite.
+
+Many communities (each a copy of the bundled example community, every built-in
+plugin enabled), many members; mostly ordinary chat, some ads, commands and
+joins. Prints events/second (open loop), p50/p99 handling latency of single
+events (closed loop: one event in, wait until it is handled) and peak RSS.
+
+    python benchmarks/pipeline.py [--events 20000] [--communities 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import gc
+import random
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hearth.adapters.testing import TestBot
+from hearth.bootstrap import load
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "community.yaml"
+CHAT = [
+    "good morning everyone", "has anyone tried the new oolong from the market?",
+    "I brewed a pu-erh at 95 degrees, a bit bitter", "what temperature for green tea?",
+    "lovely photo of your tea set", "see you at the tasting on saturday",
+    "the gaiwan technique takes practice", "thanks, that helped a lot",
+    "I read about it on example.org yesterday", "haha same here", "where do you buy your cups?",
+]
+ADS = [
+    "Best prices on tea sets!!! visit http://cheap-tea-deals.biz now",
+    "join my server discord.gg/teaparty for giveaways",
+    "add me on WeChat: teaseller88 for wholesale",
+    "call +44 20 7946 0958 for discounts",
+]
+COMMANDS = ["!help", "!rules", "!ads", "!flash list"]
+
+
+def build_config(communities: int) -> str:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data.pop("accounts", None)
+    template = data["communities"].pop("tea-house")
+    for i in range(communities):
+        data["communities"][f"c{i}"] = copy.deepcopy(template)
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def workload(n: int, communities: int, members: int, seed: int = 7) -> list[tuple[str, ...]]:
+    rng = random.Random(seed)
+    events: list[tuple[str, ...]] = []
+    joined = 0
+    for _ in range(n):
+        c = f"c{rng.randrange(communities)}"
+        roll = rng.random()
+        if roll < 0.04:
+            joined += 1
+            events.append(("join", c, f"new{joined}"))
+        elif roll < 0.08:
+            events.append(("say", c, f"u{rng.randrange(members)}", "general", rng.choice(ADS)))
+        elif roll < 0.12:
+            events.append(("say", c, f"u{rng.randrange(members)}", "general", rng.choice(COMMANDS)))
+        else:
+            channel = rng.choice(["general", "general", "intro", "ads"])
+            events.append(("say", c, f"u{rng.randrange(members)}", channel, rng.choice(CHAT)))
+    return events
+
+
+async def inject(bot: TestBot, event: tuple[str, ...], n: int) -> None:
+    adapter = bot.adapter
+    if event[0] == "join":
+        await adapter.inject_join(event[1], f"{event[2]}-{n}", event[2].title())
+    else:
+        await adapter.inject_message(event[1], event[2], event[3], event[4], f"e{n}")
+
+
+async def main(events: int, communities: int, members: int, samples: int) -> dict[str, Any]:
+    loaded = load(build_config(communities), text=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = TestBot(loaded, community="c0", start="2026-11-18T10:00:00+08:00",
+                      storage=Path(tmp) / "pipeline.db")
+        for c in range(communities):
+            for m in range(members):
+                bot.adapter.add_person(f"c{c}", f"u{m}", f"User {m}")
+        await bot.start()
+        try:
+            warm = workload(500, communities, members, seed=1)
+            for n, event in enumerate(warm):
+                await inject(bot, event, n)
+            await bot.settle()
+            work = workload(events, communities, members)
+            gc.collect()
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            for n, event in enumerate(work, start=len(warm)):
+                await inject(bot, event, n)
+            await bot.settle()
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+
+            latencies = []
+            base = len(warm) + len(work)
+            for n, event in enumerate(workload(samples, communities, members, seed=3), start=base):
+                t = time.perf_counter()
+                await inject(bot, event, n)
+                await bot.settle()
+                latencies.append(time.perf_counter() - t)
+            actions = len(bot.actions)
+        finally:
+            await bot.close()
+    latencies.sort()
+    return {
+        "events": events, "communities": communities, "actions": actions,
+        "events_per_second": events / elapsed, "cpu_us_per_event": cpu / events * 1e6,
+        "p50_ms": statistics.median(latencies) * 1e3,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1e3,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--communities", type=int, default=20)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=2_000)
+    a = parser.parse_args()
+    r = asyncio.run(main(a.events, a.communities, a.members, a.samples))
+    print(f"events              {r['events']} in {r['communities']} communities "
+          f"({r['actions']} bot actions)")
+    print(f"events/second       {r['events_per_second']:,.0f}")
+    print(f"CPU per event       {r['cpu_us_per_event']:.1f} µs")
+    print(f"latency p50         {r['p50_ms']:.2f} ms")
+    print(f"latency p99         {r['p99_ms']:.2f} ms")
+    print(f"peak RSS            {r['peak_rss_mb']:.1f} MB")
