@@ -159,7 +159,7 @@ async def open_group(inv: Invocation) -> str:
         raise CommandError(say("create_failed"))
     group = await groups.add(
         name=channel.name or channel.id, title=title, channel=channel, creator=creator.id,
-        open_signup=not invited, started=now, ends=end, members=[m.id for m in invited],
+        open_signup=not inv.args["members"], started=now, ends=end, members=[m.id for m in invited],
     )
     await _schedule(ctx, group)
     log.info("opened flash group %s until %s", group.name, end.isoformat())
@@ -176,7 +176,7 @@ async def open_group(inv: Invocation) -> str:
         if config.announce:
             await ctx.send(config.announce, say("announce_open", **values))
         return say("opened_open", **values)
-    return say("opened", members=", ".join(m.mention for m in invited), **values)
+    return say("opened", members=", ".join(m.mention for m in invited) or creator.mention, **values)
 
 
 async def join_group(inv: Invocation) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +109,16 @@ async def test_open_sign_up_without_names(hearth_bot):
     await bot.say("carol", "general", "!flash join no-such-thing")
     acts = bot.take()
     assert not only(acts, "invite") and "no open flash group called no-such-thing" in replies(acts)[0]
+
+
+@pytest.mark.asyncio
+async def test_naming_only_oneself_is_still_invitation_only(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("lea", "general", '!flash "Planning" @lea')
+    acts = bot.take()
+    assert only(acts, "create_group")[0]["members"] == ["lea"]
+    await bot.say("dave", "general", "!flash join planning")
+    assert not only(bot.take(), "invite")
 
 
 @pytest.mark.asyncio
@@ -440,3 +451,41 @@ async def test_texts_are_configurable_and_chinese_by_default_in_zh(hearth_bot):
     await bot.say("lea", "general", '!flash "Night talk" 1h')
     await bot.say("lea", "general", "!flash close night-talk")
     assert replies(bot.take())[-1] == "Bye night-talk!"
+
+
+# --------------------------------------------------------------------------- the example
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def example_flash_only():
+    """The example community config with only the flash plugin (and no accounts)."""
+    import yaml
+
+    from hearth.bootstrap import load
+    from hearth.simulate import load_scenario
+
+    data = yaml.safe_load((EXAMPLES / "community.yaml").read_text(encoding="utf-8"))
+    data.pop("accounts", None)
+    plugins = data["communities"]["tea-house"]["plugins"]
+    assert "flash" in plugins  # the example community enables it
+    data["communities"]["tea-house"]["plugins"] = {"flash": plugins["flash"]}
+    loaded = load(yaml.safe_dump(data, allow_unicode=True), text=True)
+    return loaded, load_scenario(EXAMPLES / "scenarios" / "flash.yaml", loaded)
+
+
+@pytest.mark.asyncio
+async def test_example_scenario_runs_against_the_example_config():
+    from hearth.simulate import run_scenario
+
+    loaded, scenario = example_flash_only()
+    out: list[dict] = []
+    await run_scenario(loaded, scenario, out.append)
+
+    kinds = [(a["action"], a.get("channel")) for a in out]
+    assert ("create_group", "night-talk") in kinds and ("create_group", "tea-swap") in kinds
+    assert ("invite", "tea-swap") in kinds
+    assert [a["channel"] for a in out if a["action"] == "dissolve_group"] == ["night-talk", "tea-swap"]
+    assert any("closes in 10m" in a.get("text", "") for a in out)
+    assert out[-1]["text"] == "No flash group is open right now."
