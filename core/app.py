@@ -67,7 +67,7 @@ class _Host(AdapterHost):
         self._app = app
         self.clock = app.clock
         self.kv = kv
-        self.submit = app.submit  # type: ignore[method-assign]  # the hot path: no extra call
+        self.submit = app.submit  # type: ignore[method-assign,unused-ignore]  # hot path: no extra call
 
     def commands(self, community: str) -> Sequence[Command]:
         registry = self._app.registries.get(community)

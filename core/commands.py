@@ -23,7 +23,7 @@ import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from hearth.errors import PermissionDenied, StartupError, UsageError
 from hearth.models import Member, Message, Role
@@ -64,8 +64,8 @@ class Param:
         return f"[{label}]" if self.optional or self.variadic else label
 
 
-Handler = Callable[["Invocation"], Awaitable[str | None]]
-RoleRule = Role | Callable[[Any], Role]
+Handler: TypeAlias = Callable[["Invocation"], Awaitable[str | None]]
+RoleRule: TypeAlias = Role | Callable[[Any], Role]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

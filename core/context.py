@@ -155,7 +155,7 @@ class PluginContext:
                 continue
             result = await self._app.outbox(adapter).send(
                 target.key,
-                lambda a=adapter, t=target: a.send(self.key, t, text, reply_to=reply_to),  # type: ignore[misc]
+                lambda a=adapter, t=target: a.send(self.key, t, text, reply_to=reply_to),
             )
             if result is not None:
                 sent.append(result)

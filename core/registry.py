@@ -60,7 +60,7 @@ def _load(target: str) -> Any:
 
 
 def _dist_version(obj: Any) -> str:
-    top = (getattr(obj, "__module__", None) or getattr(obj, "__name__", "")).split(".")[0]
+    top = str(getattr(obj, "__module__", None) or getattr(obj, "__name__", "")).split(".")[0]
     for dist in (top, "hearthbot"):
         try:
             return version(dist)

@@ -34,7 +34,7 @@ class _Strict(BaseModel):
 class _Member(_Strict):
     id: str
     name: str | None = None
-    role: RoleName = Field(default="member", validate_default=True)  # type: ignore[assignment]
+    role: RoleName = Field(default="member", validate_default=True)
 
 
 class _Join(_Strict):

@@ -12,7 +12,7 @@ from typing import Any
 try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - pytest-asyncio is a test extra
-    pytest_asyncio = None
+    pytest_asyncio = None  # type: ignore[assignment]
 
 if pytest_asyncio is not None:
     from hearth.adapters.testing.harness import TestBot
