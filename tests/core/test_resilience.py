@@ -1,0 +1,119 @@
+"""Bounded queues, rate limits, migrations, and log lines that name community and plugin."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearth import PluginConfig, Store, hookimpl
+from hearth.adapters.testing import TestBot
+from hearth.errors import StorageError
+from hearth.inbox import Inbox
+from hearth.logs import ContextFilter
+from hearth.outbox import Outbox
+from hearth.storage import Database
+
+
+@pytest.mark.asyncio
+async def test_inbox_makes_producers_wait_when_full() -> None:
+    inbox: Inbox[int] = Inbox(2)
+    await inbox.put(1)
+    await inbox.put(2)
+    blocked = asyncio.create_task(inbox.put(3))
+    await asyncio.sleep(0)
+    assert not blocked.done() and len(inbox) == 2
+    assert await inbox.get() == 1
+    await blocked
+    assert [await inbox.get(), await inbox.get()] == [2, 3]
+    for _ in range(3):
+        inbox.task_done()
+    await asyncio.wait_for(inbox.join(), 1)
+
+
+@pytest.mark.asyncio
+async def test_outbox_bursts_then_queues_in_order_and_drops_past_the_bound() -> None:
+    outbox = Outbox((2, 3600.0), max_waiting=3)  # two at once, then one an hour
+    done: list[int] = []
+
+    def action(n: int) -> Any:
+        async def run() -> int:
+            done.append(n)
+            return n
+        return run
+
+    assert await outbox.send(("x", "c"), action(1)) == 1
+    assert await outbox.send(("x", "c"), action(2)) == 2
+    waiting = [asyncio.create_task(outbox.send(("x", "c"), action(n))) for n in (3, 4, 5)]
+    await asyncio.sleep(0)
+    assert await outbox.send(("x", "c"), action(6)) is None  # dropped: three already wait
+    assert await outbox.send(("x", "other"), action(7)) == 7  # other channels are unaffected
+    assert done == [1, 2, 7]
+    for task in waiting:
+        task.cancel()
+    await asyncio.gather(*waiting, return_exceptions=True)
+
+
+@pytest.mark.asyncio
+async def test_migrations_run_once_in_order_and_refuse_a_newer_schema(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    async def v1(store: Store) -> None:
+        calls.append("v1")
+        await store.execute(f"CREATE TABLE {store.table('t')} (x INTEGER)")
+
+    async def v2(store: Store) -> None:
+        calls.append("v2")
+        await store.execute(f"ALTER TABLE {store.table('t')} ADD COLUMN y TEXT")
+
+    async def broken(store: Store) -> None:
+        await store.execute(f"INSERT INTO {store.table('t')} (x) VALUES (1)")
+        raise RuntimeError("half-way")
+
+    db = await Database.open(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        store = Store(db, "demo")
+        assert await db.migrate(store, [v1]) == 1
+        assert await db.migrate(store, [v1, v2]) == 2
+        assert calls == ["v1", "v2"]
+        with pytest.raises(RuntimeError):
+            await db.migrate(store, [v1, v2, broken])
+        assert await db.version("demo") == 2
+        assert await db.fetchall("SELECT * FROM demo_t") == []  # the failed step rolled back
+        with pytest.raises(StorageError, match="newer than this code knows"):
+            await db.migrate(store, [v1])
+    finally:
+        await db.close()
+
+
+class Chatty:
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def on_message(self, message: Any) -> None:
+        logging.getLogger("chatty").warning("heard %s", message.text)
+
+
+@pytest.mark.asyncio
+async def test_log_lines_name_the_community_and_plugin(caplog: pytest.LogCaptureFixture) -> None:
+    config = """
+communities:
+  tea:
+    channels: {general: {discord: "1"}}
+    discord: {guild: "1"}
+    plugins: {chatty: {}}
+"""
+    caplog.handler.addFilter(ContextFilter())
+    bot = await TestBot.create(config, extra_plugins={"chatty": Chatty()}, members=[{"id": "ann"}])
+    try:
+        with caplog.at_level(logging.WARNING, logger="chatty"):
+            await bot.say("ann", "general", "hello")
+    finally:
+        await bot.close()
+    (record,) = [r for r in caplog.records if r.name == "chatty"]
+    assert (record.community, record.plugin, record.getMessage()) == ("tea", "chatty", "heard hello")
