@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 
 from hearth import (
@@ -27,6 +27,7 @@ from hearth import (
     Param,
     PluginContext,
     Role,
+    Store,
     UsageError,
     hookimpl,
 )
@@ -73,7 +74,7 @@ def register_config_schema() -> type[FlashConfig]:
 
 
 @hookimpl
-def register_migrations() -> Sequence:  # type: ignore[type-arg]
+def register_migrations() -> Sequence[Callable[[Store], Awaitable[None]]]:
     return MIGRATIONS
 
 

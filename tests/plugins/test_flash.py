@@ -435,6 +435,20 @@ async def test_restart_between_reminder_and_end(hearth_bot):
     assert only(bot.take(), "dissolve_group")
 
 
+@pytest.mark.asyncio
+async def test_a_close_interrupted_by_a_crash_is_finished_at_start_up(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("lea", "general", '!flash "Night talk" 1h @bob')
+    # As if the bot died after claiming the end, before dissolving the channel.
+    await bot.app.db.execute("UPDATE flash_groups SET state = 'closing'")
+    await bot.app.scheduler.cancel("tea-house", "flash", "end:1")
+    bot.take()
+    await bot.restart(downtime="1m")
+    assert [(a["action"], a["channel"]) for a in bot.take()] == [("dissolve_group", "night-talk")]
+    await bot.restart()
+    assert not bot.take()
+
+
 # --------------------------------------------------------------------------- texts
 
 
