@@ -1,0 +1,425 @@
+"""ad_window: ads only in weekly windows or ad channels; the rest deleted, with escalating strikes.
+
+Runs in the moderation phase. A message that is an ad (see :mod:`.detect`) and is
+not allowed (outside every window, over the member's quota for this window, no
+pass left) gets a :class:`~hearth.Verdict` (the core deletes it once); before
+returning it, the member is told privately when the next window opens, a strike
+is recorded, the escalation step for the member's active strikes is applied and
+one audit line is posted.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from hearth import (
+    Capability,
+    Command,
+    Invocation,
+    Job,
+    Member,
+    Message,
+    Need,
+    Param,
+    PluginContext,
+    Role,
+    Verdict,
+    format_duration,
+    hookimpl,
+)
+from hearth.i18n import texts
+from hearth.plugins.ad_window import windows as win
+from hearth.plugins.ad_window.config import AdWindowConfig, Step
+from hearth.plugins.ad_window.detect import Detector, Finding, RepeatTracker
+from hearth.plugins.ad_window.strikes import MIGRATIONS, Records
+from hearth.plugins.ad_window.texts import DEFAULTS
+
+log = logging.getLogger(__name__)
+
+OPEN_JOB = "announce:open"
+CLOSE_JOB = "announce:close"
+UNMUTE_PREFIX = "unmute:"
+LATE_ANNOUNCEMENT = timedelta(hours=1)  # after longer downtime a missed announcement is dropped
+KEEP_QUOTA = timedelta(days=14)
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@hookimpl
+def register_config_schema() -> type[AdWindowConfig]:
+    return AdWindowConfig
+
+
+@hookimpl
+def register_migrations() -> Sequence[Any]:
+    return MIGRATIONS
+
+
+@hookimpl
+def register_capabilities() -> list[Need]:
+    return [
+        Need(Capability.DELETE, "removing ads"),
+        Need(Capability.DM, "telling members why their ad was removed"),
+        Need(Capability.MUTE, "muting repeat offenders"),
+        Need(Capability.KICK, "kicking repeat offenders"),
+        Need(Capability.BAN, "banning repeat offenders"),
+    ]
+
+
+@hookimpl
+def register_commands() -> list[Command]:
+    member = (Param("member", "member"),)
+    return [
+        Command(name="ads", handler=_cmd_ads, min_role=Role.MEMBER,
+                help="when the next ad window opens, and your quota left"),
+        Command(name="adpass", handler=_cmd_adpass, params=member, min_role=Role.ADMIN,
+                help="let a member post one ad outside the window"),
+        Command(name="strikes", handler=_cmd_strikes, params=member, min_role=Role.LEADER,
+                power="moderate", help="a member's ad strikes"),
+        Command(name="pardon", handler=_cmd_pardon, params=member, min_role=Role.ADMIN,
+                help="clear a member's ad strikes"),
+    ]
+
+
+# --------------------------------------------------------------------------- per-community state
+
+
+@dataclass
+class _State:
+    detector: Detector
+    tracker: RepeatTracker
+
+
+_states: weakref.WeakKeyDictionary[PluginContext, _State] = weakref.WeakKeyDictionary()
+
+
+def _internal_rooms(ctx: PluginContext) -> tuple[set[str], set[str]]:
+    """The community's own room/channel ids (Matrix links to them are not ads) and Discord guilds."""
+    rooms: set[str] = set()
+    for name, ids in ctx.community.channels.items():
+        rooms.update(ids.values())
+        rooms.update(c.id for c in ctx.channels(name))
+    guilds: set[str] = set()
+    for platform, binding in ctx.community.bindings.items():
+        for key in ("space", "guild"):
+            value = _field(binding, key)
+            if isinstance(value, str):
+                (guilds if platform == "discord" else rooms).add(value)
+        rooms.update(_field(binding, "rooms") or ())
+    return rooms, guilds
+
+
+def _field(binding: Any, key: str) -> Any:
+    return binding.get(key) if isinstance(binding, dict) else getattr(binding, key, None)
+
+
+def _state(ctx: PluginContext) -> _State:
+    state = _states.get(ctx)
+    if state is None:
+        cfg: AdWindowConfig = ctx.config
+        rooms, guilds = _internal_rooms(ctx)
+        detector = Detector.build(
+            allow_domains=cfg.detect.allow_domains,
+            invite_links=cfg.detect.invite_links,
+            contact_handles=cfg.detect.contact_handles,
+            patterns=cfg.detect.patterns,
+            internal_rooms=rooms,
+            own_guilds=guilds,
+        )
+        tracker = RepeatTracker(cfg.detect.repeat.copies, cfg.detect.repeat.within)
+        state = _states[ctx] = _State(detector, tracker)
+    return state
+
+
+def _records(ctx: PluginContext) -> Records:
+    return Records(ctx.store, ctx.key)
+
+
+def _say(ctx: PluginContext) -> Any:
+    return texts(DEFAULTS, ctx.language, ctx.config.texts)
+
+
+def is_exempt(config: AdWindowConfig, member: Member) -> bool:
+    """Owners always; otherwise a role in ``exempt_roles`` or above every role listed there."""
+    if member.is_bot or member.role >= Role.OWNER:
+        return True
+    return bool(config.exempt_roles) and member.role >= min(config.exempt_roles)
+
+
+def _when(ctx: PluginContext, when: datetime | None) -> str:
+    say = _say(ctx)
+    if when is None:
+        return str(say("no_window"))
+    local = when.astimezone(ctx.zone)
+    weekdays = str(say("weekdays")).split(",")
+    weekday = weekdays[local.weekday()].strip() if len(weekdays) == 7 else local.strftime("%A")
+    if when - ctx.now() >= timedelta(days=7):
+        weekday = f"{local:%Y-%m-%d} {weekday}"
+    return str(say("when", weekday=weekday, time=f"{local:%H:%M}", zone=ctx.zone.key))
+
+
+def _channel_list(names: Sequence[str]) -> str:
+    return ", ".join(f"#{n}" for n in names)
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+@hookimpl
+async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | None:
+    cfg: AdWindowConfig = ctx.config
+    author = message.author
+    if is_exempt(cfg, author) or message.channel.name in cfg.ad_channels:
+        return None
+    state = _state(ctx)
+    finding = state.detector.detect(message.text)
+    earlier: list[Message] = []
+    if finding is None:
+        copies = state.tracker.record(author.key, message.text, ctx.now(), message.id, message)
+        if copies is None:
+            return None
+        earlier = [m for m in copies if m.channel.name not in cfg.ad_channels]
+        finding = Finding("repeat", " ".join(message.text.split())[:60])
+
+    records = _records(ctx)
+    who = author.key
+    if await records.counted(who, message.id):
+        return None  # an edit of an ad that was allowed
+    now = ctx.now()
+    occurrence = win.current(cfg.windows, ctx.zone, now)
+    if occurrence is not None and await records.used(who, occurrence.key) < cfg.per_window_quota:
+        await records.use(who, occurrence.key, message.id, now)
+        return None
+    if await records.use_pass(who):
+        await records.use(who, 0.0, message.id, now)
+        log.info("%s used an ad pass for message %s", author.id, message.id)
+        return None
+
+    why = "quota" if occurrence is not None else "outside"
+    await _enforce(ctx, message, finding, why)
+    for copy in earlier:
+        await ctx.delete(copy, f"ad_window: repeated message ({why})")
+    return Verdict(reason=f"ad_window: {finding.kind} ({finding.evidence}) {_why_label(why)}")
+
+
+def _why_label(why: str) -> str:
+    return "outside the ad window" if why == "outside" else "over the window's quota"
+
+
+async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: str) -> None:
+    cfg: AdWindowConfig = ctx.config
+    say = _say(ctx)
+    member = message.author
+    now = ctx.now()
+    records = _records(ctx)
+    channel = message.channel.name or message.channel.id
+    await records.add_strike(member.key, now, finding.kind, channel, finding.evidence)
+    count = len(await records.strikes(member.key, now, cfg.strike_decay))
+    step = cfg.escalation[min(count, len(cfg.escalation)) - 1]
+    until = now + step.duration if step.action == "mute" and step.duration else None
+    if until is not None:
+        until = await _mute_until(ctx, member, until)
+
+    upcoming = win.next_opening(cfg.windows, ctx.zone, now)
+    next_open = _when(ctx, upcoming.opens if upcoming else None)
+    kind = say(f"kind_{finding.kind}")
+    if why == "quota":
+        text = say("dm_quota", channel=channel, quota=cfg.per_window_quota, next_open=next_open)
+    else:
+        hint = say("in_ad_channels", channels=_channel_list(cfg.ad_channels)) if cfg.ad_channels else ""
+        text = say("dm_outside", channel=channel, kind=kind, ad_channels=hint, next_open=next_open)
+    until_text = _when(ctx, until) if until else ""
+    text = f"{text} {say(f'step_{step.action}', strikes=count, until=until_text)}"
+    await ctx.dm(member, text)  # before a kick or ban, while the member can still receive it
+
+    reason = f"ad_window: strike {count} ({finding.kind}, {_why_label(why)})"
+    await _apply(ctx, member, step, until, reason)
+    if cfg.audit_channel:
+        await ctx.send(
+            cfg.audit_channel,
+            say(
+                "audit",
+                mention=member.mention,
+                channel=channel,
+                kind=finding.kind,
+                evidence=finding.evidence,
+                why=say(f"why_{why}"),
+                strikes=count,
+                action=say(f"action_{step.action}", until=until_text),
+            ),
+        )
+
+
+async def _mute_until(ctx: PluginContext, member: Member, until: datetime) -> datetime:
+    """A new mute never shortens one already running."""
+    key = _unmute_key(member)
+    for job in await ctx.jobs(key):
+        if job.key == key and job.due > until:
+            return job.due
+    return until
+
+
+async def _apply(
+    ctx: PluginContext, member: Member, step: Step, until: datetime | None, reason: str
+) -> None:
+    if step.action == "mute" and until is not None:
+        if await ctx.mute(member, until, reason) and ctx.can(Capability.MUTE, member.platform):
+            await ctx.schedule(
+                _unmute_key(member), until, data={"platform": member.platform, "id": member.id}
+            )
+    elif step.action == "kick":
+        await ctx.kick(member, reason)
+    elif step.action == "ban":
+        await ctx.ban(member, reason)
+
+
+def _unmute_key(member: Member) -> str:
+    return f"{UNMUTE_PREFIX}{member.platform}:{member.id}"
+
+
+# --------------------------------------------------------------------------- time
+
+
+@hookimpl
+async def on_startup(ctx: PluginContext) -> None:
+    cfg: AdWindowConfig = ctx.config
+    _states.pop(ctx, None)
+    await _records(ctx).prune(ctx.now(), cfg.strike_decay, KEEP_QUOTA)
+    await _schedule_announcements(ctx, keep_overdue=True)
+
+
+async def _schedule_announcements(ctx: PluginContext, *, keep_overdue: bool) -> None:
+    cfg: AdWindowConfig = ctx.config
+    now = ctx.now()
+    upcoming = win.next_opening(cfg.windows, ctx.zone, now)
+    closing = win.next_closing(cfg.windows, ctx.zone, now)
+    if not cfg.announce.channel or upcoming is None or closing is None:
+        await ctx.cancel(OPEN_JOB)
+        await ctx.cancel(CLOSE_JOB)
+        return
+    for key, at in ((OPEN_JOB, upcoming.opens), (CLOSE_JOB, closing.closes)):
+        if keep_overdue and any(j.key == key and j.due <= now for j in await ctx.jobs(key)):
+            continue  # missed while stopped: it runs now and reschedules itself
+        await ctx.schedule(key, at)
+
+
+@hookimpl
+async def on_job_due(ctx: PluginContext, job: Job) -> None:
+    if job.key.startswith(UNMUTE_PREFIX):
+        member = await ctx.get_member(job.data["platform"], job.data["id"])
+        if member is not None:
+            await ctx.unmute(member)
+        return
+    if job.key not in (OPEN_JOB, CLOSE_JOB):
+        log.warning("unknown job %s; dropped", job.key)
+        return
+    cfg: AdWindowConfig = ctx.config
+    say = _say(ctx)
+    now = ctx.now()
+    current = win.current(cfg.windows, ctx.zone, now)
+    channel = cfg.announce.channel
+    if channel and now - job.due <= LATE_ANNOUNCEMENT:
+        if job.key == OPEN_JOB and current is not None:
+            hint = (
+                say("in_ad_channels", channels=_channel_list(cfg.ad_channels)) if cfg.ad_channels else ""
+            )
+            await ctx.send(
+                channel,
+                say("announce_open", close=_when(ctx, current.closes), quota=cfg.per_window_quota,
+                    ad_channels=hint),
+            )
+        elif job.key == CLOSE_JOB and current is None:
+            upcoming = win.next_opening(cfg.windows, ctx.zone, now)
+            await ctx.send(
+                channel, say("announce_close", next_open=_when(ctx, upcoming.opens if upcoming else None))
+            )
+    if job.key == CLOSE_JOB:
+        await _records(ctx).prune(now, cfg.strike_decay, KEEP_QUOTA)
+    await _schedule_announcements(ctx, keep_overdue=False)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def _cmd_ads(inv: Invocation) -> str:
+    ctx = inv.ctx
+    cfg: AdWindowConfig = ctx.config
+    say = _say(ctx)
+    records = _records(ctx)
+    who = inv.member.key
+    now = ctx.now()
+    current = win.current(cfg.windows, ctx.zone, now)
+    if current is not None:
+        left = max(cfg.per_window_quota - await records.used(who, current.key), 0)
+        text = say("ads_open", close=_when(ctx, current.closes), left=left, quota=cfg.per_window_quota)
+    else:
+        upcoming = win.next_opening(cfg.windows, ctx.zone, now)
+        if upcoming is None:
+            text = say("ads_none")
+        else:
+            text = say("ads_closed", next_open=_when(ctx, upcoming.opens),
+                       close=_when(ctx, upcoming.closes), quota=cfg.per_window_quota)
+    passes = await records.passes(who)
+    if passes:
+        text += say("ads_passes", passes=passes)
+    if cfg.ad_channels:
+        text += say("ads_channels", channels=_channel_list(cfg.ad_channels))
+    return str(text)
+
+
+async def _cmd_adpass(inv: Invocation) -> str:
+    ctx = inv.ctx
+    cfg: AdWindowConfig = ctx.config
+    say = _say(ctx)
+    member: Member = inv.args["member"]
+    held = await _records(ctx).grant_pass(member.key)
+    if cfg.audit_channel:
+        await ctx.send(
+            cfg.audit_channel,
+            say("audit_pass", actor=inv.member.mention, mention=member.mention, passes=held),
+        )
+    return str(say("pass_granted", mention=member.mention, passes=held))
+
+
+async def _cmd_strikes(inv: Invocation) -> str:
+    ctx = inv.ctx
+    cfg: AdWindowConfig = ctx.config
+    say = _say(ctx)
+    member: Member = inv.args["member"]
+    active = await _records(ctx).strikes(member.key, ctx.now(), cfg.strike_decay)
+    if not active:
+        return str(say("strikes_none", mention=member.mention))
+    lines = "\n".join(
+        say("strike_line", time=f"{s.at.astimezone(ctx.zone):%Y-%m-%d %H:%M}",
+            kind=say(f"kind_{s.kind}"), channel=s.channel)
+        for s in active
+    )
+    step = cfg.escalation[min(len(active) + 1, len(cfg.escalation)) - 1]
+    return str(
+        say("strikes_list", mention=member.mention, count=len(active),
+            decay=format_duration(cfg.strike_decay), lines=lines, next_step=str(step))
+    )
+
+
+async def _cmd_pardon(inv: Invocation) -> str:
+    ctx = inv.ctx
+    cfg: AdWindowConfig = ctx.config
+    say = _say(ctx)
+    member: Member = inv.args["member"]
+    cleared = await _records(ctx).pardon(member.key, ctx.now(), cfg.strike_decay)
+    if await ctx.cancel(_unmute_key(member)):
+        await ctx.unmute(member)
+    if not cleared:
+        return str(say("pardon_none", mention=member.mention))
+    if cfg.audit_channel:
+        await ctx.send(
+            cfg.audit_channel,
+            say("audit_pardon", actor=inv.member.mention, mention=member.mention, count=cleared),
+        )
+    return str(say("pardoned", count=cleared, mention=member.mention))
