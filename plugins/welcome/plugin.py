@@ -123,9 +123,9 @@ async def redeem_code(inv: Invocation) -> str:
 async def issue_code(inv: Invocation) -> str:
     ctx = inv.ctx
     gate = ctx.config.gate
-    uses = inv.args.get("uses") or gate.default_uses
+    uses = gate.default_uses if inv.args.get("uses") is None else inv.args["uses"]
     if uses < 1:
-        raise CommandError("USES must be at least 1.")
+        raise CommandError(ritual.say_for(ctx)("invite_bad_uses", usage=f"{inv.prefix}{inv.command.usage}"))
     lifetime = inv.args.get("expires") or gate.default_expires
     code = await codes.issue(ctx, inv.member, uses, lifetime)
     return ritual.say_for(ctx)("code_issued", **ritual.values(

@@ -31,6 +31,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "code_throttled": "Too many wrong codes. Try again in {minutes} min.",
         "code_issued": "Invitation code {code}: {uses} use(s), valid until {expires}. "
         "A newcomer redeems it with {code_command} {code}.",
+        "invite_bad_uses": "USES must be at least 1. Usage: {usage}",
         "kick_reason": "did not accept the rules within {within}",
         "timeout_remind": "{mention}, a reminder: you have not accepted the rules of {community} yet. "
         "Type {command} to become a member.",
@@ -62,6 +63,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "code_throttled": "错误次数太多,请 {minutes} 分钟后再试。",
         "code_issued": "邀请码 {code}:可用 {uses} 次,有效期至 {expires}。"
         "新成员发送 {code_command} {code} 即可兑换。",
+        "invite_bad_uses": "使用次数至少为 1。用法:{usage}",
         "kick_reason": "未在 {within} 内接受群规",
         "timeout_remind": "{mention},提醒一下:你还没有接受 {community} 的群规。"
         "发送 {command} 即可成为正式成员。",

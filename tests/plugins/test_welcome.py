@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from welcome_support import STAFF, START, config, texts_of
+
 from hearth import Role
 from hearth.plugins.welcome import records
-from welcome_support import START, STAFF, config, texts_of
 
 pytestmark = pytest.mark.asyncio
 
