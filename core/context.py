@@ -134,12 +134,13 @@ class PluginContext:
         self._app.report_missing(self.key, self.plugin, adapter.name, capability)
         return False
 
-    async def _act(self, adapter: Adapter, what: str, coro: Any) -> Any:
+    async def _act(self, adapter: Adapter, what: str, coro: Any) -> tuple[bool, Any]:
+        """Run an adapter call; (True, its result), or (False, None) when the platform refused."""
         try:
-            return await coro
+            return True, await coro
         except AdapterError as exc:
             log.warning("%s on %s failed: %s", what, adapter.name, exc)
-            return None
+            return False, None
 
     async def send(
         self, channel: str | Channel, text: str, *, reply_to: str | None = None
@@ -153,12 +154,14 @@ class PluginContext:
             adapter = self.adapter(target.platform)
             if adapter is None or not self._able(adapter, Capability.SEND):
                 continue
-            result = await self._app.outbox(adapter).send(
+            done = await self._app.outbox(adapter).send(
                 target.key,
-                lambda a=adapter, t=target: a.send(self.key, t, text, reply_to=reply_to),
+                lambda a=adapter, t=target: self._act(
+                    a, "send", a.send(self.key, t, text, reply_to=reply_to)
+                ),
             )
-            if result is not None:
-                sent.append(result)
+            if done and done[0]:
+                sent.append(done[1])
         return sent
 
     async def reply(self, message: Message, text: str) -> SentMessage | None:
@@ -173,10 +176,11 @@ class PluginContext:
         adapter = self.adapter(member.platform)
         if adapter is None or not self._able(adapter, Capability.DM):
             return None
-        return await self._app.outbox(adapter).send(
+        done = await self._app.outbox(adapter).send(
             (member.platform, f"dm:{member.id}"),
             lambda: self._act(adapter, "dm", adapter.dm(self.key, member, text)),
         )
+        return done[1] if done else None
 
     async def delete(self, message: Message, reason: str) -> bool:
         """Delete ``message`` (never twice); True if it was deleted now."""
@@ -188,7 +192,8 @@ class PluginContext:
         adapter = self.adapter(member.platform)
         if adapter is None or not self._able(adapter, capability):
             return False
-        return await self._act(adapter, what, call(adapter)) is not False
+        ok, _ = await self._act(adapter, what, call(adapter))
+        return ok
 
     async def mute(self, member: Member, until: datetime, reason: str) -> bool:
         """Stop ``member`` posting until ``until``."""
@@ -238,19 +243,21 @@ class PluginContext:
         adapter = self.adapter(platform)
         if adapter is None or not self._able(adapter, Capability.GROUPS):
             return None
-        return await self._act(
+        _, channel = await self._act(
             adapter,
             "create group",
             adapter.create_group(
                 self.key, name, members, topic=topic, private=private, expires=expires
             ),
         )
+        return channel
 
     async def invite(self, channel: Channel, member: Member) -> bool:
         adapter = self.adapter(channel.platform)
         if adapter is None or not self._able(adapter, Capability.GROUPS):
             return False
-        return await self._act(adapter, "invite", adapter.invite(self.key, channel, member)) is not False
+        ok, _ = await self._act(adapter, "invite", adapter.invite(self.key, channel, member))
+        return ok
 
     def dissolve_mode(self, platform: str, wanted: DissolveMode) -> DissolveMode | None:
         """The closest dissolve mode ``platform`` offers to ``wanted`` (None: neither)."""
@@ -262,7 +269,10 @@ class PluginContext:
         return next((m for m in order if adapter.can(caps[m])), None)
 
     async def dissolve_group(self, channel: Channel, mode: DissolveMode) -> DissolveMode | None:
-        """End a group channel with ``mode`` or the nearest the platform offers; the mode used."""
+        """End a group channel with ``mode`` or the nearest the platform offers.
+
+        Returns the mode used, or None when the platform could not dissolve it.
+        """
         used = self.dissolve_mode(channel.platform, mode)
         adapter = self.adapter(channel.platform)
         if adapter is None or used is None:
@@ -278,11 +288,12 @@ class PluginContext:
                 mode,
                 used,
             )
-        await self._act(adapter, "dissolve group", adapter.dissolve_group(self.key, channel, used))
-        return used
+        ok, _ = await self._act(adapter, "dissolve group", adapter.dissolve_group(self.key, channel, used))
+        return used if ok else None
 
     async def pin(self, channel: Channel, message_id: str) -> bool:
         adapter = self.adapter(channel.platform)
         if adapter is None or not self._able(adapter, Capability.PIN):
             return False
-        return await self._act(adapter, "pin", adapter.pin(self.key, channel, message_id)) is not False
+        ok, _ = await self._act(adapter, "pin", adapter.pin(self.key, channel, message_id))
+        return ok
