@@ -117,3 +117,40 @@ communities:
         await bot.close()
     (record,) = [r for r in caplog.records if r.name == "chatty"]
     assert (record.community, record.plugin, record.getMessage()) == ("tea", "chatty", "heard hello")
+
+
+class Kicker:
+    def __init__(self) -> None:
+        self.results: list[object] = []
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    async def on_message(self, ctx: Any, message: Any) -> None:
+        from hearth.models import Member
+
+        ghost = Member(platform=message.platform, id="ghost", name="Ghost")
+        self.results.append(await ctx.kick(ghost, "test"))
+        self.results.append(await ctx.kick(message.author, "test"))
+
+
+@pytest.mark.asyncio
+async def test_actions_tell_the_plugin_when_the_platform_refused(caplog: pytest.LogCaptureFixture) -> None:
+    config = """
+communities:
+  tea:
+    channels: {general: {discord: "1"}}
+    discord: {guild: "1"}
+    plugins: {kicker: {}}
+"""
+    kicker = Kicker()
+    bot = await TestBot.create(config, extra_plugins={"kicker": kicker}, members=[{"id": "ann"}])
+    try:
+        with caplog.at_level(logging.WARNING):
+            await bot.say("ann", "general", "hello")
+    finally:
+        await bot.close()
+    assert kicker.results == [False, True]
+    assert "kick on testing failed: no member 'ghost' in tea" in caplog.text
