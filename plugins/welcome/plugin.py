@@ -84,7 +84,9 @@ async def show_rules(inv: Invocation) -> str:
     text = ritual.say_for(ctx)("rules_show", **ritual.values(ctx))
     person = await Newcomers(ctx.store, ctx.key).get(inv.member.platform, inv.member.id)
     if person is not None and person.pending:
-        text += "\n\n" + ritual.how_to_accept(ctx, inv.member.platform, on_message=False)
+        deadline = person.joined_at + ctx.config.accept.within
+        text += "\n\n" + ritual.how_to_accept(ctx, inv.member.platform, on_message=False,
+                                               deadline=deadline)
     return text
 
 

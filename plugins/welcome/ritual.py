@@ -61,26 +61,42 @@ def code_command(ctx: PluginContext) -> str:
     return f"{ctx.prefix}code"
 
 
+def short_duration(delta: timedelta) -> str:
+    """``24h`` rather than ``1d`` for deadlines up to three days; else ``7d``, ``1h30m``."""
+    hours, rest = divmod(int(delta.total_seconds()), 3600)
+    return f"{hours}h" if not rest and 0 < hours <= 72 else format_duration(delta)
+
+
 def values(ctx: PluginContext, **extra: Any) -> dict[str, Any]:
     """Placeholders every text may use."""
     return {
         "community": community_name(ctx),
         "command": accept_command(ctx),
         "code_command": code_command(ctx),
-        "within": format_duration(ctx.config.accept.within),
+        "within": short_duration(ctx.config.accept.within),
         "rules": rules(ctx),
         **extra,
     }
 
 
-def how_to_accept(ctx: PluginContext, platform: str, *, on_message: bool) -> str:
-    """How to finish the ritual: the command, the reaction (on a rules message), the code."""
+def how_to_accept(ctx: PluginContext, platform: str, *, on_message: bool,
+                  deadline: datetime | None = None) -> str:
+    """How to finish the ritual: the command, the reaction (on a rules message), the code.
+
+    With ``deadline`` (for someone already in the ritual) it names the local time to act by.
+    """
     say = say_for(ctx)
     reaction = ctx.config.accept.reaction
     or_react = ""
     if on_message and reaction and ctx.can(Capability.REACTIONS, platform):
         or_react = say("or_react", reaction=reaction)
-    text = say("how_accept", **values(ctx, or_react=or_react))
+    if deadline is None:
+        text = say("how_accept", **values(ctx, or_react=or_react))
+    elif deadline <= ctx.now():  # past a remind/nothing timeout: no deadline left
+        text = say("how_accept_late", **values(ctx, or_react=or_react))
+    else:
+        text = say("how_accept_by", **values(
+            ctx, or_react=or_react, deadline=ctx.local(deadline).strftime("%Y-%m-%d %H:%M")))
     if ctx.config.gate.invitation_codes:
         text += "\n" + say("how_code", **values(ctx))
     return text

@@ -100,7 +100,7 @@ async def test_rules_command_shows_rules_any_time(hearth_bot):
     bot.take()
     await bot.dm("alice", "!rules")
     [dm] = texts_of(bot.take(), "dm", member="alice")
-    assert "1. Be nice." in dm and "!agree" in dm  # a newcomer is told how to accept
+    assert "1. Be nice." in dm and "!agree by 2026-11-21 19:00" in dm  # a newcomer is told how to accept
 
 
 # --------------------------------------------------------------------------- acceptance
