@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from welcome_support import STAFF, START, config, texts_of
@@ -330,3 +331,27 @@ async def test_without_kick_the_timeout_reminds(hearth_bot):
     await bot.wait("1h")
     assert not bot.sent("kick") and bot.is_present("alice")
     assert "you have not accepted" in bot.sent("dm")[-1]["text"]
+
+
+# --------------------------------------------------------------------------- the example
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+async def test_example_scenario_shows_the_ritual():
+    from hearth.bootstrap import load
+    from hearth.simulate import load_scenario, run_scenario
+
+    root = EXAMPLES
+    loaded = load(root / "community.yaml")
+    out: list[dict] = []
+    await run_scenario(loaded, load_scenario(root / "scenarios" / "welcome.yaml", loaded), out.append)
+    mine = [a for a in out if a.get("member") in ("alice", "bob", "dan")
+            or "@alice" in a.get("text", "") or "@dan" in a.get("text", "")]
+    assert [a["text"].split("\n")[0] for a in mine if a["action"] == "send"][:1] == [
+        "Welcome @alice, @bob, @dan to tea-house! We are 6 now."]
+    assert {(a["member"], a["role"]) for a in out if a["action"] == "grant_role"} >= {
+        ("alice", "member"), ("bob", "member"), ("dan", "newcomer")}
+    assert [a["member"] for a in out if a["action"] == "kick"] == ["dan"]
+    assert any("Thanks for introducing yourself, @alice" in a.get("text", "") for a in out)
