@@ -22,6 +22,7 @@ def _optional_span(value: Any) -> Any:
     return value
 
 
+Delivery = Literal["dm", "channel"]
 Span = Annotated[Duration | None, BeforeValidator(_optional_span)]
 
 
@@ -82,7 +83,7 @@ class WelcomeConfig(PluginConfig):
     community_name: str | None = None
     message: str | None = None
     rules: str | None = None
-    rules_delivery: list[Literal["dm", "channel"]] = Field(default_factory=lambda: ["dm"], min_length=1)
+    rules_delivery: list[Delivery] = Field(default_factory=lambda: list[Delivery](["dm"]), min_length=1)
     accept: Accept = Accept()
     introduction: Introduction = Introduction()
     gate: Gate = Gate()

@@ -312,7 +312,7 @@ def first_reminder(now_local: datetime, at: Any, day: int | None) -> datetime:
     date = now_local.date()
     for _ in range(15):
         if day is None or date.weekday() == day:
-            when = wall_time(zone, date, at)  # type: ignore[arg-type]
+            when = wall_time(zone, date, at)
             if when > now_local:
                 return when
         date += timedelta(days=1)
