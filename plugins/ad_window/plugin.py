@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ CLOSE_JOB = "announce:close"
 UNMUTE_PREFIX = "unmute:"
 LATE_ANNOUNCEMENT = timedelta(hours=1)  # after longer downtime a missed announcement is dropped
 KEEP_QUOTA = timedelta(days=14)
+ENFORCED_MEMORY = 10_000  # messages already punished (an edit of one is not a second offence)
 
 
 # --------------------------------------------------------------------------- declarations
@@ -94,6 +95,12 @@ def register_commands() -> list[Command]:
 class _State:
     detector: Detector
     tracker: RepeatTracker
+    enforced: dict[tuple[str, str], str] = field(default_factory=dict)  # message -> verdict reason
+
+    def remember(self, message: Message, reason: str) -> None:
+        self.enforced[message.key] = reason
+        if len(self.enforced) > ENFORCED_MEMORY:
+            del self.enforced[next(iter(self.enforced))]
 
 
 _states: weakref.WeakKeyDictionary[PluginContext, _State] = weakref.WeakKeyDictionary()
@@ -178,6 +185,9 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
     if is_exempt(cfg, author) or message.channel.name in cfg.ad_channels:
         return None
     state = _state(ctx)
+    done = state.enforced.get(message.key)
+    if done is not None:
+        return Verdict(reason=done)  # already punished; the core deletes a message only once
     finding = state.detector.detect(message.text)
     earlier: list[Message] = []
     if finding is None:
@@ -205,7 +215,9 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
     await _enforce(ctx, message, finding, why)
     for copy in earlier:
         await ctx.delete(copy, f"ad_window: repeated message ({why})")
-    return Verdict(reason=f"ad_window: {finding.kind} ({finding.evidence}) {_why_label(why)}")
+    reason = f"ad_window: {finding.kind} ({finding.evidence}) {_why_label(why)}"
+    state.remember(message, reason)
+    return Verdict(reason=reason)
 
 
 def _why_label(why: str) -> str:

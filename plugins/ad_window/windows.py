@@ -2,9 +2,9 @@
 
 A window ``{days: [fri], from: "22:00", to: "02:00"}`` crossing midnight belongs
 to the day it opens on (Friday 22:00 until Saturday 02:00). Wall-clock times are
-turned into instants per local date with :func:`hearth.timeutil.wall_time`, so a
-window keeps its local hours across a DST change (and a time skipped by a
-spring-forward gap resolves to just after the gap).
+turned into instants per local date, so a window keeps its local hours across a
+DST change; a time skipped by a spring-forward gap is moved forward by the gap
+(02:30 becomes 03:30), an ambiguous one is its first occurrence.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
-
-from hearth.timeutil import wall_time
 
 
 class WindowSpec(Protocol):
@@ -40,11 +38,18 @@ class Occurrence:
         return self.opens.timestamp()
 
 
+def _wall(zone: ZoneInfo, day: date, at: time) -> datetime:
+    # fold=0 is what PEP 495 defines: the first of two ambiguous instants, and for a
+    # time inside a gap the offset from before it, which lands after the gap.
+    # (hearth.timeutil.wall_time switches to fold=1 in a gap, which lands before it.)
+    return datetime.combine(day, at, tzinfo=zone)
+
+
 def occurrence_on(spec: WindowSpec, zone: ZoneInfo, day: date) -> Occurrence:
     """The occurrence of ``spec`` opening on local ``day`` (whether or not ``day`` is one of its days)."""
-    opens = wall_time(zone, day, spec.start)
+    opens = _wall(zone, day, spec.start)
     end_day = day + timedelta(days=1) if spec.end <= spec.start else day
-    closes = wall_time(zone, end_day, spec.end)
+    closes = _wall(zone, end_day, spec.end)
     return Occurrence(opens.astimezone(UTC), closes.astimezone(UTC))
 
 
