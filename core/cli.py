@@ -79,7 +79,8 @@ def check(ctx: click.Context, config: str) -> None:
     loaded = _load(config, warnings=True)
     for key, community in loaded.config.communities.items():
         for platform in community.bindings:
-            if platform not in loaded.config.accounts:
+            reported = any(w.key.startswith(f"accounts.{platform}") for w in loaded.warnings)
+            if platform not in loaded.config.accounts and not reported:
                 click.echo(f"{config}: warning: community {key!r} is bound to {platform} but "
                            f"accounts.{platform} is missing (needed by `hearth run`)", err=True)
     names = ", ".join(loaded.config.communities)

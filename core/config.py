@@ -389,13 +389,15 @@ def validate(
         file, line = src.locate(("accounts",))
         src.issues.append(ConfigIssue(file, line, "accounts", "expected a mapping of networks"))
         raw_accounts = {}
+    env_issues = [i for i in src.issues if i.key.startswith("accounts.")]
     before = len(src.issues)
     for name, value in raw_accounts.items():
         if name not in account_schemas:
             _unknown(str(name), list(account_schemas), ("accounts",), src, "network")
             continue
         schema = account_schemas[name]
-        if schema is not None:
+        unset = any(i.key.startswith(f"accounts.{name}.") for i in env_issues)
+        if schema is not None and not unset:  # an unset secret was reported already
             account = _validate(schema, value, ("accounts", name), src)
             if account is not None:
                 accounts[name] = account
