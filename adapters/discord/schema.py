@@ -23,6 +23,8 @@ class DiscordAccount(BaseModel):
     api_url: str = "https://discord.com/api/v10"
     shards: Shards | int | None = None
     application_id: str | None = None
+    #: register the command registry as slash commands in each guild at start-up
+    sync_commands: bool = True
 
     @field_validator("token")
     @classmethod
@@ -33,7 +35,12 @@ class DiscordAccount(BaseModel):
 
 
 class DiscordBinding(BaseModel):
-    """``communities.X.discord``: the guild this community lives in."""
+    """``communities.X.discord``: the guild this community lives in.
+
+    ``group_category`` / ``archive_category``: category ids for group channels and
+    for archived ones; when unset the bot creates "Hearth groups" / "Hearth archive"
+    and remembers them.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

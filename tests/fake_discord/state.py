@@ -37,7 +37,9 @@ FLAG_EPHEMERAL = 1 << 6
 
 ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = (1 << 51) - 1
-DEFAULT_EVERYONE_PERMISSIONS = 0x0000_0000_0006_3584_0E43  # roughly Discord's default
+# Roughly Discord's default, without the moderator bits Discord never gives @everyone
+# (KICK_MEMBERS 1<<1, MANAGE_ROLES 1<<28, MANAGE_WEBHOOKS 1<<29).
+DEFAULT_EVERYONE_PERMISSIONS = 0x0000_0000_0006_3584_0E43 & ~((1 << 1) | (1 << 28) | (1 << 29))
 
 
 class SnowflakeGenerator:

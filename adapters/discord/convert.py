@@ -1,0 +1,74 @@
+"""discord.py objects -> Hearth's models, and Hearth's text -> Discord's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import discord
+
+from hearth.models import Channel, Member, Message, Role, extract_links
+
+PLATFORM = "discord"
+_CORE_MENTION = re.compile(r"(?<![<\w])@(\d{15,21})\b")
+
+
+@dataclass
+class RoleMap:
+    """Neutral roles <-> Discord role ids in one guild (configured, or created by the bot)."""
+
+    ids: dict[Role, int] = field(default_factory=dict)
+
+    def role_of(self, member: discord.Member) -> Role:
+        if member.guild.owner_id == member.id:
+            return Role.OWNER
+        if member.guild_permissions.administrator:
+            return Role.ADMIN
+        held = {r.id for r in member.roles}
+        found = [role for role, rid in self.ids.items() if rid in held]
+        return max(found) if found else Role.MEMBER
+
+
+def to_member(user: discord.abc.User, roles: RoleMap | None = None) -> Member:
+    role = Role.MEMBER
+    if isinstance(user, discord.Member) and roles is not None:
+        role = roles.role_of(user)
+    return Member(platform=PLATFORM, id=str(user.id), name=user.display_name, role=role,
+                  is_bot=user.bot)
+
+
+def to_channel(channel_id: int, name: str | None, dm_with: int | None = None) -> Channel:
+    return Channel(platform=PLATFORM, id=str(channel_id), name=name,
+                   dm_with=None if dm_with is None else str(dm_with))
+
+
+def to_message(message: discord.Message, channel: Channel, author: Member) -> Message:
+    reply_to = None
+    if message.reference is not None and message.reference.message_id is not None:
+        reply_to = str(message.reference.message_id)
+    return Message(
+        platform=PLATFORM,
+        id=str(message.id),
+        channel=channel,
+        author=author,
+        text=message.content,
+        time=message.created_at,
+        mentions=tuple(str(u.id) for u in message.mentions),
+        links=extract_links(message.content),
+        reply_to=reply_to,
+        raw=message,
+    )
+
+
+def render(text: str, is_known: Callable[[int], bool]) -> str:
+    """Core mentions (``@123…``) of known users become Discord mentions (``<@123…>``)."""
+    if "@" not in text:
+        return text
+    return _CORE_MENTION.sub(
+        lambda m: f"<@{m.group(1)}>" if is_known(int(m.group(1))) else m.group(0), text
+    )
+
+
+def role_ids(configured: Mapping[Role, str]) -> dict[Role, int]:
+    return {role: int(rid) for role, rid in configured.items() if str(rid).isdigit()}
