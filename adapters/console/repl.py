@@ -46,7 +46,7 @@ class Console:
         self.community = community or next(iter(self.config.communities))
         self.zone = self.config.communities[self.community].timezone
         self.out = out
-        self.clock = VirtualClock(datetime.now().astimezone())
+        self.clock = VirtualClock(datetime.now().astimezone().replace(microsecond=0))
         self.offset = timedelta()
         self.adapter = ConsoleAdapter(communities=bindings_for(self.config, ConsoleAdapter),
                                       show=self._show)
