@@ -70,6 +70,8 @@ _SPACED = re.compile(
     r"(?<![\w.@-])((?:[a-z0-9][a-z0-9-]*\s*\.\s*)+)"
     r"(com|net|org|cn|ru|xyz|top|io|gg|vip|info|biz|cc)(?![\w])"
 )
+_SPACED_HINT = re.compile(r"\.\s+(?:com|net|org|cn|ru|xyz|top|io|gg|vip|info|biz|cc)(?!\w)")
+_DOT_LETTER = re.compile(r"\.[a-z]")  # every host name has one (before its top-level domain)
 _SPACE_BEFORE_DOT = re.compile(r"\s\.\S")  # "I love .net", "the .com era": not a link
 _URL = re.compile(
     r"(?<![\w@.-])(?P<scheme>[a-z][a-z0-9+.-]*://)?(?P<www>www\.)?"
@@ -112,6 +114,11 @@ _CONTACT_ZH = re.compile(
     r"([a-z0-9][a-z0-9_\-]{4,})"
     r"|(?:微信|威信|薇信|vx|wx|qq|扣扣|电报|飞机)\s*号?\s*[:：]\s*([a-z0-9][a-z0-9_\-]{3,})",
     re.IGNORECASE,
+)
+# Every English contact pattern names an app: a substring test rules most chat out cheaply.
+_APP_WORDS = (
+    "wechat", "weixin", "telegram", "whatsapp", "skype", "viber", "kakao", "kik", "threema", "wickr",
+    "line", "signal", "snap", "insta", "ig", "tg", "qq", "facebook", "fb", "messenger",
 )
 _ZH_HINT = re.compile(r"[微威薇扣电飞加联私找]")
 _SEVEN_DIGITS = re.compile(r"\d(?:[\s().\-]{0,3}\d){6}")
@@ -196,6 +203,23 @@ class Detector:
     def _links(self, norm: str, lower: str) -> Finding | None:
         if "." not in lower:
             return None
+        found = self._strict(lower) if _DOT_LETTER.search(lower) else None
+        if found is None:
+            found = self._ip_link(lower)
+        if found is not None or _SPACED_HINT.search(lower) is None:
+            return found
+        for m in _SPACED.finditer(norm):
+            spaced = m.group(0)
+            if not any(ch.isspace() for ch in spaced) or _SPACE_BEFORE_DOT.search(spaced):
+                continue  # written without spaces (the strict scan judged it), or ".net"
+            host = re.sub(r"\s+", "", spaced).lower().removeprefix("www.")
+            if _allowed(host, self.allow_domains):
+                continue
+            return Finding("link", host)
+        return None
+
+    def _strict(self, lower: str) -> Finding | None:
+        """Links written without spaces (after normalisation)."""
         if self.invite_links and ("discord" in lower or "dsc.gg" in lower):
             m = _DISCORD_INVITE.search(lower)
             if m:
@@ -220,17 +244,13 @@ class Detector:
             if _allowed(bare_host, self.allow_domains):
                 continue
             return Finding("link", bare_host)
+        return None
+
+    @staticmethod
+    def _ip_link(lower: str) -> Finding | None:
         if "://" in lower:
             for m in _IP_URL.finditer(lower):
                 return Finding("link", m.group("host"))
-        for m in _SPACED.finditer(norm):
-            spaced = m.group(0)
-            if not any(ch.isspace() for ch in spaced) or _SPACE_BEFORE_DOT.search(spaced):
-                continue  # written without spaces (the strict scan judged it), or ".net"
-            host = re.sub(r"\s+", "", spaced).lower().removeprefix("www.")
-            if _allowed(host, self.allow_domains):
-                continue
-            return Finding("link", host)
         return None
 
     def _matrix(self, text: str) -> Finding | None:
@@ -251,9 +271,10 @@ class Detector:
             for m in _EMAIL.finditer(lower):
                 if not _allowed(m.group("host"), self.allow_domains):
                     return Finding("contact", m.group(0))
-        m = _CONTACT.search(lower)
-        if m:
-            return Finding("contact", m.group(0).strip())
+        if any(word in lower for word in _APP_WORDS):
+            m = _CONTACT.search(lower)
+            if m:
+                return Finding("contact", m.group(0).strip())
         if not lower.isascii() and _ZH_HINT.search(lower):
             m = _CONTACT_ZH.search(lower)
             if m:
