@@ -1,0 +1,195 @@
+"""Hearth end to end on Discord: the real discord.py client inside the App, with the
+built-in plugins, against the wire-level fake Discord."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from discord_host import FAST
+
+from fake_discord import FakeDiscord, Op, Recorded, Scene, standard_scene
+from hearth.adapters.discord.adapter import DiscordAdapter
+from hearth.app import App, bindings_for
+from hearth.bootstrap import load
+
+VIEW, SEND = 1 << 10, 1 << 11
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def config_yaml(fake: FakeDiscord, scene: Scene) -> str:
+    # An ad window that is never "now": two days ahead, in UTC.
+    other_day = DAYS[(dt.datetime.now(dt.UTC).weekday() + 2) % 7]
+    return f"""
+command_prefix: "!"
+accounts:
+  discord:
+    token: ${{HEARTH_TEST_DISCORD_TOKEN}}
+    api_url: {fake.api_url}
+communities:
+  tea:
+    timezone: UTC
+    discord: {{guild: "{scene.guild.id}"}}
+    channels:
+      general: {{discord: "{scene.general.id}"}}
+      ads: {{discord: "{scene.lounge.id}"}}
+    roles:
+      member: {{discord: "{scene.member_role.id}"}}
+    plugins:
+      welcome:
+        channel: general
+        message: "Welcome {{mention}} to {{community}}! You are member #{{member_count}}."
+        accept: {{command: agree, within: 24h, on_timeout: nothing}}
+      ad_window:
+        windows:
+          - {{days: [{other_day}], from: "20:00", to: "21:00"}}
+        ad_channels: [ads]
+        escalation: [warn, {{mute: 1h}}]
+      flash:
+        creators: member
+        on_close: delete
+"""
+
+
+@dataclass
+class Running:
+    fake: FakeDiscord
+    scene: Scene
+    app: App
+    adapter: DiscordAdapter
+
+    def posts(self, channel_id: int, since: int = 0) -> list[Recorded]:
+        return self.fake.find_requests("POST", f"/channels/{channel_id}/messages", since=since)
+
+    async def post_containing(self, channel_id: int, text: str, since: int = 0,
+                              timeout: float = 5.0) -> Recorded:  # noqa: ASYNC109
+        return await self.fake.wait_for_request(
+            "POST", f"/channels/{channel_id}/messages", timeout, since=since,
+            predicate=lambda r: r.status == 200 and text in str((r.json or {}).get("content")))
+
+
+@pytest_asyncio.fixture
+async def hearth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Running]:
+    async with FakeDiscord() as fake:
+        scene = standard_scene(fake)
+        monkeypatch.setenv("HEARTH_TEST_DISCORD_TOKEN", fake.token)
+        loaded = load(config_yaml(fake, scene), text=True, strict_accounts=True)
+        adapter = DiscordAdapter(account=loaded.config.accounts["discord"],
+                                 communities=bindings_for(loaded.config, DiscordAdapter),
+                                 client_options=FAST)
+        app = App(loaded.config, loaded.plugins, [adapter], storage=f"sqlite:///{tmp_path}/h.db")
+        await app.start()
+        try:
+            yield Running(fake, scene, app, adapter)
+        finally:
+            await app.stop()
+
+
+@pytest.mark.asyncio
+async def test_member_joins_is_welcomed_accepts_and_gets_role(hearth: Running) -> None:
+    fake, scene = hearth.fake, hearth.scene
+    carol = fake.add_user("carol")
+    await fake.user_joins(scene.guild, carol)
+    welcome = await hearth.post_containing(scene.general.id, "Welcome")
+    assert welcome.json["content"].startswith(f"Welcome <@{carol.id}> to tea! You are member #5")
+    newcomer = scene.guild.role_named("Hearth newcomer")  # created: none configured
+    await fake.wait_for_request("PUT", f"/guilds/{scene.guild.id}/members/{carol.id}/roles/"
+                                       f"{newcomer.id}")
+    dm = await fake.wait_for_request("POST", f"/channels/{fake.dm_channel(carol).id}/messages")
+    assert "agree" in dm.json["content"]
+
+    await fake.user_says(scene.general, carol, "!agree")
+    await fake.wait_for_request(
+        "PUT", f"/guilds/{scene.guild.id}/members/{carol.id}/roles/{scene.member_role.id}")
+    await fake.wait_for_request(
+        "DELETE", f"/guilds/{scene.guild.id}/members/{carol.id}/roles/{newcomer.id}")
+    assert scene.guild.member(carol).roles == [scene.member_role.id]
+    assert not fake.unknown_requests()
+
+
+@pytest.mark.asyncio
+async def test_ad_outside_window_deleted_dm_then_timeout(hearth: Running) -> None:
+    fake, scene = hearth.fake, hearth.scene
+    alice = scene.alice
+    ad = await fake.user_says(scene.general, alice, "Cheap followers at https://spam.example.com")
+    await fake.wait_for_request("DELETE", f"/channels/{scene.general.id}/messages/{ad.id}")
+    await fake.wait_for_request("POST", f"/channels/{fake.dm_channel(alice).id}/messages")
+    assert not fake.find_requests("PATCH", f"/guilds/{scene.guild.id}/members/{alice.id}")
+
+    allowed = await fake.user_says(scene.lounge, alice, "Ads go here: https://spam.example.com")
+    mark = fake.request_mark()
+    second = await fake.user_says(scene.general, alice, "Again https://spam.example.com/deal")
+    await fake.wait_for_request("DELETE", f"/channels/{scene.general.id}/messages/{second.id}")
+    timeout = await fake.wait_for_request("PATCH", f"/guilds/{scene.guild.id}/members/{alice.id}",
+                                          since=mark)
+    until = dt.datetime.fromisoformat(timeout.json["communication_disabled_until"])
+    assert dt.timedelta(minutes=55) < until - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=1)
+    dms = fake.find_requests("POST", f"/channels/{fake.dm_channel(alice).id}/messages")
+    assert len(dms) == 2
+    assert not allowed.deleted
+
+
+@pytest.mark.asyncio
+async def test_slash_flash_group_created_with_overwrites_and_deleted_at_end(hearth: Running
+                                                                            ) -> None:
+    fake, scene = hearth.fake, hearth.scene
+    put = fake.find_requests(
+        "PUT", f"/applications/{fake.application_id}/guilds/{scene.guild.id}/commands")
+    names = {c["name"] for c in put[0].json}
+    assert {"help", "agree", "rules", "flash", "flash-join", "flash-close", "flash-list"} <= names
+
+    ix = await fake.invoke_slash(scene.guild, scene.general, scene.alice, "flash",
+                                 {"title": "Night talk", "duration": "3s",
+                                  "members": f"<@{scene.bob.id}>"})
+    response = await fake.wait_for_interaction_response(ix)
+    assert response["type"] == 4 and "night-talk" in response["data"]["content"]
+    await fake.wait_for_request("POST", f"/guilds/{scene.guild.id}/channels",
+                                predicate=lambda r: r.json.get("type") == 0)
+    channel = scene.guild.channel_named("night-talk")
+    assert channel.parent_id == scene.guild.channel_named("Hearth groups").id
+    overwrites = channel.overwrites
+    assert overwrites[scene.guild.id].deny & VIEW
+    for user in (scene.alice, scene.bob, fake.bot_user):
+        assert overwrites[user.id].allow & (VIEW | SEND) == VIEW | SEND
+    await hearth.post_containing(channel.id, "Night talk")  # the purpose, in the group
+
+    await fake.wait_for_request("DELETE", f"/channels/{channel.id}", timeout=10)
+    assert channel.id not in scene.guild.channels
+
+
+@pytest.mark.asyncio
+async def test_text_command_and_slash_help(hearth: Running) -> None:
+    fake, scene = hearth.fake, hearth.scene
+    await fake.user_says(scene.general, scene.alice, "!flash list")
+    await hearth.post_containing(scene.general.id, "")
+    ix = await fake.invoke_slash(scene.guild, scene.general, scene.bob, "help")
+    response = await fake.wait_for_interaction_response(ix)
+    assert "flash" in response["data"]["content"]
+
+
+@pytest.mark.asyncio
+async def test_gateway_drop_resume_handles_missed_events(hearth: Running) -> None:
+    fake, scene = hearth.fake, hearth.scene
+    mark = fake.frame_mark()
+    assert await fake.drop_gateway() == 1
+    dave = fake.add_user("dave")
+    await fake.user_joins(scene.guild, dave)  # while the bot is disconnected
+    await fake.wait_for_gateway_op(Op.RESUME, since=mark)
+    welcome = await hearth.post_containing(scene.general.id, f"<@{dave.id}>")
+    assert welcome.json["content"].startswith("Welcome")
+
+
+@pytest.mark.asyncio
+async def test_rate_limit_is_waited_out(hearth: Running) -> None:
+    fake, scene = hearth.fake, hearth.scene
+    fake.rate_limit_next("POST", f"/channels/{scene.general.id}/messages", retry_after=0.3)
+    erin = fake.add_user("erin")
+    await fake.user_joins(scene.guild, erin)
+    await hearth.post_containing(scene.general.id, f"<@{erin.id}>")
+    posts = hearth.posts(scene.general.id)
+    assert [r.status for r in posts] == [429, 200]
+    assert posts[1].at - posts[0].at >= 0.3
