@@ -166,7 +166,7 @@ def _when(ctx: PluginContext, when: datetime | None) -> str:
     local = when.astimezone(ctx.zone)
     weekdays = str(say("weekdays")).split(",")
     weekday = weekdays[local.weekday()].strip() if len(weekdays) == 7 else local.strftime("%A")
-    if when - ctx.now() >= timedelta(days=7):
+    if when - ctx.now() > timedelta(days=7):
         weekday = f"{local:%Y-%m-%d} {weekday}"
     return str(say("when", weekday=weekday, time=f"{local:%H:%M}", zone=ctx.zone.key))
 
