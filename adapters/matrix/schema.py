@@ -44,11 +44,12 @@ class MatrixBinding(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    space: str | None = Field(None, pattern=r"^!.+:.+$")
+    # room version 12 ids have no ":server" part
+    space: str | None = Field(None, pattern=r"^!.+$")
     rooms: list[str] = []
 
     @model_validator(mode="after")
     def _one(self) -> MatrixBinding:
         if not self.space and not self.rooms:
-            raise ValueError("give a space (\"!id:server\") or rooms: [...]")
+            raise ValueError("give a space (\"!id:server\" or \"!id\") or rooms: [...]")
         return self

@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 import pytest
-from hearth.adapters.matrix import errors, ops
 from nio import AsyncClient, RoomPreset, SyncResponse
 from synapse_harness import MatrixUserFactory, SpaceFactory
+
+from hearth.adapters.matrix import errors, ops
 
 
 async def room_with(owner: AsyncClient, *members: AsyncClient, **create: Any) -> str:

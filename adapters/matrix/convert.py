@@ -1,0 +1,150 @@
+"""Matrix event JSON -> what the core needs: room state, message parts, membership changes.
+
+The adapter works on the raw event dicts (``event.source`` of nio's parsed events), so
+nothing here depends on nio's event classes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from . import ops
+
+MXID_RE = re.compile(r"@[A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d+)?")
+_PILL_RE = re.compile(r"""href=["']https://matrix\.to/#/(@[^"'?/]+)""")
+JOINED = "join"
+
+
+def event_time(source: Mapping[str, Any]) -> datetime:
+    """The event's ``origin_server_ts`` as an aware UTC datetime (now when missing)."""
+    ts = source.get("origin_server_ts")
+    if isinstance(ts, int | float):
+        return datetime.fromtimestamp(ts / 1000, UTC)
+    return datetime.now(UTC)
+
+
+def user_id(member_id: str) -> str:
+    """A full mxid from an id given with or without the leading ``@``."""
+    return member_id if member_id.startswith("@") else f"@{member_id}"
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True, slots=True)
+class MessageParts:
+    """The parts of an ``m.room.message`` the core models need."""
+
+    text: str
+    reply_to: str | None = None
+    edit_of: str | None = None  # the event an ``m.replace`` edit changes
+    mentions: tuple[str, ...] = ()
+
+
+def message_parts(content: Mapping[str, Any]) -> MessageParts | None:
+    """Text, reply target, edit target and mentioned mxids; None when there is no body."""
+    relates = content.get("m.relates_to") or {}
+    edit_of = None
+    if relates.get("rel_type") == "m.replace" and isinstance(content.get("m.new_content"), dict):
+        edit_of = relates.get("event_id")
+        content = content["m.new_content"]
+    body = content.get("body")
+    if not isinstance(body, str):
+        return None
+    in_reply = (relates.get("m.in_reply_to") or {}).get("event_id") if edit_of is None else None
+    text = ops._strip_reply_fallback(body) if in_reply else body
+    formatted = content.get("formatted_body")
+    formatted = formatted if isinstance(formatted, str) else ""
+    declared = (content.get("m.mentions") or {}).get("user_ids") or []
+    mentions = [str(u) for u in declared if isinstance(u, str)]
+    mentions += _PILL_RE.findall(ops._FALLBACK_HTML.sub("", formatted))
+    mentions += MXID_RE.findall(text)
+    return MessageParts(text=text, reply_to=in_reply, edit_of=edit_of, mentions=_unique(mentions))
+
+
+def membership(source: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+    """``(user, before, after)`` memberships of an ``m.room.member`` event."""
+    unsigned = source.get("unsigned") or {}
+    prev = unsigned.get("prev_content") or source.get("prev_content") or {}
+    after = (source.get("content") or {}).get("membership")
+    return str(source.get("state_key", "")), prev.get("membership"), after
+
+
+def redacted_event(source: Mapping[str, Any]) -> str | None:
+    """The event a redaction removes (``content.redacts`` from room v11, top level before)."""
+    target = (source.get("content") or {}).get("redacts") or source.get("redacts")
+    return target if isinstance(target, str) else None
+
+
+def annotation(source: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(event_id, key)`` of an ``m.reaction``, or None."""
+    relates = (source.get("content") or {}).get("m.relates_to") or {}
+    if relates.get("rel_type") != "m.annotation":
+        return None
+    target, key = relates.get("event_id"), relates.get("key")
+    return (target, key) if isinstance(target, str) and isinstance(key, str) else None
+
+
+@dataclass(slots=True)
+class RoomState:
+    """What the adapter knows of one room, kept current from the sync stream."""
+
+    room_id: str
+    members: dict[str, str] = field(default_factory=dict)  # user -> membership
+    names: dict[str, str] = field(default_factory=dict)  # user -> display name
+    power: dict[str, Any] = field(default_factory=dict)
+    creator: str | None = None
+    room_version: str = "1"
+    extra_creators: tuple[str, ...] = ()
+    encrypted: bool = False
+    is_space: bool = False
+    name: str | None = None
+    children: set[str] = field(default_factory=set)
+
+    def apply(self, source: Mapping[str, Any]) -> None:
+        """Apply one state event."""
+        kind = source.get("type")
+        key = source.get("state_key")
+        content = source.get("content") or {}
+        if kind == "m.room.member" and isinstance(key, str):
+            self.members[key] = str(content.get("membership", "leave"))
+            name = content.get("displayname")
+            if isinstance(name, str) and name:
+                self.names[key] = name
+        elif kind == "m.room.power_levels":
+            self.power = dict(content)
+        elif kind == "m.room.create":
+            self.creator = str(content.get("creator") or source.get("sender") or "") or None
+            self.room_version = str(content.get("room_version", "1"))
+            self.extra_creators = tuple(str(u) for u in content.get("additional_creators") or [])
+            self.is_space = content.get("type") == "m.space"
+        elif kind == "m.room.encryption":
+            self.encrypted = bool(content.get("algorithm"))
+        elif kind == "m.room.name":
+            self.name = content.get("name") if isinstance(content.get("name"), str) else None
+        elif kind == "m.space.child" and isinstance(key, str):
+            if content.get("via"):
+                self.children.add(key)
+            else:
+                self.children.discard(key)
+
+    @property
+    def creators(self) -> frozenset[str]:
+        """Creators with unlimited power (room version 12+ only)."""
+        if self.creator and ops._creators_have_power(self.room_version):
+            return frozenset((self.creator, *self.extra_creators))
+        return frozenset()
+
+    def levels(self) -> ops.PowerLevels:
+        return ops.PowerLevels(self.power, self.creators)
+
+    def level(self, user: str) -> int:
+        return self.levels().user_level(user)
+
+    def joined(self) -> set[str]:
+        return {u for u, m in self.members.items() if m == JOINED}
