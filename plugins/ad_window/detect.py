@@ -268,9 +268,9 @@ class Detector:
 
     def _contact(self, lower: str) -> Finding | None:
         if "@" in lower:
-            for m in _EMAIL.finditer(lower):
-                if not _allowed(m.group("host"), self.allow_domains):
-                    return Finding("contact", m.group(0))
+            for email in _EMAIL.finditer(lower):
+                if not _allowed(email.group("host"), self.allow_domains):
+                    return Finding("contact", email.group(0))
         if any(word in lower for word in _APP_WORDS):
             m = _CONTACT.search(lower)
             if m:
@@ -280,9 +280,9 @@ class Detector:
             if m:
                 return Finding("contact", m.group(0).strip())
         if _SEVEN_DIGITS.search(lower):
-            for m in _PHONE.finditer(lower):
-                if 8 <= _digits(m.group(0)) <= 15:
-                    return Finding("phone", m.group(0).strip())
+            for phone in _PHONE.finditer(lower):
+                if 8 <= _digits(phone.group(0)) <= 15:
+                    return Finding("phone", phone.group(0).strip())
         return None
 
 
