@@ -84,12 +84,9 @@ def wall_time(zone: ZoneInfo, day: date, at: time) -> datetime:
     Handles DST: a wall time skipped by a spring-forward gap resolves to the
     instant just after the gap; an ambiguous one to its first occurrence.
     """
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=zone, fold=0)
-    # A time in a spring-forward gap does not round-trip: move past the gap.
-    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        aware = naive.replace(tzinfo=zone, fold=1)
-    return aware
+    # fold=0 reads a skipped wall time with the offset in force before the gap, which
+    # lands just after it (02:30 -> 03:30); an ambiguous one is its first occurrence.
+    return datetime.combine(day, at).replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone)
 
 
 def add_calendar(start: datetime, delta: timedelta, zone: ZoneInfo) -> datetime:

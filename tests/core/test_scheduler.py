@@ -139,3 +139,14 @@ def test_virtual_clock_never_goes_backwards() -> None:
     clock = VirtualClock(datetime(2026, 3, 1, 12, tzinfo=BERLIN))
     with pytest.raises(ValueError, match="backwards"):
         clock.set(datetime(2026, 3, 1, 11, tzinfo=BERLIN))
+
+
+def test_wall_time_in_a_spring_forward_gap_lands_after_it() -> None:
+    from datetime import date, time
+
+    from hearth.timeutil import wall_time
+
+    skipped = wall_time(BERLIN, date(2026, 3, 29), time(2, 30))
+    assert (skipped.hour, skipped.minute, skipped.utcoffset()) == (3, 30, timedelta(hours=2))
+    ambiguous = wall_time(BERLIN, date(2026, 10, 25), time(2, 30))
+    assert ambiguous.utcoffset() == timedelta(hours=2)  # the first of the two 02:30s
