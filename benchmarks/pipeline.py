@@ -68,7 +68,7 @@ def workload(n: int, communities: int, members: int, seed: int = 7) -> list[tupl
         elif roll < 0.12:
             events.append(("say", c, f"u{rng.randrange(members)}", "general", rng.choice(COMMANDS)))
         else:
-            channel = rng.choice(["general", "general", "intro", "ads"])
+            channel = rng.choices(["general", "intro", "ads"], weights=[80, 10, 10])[0]
             events.append(("say", c, f"u{rng.randrange(members)}", channel, rng.choice(CHAT)))
     return events
 

@@ -121,8 +121,7 @@ class Database:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._turn():
             try:
-                async with self._conn.execute(sql, params) as cur:
-                    return list(await cur.fetchall())
+                return list(await self._conn.execute_fetchall(sql, params))  # one thread hop
             except sqlite3.Error as exc:
                 raise StorageError(f"{exc} in: {sql}") from exc
 

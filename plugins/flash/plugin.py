@@ -312,8 +312,8 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
 
 @hookimpl
 async def on_message(ctx: PluginContext, message: Message) -> None:
-    if message.channel.is_dm:
-        return
+    if message.channel.is_dm or message.channel.name in ctx.community.channels:
+        return  # configured channels are never flash groups: no lookup on the hot path
     groups = _groups(ctx)
     group = await groups.open_in(message.channel)
     if group is not None:

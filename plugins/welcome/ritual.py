@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from hearth import Capability, Job, Member, Message, PluginContext, Reaction, Role, format_duration
 from hearth.i18n import texts
@@ -133,6 +134,7 @@ async def on_join(ctx: PluginContext, member: Member, invited_by: str | None) ->
     people = Newcomers(ctx.store, ctx.key)
     await people.start(member.platform, member.id, member.name, now=now, invited_by=invited_by,
                        code_ok=not cfg.gate.invitation_codes)
+    _forget_settled(ctx, member)
     await ctx.grant_role(member, Role.NEWCOMER)
     await ctx.schedule(deadline_key(member.platform, member.id), now + cfg.accept.within,
                        data={"platform": member.platform, "id": member.id})
@@ -288,14 +290,31 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
 # --------------------------------------------------------------------------- introductions
 
 
+# Members with no introduction pending (never joined through the ritual, left, or done),
+# so ordinary chat in the introduction channel costs no database lookup. Per context:
+# a restart starts afresh; a join forgets the member (see on_join).
+_settled: WeakKeyDictionary[PluginContext, set[tuple[str, str]]] = WeakKeyDictionary()
+
+
+def _forget_settled(ctx: PluginContext, member: Member) -> None:
+    _settled.get(ctx, set()).discard(member.key)
+
+
 async def on_message(ctx: PluginContext, message: Message) -> None:
     if message.channel.is_dm or ctx.channel_name(message.channel) != intro_channel(ctx):
         return
     author = message.author
+    settled = _settled.setdefault(ctx, set())
+    if author.key in settled:
+        return
     people = Newcomers(ctx.store, ctx.key)
     person = await people.get(author.platform, author.id)
     if person is None or person.status == LEFT or person.introduced_at is not None:
+        if len(settled) > 100_000:
+            settled.clear()
+        settled.add(author.key)
         return
+    settled.add(author.key)
     await people.update(author.platform, author.id, introduced_at=ts(message.time),
                         intro_message=message.id)
     log.info("%s introduced themselves (message %s)", author.id, message.id)
