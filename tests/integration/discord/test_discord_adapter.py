@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import discord
 import discord.http
 import pytest
 import pytest_asyncio
@@ -350,3 +351,22 @@ async def test_bad_token_never_logged(fake: FakeDiscord, scene: Scene,
     assert "refused the bot token" in str(failure.value), failure.value
     assert secret not in str(failure.value) and secret not in caplog.text
     assert secret not in repr(adapter.account)
+
+
+@pytest.mark.asyncio
+async def test_sharded_process_serves_its_shards(fake: FakeDiscord, scene: Scene,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    async def identify_now(self: object, shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # Discord needs 5 s between identifies; the fake does not
+
+    monkeypatch.setattr(discord.AutoShardedClient, "before_identify_hook", identify_now)
+    host = RecordingHost()
+    adapter = make_adapter(fake, communities(scene), shards={"count": 2, "ids": [0, 1]})
+    async with running(adapter, host):
+        assert isinstance(adapter.client, discord.AutoShardedClient)
+        assert adapter.client.shard_count == 2
+        said = await fake.user_says(scene.general, scene.alice, "sharded hello")
+        await host.wait_for(MessagePostedEvent, lambda e: e.id == str(said.id))
+        shards = sorted(f.d["shard"][0] for f in fake.gateway_frames
+                        if f.direction == "recv" and f.op == Op.IDENTIFY)
+        assert shards == [0, 1]
