@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -56,6 +57,7 @@ T = TypeVar("T")
 
 START_TIMEOUT = 60.0
 BACKFILL_PAGES = 10
+RECENT_EVENTS = 2000  # message events kept to quote in replies without fetching them
 BASE_CAPABILITIES = frozenset({
     Capability.SEND, Capability.REPLY, Capability.DM, Capability.DELETE, Capability.MUTE,
     Capability.KICK, Capability.BAN, Capability.ROLES, Capability.GROUPS, Capability.GROUP_ARCHIVE,
@@ -116,6 +118,7 @@ class MatrixAdapter(Adapter):
         self.community_rooms: dict[str, list[str]] = {}  # community -> member rooms (space first)
         self.groups: dict[str, dict[str, str]] = {}  # community -> group name -> room id
         self.names: dict[str, str] = {}  # user -> latest display name seen in a timeline
+        self.recent: OrderedDict[str, dict[str, Any]] = OrderedDict()  # event id -> event (replies)
         self.dm_rooms: dict[str, str] = {}  # room id -> the other user
         self.dm_for: dict[str, str] = {}  # user -> DM room the bot last used
         self.newcomers: dict[str, set[str]] = {}  # community -> users recorded as newcomers
@@ -569,6 +572,9 @@ class MatrixAdapter(Adapter):
         when = event_time(ev)
         content = ev.get("content") or {}
         if kind == "m.room.message":
+            self.recent[event_id] = ev
+            if len(self.recent) > RECENT_EVENTS:
+                self.recent.popitem(last=False)
             parts = message_parts(content)
             if parts is None:
                 return
@@ -703,8 +709,9 @@ class MatrixAdapter(Adapter):
                    reply_to: str | None = None) -> SentMessage:
         mentions = self._mentions(text)
         if reply_to:
+            original = self.recent.get(reply_to)
             event_id = await self._do("reply", lambda: ops.reply(
-                self.nio, channel.id, reply_to, text, mentions=mentions, notice=True))
+                self.nio, channel.id, reply_to, text, mentions=mentions, notice=True, original=original))
         else:
             event_id = await self._do("send", lambda: ops.send_text(
                 self.nio, channel.id, text, mentions=mentions, notice=True))
