@@ -145,8 +145,9 @@ class DiscordAdapter(Adapter):
         count, ids = self._shards()
         options.update(self.client_options)
         if count > 1 or ids is not None:
-            client: discord.Client = discord.AutoShardedClient(shard_count=count, shard_ids=ids,
-                                                              **options)
+            if ids is not None:
+                options["shard_ids"] = ids
+            client: discord.Client = discord.AutoShardedClient(shard_count=count, **options)
         else:
             client = discord.Client(**options)
         for event in ("on_ready", "on_resumed", "on_message", "on_raw_message_edit",
@@ -187,10 +188,10 @@ class DiscordAdapter(Adapter):
         ready.cancel()
         if runner not in done:
             raise StartupError(f"Discord did not become ready within {self.start_timeout:.0f}s")
-        exc = runner.exception()
-        if isinstance(exc, discord.PrivilegedIntentsRequired):
-            raise StartupError(self._intents_message()) from exc
-        raise StartupError(f"the Discord gateway connection failed: {exc!r}") from exc
+        failure = runner.exception()
+        if isinstance(failure, discord.PrivilegedIntentsRequired):
+            raise StartupError(self._intents_message()) from failure
+        raise StartupError(f"the Discord gateway connection failed: {failure!r}") from failure
 
     def _intents_message(self) -> str:
         flags = self.client.application_flags if self.client else None
@@ -477,6 +478,9 @@ class DiscordAdapter(Adapter):
             if not self.account.sync_commands or client.get_guild(gid) is None:
                 continue
             app_id = client.application_id
+            if app_id is None:
+                log.warning("no application id: slash commands are not registered")
+                return
             try:
                 with boundary("registering slash commands"):
                     await client.http.bulk_upsert_guild_commands(app_id, gid, found.payload)
@@ -533,15 +537,15 @@ class DiscordAdapter(Adapter):
         if pending is not None:
             return await self._answer(pending, channel, text)
         target = self._client().get_partial_messageable(int(channel.id))
-        reference = None
+        first: dict[str, Any] = {}
         if reply_to and reply_to.isdigit():
-            reference = discord.MessageReference(message_id=int(reply_to),
-                                                 channel_id=int(channel.id),
-                                                 fail_if_not_exists=False)
+            first["reference"] = discord.MessageReference(message_id=int(reply_to),
+                                                          channel_id=int(channel.id),
+                                                          fail_if_not_exists=False)
         sent: discord.Message | None = None
         with boundary(f"sending to channel {channel.id}"):
             for i, chunk in enumerate(_chunks(text)):
-                sent = await target.send(chunk, reference=reference if i == 0 else None)
+                sent = await target.send(chunk, **(first if i == 0 else {}))
         assert sent is not None
         return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
 
@@ -608,6 +612,7 @@ class DiscordAdapter(Adapter):
         if role == Role.OWNER:
             raise AdapterError("a Discord guild has exactly one owner; ownership cannot be granted")
         role_id = await self._role_id(community, role, create=True)
+        assert role_id is not None
         found = await self._member_of(community, int(member.id))
         with boundary(f"granting {role.label} to {member.id}"):
             await found.add_roles(discord.Object(role_id), reason=f"Hearth: {role.label}")
@@ -692,7 +697,7 @@ class DiscordAdapter(Adapter):
                 overwrites[discord.Object(int(member.id), type=discord.Member)] = MEMBER_ALLOW
         with boundary(f"creating group channel {name!r}"):
             created = await guild.create_text_channel(
-                name, category=category, overwrites=overwrites, topic=topic[:1024] or None,
+                name, category=category, overwrites=overwrites, topic=topic[:1024],
                 reason="Hearth group")
         memory = self._memory[community]
         memory.groups[name] = created.id
@@ -702,7 +707,7 @@ class DiscordAdapter(Adapter):
 
     async def _group_channel(self, community: str, channel: Channel) -> discord.TextChannel:
         guild = self._guild(community)
-        found = guild.get_channel(int(channel.id))
+        found: object = guild.get_channel(int(channel.id))
         if found is None:
             with boundary(f"looking up channel {channel.id}"):
                 found = await guild.fetch_channel(int(channel.id))
