@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 
 MAX_LENGTH = 2000  # Discord's limit for a message's content
 MAX_TIMEOUT = timedelta(days=28)  # Discord's limit for communication_disabled_until
-DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3
 CATEGORY_NAMES = {"groups": "Hearth groups", "archive": "Hearth archive"}
 MEMBER_ALLOW = discord.PermissionOverwrite(view_channel=True, send_messages=True,
                                            read_message_history=True)
@@ -80,6 +79,9 @@ class DiscordAdapter(Adapter):
     account_schema = DiscordAccount
     binding_schema = DiscordBinding
     send_rate = (5, 5.0)
+    #: seconds before a slow slash command is deferred ("thinking…"); Discord drops an
+    #: interaction not acknowledged within 3
+    defer_after = 2.0
     capabilities = frozenset(Capability)
 
     def __init__(
@@ -444,7 +446,7 @@ class DiscordAdapter(Adapter):
             time=interaction.created_at, raw=interaction,
         )
         timer = asyncio.get_running_loop().call_later(
-            DEFER_AFTER, lambda: self._spawn(self._defer(pending), f"hearth-discord-defer-{ix_id}"))
+            self.defer_after, lambda: self._spawn(self._defer(pending), f"hearth-discord-defer-{ix_id}"))
         try:
             await host.run_command(CommandInvokedEvent(
                 platform=PLATFORM, id=f"slash:{ix_id}", community=key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -370,3 +371,25 @@ async def test_sharded_process_serves_its_shards(fake: FakeDiscord, scene: Scene
         shards = sorted(f.d["shard"][0] for f in fake.gateway_frames
                         if f.direction == "recv" and f.op == Op.IDENTIFY)
         assert shards == [0, 1]
+
+
+@pytest.mark.asyncio
+async def test_slow_slash_command_is_deferred_then_answered(fake: FakeDiscord, scene: Scene
+                                                            ) -> None:
+    async def noop(inv: object) -> None:
+        return None
+
+    host = RecordingHost([Command(name="slow", handler=noop)])
+    async with running(make_adapter(fake, communities(scene)), host) as adapter:
+        adapter.defer_after = 0.05
+
+        async def slow(event: CommandInvokedEvent) -> None:
+            await asyncio.sleep(0.3)
+            await adapter.send(event.community, event.message.channel, "finally",
+                               reply_to=event.message.id)
+
+        host.on_command = slow
+        ix = await fake.invoke_slash(scene.guild, scene.general, scene.alice, "slow")
+        assert (await fake.wait_for_interaction_response(ix))["type"] == 5
+        await fake.wait_for_request("POST", f"/webhooks/{fake.application_id}/{ix.token}")
+        assert ix.followups[0]["content"] == "finally"
