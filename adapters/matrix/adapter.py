@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, MessageDirection, RoomPreset, SyncResponse
@@ -346,7 +347,7 @@ class MatrixAdapter(Adapter):
                     rooms.append(spec.space)
                     try:
                         children = await self._do(
-                            "list space rooms", lambda s=spec.space: ops.list_space_rooms(self.nio, s)
+                            "list space rooms", partial(ops.list_space_rooms, self.nio, spec.space)
                         )
                     except AdapterError as exc:
                         self.problems.append(f"cannot list the rooms of space {spec.space}: {exc}")
@@ -492,7 +493,7 @@ class MatrixAdapter(Adapter):
         start = prev_batch
         for _ in range(BACKFILL_PAGES):
             try:
-                page = await self._do("backfill", lambda s=start: self._messages(room_id, s))
+                page = await self._do("backfill", partial(self._messages, room_id, start))
             except AdapterError as exc:
                 log.warning("could not fetch missed events of %s: %s", room_id, exc)
                 break
@@ -727,8 +728,8 @@ class MatrixAdapter(Adapter):
                 self.dm_for[uid] = room_id
                 self.dm_rooms[room_id] = uid
             try:
-                event_id = await self._do("DM", lambda r=room_id: ops.send_text(
-                    self.nio, r, text, mentions=mentions, notice=True))
+                event_id = await self._do("DM", partial(
+                    ops.send_text, self.nio, room_id, text, mentions=mentions, notice=True))
             except (Forbidden, NotFound):
                 self.dm_for.pop(uid, None)
                 if attempt:
@@ -747,7 +748,7 @@ class MatrixAdapter(Adapter):
         done, last = 0, None
         for rid in rooms:
             try:
-                await self._do(what, lambda r=rid: call(r))
+                await self._do(what, partial(call, rid))
                 done += 1
             except AdapterError as exc:
                 log.warning("%s in %s failed: %s", what, rid, exc)

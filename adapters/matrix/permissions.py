@@ -57,8 +57,8 @@ async def check_community(
                 where = "the space" if room_id == space else label
                 missing.setdefault(name, []).append(f"{where} (needs {need}, has {mine})")
     lines = []
-    for name, where in missing.items():
+    for name, places in missing.items():
         verb, feature = FEATURES[name]
-        lines.append(f"community {community!r}: the bot cannot {verb} in {', '.join(where)}, "
+        lines.append(f"community {community!r}: the bot cannot {verb} in {', '.join(places)}, "
                      f"so {feature} will not work there; raise the bot's power level")
     return lines
