@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+
 from fake_discord import FakeDiscord, Scene, point_discord_py_at, standard_scene
 
 

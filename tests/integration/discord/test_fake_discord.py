@@ -12,6 +12,7 @@ import discord
 import pytest
 import pytest_asyncio
 from discord import app_commands
+
 from fake_discord import (
     FakeDiscord,
     Op,
