@@ -8,21 +8,23 @@ control time: the scheduler runs the jobs that fall due as it is advanced.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from datetime import UTC, datetime
 
 
-class Clock:
+class Clock(abc.ABC):
     """The current time, always timezone-aware (UTC)."""
 
     virtual = False
 
+    @abc.abstractmethod
     def now(self) -> datetime:
-        raise NotImplementedError
+        """The current instant."""
 
+    @abc.abstractmethod
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
         """Sleep until ``when`` or until ``wake`` is set, whichever comes first."""
-        raise NotImplementedError
 
 
 class SystemClock(Clock):
