@@ -24,7 +24,7 @@ from hearth.errors import (
     UsageError,
 )
 from hearth.hookspecs import hookimpl
-from hearth.models import Capability, Channel, Group, Member, Message, Reaction, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -43,7 +43,6 @@ __all__ = [
     "Day",
     "Duration",
     "Forbidden",
-    "Group",
     "HearthError",
     "Invocation",
     "Job",

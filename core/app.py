@@ -267,17 +267,19 @@ class App:
         self._seen_order.append(key)
         if len(self._seen_order) > SEEN_SIZE:
             self._seen.discard(self._seen_order.popleft())
+        community = self._community_of(event)
+        if community is not None:
+            await self._queues[community].put(event)
+
+    def _community_of(self, event: Event) -> str | None:
+        """The community an event belongs to; None (logged) when it cannot be told."""
         community = event.community
-        if community is None:
-            if len(self._queues) != 1:
-                log.debug("event %s belongs to no community; dropped", event.id)
-                return
-            community = next(iter(self._queues))
-        queue = self._queues.get(community)
-        if queue is None:
-            log.debug("event for unknown community %r dropped", community)
-            return
-        await queue.put(event)
+        if community is None and len(self.config.communities) == 1:
+            community = next(iter(self.config.communities))
+        if community not in self.config.communities:
+            log.debug("event %s belongs to no configured community; dropped", event.id)
+            return None
+        return community
 
     async def settle(self) -> None:
         """Wait until every queued event has been handled (tests and simulation)."""
@@ -304,8 +306,9 @@ class App:
 
     async def handle(self, event: Event) -> None:
         """Handle one event right away (bypassing the queue); used for slash commands."""
-        community = event.community or next(iter(self.config.communities))
-        await self._handle(community, event)
+        community = self._community_of(event)
+        if community is not None:
+            await self._handle(community, event)
 
     async def _handle(self, community: str, event: Event) -> None:
         if isinstance(event, MessagePostedEvent):

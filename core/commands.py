@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from hearth.errors import PermissionDenied, StartupError, UsageError
@@ -104,11 +104,9 @@ class Invocation:
     args: dict[str, Any]
     ctx: PluginContext
     prefix: str = "!"
-    replies: list[str] = field(default_factory=list)
 
     async def reply(self, text: str) -> None:
         """Answer where the command was run (the channel, or the DM)."""
-        self.replies.append(text)
         await self.ctx.reply(self.message, text)
 
 

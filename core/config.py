@@ -118,7 +118,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
-class CommunityConfig(_Strict):
+class _CommunityCore(_Strict):
+    """The keys of a community the core itself validates."""
+
+    timezone: Timezone = ZoneInfo("UTC")
+    language: Literal["en", "zh"] = "en"
+    channels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    roles: dict[RoleName, dict[str, str]] = Field(default_factory=dict)
+
+
+class CommunityConfig(_CommunityCore):
     """One community: its timezone, language, channels, roles and plugins.
 
     Platform bindings (``discord:``, ``matrix:``) are in ``bindings``, keyed by
@@ -126,10 +135,6 @@ class CommunityConfig(_Strict):
     """
 
     key: str = ""
-    timezone: Timezone = ZoneInfo("UTC")
-    language: Literal["en", "zh"] = "en"
-    channels: dict[str, dict[str, str]] = Field(default_factory=dict)
-    roles: dict[RoleName, dict[str, str]] = Field(default_factory=dict)
     bindings: dict[str, Any] = Field(default_factory=dict)
     plugins: dict[str, Any] = Field(default_factory=dict)
 
@@ -145,7 +150,6 @@ class HearthConfig(_Strict):
     command_prefix: str = "!"
     accounts: dict[str, Any] = Field(default_factory=dict)
     communities: dict[str, CommunityConfig] = Field(default_factory=dict)
-    source: str = ""
 
 
 # --------------------------------------------------------------------------- loading
@@ -452,7 +456,6 @@ def validate(
         command_prefix=prefix,
         accounts=accounts,
         communities=communities,
-        source=next(iter(src.where.values()), ("", 0))[0],
     )
 
 
@@ -522,13 +525,6 @@ def _validate_community(
         bindings=bindings,
         plugins=plugins,
     )
-
-
-class _CommunityCore(_Strict):
-    timezone: Timezone = ZoneInfo("UTC")
-    language: Literal["en", "zh"] = "en"
-    channels: dict[str, dict[str, str]] = Field(default_factory=dict)
-    roles: dict[RoleName, dict[str, str]] = Field(default_factory=dict)
 
 
 def load_config(

@@ -90,10 +90,6 @@ class PluginContext:
         found = (a.resolve_channel(self.key, name) for a in self.adapters)
         return [c for c in found if c is not None]
 
-    def channel_name(self, channel: Channel) -> str | None:
-        """The neutral name of ``channel`` (None for DMs and unmapped channels)."""
-        return channel.name
-
     async def member_count(self) -> int:
         total = 0
         for adapter in self.adapters:

@@ -157,13 +157,3 @@ class Reaction:
     member: Member
     emoji: str
     time: datetime
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Group:
-    """A private group channel the bot created (a flash group, a breakout table)."""
-
-    channel: Channel
-    name: str
-    members: tuple[str, ...] = ()
-    expires: datetime | None = None

@@ -15,7 +15,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -43,13 +43,14 @@ class CommunityBinding:
     space: BaseModel | None
     channels: Mapping[str, str] = field(default_factory=dict)
     roles: Mapping[Role, str] = field(default_factory=dict)
+    _names: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_names", {cid: name for name, cid in self.channels.items()})
 
     def channel_name(self, channel_id: str) -> str | None:
         """The neutral name of a platform channel id, if it is mapped."""
-        for name, cid in self.channels.items():
-            if cid == channel_id:
-                return name
-        return None
+        return self._names.get(channel_id)
 
 
 class KeyValue(Protocol):
@@ -105,10 +106,6 @@ class Adapter(abc.ABC):
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
-
-    def require(self, capability: Capability) -> None:
-        if capability not in self.capabilities:
-            raise CapabilityMissing(f"{self.name} adapter cannot {capability.value}")
 
     # -- lifecycle ---------------------------------------------------------
     @abc.abstractmethod
@@ -213,4 +210,3 @@ class AdapterInfo:
     name: str
     cls: type[Adapter]
     version: str
-    extra: dict[str, Any] = field(default_factory=dict)

@@ -301,7 +301,7 @@ def _forget_settled(ctx: PluginContext, member: Member) -> None:
 
 
 async def on_message(ctx: PluginContext, message: Message) -> None:
-    if message.channel.is_dm or ctx.channel_name(message.channel) != intro_channel(ctx):
+    if message.channel.is_dm or message.channel.name != intro_channel(ctx):
         return
     author = message.author
     settled = _settled.setdefault(ctx, set())
