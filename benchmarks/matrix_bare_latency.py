@@ -202,6 +202,17 @@ async def bare_nio_latency(url: str, secret: str, n: int = 100, warmup: int = 5)
         await bob.close()
 
 
+def synapse_for(
+    args: argparse.Namespace, stack: contextlib.ExitStack, info: dict[str, Any]
+) -> tuple[str, str]:
+    """(url, secret) of the Synapse given by ``--url``/``--secret``, or of one started in ``stack``."""
+    if args.url:
+        return args.url, args.secret or _harness().DEFAULT_SECRET
+    hs = stack.enter_context(_harness().running_synapse())
+    info["synapse_start_s"] = round(hs.start_seconds, 2)
+    return hs.url, hs.secret
+
+
 def main(argv: list[str] | None = None) -> None:
     """CLI: print median/p99 of the bare nio round trip."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -213,12 +224,7 @@ def main(argv: list[str] | None = None) -> None:
 
     info: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
-        if args.url:
-            url, secret = args.url, args.secret or _harness().DEFAULT_SECRET
-        else:
-            hs = stack.enter_context(_harness().running_synapse())
-            url, secret = hs.url, hs.secret
-            info["synapse_start_s"] = round(hs.start_seconds, 2)
+        url, secret = synapse_for(args, stack, info)
         stats = asyncio.run(bare_nio_latency(url, secret, n=args.n))
     if args.json:
         print(json.dumps({"bare_nio": stats.as_dict(), **info}, indent=1))

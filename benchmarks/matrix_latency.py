@@ -35,6 +35,7 @@ from matrix_bare_latency import (
     bare_nio_latency,
     measure_round_trips,
     message_trip,
+    synapse_for,
     syncing,
 )
 from nio import MatrixRoom
@@ -127,12 +128,7 @@ def main(argv: list[str] | None = None) -> None:
 
     info: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
-        if args.url:
-            url, secret = args.url, args.secret or _harness().DEFAULT_SECRET
-        else:
-            hs = stack.enter_context(_harness().running_synapse())
-            url, secret = hs.url, hs.secret
-            info["synapse_start_s"] = round(hs.start_seconds, 2)
+        url, secret = synapse_for(args, stack, info)
         results = asyncio.run(both(url, secret, args.n, args.pause))
     if args.json:
         print(json.dumps({k: v.as_dict() for k, v in results.items()} | info, indent=1))
