@@ -67,7 +67,14 @@ class _Host(AdapterHost):
         self._app = app
         self.clock = app.clock
         self.kv = kv
+        self.catch_up_limit = app.config.catch_up.max_events
         self.submit = app.submit  # type: ignore[method-assign,unused-ignore]  # hot path: no extra call
+
+    async def handled(self) -> None:
+        await self._app.handled()
+
+    async def report_skipped(self, community: str, platform: str, count: int) -> None:
+        await self._app.report_skipped(community, platform, count)
 
     def commands(self, community: str) -> Sequence[Command]:
         registry = self._app.registries.get(community)
@@ -280,6 +287,27 @@ class App:
             log.debug("event %s belongs to no configured community; dropped", event.id)
             return None
         return community
+
+    async def handled(self) -> None:
+        """Wait until every event queued so far has been handled (later ones need not be)."""
+        marks = [(queue, queue.put_count) for queue in self._queues.values()]
+        for queue, count in marks:
+            await queue.reached(count)
+
+    async def report_skipped(self, community: str, platform: str, count: int) -> None:
+        """Report events missed during downtime that catch-up skipped (log and moderators)."""
+        log.warning(
+            "%s: %d events missed on %s while the bot was down were skipped (catch_up.max_events is %d)",
+            community, count, platform, self.config.catch_up.max_events,
+        )
+        channel = self.config.catch_up.report_to
+        ctx = self.contexts.get(community, {}).get(CORE)
+        if ctx is not None and channel in ctx.community.channels:
+            await ctx.send(
+                channel,
+                f"While the bot was down, {count} events on {platform} were not handled "
+                f"(more than catch_up.max_events = {self.config.catch_up.max_events}).",
+            )
 
     async def settle(self) -> None:
         """Wait until every queued event has been handled (tests and simulation)."""

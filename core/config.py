@@ -143,11 +143,21 @@ class CommunityConfig(_CommunityCore):
         return list(self.bindings)
 
 
+class CatchUpConfig(_Strict):
+    """How far adapters catch up on what happened while the bot was down."""
+
+    #: events replayed per community after downtime; past it, the rest are skipped and reported
+    max_events: int = Field(default=10_000, ge=0, le=1_000_000)
+    #: neutral channel told how many events were skipped (when the community has it)
+    report_to: str = "mods"
+
+
 class HearthConfig(_Strict):
     """The whole validated configuration."""
 
     storage: str = "sqlite:///hearth.db"
     command_prefix: str = "!"
+    catch_up: CatchUpConfig = Field(default_factory=CatchUpConfig)
     accounts: dict[str, Any] = Field(default_factory=dict)
     communities: dict[str, CommunityConfig] = Field(default_factory=dict)
 

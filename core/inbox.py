@@ -22,7 +22,11 @@ class Inbox(Generic[T]):
         self._getter: asyncio.Future[None] | None = None
         self._putters: deque[asyncio.Future[None]] = deque()
         self._idle: list[asyncio.Future[None]] = []
+        self._reached: list[tuple[int, asyncio.Future[None]]] = []
         self.unfinished = 0
+        #: items ever put, and ever marked done (FIFO: the first ``done`` are all handled)
+        self.put_count = 0
+        self.done_count = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -38,6 +42,7 @@ class Inbox(Generic[T]):
                     self._putters.remove(waiter)
         self._items.append(item)
         self.unfinished += 1
+        self.put_count += 1
         getter = self._getter
         if getter is not None:
             self._getter = None
@@ -57,6 +62,16 @@ class Inbox(Generic[T]):
 
     def task_done(self) -> None:
         self.unfinished -= 1
+        self.done_count += 1
+        if self._reached:
+            waiting = []
+            for count, waiter in self._reached:
+                if count <= self.done_count:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                else:
+                    waiting.append((count, waiter))
+            self._reached = waiting
         if self.unfinished == 0 and self._idle:
             for waiter in self._idle:
                 if not waiter.done():
@@ -68,3 +83,11 @@ class Inbox(Generic[T]):
             waiter = asyncio.get_running_loop().create_future()
             self._idle.append(waiter)
             await waiter
+
+    async def reached(self, count: int) -> None:
+        """Wait until the first ``count`` items ever put have been marked done."""
+        if self.done_count >= count:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._reached.append((count, waiter))
+        await waiter

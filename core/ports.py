@@ -66,8 +66,21 @@ class AdapterHost(Protocol):
     clock: Clock
     kv: KeyValue
 
+    #: at most this many missed events are replayed per community after downtime
+    catch_up_limit: int
+
     async def submit(self, event: Event) -> None:
         """Hand an inbound event to the core (waits when the core is saturated)."""
+
+    async def handled(self) -> None:
+        """Wait until every event submitted so far has been handled.
+
+        An adapter saves its network position (a sync token, a last message id)
+        only after this returns, so a crash never skips an event it received.
+        """
+
+    async def report_skipped(self, community: str, platform: str, count: int) -> None:
+        """Tell the log and the community's moderators that ``count`` missed events were skipped."""
 
     def commands(self, community: str) -> Sequence[Command]:
         """The commands enabled in a community (for native slash commands)."""

@@ -154,3 +154,63 @@ communities:
         await bot.close()
     assert kicker.results == [False, True]
     assert "kick on testing failed: no member 'ghost' in tea" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_inbox_reached_waits_for_the_first_items_only() -> None:
+    inbox: Inbox[int] = Inbox(10)
+    for n in range(3):
+        await inbox.put(n)
+    mark = inbox.put_count
+    waiting = asyncio.create_task(inbox.reached(mark))
+    await inbox.get()
+    inbox.task_done()
+    await inbox.put(99)  # a later item must not hold the waiter back
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    for _ in range(2):
+        await inbox.get()
+        inbox.task_done()
+    await asyncio.wait_for(waiting, 1)
+    assert len(inbox) == 1
+
+
+class Slow:
+    """Takes a while over every message, so handling lags behind receiving."""
+
+    seen: list[str] = []
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    async def on_message(self, message: Any) -> None:
+        await asyncio.sleep(0.01)
+        Slow.seen.append(message.text)
+
+
+@pytest.mark.asyncio
+async def test_handled_returns_only_after_every_submitted_event_was_handled() -> None:
+    config = """
+communities:
+  tea:
+    channels: {general: {discord: "1"}, mods: {discord: "2"}}
+    discord: {guild: "1"}
+    plugins: {slow: {}}
+"""
+    Slow.seen = []
+    bot = await TestBot.create(config, extra_plugins={"slow": Slow()}, members=[{"id": "ann"}])
+    try:
+        assert bot.app is not None
+        for n in range(5):
+            await bot.adapter.inject_message("tea", "ann", "general", f"m{n}", f"id{n}")  # queued only
+        assert len(Slow.seen) < 5
+        await bot.app.handled()
+        assert Slow.seen == [f"m{n}" for n in range(5)]
+        await bot.app.report_skipped("tea", "discord", 1234)
+        await bot.settle()
+        (report,) = bot.sent("send", channel="mods")
+        assert "1234 events on discord were not handled" in report["text"]
+    finally:
+        await bot.close()
