@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,16 @@ QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
 
 
+@dataclass(frozen=True, slots=True)
+class PluginFailure:
+    """A plugin raised: in which community, in which hook or command, and what."""
+
+    community: str
+    plugin: str
+    where: str
+    error: BaseException
+
+
 class _Host(AdapterHost):
     """The core as one adapter sees it."""
 
@@ -95,11 +105,14 @@ class App:
         *,
         clock: Clock | None = None,
         storage: str | None = None,
+        on_plugin_error: Callable[[PluginFailure], None] | None = None,
     ) -> None:
+        """``on_plugin_error`` is told of every exception a plugin raises (after it is logged)."""
         self.config = config
         self.plugins = plugins
         self.adapters = list(adapters)
         self.clock = clock or SystemClock()
+        self._on_plugin_error = on_plugin_error
         self._storage_url = storage or config.storage
         self.db: Database | None = None
         self.contexts: dict[str, dict[str, PluginContext]] = {}
@@ -460,8 +473,9 @@ class App:
             return
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             log.exception("command %s%s failed", prefix, command.name)
+            self._plugin_failed(community, command.plugin, f"command {prefix}{command.name}", exc)
             await core_ctx.reply(
                 message, f"Sorry, {prefix}{command.name} failed; the error was logged for the admins."
             )
@@ -500,11 +514,16 @@ class App:
             return result
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             log.exception("plugin %s failed in %s", ref.plugin, ref.function.__name__)
+            self._plugin_failed(ctx.key, ref.plugin, ref.function.__name__, exc)
             return None
         finally:
             plugin_var.reset(token)
+
+    def _plugin_failed(self, community: str, plugin: str, where: str, exc: BaseException) -> None:
+        if self._on_plugin_error is not None:
+            self._on_plugin_error(PluginFailure(community, plugin, where, exc))
 
     async def _call(self, community: str, hook: str, **kwargs: Any) -> list[Any]:
         contexts = self.contexts[community]
