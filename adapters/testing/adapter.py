@@ -1,20 +1,21 @@
 """The in-memory adapter: members, channels and messages in memory, every action recorded.
 
 It imitates a platform's capability set (``imitate="discord"`` or
-``"matrix"``), so a plugin's degraded behaviour can be tested too. Actions are
-recorded as the dicts ``hearth simulate`` prints (see SCENARIO.md).
+``"matrix"``), less any capabilities a test takes ``without``, and members
+may refuse DMs, so a plugin's degraded behaviour can be tested too. Actions
+are recorded as the dicts ``hearth simulate`` prints (see SCENARIO.md).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hearth.errors import NotFound
+from hearth.errors import Forbidden, NotFound
 from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
@@ -56,6 +57,7 @@ class Person:
     present: bool = True
     muted_until: datetime | None = None
     banned: bool = False
+    refuses_dms: bool = False
     platform: str = PLATFORM
     _member: Member | None = field(default=None, repr=False, compare=False)
 
@@ -90,12 +92,15 @@ class TestingAdapter(Adapter):
         account: Any = None,
         communities: Mapping[str, CommunityBinding],
         imitate: str = "discord",
+        without: Iterable[Capability | str] = (),
     ) -> None:
+        """``without``: capabilities taken away from the imitated platform's set."""
         super().__init__(account=account, communities=communities)
         if imitate not in PROFILES:
             raise ValueError(f"unknown platform {imitate!r} (expected one of: {', '.join(PROFILES)})")
         self.imitate = imitate
         self.capabilities = PROFILES[imitate]
+        self.remove_capabilities(*without)
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
         self.groups: dict[str, dict[str, Any]] = {}
@@ -128,6 +133,17 @@ class TestingAdapter(Adapter):
         self.actions.append({"time": self._now(), "community": community, "action": action, **fields})
 
     # -- the fake platform, driven by tests ------------------------------------
+    def remove_capabilities(self, *capabilities: Capability | str) -> None:
+        """Make the imitated platform unable to do these (``"dm"`` or ``Capability.DM``)."""
+        gone = set()
+        for cap in capabilities:
+            try:
+                gone.add(Capability(cap.lower() if isinstance(cap, str) else cap))
+            except ValueError:
+                known = ", ".join(c.name for c in Capability)
+                raise ValueError(f"unknown capability {cap!r} (expected one of: {known})") from None
+        self.capabilities = self.capabilities - gone
+
     def person(self, community: str, member_id: str) -> Person:
         try:
             return self.people[community][member_id]
@@ -158,10 +174,22 @@ class TestingAdapter(Adapter):
         assert self.host is not None, "the testing adapter is not started"
         await self.host.submit(event)
 
+    def refuse_dms(self, community: str, member_id: str, refuse: bool = True) -> None:
+        """``member_id`` refuses direct messages (also before they join)."""
+        people = self.people.setdefault(community, {})
+        person = people.get(member_id)
+        if person is None:
+            person = people[member_id] = Person(member_id, member_id.title(), present=False,
+                                                platform=self.name)
+        person.refuses_dms = refuse
+
     async def inject_join(self, community: str, member_id: str, name: str,
                           invited_by: str | None = None) -> None:
-        person = Person(member_id, name, platform=self.name)
-        self.people.setdefault(community, {})[member_id] = person
+        people = self.people.setdefault(community, {})
+        known = people.get(member_id)
+        person = Person(member_id, name, platform=self.name,
+                        refuses_dms=known.refuses_dms if known else False)
+        people[member_id] = person
         await self._submit(
             MemberJoinedEvent(platform=self.name, id=self._eid("join"), community=community,
                               time=self._now(), member=person.member(), invited_by=invited_by)
@@ -254,13 +282,20 @@ class TestingAdapter(Adapter):
                    reply_to: str | None = None) -> SentMessage:
         if channel.is_dm:
             assert channel.dm_with is not None
+            self._check_dm(community, channel.dm_with)
             self._record(community, "dm", member=channel.dm_with, text=text)
         else:
             extra = {"reply_to": reply_to} if reply_to else {}
             self._record(community, "send", channel=channel.name or channel.id, text=text, **extra)
         return self._sent(community, channel)
 
+    def _check_dm(self, community: str | None, member_id: str) -> None:
+        person = self.people.get(community or "", {}).get(member_id)
+        if person is not None and person.refuses_dms:
+            raise Forbidden(f"{member_id} does not accept direct messages")
+
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+        self._check_dm(community, member.id)
         self._record(community, "dm", member=member.id, text=text)
         return self._sent(community, self.dm_channel(member.id))
 

@@ -27,7 +27,7 @@ from hearth.adapters.testing.adapter import TestingAdapter
 from hearth.app import App, PluginFailure, bindings_for
 from hearth.bootstrap import Loaded, load
 from hearth.clock import VirtualClock
-from hearth.models import Role
+from hearth.models import Capability, Role
 from hearth.timeutil import parse_duration
 
 
@@ -59,8 +59,12 @@ class TestBot:
 
     def __init__(self, loaded: Loaded, *, community: str | None = None,
                  start: str | datetime = "2026-01-05T09:00:00+00:00", platform: str | None = None,
-                 storage: str | Path | None = None, strict: bool = False) -> None:
-        """``strict``: a plugin that raises fails the step (see :meth:`expect_plugin_errors`)."""
+                 storage: str | Path | None = None, strict: bool = False,
+                 without: Iterable[Capability | str] = ()) -> None:
+        """``strict``: a plugin that raises fails the step (see :meth:`expect_plugin_errors`).
+
+        ``without``: capabilities the imitated network lacks (``["dm", "pin"]``).
+        """
         self.loaded = loaded
         self.config = loaded.config
         self.community = community or next(iter(self.config.communities))
@@ -75,7 +79,8 @@ class TestBot:
             storage = Path(self._tmp) / "hearth.db"
         self.storage = f"sqlite:///{storage}"
         self.adapter = TestingAdapter(
-            communities=bindings_for(self.config, TestingAdapter), imitate=self.platform
+            communities=bindings_for(self.config, TestingAdapter), imitate=self.platform,
+            without=without,
         )
         self.app: App | None = None
         self._seq = itertools.count(1)
@@ -168,6 +173,14 @@ class TestBot:
         """A member present from the start (no join event)."""
         parsed = role if isinstance(role, Role) else Role.parse(role)
         self.adapter.add_person(self.community, member_id, name or member_id.title(), parsed)
+
+    def refuse_dms(self, member_id: str, refuse: bool = True) -> None:
+        """Make ``member_id`` refuse direct messages (the network answers Forbidden)."""
+        self.adapter.refuse_dms(self.community, member_id, refuse)
+
+    def remove_capabilities(self, *capabilities: Capability | str) -> None:
+        """Take capabilities away from the imitated network (best before start: ``without=``)."""
+        self.adapter.remove_capabilities(*capabilities)
 
     def role_of(self, member_id: str) -> Role:
         return self.adapter.person(self.community, member_id).role

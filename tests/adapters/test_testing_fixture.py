@@ -72,3 +72,14 @@ def test_a_plugin_error_fails_the_test_unless_expected(pytester: pytest.Pytester
     assert "RuntimeError: crashy blew up" in out  # the plugin's traceback
     assert "FAILED test_crashy.py::test_expected_but_none_raised" in out
     assert "a plugin error was expected, but no plugin raised" in out
+
+
+def test_capabilities_can_be_taken_away_by_name() -> None:
+    from hearth import Capability
+    from hearth.adapters.testing import TestingAdapter
+
+    adapter = TestingAdapter(communities={}, imitate="matrix", without=["DM", Capability.PIN])
+    assert not adapter.can(Capability.DM) and not adapter.can(Capability.PIN)
+    assert not adapter.can(Capability.GROUP_DELETE) and adapter.can(Capability.KICK)
+    with pytest.raises(ValueError, match="unknown capability 'telepathy'"):
+        TestingAdapter(communities={}, without=["telepathy"])

@@ -195,16 +195,10 @@ async def test_help_lists_only_what_the_member_may_run(setup: Any) -> None:
 
 @pytest.mark.asyncio
 async def test_missing_capability_is_reported_once_at_startup(caplog: pytest.LogCaptureFixture) -> None:
-    from hearth.adapters.testing import adapter as testing
-
-    testing.PROFILES["nomute"] = testing.PROFILES["discord"] - {Capability.MUTE}
-    try:
-        with caplog.at_level(logging.WARNING):
-            bot = await TestBot.create(CONFIG, extra_plugins={"first": Crashing("first"),
-                                       "second": Recorder("second"), "mod": Moderator()}, platform="nomute")
-            await bot.restart()
-            await bot.close()
-    finally:
-        del testing.PROFILES["nomute"]
+    with caplog.at_level(logging.WARNING):
+        bot = await TestBot.create(CONFIG, extra_plugins={"first": Crashing("first"),
+                                   "second": Recorder("second"), "mod": Moderator()}, without=["MUTE"])
+        await bot.restart()
+        await bot.close()
     lines = [r.getMessage() for r in caplog.records if "cannot mute" in r.getMessage()]
     assert lines == ["mod in tea: the testing adapter cannot mute, so muting spammers is off there"] * 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hearth import Capability, hookimpl
+from hearth import hookimpl
 
 START = "2026-11-20T19:00:00+08:00"
 T0 = datetime.fromisoformat(START)
@@ -207,8 +207,7 @@ async def test_duration_limit(hearth_bot):
 
 @pytest.mark.asyncio
 async def test_refused_where_groups_cannot_be_created(hearth_bot):
-    bot = await make(hearth_bot)
-    bot.adapter.capabilities = bot.adapter.capabilities - {Capability.GROUPS}
+    bot = await make(hearth_bot, without=["GROUPS"])
     await bot.say("lea", "general", '!flash "Night talk"')
     acts = bot.take()
     assert not only(acts, "create_group")

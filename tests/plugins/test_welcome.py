@@ -310,10 +310,7 @@ async def test_text_overrides(hearth_bot):
 
 
 async def test_without_dm_rules_go_to_the_channel(hearth_bot):
-    from hearth import Capability
-
-    bot = await hearth_bot(config(), start=START, members=STAFF)
-    bot.adapter.capabilities = bot.adapter.capabilities - {Capability.DM}
+    bot = await hearth_bot(config(), start=START, members=STAFF, without=["DM"])
     await bot.join("alice")
     sends = bot.sent("send")
     assert not bot.sent("dm") and len(sends) == 2
@@ -322,11 +319,19 @@ async def test_without_dm_rules_go_to_the_channel(hearth_bot):
     assert bot.role_of("alice") == Role.MEMBER
 
 
-async def test_without_kick_the_timeout_reminds(hearth_bot):
-    from hearth import Capability
+async def test_a_member_who_refuses_dms_gets_the_rules_in_the_channel(hearth_bot):
+    bot = await hearth_bot(config(burst="1m"), start=START, members=STAFF)
+    bot.refuse_dms("bob")
+    await bot.join("bob")
+    await bot.join("alice")
+    await bot.wait("1m")
+    assert [d["member"] for d in bot.sent("dm")] == ["alice"]  # bob's DM was refused
+    posts = [s["text"] for s in bot.sent("send") if "please read our rules" in s["text"]]
+    assert len(posts) == 1 and "@bob" in posts[0] and "@alice" not in posts[0]
 
-    bot = await hearth_bot(config(accept={"within": "1h"}), start=START, members=STAFF)
-    bot.adapter.capabilities = bot.adapter.capabilities - {Capability.KICK}
+
+async def test_without_kick_the_timeout_reminds(hearth_bot):
+    bot = await hearth_bot(config(accept={"within": "1h"}), start=START, members=STAFF, without=["KICK"])
     await bot.join("alice")
     await bot.wait("1h")
     assert not bot.sent("kick") and bot.is_present("alice")
