@@ -12,8 +12,9 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hearth.errors import Forbidden, NotFound
 from hearth.events import (
@@ -47,6 +48,30 @@ PROFILES: dict[str, frozenset[Capability]] = {
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
 
 
+def _jsonable(value: Any, zone: ZoneInfo) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def format_action(action: Mapping[str, Any], zone: ZoneInfo, *, community: bool = False) -> dict[str, Any]:
+    """A recorded action as ``hearth simulate --json`` prints it (SCENARIO.md).
+
+    ``time`` (ISO 8601 in ``zone``, the community's offset) and ``action``
+    first, then ``community`` when asked (a config of several communities),
+    then the action's own fields; empty fields are left out.
+    """
+    out = {"time": _jsonable(action["time"], zone), "action": action["action"]}
+    if community and action.get("community"):
+        out["community"] = action["community"]
+    for key, value in action.items():
+        if key not in ("time", "action", "community") and value is not None:
+            out[key] = _jsonable(value, zone)
+    return out
+
+
 @dataclass
 class Person:
     """A member as the fake platform knows them."""
@@ -57,6 +82,7 @@ class Person:
     present: bool = True
     muted_until: datetime | None = None
     banned: bool = False
+    kicked: bool = False
     refuses_dms: bool = False
     platform: str = PLATFORM
     _member: Member | None = field(default=None, repr=False, compare=False)
@@ -187,6 +213,9 @@ class TestingAdapter(Adapter):
                           invited_by: str | None = None) -> None:
         people = self.people.setdefault(community, {})
         known = people.get(member_id)
+        if known is not None and known.banned:
+            self._record(community, "refused", member=member_id, why="banned")
+            return
         person = Person(member_id, name, platform=self.name,
                         refuses_dms=known.refuses_dms if known else False)
         people[member_id] = person
@@ -217,10 +246,25 @@ class TestingAdapter(Adapter):
         self.messages[message_id] = _Stored(community, channel, person.id)
         return message
 
+    def refusal(self, community: str, person: Person) -> str | None:
+        """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
+        if person.banned:
+            return "banned"
+        if person.kicked:
+            return "kicked"
+        if person.muted_until is not None and person.muted_until > self._now():
+            return "muted"
+        return None
+
     async def inject_message(self, community: str, member_id: str, channel_name: str, text: str,
-                             message_id: str, reply_to: str | None = None) -> Message:
+                             message_id: str, reply_to: str | None = None) -> Message | None:
+        """``member_id`` posts; a muted, kicked or banned member is refused (None, a ``refused`` action)."""
         person = self.person(community, member_id)
         channel = self.channel(community, channel_name)
+        why = self.refusal(community, person)
+        if why is not None:
+            self._record(community, "refused", member=member_id, why=why)
+            return None
         message = self._message(community, channel, person, text, message_id, reply_to)
         await self._submit(
             MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
@@ -320,6 +364,7 @@ class TestingAdapter(Adapter):
         person.present = False
         person.roles.clear()
         person.banned = person.banned or action == "ban"
+        person.kicked = action == "kick"
         self._record(community, action, member=member.id, reason=reason)
         await self._submit(
             MemberLeftEvent(platform=self.name, id=self._eid(action), community=community,

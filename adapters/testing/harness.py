@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hearth.adapters.testing.adapter import TestingAdapter
+from hearth.adapters.testing.adapter import TestingAdapter, format_action
 from hearth.app import App, PluginFailure, bindings_for
 from hearth.bootstrap import Loaded, load
 from hearth.clock import VirtualClock
@@ -85,6 +85,8 @@ class TestBot:
         self.app: App | None = None
         self._seq = itertools.count(1)
         self._taken = 0
+        self._formatted: list[dict[str, Any]] = []
+        self._several = len(self.config.communities) > 1
         self.strict = strict
         self.plugin_errors: list[PluginFailure] = []
         self._unexpected: list[PluginFailure] = []
@@ -240,19 +242,32 @@ class TestBot:
         await self.app.scheduler.advance(_when(when), self.settle)
 
     # -- what the bot did ------------------------------------------------------
+    def _format(self, action: Mapping[str, Any]) -> dict[str, Any]:
+        communities = self.config.communities
+        zone = communities[action.get("community") or self.community].timezone
+        return format_action(action, zone, community=self._several)
+
     @property
     def actions(self) -> list[dict[str, Any]]:
-        """Every action the bot took, in order (dicts as ``hearth simulate --json`` prints)."""
-        return self.adapter.actions
+        """Every action the bot took, in order, as ``hearth simulate --json`` prints them.
+
+        ``time`` is an ISO 8601 string in the community's offset; with several
+        communities in the config each action names its ``community``.
+        """
+        recorded = self.adapter.actions
+        if len(self._formatted) < len(recorded):
+            self._formatted.extend(self._format(a) for a in recorded[len(self._formatted) :])
+        return self._formatted
 
     def take(self) -> list[dict[str, Any]]:
-        """The actions taken since the last ``take``."""
-        new = self.adapter.actions[self._taken :]
-        self._taken = len(self.adapter.actions)
+        """The actions taken since the last ``take`` (as :attr:`actions`)."""
+        actions = self.actions
+        new = actions[self._taken :]
+        self._taken = len(actions)
         return new
 
     def sent(self, action: str | None = None, **match: Any) -> list[dict[str, Any]]:
-        """Recorded actions of kind ``action`` whose fields equal ``match``."""
+        """Recorded actions of kind ``action`` whose fields equal ``match`` (as :attr:`actions`)."""
         return [a for a in self.actions
                 if (action is None or a["action"] == action)
                 and all(a.get(k) == v for k, v in match.items())]

@@ -131,7 +131,7 @@ async def test_moderation_verdict_deletes_once_and_stops_the_message(setup: Any)
     bot, _first, second, mod = setup
     await bot.say("carl", "general", "buy spam now", ref="m1")
     assert bot.take()[-1] == {
-        "time": bot.clock.now(), "community": "tea", "action": "delete", "channel": "general",
+        "time": bot.now().isoformat(), "action": "delete", "community": "tea", "channel": "general",
         "message": "m1", "member": "carl", "reason": "spam is not welcome",
     }
     assert second.seen == []
@@ -177,7 +177,8 @@ async def test_refused_broken_and_unknown_commands_get_clear_replies(setup: Any)
     await bot.say("carl", "general", "!broken")
     assert "failed; the error was logged" in bot.take()[-1]["text"]
     await bot.dm("carl", "!nope")
-    assert bot.take()[-1] == {"time": bot.clock.now(), "community": "tea", "action": "dm", "member": "carl",
+    assert bot.take()[-1] == {"time": bot.now().isoformat(), "action": "dm", "community": "tea",
+                              "member": "carl",
                               "text": "Unknown command !nope. Type !help to see the commands."}
 
 
