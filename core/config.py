@@ -1,4 +1,4 @@
-"""Loading and validating the YAML configuration (the contract is CONFIG.md).
+"""Loading and validating the YAML configuration (the reference is docs/configuration.md).
 
 The whole file (or folder of files) is validated before anything connects.
 Every problem is reported, each naming the file, line and key, the bad value

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points, version
-from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -29,16 +28,6 @@ from hearth.ports import Adapter, AdapterInfo
 from hearth.storage import Migration
 
 log = logging.getLogger(__name__)
-
-# ``hearth.plugins`` is also the package of the built-in plugins (``plugins/``
-# in the source tree), but this module shadows that folder: give the module a
-# package ``__path__`` so ``hearth.plugins.<name>.plugin`` imports resolve.
-# (The clean fix is to rename this module; see the ad_window report.)
-__path__ = [
-    str(p)
-    for p in (Path(__file__).resolve().parent.parent / "plugins", Path(__file__).resolve().parent / "plugins")
-    if p.is_dir()
-]
 
 BUILTIN_PLUGINS: dict[str, str] = {
     "welcome": "hearth.plugins.welcome.plugin",

@@ -1,4 +1,4 @@
-"""``hearth simulate``: replay a scenario against a config (the contract is SCENARIO.md)."""
+"""``hearth simulate``: replay a scenario against a config (the contract is docs/SCENARIO.md)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 It imitates a platform's capability set (``imitate="discord"`` or
 ``"matrix"``), less any capabilities a test takes ``without``, and members
 may refuse DMs, so a plugin's degraded behaviour can be tested too. Actions
-are recorded as the dicts ``hearth simulate`` prints (see SCENARIO.md).
+are recorded as the dicts ``hearth simulate`` prints (see docs/SCENARIO.md).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _jsonable(value: Any, zone: ZoneInfo) -> Any:
 
 
 def format_action(action: Mapping[str, Any], zone: ZoneInfo, *, community: bool = False) -> dict[str, Any]:
-    """A recorded action as ``hearth simulate --json`` prints it (SCENARIO.md).
+    """A recorded action as ``hearth simulate --json`` prints it (docs/SCENARIO.md).
 
     ``time`` (ISO 8601 in ``zone``, the community's offset) and ``action``
     first, then ``community`` when asked (a config of several communities),

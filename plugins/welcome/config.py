@@ -1,4 +1,4 @@
-"""The ``welcome:`` block of a community's config (CONFIG.md), with defaults everywhere."""
+"""The ``welcome:`` block of a community's config (docs/plugins/welcome.md), with defaults everywhere."""
 
 from __future__ import annotations
 
