@@ -404,8 +404,9 @@ async def test_full_escalation_ladder_and_the_last_step_repeats(hearth_bot):
 @pytest.mark.asyncio
 async def test_a_new_mute_never_shortens_a_running_one(hearth_bot):
     bot = await make(hearth_bot, config(escalation=["warn", {"mute": "24h"}, {"mute": "1h"}]))
-    for _ in range(3):
-        await bot.say("alice", "general", AD)
+    for n in range(3):  # all three reach the network before the first mute (a muted member is refused)
+        await bot.adapter.inject_message(bot.community, "alice", "general", AD, f"ad{n}")
+    await bot.settle()
     mutes = [a for a in bot.take() if a["action"] == "mute"]
     assert [t(m["until"]) for m in mutes] == [t("2026-11-21T19:00:00+08:00")] * 2
     await bot.wait("2h")
