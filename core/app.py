@@ -49,7 +49,7 @@ from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Message, Role
 from hearth.outbox import Outbox
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
-from hearth.registry import ImplRef, PluginSet
+from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
 
@@ -59,6 +59,18 @@ CORE = "hearth"
 ALL_POWERS = frozenset({"announce", "pin", "moderate", "invite_codes", "flash"})
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
+
+#: Events that notify plugins through one hook, which receives the event's
+#: fields of the same names as its arguments (a test checks this against the
+#: hookspecs). Posted messages and native commands go through moderation and
+#: the command registry first (:meth:`App._handle`).
+NOTIFY_HOOKS: dict[type[Event], str] = {
+    MemberJoinedEvent: "on_member_join",
+    MemberLeftEvent: "on_member_leave",
+    ReactionAddedEvent: "on_reaction",
+    MessageEditedEvent: "on_message_edit",
+    MessageDeletedEvent: "on_message_delete",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,12 +238,7 @@ class App:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))
         self.registries[key] = CommandRegistry(commands)
-        hooks = [
-            "on_startup", "on_shutdown", "on_member_join", "on_member_leave", "moderate_message",
-            "on_message", "on_message_edit", "on_message_delete", "on_reaction", "on_command",
-            "on_job_due", "leader_powers",
-        ]
-        self._impls[key] = {h: self.plugins.impls(h, names) for h in hooks}
+        self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
@@ -356,27 +363,26 @@ class App:
             await self._handle(community, event)
 
     async def _handle(self, community: str, event: Event) -> None:
-        if isinstance(event, MessagePostedEvent):
+        hook = NOTIFY_HOOKS.get(type(event))
+        if hook is not None:
+            if await self._passes(community, event):
+                args = self.plugins.arguments(hook)
+                await self._call(community, hook, **{a: getattr(event, a) for a in args})
+        elif isinstance(event, MessagePostedEvent):
             await self._on_message(community, event.message)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
-        elif isinstance(event, MemberJoinedEvent):
-            await self._call(community, "on_member_join", member=event.member,
-                             invited_by=event.invited_by)
-        elif isinstance(event, MemberLeftEvent):
-            await self._call(community, "on_member_leave", member=event.member)
-        elif isinstance(event, ReactionAddedEvent):
-            if not event.reaction.member.is_bot:
-                await self._call(community, "on_reaction", reaction=event.reaction)
-        elif isinstance(event, MessageEditedEvent):
-            message = event.message
-            if not message.author.is_bot and not await self._moderate(community, message):
-                await self._call(community, "on_message_edit", message=message)
-        elif isinstance(event, MessageDeletedEvent):
-            await self._call(community, "on_message_delete", channel=event.channel,
-                             message_id=event.message_id)
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
+
+    async def _passes(self, community: str, event: Event) -> bool:
+        """Whether plugins hear of ``event``: not the bot's own doings, not a moderated edit."""
+        if isinstance(event, ReactionAddedEvent):
+            return not event.reaction.member.is_bot
+        if isinstance(event, MessageEditedEvent):
+            message = event.message
+            return not message.author.is_bot and not await self._moderate(community, message)
+        return True
 
     async def _on_message(self, community: str, message: Message) -> None:
         if message.author.is_bot:

@@ -29,6 +29,11 @@ from hearth.storage import Migration
 
 log = logging.getLogger(__name__)
 
+#: Every hook a plugin may implement, from the hookspecs (the one source).
+HOOKS: tuple[str, ...] = tuple(
+    name for name, spec in vars(hookspecs).items() if hasattr(spec, f"{hookspecs.PROJECT}_spec")
+)
+
 BUILTIN_PLUGINS: dict[str, str] = {
     "welcome": "hearth.plugins.welcome.plugin",
     "ad_window": "hearth.plugins.ad_window.plugin",
@@ -89,6 +94,15 @@ class PluginSet:
     needs: dict[str, list[Need]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict)
+    _arguments: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def arguments(self, hook: str) -> tuple[str, ...]:
+        """The arguments the hookspec of ``hook`` passes besides ``ctx``."""
+        found = self._arguments.get(hook)
+        if found is None:
+            spec = getattr(self.pm.hook, hook).spec
+            found = self._arguments[hook] = tuple(a for a in spec.argnames if a != "ctx")
+        return found
 
     def impls(self, hook: str, enabled: Iterable[str] | None = None) -> list[ImplRef]:
         """``hook``'s implementations in call order, limited to ``enabled`` plugins."""
@@ -107,6 +121,18 @@ class PluginSet:
                 )
             )
         return refs
+
+
+def _refuse_wrappers(pm: pluggy.PluginManager, obj: Any, name: str) -> None:
+    """Hearth calls each implementation itself (async, isolated): a wrapper would never wrap."""
+    for caller in pm.get_hookcallers(obj) or ():
+        for impl in caller.get_hookimpls():
+            if impl.plugin is obj and (impl.hookwrapper or impl.wrapper):
+                pm.unregister(obj)
+                raise StartupError(
+                    f"plugin {name!r}: {caller.name} is a hook wrapper (hookwrapper/wrapper=True), "
+                    "which Hearth does not support; implement the hook plainly"
+                )
 
 
 def _declared(plugins: PluginSet, hook: str) -> dict[str, Any]:
@@ -143,6 +169,7 @@ def load_plugins(
             pm.register(obj, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise StartupError(f"plugin {name!r} cannot be registered: {exc}") from exc
+        _refuse_wrappers(pm, obj, name)
         plugins.names.append(name)
         plugins.versions[name] = _dist_version(obj)
     try:
