@@ -56,7 +56,6 @@ from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
 log = logging.getLogger(__name__)
 
 CORE = "hearth"
-ALL_POWERS = frozenset({"announce", "pin", "moderate", "invite_codes", "flash"})
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
 
@@ -130,6 +129,7 @@ class App:
         self.db: Database | None = None
         self.contexts: dict[str, dict[str, PluginContext]] = {}
         self.registries: dict[str, CommandRegistry] = {}
+        self._powers: dict[str, frozenset[str]] = {}
         self._impls: dict[str, dict[str, list[ImplRef]]] = {}
         self._by_community: dict[str, list[Adapter]] = {}
         self._outboxes: dict[str, Outbox] = {}
@@ -238,6 +238,7 @@ class App:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))
         self.registries[key] = CommandRegistry(commands)
+        self._powers[key] = frozenset(c.power for c in commands if c.power)
         self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
@@ -510,8 +511,9 @@ class App:
             args[param.name] = found if param.variadic else found[0]
 
     async def leader_powers(self, community: str) -> frozenset[str]:
+        """What ``leader_powers`` answers, else every power a command here declares."""
         answer = await self._first(community, "leader_powers")
-        return ALL_POWERS if answer is None else frozenset(answer)
+        return self._powers[community] if answer is None else frozenset(answer)
 
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any]) -> Any:

@@ -203,3 +203,25 @@ async def test_missing_capability_is_reported_once_at_startup(caplog: pytest.Log
         await bot.close()
     lines = [r.getMessage() for r in caplog.records if "cannot mute" in r.getMessage()]
     assert lines == ["mod in tea: the testing adapter cannot mute, so muting spammers is off there"] * 2
+
+
+class Brewing:
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def register_commands(self) -> list[Command]:
+        async def brew(inv: Any) -> str:
+            return f"brewing; leaders here hold {sorted(await inv.ctx.leader_powers())}"
+
+        return [Command(name="brew", handler=brew, min_role=Role.LEADER, power="brew")]
+
+
+@pytest.mark.asyncio
+async def test_leader_powers_are_collected_from_the_commands_that_declare_one(hearth_bot: Factory) -> None:
+    config = "communities:\n  tea:\n    channels: {general: {}}\n    plugins: {brewing: {}}\n"
+    bot = await hearth_bot(config, extra_plugins={"brewing": Brewing()},
+                           members=[{"id": "lee", "role": "leader"}])
+    await bot.say("lee", "general", "!brew")
+    assert bot.take()[-1]["text"] == "brewing; leaders here hold ['brew']"
