@@ -130,6 +130,7 @@ class App:
         self.contexts: dict[str, dict[str, PluginContext]] = {}
         self.registries: dict[str, CommandRegistry] = {}
         self._powers: dict[str, frozenset[str]] = {}
+        self._disabled: set[str] = set()
         self._impls: dict[str, dict[str, list[ImplRef]]] = {}
         self._by_community: dict[str, list[Adapter]] = {}
         self._outboxes: dict[str, Outbox] = {}
@@ -147,7 +148,19 @@ class App:
     def enabled(self, community: str) -> list[str]:
         """The plugins enabled in ``community``, in load order."""
         wanted = self.config.communities[community].plugins
-        return [n for n in self.plugins.names if n in wanted]
+        return [n for n in self.plugins.names if n in wanted and n not in self._disabled]
+
+    def _disable(self, plugin: str, why: str) -> None:
+        """Take ``plugin`` out of every community (it failed to start); the others run on."""
+        if plugin in self._disabled:
+            return
+        self._disabled.add(plugin)
+        log.error("plugin %s is disabled in every community: %s", plugin, why)
+        for key, impls in self._impls.items():
+            self._impls[key] = {h: [r for r in refs if r.plugin != plugin] for h, refs in impls.items()}
+            commands = [c for c in self.registries[key] if c.plugin != plugin]
+            self.registries[key] = CommandRegistry(commands)
+            self._powers[key] = frozenset(c.power for c in commands if c.power)
 
     async def start(self, *, run_scheduler: bool = True) -> None:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
@@ -157,7 +170,10 @@ class App:
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
-                await self.db.migrate(Store(self.db, name), self.plugins.migrations.get(name, []))
+                try:
+                    await self.db.migrate(Store(self.db, name), self.plugins.migrations.get(name, []))
+                except Exception as exc:
+                    self._disable(name, f"its migration failed: {exc!r}")
         for key, community in self.config.communities.items():
             self._prepare(key, community)
         for key in self.config.communities:
@@ -534,6 +550,8 @@ class App:
             plugin_var.reset(token)
 
     def _plugin_failed(self, community: str, plugin: str, where: str, exc: BaseException) -> None:
+        if where == "on_startup" and not self.started:
+            self._disable(plugin, f"on_startup failed in {community}: {exc!r}")
         if self._on_plugin_error is not None:
             self._on_plugin_error(PluginFailure(community, plugin, where, exc))
 

@@ -40,6 +40,7 @@ def load(
     adapters = load_adapters()
     schemas: dict[str, Any] = {
         "plugin_schemas": plugins.schemas,
+        "broken_plugins": plugins.broken,
         "binding_schemas": {n: a.cls.binding_schema for n, a in adapters.items() if not a.cls.virtual},
         "account_schemas": {n: a.cls.account_schema for n, a in adapters.items() if not a.cls.virtual},
     }

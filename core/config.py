@@ -386,8 +386,11 @@ def validate(
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
     strict_accounts: bool = False,
+    broken_plugins: Mapping[str, str] | None = None,
 ) -> HearthConfig:
     """Validate loaded data against the core's, the adapters' and the plugins' schemas.
+
+    ``broken_plugins``: installed plugins that failed to import, with the error.
 
     Raises :class:`ConfigError` listing every error (warnings are kept in
     ``ConfigError.issues`` too, flagged, and returned through ``warnings``).
@@ -432,7 +435,7 @@ def validate(
         raw_communities = {}
     for key, raw in raw_communities.items():
         community = _validate_community(
-            str(key), raw, src, plugin_schemas, binding_schemas
+            str(key), raw, src, plugin_schemas, binding_schemas, broken_plugins or {}
         )
         if community is not None:
             communities[str(key)] = community
@@ -475,6 +478,7 @@ def _validate_community(
     src: _Source,
     plugin_schemas: Mapping[str, type[BaseModel] | None],
     binding_schemas: Mapping[str, type[BaseModel] | None],
+    broken_plugins: Mapping[str, str],
 ) -> CommunityConfig | None:
     path: Path_ = ("communities", key)
     if raw is None:
@@ -513,6 +517,11 @@ def _validate_community(
         raw_plugins = {}
     context = {"channels": set(channels), "community": key}
     for name, value in raw_plugins.items():
+        if name in broken_plugins:
+            file, line = src.locate((*path, "plugins", name))
+            src.issues.append(ConfigIssue(file, line, _dotted((*path, "plugins", name)),
+                f"plugin {name!r} is installed but cannot be loaded: {broken_plugins[name]}"))  # fmt: skip
+            continue
         if name not in plugin_schemas:
             installed = sorted(plugin_schemas)
             _unknown(str(name), installed, (*path, "plugins"), src, "plugin")
@@ -544,6 +553,7 @@ def load_config(
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
     strict_accounts: bool = False,
+    broken_plugins: Mapping[str, str] | None = None,
 ) -> tuple[HearthConfig, list[ConfigIssue]]:
     """Load and validate ``path``; return the config and its warnings.
 
@@ -558,6 +568,7 @@ def load_config(
         binding_schemas=binding_schemas,
         account_schemas=account_schemas,
         strict_accounts=strict_accounts,
+        broken_plugins=broken_plugins,
     )
     return config, [i for i in src.issues if i.warning]
 

@@ -64,11 +64,22 @@ def _dist_version(obj: Any) -> str:
 
 
 def discover(group: str, builtins: Mapping[str, str], use_entry_points: bool) -> dict[str, str]:
-    """Entry-point name -> import target, built-ins first, installed ones added."""
+    """Entry-point name -> import target, built-ins first, installed ones added.
+
+    Two different targets under one name (a package reusing a built-in's
+    name, or two packages the same name) are a :class:`StartupError`.
+    """
     found = dict(builtins)
     if use_entry_points:
         for ep in entry_points(group=group):
-            found.setdefault(ep.name, ep.value)
+            other = found.setdefault(ep.name, ep.value)
+            if other != ep.value:
+                source = f" (from {ep.dist.name})" if ep.dist is not None else ""
+                kind = "a built-in's" if ep.name in builtins else "another package's"
+                raise StartupError(
+                    f"{group} entry point {ep.name!r} = {ep.value!r}{source} has {kind} name "
+                    f"(already {other!r}); rename the entry point"
+                )
     return found
 
 
@@ -150,8 +161,10 @@ def load_plugins(
 ) -> PluginSet:
     """Load every installed plugin (plus ``extra`` objects, by name) and its declarations.
 
-    A plugin that fails to import is logged and left out, not fatal; a bad
-    declaration (duplicate hook, unknown hook name) is a :class:`StartupError`.
+    A plugin that fails to import is logged and left out (in ``broken``, with
+    the error: a community that enables it is a config error saying so); a
+    bad declaration (duplicate hook, unknown hook name, a wrapper, a name
+    clash) is a :class:`StartupError`.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -162,8 +175,8 @@ def load_plugins(
         try:
             obj = _load(target) if isinstance(target, str) else target
         except Exception as exc:
-            log.error("plugin %r cannot be loaded: %s", name, exc)
-            plugins.broken[name] = str(exc)
+            log.error("plugin %r cannot be loaded: %s: %s", name, type(exc).__name__, exc)
+            plugins.broken[name] = f"{type(exc).__name__}: {exc}"
             continue
         try:
             pm.register(obj, name=name)
