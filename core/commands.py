@@ -155,7 +155,7 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
     try:
         tokens = split_args(line)
     except ValueError as exc:
-        raise UsageError(str(exc), command.usage) from None
+        raise UsageError(str(exc), command.usage) from exc
     args: dict[str, Any] = {}
     i = 0
     for param in command.params:
@@ -184,14 +184,14 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
         try:
             args[param.name] = _convert(param, tokens[i])
             i += 1
-        except ValueError:
+        except ValueError as exc:
             if param.optional:
                 args[param.name] = None
                 continue
             hint = _HINTS.get(param.kind, "")
             raise UsageError(
                 f"{tokens[i]!r} is not {hint or 'valid'} for {param.usage}", command.usage
-            ) from None
+            ) from exc
     if i < len(tokens):
         bad = tokens[i]
         raise UsageError(f"unexpected {bad!r}", command.usage)

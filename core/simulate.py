@@ -111,7 +111,7 @@ def load_scenario(path: str | Path, loaded: Loaded) -> _Parsed:
         scenario = Scenario.model_validate(src.data)
     except ValidationError as exc:
         issues.extend(_issue_from(e, (), Scenario, src) for e in exc.errors())
-        raise ConfigError(issues) from None
+        raise ConfigError(issues) from exc
     if issues:
         raise ConfigError(issues)
     file = str(path)
@@ -168,7 +168,7 @@ async def run_scenario(
                 await _run_step(bot, step, f"s{number}")
             except (HearthError, ValueError) as exc:
                 issue = ConfigIssue(parsed.file, line, f"steps[{number - 1}]", str(exc))
-                raise ConfigError([issue]) from None
+                raise ConfigError([issue]) from exc
             flush()
     finally:
         await bot.close()

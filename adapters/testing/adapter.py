@@ -165,16 +165,16 @@ class TestingAdapter(Adapter):
         for cap in capabilities:
             try:
                 gone.add(Capability(cap.lower() if isinstance(cap, str) else cap))
-            except ValueError:
+            except ValueError as exc:
                 known = ", ".join(c.name for c in Capability)
-                raise ValueError(f"unknown capability {cap!r} (expected one of: {known})") from None
+                raise ValueError(f"unknown capability {cap!r} (expected one of: {known})") from exc
         self.capabilities = self.capabilities - gone
 
     def person(self, community: str, member_id: str) -> Person:
         try:
             return self.people[community][member_id]
-        except KeyError:
-            raise NotFound(f"no member {member_id!r} in {community}") from None
+        except KeyError as exc:
+            raise NotFound(f"no member {member_id!r} in {community}", platform=self.name) from exc
 
     def add_person(self, community: str, member_id: str, name: str, role: Role | None = None) -> Person:
         """A member present before anything happens (no join event)."""
@@ -336,7 +336,7 @@ class TestingAdapter(Adapter):
     def _check_dm(self, community: str | None, member_id: str) -> None:
         person = self.people.get(community or "", {}).get(member_id)
         if person is not None and person.refuses_dms:
-            raise Forbidden(f"{member_id} does not accept direct messages")
+            raise Forbidden(f"{member_id} does not accept direct messages", platform=self.name, action="dm")
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         self._check_dm(community, member.id)
