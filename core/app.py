@@ -50,6 +50,7 @@ from hearth.models import Capability, Message, Role
 from hearth.outbox import Outbox
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
+from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
 
@@ -249,7 +250,7 @@ class App:
             for name in names
         }
         self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
-        commands = [self._help_command()]
+        commands = [self._help_command(), rules_command(CORE)]
         for name in names:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))

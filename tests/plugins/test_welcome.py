@@ -100,8 +100,9 @@ async def test_rules_command_shows_rules_any_time(hearth_bot):
     await bot.join("alice")
     bot.take()
     await bot.dm("alice", "!rules")
-    [dm] = texts_of(bot.take(), "dm", member="alice")
-    assert "1. Be nice." in dm and "!agree by 2026-11-21 19:00" in dm  # a newcomer is told how to accept
+    rules, how = texts_of(bot.take(), "dm", member="alice")
+    assert rules == "The rules of tea-house:\n\n1. Be nice."  # the core's command
+    assert "!agree by 2026-11-21 19:00" in how  # and welcome tells a newcomer how to accept
 
 
 # --------------------------------------------------------------------------- acceptance
@@ -360,3 +361,15 @@ async def test_example_scenario_shows_the_ritual():
         ("alice", "member"), ("bob", "member"), ("dan", "newcomer")}
     assert [a["member"] for a in out if a["action"] == "kick"] == ["dan"]
     assert any("Thanks for introducing yourself, @alice" in a.get("text", "") for a in out)
+
+
+async def test_rules_in_the_deprecated_place_are_still_sent(hearth_bot):
+    import yaml
+
+    data = yaml.safe_load(config())
+    data["communities"]["tea-house"]["plugins"]["welcome"]["rules"] = "1. Old place."
+    bot = await hearth_bot(yaml.safe_dump(data), start=START, members=STAFF)
+    await bot.join("alice")
+    assert "1. Old place." in bot.sent("dm", member="alice")[0]["text"]
+    await bot.say("carol", "general", "!rules")
+    assert bot.sent("send")[-1]["text"] == "The rules of tea-house:\n\n1. Old place."
