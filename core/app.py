@@ -27,12 +27,13 @@ from hearth.commands import (
     Param,
     check_permission,
     help_text,
+    is_for,
     parse_args,
 )
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import PluginContext
 from hearth.declarations import Verdict
-from hearth.errors import AdapterError, CommandError, StartupError, UsageError
+from hearth.errors import AdapterError, CommandError, PermissionDenied, StartupError, UsageError
 from hearth.events import (
     AdapterReadyEvent,
     CommandInvokedEvent,
@@ -447,15 +448,13 @@ class App:
     def _help_command(self) -> Command:
         async def run(inv: Invocation) -> str:
             key = inv.ctx.key
-            configs = {n: c.config for n, c in self.contexts[key].items()}
-            return help_text(
-                self.registries[key],
-                inv.member,
-                configs,
-                await self.leader_powers(key),
-                self.config.command_prefix,
-                inv.args.get("command"),
-            )
+            contexts = self.contexts[key]
+            powers = await self.leader_powers(key)
+            listed = [c for c in self.registries[key]
+                      if await is_for(c, inv.member, contexts.get(c.plugin, inv.ctx), powers)]
+            configs = {n: c.config for n, c in contexts.items()}
+            return help_text(self.registries[key], listed, configs, self.config.command_prefix,
+                             inv.args.get("command"))
 
         return Command(
             name="help",
@@ -474,8 +473,10 @@ class App:
         core_ctx = contexts[CORE]
         if command is None:
             if name:
+                guess = registry.suggest(line)
+                hint = f" Did you mean {prefix}{guess}?" if guess else ""
                 await core_ctx.reply(
-                    message, f"Unknown command {prefix}{name}. Type {prefix}help to see the commands."
+                    message, f"Unknown command {prefix}{name}.{hint} Type {prefix}help to see the commands."
                 )
             return
         ctx = contexts.get(command.plugin, core_ctx)
@@ -497,6 +498,9 @@ class App:
             text = str(exc)
             if isinstance(exc, UsageError):
                 text = f"{exc.problem}\nUsage: {prefix}{exc.usage}"
+            near = registry.sub_command(command, rest)
+            if near is not None and isinstance(exc, UsageError | PermissionDenied):
+                text += f"\nDid you mean {prefix}{near}?"
             await core_ctx.reply(message, text)
             return
         except asyncio.CancelledError:

@@ -59,7 +59,7 @@ def register_capabilities() -> list[Need]:
 def register_commands() -> list[Command]:
     return [
         Command(name="code", handler=redeem_code, params=(Param("code", "word"),),
-                min_role=Role.NEWCOMER, help="redeem an invitation code"),
+                min_role=Role.NEWCOMER, max_role=Role.NEWCOMER, help="redeem an invitation code"),
         Command(name="invite", handler=issue_code,
                 params=(Param("uses", "int", optional=True), Param("expires", "duration", optional=True)),
                 min_role=Role.LEADER, power="invite_codes",
@@ -71,7 +71,14 @@ def register_commands() -> list[Command]:
 def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
     # The acceptance command's name is configurable (accept.command, default agree).
     return [Command(name=ctx.config.accept.command, handler=accept_rules, min_role=Role.NEWCOMER,
+                    max_role=Role.NEWCOMER, available=has_not_agreed,
                     help="accept the rules and become a member")]
+
+
+async def has_not_agreed(ctx: PluginContext, member: Member) -> bool:
+    """``agree`` is for a newcomer in the ritual who has not agreed yet."""
+    person = await Newcomers(ctx.store, ctx.key).get(member.platform, member.id)
+    return person is not None and person.pending and not person.agreed
 
 
 # --------------------------------------------------------------------------- commands

@@ -160,10 +160,12 @@ async def test_custom_accept_command_name(hearth_bot):
     bot.take()
     await bot.dm("alice", "!agree")
     assert "Unknown command !agree" in bot.take()[0]["text"]
+    await bot.dm("alice", "!help")
+    assert "!consent" in bot.take()[-1]["text"]
     await bot.dm("alice", "!consent")
     assert bot.role_of("alice") == Role.MEMBER
     await bot.dm("alice", "!help")
-    assert "!consent" in bot.take()[-1]["text"]
+    assert "!consent" not in bot.take()[-1]["text"]  # done: no longer for her
 
 
 # --------------------------------------------------------------------------- deadline
