@@ -548,8 +548,8 @@ class App:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.exception("plugin %s failed in %s", ref.plugin, ref.function.__name__)
-            self._plugin_failed(ctx.key, ref.plugin, ref.function.__name__, exc)
+            log.exception("plugin %s failed in %s", ref.plugin, ref.hook)
+            self._plugin_failed(ctx.key, ref.plugin, ref.hook, exc)
             return None
         finally:
             plugin_var.reset(token)

@@ -92,6 +92,7 @@ class ImplRef:
     function: Any
     argnames: tuple[str, ...]
     is_async: bool
+    hook: str
 
 
 @dataclass
@@ -130,6 +131,7 @@ class PluginSet:
                     impl.function,
                     tuple(impl.argnames),
                     inspect.iscoroutinefunction(impl.function),
+                    hook,
                 )
             )
         return refs

@@ -141,3 +141,24 @@ async def test_a_plugin_that_cannot_start_is_disabled_everywhere_and_the_others_
         assert bot.take()[-1]["text"].startswith("Unknown command !mood.")
     finally:
         await bot.close()
+
+
+class Renamed:
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl(specname="on_startup")
+    async def get_going(self, ctx: Any) -> None:
+        raise RuntimeError("no")
+
+
+@pytest.mark.asyncio
+async def test_failures_name_the_hook_not_the_functions_name(caplog: pytest.LogCaptureFixture) -> None:
+    config = "communities:\n  tea:\n    channels: {general: {}}\n    plugins: {renamed: {}}\n"
+    with caplog.at_level(logging.ERROR, logger="hearth.app"):
+        bot = await TestBot.create(config, extra_plugins={"renamed": Renamed()})
+    await bot.close()
+    assert [e.where for e in bot.plugin_errors] == ["on_startup"]
+    assert "plugin renamed is disabled in every community: on_startup failed in tea: RuntimeError('no')" in [
+        r.getMessage() for r in caplog.records]
