@@ -5,7 +5,10 @@ by ``(platform, id)`` and queued for its community (bounded: a flood makes
 adapters wait instead of growing memory). One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
-enables; a failing plugin is logged with its name and skipped.
+enables; a failing plugin is logged with its name and skipped (and reported to
+``on_plugin_error``); one whose migration or ``on_startup`` fails is disabled
+in every community. Hook names come from the hookspecs; :data:`NOTIFY_HOOKS`
+routes events to them.
 """
 
 from __future__ import annotations

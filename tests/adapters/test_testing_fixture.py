@@ -83,3 +83,21 @@ def test_capabilities_can_be_taken_away_by_name() -> None:
     assert not adapter.can(Capability.GROUP_DELETE) and adapter.can(Capability.KICK)
     with pytest.raises(ValueError, match="unknown capability 'telepathy'"):
         TestingAdapter(communities={}, without=["telepathy"])
+
+
+@pytest.mark.asyncio
+async def test_the_imitated_network_refuses_banned_and_kicked_members(hearth_bot) -> None:
+    config = "communities:\n  tea:\n    channels: {general: {}}\n"
+    bot = await hearth_bot(config, members=[{"id": "bob"}, {"id": "carl"}])
+    core = bot.app.contexts["tea"]["hearth"]
+    await core.ban(await core.get_member("testing", "bob"), "spam")
+    await core.kick(await core.get_member("testing", "carl"), "rude")
+    bot.take()
+    await bot.join("bob")  # a banned member cannot come back
+    await bot.say("bob", "general", "let me in")
+    await bot.say("carl", "general", "sorry")
+    assert [(a["action"], a["member"], a["why"]) for a in bot.take()] == [
+        ("refused", "bob", "banned"), ("refused", "bob", "banned"), ("refused", "carl", "kicked")]
+    await bot.join("carl")  # a kicked member may rejoin, and post again
+    await bot.say("carl", "general", "!rules")
+    assert bot.take()[-1]["action"] == "send" and not bot.is_present("bob")
