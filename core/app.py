@@ -52,6 +52,8 @@ from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Message, Role
 from hearth.outbox import Outbox
+from hearth.people.records import Account
+from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
@@ -147,6 +149,8 @@ class App:
         self._deleted_order: deque[tuple[str, str]] = deque()
         self._reported: set[tuple[Any, ...]] = set()
         self.scheduler: Scheduler
+        #: the member directory and the activity ledger
+        self.people = People(self.clock, self._zone, config.activity.retention)
         self.started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -167,10 +171,11 @@ class App:
             self.registries[key] = CommandRegistry(commands)
             self._powers[key] = frozenset(c.power for c in commands if c.power)
 
-    async def start(self, *, run_scheduler: bool = True) -> None:
-        """Open storage, prepare plugins, connect adapters, run start-up hooks."""
+    async def open(self) -> None:
+        """Open storage (migrated) and prepare the plugins' contexts; connect nothing."""
         self.db = await Database.open(self._storage_url)
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
+        await self.people.open(self.db, self.config.communities)
         self.scheduler = Scheduler(self.db, self.clock, self._run_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
@@ -181,6 +186,10 @@ class App:
                     self._disable(name, f"its migration failed: {exc!r}")
         for key, community in self.config.communities.items():
             self._prepare(key, community)
+
+    async def start(self, *, run_scheduler: bool = True) -> None:
+        """Open storage, prepare plugins, connect adapters, run start-up hooks."""
+        await self.open()
         for key in self.config.communities:
             self._queues[key] = Inbox(QUEUE_SIZE)
             self._spawn(self._worker(key), f"hearth-worker-{key}")
@@ -190,6 +199,8 @@ class App:
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
+        for key in self.config.communities:
+            await self.people.refresh(key, self._by_community[key])
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
@@ -221,8 +232,11 @@ class App:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.db is not None:
-            await self.db.close()
-            self.db = None
+            try:
+                await self.people.close()
+            finally:
+                await self.db.close()
+                self.db = None
         self.started = False
 
     async def __aenter__(self) -> App:
@@ -385,6 +399,7 @@ class App:
             await self._handle(community, event)
 
     async def _handle(self, community: str, event: Event) -> None:
+        self.people.observe(community, event)
         hook = NOTIFY_HOOKS.get(type(event))
         if hook is not None:
             if await self._passes(community, event):
@@ -415,6 +430,8 @@ class App:
         if message.text.startswith(prefix):
             await self._run_command(community, message, message.text[len(prefix) :])
         else:
+            if message.channel.dm_with is None:
+                self.people.ledger.message(community, message)
             await self._call(community, "on_message", message=message)
 
     async def _moderate(self, community: str, message: Message) -> bool:
@@ -482,6 +499,7 @@ class App:
                     message, f"Unknown command {prefix}{name}.{hint} Type {prefix}help to see the commands."
                 )
             return
+        self.people.ledger.command(community, message)
         ctx = contexts.get(command.plugin, core_ctx)
         token = plugin_var.set(command.plugin)
         try:
@@ -538,6 +556,23 @@ class App:
         """What ``leader_powers`` answers, else every power a command here declares."""
         answer = await self._first(community, "leader_powers")
         return self._powers[community] if answer is None else frozenset(answer)
+
+    # ------------------------------------------------------------------ people
+    async def forget(self, account: Account) -> list[str]:
+        """Erase one person's account from the directory and the ledger, and tell every plugin.
+
+        Every community's enabled plugins get ``on_forget`` (they may hold
+        data about the account even where the directory never saw it).
+        Returns the communities the directory knew the account in.
+        """
+        known = await self.people.forget(account)
+        for key in self.config.communities:
+            token = community_var.set(key)
+            try:
+                await self._call(key, "on_forget", platform=account[0], member_id=account[1])
+            finally:
+                community_var.reset(token)
+        return known
 
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any]) -> Any:

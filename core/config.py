@@ -167,12 +167,20 @@ class CatchUpConfig(_Strict):
     report_to: str = "mods"
 
 
+class ActivityConfig(_Strict):
+    """The activity ledger."""
+
+    #: per-member activity rows (days, interactions) are kept this long, then rolled up
+    retention: Duration = timedelta(days=90)
+
+
 class HearthConfig(_Strict):
     """The whole validated configuration."""
 
     storage: str = "sqlite:///hearth.db"
     command_prefix: str = "!"
     catch_up: CatchUpConfig = Field(default_factory=CatchUpConfig)
+    activity: ActivityConfig = Field(default_factory=ActivityConfig)
     accounts: dict[str, Any] = Field(default_factory=dict)
     communities: dict[str, CommunityConfig] = Field(default_factory=dict)
 
@@ -376,7 +384,7 @@ def _validate(
         return None
 
 
-_TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
+_TOP_KEYS = ("storage", "command_prefix", "activity", "accounts", "communities")
 _COMMUNITY_KEYS = (*_CommunityCore.model_fields, "plugins")
 
 
@@ -476,12 +484,16 @@ def validate(
             )
         )
 
+    activity = _validate(ActivityConfig, data.get("activity"), ("activity",), src)
+
     errors = [i for i in src.issues if not i.warning]
     if errors:
         raise ConfigError(src.issues)
+    assert isinstance(activity, ActivityConfig)
     return HearthConfig(
         storage=storage,
         command_prefix=prefix,
+        activity=activity,
         accounts=accounts,
         communities=communities,
     )

@@ -9,13 +9,15 @@ through the rate-limited outbox.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hearth.errors import AdapterError
 from hearth.models import Capability, Channel, Member, Message, Role, SentMessage
+from hearth.people.activity import WEIGHTS
+from hearth.people.records import Activity, DayTotals, InteractionGraph, MemberRecord, account_of
 from hearth.ports import Adapter, DissolveMode
 from hearth.scheduler import Job
 from hearth.storage import Store
@@ -103,6 +105,71 @@ class PluginContext:
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
 
+    # -- members and activity ----------------------------------------------
+    def members(
+        self,
+        *,
+        role: Role | Iterable[Role] | None = None,
+        silent_since: datetime | None = None,
+        platform: str | None = None,
+        present: bool = True,
+    ) -> list[MemberRecord]:
+        """Every member of this community on every network, including those who never spoke.
+
+        ``role``: only members holding this role (or one of these roles);
+        ``silent_since``: only members with no message, reaction or command
+        since then (a member never active counts from when they joined or the
+        bot first saw them); ``platform``: only that network's members;
+        ``present=False`` also lists members who left. Oldest members first.
+        """
+        return self._app.people.directory.members(
+            self.key, role=role, silent_since=silent_since, platform=platform, present=present
+        )
+
+    def member(self, account: Member | MemberRecord | tuple[str, str] | str) -> MemberRecord | None:
+        """The directory's record of one member (a Member, ``(platform, id)`` or ``"platform:id"``)."""
+        return self._app.people.directory.get(self.key, account_of(account))
+
+    async def activity(
+        self,
+        account: Member | MemberRecord | tuple[str, str] | str,
+        since: datetime,
+        until: datetime | None = None,
+    ) -> Activity:
+        """What one member did on the days from ``since`` to ``until`` (default: now).
+
+        Days are the community's local days; the days holding ``since`` and
+        ``until`` count whole. Activity older than ``activity.retention`` is gone.
+        """
+        return await self._app.people.ledger.activity(self.key, account_of(account), since, until)
+
+    async def interactions(
+        self,
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        half_life: timedelta | None = timedelta(days=14),
+        weights: Mapping[str, float] = WEIGHTS,
+    ) -> InteractionGraph:
+        """Who replied to, mentioned or reacted to whom from ``since`` to ``until``.
+
+        Each day's counts are weighted by kind (``weights``: replies 1,
+        mentions 1, reactions 0.5 by default) and decay with age: a day
+        ``half_life`` before ``until`` weighs half (None: no decay).
+        """
+        return await self._app.people.ledger.graph(
+            self.key, since, until, half_life=half_life, weights=weights
+        )
+
+    async def daily_totals(self, since: datetime, until: datetime | None = None) -> list[DayTotals]:
+        """The community's totals for each local day from ``since`` to ``until`` (default: today).
+
+        Messages, active members and member-to-member interactions, and the
+        bot's own messages apart; days with nothing have zeros. Totals
+        outlive ``activity.retention`` (they name no one).
+        """
+        return await self._app.people.ledger.totals(self.key, since, until)
+
     # -- scheduling --------------------------------------------------------
     async def schedule(
         self,
@@ -159,6 +226,7 @@ class PluginContext:
             )
             if done and done[0]:
                 sent.append(done[1])
+                self._app.people.ledger.bot_message(self.key, done[1])
         return sent
 
     async def reply(self, message: Message, text: str) -> SentMessage | None:

@@ -39,6 +39,13 @@ class MemberLeftEvent(Event):
 
 
 @model
+class MemberUpdatedEvent(Event):
+    """A member's display name or role changed on the network; ``member`` is as they are now."""
+
+    member: Member
+
+
+@model
 class MessagePostedEvent(Event):
     """A message was posted in a channel or sent to the bot directly."""
 

@@ -125,6 +125,18 @@ async def on_member_leave(ctx: PluginContext, member: Member) -> None:
     """``member`` left the community or was removed."""
 
 
+@hookspec
+async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
+    """Erase everything this plugin keeps about the account ``platform:member_id``.
+
+    Called in every community (whether or not the member was seen there) when
+    an operator runs ``hearth forget CONFIG PLATFORM:ID``; the core has
+    already erased the account from the member directory and the activity
+    ledger. Delete the rows keyed on the account; keep only what cannot name
+    the person (counts, totals).
+    """
+
+
 # --------------------------------------------------------------------------- messages
 
 

@@ -90,6 +90,7 @@ class Capability(StrEnum):
     GROUP_ARCHIVE = "group_archive"  # keep a group read-only and out of the way
     PIN = "pin"
     REACTIONS = "reactions"  # receive reactions
+    MEMBERS = "members"  # list every member of a community (Adapter.list_members)
 
 
 @model

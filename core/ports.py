@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
@@ -52,6 +52,19 @@ class CommunityBinding:
     def channel_name(self, channel_id: str) -> str | None:
         """The neutral name of a platform channel id, if it is mapped."""
         return self._names.get(channel_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListedMember:
+    """One entry of a network's member list (:meth:`Adapter.list_members`).
+
+    ``joined``: when they joined, if the network says; ``invited_by``: the
+    inviter's id on this network, if known.
+    """
+
+    member: Member
+    joined: datetime | None = None
+    invited_by: str | None = None
 
 
 class KeyValue(Protocol):
@@ -150,6 +163,17 @@ class Adapter(abc.ABC):
     async def get_member(self, community: str, member_id: str) -> Member | None:
         """A member of the community by platform id, or None."""
         return None
+
+    def list_members(self, community: str) -> AsyncIterator[ListedMember]:
+        """Every member of the community on this network (with :attr:`Capability.MEMBERS`).
+
+        The core reads the whole list at start-up to bring its member
+        directory in step; an adapter yields members as it receives them
+        (in chunks from a large guild). Raise an :class:`~hearth.errors.AdapterError`
+        when the list cannot be read: the directory keeps what it knew.
+        """
+        raise CapabilityMissing(platform=self.name, action="list members",
+                                capability=Capability.MEMBERS)
 
     # -- actions -----------------------------------------------------------
     async def send(

@@ -109,6 +109,14 @@ class Database:
                 raise StorageError(f"{exc} in: {sql}") from exc
             return cur.rowcount
 
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each of ``rows`` (in one thread hop)."""
+        async with self._turn():
+            try:
+                await self._conn.executemany(sql, rows)
+            except sqlite3.Error as exc:
+                raise StorageError(f"{exc} in: {sql}") from exc
+
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT; return the new row's id."""
         async with self._turn():

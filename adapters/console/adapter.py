@@ -1,12 +1,22 @@
-"""The console adapter: the in-memory platform, printed to a terminal as it acts."""
+"""The console adapter: the in-memory platform, printed to a terminal as it acts.
+
+Its members are kept between runs (in the adapter's key/value state in the
+console's database), as a real network keeps its members while the bot is
+down.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
-from hearth.adapters.testing.adapter import TestingAdapter
-from hearth.ports import CommunityBinding
+from hearth.adapters.testing.adapter import Person, TestingAdapter
+from hearth.models import Role
+from hearth.ports import AdapterHost, CommunityBinding, KeyValue
+
+PEOPLE_KEY = "people"
 
 
 class ConsoleAdapter(TestingAdapter):
@@ -18,7 +28,34 @@ class ConsoleAdapter(TestingAdapter):
                  show: Callable[[dict[str, Any]], None] | None = None) -> None:
         super().__init__(account=account, communities=communities, imitate="console")
         self.show = show or (lambda action: None)
+        self._kv: KeyValue | None = None
 
     def _record(self, community: str | None, action: str, **fields: Any) -> None:
         super()._record(community, action, **fields)
         self.show(self.actions[-1])
+
+    async def start(self, host: AdapterHost) -> None:
+        stored = await host.kv.get(PEOPLE_KEY)
+        for community, people in (json.loads(stored) if stored else {}).items():
+            known = self.people.setdefault(community, {})
+            for p in people:
+                if p["id"] not in known:
+                    known[p["id"]] = Person(
+                        p["id"], p["name"], {Role(r) for r in p["roles"]}, present=p["present"],
+                        banned=p["banned"], platform=self.name, invited_by=p["invited_by"],
+                        joined=datetime.fromisoformat(p["joined"]) if p["joined"] else None,
+                    )
+        self._kv = host.kv
+        await super().start(host)
+
+    async def stop(self) -> None:
+        people = {
+            community: [{"id": p.id, "name": p.name, "roles": sorted(int(r) for r in p.roles),
+                         "present": p.present, "banned": p.banned, "invited_by": p.invited_by,
+                         "joined": p.joined.isoformat() if p.joined else None}
+                        for p in members.values()]
+            for community, members in self.people.items()
+        }
+        if self._kv is not None:
+            await self._kv.set(PEOPLE_KEY, json.dumps(people))
+        await super().stop()

@@ -155,9 +155,8 @@ class Console:
                     raise ValueError("the bot has not said anything to react to yet")
                 await self.adapter.inject_reaction(community, self.me, target, args[0])
             elif cmd == "role" and len(args) == 2:
-                person = self.adapter.person(community, args[0])
-                person.roles = {Role.parse(args[1])}
-                self.say(f"  @{args[0]} is now {person.role.label}")
+                await self.adapter.set_role(community, args[0], Role.parse(args[1]))
+                self.say(f"  @{args[0]} is now {self.adapter.person(community, args[0]).role.label}")
             elif cmd == "members":
                 for p in self.adapter.people[community].values():
                     state = "" if p.present else " (gone)"

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hearth.errors import Forbidden, NotFound
+from hearth.errors import AdapterError, Forbidden, NotFound
 from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberUpdatedEvent,
     MessagePostedEvent,
     ReactionAddedEvent,
 )
@@ -34,7 +35,7 @@ from hearth.models import (
     SentMessage,
     extract_links,
 )
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember
 
 PLATFORM = "testing"
 _ALL = frozenset(Capability)
@@ -85,6 +86,9 @@ class Person:
     kicked: bool = False
     refuses_dms: bool = False
     platform: str = PLATFORM
+    #: when they joined (None: present from the start, before the bot looked)
+    joined: datetime | None = None
+    invited_by: str | None = None
     _member: Member | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -136,6 +140,8 @@ class TestingAdapter(Adapter):
         self._channels: dict[tuple[str, str], Channel] = {}
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
+        #: when set, listing the members fails with this error (a network that cannot be read)
+        self.listing_error: AdapterError | None = None
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self, host: AdapterHost) -> None:
@@ -217,12 +223,26 @@ class TestingAdapter(Adapter):
             self._record(community, "refused", member=member_id, why="banned")
             return
         person = Person(member_id, name, platform=self.name,
-                        refuses_dms=known.refuses_dms if known else False)
+                        refuses_dms=known.refuses_dms if known else False, joined=self._now(),
+                        invited_by=invited_by)
         people[member_id] = person
         await self._submit(
             MemberJoinedEvent(platform=self.name, id=self._eid("join"), community=community,
                               time=self._now(), member=person.member(), invited_by=invited_by)
         )
+
+    async def set_role(self, community: str, member_id: str, role: Role) -> None:
+        """Someone on the network gives ``member_id`` exactly ``role`` (the core hears of it)."""
+        person = self.person(community, member_id)
+        person.roles = {role} if role != Role.MEMBER else set()
+        await self._member_updated(community, person)
+
+    async def _member_updated(self, community: str, person: Person) -> None:
+        if self.host is not None:
+            await self._submit(
+                MemberUpdatedEvent(platform=self.name, id=self._eid("update"), community=community,
+                                   time=self._now(), member=person.member())
+            )
 
     async def inject_leave(self, community: str, member_id: str) -> None:
         person = self.person(community, member_id)
@@ -315,6 +335,14 @@ class TestingAdapter(Adapter):
         person = self.people.get(community, {}).get(member_id)
         return person.member() if person and person.present else None
 
+    async def list_members(self, community: str) -> AsyncIterator[ListedMember]:
+        if self.listing_error is not None:
+            raise self.listing_error
+        for person in list(self.people.get(community, {}).values()):
+            if person.present:
+                yield ListedMember(member=person.member(), joined=person.joined,
+                                   invited_by=person.invited_by)
+
     # -- actions ---------------------------------------------------------------
     def _sent(self, community: str | None, channel: Channel) -> SentMessage:
         message_id = f"b{next(self._ids)}"
@@ -378,12 +406,16 @@ class TestingAdapter(Adapter):
         await self._remove(community, member, "ban", reason)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
-        self.person(community, member.id).roles.add(role)
+        person = self.person(community, member.id)
+        person.roles.add(role)
         self._record(community, "grant_role", member=member.id, role=role.label)
+        await self._member_updated(community, person)
 
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
-        self.person(community, member.id).roles.discard(role)
+        person = self.person(community, member.id)
+        person.roles.discard(role)
         self._record(community, "revoke_role", member=member.id, role=role.label)
+        await self._member_updated(community, person)
 
     async def create_group(self, community: str, name: str, members: Sequence[Member], *,
                            topic: str, private: bool = True,

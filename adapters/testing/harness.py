@@ -184,6 +184,12 @@ class TestBot:
         """Take capabilities away from the imitated network (best before start: ``without=``)."""
         self.adapter.remove_capabilities(*capabilities)
 
+    async def set_role(self, member_id: str, role: str | Role) -> None:
+        """Someone on the network gives ``member_id`` this role (the bot hears of it)."""
+        parsed = role if isinstance(role, Role) else Role.parse(role)
+        await self.adapter.set_role(self.community, member_id, parsed)
+        await self.settle()
+
     def role_of(self, member_id: str) -> Role:
         return self.adapter.person(self.community, member_id).role
 

@@ -1,0 +1,432 @@
+"""The activity ledger: what each member did each day, and who interacted with whom.
+
+Per member and day (a day in the community's timezone): messages, replies
+given and received, reactions given and received, commands. Per ordered pair
+of members and day: replies, mentions and reactions from one to the other.
+Per community and day: the bot's own messages.
+
+The hot path only adds to counters in memory. They are written in batches,
+one transaction per batch, when ``batch_size`` events have been counted, when
+the oldest counted event is ``flush_every`` old, before every read, and at
+shutdown. Daily rows are the roll-up; rows older than the retention
+(``activity.retention``) are folded into per-community daily totals and
+dropped, so the ledger stays bounded.
+
+Who wrote the message a reply or a reaction answers is remembered for the
+last :data:`AUTHORS_KEPT` messages seen; older ones count as given but not as
+received. Messages and reactions of other bots are not counted; the bot's own
+messages are counted apart (:meth:`Ledger.bot_message`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hearth.clock import Clock
+from hearth.errors import StorageError
+from hearth.models import Message, Reaction, SentMessage
+from hearth.people.directory import Directory
+from hearth.people.records import Account, Activity, DayTotals, InteractionGraph, from_ms, to_ms
+from hearth.storage import Database
+
+log = logging.getLogger(__name__)
+
+AUTHORS_KEPT = 200_000
+DAY_MS = 86_400_000
+#: default weight of each kind of interaction in :meth:`Ledger.graph`
+WEIGHTS: Mapping[str, float] = {"replies": 1.0, "mentions": 1.0, "reactions": 0.5}
+
+# indexes into a member's day counters, and into a pair's
+MESSAGES, REPLIES_GIVEN, REPLIES_RECEIVED, REACTIONS_GIVEN, REACTIONS_RECEIVED, COMMANDS = range(6)
+REPLIES, MENTIONS, REACTIONS = range(3)
+
+_DAY_UPSERT = (
+    "INSERT INTO hearth_activity (community, platform, member_id, day_ms, messages, replies_given,"
+    " replies_received, reactions_given, reactions_received, commands)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (community, platform, member_id, day_ms) DO UPDATE SET"
+    " messages = hearth_activity.messages + excluded.messages,"
+    " replies_given = hearth_activity.replies_given + excluded.replies_given,"
+    " replies_received = hearth_activity.replies_received + excluded.replies_received,"
+    " reactions_given = hearth_activity.reactions_given + excluded.reactions_given,"
+    " reactions_received = hearth_activity.reactions_received + excluded.reactions_received,"
+    " commands = hearth_activity.commands + excluded.commands"
+)
+_PAIR_UPSERT = (
+    "INSERT INTO hearth_interactions (community, platform, source_id, target_id, day_ms, replies,"
+    " mentions, reactions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (community, platform, source_id, target_id, day_ms) DO UPDATE SET"
+    " replies = hearth_interactions.replies + excluded.replies,"
+    " mentions = hearth_interactions.mentions + excluded.mentions,"
+    " reactions = hearth_interactions.reactions + excluded.reactions"
+)
+_BOT_UPSERT = (
+    "INSERT INTO hearth_community_days (community, day_ms, bot_messages) VALUES (?, ?, ?)"
+    " ON CONFLICT (community, day_ms) DO UPDATE SET"
+    " bot_messages = hearth_community_days.bot_messages + excluded.bot_messages"
+)
+_ACTIVE = "CASE WHEN messages + reactions_given + commands > 0 THEN 1 ELSE 0 END"
+
+DayKey = tuple[str, str, str, int]
+PairKey = tuple[str, str, str, str, int]
+
+
+class Ledger:
+    """Counts activity in memory and writes it in batches (see the module docstring)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        directory: Directory,
+        zone_of: Callable[[str], ZoneInfo],
+        retention: timedelta,
+        *,
+        batch_size: int = 1000,
+        flush_every: timedelta = timedelta(seconds=10),
+    ) -> None:
+        self._clock = clock
+        self.directory = directory
+        self._zone_of = zone_of
+        self.retention = retention
+        self.batch_size = batch_size
+        self._flush_every_ms = int(flush_every.total_seconds() * 1000)
+        #: off: nothing is counted (the pipeline benchmark measures the ledger's cost with it)
+        self.enabled = True
+        self.db: Database | None = None
+        self._days: dict[DayKey, list[int]] = {}
+        self._pairs: dict[PairKey, list[int]] = {}
+        self._bot: dict[tuple[str, int], int] = {}
+        self._authors: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._day_cache: dict[str, tuple[int, int]] = {}
+        self._counted = 0
+        self._first_ms: int | None = None
+        self._flush_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._pruned_ms: int | None = None
+        self._failing = False
+
+    async def open(self, db: Database) -> None:
+        self.db = db
+        await self.prune()
+
+    # ------------------------------------------------------------------ days
+    def day_of(self, community: str, ms: int) -> int:
+        """The start (epoch ms) of the community's local day holding ``ms``."""
+        cached = self._day_cache.get(community)
+        if cached is not None and cached[0] <= ms < cached[1]:
+            return cached[0]
+        zone = self._zone_of(community)
+        local = from_ms(ms).astimezone(zone).date()
+        start = to_ms(datetime.combine(local, time(0), zone))
+        end = to_ms(datetime.combine(local + timedelta(days=1), time(0), zone))
+        self._day_cache[community] = (start, end)
+        return start
+
+    def _date(self, community: str, day_ms: int) -> date:
+        return from_ms(day_ms).astimezone(self._zone_of(community)).date()
+
+    # ------------------------------------------------------------------ counting (hot path)
+    def _day_row(self, key: DayKey) -> list[int]:
+        row = self._days.get(key)
+        if row is None:
+            row = self._days[key] = [0, 0, 0, 0, 0, 0]
+        return row
+
+    def _pair_row(self, key: PairKey) -> list[int]:
+        row = self._pairs.get(key)
+        if row is None:
+            row = self._pairs[key] = [0, 0, 0]
+        return row
+
+    def _remember(self, platform: str, message_id: str, author_id: str) -> None:
+        authors = self._authors
+        authors[(platform, message_id)] = author_id
+        if len(authors) > AUTHORS_KEPT:
+            authors.popitem(last=False)
+
+    def _counted_one(self, ms: int) -> None:
+        self._counted += 1
+        first = self._first_ms
+        if first is None:
+            self._first_ms = ms
+        elif self._counted >= self.batch_size or ms - first >= self._flush_every_ms:
+            self._flush_soon()
+
+    def message(self, community: str, message: Message) -> None:
+        """A member's message in a community channel passed moderation."""
+        author = message.author
+        if not self.enabled or author.is_bot:
+            return
+        ms = int(message.time.timestamp() * 1000)
+        day = self.day_of(community, ms)
+        platform, author_id = message.platform, author.id
+        self.directory.active(community, author, ms)
+        self._remember(platform, message.id, author_id)
+        row = self._day_row((community, platform, author_id, day))
+        row[MESSAGES] += 1
+        if message.reply_to is not None:
+            row[REPLIES_GIVEN] += 1
+            target = self._authors.get((platform, message.reply_to))
+            if target and target != author_id:
+                self._day_row((community, platform, target, day))[REPLIES_RECEIVED] += 1
+                self._pair_row((community, platform, author_id, target, day))[REPLIES] += 1
+        for target in message.mentions:
+            if target != author_id:
+                self._pair_row((community, platform, author_id, target, day))[MENTIONS] += 1
+        self._counted_one(ms)
+
+    def reaction(self, community: str, reaction: Reaction) -> None:
+        """A member reacted to a message."""
+        member = reaction.member
+        if not self.enabled or member.is_bot:
+            return
+        ms = int(reaction.time.timestamp() * 1000)
+        day = self.day_of(community, ms)
+        platform = reaction.platform
+        self.directory.active(community, member, ms)
+        self._day_row((community, platform, member.id, day))[REACTIONS_GIVEN] += 1
+        target = self._authors.get((platform, reaction.message_id))
+        if target and target != member.id:
+            self._day_row((community, platform, target, day))[REACTIONS_RECEIVED] += 1
+            self._pair_row((community, platform, member.id, target, day))[REACTIONS] += 1
+        self._counted_one(ms)
+
+    def command(self, community: str, message: Message) -> None:
+        """A member ran a command (typed or native)."""
+        author = message.author
+        if not self.enabled or author.is_bot:
+            return
+        ms = int(message.time.timestamp() * 1000)
+        self.directory.active(community, author, ms)
+        self._day_row((community, message.platform, author.id, self.day_of(community, ms)))[COMMANDS] += 1
+        self._counted_one(ms)
+
+    def bot_message(self, community: str, sent: SentMessage) -> None:
+        """The bot posted ``sent`` (a direct message is not counted)."""
+        if not self.enabled or sent.channel.is_dm:
+            return
+        ms = to_ms(self._clock.now())
+        self._remember(sent.platform, sent.id, "")
+        key = (community, self.day_of(community, ms))
+        self._bot[key] = self._bot.get(key, 0) + 1
+        self._counted_one(ms)
+
+    # ------------------------------------------------------------------ writing
+    @property
+    def pending(self) -> int:
+        """Events counted in memory and not yet written."""
+        return self._counted
+
+    def _flush_soon(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush_logged(), name="hearth-ledger-flush")
+
+    async def _flush_logged(self) -> None:
+        try:
+            await self.flush()
+        except StorageError as exc:
+            log.warning("activity could not be written (kept in memory, retried): %s", exc)
+
+    async def flush(self) -> None:
+        """Write everything counted so far in one transaction (nothing when nothing is pending)."""
+        async with self._flush_lock:
+            db = self.db
+            if db is None:
+                return
+            days, pairs, bot = self._days, self._pairs, self._bot
+            members = self.directory.take_changes()
+            self._days, self._pairs, self._bot = {}, {}, {}
+            counted, self._counted, self._first_ms = self._counted, 0, None
+            if not (days or pairs or bot or members):
+                return
+            try:
+                async with db.transaction():
+                    await self.directory.write(db, members)
+                    if days:
+                        await db.executemany(_DAY_UPSERT, [(*k, *v) for k, v in days.items()])
+                    if pairs:
+                        await db.executemany(_PAIR_UPSERT, [(*k, *v) for k, v in pairs.items()])
+                    if bot:
+                        await db.executemany(_BOT_UPSERT, [(*k, v) for k, v in bot.items()])
+            except BaseException:
+                self._restore(days, pairs, bot, members, counted)
+                raise
+            if self._failing:
+                self._failing = False
+                log.info("activity is written again")
+        now = to_ms(self._clock.now())
+        if self._pruned_ms is None or now - self._pruned_ms >= DAY_MS:
+            await self.prune()
+
+    def _restore(self, days: dict[DayKey, list[int]], pairs: dict[PairKey, list[int]],
+                 bot: dict[tuple[str, int], int], members: list[tuple[Any, ...]], counted: int) -> None:
+        """Put a batch that could not be written back, to be written with the next one."""
+        self._failing = True
+        for key, counts in days.items():
+            row = self._day_row(key)
+            for i, n in enumerate(counts):
+                row[i] += n
+        for pkey, counts in pairs.items():
+            prow = self._pair_row(pkey)
+            for i, n in enumerate(counts):
+                prow[i] += n
+        for bkey, n in bot.items():
+            self._bot[bkey] = self._bot.get(bkey, 0) + n
+        self.directory.mark_changed((r[0], (r[1], r[2])) for r in members)
+        self._counted += counted
+
+    async def close(self) -> None:
+        """Write what is pending (at shutdown)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.flush()
+
+    async def prune(self) -> None:
+        """Fold per-member rows older than the retention into the community totals; drop them."""
+        db = self.db
+        if db is None:
+            return
+        now = to_ms(self._clock.now())
+        self._pruned_ms = now
+        cutoff = now - int(self.retention.total_seconds() * 1000)
+        async with db.transaction():
+            await db.execute(
+                "INSERT INTO hearth_community_days (community, day_ms, messages, active_members)"
+                f" SELECT community, day_ms, SUM(messages), SUM({_ACTIVE}) FROM hearth_activity"
+                " WHERE day_ms < ? GROUP BY community, day_ms"
+                " ON CONFLICT (community, day_ms) DO UPDATE SET"
+                " messages = hearth_community_days.messages + excluded.messages,"
+                " active_members = hearth_community_days.active_members + excluded.active_members",
+                (cutoff,),
+            )
+            await db.execute(
+                "INSERT INTO hearth_community_days (community, day_ms, interactions)"
+                " SELECT community, day_ms, SUM(replies + mentions + reactions)"
+                " FROM hearth_interactions WHERE day_ms < ? GROUP BY community, day_ms"
+                " ON CONFLICT (community, day_ms) DO UPDATE SET"
+                " interactions = hearth_community_days.interactions + excluded.interactions",
+                (cutoff,),
+            )
+            dropped = await db.execute("DELETE FROM hearth_activity WHERE day_ms < ?", (cutoff,))
+            dropped += await db.execute("DELETE FROM hearth_interactions WHERE day_ms < ?", (cutoff,))
+        if dropped:
+            log.info("activity: %d daily rows older than %s rolled up", dropped, self.retention)
+
+    # ------------------------------------------------------------------ reading
+    def _window(self, community: str, since: datetime, until: datetime | None) -> tuple[int, int]:
+        end = until or self._clock.now()
+        return self.day_of(community, to_ms(since)), self.day_of(community, to_ms(end))
+
+    async def activity(self, community: str, account: Account, since: datetime,
+                       until: datetime | None = None) -> Activity:
+        """What ``account`` did on the days from ``since`` to ``until`` (default: now)."""
+        await self.flush()
+        assert self.db is not None
+        first, last = self._window(community, since, until)
+        row = await self.db.fetchone(
+            "SELECT SUM(messages), SUM(replies_given), SUM(replies_received), SUM(reactions_given),"
+            f" SUM(reactions_received), SUM(commands), SUM({_ACTIVE}) FROM hearth_activity"
+            " WHERE community = ? AND platform = ? AND member_id = ? AND day_ms >= ? AND day_ms <= ?",
+            (community, account[0], account[1], first, last),
+        )
+        n = [int(v or 0) for v in row] if row is not None else [0] * 7
+        return Activity(account=account, messages=n[0], replies_given=n[1], replies_received=n[2],
+                        reactions_given=n[3], reactions_received=n[4], commands=n[5],
+                        active_days=n[6])
+
+    async def graph(
+        self,
+        community: str,
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        half_life: timedelta | None = timedelta(days=14),
+        weights: Mapping[str, float] = WEIGHTS,
+    ) -> InteractionGraph:
+        """Interactions between members from ``since`` to ``until``, decayed by age.
+
+        A day's count weighs ``0.5 ** (days_ago / half_life)`` (``half_life``
+        None: no decay), times the weight of its kind (replies, mentions,
+        reactions; see :data:`WEIGHTS`).
+        """
+        await self.flush()
+        assert self.db is not None
+        first, last = self._window(community, since, until)
+        unknown = set(weights) - set(WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown interaction kinds {sorted(unknown)} (expected {sorted(WEIGHTS)})")
+        w = [weights.get(k, 0.0) for k in ("replies", "mentions", "reactions")]
+        half = None if half_life is None else half_life.total_seconds() * 1000
+        rows = await self.db.fetchall(
+            "SELECT platform, source_id, target_id, day_ms, replies, mentions, reactions"
+            " FROM hearth_interactions WHERE community = ? AND day_ms >= ? AND day_ms <= ?",
+            (community, first, last),
+        )
+        edges: dict[tuple[Account, Account], float] = {}
+        for platform, source, target, day_ms, replies, mentions, reactions in rows:
+            value = w[0] * replies + w[1] * mentions + w[2] * reactions
+            if half is not None:
+                days_ago = round((last - day_ms) / DAY_MS)
+                value *= 0.5 ** (days_ago * DAY_MS / half)
+            key = ((platform, source), (platform, target))
+            edges[key] = edges.get(key, 0.0) + value
+        return InteractionGraph({k: v for k, v in edges.items() if v > 0})
+
+    async def totals(self, community: str, since: datetime,
+                     until: datetime | None = None) -> list[DayTotals]:
+        """The community's totals for every day from ``since`` to ``until`` (default: today)."""
+        await self.flush()
+        assert self.db is not None
+        first, last = self._window(community, since, until)
+        span = (community, first, last)
+        sums: dict[int, list[int]] = {}
+        for day_ms, messages, active in await self.db.fetchall(
+            f"SELECT day_ms, SUM(messages), SUM({_ACTIVE}) FROM hearth_activity"
+            " WHERE community = ? AND day_ms >= ? AND day_ms <= ? GROUP BY day_ms", span
+        ):
+            sums.setdefault(day_ms, [0, 0, 0, 0])[0:2] = [int(messages), int(active)]
+        for day_ms, count in await self.db.fetchall(
+            "SELECT day_ms, SUM(replies + mentions + reactions) FROM hearth_interactions"
+            " WHERE community = ? AND day_ms >= ? AND day_ms <= ? GROUP BY day_ms", span
+        ):
+            sums.setdefault(day_ms, [0, 0, 0, 0])[2] = int(count)
+        for day_ms, messages, active, interactions, bot in await self.db.fetchall(
+            "SELECT day_ms, messages, active_members, interactions, bot_messages"
+            " FROM hearth_community_days WHERE community = ? AND day_ms >= ? AND day_ms <= ?", span
+        ):
+            row = sums.setdefault(day_ms, [0, 0, 0, 0])
+            for i, n in enumerate((messages, active, interactions, bot)):
+                row[i] += int(n)
+        by_date = {self._date(community, d): v for d, v in sums.items()}
+        out = []
+        day, end = self._date(community, first), self._date(community, last)
+        while day <= end:
+            n = by_date.get(day, [0, 0, 0, 0])
+            out.append(DayTotals(day=day, messages=n[0], active_members=n[1], interactions=n[2],
+                                 bot_messages=n[3]))
+            day += timedelta(days=1)
+        return out
+
+    # ------------------------------------------------------------------ forgetting
+    async def forget(self, account: Account) -> int:
+        """Erase ``account``'s activity (rows and what is pending); return the rows erased."""
+        platform, member_id = account
+        self._days = {k: v for k, v in self._days.items() if (k[1], k[2]) != account}
+        self._pairs = {k: v for k, v in self._pairs.items()
+                       if k[1] != platform or member_id not in (k[2], k[3])}
+        for key in [k for k, v in self._authors.items() if v == member_id and k[0] == platform]:
+            del self._authors[key]
+        assert self.db is not None
+        async with self.db.transaction():
+            erased = await self.db.execute(
+                "DELETE FROM hearth_activity WHERE platform = ? AND member_id = ?", account)
+            erased += await self.db.execute(
+                "DELETE FROM hearth_interactions WHERE platform = ? AND (source_id = ? OR target_id = ?)",
+                (platform, member_id, member_id))
+        return erased

@@ -1,0 +1,270 @@
+"""The member directory: every member of every community on every network.
+
+Held in memory (a plugin's ``ctx.members()`` never waits on storage) and
+persisted in ``hearth_members``, so a restart forgets no one. It is kept in
+step with the networks:
+
+* at start-up, from each adapter that can list members
+  (:attr:`~hearth.models.Capability.MEMBERS`): new members are added, changed
+  names and roles updated, and members the list no longer holds marked as
+  gone. Without that capability the directory is built from events only. A
+  listing that fails keeps the last known state and is logged once;
+* on every join, leave and member update event;
+* on every message, reaction and command (last activity; a name or role that
+  changed since; a member never seen before is added, first seen now).
+
+Changes are written in the activity ledger's batches (see
+:mod:`hearth.people.activity`), not one statement per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from hearth.clock import Clock
+from hearth.models import Capability, Member, Role
+from hearth.people.records import Account, MemberRecord, from_ms, to_ms
+from hearth.ports import Adapter
+from hearth.storage import Database
+
+log = logging.getLogger(__name__)
+
+_UPSERT = (
+    "INSERT INTO hearth_members (community, platform, member_id, name, role, is_bot, joined_ms,"
+    " join_known, invited_by, last_active_ms, present, updated_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (community, platform, member_id) DO UPDATE SET name = excluded.name,"
+    " role = excluded.role, is_bot = excluded.is_bot, joined_ms = excluded.joined_ms,"
+    " join_known = excluded.join_known, invited_by = excluded.invited_by,"
+    " last_active_ms = excluded.last_active_ms, present = excluded.present,"
+    " updated_ms = excluded.updated_ms"
+)
+
+
+class _Entry:
+    """A member's mutable state inside the directory (plugins get :class:`MemberRecord`)."""
+
+    __slots__ = ("invited_by", "is_bot", "join_known", "joined_ms", "last_active_ms", "name",
+                 "present", "role", "seen_ms")
+
+    def __init__(self, name: str, role: Role, is_bot: bool, joined_ms: int, join_known: bool,
+                 invited_by: str | None = None, last_active_ms: int | None = None,
+                 present: bool = True) -> None:
+        self.name = name
+        self.role = role
+        self.is_bot = is_bot
+        self.joined_ms = joined_ms
+        self.join_known = join_known
+        self.invited_by = invited_by
+        self.last_active_ms = last_active_ms
+        self.present = present
+        #: when an event last showed the member (a listing older than this cannot say they left)
+        self.seen_ms = 0
+
+    def record(self, account: Account) -> MemberRecord:
+        last = self.last_active_ms
+        return MemberRecord(
+            platform=account[0], id=account[1], name=self.name, role=self.role, is_bot=self.is_bot,
+            joined=from_ms(self.joined_ms), join_known=self.join_known, invited_by=self.invited_by,
+            last_active=None if last is None else from_ms(last), present=self.present,
+        )
+
+
+class Directory:
+    """Members per community, in memory and in ``hearth_members``."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._members: dict[str, dict[Account, _Entry]] = {}
+        self._dirty: dict[str, set[Account]] = {}
+        self._failed: set[tuple[str, str]] = set()
+
+    # ------------------------------------------------------------------ storage
+    async def load(self, db: Database, communities: Iterable[str]) -> None:
+        """Read what was known before the restart."""
+        for key in communities:
+            self._members.setdefault(key, {})
+            self._dirty.setdefault(key, set())
+        rows = await db.fetchall(
+            "SELECT community, platform, member_id, name, role, is_bot, joined_ms, join_known,"
+            " invited_by, last_active_ms, present FROM hearth_members"
+        )
+        for row in rows:
+            entries = self._members.get(row[0])
+            if entries is not None:
+                entries[(row[1], row[2])] = _Entry(
+                    row[3], Role(row[4]), bool(row[5]), row[6], bool(row[7]), row[8], row[9],
+                    bool(row[10]),
+                )
+
+    @property
+    def pending(self) -> int:
+        """Members changed since the last write."""
+        return sum(len(d) for d in self._dirty.values())
+
+    def take_changes(self) -> list[tuple[Any, ...]]:
+        """The rows of every member changed since the last call (for one batched write)."""
+        now = to_ms(self._clock.now())
+        rows: list[tuple[Any, ...]] = []
+        for community, dirty in self._dirty.items():
+            entries = self._members[community]
+            for account in dirty:
+                e = entries.get(account)
+                if e is not None:
+                    rows.append((community, account[0], account[1], e.name, int(e.role), int(e.is_bot),
+                                 e.joined_ms, int(e.join_known), e.invited_by, e.last_active_ms,
+                                 int(e.present), now))
+            dirty.clear()
+        return rows
+
+    def mark_changed(self, changed: Iterable[tuple[str, Account]]) -> None:
+        """Write these ``(community, account)`` again with the next batch (the last one failed)."""
+        for community, account in changed:
+            self._dirty.setdefault(community, set()).add(account)
+
+    @staticmethod
+    async def write(db: Database, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            await db.executemany(_UPSERT, rows)
+
+    # ------------------------------------------------------------------ keeping in step
+    async def refresh(self, community: str, adapter: Adapter) -> bool:
+        """Compare the directory with ``adapter``'s member list; False when it could not be read."""
+        if not adapter.can(Capability.MEMBERS):
+            return False
+        entries = self._members.setdefault(community, {})
+        dirty = self._dirty.setdefault(community, set())
+        started = to_ms(self._clock.now())
+        listed: set[Account] = set()
+        try:
+            async for found in adapter.list_members(community):
+                member = found.member
+                account = (member.platform, member.id)
+                listed.add(account)
+                joined = started if found.joined is None else to_ms(found.joined)
+                e = entries.get(account)
+                if e is None:
+                    entries[account] = _Entry(member.name, member.role, member.is_bot, joined,
+                                              found.joined is not None, found.invited_by)
+                    dirty.add(account)
+                    continue
+                changed = (e.name != member.name or e.role != member.role or not e.present
+                           or (found.joined is not None and not e.join_known)
+                           or (found.invited_by is not None and e.invited_by is None))
+                if changed:
+                    e.name, e.role, e.is_bot, e.present = member.name, member.role, member.is_bot, True
+                    if found.joined is not None and not e.join_known:
+                        e.joined_ms, e.join_known = joined, True
+                    e.invited_by = e.invited_by or found.invited_by
+                    dirty.add(account)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if (community, adapter.name) not in self._failed:
+                self._failed.add((community, adapter.name))
+                log.warning("%s: could not list the members on %s (%s); keeping the last known "
+                            "members", community, adapter.name, exc)
+            return False
+        self._failed.discard((community, adapter.name))
+        for account, e in entries.items():
+            if (account[0] == adapter.name and e.present and account not in listed
+                    and e.seen_ms < started):
+                e.present = False
+                dirty.add(account)
+        log.info("%s: %d members on %s", community, len(listed), adapter.name)
+        return True
+
+    def _entry(self, community: str, member: Member, ms: int) -> _Entry:
+        entries = self._members.setdefault(community, {})
+        account = (member.platform, member.id)
+        e = entries.get(account)
+        if e is None:
+            e = entries[account] = _Entry(member.name, member.role, member.is_bot, ms, False)
+        self._dirty.setdefault(community, set()).add(account)
+        e.seen_ms = ms
+        return e
+
+    def joined(self, community: str, member: Member, when: datetime, invited_by: str | None) -> None:
+        """``member`` joined at ``when`` (a return after leaving is a new join)."""
+        ms = to_ms(when)
+        e = self._entry(community, member, ms)
+        if not e.present or not e.join_known:
+            e.joined_ms, e.join_known = ms, True
+        e.name, e.role, e.is_bot, e.present = member.name, member.role, member.is_bot, True
+        if invited_by is not None:
+            e.invited_by = invited_by
+
+    def left(self, community: str, member: Member, when: datetime) -> None:
+        self._entry(community, member, to_ms(when)).present = False
+
+    def updated(self, community: str, member: Member, when: datetime) -> None:
+        """The network says ``member``'s name or role changed."""
+        e = self._entry(community, member, to_ms(when))
+        e.name, e.role, e.is_bot, e.present = member.name, member.role, member.is_bot, True
+
+    def active(self, community: str, member: Member, ms: int) -> None:
+        """``member`` did something at ``ms`` (hot path: called for every message)."""
+        entries = self._members.get(community)
+        account = (member.platform, member.id)
+        e = entries.get(account) if entries is not None else None
+        if e is None:
+            e = self._entry(community, member, ms)
+        else:
+            self._dirty[community].add(account)
+            if e.name != member.name or e.role != member.role or not e.present:
+                e.name, e.role, e.present = member.name, member.role, True
+        if e.last_active_ms is None or ms > e.last_active_ms:
+            e.last_active_ms = ms
+        if ms > e.seen_ms:
+            e.seen_ms = ms
+
+    # ------------------------------------------------------------------ reading
+    def get(self, community: str, account: Account) -> MemberRecord | None:
+        e = self._members.get(community, {}).get(account)
+        return None if e is None else e.record(account)
+
+    def members(
+        self,
+        community: str,
+        *,
+        role: Role | Iterable[Role] | None = None,
+        silent_since: datetime | None = None,
+        platform: str | None = None,
+        present: bool = True,
+    ) -> list[MemberRecord]:
+        """The community's members (see :meth:`hearth.PluginContext.members`)."""
+        roles = None if role is None else ({role} if isinstance(role, Role) else set(role))
+        before = None if silent_since is None else to_ms(silent_since)
+        found = []
+        for account, e in self._members.get(community, {}).items():
+            if present and not e.present:
+                continue
+            if roles is not None and e.role not in roles:
+                continue
+            if platform is not None and account[0] != platform:
+                continue
+            if before is not None and (e.last_active_ms or e.joined_ms) >= before:
+                continue
+            found.append(e.record(account))
+        found.sort(key=lambda r: (r.joined, r.platform, r.id))
+        return found
+
+    def communities_of(self, account: Account) -> list[str]:
+        return [c for c, entries in self._members.items() if account in entries]
+
+    # ------------------------------------------------------------------ forgetting
+    def forget(self, account: Account) -> None:
+        """Drop ``account`` from memory (the caller erases its rows)."""
+        for community, entries in self._members.items():
+            entries.pop(account, None)
+            self._dirty[community].discard(account)
+
+    @staticmethod
+    async def erase(db: Database, account: Account) -> int:
+        return await db.execute(
+            "DELETE FROM hearth_members WHERE platform = ? AND member_id = ?", account
+        )

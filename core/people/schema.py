@@ -1,0 +1,56 @@
+"""The member directory's and the activity ledger's tables (namespace ``hearth:people``).
+
+Portable SQL (SQLite now, PostgreSQL later): times are integer epoch
+milliseconds (BIGINT), keys are explicit columns, no rowid. A *day* is the
+epoch milliseconds at which that day starts in the community's timezone.
+"""
+
+from __future__ import annotations
+
+from hearth.storage import Migration, Store
+
+NAMESPACE = "hearth:people"
+
+
+async def _v1(store: Store) -> None:
+    await store.execute(
+        "CREATE TABLE hearth_members ("
+        " community TEXT NOT NULL, platform TEXT NOT NULL, member_id TEXT NOT NULL,"
+        " name TEXT NOT NULL, role INTEGER NOT NULL, is_bot INTEGER NOT NULL,"
+        " joined_ms BIGINT NOT NULL, join_known INTEGER NOT NULL, invited_by TEXT,"
+        " last_active_ms BIGINT, present INTEGER NOT NULL, updated_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, platform, member_id))"
+    )
+    await store.execute(
+        "CREATE TABLE hearth_activity ("
+        " community TEXT NOT NULL, platform TEXT NOT NULL, member_id TEXT NOT NULL,"
+        " day_ms BIGINT NOT NULL,"
+        " messages INTEGER NOT NULL DEFAULT 0, replies_given INTEGER NOT NULL DEFAULT 0,"
+        " replies_received INTEGER NOT NULL DEFAULT 0, reactions_given INTEGER NOT NULL DEFAULT 0,"
+        " reactions_received INTEGER NOT NULL DEFAULT 0, commands INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (community, platform, member_id, day_ms))"
+    )
+    await store.execute("CREATE INDEX hearth_activity_day ON hearth_activity (community, day_ms)")
+    await store.execute(
+        "CREATE TABLE hearth_interactions ("
+        " community TEXT NOT NULL, platform TEXT NOT NULL, source_id TEXT NOT NULL,"
+        " target_id TEXT NOT NULL, day_ms BIGINT NOT NULL,"
+        " replies INTEGER NOT NULL DEFAULT 0, mentions INTEGER NOT NULL DEFAULT 0,"
+        " reactions INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (community, platform, source_id, target_id, day_ms))"
+    )
+    await store.execute(
+        "CREATE INDEX hearth_interactions_day ON hearth_interactions (community, day_ms)"
+    )
+    # One row per community and day: the bot's messages as they happen; the members'
+    # totals when their per-member rows pass the retention and are rolled up here.
+    await store.execute(
+        "CREATE TABLE hearth_community_days ("
+        " community TEXT NOT NULL, day_ms BIGINT NOT NULL,"
+        " messages INTEGER NOT NULL DEFAULT 0, active_members INTEGER NOT NULL DEFAULT 0,"
+        " interactions INTEGER NOT NULL DEFAULT 0, bot_messages INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (community, day_ms))"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1,)

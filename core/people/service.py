@@ -1,0 +1,71 @@
+"""The directory and the ledger together, as the app drives them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from hearth.clock import Clock
+from hearth.events import (
+    Event,
+    MemberJoinedEvent,
+    MemberLeftEvent,
+    MemberUpdatedEvent,
+    ReactionAddedEvent,
+)
+from hearth.people.activity import Ledger
+from hearth.people.directory import Directory
+from hearth.people.records import Account
+from hearth.people.schema import MIGRATIONS, NAMESPACE
+from hearth.ports import Adapter
+from hearth.storage import Database, Store
+
+log = logging.getLogger(__name__)
+
+
+class People:
+    """Who is in each community (:attr:`directory`) and what they do (:attr:`ledger`)."""
+
+    def __init__(self, clock: Clock, zone_of: Callable[[str], ZoneInfo], retention: timedelta) -> None:
+        self.directory = Directory(clock)
+        self.ledger = Ledger(clock, self.directory, zone_of, retention)
+
+    async def open(self, db: Database, communities: Iterable[str]) -> None:
+        """Migrate the tables and read what was known before."""
+        await db.migrate(Store(db, NAMESPACE), MIGRATIONS)
+        await self.directory.load(db, communities)
+        await self.ledger.open(db)
+
+    async def refresh(self, community: str, adapters: Sequence[Adapter]) -> None:
+        """Bring ``community``'s members in step with each network's member list."""
+        for adapter in adapters:
+            await self.directory.refresh(community, adapter)
+        await self.ledger.flush()
+
+    def observe(self, community: str, event: Event) -> None:
+        """Keep in step with one inbound event (messages and commands are counted by the app)."""
+        if isinstance(event, ReactionAddedEvent):
+            self.ledger.reaction(community, event.reaction)
+        elif isinstance(event, MemberJoinedEvent):
+            self.directory.joined(community, event.member, event.time, event.invited_by)
+        elif isinstance(event, MemberLeftEvent):
+            self.directory.left(community, event.member, event.time)
+        elif isinstance(event, MemberUpdatedEvent):
+            self.directory.updated(community, event.member, event.time)
+
+    async def forget(self, account: Account) -> list[str]:
+        """Erase ``account`` from the directory and the ledger; the communities it was in."""
+        db = self.ledger.db
+        assert db is not None
+        communities = self.directory.communities_of(account)
+        await self.ledger.flush()
+        self.directory.forget(account)
+        erased = await self.ledger.forget(account)
+        erased += await self.directory.erase(db, account)
+        log.info("forgot %s:%s (%d rows)", account[0], account[1], erased)
+        return communities
+
+    async def close(self) -> None:
+        await self.ledger.close()
