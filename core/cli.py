@@ -181,6 +181,45 @@ def run(ctx: click.Context, config: str) -> None:
 
 
 @main.command()
+@click.argument("config", type=click.Path(dir_okay=True))
+@click.argument("account", metavar="PLATFORM:ID")
+@click.pass_context
+def forget(ctx: click.Context, config: str, account: str) -> None:
+    """Erase one person's account (e.g. discord:1234) from CONFIG's storage.
+
+    The member directory and the activity ledger forget the account, and every
+    plugin is told (``on_forget``) to erase what it keeps. Nothing connects to
+    the networks; stop the bot first, or it may write back what it holds.
+    """
+    from hearth.app import App
+
+    _logging(ctx, "WARNING")
+    loaded = _load(config)
+    platform, _, member_id = account.partition(":")
+    if not platform or not member_id:
+        _fail(f"{account!r} is not an account (expected PLATFORM:ID, e.g. discord:80351110224678912 "
+              "or matrix:@alice:example.org)", EXIT_INVALID)
+    if platform not in loaded.adapters:
+        _fail(f"unknown network {platform!r} in {account!r} (expected one of: "
+              f"{', '.join(sorted(loaded.adapters))})", EXIT_INVALID)
+
+    async def erase() -> list[str]:
+        app = App(loaded.config, loaded.plugins, [])
+        try:
+            await app.open()
+            return await app.forget((platform, member_id))
+        finally:
+            await app.stop()
+
+    try:
+        known = asyncio.run(erase())
+    except HearthError as exc:
+        _fail(str(exc))
+    where = f"a member of {', '.join(known)}" if known else "not in the member directory"
+    click.echo(f"forgot {platform}:{member_id} ({where}); plugins were told to erase their data")
+
+
+@main.command()
 def plugins() -> None:
     """List installed plugins and adapters with their versions."""
     from hearth.registry import load_adapters, load_plugins

@@ -1,0 +1,345 @@
+"""The member directory and the activity ledger, on the testing adapter in virtual time."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
+from hearth.adapters.testing import TestBot
+from hearth.errors import AdapterError
+from hearth.storage import Database
+
+CONFIG = """
+communities:
+  tea:
+    timezone: Asia/Shanghai
+    channels: {general: {}}
+    plugins: {roll: {}}
+"""
+WITHOUT_PLUGIN = """
+communities:
+  tea:
+    timezone: Asia/Shanghai
+    channels: {general: {}}
+"""
+START = "2026-03-02T10:00:00+08:00"
+
+
+class Roll:
+    """A plugin that lists members (``!roll``) and finds the silent (``!quiet DAYS``)."""
+
+    def __init__(self) -> None:
+        self.forgotten: list[tuple[str, str, str]] = []
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def register_commands(self) -> list[Command]:
+        async def roll(inv: Any) -> str:
+            return " ".join(sorted(r.id for r in inv.ctx.members()))
+
+        async def quiet(inv: Any) -> str:
+            since = inv.ctx.now() - timedelta(days=30)
+            return " ".join(r.id for r in inv.ctx.members(silent_since=since)) or "nobody"
+
+        return [Command(name="roll", handler=roll, help="list members"),
+                Command(name="quiet", handler=quiet, help="members silent for 30 days")]
+
+    @hookimpl
+    async def on_forget(self, ctx: PluginContext, platform: str, member_id: str) -> None:
+        self.forgotten.append((ctx.key, platform, member_id))
+
+
+def core(bot: TestBot) -> PluginContext:
+    assert bot.app is not None
+    return bot.app.contexts[bot.community]["hearth"]
+
+
+async def make(config: str = CONFIG, roll: Roll | None = None, **options: Any) -> TestBot:
+    options.setdefault("start", START)
+    options.setdefault("strict", True)
+    return await TestBot.create(config, extra_plugins={"roll": roll or Roll()}, **options)
+
+
+# --------------------------------------------------------------------------- directory
+
+
+@pytest.mark.asyncio
+async def test_a_plugin_lists_every_member_including_those_who_never_spoke() -> None:
+    async with await make(members=[{"id": "olivia", "role": "owner"}, {"id": "mute"}]) as bot:
+        await bot.join("nina", invited_by="olivia")
+        await bot.say("olivia", "general", "!roll")
+        assert bot.take()[-1]["text"] == "mute nina olivia"
+        nina = core(bot).member("testing:nina")
+        assert nina is not None and nina.join_known and nina.invited_by == "olivia"
+        assert nina.joined == bot.clock.now() and nina.last_active is None
+        mute = core(bot).member(("testing", "mute"))
+        assert mute is not None and not mute.join_known  # there before the bot: first seen at start
+        owner = core(bot).member("testing:olivia")
+        assert owner is not None and owner.role == Role.OWNER and owner.last_active == bot.clock.now()
+        assert [r.id for r in core(bot).members(role=Role.OWNER)] == ["olivia"]
+
+
+@pytest.mark.asyncio
+async def test_an_inactivity_check_finds_a_member_there_before_the_plugin(tmp_path: Path) -> None:
+    db = tmp_path / "hearth.db"
+    people = [{"id": "olivia", "role": "owner"}, {"id": "sleepy"}, {"id": "chatty"}]
+    async with await make(WITHOUT_PLUGIN, storage=db, members=people) as before:
+        await before.say("chatty", "general", "hello")
+    # Six weeks later the operator enables the plugin; the network still has the same members.
+    later = "2026-04-13T10:00:00+08:00"
+    async with await make(CONFIG, storage=db, members=people, start=later) as bot:
+        await bot.say("chatty", "general", "still here")
+        await bot.say("olivia", "general", "!quiet")
+        assert bot.take()[-1]["text"] == "sleepy"
+
+
+@pytest.mark.asyncio
+async def test_the_directory_survives_a_restart_and_follows_joins_leaves_and_roles(tmp_path: Path) -> None:
+    async with await make(members=[{"id": "olivia", "role": "owner"}],
+                          storage=tmp_path / "h.db") as bot:
+        await bot.join("nina", invited_by="olivia")
+        await bot.join("omar")
+        await bot.set_role("nina", "leader")
+        await bot.leave("omar")
+        joined = bot.clock.now()
+        await bot.restart(downtime="2h")
+        nina = core(bot).member("testing:nina")
+        assert nina is not None and nina.role == Role.LEADER and nina.invited_by == "olivia"
+        assert nina.joined == joined and nina.join_known
+        assert sorted(r.id for r in core(bot).members()) == ["nina", "olivia"]
+        omar = core(bot).member("testing:omar")
+        assert omar is not None and not omar.present
+        # a role changed by the bot itself is read back from the network
+        await core(bot).grant_role(core(bot).member("testing:olivia").member, Role.ADMIN)
+        await bot.settle()
+        await core(bot).revoke_role(nina.member, Role.LEADER)
+        await bot.settle()
+        assert core(bot).member("testing:nina").role == Role.MEMBER
+
+
+@pytest.mark.asyncio
+async def test_start_up_compares_with_the_network_and_a_failed_listing_keeps_the_last_state(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with await make(members=[{"id": "olivia", "role": "owner"}, {"id": "ann"}, {"id": "bo"}],
+                          storage=tmp_path / "h.db") as bot:
+        await bot.stop()
+        bot.adapter.people["tea"]["ann"].present = False  # left while the bot was down
+        bot.add_member("cy", "Cy")  # joined while the bot was down
+        await bot.start()
+        assert sorted(r.id for r in core(bot).members()) == ["bo", "cy", "olivia"]
+        ann = core(bot).member("testing:ann")
+        assert ann is not None and not ann.present
+
+        await bot.stop()
+        bot.adapter.people["tea"]["bo"].present = False
+        bot.adapter.listing_error = AdapterError("the network is down")
+        with caplog.at_level(logging.WARNING):
+            await bot.start()
+            await bot.restart()
+        assert sorted(r.id for r in core(bot).members()) == ["bo", "cy", "olivia"]
+        warnings = [r for r in caplog.records if "could not list the members" in r.getMessage()]
+        assert len(warnings) == 2  # once per start: each process logs it once
+
+
+@pytest.mark.asyncio
+async def test_the_console_keeps_its_members_between_runs(tmp_path: Path) -> None:
+    from hearth.adapters.console.repl import Console
+    from hearth.bootstrap import load
+
+    loaded = load(WITHOUT_PLUGIN, text=True)
+    lines = iter(["/join alice Alice", "/role alice leader", "/quit", ""])
+    first = Console(loaded, f"sqlite:///{tmp_path / 'c.db'}", out=io.StringIO())
+    await first.run(lambda: next(lines))
+    out = io.StringIO()
+    second = Console(loaded, f"sqlite:///{tmp_path / 'c.db'}", out=out)
+    again = iter(["/members", "/quit", ""])
+    await second.run(lambda: next(again))
+    assert "@alice Alice — leader" in out.getvalue()
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+@pytest.mark.asyncio
+async def test_activity_is_written_in_batches_not_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        assert bot.app is not None
+        bot.app.people.ledger.batch_size = 100
+        opened = []
+        real = Database.transaction
+
+        def counting(self: Database) -> Any:
+            opened.append(1)
+            return real(self)
+
+        monkeypatch.setattr(Database, "transaction", counting)
+        for n in range(250):
+            await bot.adapter.inject_message("tea", "ann" if n % 2 else "bo", "general", "hi", f"m{n}")
+        await bot.settle()
+        activity = await core(bot).activity("testing:ann", bot.clock.now())
+        assert activity.messages == 125
+        assert 1 <= len(opened) <= 4  # batches of 100, then the rest before the read
+
+
+@pytest.mark.asyncio
+async def test_pending_activity_is_written_at_shutdown(tmp_path: Path) -> None:
+    async with await make(members=[{"id": "ann"}], storage=tmp_path / "h.db") as bot:
+        await bot.say("ann", "general", "one")
+        await bot.say("ann", "general", "!roll")
+        assert bot.app is not None and bot.app.people.ledger.pending == 3  # with the bot's answer
+        await bot.restart()
+        activity = await core(bot).activity("testing:ann", bot.clock.now())
+        assert (activity.messages, activity.commands, activity.active_days) == (1, 1, 1)
+
+
+@pytest.mark.asyncio
+async def test_replies_reactions_mentions_and_the_bots_share() -> None:
+    async with await make(members=[{"id": "ann"}, {"id": "bo"}, {"id": "cy"}]) as bot:
+        first = await bot.say("ann", "general", "good morning")
+        await bot.say("bo", "general", "morning!", reply_to=first)
+        await bot.say("cy", "general", "hi @ann and @bo")
+        await bot.react("cy", first, "👍", in_="general")
+        await bot.react("ann", first, "😀", in_="general")  # to oneself: given, not received
+        await bot.say("bo", "general", "!roll")  # a command, answered by the bot
+        ctx = core(bot)
+        today = bot.clock.now()
+        ann = await ctx.activity("testing:ann", today)
+        assert (ann.messages, ann.replies_received, ann.reactions_received) == (1, 1, 1)
+        assert ann.reactions_given == 1
+        bo = await ctx.activity("testing:bo", today)
+        assert (bo.messages, bo.replies_given, bo.commands) == (1, 1, 1)
+        graph = await ctx.interactions(today - timedelta(days=1), half_life=None)
+        assert graph.weight("testing:bo", "testing:ann") == 1.0
+        assert graph.weight("testing:cy", "testing:ann") == 1.0 + 0.5  # a mention and a reaction
+        assert graph.weight("testing:cy", "testing:bo") == 1.0
+        assert graph.reached("testing:ann") == {("testing", "bo"), ("testing", "cy")}
+        [day] = await ctx.daily_totals(today)
+        assert (day.messages, day.active_members, day.interactions, day.bot_messages) == (3, 3, 4, 1)
+        assert day.bot_share == 0.25
+
+
+@pytest.mark.asyncio
+async def test_the_interaction_graph_decays_with_age() -> None:
+    async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        old = await bot.say("ann", "general", "a question")
+        await bot.say("bo", "general", "an answer", reply_to=old)
+        await bot.say("bo", "general", "and more", reply_to=old)
+        await bot.wait("14d")
+        new = await bot.say("bo", "general", "news")
+        await bot.say("ann", "general", "thanks", reply_to=new)
+        ctx = core(bot)
+        month = bot.clock.now() - timedelta(days=30)
+        graph = await ctx.interactions(month, half_life=timedelta(days=14))
+        assert graph.weight("testing:bo", "testing:ann") == pytest.approx(2 * 0.5)
+        assert graph.weight("testing:ann", "testing:bo") == pytest.approx(1.0)
+        weighted = await ctx.interactions(month, half_life=None, weights={"replies": 3.0})
+        assert weighted.weight("testing:bo", "testing:ann") == 6.0
+        recent = await ctx.interactions(bot.clock.now() - timedelta(days=7))
+        assert list(recent) == [(("testing", "ann"), ("testing", "bo"))]
+        with pytest.raises(ValueError, match="unknown interaction kinds"):
+            await ctx.interactions(month, weights={"likes": 1.0})
+
+
+@pytest.mark.asyncio
+async def test_rows_past_the_retention_are_rolled_up_into_daily_totals() -> None:
+    config = CONFIG + "activity: {retention: 3d}\n"
+    async with await make(config, members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        first = await bot.say("ann", "general", "day one")
+        await bot.say("bo", "general", "yes", reply_to=first)
+        day_one = bot.clock.now()
+        await bot.wait("5d")
+        await bot.say("ann", "general", "day six")
+        ctx = core(bot)
+        gone = await ctx.activity("testing:ann", day_one, day_one)
+        assert gone.messages == 0
+        assert len(await ctx.interactions(day_one - timedelta(days=1), half_life=None)) == 0
+        totals = await ctx.daily_totals(day_one)
+        assert len(totals) == 6
+        assert (totals[0].messages, totals[0].active_members, totals[0].interactions) == (2, 2, 1)
+        assert [t.messages for t in totals[1:]] == [0, 0, 0, 0, 1]
+        assert bot.app is not None and bot.app.db is not None
+        rows = await bot.app.db.fetchall("SELECT day_ms FROM hearth_activity")
+        assert len(rows) == 1  # only day six is kept per member
+
+
+@pytest.mark.asyncio
+async def test_days_are_the_communitys_local_days() -> None:
+    # 23:30 and 00:30 in Shanghai are two days, though the same UTC day
+    async with await make(members=[{"id": "ann"}], start="2026-03-02T23:30:00+08:00") as bot:
+        await bot.say("ann", "general", "late")
+        await bot.wait("1h")
+        await bot.say("ann", "general", "early")
+        totals = await core(bot).daily_totals(bot.clock.now() - timedelta(hours=2))
+        assert [(str(t.day), t.messages) for t in totals] == [("2026-03-02", 1), ("2026-03-03", 1)]
+
+
+# --------------------------------------------------------------------------- forget
+
+
+@pytest.mark.asyncio
+async def test_forget_erases_one_account_and_tells_plugins(tmp_path: Path) -> None:
+    roll = Roll()
+    async with await make(roll=roll, members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        first = await bot.say("ann", "general", "hello")
+        await bot.say("bo", "general", "hi ann", reply_to=first)
+        assert bot.app is not None
+        known = await bot.app.forget(("testing", "ann"))
+        assert known == ["tea"]
+        ctx = core(bot)
+        assert ctx.member("testing:ann") is None
+        assert (await ctx.activity("testing:ann", bot.clock.now())).messages == 0
+        assert len(await ctx.interactions(bot.clock.now(), half_life=None)) == 0
+        assert (await ctx.activity("testing:bo", bot.clock.now())).messages == 1
+        assert roll.forgotten == [("tea", "testing", "ann")]
+        assert bot.app.db is not None
+        for table, column in (("hearth_members", "member_id"), ("hearth_activity", "member_id"),
+                              ("hearth_interactions", "source_id"), ("hearth_interactions", "target_id")):
+            assert not await bot.app.db.fetchall(f"SELECT 1 FROM {table} WHERE {column} = 'ann'")
+
+
+def test_hearth_forget_erases_an_account_from_the_stored_state(tmp_path: Path) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from hearth.cli import main
+
+    db = tmp_path / "hearth.db"
+    config = tmp_path / "hearth.yaml"
+    # the command runs on the real clock: keep the virtual past within the retention
+    config.write_text(f"storage: sqlite:///{db}\nactivity: {{retention: 3650d}}\n" + WITHOUT_PLUGIN)
+
+    async def chat() -> None:
+        async with await make(WITHOUT_PLUGIN, storage=db, members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+            await bot.say("ann", "general", "hello")
+            await bot.say("bo", "general", "hello")
+
+    asyncio.run(chat())
+    result = CliRunner().invoke(main, ["forget", str(config), "testing:ann"])
+    assert result.exit_code == 0, result.output
+    assert "forgot testing:ann (a member of tea)" in result.stdout
+
+    async def left() -> list[str]:
+        opened = await Database.open(f"sqlite:///{db}")
+        try:
+            rows = await opened.fetchall("SELECT member_id FROM hearth_members UNION ALL "
+                                         "SELECT member_id FROM hearth_activity")
+            return sorted(r[0] for r in rows)
+        finally:
+            await opened.close()
+
+    assert asyncio.run(left()) == ["bo", "bo"]
+    bad = CliRunner().invoke(main, ["forget", str(config), "ann"])
+    assert bad.exit_code == 2 and "expected PLATFORM:ID" in bad.stderr
+    unknown = CliRunner().invoke(main, ["forget", str(config), "irc:ann"])
+    assert unknown.exit_code == 2 and "unknown network 'irc'" in unknown.stderr
