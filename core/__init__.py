@@ -25,6 +25,7 @@ from hearth.errors import (
 )
 from hearth.hookspecs import hookimpl
 from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
+from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -51,6 +52,7 @@ __all__ = [
     "Need",
     "NotFound",
     "Param",
+    "Pattern",
     "PermissionDenied",
     "PluginConfig",
     "PluginContext",
@@ -58,6 +60,7 @@ __all__ = [
     "Reaction",
     "Role",
     "RoleName",
+    "SafePattern",
     "SentMessage",
     "StartupError",
     "StorageError",
@@ -65,6 +68,7 @@ __all__ = [
     "TimeOfDay",
     "UsageError",
     "Verdict",
+    "compile_pattern",
     "format_duration",
     "hookimpl",
     "parse_duration",
