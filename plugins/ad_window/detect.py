@@ -64,6 +64,7 @@ _HOST = rx(
     r"([:/?#][^\s<>\"']*)?"
 )
 _SCHEME, _WWW, _HOSTNAME, _PATH = 1, 2, 3, 4
+_MAX_HOST = 253  # longer is no DNS name (and would cost the suffix lookup more than linear time)
 _BEFORE_HOST = frozenset("@.-_")  # "user@host", "a.b" inside a longer token
 _IP_URL = rx(r"[a-z][a-z0-9+.-]*://(\d{1,3}(?:\.\d{1,3}){3})([:/?#]\S*)?")
 _EMAIL = rx(r"[\w.+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,24})")
@@ -240,6 +241,8 @@ class Detector:
             start, end = m.span(_HOSTNAME)
             before = skel[m.start() - 1] if m.start() else " "
             if _word_char(before) or "_" in m.group(_HOSTNAME) or _server_of_id(skel, m.start()):
+                continue
+            if end - start > _MAX_HOST:
                 continue
             exact, shape = v.lower[start:end], skel[start:end]
             path = m.group(_PATH) or ""
