@@ -19,6 +19,7 @@ from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MessageEditedEvent,
     MessagePostedEvent,
     ReactionAddedEvent,
 )
@@ -205,6 +206,28 @@ class TestingAdapter(Adapter):
         message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
         await self._submit(
             MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
+                               time=self._now(), message=message)
+        )
+        return message
+
+    async def inject_edit(self, community: str, member_id: str, message_id: str, text: str,
+                          channel_name: str | None = None) -> Message:
+        """``member_id`` edits their message ``message_id`` to read ``text``.
+
+        ``channel_name`` is needed only for a message no longer stored (an edit that
+        races its deletion).
+        """
+        stored = self.messages.get(message_id)
+        if stored is not None:
+            channel = stored.channel
+        elif channel_name is not None:
+            channel = self.channel(community, channel_name)
+        else:
+            raise NotFound(f"no message {message_id!r}")
+        person = self.person(community, member_id)
+        message = self._message(community, channel, person, text, message_id, None)
+        await self._submit(
+            MessageEditedEvent(platform=self.name, id=self._eid("edit"), community=community,
                                time=self._now(), message=message)
         )
         return message

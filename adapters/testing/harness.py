@@ -144,6 +144,12 @@ class TestBot:
         await self.settle()
         return message_id
 
+    async def edit(self, member_id: str, message_id: str, text: str, *, channel: str | None = None) -> None:
+        """``member_id`` edits their message ``message_id`` to read ``text`` (``channel``: see
+        :meth:`TestingAdapter.inject_edit`)."""
+        await self.adapter.inject_edit(self.community, member_id, message_id, text, channel)
+        await self.settle()
+
     async def react(self, member_id: str, to: str, emoji: str, *, in_: str = "dm") -> None:
         """React to message ``to``; ``"last-bot-message"`` in ``in_`` (a channel or ``dm``)."""
         if to == "last-bot-message":

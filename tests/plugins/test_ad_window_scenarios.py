@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 import yaml
 
-from hearth.events import MessageEditedEvent
-
 FRIDAY_EVENING = "2026-11-20T19:00:00+08:00"  # a Friday, an hour before the window opens
 MEMBERS = [
     {"id": "olivia", "role": "owner"},
@@ -281,7 +279,7 @@ async def test_quota_survives_a_restart(hearth_bot):
 async def test_editing_an_allowed_ad_does_not_use_the_quota_again(hearth_bot):
     bot = await make(hearth_bot, start="2026-11-20T20:05:00+08:00")
     await bot.say("alice", "general", AD, ref="a1")
-    await edit(bot, "alice", "general", "a1", AD + " (now 20% off)")
+    await bot.edit("alice", "a1", AD + " (now 20% off)")
     assert bot.take() == []
 
 
@@ -538,23 +536,12 @@ async def test_matrix_links_inside_the_community_are_fine(hearth_bot):
     assert "invitations to other servers or rooms" in acts[0]["text"]
 
 
-async def edit(bot, member: str, channel: str, message_id: str, text: str) -> None:
-    adapter = bot.adapter
-    person = adapter.person(bot.community, member)
-    edited = adapter._message(bot.community, adapter.channel(bot.community, channel), person, text,
-                              message_id, None)
-    await adapter.host.submit(MessageEditedEvent(platform=adapter.name, id=f"edit:{message_id}:{text}",
-                                                 community=bot.community, time=bot.clock.now(),
-                                                 message=edited))
-    await bot.settle()
-
-
 @pytest.mark.asyncio
 async def test_an_edit_of_a_removed_ad_is_not_a_second_offence(hearth_bot):
     bot = await make(hearth_bot)
     await bot.say("alice", "general", AD, ref="once")
     bot.take()
-    await edit(bot, "alice", "general", "once", AD + " edited")
+    await bot.edit("alice", "once", AD + " edited", channel="general")  # racing the deletion
     assert bot.take() == []  # no second DM, strike or delete
     await bot.say("alice", "general", AD)
     assert "strike 2" in bot.take()[0]["text"]
@@ -564,7 +551,7 @@ async def test_an_edit_of_a_removed_ad_is_not_a_second_offence(hearth_bot):
 async def test_editing_chat_into_an_ad_is_caught(hearth_bot):
     bot = await make(hearth_bot)
     await bot.say("alice", "general", "hello all", ref="m1")
-    await edit(bot, "alice", "general", "m1", "hello all, deals at cheap-tea.com")
+    await bot.edit("alice", "m1", "hello all, deals at cheap-tea.com")
     acts = bot.take()
     assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "m1"
 
@@ -575,3 +562,60 @@ def test_capabilities_are_declared():
 
     needed = {n.capability for n in plugin.register_capabilities()}
     assert needed == {Capability.DELETE, Capability.DM, Capability.MUTE, Capability.KICK, Capability.BAN}
+
+
+# --------------------------------------------------------------------------- edits (issue 10 item 10)
+
+
+@pytest.mark.asyncio
+async def test_an_ad_allowed_in_the_window_and_edited_after_it_into_another_ad_is_removed(hearth_bot):
+    bot = await make(hearth_bot, start="2026-11-20T21:50:00+08:00")
+    await bot.say("alice", "general", AD, ref="a1")
+    assert bot.take() == []
+    await bot.at("2026-11-20T22:30:00+08:00")  # the window has closed
+    bot.take()
+    await bot.edit("alice", "a1", "Now join discord.gg/teaparty for giveaways")
+    acts = bot.take()
+    assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "a1"
+    assert "(invite: discord.gg/teaparty; outside the ad window)" in acts[1]["text"]
+
+
+@pytest.mark.asyncio
+async def test_an_edit_that_keeps_the_text_is_not_judged_again(hearth_bot):
+    bot = await make(hearth_bot, start="2026-11-20T21:50:00+08:00")
+    await bot.say("alice", "general", AD, ref="a1")
+    await bot.at("2026-11-20T22:30:00+08:00")
+    bot.take()
+    await bot.edit("alice", "a1", AD)  # e.g. a link preview added: the same text
+    assert bot.take() == []
+
+
+@pytest.mark.asyncio
+async def test_a_pass_covers_one_message_content_not_its_future_edits(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("adam", "mods", "!adpass @alice")
+    bot.take()
+    await bot.say("alice", "general", AD, ref="p1")
+    assert bot.take() == []  # the pass let it through
+    await bot.edit("alice", "p1", "wechat: tea_lover88 for wholesale")
+    acts = bot.take()
+    assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "p1"
+    await bot.say("adam", "mods", "!adpass @alice")
+    bot.take()
+    await bot.edit("alice", "p1", "wechat: tea_lover88 for wholesale", channel="general")
+    # an edit racing the deletion: no second strike, and the new pass is kept
+    assert bot.take() == []
+    await bot.say("alice", "general", AD)
+    assert bot.take() == []
+
+
+@pytest.mark.asyncio
+async def test_an_edit_in_another_window_uses_that_windows_quota(hearth_bot):
+    bot = await make(hearth_bot, start="2026-11-20T21:50:00+08:00")
+    await bot.say("alice", "general", AD, ref="a1")
+    await bot.at("2026-11-27T20:30:00+08:00")  # next Friday's window
+    bot.take()
+    await bot.edit("alice", "a1", "New stock at https://cheap-tea.com/new")
+    assert bot.take() == []  # allowed: this window's one ad
+    await bot.say("alice", "general", "More at https://cheap-tea.com/more", ref="a2")
+    assert kinds(bot.take()) == ["dm", "send", "delete"]  # the quota is used by the edit
