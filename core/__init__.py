@@ -24,7 +24,16 @@ from hearth.errors import (
     UsageError,
 )
 from hearth.hookspecs import hookimpl
-from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
+from hearth.models import (
+    Capability,
+    Channel,
+    Member,
+    Message,
+    Reaction,
+    Role,
+    SentMessage,
+    literal,
+)
 from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.scheduler import Job
 from hearth.storage import Store
@@ -71,5 +80,6 @@ __all__ = [
     "compile_pattern",
     "format_duration",
     "hookimpl",
+    "literal",
     "parse_duration",
 ]

@@ -33,7 +33,17 @@ from hearth.events import (
     MessagePostedEvent,
     ReactionAddedEvent,
 )
-from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage, extract_links
+from hearth.models import (
+    CODE_SPAN,
+    Capability,
+    Channel,
+    Member,
+    Message,
+    Reaction,
+    Role,
+    SentMessage,
+    extract_links,
+)
 from hearth.ports import Adapter, AdapterHost, DissolveMode
 
 from . import ops
@@ -701,7 +711,8 @@ class MatrixAdapter(Adapter):
     # ------------------------------------------------------------------ actions
     def _mentions(self, text: str) -> dict[str, str]:
         known: dict[str, str] = {}
-        for uid in dict.fromkeys(MXID_RE.findall(text)):
+        outside_code = CODE_SPAN.sub("", text)  # an id shown literally is no mention
+        for uid in dict.fromkeys(MXID_RE.findall(outside_code)):
             if any(uid in s.members for s in self.rooms.values()):
                 known[uid] = self._display_name(uid)
         return known

@@ -32,6 +32,7 @@ from hearth import (
     Verdict,
     format_duration,
     hookimpl,
+    literal,
 )
 from hearth.i18n import texts
 from hearth.plugins.ad_window import windows as win
@@ -272,10 +273,10 @@ async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: 
             cfg.audit_channel,
             say(
                 "audit",
-                mention=member.mention,
+                mention=member.name_and_id,
                 channel=channel,
                 kind=finding.kind,
-                evidence=finding.evidence,
+                evidence=literal(finding.evidence),
                 why=say(f"why_{why}"),
                 strikes=count,
                 action=say(f"action_{step.action}", until=until_text),
@@ -409,9 +410,9 @@ async def _cmd_adpass(inv: Invocation) -> str:
     if cfg.audit_channel:
         await ctx.send(
             cfg.audit_channel,
-            say("audit_pass", actor=inv.member.mention, mention=member.mention, passes=held),
+            say("audit_pass", actor=inv.member.name_and_id, mention=member.name_and_id, passes=held),
         )
-    return str(say("pass_granted", mention=member.mention, passes=held))
+    return str(say("pass_granted", mention=member.name_and_id, passes=held))
 
 
 async def _cmd_strikes(inv: Invocation) -> str:
@@ -421,7 +422,7 @@ async def _cmd_strikes(inv: Invocation) -> str:
     member: Member = inv.args["member"]
     active = await _records(ctx).strikes(member.key, ctx.now(), cfg.strike_decay)
     if not active:
-        return str(say("strikes_none", mention=member.mention))
+        return str(say("strikes_none", mention=member.name_and_id))
     lines = "\n".join(
         say("strike_line", time=f"{s.at.astimezone(ctx.zone):%Y-%m-%d %H:%M}",
             kind=say(f"kind_{s.kind}"), channel=s.channel)
@@ -429,7 +430,7 @@ async def _cmd_strikes(inv: Invocation) -> str:
     )
     step = cfg.escalation[min(len(active) + 1, len(cfg.escalation)) - 1]
     return str(
-        say("strikes_list", mention=member.mention, count=len(active),
+        say("strikes_list", mention=member.name_and_id, count=len(active),
             decay=format_duration(cfg.strike_decay), lines=lines, next_step=str(step))
     )
 
@@ -443,10 +444,10 @@ async def _cmd_pardon(inv: Invocation) -> str:
     if await ctx.cancel(_unmute_key(member)):
         await ctx.unmute(member)
     if not cleared:
-        return str(say("pardon_none", mention=member.mention))
+        return str(say("pardon_none", mention=member.name_and_id))
     if cfg.audit_channel:
         await ctx.send(
             cfg.audit_channel,
-            say("audit_pardon", actor=inv.member.mention, mention=member.mention, count=cleared),
+            say("audit_pardon", actor=inv.member.name_and_id, mention=member.name_and_id, count=cleared),
         )
-    return str(say("pardoned", count=cleared, mention=member.mention))
+    return str(say("pardoned", count=cleared, mention=member.name_and_id))

@@ -78,8 +78,8 @@ async def test_ad_outside_the_window_is_deleted_with_dm_strike_and_one_audit_lin
     )
     assert audit["channel"] == "mods"
     assert audit["text"] == (
-        "ad_window: removed @alice's message in #general (link: cheap-tea.com; outside the ad window). "
-        "Strike 1: warned."
+        "ad_window: removed a message by Alice (`alice`) in #general (link: `cheap-tea.com`; "
+        "outside the ad window). Strike 1: warned."
     )
     assert (delete["message"], delete["member"], delete["channel"]) == ("m1", "alice", "general")
     assert "outside the ad window" in delete["reason"]
@@ -323,8 +323,8 @@ async def test_adpass_allows_one_ad_outside_the_window_and_survives_restart(hear
     await bot.say("adam", "general", "!adpass @bob")
     acts = bot.take()
     assert [(a["channel"], a["text"]) for a in acts] == [
-        ("mods", "ad_window: @adam gave @bob an ad pass (1 held)."),
-        ("general", "@bob may post one ad outside the window (passes held: 1)."),
+        ("mods", "ad_window: Adam (`adam`) gave Bob (`bob`) an ad pass (1 held)."),
+        ("general", "Bob (`bob`) may post one ad outside the window (passes held: 1)."),
     ]
     await bot.restart(downtime="1m")
     bot.take()
@@ -438,7 +438,7 @@ async def test_strikes_and_pardon_commands(hearth_bot):
     assert "for leaders and above" in bot.take()[0]["text"]
     await bot.say("lee", "general", "!strikes @alice")
     assert bot.take()[0]["text"] == (
-        "@alice has 2 active strike(s); each expires 30d after it was given:\n"
+        "Alice (`alice`) has 2 active strike(s); each expires 30d after it was given:\n"
         "- 2026-11-20 19:00: links to other sites in #general\n"
         "- 2026-11-20 19:00: contact handles in #intro\n"
         "The next strike means: mute 1d."
@@ -448,12 +448,12 @@ async def test_strikes_and_pardon_commands(hearth_bot):
     await bot.say("adam", "general", "!pardon @alice")
     acts = bot.take()
     assert kinds(acts) == ["unmute", "send", "send"]  # the running mute is lifted
-    assert acts[1]["text"] == "ad_window: @adam pardoned @alice (2 strike(s) cleared)."
-    assert acts[2]["text"] == "Cleared 2 strike(s) of @alice."
+    assert acts[1]["text"] == "ad_window: Adam (`adam`) pardoned Alice (`alice`) (2 strike(s) cleared)."
+    assert acts[2]["text"] == "Cleared 2 strike(s) of Alice (`alice`)."
     await bot.say("adam", "general", "!pardon @alice")
-    assert bot.take()[0]["text"] == "@alice has no strikes to clear."
+    assert bot.take()[0]["text"] == "Alice (`alice`) has no strikes to clear."
     await bot.say("lee", "general", "!strikes @alice")
-    assert bot.take()[0]["text"] == "@alice has no active strikes."
+    assert bot.take()[0]["text"] == "Alice (`alice`) has no active strikes."
     await bot.say("alice", "general", AD)
     assert "This is a warning (strike 1)." in bot.take()[0]["text"]
     await bot.wait("2h")
@@ -577,7 +577,7 @@ async def test_an_ad_allowed_in_the_window_and_edited_after_it_into_another_ad_i
     await bot.edit("alice", "a1", "Now join discord.gg/teaparty for giveaways")
     acts = bot.take()
     assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "a1"
-    assert "(invite: discord.gg/teaparty; outside the ad window)" in acts[1]["text"]
+    assert "(invite: `discord.gg/teaparty`; outside the ad window)" in acts[1]["text"]
 
 
 @pytest.mark.asyncio
@@ -619,3 +619,21 @@ async def test_an_edit_in_another_window_uses_that_windows_quota(hearth_bot):
     assert bot.take() == []  # allowed: this window's one ad
     await bot.say("alice", "general", "More at https://cheap-tea.com/more", ref="a2")
     assert kinds(bot.take()) == ["dm", "send", "delete"]  # the quota is used by the edit
+
+
+# --------------------------------------------------------------------------- names (issue 10 item 16)
+
+
+@pytest.mark.asyncio
+async def test_moderators_see_the_account_id_beside_a_borrowed_display_name(hearth_bot):
+    members = [*MEMBERS, {"id": "mallory", "name": "alice"}]
+    bot = await make(hearth_bot, members=members)
+    await bot.say("mallory", "general", AD)
+    audit = next(a for a in bot.take() if a["action"] == "send")
+    assert audit["text"].startswith("ad_window: removed a message by alice (`mallory`) in #general")
+    await bot.say("adam", "mods", "!strikes @mallory")
+    assert bot.take()[0]["text"].startswith("alice (`mallory`) has 1 active strike(s)")
+    await bot.say("adam", "mods", "!adpass @mallory")
+    acts = bot.take()
+    audit_pass = next(a for a in acts if a["channel"] == "mods" and "gave" in a["text"])
+    assert audit_pass["text"] == "ad_window: Adam (`adam`) gave alice (`mallory`) an ad pass (1 held)."
