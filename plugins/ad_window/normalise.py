@@ -64,7 +64,7 @@ CONFUSABLES: dict[int, str] = {ord(k): v for k, v in {
     "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n", "ɑ": "a", "ı": "i", "ɩ": "i", "ʏ": "y",
 }.items()}
 
-# These three have no unbounded repetition (whitespace is collapsed first), so an attempt
+# These have no unbounded repetition (whitespace is collapsed first), so an attempt
 # costs at most their own length and Python's re runs them in linear time; it also
 # substitutes many matches far faster than the RE2 binding.
 _HXXP = re.compile(r"\bh(?:xx|\*\*|tt)p(s?) ?(?::|\[:\]) ?/ ?/", re.IGNORECASE)
@@ -80,6 +80,7 @@ _FUNCTION_WORDS = frozenset(
     "is was for with from about old new".split()
 )
 _SPACED = rx(rf"((?:[\p{{L}}\p{{N}}][\p{{L}}\p{{N}}-]* ?\. ?)+)({SPACED_TLDS})\b")
+_SPACED_HINT = re.compile(rf"(?: \.|\. )(?:{SPACED_TLDS})\b", re.IGNORECASE)  # cheap, bounded
 
 
 @dataclass(slots=True)
@@ -118,7 +119,7 @@ def view(text: str) -> View:
         base = _WORD_DOT.sub(".", base)
     evasive: set[str] = set()
     loose: set[str] = set()
-    if ". " in base or " ." in base:
+    if (". " in base or " ." in base) and _SPACED_HINT.search(base):
 
         def join(m: Any) -> str:
             name, tld = m.group(1), m.group(2)
