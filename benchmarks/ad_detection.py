@@ -88,11 +88,11 @@ def per_message_us(module: ModuleType, texts: list[str], rounds: int, track: boo
     for r in range(rounds):
         for i, text in enumerate(texts):
             member, mid = ("discord", f"m{i % 50}"), f"{r}:{i}"
-            if seen is not None and track:
-                found = detector.detect(text, repeated=seen(member, text, now, mid))
-            else:
-                found = detector.detect(text)
-            if found is None and track:
+            if seen is not None and track:  # fingerprints (this tree)
+                key = module.repeat_key(text)
+                if detector.detect(text, repeated=seen(member, key, now, mid)) is None:
+                    tracker.record(member, key, now, mid)
+            elif detector.detect(text) is None and track:  # texts (before)
                 tracker.record(member, text, now, mid)
     return (time.perf_counter() - start) / (rounds * len(texts)) * 1e6
 

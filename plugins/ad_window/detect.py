@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -390,6 +390,7 @@ def _server_of_id(text: str, at: int) -> bool:
     return text[token_start : token_start + 1] in ("@", "#", "!")
 
 
+@lru_cache(maxsize=4096)
 def _public_host(exact: str, shape: str) -> tuple[str | None, bool]:
     """The host (None when its suffix is not a public suffix) and whether it imitates another.
 
@@ -435,8 +436,8 @@ class RepeatTracker:
     """Recent fingerprints of each member's texts, bounded in time and in bytes.
 
     ``record`` returns ``(ref, message_id)`` of each earlier copy when this is at least the
-    ``copies``-th copy of the same text within ``within`` (in any channels). Only a
-    fingerprint of each text is kept (never the text or the message), with the
+    ``copies``-th copy of the same text within ``within`` (in any channels). Only the
+    fingerprint of each text (:func:`repeat_key`) is kept, never the text or the message, with the
     caller's small ``ref`` (a channel, to delete the copy). Copies older than
     ``within`` are dropped; at most ``max_texts`` per member are kept, and the least
     recently active members are forgotten when the estimate passes ``max_bytes``.
@@ -473,22 +474,19 @@ class RepeatTracker:
                 break
             self._drop_member(member)
 
-    def seen(self, member: Any, text: str, now: datetime, message_id: str) -> bool:
-        """Whether ``member`` posted ``text`` before, within ``within`` (another message)."""
-        seen = self._members.get(member) if self.copies >= 2 else None
-        key = repeat_key(text) if seen else None
-        if seen is None or key is None:
+    def seen(self, member: Any, key: bytes | None, now: datetime, message_id: str) -> bool:
+        """Whether ``member`` posted the text with fingerprint ``key`` within ``within`` before."""
+        seen = self._members.get(member) if self.copies >= 2 and key is not None else None
+        if not seen:
             return False
         horizon = now - self.within
         return any(c.key == key and c.when >= horizon and c.message_id != message_id for c in seen)
 
     def record(
-        self, member: Any, text: str, when: datetime, message_id: str, ref: Any = None
+        self, member: Any, key: bytes | None, when: datetime, message_id: str, ref: Any = None
     ) -> list[tuple[Any, str]] | None:
-        if self.copies < 2:
-            return None
-        key = repeat_key(text)
-        if key is None:
+        """Remember one copy (``key`` from :func:`repeat_key`); the earlier copies on the last."""
+        if self.copies < 2 or key is None:
             return None
         self._expire(when)
         seen = self._members.get(member)

@@ -138,12 +138,14 @@ def view(text: str) -> View:
     lower = base.lower()
     if len(lower) != len(base):  # a few letters lower-case to two characters
         base = lower
-    return View(raw, base, lower, lower.translate(CONFUSABLES), evasive, loose)
+    skeleton = lower if lower.isascii() else lower.translate(CONFUSABLES)
+    return View(raw, base, lower, skeleton, evasive, loose)
 
 
 def fold(text: str) -> str:
     """The text reduced to what makes two copies "the same": case, spacing, lookalikes ignored."""
-    return _undo(text[:MAX_CHARS]).lower().translate(CONFUSABLES)
+    lower = _undo(text[:MAX_CHARS]).lower()
+    return lower if lower.isascii() else lower.translate(CONFUSABLES)
 
 
 def mixed_script(label: str) -> bool:

@@ -37,7 +37,7 @@ from hearth import (
 from hearth.i18n import texts
 from hearth.plugins.ad_window import windows as win
 from hearth.plugins.ad_window.config import AdWindowConfig, Step
-from hearth.plugins.ad_window.detect import Detector, Finding, RepeatTracker
+from hearth.plugins.ad_window.detect import Detector, Finding, RepeatTracker, repeat_key
 from hearth.plugins.ad_window.strikes import MIGRATIONS, Records, content_key
 from hearth.plugins.ad_window.texts import DEFAULTS
 
@@ -192,11 +192,12 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
         return Verdict(reason=done)  # already punished; the core deletes a message only once
     now = ctx.now()
     who = author.key
-    repeated = state.tracker.seen(who, message.text, now, message.id)
+    key = repeat_key(message.text) if state.tracker.copies >= 2 else None
+    repeated = state.tracker.seen(who, key, now, message.id)
     finding = state.detector.detect(message.text, repeated=repeated)
     earlier: list[Message] = []
     if finding is None:
-        copies = state.tracker.record(who, message.text, now, message.id, message.channel)
+        copies = state.tracker.record(who, key, now, message.id, message.channel)
         if copies is None:
             return None
         earlier = [_copy(message, channel, mid) for channel, mid in copies
