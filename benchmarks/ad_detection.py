@@ -42,7 +42,7 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     '"wechat" + spaces + "!."': lambda n: "wechat" + " " * (n - 8) + "!.",
     '"my ig" + spaces + "!."': lambda n: "my ig" + " " * (n - 7) + "!.",
     '"add me on line" + spaces + "!."': lambda n: "add me on line" + " " * (n - 16) + "!.",
-    '"( " + spaces': lambda n: "( " + " " * (n - 2),
+    '"( " + spaces + "."': lambda n: "( " + " " * (n - 3) + ".",
 }
 LENGTHS = (250, 500, 1000, 2000, 4000, 65_536)
 

@@ -120,7 +120,7 @@ def compile_pattern(pattern: str, *, ignore_case: bool = True) -> SafePattern:
         regex = re2.compile(pattern, _options(ignore_case))
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise ValueError(f"{pattern!r} is not a valid regular expression: {detail}") from None
+        raise ValueError(f"{pattern!r} is not a valid regular expression: {detail}") from exc
     return SafePattern(pattern, regex, ignore_case)
 
 
