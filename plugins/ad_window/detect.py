@@ -69,17 +69,15 @@ def _psl() -> PublicSuffixList:
 
 
 # -- links ---------------------------------------------------------------------------------
-_URL_PARTS = (
-    r"([a-z][a-z0-9+.-]*://)?(www\.)?"
-    r"((?:[\p{L}\p{N}][\p{L}\p{N}_-]*\.)+\p{L}[\p{L}\p{N}-]*)"
-    r"([:/?#][^\s<>\"']*)?"
+# [scheme://][www.]host[path]: a host holds none of ":/?#", and a path starts with one.
+_URL = rx(
+    r"(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?"
+    r"(?:[\p{L}\p{N}][\p{L}\p{N}_-]*\.)+\p{L}[\p{L}\p{N}-]*"
+    r"(?:[:/?#][^\s<>\"']*)?"
 )
-# Finding where links are needs no groups, and RE2 finds a match without groups several
-# times faster; each match is then taken apart within a short window.
-_URL_SCAN = rx(re.sub(r"\((?!\?)", "(?:", _URL_PARTS))
-_URL = rx(_URL_PARTS)
 _MAX_HOST = 253  # longer is no DNS name (and would cost the suffix lookup more than linear time)
-_URL_WINDOW = _MAX_HOST + 64  # a scheme, "www." and the longest host fit in it
+_HOST_END = re.compile(r"[:/?#]")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
 _BEFORE_HOST = frozenset("@.-_")  # "user@host", "a.b" inside a longer token
 _IP_URL = rx(r"[a-z][a-z0-9+.-]*://(\d{1,3}(?:\.\d{1,3}){3})([:/?#]\S*)?")
 _EMAIL = rx(r"[\w.+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,24})")
@@ -154,6 +152,7 @@ def _allowed(host: str, allow: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in allow)
 
 
+@lru_cache(maxsize=4096)
 def _ascii_host(host: str) -> str:
     """``host`` in its ASCII (punycode) form, for comparing with the allow-list."""
     if host.isascii():
@@ -370,16 +369,21 @@ class _Url:
 
 
 def _urls(text: str) -> Iterator[_Url]:
-    """Every link-shaped span of ``text``: one RE2 pass, then each taken apart in a short window."""
-    for m in _URL_SCAN.finditer(text):
+    """Every link-shaped span of ``text``, in one RE2 pass (its groups cost more than this)."""
+    for m in _URL.finditer(text):
         start, end = m.span()
-        parts = _URL.match(text[start : min(end, start + _URL_WINDOW)])
-        if parts is None:  # cannot happen: the scan matched here
-            continue
-        host_start, host_end = (start + i for i in parts.span(3))
-        if host_end - start == _URL_WINDOW and end > host_end:
-            host_end = host_start + _MAX_HOST + 1  # cut by the window: no DNS name is that long
-        yield _Url(start, end, bool(parts.group(1) or parts.group(2)), (host_start, host_end))
+        host_start = start
+        cut = _HOST_END.search(text, start, end)
+        prefixed = False
+        if cut is not None and text.startswith("://", cut.start()):
+            scheme = text[start : cut.start()]
+            if scheme[:1].isalpha() and _SCHEME_CHARS.issuperset(scheme):
+                host_start, prefixed = cut.end() + 2, True
+                cut = _HOST_END.search(text, host_start, end)
+        host_end = end if cut is None else cut.start()
+        if text.startswith("www.", host_start) and "." in text[host_start + 4 : host_end]:
+            host_start, prefixed = host_start + 4, True
+        yield _Url(start, end, prefixed, (host_start, host_end))
 
 
 def _server_of_id(text: str, at: int) -> bool:
