@@ -33,7 +33,7 @@ from urllib.parse import unquote
 from publicsuffixlist import PublicSuffixList
 
 from hearth import SafePattern, compile_pattern
-from hearth.plugins.ad_window.normalise import View, fold, mixed_script, rx, view
+from hearth.plugins.ad_window.normalise import FUNCTION_WORDS, View, fold, mixed_script, rx, view
 from hearth.plugins.ad_window.technames import FILE_SUFFIXES, TECH_NAMES
 
 Kind = Literal["invite", "link", "contact", "phone", "pattern", "repeat"]
@@ -75,6 +75,8 @@ _URL = rx(
     r"(?:[\p{L}\p{N}][\p{L}\p{N}_-]*\.)+\p{L}[\p{L}\p{N}-]*"
     r"(?:[:/?#][^\s<>\"']*)?"
 )
+# Top-level domains that start no sentence: "Cheap.Com" is a domain, whatever its case.
+_NEVER_WORDS = frozenset("com net org cn ru xyz io gg biz cc info".split())
 _MAX_HOST = 253  # longer is no DNS name (and would cost the suffix lookup more than linear time)
 _HOST_END = re.compile(r"[:/?#]")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
@@ -295,13 +297,13 @@ class Detector:
     @staticmethod
     def _bare_link(v: View, host: str, start: int, end: int) -> bool:
         """Whether a bare ``host`` may be a link at all (not a tech name, file or sentence)."""
-        if host in TECH_NAMES or host.rsplit(".", 1)[-1] in FILE_SUFFIXES:
+        name, _, tld = host.rpartition(".")
+        if host in TECH_NAMES or tld in FILE_SUFFIXES or name in FUNCTION_WORDS:
             return False
-        if len(v.base) == len(v.lower):
-            written = v.base[start:end]
-            tld = written.rsplit(".", 1)[-1]
+        if len(v.base) == len(v.lower) and tld not in _NEVER_WORDS:
+            written = v.base[start:end].rsplit(".", 1)[-1]
             # "the club.Shop opens at 9", "Thanks.It was great": a sentence missing a space.
-            if len(tld) > 1 and tld[0].isupper() and tld[1:].islower() and not written.isupper():
+            if len(written) > 1 and written[0].isupper() and written[1:].islower():
                 return False
         return True
 

@@ -75,10 +75,11 @@ _WORD_DOT = re.compile(r"(?<=[a-z0-9]) dot (?=[a-z0-9])", re.IGNORECASE)
 # The usual spam domains: only before these is a dot with spaces around it joined.
 SPACED_TLDS = "com|net|org|cn|ru|xyz|top|io|gg|vip|info|biz|cc"
 # "the .com era", "my .net app": a word, then the domain as a word of its own.
-_FUNCTION_WORDS = frozenset(
-    "the a an this that these those my your our his her their its of in on at to and or but "
-    "is was for with from about old new".split()
+FUNCTION_WORDS = frozenset(
+    "the a an this that these those my your our his her their it its of in on at to and or but "
+    "is was for with from about old new i me we you he she they go do no so be up ok".split()
 )
+"""Words that are no site name in ``word .tld`` or ``word.tld`` ("the .com era", "run it.now")."""
 _SPACED = rx(rf"((?:[\p{{L}}\p{{N}}][\p{{L}}\p{{N}}-]* ?\. ?)+)({SPACED_TLDS})\b")
 _SPACED_HINT = re.compile(rf"(?: \.|\. )(?:{SPACED_TLDS})\b", re.IGNORECASE)  # cheap, bounded
 
@@ -128,7 +129,7 @@ def view(text: str) -> View:
             host = (name.replace(" ", "") + tld).lower()
             if " . " in name:
                 evasive.add(host)
-            elif tld.islower() and name.split(" ", 1)[0].lower() not in _FUNCTION_WORDS:
+            elif tld.islower() and name.split(" ", 1)[0].lower() not in FUNCTION_WORDS:
                 loose.add(host)
             else:
                 return str(m.group(0))  # "I love .NET": not a host
