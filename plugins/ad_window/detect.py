@@ -244,7 +244,7 @@ class Detector:
             if m:
                 return Finding("invite", m.group(0))
         signal: bool | None = None  # whether the text says "ad" besides a bare name.tld
-        written = _written_hosts(v.raw) if not v.raw.isascii() or v.evasive else None
+        written = _written_hosts(v.raw) if v.rewritten or v.evasive else None
         seen: set[tuple[str, bool]] = set()
         for url in _urls(skel):
             if url.start and (_word_char(skel[url.start - 1]) or _server_of_id(skel, url.start)):

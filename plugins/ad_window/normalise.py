@@ -90,14 +90,16 @@ class View:
 
     ``base`` keeps the case; ``lower`` is ``base`` lower-cased and ``skeleton`` is
     ``lower`` with lookalike letters mapped (same length, same positions).
-    ``evasive`` holds hosts written with spaces on both sides of a dot; ``loose`` those
-    with a space on one side only (``the .com era``), which alone say nothing.
+    ``rewritten``: undoing evasions may have changed a host (non-ASCII text, ``[.]``,
+    ``(dot)``…). ``evasive`` holds hosts written with spaces on both sides of a dot;
+    ``loose`` those with a space on one side only (``the .com era``), which alone say nothing.
     """
 
     raw: str
     base: str
     lower: str
     skeleton: str
+    rewritten: bool = False
     evasive: set[str] = field(default_factory=set)
     loose: set[str] = field(default_factory=set)
 
@@ -113,11 +115,13 @@ def view(text: str) -> View:
     raw = text[:MAX_CHARS]
     base = _undo(raw)
     low = base.lower()
+    rewritten = not raw.isascii()
     if "xx" in low or "**" in low or "tt" in low:
         base = _HXXP.sub(r"http\1://", base)
     if "dot" in low or "[" in base or "(" in base or "{" in base or "<" in base:
-        base = _BRACKET_DOT.sub(".", base)
-        base = _WORD_DOT.sub(".", base)
+        dotted = _WORD_DOT.sub(".", _BRACKET_DOT.sub(".", base))
+        rewritten = rewritten or dotted != base
+        base = dotted
     evasive: set[str] = set()
     loose: set[str] = set()
     if (". " in base or " ." in base) and _SPACED_HINT.search(base):
@@ -140,7 +144,7 @@ def view(text: str) -> View:
     if len(lower) != len(base):  # a few letters lower-case to two characters
         base = lower
     skeleton = lower if lower.isascii() else lower.translate(CONFUSABLES)
-    return View(raw, base, lower, skeleton, evasive, loose)
+    return View(raw, base, lower, skeleton, rewritten, evasive, loose)
 
 
 def fold(text: str) -> str:
