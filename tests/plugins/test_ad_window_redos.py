@@ -47,6 +47,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "my ig spaces": _fill("my ig", " ", "!."),
     "add me on line spaces": _fill("add me on line", " ", "!."),
     "paren spaces": _fill("( ", " "),
+    "paren spaces dot": _fill("( ", " ", "."),
+    "bracket spaces": _fill("[ ", " ", "dot ]"),
     "my ig letters": _fill("my ig ", "a", "!"),
     "wechat colon letters": _fill("wechat: ", "a.", "!"),
     "add me on apps": _fill("add me on ", "wechat/", "!"),
