@@ -6,7 +6,7 @@ A plugin imports everything it needs from here::
 """
 
 from hearth.commands import Command, Invocation, Param
-from hearth.config import ChannelName, Day, Duration, PluginConfig, RoleName, TimeOfDay
+from hearth.config import ChannelName, Day, Duration, PluginConfig, RoleName, TimeOfDay, longest
 from hearth.context import PluginContext
 from hearth.declarations import Need, Verdict
 from hearth.errors import (
@@ -67,5 +67,6 @@ __all__ = [
     "Verdict",
     "format_duration",
     "hookimpl",
+    "longest",
     "parse_duration",
 ]

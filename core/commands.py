@@ -23,11 +23,12 @@ import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from hearth.errors import PermissionDenied, StartupError, UsageError
 from hearth.models import Member, Message, Role
-from hearth.timeutil import parse_duration
+from hearth.timeutil import MAX_DURATION, DurationTooLong, format_duration, parse_duration
 
 if TYPE_CHECKING:
     from hearth.context import PluginContext
@@ -48,6 +49,8 @@ class Param:
 
     ``kind``: ``word`` (one token), ``text`` (one token; quote several words),
     ``int``, ``duration``, ``member`` (a mention), ``rest`` (everything left).
+    An ``int`` must lie within ``bounds``, a ``duration`` be at most ``longest``:
+    a number outside them is a usage error, never a crash deeper in.
     """
 
     name: str
@@ -55,6 +58,8 @@ class Param:
     optional: bool = False
     variadic: bool = False
     help: str = ""
+    bounds: tuple[int, int] = (0, 1_000_000)
+    longest: timedelta = MAX_DURATION
 
     @property
     def usage(self) -> str:
@@ -128,15 +133,28 @@ def mention_id(token: str) -> str | None:
     return (m.group(1) or m.group(2)) if m else None
 
 
+class _OutOfBounds(Exception):
+    """A token of the right kind whose value is outside the parameter's bounds."""
+
+
 def _convert(param: Param, token: str) -> Any:
     if param.kind in ("word", "text"):
         return token
     if param.kind == "int":
         if not re.fullmatch(r"[+-]?\d+", token):
             raise ValueError
+        low, high = param.bounds
+        digits = token.lstrip("+-").lstrip("0")
+        if len(digits) > 18 or not low <= int(token) <= high:
+            raise _OutOfBounds(f"{param.usage} is a whole number from {low:,} to {high:,}")
         return int(token)
     if param.kind == "duration":
-        return parse_duration(token)
+        try:
+            return parse_duration(token, longest=param.longest)
+        except DurationTooLong:
+            raise _OutOfBounds(
+                f"{param.usage} is at most {format_duration(param.longest)}"
+            ) from None
     if param.kind == "member":
         found = mention_id(token)
         if found is None:
@@ -151,6 +169,13 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
         tokens = split_args(line)
     except ValueError as exc:
         raise UsageError(str(exc), command.usage) from None
+    try:
+        return _parse_tokens(command, tokens)
+    except _OutOfBounds as exc:
+        raise UsageError(str(exc), command.usage) from None
+
+
+def _parse_tokens(command: Command, tokens: list[str]) -> dict[str, Any]:
     args: dict[str, Any] = {}
     i = 0
     for param in command.params:
