@@ -24,6 +24,7 @@ from hearth.errors import (
     UsageError,
 )
 from hearth.hookspecs import hookimpl
+from hearth.i18n import TextOverrides, Texts, texts
 from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
 from hearth.scheduler import Job
 from hearth.storage import Store
@@ -62,6 +63,8 @@ __all__ = [
     "StartupError",
     "StorageError",
     "Store",
+    "TextOverrides",
+    "Texts",
     "TimeOfDay",
     "UsageError",
     "Verdict",
@@ -69,4 +72,5 @@ __all__ = [
     "hookimpl",
     "longest",
     "parse_duration",
+    "texts",
 ]

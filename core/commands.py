@@ -223,6 +223,15 @@ def _parse_tokens(command: Command, tokens: list[str]) -> dict[str, Any]:
     return args
 
 
+class CommandClash(StartupError):
+    """Two plugins (or a plugin and the core) offer a command of the same name."""
+
+    def __init__(self, name: str, first: str, second: str) -> None:
+        self.name, self.first, self.second = name, first, second
+        both = f"by {first!r} twice" if first == second else f"by both {first!r} and {second!r}"
+        super().__init__(f"command {name!r} is offered {both}")
+
+
 class CommandRegistry:
     """The commands enabled in one community, by name."""
 
@@ -231,10 +240,7 @@ class CommandRegistry:
         for command in commands:
             other = self._by_name.get(command.name)
             if other is not None:
-                raise StartupError(
-                    f"command {command.name!r} is registered by both "
-                    f"{other.plugin!r} and {command.plugin!r}"
-                )
+                raise CommandClash(command.name, other.plugin, command.plugin)
             self._by_name[command.name] = command
 
     def __iter__(self) -> Any:

@@ -191,7 +191,7 @@ class _Source:
     """Loaded YAML data with where each key came from."""
 
     data: dict[str, Any] = field(default_factory=dict)
-    where: dict[Path_, tuple[str, int]] = field(default_factory=dict)
+    where: dict[Path_, tuple[str, int | None]] = field(default_factory=dict)
     issues: list[ConfigIssue] = field(default_factory=list)
 
     def locate(self, path: Path_) -> tuple[str, int | None]:
@@ -210,9 +210,9 @@ def _record_lines(node: yaml.Node, path: Path_, file: str, src: _Source) -> None
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            key: str = key_node.value
             child = (*path, key)
-            if key is not None and key != "<<":
+            if isinstance(key_node, yaml.ScalarNode) and key != "<<":
                 first = seen.setdefault(key, line)
                 if first != line:
                     src.issues.append(ConfigIssue(
@@ -332,7 +332,7 @@ def _fields_at(model: Any, loc: Path_) -> list[str] | None:
             info = model.model_fields.get(str(part))
             if info is None:
                 return None
-            model = info.annotation
+            model = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
         elif get_origin(model) in (dict, list):
             model = get_args(model)[-1]
         else:
@@ -347,7 +347,9 @@ def _unwrap(tp: Any) -> Any:
     while True:
         origin = get_origin(tp)
         if origin is Annotated:
-            tp = get_args(tp)[0]
+            # A marker may name the model it validates as (``Annotated[TextOverrides, TEXTS]``).
+            named = [m.model for m in get_args(tp)[1:] if isinstance(getattr(m, "model", None), type)]
+            tp = named[0] if named else get_args(tp)[0]
         elif origin is not None and type(None) in get_args(tp):  # Optional[X]
             tp = next(a for a in get_args(tp) if a is not type(None))
         else:
@@ -366,7 +368,7 @@ def _issue_from(err: Mapping[str, Any], prefix: Path_, model: Any, src: _Source)
         expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
         problem = f"unknown key {loc[-1]!r}{expected}{hint}"
     elif kind == "missing":
-        problem = "required key is missing"
+        problem = _MISSING
     else:
         msg = str(err["msg"]).removeprefix("Value error, ")
         bad = err.get("input")
@@ -385,6 +387,7 @@ def _validate(
         return None
 
 
+_MISSING = "required key is missing"
 _TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
 _COMMUNITY_KEYS = ("timezone", "language", "channels", "roles", "plugins")
 
@@ -401,6 +404,11 @@ def _unknown(key: str, allowed: list[str], path: Path_, src: _Source, what: str 
             f"unknown {what} {key!r} (expected one of: {', '.join(allowed)}){hint}",
         )
     )
+
+
+def _missing(issue: ConfigIssue) -> bool:
+    """An account problem of something left out (a key, a credential), not of a wrong value."""
+    return issue.problem == _MISSING or issue.key.count(".") < 2 or issue.problem.startswith("unknown")
 
 
 def validate(
@@ -440,8 +448,11 @@ def validate(
             if account is not None:
                 accounts[name] = account
     if not strict_accounts:
-        # Accounts matter only to `hearth run`; elsewhere their problems are warnings.
-        src.issues[before:] = [replace(i, warning=True) for i in src.issues[before:]]
+        # Accounts matter only to `hearth run`; elsewhere what is missing is a warning,
+        # but a value given in the wrong form (a homeserver that is no URL) is an error.
+        src.issues[before:] = [
+            replace(i, warning=True) if _missing(i) else i for i in src.issues[before:]
+        ]
     else:
         src.issues[:] = [replace(i, warning=False) if i.key.startswith("accounts") else i
                          for i in src.issues]
@@ -462,7 +473,15 @@ def validate(
             communities[str(key)] = community
 
     storage = data.get("storage", "sqlite:///hearth.db")
-    if not isinstance(storage, str) or not re.match(r"^(sqlite:///|postgresql://)", storage):
+    if isinstance(storage, str) and storage.startswith("sqlite:///") and (
+        storage.removeprefix("sqlite:///") in ("", ":memory:") or storage.endswith("/")
+    ):
+        file, line = src.locate(("storage",))
+        src.issues.append(ConfigIssue(
+            file, line, "storage", f"{storage!r} names no database file, so everything would be "
+            "lost at each restart (expected sqlite:///path/to/file.db)"
+        ))
+    elif not isinstance(storage, str) or not re.match(r"^(sqlite:///|postgresql://)", storage):
         file, line = src.locate(("storage",))
         src.issues.append(
             ConfigIssue(
@@ -592,12 +611,12 @@ __all__ = [
     "Day",
     "Duration",
     "HearthConfig",
-    "longest",
     "PluginConfig",
     "RoleName",
     "TimeOfDay",
     "Timezone",
     "load_config",
     "load_source",
+    "longest",
     "validate",
 ]

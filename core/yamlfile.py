@@ -23,7 +23,6 @@ from yaml.events import (
     CollectionStartEvent,
     DocumentStartEvent,
     MappingEndEvent,
-    MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
@@ -137,25 +136,28 @@ class _Composer:
         documents = 0
         stack: list[_Frame] = []
         for event in self.events:
+            start: Any = event.start_mark
+            end: Any = event.end_mark
             if isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise YamlProblem(event.start_mark.line + 1,
+                    raise YamlProblem(start.line + 1,
                                       "expected one YAML document, found another (---)")
                 self.anchors.clear()
                 continue
             if isinstance(event, StreamEndEvent):
                 break
-            line = event.start_mark.line + 1
+            line = start.line + 1
             node: Node | None = None
             size = 1
             if isinstance(event, AliasEvent):
-                node = self.anchors.get(event.anchor)
+                anchor = event.anchor or ""
+                node = self.anchors.get(anchor)
                 if node is None:
-                    raise YamlProblem(line, f"invalid YAML: found undefined alias {event.anchor!r}")
-                if event.anchor not in self.sizes:
-                    raise YamlProblem(line, f"alias *{event.anchor} refers to the value containing it")
-                size = self.sizes[event.anchor]
+                    raise YamlProblem(line, f"invalid YAML: found undefined alias {anchor!r}")
+                if anchor not in self.sizes:
+                    raise YamlProblem(line, f"alias *{anchor} refers to the value containing it")
+                size = self.sizes[anchor]
                 self.repeated += size
                 if self.repeated > MAX_ALIAS_VALUES:
                     raise YamlProblem(line, f"aliases repeat more than {MAX_ALIAS_VALUES:,} values "
@@ -164,24 +166,24 @@ class _Composer:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
-                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                node = ScalarNode(tag, event.value, start, end, style=event.style)
                 self._anchor(event.anchor, node, 1)
             elif isinstance(event, CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
                     raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep")
-                kind: type[Node] = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
+                kind: Any = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = self.resolver.resolve(kind, None, event.implicit)
-                collection = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)  # type: ignore[call-arg]
+                collection = kind(tag, [], start, None, flow_style=event.flow_style)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = collection  # sized at its end
-                stack.append(_Frame(collection, event.anchor))  # type: ignore[arg-type]
+                stack.append(_Frame(collection, event.anchor))
                 continue
             elif isinstance(event, SequenceEndEvent | MappingEndEvent):
                 frame = stack.pop()
                 collection = frame.node
-                collection.end_mark = event.end_mark
+                collection.end_mark = end
                 if isinstance(collection, MappingNode):
                     it = iter(frame.items)
                     collection.value = list(zip(it, it, strict=True))

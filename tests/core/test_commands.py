@@ -77,7 +77,7 @@ def test_two_word_commands_win_over_one_word() -> None:
 
 def test_duplicate_command_names_are_a_startup_error() -> None:
     other = Command(name="flash", handler=_noop, plugin="other")
-    with pytest.raises(StartupError, match="registered by both 'flash' and 'other'"):
+    with pytest.raises(StartupError, match="offered by both 'flash' and 'other'"):
         CommandRegistry([FLASH, other])
 
 
