@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from hearth.adapters.console.adapter import ConsoleAdapter
 from hearth.app import App, bindings_for
 from hearth.bootstrap import Loaded
-from hearth.clock import VirtualClock
+from hearth.clock import MAX_JUMP, VirtualClock
 from hearth.errors import HearthError
 from hearth.models import Role
 from hearth.simulate import format_action, human
@@ -169,8 +169,9 @@ class Console:
                 self.say(f"  unknown or incomplete command /{cmd}; /help lists them")
                 return True
         if cmd == "time" and args:
-            self.offset += parse_duration(args[0].lstrip("+"))
-            await self._advance(self.clock.now() + parse_duration(args[0].lstrip("+")))
+            step = parse_duration(args[0].lstrip("+"), longest=MAX_JUMP)
+            await self._advance(self.clock.now() + step)
+            self.offset += step
             self.say(f"  time is now {self.now():%Y-%m-%d %H:%M %Z}")
         elif cmd == "time":
             self.say(f"  time is {self.now():%Y-%m-%d %H:%M %Z}")
