@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from hearth import ChannelName, Day, Duration, PluginConfig, TextOverrides, TimeOfDay
+from hearth import ChannelName, Day, Duration, PluginConfig, TextOverrides, TimeOfDay, longest
 
 from .texts import TEXTS
 
@@ -24,6 +24,8 @@ def _optional_span(value: Any) -> Any:
 
 Delivery = Literal["dm", "channel"]
 Span = Annotated[Duration | None, BeforeValidator(_optional_span)]
+# Joins are merged into one welcome over at most a day: longer would leave newcomers unwelcomed.
+Burst = Annotated[Annotated[Duration, longest(timedelta(days=1))] | None, BeforeValidator(_optional_span)]
 
 
 class Accept(PluginConfig):
@@ -87,7 +89,7 @@ class WelcomeConfig(PluginConfig):
     accept: Accept = Accept()
     introduction: Introduction = Introduction()
     gate: Gate = Gate()
-    burst: Span = None
+    burst: Burst = None
     reminder: Reminder = Reminder()
     texts: Annotated[TextOverrides, TEXTS] = Field(default_factory=TEXTS.model)
 
