@@ -138,6 +138,10 @@ def mention_id(token: str) -> str | None:
     return (m.group(1) or m.group(2)) if m else None
 
 
+def _shown(token: str) -> str:
+    return token if len(token) <= 24 else token[:20] + "…"
+
+
 class _OutOfBounds(Exception):
     """A token of the right kind whose value is outside the parameter's bounds."""
 
@@ -151,15 +155,15 @@ def _convert(param: Param, token: str) -> Any:
         low, high = param.bounds
         digits = token.lstrip("+-").lstrip("0")
         if len(digits) > 18 or not low <= int(token) <= high:
-            raise _OutOfBounds(f"{param.usage} is a whole number from {low:,} to {high:,}")
+            raise _OutOfBounds(f"{param.name.upper()} is a whole number from {low:,} to {high:,} "
+                               f"(got {_shown(token)})")
         return int(token)
     if param.kind == "duration":
         try:
             return parse_duration(token, longest=param.longest)
         except DurationTooLong:
-            raise _OutOfBounds(
-                f"{param.usage} is at most {format_duration(param.longest)}"
-            ) from None
+            raise _OutOfBounds(f"{param.name.upper()} is at most {format_duration(param.longest)} "
+                               f"(got {_shown(token)})") from None
     if param.kind == "member":
         found = mention_id(token)
         if found is None:

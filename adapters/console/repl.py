@@ -39,13 +39,13 @@ TICK = 1.0
 class Console:
     """One console session over a real app on the console adapter."""
 
-    def __init__(self, loaded: Loaded, storage: str, *, out: TextIO = sys.stdout,
+    def __init__(self, loaded: Loaded, storage: str, *, out: TextIO | None = None,
                  community: str | None = None) -> None:
         self.loaded = loaded
         self.config = loaded.config
         self.community = community or next(iter(self.config.communities))
         self.zone = self.config.communities[self.community].timezone
-        self.out = out
+        self.out = out or sys.stdout  # looked up now: tests swap sys.stdout
         self.clock = VirtualClock(datetime.now().astimezone().replace(microsecond=0))
         self.offset = timedelta()
         self.adapter = ConsoleAdapter(communities=bindings_for(self.config, ConsoleAdapter),
