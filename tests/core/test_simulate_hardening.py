@@ -100,7 +100,8 @@ def test_a_join_with_an_empty_id_is_refused(tmp_path: Path) -> None:
 def test_a_wait_beyond_the_jump_cap_is_refused(tmp_path: Path, wait: str) -> None:
     result, scenario = simulate(tmp_path, f"  - wait: {wait}\n")
     assert result.exit_code == 2
-    assert f"{scenario}:7: steps[0].wait: '{wait}' is longer than 366d, the most allowed here" in result.stderr
+    expected = f"{scenario}:7: steps[0].wait: '{wait}' is longer than 366d, the most allowed here"
+    assert expected in result.stderr
 
 
 def test_a_jump_to_a_far_date_is_refused_with_a_clear_message(tmp_path: Path) -> None:
