@@ -52,3 +52,26 @@ def test_each_builtin_catalog_accepts_its_own_defaults(plugin: str) -> None:
             assert catalog.check(key, template) == template, (language, key)
             names = {n for _, n, _, _ in string.Formatter().parse(template) if n}
             assert names <= catalog.allowed(key)
+
+
+def test_every_plugins_texts_field_goes_through_a_catalog() -> None:
+    """A plugin whose `texts:` is a bare dict would let bad templates through `hearth check`."""
+    from pydantic import BaseModel
+
+    from hearth.registry import load_plugins
+
+    def texts_fields(model: type[BaseModel], path: str) -> list[tuple[str, list[object]]]:
+        found = []
+        for name, info in model.model_fields.items():
+            if name == "texts":
+                found.append((f"{path}.{name}", list(info.metadata)))
+            if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+                found.extend(texts_fields(info.annotation, f"{path}.{name}"))
+        return found
+
+    plugins = load_plugins()
+    fields = [f for name, schema in plugins.schemas.items() if schema is not None
+              for f in texts_fields(schema, name)]
+    assert fields, "no plugin has a texts field"
+    for path, metadata in fields:
+        assert any(isinstance(m, Texts) for m in metadata), f"{path} is not checked by a Texts catalog"
