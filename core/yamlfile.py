@@ -60,7 +60,7 @@ class YamlProblem(Exception):
 def read_text(path: Path) -> str:
     """The UTF-8 text of the regular file ``path``, at most :data:`MAX_BYTES`."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
     except OSError as exc:
         raise YamlProblem(None, f"cannot read file: {exc.strerror}") from None
     with os.fdopen(fd, "rb") as fh:
