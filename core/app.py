@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
+    CommandClash,
     CommandRegistry,
     Invocation,
     Param,
@@ -254,16 +255,20 @@ class App:
             for name in names
         }
         self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
-        commands = [self._help_command(), rules_command(CORE)]
-        for name in names:
-            commands.extend(self.plugins.commands.get(name, []))
-        commands.extend(self._community_commands(key, names))
-        self.registries[key] = CommandRegistry(commands)
-        self._powers[key] = frozenset(c.power for c in commands if c.power)
+        self.registries[key] = registry = self._command_registry(key, names)
+        self._powers[key] = frozenset(c.power for c in registry if c.power)
         self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
+
+    def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
+        """Every command of community ``key``; :class:`StartupError` on a name clash."""
+        commands = [self._help_command(), rules_command(CORE)]
+        for name in names:
+            commands.extend(self.plugins.commands.get(name, []))
+        commands.extend(self._community_commands(key, names))
+        return CommandRegistry(commands)
 
     def _community_commands(self, key: str, names: list[str]) -> list[Command]:
         """What ``register_community_commands`` declares for community ``key``."""
@@ -632,3 +637,24 @@ def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, Comm
                        if adapter.name in ids},
             )
     return out
+
+
+def command_clashes(config: HearthConfig, plugins: PluginSet) -> dict[str, CommandClash]:
+    """Each community whose commands cannot be registered, with the clash.
+
+    ``hearth check`` runs this so a clash (e.g. ``welcome.accept.command: rules``)
+    is a config error, not a start-up failure. Nothing is opened or connected.
+    """
+    app = App(config, plugins, [])
+    problems: dict[str, CommandClash] = {}
+    for key, community in config.communities.items():
+        names = app.enabled(key)
+        app.contexts[key] = {
+            name: PluginContext(app, community, name, community.plugins.get(name), Store(None, name))
+            for name in names
+        }
+        try:
+            app._command_registry(key, names)
+        except CommandClash as exc:
+            problems[key] = exc
+    return problems

@@ -216,10 +216,9 @@ class TestBot:
         await self.settle()
         return message_id
 
-    async def edit(self, member_id: str, message_id: str, text: str, *, channel: str | None = None) -> None:
-        """``member_id`` edits their message ``message_id`` to read ``text`` (``channel``: see
-        :meth:`TestingAdapter.inject_edit`)."""
-        await self.adapter.inject_edit(self.community, member_id, message_id, text, channel)
+    async def edit(self, member_id: str, ref: str, text: str) -> None:
+        """The author of message ``ref`` changes its text (a ``MessageEditedEvent``)."""
+        await self.adapter.inject_edit(self.community, member_id, ref, text)
         await self.settle()
 
     async def react(self, member_id: str, to: str, emoji: str, *, in_: str = "dm") -> None:

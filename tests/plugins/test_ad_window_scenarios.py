@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from hearth.events import MessageEditedEvent
+
 FRIDAY_EVENING = "2026-11-20T19:00:00+08:00"  # a Friday, an hour before the window opens
 MEMBERS = [
     {"id": "olivia", "role": "owner"},
@@ -537,12 +539,24 @@ async def test_matrix_links_inside_the_community_are_fine(hearth_bot):
     assert "invitations to other servers or rooms" in acts[0]["text"]
 
 
+async def edit_racing_its_deletion(bot, member: str, channel: str, message_id: str, text: str) -> None:
+    """An edit event that arrives after the bot deleted the message (the adapter no longer has it)."""
+    adapter = bot.adapter
+    person = adapter.person(bot.community, member)
+    edited = adapter._message(bot.community, adapter.channel(bot.community, channel), person, text,
+                              message_id, None)
+    await adapter.host.submit(MessageEditedEvent(platform=adapter.name, id=f"edit:{message_id}:{text}",
+                                                 community=bot.community, time=bot.clock.now(),
+                                                 message=edited))
+    await bot.settle()
+
+
 @pytest.mark.asyncio
 async def test_an_edit_of_a_removed_ad_is_not_a_second_offence(hearth_bot):
     bot = await make(hearth_bot)
     await bot.say("alice", "general", AD, ref="once")
     bot.take()
-    await bot.edit("alice", "once", AD + " edited", channel="general")  # racing the deletion
+    await edit_racing_its_deletion(bot, "alice", "general", "once", AD + " edited")
     assert bot.take() == []  # no second DM, strike or delete
     await bot.say("alice", "general", AD)
     assert "strike 2" in bot.take()[0]["text"]
@@ -603,7 +617,7 @@ async def test_a_pass_covers_one_message_content_not_its_future_edits(hearth_bot
     assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "p1"
     await bot.say("adam", "mods", "!adpass @alice")
     bot.take()
-    await bot.edit("alice", "p1", "wechat: tea_lover88 for wholesale", channel="general")
+    await edit_racing_its_deletion(bot, "alice", "general", "p1", "wechat: tea_lover88 for wholesale")
     # an edit racing the deletion: no second strike, and the new pass is kept
     assert bot.take() == []
     await bot.say("alice", "general", AD)
