@@ -20,7 +20,6 @@ only fingerprints, bounded in time and bytes.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -417,18 +416,21 @@ def _public_host(exact: str, shape: str) -> tuple[str | None, bool]:
 MIN_REPEAT_CHARS = 16
 
 
-def repeat_key(text: str) -> bytes | None:
-    """A fingerprint of "the same text" (case, spacing, lookalikes ignored); None when too short."""
+def repeat_key(text: str) -> int | None:
+    """A fingerprint of "the same text" (case, spacing, lookalikes ignored); None when too short.
+
+    A 64-bit hash, salted per process: the tracker lives in memory only.
+    """
     folded = fold(text)
     if len(folded) < MIN_REPEAT_CHARS:
         return None
-    return hashlib.blake2b(folded.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+    return hash(folded)
 
 
 @dataclass(slots=True)
 class _Copy:
     when: datetime
-    key: bytes
+    key: int
     message_id: str
     ref: Any
 
@@ -480,7 +482,7 @@ class RepeatTracker:
                 break
             self._drop_member(member)
 
-    def seen(self, member: Any, key: bytes | None, now: datetime, message_id: str) -> bool:
+    def seen(self, member: Any, key: int | None, now: datetime, message_id: str) -> bool:
         """Whether ``member`` posted the text with fingerprint ``key`` within ``within`` before."""
         seen = self._members.get(member) if self.copies >= 2 and key is not None else None
         if not seen:
@@ -489,7 +491,7 @@ class RepeatTracker:
         return any(c.key == key and c.when >= horizon and c.message_id != message_id for c in seen)
 
     def record(
-        self, member: Any, key: bytes | None, when: datetime, message_id: str, ref: Any = None
+        self, member: Any, key: int | None, when: datetime, message_id: str, ref: Any = None
     ) -> list[tuple[Any, str]] | None:
         """Remember one copy (``key`` from :func:`repeat_key`); the earlier copies on the last."""
         if self.copies < 2 or key is None:
