@@ -361,7 +361,7 @@ def _validate(
         return None
 
 
-_TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
+_TOP_KEYS = ("storage", "command_prefix", "catch_up", "accounts", "communities")
 _COMMUNITY_KEYS = ("timezone", "language", "channels", "roles", "plugins")
 
 
@@ -458,12 +458,16 @@ def validate(
             )
         )
 
+    catch_up = _validate(CatchUpConfig, data.get("catch_up"), ("catch_up",), src)
+
     errors = [i for i in src.issues if not i.warning]
     if errors:
         raise ConfigError(src.issues)
+    assert isinstance(catch_up, CatchUpConfig)
     return HearthConfig(
         storage=storage,
         command_prefix=prefix,
+        catch_up=catch_up,
         accounts=accounts,
         communities=communities,
     )

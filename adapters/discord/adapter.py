@@ -552,7 +552,9 @@ class DiscordAdapter(Adapter):
         for user_id in present.keys() - progress.members.keys():
             event = self._join_event(key, present[user_id])
             joiners[user_id] = event.member.name
-            backlog.add(event.time, (event, 0))
+            # Message times have millisecond precision: at equal times, the join goes first.
+            backlog.add(event.time.replace(microsecond=event.time.microsecond // 1000 * 1000),
+                        (event, 0))
         now = discord.utils.utcnow()  # when a member left is unknown: after everything else
         for user_id in progress.members.keys() - present.keys():
             gone = Member(platform=PLATFORM, id=str(user_id), name=progress.members[user_id])

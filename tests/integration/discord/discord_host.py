@@ -52,6 +52,7 @@ class RecordingHost:
         self.skipped: list[tuple[str, str, int]] = []
         self.handling = asyncio.Event()
         self.handling.set()
+        self.handled_calls = 0
         self._changed = asyncio.Condition()
 
     async def submit(self, event: Event) -> None:
@@ -63,7 +64,15 @@ class RecordingHost:
         return self.command_list
 
     async def handled(self) -> None:
+        async with self._changed:
+            self.handled_calls += 1
+            self._changed.notify_all()
         await self.handling.wait()
+
+    async def wait_for_handled(self, calls: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``handled()`` was called ``calls`` times."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: self.handled_calls >= calls)
 
     async def report_skipped(self, community: str, platform: str, count: int) -> None:
         self.skipped.append((community, platform, count))
