@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -136,11 +137,19 @@ class Running:
 
     async def slash_answer(self, interaction: InteractionRecord, timeout: float = 5.0  # noqa: ASYNC109
                            ) -> str:
-        """The answer to a slash command: the deferred response, edited."""
-        edit = await self.fake.wait_for_request(
-            "PATCH", f"/webhooks/{self.fake.application_id}/{interaction.token}/messages/@original",
-            timeout, predicate=lambda r: r.status == 200)
-        return str(edit.json["content"])
+        """The answer to a slash command: the response's text, or the deferred response's edit."""
+        webhook = f"/webhooks/{self.fake.application_id}/{interaction.token}"
+
+        def answer(r: Recorded) -> bool:
+            if r.status >= 300:
+                return False
+            if r.path == f"/interactions/{interaction.id}/{interaction.token}/callback":
+                return bool(r.json.get("type") == 4)
+            return r.path in (webhook, f"{webhook}/messages/@original")
+
+        found = await self.fake.wait_for_request("*", re.compile(".*"), timeout, predicate=answer)
+        body = found.json["data"] if found.path.endswith("/callback") else found.json
+        return str(body["content"])
 
 
 @asynccontextmanager
