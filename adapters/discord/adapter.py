@@ -583,7 +583,10 @@ class DiscordAdapter(Adapter):
         (first start, newly mapped) starts from its newest message, replaying nothing.
         """
         newest: dict[int, int] = {}
-        for channel_id in sorted(self._followed(key)):
+        followed = self._followed(key)
+        for channel_id in set(progress.channels) - followed:  # unmapped, or a group that ended
+            progress.forget_channel(channel_id)
+        for channel_id in sorted(followed):
             channel = guild.get_channel(channel_id)
             if not isinstance(channel, discord.TextChannel):
                 continue
@@ -957,6 +960,7 @@ class DiscordAdapter(Adapter):
         for name, cid in list(memory.groups.items()):
             if cid == found.id:
                 del memory.groups[name]
+        self._progress[community].forget_channel(found.id)
         assert self._host is not None
         await memory.save_groups(self._host.kv)
 
