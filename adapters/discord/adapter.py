@@ -157,7 +157,7 @@ class DiscordAdapter(Adapter):
             client: discord.Client = discord.AutoShardedClient(shard_count=count, **options)
         else:
             client = discord.Client(**options)
-        for event in ("on_ready", "on_resumed", "on_message", "on_raw_message_edit",
+        for event in ("on_connect", "on_ready", "on_resumed", "on_message", "on_raw_message_edit",
                       "on_raw_message_delete", "on_member_join", "on_raw_member_remove",
                       "on_raw_reaction_add", "on_interaction"):
             setattr(client, event, getattr(self, f"_{event}"))
@@ -308,6 +308,12 @@ class DiscordAdapter(Adapter):
         self._ready_count += 1
         return AdapterReadyEvent(platform=PLATFORM, id=f"ready:{id(self)}:{self._ready_count}",
                                  community=None, time=discord.utils.utcnow())
+
+    async def _on_connect(self) -> None:
+        # A new session (not a RESUME): Discord replays nothing from before it. Dispatched
+        # before the session's other events, so the position it marks precedes them.
+        for progress in self._progress.values():
+            progress.begin_session()
 
     async def _on_ready(self) -> None:
         if self._ready.is_set():
@@ -504,7 +510,8 @@ class DiscordAdapter(Adapter):
         if host is None:
             return
         progress = self._progress[key]
-        progress.catching_up = True  # nothing saved until everything missed is handed over
+        if progress.resume is None:
+            progress.begin_session()
         backlog: Backlog[tuple[Event, int]] = Backlog(host.catch_up_limit)
         present = await self._member_list(key, guild)
         joiners = self._missed_members(key, guild, progress, present, backlog)
@@ -534,7 +541,7 @@ class DiscordAdapter(Adapter):
         if backlog.total:
             log.info("%s: %d events missed on Discord handed over, %d skipped", key,
                      backlog.total - backlog.skipped, backlog.skipped)
-        progress.catching_up = False
+        progress.end_catch_up()
 
     def _missed_members(self, key: str, guild: discord.Guild, progress: Progress,
                         present: dict[int, discord.Member] | None,
@@ -590,7 +597,7 @@ class DiscordAdapter(Adapter):
             channel = guild.get_channel(channel_id)
             if not isinstance(channel, discord.TextChannel):
                 continue
-            after = progress.channels.get(channel_id)
+            after = (progress.resume or progress.channels).get(channel_id)
             if after is None:
                 start = channel.last_message_id or discord.utils.time_snowflake(
                     discord.utils.utcnow())

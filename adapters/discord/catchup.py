@@ -45,8 +45,11 @@ class Progress:
     channels: dict[int, int] = field(default_factory=dict)
     #: member id -> display name, as last known; None until the member list was first seen
     members: dict[int, str] | None = None
-    #: while catching up, the position is not saved (live events may be ahead of it)
+    #: from a session's start until its catch-up is done, the position is not saved: live
+    #: events of the new session may be ahead of missed ones not yet handed over
     catching_up: bool = False
+    #: the channel positions when the session started: where catching up reads from
+    resume: dict[int, int] | None = None
     _in_flight: dict[int, set[int]] = field(default_factory=dict)
     _channels_changed: bool = False
     _members_changed: bool = False
@@ -61,6 +64,17 @@ class Progress:
         if isinstance(members, dict):
             progress.members = {int(k): str(v) for k, v in members.items()}
         return progress
+
+    # -- sessions --------------------------------------------------------------
+    def begin_session(self) -> None:
+        """A new session starts: what happened since the current position must be caught up."""
+        if not self.catching_up or self.resume is None:  # else the unfinished catch-up's stands
+            self.resume = dict(self.channels)
+        self.catching_up = True
+
+    def end_catch_up(self) -> None:
+        self.catching_up = False
+        self.resume = None
 
     # -- channels --------------------------------------------------------------
     def handing(self, channel_id: int, message_id: int) -> None:

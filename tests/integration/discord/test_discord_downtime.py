@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from discord_host import RecordingHost, binding, hearth_app, make_adapter, running
 
-from fake_discord import FakeDiscord, Scene, User, standard_scene
+from fake_discord import FakeDiscord, Op, Scene, User, make_fast, standard_scene
 from hearth import PluginConfig, hookimpl
 from hearth.events import MemberJoinedEvent, MemberLeftEvent, MessagePostedEvent
 from hearth.models import Role
@@ -236,3 +236,28 @@ async def test_joins_and_leaves_found_in_a_chunked_member_list(monkeypatch: pyte
         assert sorted(e.member.name for e in again.events if isinstance(e, MemberLeftEvent)) == [
             "u0", "u1"]
         assert len(json.loads(host.kv.data[f"members:{scene.guild.id}"])) == 1505
+
+
+@pytest.mark.asyncio
+async def test_new_session_catches_up_the_gap_even_after_live_messages(fake: FakeDiscord,
+                                                                       scene: Scene) -> None:
+    """A session that cannot be resumed: what was posted in the gap is read from history,
+    although messages of the new session arrive (and are handled) before the catch-up."""
+    communities = binding(scene.guild.id, channels={"general": str(scene.general.id)})
+    host = RecordingHost()
+    async with running(make_adapter(fake, communities), host) as adapter:
+        assert adapter.client is not None
+        make_fast(adapter.client)  # no 5 s wait before identifying again
+        before = await fake.user_says(scene.general, scene.alice, "before")
+        await host.wait_for(MessagePostedEvent, lambda e: e.id == str(before.id))
+        mark = fake.frame_mark()
+        await fake.drop_gateway(resumable=False)
+        gap = [await fake.user_says(scene.general, scene.alice, f"gap {i}") for i in range(3)]
+        await fake.wait_for_gateway_op(Op.IDENTIFY, since=mark)
+        await fake.wait_for_dispatch("READY", since=mark)
+        live = await fake.user_says(scene.general, scene.bob, "live")  # before on_ready
+        for message in (*gap, live):
+            await host.wait_for(MessagePostedEvent, lambda e, m=message: e.id == str(m.id))
+        await host.wait_for_handled(1)
+    saved = json.loads(host.kv.data[f"positions:{scene.guild.id}"])
+    assert saved == {str(scene.general.id): str(live.id)}
