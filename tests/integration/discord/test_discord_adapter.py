@@ -308,8 +308,8 @@ async def test_permission_report(fake: FakeDiscord) -> None:
     async with running(make_adapter(fake, mapping), RecordingHost()) as adapter:
         problems = await adapter.check_permissions()
     text = "\n".join(problems)
-    for needed in ("Manage Messages", "Timeout Members", "Manage Roles", "Manage Channels",
-                   "Kick Members", "Ban Members"):
+    for needed in ("Read Message History", "Manage Messages", "Timeout Members", "Manage Roles",
+                   "Manage Channels", "Kick Members", "Ban Members"):
         assert sum(needed in p for p in problems) == 1, (needed, problems)
     assert "deleting ads" in text and "muting members" in text and "group channels" in text
     assert "channel 'ads' is mapped to 123" in text
