@@ -133,6 +133,16 @@ class RoomState:
             else:
                 self.children.discard(key)
 
+    def revert(self, source: Mapping[str, Any]) -> None:
+        """Undo one state event (walking history backwards), from its ``prev_content``."""
+        if "state_key" not in source or source.get("type") == "m.room.create":
+            return
+        unsigned = source.get("unsigned") or {}
+        prev = unsigned.get("prev_content") or source.get("prev_content")
+        if prev is None and source.get("type") == "m.room.power_levels":
+            return  # the first power levels: keep what we know rather than none
+        self.apply({**source, "content": prev if isinstance(prev, Mapping) else {}})
+
     @property
     def creators(self) -> frozenset[str]:
         """Creators with unlimited power (room version 12+ only)."""
