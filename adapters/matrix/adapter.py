@@ -52,7 +52,7 @@ from .convert import (
 from .errors import MatrixForbidden, MatrixNotFound, MatrixOpError, MatrixRateLimited
 from .permissions import check_community
 from .schema import MatrixAccount, MatrixBinding
-from .sync import Syncer, SyncFailed, backoff_delay
+from .sync import Syncer, backoff_delay
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -230,7 +230,7 @@ class MatrixAdapter(Adapter):
             if isinstance(exc, AdapterError) and not isinstance(exc, StartupError):
                 raise StartupError(f"matrix: cannot start ({self.acc.homeserver}): {exc}") from None
             raise
-        self._spawn(self.syncer.run(), "matrix-sync")
+        self._spawn(self.syncer.run(), "matrix sync")
         self._spawn(self._mute_timer(), "matrix-unmute")
         await self._ready()
 
@@ -256,14 +256,8 @@ class MatrixAdapter(Adapter):
 
         def done(t: asyncio.Task[Any]) -> None:
             self._tasks.discard(t)
-            if t.cancelled() or t.exception() is None:
-                return
-            exc = t.exception()
-            if isinstance(exc, SyncFailed):
-                log.critical("matrix: the bot stopped receiving events: %s", exc)
-            else:
-                log.error("%s died", t.get_name(), exc_info=exc)
-
+            if not t.cancelled() and t.exception() is not None:
+                log.error("%s died", t.get_name(), exc_info=t.exception())
 
         task.add_done_callback(done)
 
