@@ -96,6 +96,12 @@ for _name in NIO_LOGGERS:
     logging.getLogger(_name).addFilter(_secret_filter)
 
 
+def _timestamp(source: dict[str, Any]) -> int:
+    """An event's ``origin_server_ts`` (0 when missing or not a number)."""
+    ts = source.get("origin_server_ts")
+    return int(ts) if isinstance(ts, int | float) else 0
+
+
 def _loop_time(deadline: float) -> float:
     """A ``time.monotonic()`` deadline on the event loop's clock."""
     return asyncio.get_running_loop().time() + deadline - time.monotonic()
@@ -507,7 +513,7 @@ class MatrixAdapter(Adapter):
                 missed[community] = missed.get(community, 0) + beyond
             streams[room_id] = events
         ordered = list(heapq.merge(*([(room_id, ev) for ev in evs] for room_id, evs in streams.items()),
-                                   key=lambda item: int(item[1].get("origin_server_ts") or 0)))
+                                   key=lambda item: _timestamp(item[1])))
         skipped = await self._over_limit(ordered, missed) if missed else set()
         for n, (room_id, ev) in enumerate(ordered):
             state = self.rooms[room_id]

@@ -95,19 +95,26 @@ class Syncer:
         self.token = self.saved = await self.kv.get(self._key) or None
         deliver = self.token is not None
         failures = 0
+        problem = "no answer"
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise SyncFailed(f"no answer from the homeserver ({failures} attempts)")
+                raise SyncFailed(f"the first sync failed ({failures} attempts; last: {problem})")
             try:
                 resp = await asyncio.wait_for(self._sync_once(timeout_ms=0, full_state=True), left)
+                if isinstance(resp, SyncResponse):
+                    await self._deliver(resp, deliver)
+                    return
+                problem = str(resp)
             except TimeoutError:
-                resp = "timed out"
-            if isinstance(resp, SyncResponse):
-                break
+                problem = "timed out"
+            except SyncFailed:
+                raise
+            except Exception as exc:  # catching up failed half-way: again (the core drops repeats)
+                problem = f"{type(exc).__name__}: {exc}"
+                log.warning("matrix: processing the first sync failed (%s); retrying", problem)
             failures += 1
             await asyncio.sleep(min(backoff_delay(failures), max(0.0, deadline - time.monotonic())))
-        await self._deliver(resp, deliver)
 
     async def run(self) -> None:
         """Sync and checkpoint forever; raises :class:`SyncFailed` when it cannot go on."""

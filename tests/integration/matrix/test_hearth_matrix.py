@@ -347,3 +347,20 @@ async def test_events_received_but_not_handled_before_a_crash_are_handled_after_
     assert len(replies) == 1
     welcomes = [e for e in await recent(bob, general, 60) if body_has("Welcome", world.bot.user_id)(e)]
     assert len(welcomes) == 1
+
+
+@pytest.mark.asyncio
+async def test_hearth_run_with_a_wrong_password_exits_with_one_line(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory,
+        tmp_path: Path) -> None:
+    world = await make_world(synapse, matrix_user, make_space, children=("general", "ads"))
+    config = tmp_path / "community.yaml"
+    config.write_text(config_yaml(world).replace(f"access_token: ${{{TOKEN_ENV}}}", "password: ${HEARTH_PW}")
+                      .replace("command_prefix", f"storage: sqlite:///{tmp_path}/h.db\ncommand_prefix"))
+    env = {**os.environ, "HEARTH_PW": "certainly-wrong"}
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "hearth.cli", "run", str(config)],
+                                   env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "certainly-wrong" not in done.stderr
+    (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("hearth: error:")]
+    assert f"login as {world.bot.user_id} failed" in line and "M_FORBIDDEN" in line
