@@ -490,6 +490,7 @@ class MatrixAdapter(Adapter):
             await self._on_invite(room_id, [e.source for e in invite.invite_state if hasattr(e, "source")])
         streams: dict[str, list[dict[str, Any]]] = {}
         missed: dict[str | None, int] = {}  # community -> events of limited timelines not fetched
+        done: set[int] = set()  # events handled before a crash (handed over again they'd repeat)
         for room_id, info in resp.rooms.join.items():
             state = self.rooms.setdefault(room_id, RoomState(room_id))
             for st in info.state:  # the state at the start of the timeline
@@ -512,22 +513,26 @@ class MatrixAdapter(Adapter):
                 community = self._bucket(room_id)
                 missed[community] = missed.get(community, 0) + beyond
             streams[room_id] = events
+            if self.syncer is not None:
+                done.update(id(ev) for ev in events[:self.syncer.already_handled(room_id, events)])
         ordered = list(heapq.merge(*([(room_id, ev) for ev in evs] for room_id, evs in streams.items()),
                                    key=lambda item: _timestamp(item[1])))
         skipped = await self._over_limit(ordered, missed) if missed else set()
         for n, (room_id, ev) in enumerate(ordered):
             state = self.rooms[room_id]
-            if n in skipped:  # too old to catch up on: only its state counts
+            if n in skipped or id(ev) in done:  # too old to catch up on, or handled: state only
                 if "state_key" in ev:
                     state.apply(ev)
-                continue
-            try:
-                await self._on_event(room_id, state, ev, deliver)
-            except (AdapterError, StorageError):
-                raise  # transient: the whole response is processed again
-            except Exception:
-                log.exception("matrix: could not process event %s in %s; skipped it",
-                              ev.get("event_id"), room_id)
+            else:
+                try:
+                    await self._on_event(room_id, state, ev, deliver)
+                except (AdapterError, StorageError):
+                    raise  # transient: the whole response is processed again
+                except Exception:
+                    log.exception("matrix: could not process event %s in %s; skipped it",
+                                  ev.get("event_id"), room_id)
+            if self.syncer is not None:
+                await self.syncer.processed(room_id, str(ev.get("event_id", "")))
         for room_id in resp.rooms.leave:
             self._on_left_room(room_id)
         if any(getattr(e, "type", None) == "m.direct" for e in resp.account_data_events):

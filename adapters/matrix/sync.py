@@ -1,12 +1,17 @@
-"""The sync loop: long-poll ``/sync`` with a stored token, survive outages with backoff.
+"""The sync loop: long-poll ``/sync`` with a stored position, survive outages with backoff.
 
-Each response is handed to the adapter (which submits its events to the core) and
-the loop goes on syncing. The token (``next_batch``) of a response is stored only
-once the core has *handled* every event submitted so far (``handled``), by a
-checkpoint task beside the loop: a crash never moves the stored position past an
-event that was received but not handled, and the receiver never waits for the
-handlers. After a crash the events of the batches not yet checkpointed come again;
-a clean stop waits for them to be handled and stores the last token (:meth:`flush`).
+Each response is handed to the adapter, which submits its events to the core and
+reports each event it has processed (:meth:`Syncer.processed`); the loop goes on
+syncing meanwhile. The *position* is stored only once the core has handled the
+events before it (``handled()``), by checkpoints taken at the end of every response
+and every ``CHECKPOINT_EVERY`` events inside a long one (catching up): the sync token
+(``next_batch``) of the last response whose events are all handled, and for each room
+the last handled event after it. A crash therefore never moves the stored position
+past an event that was received but not handled, and the receiver never waits for
+the handlers. After a restart, the sync from the stored token brings those events
+again; the ones up to each room's last handled event are not handed over a second
+time (:meth:`Syncer.already_handled`). A clean stop waits until everything received
+is handled and stores the position (:meth:`Syncer.flush`).
 
 Transient failures (homeserver down, a response the adapter could not process, a
 storage error while saving the token) are logged and retried with backoff; the
@@ -18,6 +23,7 @@ it cannot log in again; failures that persist) raises :class:`SyncFailed`.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -39,6 +45,8 @@ SYNC_FILTER: dict[str, Any] = {
 LONG_POLL_MS = 30_000
 #: consecutive failures to process responses or save the token before giving up (~15 min)
 MAX_FAILURES = 35
+#: inside a long response (catching up), a checkpoint after this many events
+CHECKPOINT_EVERY = 100
 
 Handler = Callable[[SyncResponse, bool], Awaitable[None]]
 
@@ -81,7 +89,18 @@ class Syncer:
         self.saved: str | None = None  # the stored token: everything before it was handled
         self.syncs = 0
         self._key = f"sync_token:{client.user_id}"
-        self._submitted = asyncio.Event()
+        # processed events (room, event id) after the stored position; _base is the absolute
+        # index of _log[0]; _ends: (absolute end, next_batch) of responses not stored yet
+        self._log: list[tuple[str, str]] = []
+        self._base = 0
+        self._ends: list[tuple[int, str]] = []
+        self._saved_at = 0
+        self._since_checkpoint = 0
+        self._replay: dict[str, str] = {}  # room -> last event handled before a crash
+        self._checkpoints: set[asyncio.Task[None]] = set()
+        self._save_lock = asyncio.Lock()
+        self._save_failures = 0
+        self._fatal: SyncFailed | None = None
 
     @property
     def had_token(self) -> bool:
@@ -92,7 +111,7 @@ class Syncer:
 
         Gives up with :class:`SyncFailed` at ``deadline`` (``time.monotonic()``).
         """
-        self.token = self.saved = await self.kv.get(self._key) or None
+        await self._load()
         deliver = self.token is not None
         failures = 0
         problem = "no answer"
@@ -104,6 +123,7 @@ class Syncer:
                 resp = await asyncio.wait_for(self._sync_once(timeout_ms=0, full_state=True), left)
                 if isinstance(resp, SyncResponse):
                     await self._deliver(resp, deliver)
+                    self._replay.clear()
                     return
                 problem = str(resp)
             except TimeoutError:
@@ -116,30 +136,30 @@ class Syncer:
             failures += 1
             await asyncio.sleep(min(backoff_delay(failures), max(0.0, deadline - time.monotonic())))
 
+    def already_handled(self, room_id: str, events: list[dict[str, Any]]) -> int:
+        """How many of ``events`` (a room's events after the stored token, oldest first) were
+        handled before the bot stopped without storing its position."""
+        last = self._replay.get(room_id)
+        if last is None:
+            return 0
+        ids = [ev.get("event_id") for ev in events]
+        return ids.index(last) + 1 if last in ids else 0
+
+    async def processed(self, room_id: str, event_id: str) -> None:
+        """The adapter is done with an event (submitted to the core, or nothing to submit)."""
+        self._log.append((room_id, event_id))
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= CHECKPOINT_EVERY:
+            self._checkpoint()
+            await asyncio.sleep(0)  # the checkpoint takes its mark now, not after the whole batch
+
     async def run(self) -> None:
-        """Sync and checkpoint forever; raises :class:`SyncFailed` when it cannot go on."""
-        checkpoints = asyncio.create_task(self._checkpoints(), name="matrix-sync-checkpoint")
-        receiver = asyncio.create_task(self._receive(), name="matrix-sync-receive")
-        try:
-            done, _ = await asyncio.wait((checkpoints, receiver), return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()  # re-raise the failure (neither returns otherwise)
-        finally:
-            for task in (checkpoints, receiver):
-                task.cancel()
-            await asyncio.gather(checkpoints, receiver, return_exceptions=True)
-
-    async def flush(self) -> None:
-        """Store the token of the last response once its events are handled (clean stop)."""
-        token = self.token
-        if token is not None and token != self.saved:
-            await self.handled()
-            await self._save(token)
-
-    async def _receive(self) -> None:
+        """Sync forever; raises :class:`SyncFailed` when it cannot go on."""
         failures = 0
         down_since: float | None = None
         while True:
+            if self._fatal is not None:
+                raise self._fatal
             resp = await self._sync_once(timeout_ms=LONG_POLL_MS)
             if isinstance(resp, SyncResponse):
                 if down_since is not None:
@@ -169,38 +189,75 @@ class Syncer:
                 log.warning("sync failed (%s); retrying with backoff", resp)
             await asyncio.sleep(resp if isinstance(resp, float) else backoff_delay(failures))
 
+    async def flush(self) -> None:
+        """Store the position once everything received is handled (a clean stop)."""
+        for task in list(self._checkpoints):
+            task.cancel()
+        await asyncio.gather(*self._checkpoints, return_exceptions=True)
+        await self.handled()
+        await self._save(self._base + len(self._log))
+
     async def _deliver(self, resp: SyncResponse, deliver: bool) -> None:
         await self.handle(resp, deliver)
         self.token = resp.next_batch
         self.syncs += 1
-        self._submitted.set()
+        self._ends.append((self._base + len(self._log), resp.next_batch))
+        self._checkpoint()
 
-    async def _checkpoints(self) -> None:
-        """Store the newest token whose events are all handled, as handling catches up."""
-        failures = 0
+    def _checkpoint(self) -> None:
+        """Store the position reached so far once the core has handled everything before it."""
+        self._since_checkpoint = 0
+        task = asyncio.create_task(self._store_when_handled(self._base + len(self._log)))
+        self._checkpoints.add(task)
+        task.add_done_callback(self._checkpoints.discard)
+
+    async def _store_when_handled(self, position: int) -> None:
+        await self.handled()  # everything submitted before this call, so up to ``position``
         while True:
-            if self.token == self.saved:
-                self._submitted.clear()
-                await self._submitted.wait()
-            token = self.token  # its events were all submitted before handled() is called
-            await self.handled()
             try:
-                await self._save(token)
-            except asyncio.CancelledError:
-                raise
+                await self._save(position)
             except Exception as exc:
-                failures += 1
-                if failures >= MAX_FAILURES:
-                    raise SyncFailed(f"cannot store the sync position: {exc}") from exc
+                self._save_failures += 1
+                if self._save_failures >= MAX_FAILURES:
+                    self._fatal = SyncFailed(f"cannot store the sync position: {exc}")
+                    return
                 log.warning("matrix: storing the sync position failed (%s); retrying", exc)
-                await asyncio.sleep(backoff_delay(failures))
+                await asyncio.sleep(backoff_delay(self._save_failures))
                 continue
-            failures = 0
+            self._save_failures = 0
+            return
 
-    async def _save(self, token: str | None) -> None:
-        if token is not None and token != self.saved:
-            await self.kv.set(self._key, token)
-            self.saved = token
+    async def _save(self, position: int) -> None:
+        """Store the position after the first ``position`` processed events (an absolute index):
+        the token of the last response wholly before it, and each room's last event after that."""
+        async with self._save_lock:
+            if position <= self._saved_at:
+                return  # a later checkpoint was stored already
+            ends = [(end, token) for end, token in self._ends if end <= position]
+            end, token = ends[-1] if ends else (self._base, self.saved)
+            if token is None:
+                return  # before the very first response: nothing to resume from yet
+            through = dict(self._log[end - self._base:position - self._base])
+            await self.kv.set(self._key, json.dumps({"token": token, "through": through}))
+            self._saved_at, self.saved = position, token
+            self._ends = [e for e in self._ends if e[0] > end]
+            del self._log[:end - self._base]
+            self._base = end
+
+    async def _load(self) -> None:
+        raw = await self.kv.get(self._key) or None
+        record: Any = raw
+        if raw and raw.startswith("{"):
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                record = None
+        if isinstance(record, dict):
+            token, through = record.get("token"), record.get("through") or {}
+            self._replay = {str(k): str(v) for k, v in through.items()} if isinstance(through, dict) else {}
+        else:
+            token = record
+        self.token = self.saved = token if isinstance(token, str) and token else None
 
     async def _sync_once(self, *, timeout_ms: int, full_state: bool = False) -> SyncResponse | float | str:
         """A sync response, or a float (seconds to wait: rate limited) or a short reason."""

@@ -4,6 +4,7 @@ downtime, a receiver that survives bad events and storage errors, clean start-up
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from adapter_helpers import KEY, FakeHost, MemoryKV, join_community, make_world, send, wait_message
+from adapter_helpers import KEY, FakeHost, MemoryKV, World, join_community, make_world, send, wait_message
 from conftest import PASSWORD
 from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
 
@@ -177,6 +178,76 @@ async def test_an_event_that_cannot_be_processed_is_skipped_and_logged(
         await adapter.stop()
 
 
+def stored_position(world: World) -> dict[str, Any]:
+    raw = world.kv.data.get(f"sync_token:{world.bot.user_id}")
+    return json.loads(raw) if raw else {}
+
+
+def stored_token(world: World) -> str | None:
+    return stored_position(world).get("token")
+
+
+class GatedHost(FakeHost):
+    """A core that handles events only as far as the test allows (``allowed`` events)."""
+
+    def __init__(self, kv: MemoryKV) -> None:
+        super().__init__(kv)
+        self.allowed = 0
+        self._progress = asyncio.Event()
+
+    def allow(self, count: int) -> None:
+        self.allowed = count
+        self._progress.set()
+
+    async def handled(self) -> None:
+        mark = len(self.events)
+        while self.allowed < mark:
+            self._progress.clear()
+            await self._progress.wait()
+
+
+async def crash(adapter: MatrixAdapter) -> None:
+    """Stop abruptly, as ``kill -9`` would: no flush of the position, no stop."""
+    for task in list(adapter._tasks):
+        task.cancel()
+    await asyncio.gather(*adapter._tasks, return_exceptions=True)
+    assert adapter.syncer is not None
+    for task in list(adapter.syncer._checkpoints):
+        task.cancel()
+    await adapter.nio.close()
+
+
+@pytest.mark.asyncio
+async def test_a_crash_while_catching_up_replays_only_what_was_not_handled(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory) -> None:
+    world = await make_world(synapse, matrix_user, make_space, children=("general",))
+    alice = await matrix_user("alice")
+    await join_community(alice, world)
+    adapter, host = await world.started()
+    await adapter.stop()
+    missed = await _sent_while_down(alice, world.room("general"), 250, "missed")
+
+    gated, adapter = GatedHost(world.kv), world.adapter()
+    await adapter.start(gated)  # all 250 received; none handled yet
+    received = [e.id for e in gated.of(MessagePostedEvent)]  # in the room's order
+    assert sorted(received) == sorted(missed)
+    before = stored_position(world)
+    gated.allow(len(gated.events) - 100)  # all but the last 100 are handled, then a crash
+    for _ in range(200):
+        if stored_position(world) != before:
+            break
+        await asyncio.sleep(0.02)
+    assert stored_position(world)["token"] == before["token"]  # the response is not done yet
+    await crash(adapter)
+
+    adapter, host = await world.started()
+    try:
+        got = [e.id for e in host.of(MessagePostedEvent)]
+        assert got == received[100:]  # the first 100 were handled (checkpointed) before the crash
+    finally:
+        await adapter.stop()
+
+
 class FlakyKV(MemoryKV):
     """Fails to store the sync position a few times (a SQLite write lock held too long)."""
 
@@ -219,11 +290,11 @@ async def test_storage_errors_and_a_bad_response_do_not_stop_the_receiver(
         second = await send(alice, general, "second")
         await host.wait(MessagePostedEvent, lambda e: e.id == second, within=20)
         for _ in range(200):
-            if world.kv.data.get(f"sync_token:{world.bot.user_id}") == adapter.syncer.token:
+            if stored_token(world) == adapter.syncer.token:
                 break
             await asyncio.sleep(0.05)
         assert world.kv.failures == 0 and not broken
-        assert world.kv.data[f"sync_token:{world.bot.user_id}"] == adapter.syncer.token
+        assert stored_token(world) == adapter.syncer.token
         assert "storing the sync position failed" in caplog.text
         assert "processing a sync response failed" in caplog.text
     finally:

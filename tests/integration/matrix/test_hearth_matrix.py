@@ -296,9 +296,11 @@ async def crash(running: Running) -> None:
     """Stop the bot abruptly, as ``kill -9`` would: nothing is settled, flushed or stopped."""
     for adapter in running.app.adapters:
         assert isinstance(adapter, MatrixAdapter)
-        for task in list(adapter._tasks):
+        assert adapter.syncer is not None
+        tasks = [*adapter._tasks, *adapter.syncer._checkpoints]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*adapter._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await adapter.nio.close()
     for task in list(running.app._tasks):
         task.cancel()
