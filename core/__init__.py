@@ -6,7 +6,7 @@ A plugin imports everything it needs from here::
 """
 
 from hearth.commands import Command, Invocation, Param
-from hearth.config import ChannelName, Day, Duration, PluginConfig, RoleName, TimeOfDay
+from hearth.config import ChannelName, Day, Deprecated, Duration, PluginConfig, RoleName, TimeOfDay
 from hearth.context import PluginContext
 from hearth.declarations import Need, Verdict
 from hearth.errors import (
@@ -41,6 +41,7 @@ __all__ = [
     "CommandError",
     "ConfigError",
     "Day",
+    "Deprecated",
     "Duration",
     "Forbidden",
     "HearthError",

@@ -67,6 +67,7 @@ def load(
     adapters = load_adapters()
     schemas: dict[str, Any] = {
         "plugin_schemas": plugins.schemas,
+        "broken_plugins": plugins.broken,
         "binding_schemas": AdapterSchemas(adapters, "binding_schema"),
         "account_schemas": AdapterSchemas(adapters, "account_schema"),
     }

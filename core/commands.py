@@ -19,6 +19,7 @@ skipped, as discord.py's ``Optional`` does. A command may have a two-word name
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -76,6 +77,12 @@ class Command:
     config returning it). With ``power``, leaders may run it only when the
     community grants leaders that power (admins and owners always may).
     The handler may return a reply, or reply itself through the invocation.
+
+    Who the command is *for*, so that ``help`` lists it only to them:
+    ``max_role``, the highest role it is meant for (``agree`` is for
+    newcomers), and ``available``, ``async (ctx, member) -> bool``, whether it
+    is meant for this member now (``agree``: not yet agreed). Neither stops
+    anyone from running it.
     """
 
     name: str
@@ -85,6 +92,8 @@ class Command:
     power: str | None = None
     help: str = ""
     plugin: str = ""
+    max_role: Role | None = None
+    available: Callable[[PluginContext, Member], Awaitable[bool]] | None = None
 
     @property
     def usage(self) -> str:
@@ -155,7 +164,7 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
     try:
         tokens = split_args(line)
     except ValueError as exc:
-        raise UsageError(str(exc), command.usage) from None
+        raise UsageError(str(exc), command.usage) from exc
     args: dict[str, Any] = {}
     i = 0
     for param in command.params:
@@ -184,14 +193,14 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
         try:
             args[param.name] = _convert(param, tokens[i])
             i += 1
-        except ValueError:
+        except ValueError as exc:
             if param.optional:
                 args[param.name] = None
                 continue
             hint = _HINTS.get(param.kind, "")
             raise UsageError(
                 f"{tokens[i]!r} is not {hint or 'valid'} for {param.usage}", command.usage
-            ) from None
+            ) from exc
     if i < len(tokens):
         bad = tokens[i]
         raise UsageError(f"unexpected {bad!r}", command.usage)
@@ -220,6 +229,25 @@ class CommandRegistry:
 
     def get(self, name: str) -> Command | None:
         return self._by_name.get(name)
+
+    def suggest(self, line: str) -> str | None:
+        """The command name nearest to what ``line`` starts with (one or two words), or None."""
+        words = line.lower().split()[:2]
+        typed = [" ".join(words), words[0]] if len(words) == 2 else words
+        for attempt in typed:
+            found = difflib.get_close_matches(attempt, list(self._by_name), n=1, cutoff=0.7)
+            if found and found[0] != attempt:
+                return found[0]
+        return None
+
+    def sub_command(self, command: Command, rest: str) -> str | None:
+        """The sub-command of ``command`` nearest to the first word of ``rest`` (a near miss), or None."""
+        first = rest.split(None, 1)[0].lower() if rest.strip() else ""
+        subs = [n for n in self._by_name if n.startswith(f"{command.name} ")]
+        if not first or not subs:
+            return None
+        found = difflib.get_close_matches(f"{command.name} {first}", subs, n=1, cutoff=0.7)
+        return found[0] if found else None
 
     def resolve(self, line: str) -> tuple[Command | None, str, str]:
         """Split ``line`` into (command, its name as typed, the argument text)."""
@@ -264,27 +292,39 @@ def may_run(command: Command, member: Member, config: Any, leader_powers: frozen
     return True
 
 
+async def is_for(
+    command: Command, member: Member, ctx: PluginContext, leader_powers: frozenset[str]
+) -> bool:
+    """Whether ``help`` lists ``command`` to ``member`` now: they may run it, and it is meant for them."""
+    if not may_run(command, member, ctx.config, leader_powers):
+        return False
+    if command.max_role is not None and member.role > command.max_role:
+        return False
+    return command.available is None or await command.available(ctx, member)
+
+
 def help_text(
     registry: CommandRegistry,
-    member: Member,
+    listed: Iterable[Command],
     configs: Mapping[str, Any],
-    leader_powers: frozenset[str],
     prefix: str,
     name: str | None,
 ) -> str:
-    """The reply to ``help``: the commands ``member`` may run, or one command's usage."""
+    """The reply to ``help``: the ``listed`` commands (those for the member), or one command's usage."""
     if name:
-        command, _, _ = registry.resolve(name)
-        if command is None:
-            return f"There is no command {prefix}{name}. Try {prefix}help."
+        command, _, rest = registry.resolve(name)
+        near = registry.sub_command(command, rest) if command is not None else None
+        if command is None or near is not None:
+            guess = near or registry.suggest(name)
+            hint = f" Did you mean {prefix}{guess}?" if guess else ""
+            return f"There is no command {prefix}{name}.{hint} Try {prefix}help."
         lines = [f"{prefix}{command.usage}", command.help]
         lowest = command.lowest_role(configs.get(command.plugin))
         lines.append(f"For {lowest.label}s and above.")
         return "\n".join(line for line in lines if line)
     lines = ["Commands you can use:"]
-    for command in registry:
-        if may_run(command, member, configs.get(command.plugin), leader_powers):
-            lines.append(f"{prefix}{command.usage} — {command.help}".rstrip(" —"))
+    for command in listed:
+        lines.append(f"{prefix}{command.usage} — {command.help}".rstrip(" —"))
     lines.append(f"Type {prefix}help COMMAND for details.")
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""Loading and validating the YAML configuration (the contract is CONFIG.md).
+"""Loading and validating the YAML configuration (the reference is docs/configuration.md).
 
 The whole file (or folder of files) is validated before anything connects.
 Every problem is reported, each naming the file, line and key, the bad value
@@ -108,6 +108,20 @@ RoleName = Annotated[Role, BeforeValidator(_role)]
 """A neutral role: owner, admin, leader, member or newcomer."""
 
 
+@dataclass(frozen=True, slots=True)
+class Deprecated:
+    """Marks a plugin setting as deprecated: ``Annotated[str | None, Deprecated("…")]``.
+
+    Where a config sets it, validation adds a warning (``hearth check`` prints
+    it) saying ``why``. With ``community_key``, the setting has moved to that
+    key of the community: its value is used there unless the community sets
+    the key itself.
+    """
+
+    why: str
+    community_key: str | None = None
+
+
 class PluginConfig(BaseModel):
     """Base of every plugin's config schema: frozen, unknown keys are errors."""
 
@@ -125,6 +139,7 @@ class _CommunityCore(_Strict):
     language: Literal["en", "zh"] = "en"
     channels: dict[str, dict[str, str]] = Field(default_factory=dict)
     roles: dict[RoleName, dict[str, str]] = Field(default_factory=dict)
+    rules: str | None = None
 
 
 class CommunityConfig(_CommunityCore):
@@ -362,7 +377,7 @@ def _validate(
 
 
 _TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
-_COMMUNITY_KEYS = ("timezone", "language", "channels", "roles", "plugins")
+_COMMUNITY_KEYS = (*_CommunityCore.model_fields, "plugins")
 
 
 def _unknown(key: str, allowed: list[str], path: Path_, src: _Source, what: str = "key") -> None:
@@ -386,8 +401,11 @@ def validate(
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
     strict_accounts: bool = False,
+    broken_plugins: Mapping[str, str] | None = None,
 ) -> HearthConfig:
     """Validate loaded data against the core's, the adapters' and the plugins' schemas.
+
+    ``broken_plugins``: installed plugins that failed to import, with the error.
 
     Raises :class:`ConfigError` listing every error (warnings are kept in
     ``ConfigError.issues`` too, flagged, and returned through ``warnings``).
@@ -432,7 +450,7 @@ def validate(
         raw_communities = {}
     for key, raw in raw_communities.items():
         community = _validate_community(
-            str(key), raw, src, plugin_schemas, binding_schemas
+            str(key), raw, src, plugin_schemas, binding_schemas, broken_plugins or {}
         )
         if community is not None:
             communities[str(key)] = community
@@ -475,6 +493,7 @@ def _validate_community(
     src: _Source,
     plugin_schemas: Mapping[str, type[BaseModel] | None],
     binding_schemas: Mapping[str, type[BaseModel] | None],
+    broken_plugins: Mapping[str, str],
 ) -> CommunityConfig | None:
     path: Path_ = ("communities", key)
     if raw is None:
@@ -496,7 +515,7 @@ def _validate_community(
         else:
             _unknown(str(name), [*_COMMUNITY_KEYS, *binding_schemas], path, src)
 
-    base = {k: v for k, v in raw.items() if k in ("timezone", "language", "channels", "roles")}
+    base = {k: v for k, v in raw.items() if k in _CommunityCore.model_fields}
     core = _validate(_CommunityCore, base, path, src)
     channels: dict[str, dict[str, str]] = dict(core.channels) if core else {}  # type: ignore[attr-defined]
     for cname, targets in channels.items():
@@ -512,6 +531,11 @@ def _validate_community(
         raw_plugins = {}
     context = {"channels": set(channels), "community": key}
     for name, value in raw_plugins.items():
+        if name in broken_plugins:
+            file, line = src.locate((*path, "plugins", name))
+            src.issues.append(ConfigIssue(file, line, _dotted((*path, "plugins", name)),
+                f"plugin {name!r} is installed but cannot be loaded: {broken_plugins[name]}"))  # fmt: skip
+            continue
         if name not in plugin_schemas:
             installed = sorted(plugin_schemas)
             _unknown(str(name), installed, (*path, "plugins"), src, "plugin")
@@ -525,15 +549,41 @@ def _validate_community(
     if len(src.issues) != before and any(not i.warning for i in src.issues[before:]):
         return None
     assert core is not None
+    moved: dict[str, Any] = {}
+    for name, settings in plugins.items():
+        if isinstance(settings, BaseModel):
+            _deprecations(settings, (*path, "plugins", name), src, raw, moved)
+    fields = {f: getattr(core, f) for f in _CommunityCore.model_fields}
+    fields.update((k, v) for k, v in moved.items() if k not in raw)
     return CommunityConfig(
+        **fields,
         key=key,
-        timezone=core.timezone,  # type: ignore[attr-defined]
-        language=core.language,  # type: ignore[attr-defined]
-        channels=channels,
-        roles=core.roles,  # type: ignore[attr-defined]
         bindings=bindings,
         plugins=plugins,
     )
+
+
+def _deprecations(
+    settings: BaseModel, path: Path_, src: _Source, community: Mapping[str, Any], moved: dict[str, Any]
+) -> None:
+    """Warn of every :class:`Deprecated` setting ``settings`` sets; collect moved values."""
+    for name, info in type(settings).model_fields.items():
+        value = getattr(settings, name)
+        marks = [m for m in info.metadata if isinstance(m, Deprecated)]
+        if marks and name in settings.model_fields_set:
+            mark = marks[0]
+            problem = f"deprecated: {mark.why}"
+            if mark.community_key is not None:
+                target = _dotted((*path[:2], mark.community_key))
+                if mark.community_key in community:
+                    problem += f"; ignored, as {target} is set"
+                else:
+                    problem += f"; move it to {target}"
+                    moved.setdefault(mark.community_key, value)
+            file, line = src.locate((*path, name))
+            src.issues.append(ConfigIssue(file, line, _dotted((*path, name)), problem, warning=True))
+        if isinstance(value, BaseModel):
+            _deprecations(value, (*path, name), src, community, moved)
 
 
 def load_config(
@@ -543,6 +593,7 @@ def load_config(
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
     strict_accounts: bool = False,
+    broken_plugins: Mapping[str, str] | None = None,
 ) -> tuple[HearthConfig, list[ConfigIssue]]:
     """Load and validate ``path``; return the config and its warnings.
 
@@ -557,6 +608,7 @@ def load_config(
         binding_schemas=binding_schemas,
         account_schemas=account_schemas,
         strict_accounts=strict_accounts,
+        broken_plugins=broken_plugins,
     )
     return config, [i for i in src.issues if i.warning]
 
@@ -565,6 +617,7 @@ __all__ = [
     "ChannelName",
     "CommunityConfig",
     "Day",
+    "Deprecated",
     "Duration",
     "HearthConfig",
     "PluginConfig",

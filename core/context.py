@@ -135,7 +135,8 @@ class PluginContext:
         try:
             return True, await coro
         except AdapterError as exc:
-            log.warning("%s on %s failed: %s", what, adapter.name, exc)
+            exc.platform = exc.platform or adapter.name
+            log.warning("%s failed: %s", what, exc)
             return False, None
 
     async def send(

@@ -183,7 +183,7 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
 def leader_powers(ctx: PluginContext) -> Iterable[str] | None:
     """The powers leaders hold in this community. Stops at first non-None result.
 
-    Powers gate commands declared with ``power=``: ``announce``, ``pin``,
-    ``moderate``, ``invite_codes``, ``flash``. With no answer, leaders hold
-    all of them.
+    Powers gate commands declared with ``power=`` (the built-ins declare
+    ``invite_codes``, ``moderate``, ``flash``). With no answer, leaders hold
+    every power a command enabled in the community declares.
     """

@@ -1,14 +1,13 @@
-"""``hearth simulate``: replay a scenario against a config (the contract is SCENARIO.md)."""
+"""``hearth simulate``: replay a scenario against a config (the contract is docs/SCENARIO.md)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -112,7 +111,7 @@ def load_scenario(path: str | Path, loaded: Loaded) -> _Parsed:
         scenario = Scenario.model_validate(src.data)
     except ValidationError as exc:
         issues.extend(_issue_from(e, (), Scenario, src) for e in exc.errors())
-        raise ConfigError(issues) from None
+        raise ConfigError(issues) from exc
     if issues:
         raise ConfigError(issues)
     file = str(path)
@@ -126,28 +125,13 @@ def load_scenario(path: str | Path, loaded: Loaded) -> _Parsed:
     return _Parsed(scenario, lines, file)
 
 
-def _jsonable(value: Any, zone: ZoneInfo) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat()
-    if isinstance(value, timedelta):
-        return int(value.total_seconds())
-    return value
-
-
-def format_action(action: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    """An action as SCENARIO.md prints it: ``time`` in the community's offset first."""
-    out = {"time": _jsonable(action["time"], zone), "action": action["action"]}
-    for key, value in action.items():
-        if key not in ("time", "action", "community") and value is not None:
-            out[key] = _jsonable(value, zone)
-    return out
-
-
 def human(action: dict[str, Any]) -> str:
     """One readable line for an action."""
     when = action["time"][:16].replace("T", " ")
     kind = action["action"]
     rest = {k: v for k, v in action.items() if k not in ("time", "action")}
+    if "community" in rest:
+        when = f"{when} [{rest.pop('community')}]"
     text = rest.pop("text", None)
     where = f"#{rest.pop('channel')}" if "channel" in rest else ""
     who = f"@{rest.pop('member')}" if "member" in rest else ""
@@ -164,7 +148,6 @@ async def run_scenario(
     from hearth.adapters.testing.harness import TestBot  # the in-memory adapter
 
     scenario = parsed.scenario
-    zone = loaded.config.communities[scenario.community].timezone
     bot = TestBot(loaded, community=scenario.community, start=scenario.start,
                   platform=scenario.platform)  # fmt: skip
     for m in scenario.members:
@@ -174,7 +157,7 @@ async def run_scenario(
     def flush() -> None:
         nonlocal count
         for action in bot.take():
-            emit(format_action(action, zone))
+            emit(action)
             count += 1
 
     try:
@@ -185,7 +168,7 @@ async def run_scenario(
                 await _run_step(bot, step, f"s{number}")
             except (HearthError, ValueError) as exc:
                 issue = ConfigIssue(parsed.file, line, f"steps[{number - 1}]", str(exc))
-                raise ConfigError([issue]) from None
+                raise ConfigError([issue]) from exc
             flush()
     finally:
         await bot.close()

@@ -68,14 +68,14 @@ def get_zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``; ``ValueError`` suggests close names."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError) as exc:
         import difflib
 
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         raise ValueError(
             f"unknown timezone {name!r} (expected an IANA name such as Europe/Paris{hint})"
-        ) from None
+        ) from exc
 
 
 def wall_time(zone: ZoneInfo, day: date, at: time) -> datetime:

@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from hearth.adapters.console.adapter import ConsoleAdapter
+from hearth.adapters.testing.adapter import format_action
 from hearth.app import App, bindings_for
 from hearth.bootstrap import Loaded
 from hearth.clock import VirtualClock
 from hearth.errors import HearthError
 from hearth.models import Role
-from hearth.simulate import format_action, human
+from hearth.simulate import human
 from hearth.timeutil import parse_duration
 
 HELP = __doc__.split("::", 1)[1].rstrip() if __doc__ else ""

@@ -1,4 +1,4 @@
-"""The ``ad_window:`` config block (CONFIG.md) and its validation."""
+"""The ``ad_window:`` config block (docs/plugins/ad_window.md) and its validation."""
 
 from __future__ import annotations
 

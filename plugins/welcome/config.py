@@ -1,4 +1,4 @@
-"""The ``welcome:`` block of a community's config (CONFIG.md), with defaults everywhere."""
+"""The ``welcome:`` block of a community's config (docs/plugins/welcome.md), with defaults everywhere."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from hearth import ChannelName, Day, Duration, PluginConfig, TimeOfDay
+from hearth import ChannelName, Day, Deprecated, Duration, PluginConfig, TimeOfDay
 
 from .texts import DEFAULTS
 
@@ -82,7 +82,7 @@ class WelcomeConfig(PluginConfig):
     channel: ChannelName | None = None
     community_name: str | None = None
     message: str | None = None
-    rules: str | None = None
+    rules: Annotated[str | None, Deprecated("the rules live on the community", community_key="rules")] = None
     rules_delivery: list[Delivery] = Field(default_factory=lambda: list[Delivery](["dm"]), min_length=1)
     accept: Accept = Accept()
     introduction: Introduction = Introduction()
