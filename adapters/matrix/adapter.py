@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 START_TIMEOUT = 60.0
+STOP_GRACE = 10.0  # seconds a stop waits for received events to be handled (a failed app never does)
 BACKFILL_PAGE = 100  # events fetched per /messages request when catching up
 COUNT_PAGE = 1000  # per request when only counting what is past the catch-up limit (Synapse's max)
 RECENT_EVENTS = 2000  # message events kept to quote in replies without fetching them
@@ -248,7 +249,10 @@ class MatrixAdapter(Adapter):
         await asyncio.gather(*tasks, return_exceptions=True)
         if self.syncer is not None:
             try:  # the events received so far are handled while the client can still act
-                await self.syncer.flush()
+                await asyncio.wait_for(self.syncer.flush(), STOP_GRACE)
+            except TimeoutError:
+                log.warning("matrix: events received before the stop were not handled within %g s; "
+                            "they will be received again after a restart", STOP_GRACE)
             except Exception as exc:
                 log.warning("matrix: could not store the sync position at stop: %s", exc)
         if self.client is not None:

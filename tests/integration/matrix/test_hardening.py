@@ -372,3 +372,30 @@ async def test_an_unreachable_homeserver_fails_within_the_start_timeout(
     assert loop.time() - began < 10
     assert "within 1.5 s" in str(info.value) and "\n" not in str(info.value)
     assert "secret" not in str(info.value)
+
+
+@pytest.mark.asyncio
+async def test_a_stop_while_the_core_cannot_handle_events_ends_and_keeps_them_for_later(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hearth.adapters.matrix import adapter as module
+
+    monkeypatch.setattr(module, "STOP_GRACE", 0.5)
+    world = await make_world(synapse, matrix_user, make_space, children=("general",))
+    alice = await matrix_user("alice")
+    await join_community(alice, world)
+    adapter, host = await world.started()
+    await adapter.stop()
+    gated, adapter = GatedHost(world.kv), world.adapter()
+    gated.allow(10**9)
+    await adapter.start(gated)
+    gated.allow(len(gated.events))  # from now on nothing is handled (a failed core)
+    pending = await send(alice, world.room("general"), "received, never handled")
+    await gated.wait(MessagePostedEvent, lambda e: e.id == pending)
+    await asyncio.wait_for(adapter.stop(), 10)  # does not wait forever
+
+    adapter, host = await world.started()
+    try:
+        assert [e.id for e in host.of(MessagePostedEvent)] == [pending]
+    finally:
+        await adapter.stop()
