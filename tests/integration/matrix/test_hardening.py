@@ -20,7 +20,7 @@ from hearth.adapters.matrix import ops
 from hearth.adapters.matrix.adapter import MatrixAdapter
 from hearth.adapters.matrix.sync import SyncFailed
 from hearth.errors import StartupError, StorageError
-from hearth.events import MessageEditedEvent, MessagePostedEvent
+from hearth.events import MemberJoinedEvent, MemberLeftEvent, MessageEditedEvent, MessagePostedEvent
 
 
 def edit_content(original: str, text: str) -> dict[str, object]:
@@ -397,5 +397,30 @@ async def test_a_stop_while_the_core_cannot_handle_events_ends_and_keeps_them_fo
     adapter, host = await world.started()
     try:
         assert [e.id for e in host.of(MessagePostedEvent)] == [pending]
+    finally:
+        await adapter.stop()
+
+
+@pytest.mark.asyncio
+async def test_joins_and_leaves_missed_in_a_long_downtime_are_told_apart_from_room_moves(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory) -> None:
+    world = await make_world(synapse, matrix_user, make_space, children=("general", "ads"))
+    alice, bob, carol = await matrix_user("alice"), await matrix_user("bob"), await matrix_user("carol")
+    await join_community(alice, world, "general")
+    await join_community(bob, world)
+    adapter, host = await world.started()
+    await adapter.stop()
+
+    await ops.join(alice, world.room("ads"))  # a member moving into one more room: not a join
+    for room_id in (world.room("general"), world.room("ads"), world.space.space_id):
+        ops.check(await bob.room_leave(room_id), "leave")
+    await join_community(carol, world, "general")
+    await _sent_while_down(alice, world.room("general"), 150, "chatter")  # the above is in the gap
+    await _sent_while_down(alice, world.room("ads"), 150, "ads")
+
+    adapter, host = await world.started()
+    try:
+        assert [e.member.id for e in host.of(MemberJoinedEvent)] == [carol.user_id]
+        assert [e.member.id for e in host.of(MemberLeftEvent)] == [bob.user_id]
     finally:
         await adapter.stop()
