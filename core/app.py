@@ -2,7 +2,9 @@
 
 Inbound path: an adapter calls :meth:`App.submit`; the event is de-duplicated
 by ``(platform, id)`` and queued for its community (bounded: a flood makes
-adapters wait instead of growing memory). One worker per community handles
+adapters wait instead of growing memory); a natively invoked command (a slash
+command) is queued the same way by :meth:`App.run_command`, which returns its
+answers to the adapter once handled. One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
 enables; a failing plugin is logged with its name and skipped (and reported to
@@ -108,8 +110,8 @@ class _Host(AdapterHost):
         registry = self._app.registries.get(community)
         return list(registry) if registry else []
 
-    async def run_command(self, event: Event) -> None:
-        await self._app.handle(event)
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        return await self._app.run_command(event)
 
 
 class App:
@@ -147,6 +149,7 @@ class App:
         self._deleted: set[tuple[str, str]] = set()
         self._deleted_order: deque[tuple[str, str]] = deque()
         self._reported: set[tuple[Any, ...]] = set()
+        self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
         self.started = False
 
@@ -383,11 +386,30 @@ class App:
         finally:
             community_var.reset(token)
 
-    async def handle(self, event: Event) -> None:
-        """Handle one event right away (bypassing the queue); used for slash commands."""
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        """Queue a natively invoked command (a slash command) like any other event.
+
+        Returns once it was handled, after every event queued before it, with its
+        answers (the replies to ``event.message``). Those are not sent: the invoking
+        adapter delivers them through the network's own answer path (a Discord
+        interaction), apart from every other reply.
+        """
         community = self._community_of(event)
-        if community is not None:
-            await self._handle(community, event)
+        if community is None:
+            return []
+        queue = self._queues[community]
+        answers: list[str] = []
+        self._answers[event.message.key] = answers
+        try:
+            await self.submit(event)
+            await queue.reached(queue.put_count)
+        finally:
+            del self._answers[event.message.key]
+        return answers
+
+    def answers_to(self, message: Message) -> list[str] | None:
+        """The answers of ``message`` when it is a natively invoked command being handled."""
+        return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
         hook = NOTIFY_HOOKS.get(type(event))

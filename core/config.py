@@ -403,7 +403,7 @@ def _validate(
 
 
 _MISSING = "required key is missing"
-_TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
+_TOP_KEYS = tuple(HearthConfig.model_fields)
 _COMMUNITY_KEYS = (*_CommunityCore.model_fields, "plugins")
 
 
@@ -519,12 +519,16 @@ def validate(
             )
         )
 
+    catch_up = _validate(CatchUpConfig, data.get("catch_up"), ("catch_up",), src)
+
     errors = [i for i in src.issues if not i.warning]
     if errors:
         raise ConfigError(src.issues)
+    assert isinstance(catch_up, CatchUpConfig)
     return HearthConfig(
         storage=storage,
         command_prefix=prefix,
+        catch_up=catch_up,
         accounts=accounts,
         communities=communities,
     )
