@@ -2,7 +2,9 @@
 
 Inbound path: an adapter calls :meth:`App.submit`; the event is de-duplicated
 by ``(platform, id)`` and queued for its community (bounded: a flood makes
-adapters wait instead of growing memory). One worker per community handles
+adapters wait instead of growing memory); a natively invoked command (a slash
+command) is queued the same way by :meth:`App.run_command`, which returns its
+answers to the adapter once handled. One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
 enables; a failing plugin is logged with its name and skipped (and reported to
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
+    CommandClash,
     CommandRegistry,
     Invocation,
     Param,
@@ -109,8 +112,8 @@ class _Host(AdapterHost):
         registry = self._app.registries.get(community)
         return list(registry) if registry else []
 
-    async def run_command(self, event: Event) -> None:
-        await self._app.handle(event)
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        return await self._app.run_command(event)
 
 
 class App:
@@ -148,6 +151,7 @@ class App:
         self._deleted: set[tuple[str, str]] = set()
         self._deleted_order: deque[tuple[str, str]] = deque()
         self._reported: set[tuple[Any, ...]] = set()
+        self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
         #: the member directory and the activity ledger
         self.people = People(self.clock, self._zone, config.activity.retention)
@@ -268,16 +272,20 @@ class App:
             for name in names
         }
         self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
-        commands = [self._help_command(), rules_command(CORE)]
-        for name in names:
-            commands.extend(self.plugins.commands.get(name, []))
-        commands.extend(self._community_commands(key, names))
-        self.registries[key] = CommandRegistry(commands)
-        self._powers[key] = frozenset(c.power for c in commands if c.power)
+        self.registries[key] = registry = self._command_registry(key, names)
+        self._powers[key] = frozenset(c.power for c in registry if c.power)
         self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
+
+    def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
+        """Every command of community ``key``; :class:`StartupError` on a name clash."""
+        commands = [self._help_command(), rules_command(CORE)]
+        for name in names:
+            commands.extend(self.plugins.commands.get(name, []))
+        commands.extend(self._community_commands(key, names))
+        return CommandRegistry(commands)
 
     def _community_commands(self, key: str, names: list[str]) -> list[Command]:
         """What ``register_community_commands`` declares for community ``key``."""
@@ -392,11 +400,30 @@ class App:
         finally:
             community_var.reset(token)
 
-    async def handle(self, event: Event) -> None:
-        """Handle one event right away (bypassing the queue); used for slash commands."""
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        """Queue a natively invoked command (a slash command) like any other event.
+
+        Returns once it was handled, after every event queued before it, with its
+        answers (the replies to ``event.message``). Those are not sent: the invoking
+        adapter delivers them through the network's own answer path (a Discord
+        interaction), apart from every other reply.
+        """
         community = self._community_of(event)
-        if community is not None:
-            await self._handle(community, event)
+        if community is None:
+            return []
+        queue = self._queues[community]
+        answers: list[str] = []
+        self._answers[event.message.key] = answers
+        try:
+            await self.submit(event)
+            await queue.reached(queue.put_count)
+        finally:
+            del self._answers[event.message.key]
+        return answers
+
+    def answers_to(self, message: Message) -> list[str] | None:
+        """The answers of ``message`` when it is a natively invoked command being handled."""
+        return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
         self.people.observe(community, event)
@@ -667,3 +694,24 @@ def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, Comm
                        if adapter.name in ids},
             )
     return out
+
+
+def command_clashes(config: HearthConfig, plugins: PluginSet) -> dict[str, CommandClash]:
+    """Each community whose commands cannot be registered, with the clash.
+
+    ``hearth check`` runs this so a clash (e.g. ``welcome.accept.command: rules``)
+    is a config error, not a start-up failure. Nothing is opened or connected.
+    """
+    app = App(config, plugins, [])
+    problems: dict[str, CommandClash] = {}
+    for key, community in config.communities.items():
+        names = app.enabled(key)
+        app.contexts[key] = {
+            name: PluginContext(app, community, name, community.plugins.get(name), Store(None, name))
+            for name in names
+        }
+        try:
+            app._command_registry(key, names)
+        except CommandClash as exc:
+            problems[key] = exc
+    return problems

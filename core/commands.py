@@ -24,11 +24,12 @@ import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from hearth.errors import PermissionDenied, StartupError, UsageError
 from hearth.models import Member, Message, Role
-from hearth.timeutil import parse_duration
+from hearth.timeutil import MAX_DURATION, DurationTooLong, format_duration, parse_duration
 
 if TYPE_CHECKING:
     from hearth.context import PluginContext
@@ -49,6 +50,8 @@ class Param:
 
     ``kind``: ``word`` (one token), ``text`` (one token; quote several words),
     ``int``, ``duration``, ``member`` (a mention), ``rest`` (everything left).
+    An ``int`` must lie within ``bounds``, a ``duration`` be at most ``longest``:
+    a number outside them is a usage error, never a crash deeper in.
     """
 
     name: str
@@ -56,6 +59,8 @@ class Param:
     optional: bool = False
     variadic: bool = False
     help: str = ""
+    bounds: tuple[int, int] = (0, 1_000_000)
+    longest: timedelta = MAX_DURATION
 
     @property
     def usage(self) -> str:
@@ -142,15 +147,32 @@ def mention_id(token: str) -> str | None:
     return (m.group(1) or m.group(2)) if m else None
 
 
+def _shown(token: str) -> str:
+    return token if len(token) <= 24 else token[:20] + "…"
+
+
+class _OutOfBounds(Exception):
+    """A token of the right kind whose value is outside the parameter's bounds."""
+
+
 def _convert(param: Param, token: str) -> Any:
     if param.kind in ("word", "text"):
         return token
     if param.kind == "int":
         if not re.fullmatch(r"[+-]?\d+", token):
             raise ValueError
+        low, high = param.bounds
+        digits = token.lstrip("+-").lstrip("0")
+        if len(digits) > 18 or not low <= int(token) <= high:
+            raise _OutOfBounds(f"{param.name.upper()} is a whole number from {low:,} to {high:,} "
+                               f"(got {_shown(token)})")
         return int(token)
     if param.kind == "duration":
-        return parse_duration(token)
+        try:
+            return parse_duration(token, longest=param.longest)
+        except DurationTooLong as exc:
+            raise _OutOfBounds(f"{param.name.upper()} is at most {format_duration(param.longest)} "
+                               f"(got {_shown(token)})") from exc
     if param.kind == "member":
         found = mention_id(token)
         if found is None:
@@ -165,6 +187,13 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
         tokens = split_args(line)
     except ValueError as exc:
         raise UsageError(str(exc), command.usage) from exc
+    try:
+        return _parse_tokens(command, tokens)
+    except _OutOfBounds as exc:
+        raise UsageError(str(exc), command.usage) from exc
+
+
+def _parse_tokens(command: Command, tokens: list[str]) -> dict[str, Any]:
     args: dict[str, Any] = {}
     i = 0
     for param in command.params:
@@ -207,6 +236,15 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
     return args
 
 
+class CommandClash(StartupError):
+    """Two plugins (or a plugin and the core) offer a command of the same name."""
+
+    def __init__(self, name: str, first: str, second: str) -> None:
+        self.name, self.first, self.second = name, first, second
+        both = f"by {first!r} twice" if first == second else f"by both {first!r} and {second!r}"
+        super().__init__(f"command {name!r} is offered {both}")
+
+
 class CommandRegistry:
     """The commands enabled in one community, by name."""
 
@@ -215,10 +253,7 @@ class CommandRegistry:
         for command in commands:
             other = self._by_name.get(command.name)
             if other is not None:
-                raise StartupError(
-                    f"command {command.name!r} is registered by both "
-                    f"{other.plugin!r} and {command.plugin!r}"
-                )
+                raise CommandClash(command.name, other.plugin, command.plugin)
             self._by_name[command.name] = command
 
     def __iter__(self) -> Any:

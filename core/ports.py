@@ -26,7 +26,7 @@ from hearth.models import Capability, Channel, Member, Role, SentMessage
 if TYPE_CHECKING:
     from hearth.clock import Clock
     from hearth.commands import Command
-    from hearth.events import Event
+    from hearth.events import CommandInvokedEvent, Event
 
 DissolveMode = Literal["delete", "archive"]
 
@@ -99,8 +99,13 @@ class AdapterHost(Protocol):
     def commands(self, community: str) -> Sequence[Command]:
         """The commands enabled in a community (for native slash commands)."""
 
-    async def run_command(self, event: Event) -> None:
-        """Run a natively invoked command right away (used for slash commands)."""
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        """Queue a natively invoked command (a slash command) in its community's inbox.
+
+        It is handled in turn with the community's other events. Returns once it
+        was handled, with its answers (texts), which the adapter delivers through
+        the network's own answer path, never merged with other replies.
+        """
 
 
 class Adapter(abc.ABC):

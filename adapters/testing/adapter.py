@@ -22,6 +22,7 @@ from hearth.events import (
     MemberJoinedEvent,
     MemberLeftEvent,
     MemberUpdatedEvent,
+    MessageEditedEvent,
     MessagePostedEvent,
     ReactionAddedEvent,
 )
@@ -101,6 +102,11 @@ class Person:
         if cached is None or cached.role != role:
             cached = self._member = Member(platform=self.platform, id=self.id, name=self.name, role=role)
         return cached
+
+
+def _check_id(member_id: str) -> None:
+    if not member_id or any(c.isspace() for c in member_id):
+        raise ValueError(f"{member_id!r} is not a member id (one word, such as alice)")
 
 
 @dataclass
@@ -184,6 +190,7 @@ class TestingAdapter(Adapter):
 
     def add_person(self, community: str, member_id: str, name: str, role: Role | None = None) -> Person:
         """A member present before anything happens (no join event)."""
+        _check_id(member_id)
         person = Person(member_id, name, {role} if role is not None and role != Role.MEMBER else set(),
                         platform=self.name)
         self.people.setdefault(community, {})[member_id] = person
@@ -217,6 +224,7 @@ class TestingAdapter(Adapter):
 
     async def inject_join(self, community: str, member_id: str, name: str,
                           invited_by: str | None = None) -> None:
+        _check_id(member_id)
         people = self.people.setdefault(community, {})
         known = people.get(member_id)
         if known is not None and known.banned:
@@ -297,6 +305,21 @@ class TestingAdapter(Adapter):
         message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
         await self._submit(
             MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
+                               time=self._now(), message=message)
+        )
+        return message
+
+    async def inject_edit(self, community: str, member_id: str, message_id: str, text: str) -> Message:
+        """The author of message ``message_id`` changes its text."""
+        stored = self.messages.get(message_id)
+        if stored is None or stored.community != community:
+            raise NotFound(f"no message {message_id!r}")
+        if stored.author != member_id:
+            raise NotFound(f"message {message_id!r} is not by {member_id!r}; only its author can edit it")
+        person = self.person(community, member_id)
+        message = self._message(community, stored.channel, person, text, message_id, None)
+        await self._submit(
+            MessageEditedEvent(platform=self.name, id=self._eid("edit"), community=community,
                                time=self._now(), message=message)
         )
         return message

@@ -222,6 +222,11 @@ class TestBot:
         await self.settle()
         return message_id
 
+    async def edit(self, member_id: str, ref: str, text: str) -> None:
+        """The author of message ``ref`` changes its text (a ``MessageEditedEvent``)."""
+        await self.adapter.inject_edit(self.community, member_id, ref, text)
+        await self.settle()
+
     async def react(self, member_id: str, to: str, emoji: str, *, in_: str = "dm") -> None:
         """React to message ``to``; ``"last-bot-message"`` in ``in_`` (a channel or ``dm``)."""
         if to == "last-bot-message":

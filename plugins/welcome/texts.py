@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hearth import Texts
+
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
         "welcome": "Welcome {mention} to {community}! You are member #{member_count}.",
@@ -72,3 +74,19 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "reminder": "群规提醒:\n\n{rules}",
     },
 }
+
+_VALUES = ["community", "command", "code_command", "within", "rules"]  # ritual.values()
+TEXTS = Texts(
+    DEFAULTS,
+    # What the code renders each text with, beyond what the defaults use.
+    extra={
+        **{key: _VALUES for key in (
+            "intro_thanks", "rules_dm", "rules_post", "how_accept", "how_accept_by",
+            "how_accept_late", "how_code", "need_code", "code_ok_need_agree", "code_issued",
+            "kick_reason", "timeout_remind", "reminder")},
+        "welcome": [*_VALUES, "name", "inviter"],
+        "welcome_many": [*_VALUES, "names"],
+        "accepted": [*_VALUES, "name"],
+    },
+)
+"""The catalog operators' ``texts:`` and ``message``/``prompt`` are checked against."""

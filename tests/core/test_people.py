@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -316,11 +316,12 @@ def test_hearth_forget_erases_an_account_from_the_stored_state(tmp_path: Path) -
 
     db = tmp_path / "hearth.db"
     config = tmp_path / "hearth.yaml"
-    # the command runs on the real clock: keep the virtual past within the retention
-    config.write_text(f"storage: sqlite:///{db}\nactivity: {{retention: 3650d}}\n" + WITHOUT_PLUGIN)
+    config.write_text(f"storage: sqlite:///{db}\n" + WITHOUT_PLUGIN)
+    today = datetime.now(UTC)  # the command runs on the real clock: chat within the retention
 
     async def chat() -> None:
-        async with await make(WITHOUT_PLUGIN, storage=db, members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        async with await make(WITHOUT_PLUGIN, storage=db, members=[{"id": "ann"}, {"id": "bo"}],
+                              start=today) as bot:
             await bot.say("ann", "general", "hello")
             await bot.say("bo", "general", "hello")
 

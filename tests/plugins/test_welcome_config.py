@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
 import yaml
 from welcome_support import STAFF, START, config
 
-from hearth import ConfigError, StartupError
+from hearth import ConfigError
 from hearth.adapters.testing import TestBot
 from hearth.bootstrap import load
 from hearth.plugins.welcome.config import WelcomeConfig
@@ -47,7 +48,7 @@ def test_errors_name_the_key_and_what_is_expected():
     assert "unknown channel 'lobby'" in problems(channel="lobby")
     assert "accept.command" in problems(accept={"command": "two words"})
     assert "kick" in problems(accept={"on_timeout": "ban"})
-    assert "unknown text 'welcom'" in problems(texts={"welcom": "hi"})
+    assert "texts.welcom: unknown key 'welcom'" in problems(texts={"welcom": "hi"})
     assert "unknown key 'gates'" in problems(gates={})
     assert "reminder.channel" in problems(reminder={"every": "7d", "channel": "nowhere"})
 
@@ -61,10 +62,10 @@ def test_every_text_has_english_and_chinese():
     assert set(DEFAULTS["en"]) == set(DEFAULTS["zh"])
 
 
-@pytest.mark.asyncio
-async def test_accept_command_clashing_with_another_is_a_startup_error():
-    with pytest.raises(StartupError, match="'rules'"):
-        await TestBot.create(config(accept={"command": "rules"}), start=START)
+def test_accept_command_clashing_with_another_is_a_config_error_at_its_line():
+    found = problems(accept={"command": "rules"})
+    assert "welcome.accept.command: command 'rules' is offered by both 'hearth' and 'welcome'" in found
+    assert re.search(r"<config>:\d+: communities", found)
 
 
 @pytest.mark.asyncio
