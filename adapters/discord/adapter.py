@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,7 +51,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +294,19 @@ class DiscordAdapter(Adapter):
         except NotFound:
             return None
         return to_member(found, self._roles[community])
+
+    async def list_members(self, community: str) -> AsyncIterator[ListedMember]:
+        """The guild's member list (requested in chunks from the gateway when not cached yet)."""
+        guild = self._guild(community)
+        members = await self._member_list(community, guild)
+        if members is None:
+            raise AdapterError(f"the member list of guild {guild.id} is incomplete",
+                               platform=PLATFORM, action="list members")
+        roles = self._roles[community]
+        me = self._client().user
+        for member in members.values():
+            if me is None or member.id != me.id:
+                yield ListedMember(member=to_member(member, roles), joined=member.joined_at)
 
     # ------------------------------------------------------------------ events in
     async def _submit(self, event: Event) -> bool:

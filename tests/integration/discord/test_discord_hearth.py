@@ -168,3 +168,14 @@ async def test_rate_limit_is_waited_out(hearth: Hearth) -> None:
     posts = hearth.posts(scene.general.id)
     assert [r.status for r in posts] == [429, 200]
     assert posts[1].at - posts[0].at >= 0.3
+
+
+@pytest.mark.asyncio
+async def test_the_member_directory_holds_the_whole_guild_at_start(hearth: Hearth) -> None:
+    members = hearth.app.contexts["tea"]["hearth"].members()
+    ids = {m.id for m in members}
+    scene = hearth.scene
+    assert {str(scene.alice.id), str(scene.bob.id)} <= ids
+    assert str(hearth.fake.bot_user.id) not in ids  # the bot itself is not a member to count
+    alice = next(m for m in members if m.id == str(scene.alice.id))
+    assert alice.join_known and alice.last_active is None and alice.name == "alice"
