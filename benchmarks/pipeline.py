@@ -4,9 +4,11 @@ Many communities (each a copy of the bundled example community, every built-in
 plugin enabled), many members; mostly ordinary chat, some ads, commands and
 joins (see ``MIX``; ``--by-kind`` measures each kind alone too). Prints
 events/second (open loop), p50/p99 handling latency of single events (closed
-loop: one event in, wait until it is handled) and peak RSS.
+loop: one event in, wait until it is handled) and peak RSS, with the activity
+ledger (and the member directory it keeps up to date) on and off, in one run:
+the ledger's cost is the difference.
 
-    python benchmarks/pipeline.py [--events 20000] [--communities 20]
+    python benchmarks/pipeline.py [--events 20000] [--communities 20] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ async def inject(bot: TestBot, event: tuple[str, ...], n: int) -> None:
 
 
 async def main(events: int, communities: int, members: int, samples: int,
-               mix: dict[str, float] = MIX) -> dict[str, Any]:
+               mix: dict[str, float] = MIX, ledger: bool = True) -> dict[str, Any]:
     loaded = load(build_config(communities), text=True)
     with tempfile.TemporaryDirectory() as tmp:
         bot = TestBot(loaded, community="c0", start="2026-11-18T10:00:00+08:00",
@@ -98,6 +100,8 @@ async def main(events: int, communities: int, members: int, samples: int,
             for m in range(members):
                 bot.adapter.add_person(f"c{c}", f"u{m}", f"User {m}")
         await bot.start()
+        assert bot.app is not None
+        bot.app.people.ledger.enabled = ledger
         try:
             warm = workload(500, communities, members, seed=1)
             for n, event in enumerate(warm):
@@ -124,7 +128,7 @@ async def main(events: int, communities: int, members: int, samples: int,
             await bot.close()
     latencies.sort()
     return {
-        "events": events, "communities": communities, "actions": actions,
+        "events": events, "communities": communities, "actions": actions, "ledger": ledger,
         "events_per_second": events / elapsed, "cpu_us_per_event": cpu / events * 1e6,
         "p50_ms": statistics.median(latencies) * 1e3,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1e3,
@@ -133,6 +137,7 @@ async def main(events: int, communities: int, members: int, samples: int,
 
 
 def report(r: dict[str, Any]) -> None:
+    print(f"ledger              {'on' if r['ledger'] else 'off'}")
     print(f"events              {r['events']} in {r['communities']} communities "
           f"({r['actions']} bot actions)")
     print(f"events/second       {r['events_per_second']:,.0f}")
@@ -148,10 +153,23 @@ if __name__ == "__main__":
     parser.add_argument("--communities", type=int, default=20)
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--samples", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs with the ledger off and on, alternating; the best of each counts")
     parser.add_argument("--by-kind", action="store_true", help="also measure each kind of event alone")
     a = parser.parse_args()
     print("mix: " + ", ".join(f"{k} {v:.0%}" for k, v in MIX.items()))
-    report(asyncio.run(main(a.events, a.communities, a.members, a.samples)))
+    best: dict[bool, dict[str, Any]] = {}
+    for _ in range(a.rounds):
+        for on in (False, True):
+            r = asyncio.run(main(a.events, a.communities, a.members, a.samples, ledger=on))
+            if on not in best or r["events_per_second"] > best[on]["events_per_second"]:
+                best[on] = r
+    for on in (False, True):
+        report(best[on])
+        print()
+    cost = 1 - best[True]["events_per_second"] / best[False]["events_per_second"]
+    print(f"ledger cost         {cost:.1%} of the throughput "
+          f"(p99 {best[False]['p99_ms']:.2f} -> {best[True]['p99_ms']:.2f} ms)")
     if a.by_kind:
         for kind in MIX:
             r = asyncio.run(main(a.events // 4, a.communities, a.members, a.samples // 4, mix={kind: 1.0}))

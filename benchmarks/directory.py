@@ -1,0 +1,125 @@
+"""The member directory at start-up with a large member list: time to ready and memory.
+
+Two networks, each with one community of ``--members`` members (50,000 by default):
+
+* the testing adapter (the in-memory network), and
+* the real Discord adapter (discord.py) against the fake Discord on loopback,
+  which sends the guild's member list in chunks of 1,000 like Discord.
+
+For each: the first start (every member is new: listed, compared and written),
+a restart (the directory is read back from SQLite and compared with the list
+again: nothing to write), and ``ctx.members()`` over the whole community.
+RSS is the process's resident memory after the start (the baseline, before
+anything was built, is printed first).
+
+    python benchmarks/directory.py [--members 50000] [--skip-discord]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from hearth.adapters.testing import TestBot
+from hearth.app import App, bindings_for
+from hearth.bootstrap import load
+from hearth.ports import Adapter
+
+CONFIG = """
+communities:
+  big:
+    channels: {general: {}}
+"""
+
+
+def rss_mb() -> float:
+    """The resident set size now (not the peak), in MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+async def timed(what: str, step: Callable[[], Awaitable[object]]) -> float:
+    t = time.perf_counter()
+    await step()
+    took = time.perf_counter() - t
+    print(f"  {what:<34} {took:8.2f} s   RSS {rss_mb():7.1f} MB")
+    return took
+
+
+def members_of(app: App | None) -> int:
+    assert app is not None
+    t = time.perf_counter()
+    found = app.contexts["big"]["hearth"].members()
+    print(f"  {'ctx.members()':<34} {time.perf_counter() - t:8.2f} s   ({len(found)} members)")
+    return len(found)
+
+
+async def testing(members: int, tmp: Path) -> None:
+    print(f"testing adapter, {members} members")
+    bot = TestBot(load(CONFIG, text=True), storage=tmp / "testing.db")
+    for n in range(members):
+        bot.adapter.add_person("big", f"u{n}", f"User {n}")
+    await timed("first start (all new)", bot.start)
+    assert members_of(bot.app) == members
+    await timed("restart (read back, compared)", bot.restart)
+    members_of(bot.app)
+    await bot.close()
+
+
+async def discord(members: int, tmp: Path) -> None:
+    from fake_discord import FakeDiscord, standard_scene
+    from hearth.adapters.discord.adapter import DiscordAdapter
+
+    print(f"Discord adapter on the fake Discord, {members} members")
+    async with FakeDiscord() as fake:
+        scene = standard_scene(fake)
+        for n in range(members):
+            scene.guild.add_member(fake.add_user(f"user{n}"))
+        text = f"""
+accounts:
+  discord: {{token: "{fake.token}", api_url: "{fake.api_url}"}}
+communities:
+  big:
+    discord: {{guild: "{scene.guild.id}"}}
+    channels: {{general: {{discord: "{scene.general.id}"}}}}
+"""
+        loaded = load(text, text=True, strict_accounts=True)
+
+        def adapter() -> Adapter:
+            return DiscordAdapter(account=loaded.config.accounts["discord"],
+                                  communities=bindings_for(loaded.config, DiscordAdapter),
+                                  client_options={"guild_ready_timeout": 0.05})
+
+        app = App(loaded.config, loaded.plugins, [adapter()], storage=f"sqlite:///{tmp}/discord.db")
+        await timed("first start (all new)", app.start)
+        members_of(app)
+        await app.stop()
+        app = App(loaded.config, loaded.plugins, [adapter()], storage=f"sqlite:///{tmp}/discord.db")
+        await timed("restart (read back, compared)", app.start)
+        members_of(app)
+        await app.stop()
+
+
+async def main(members: int, skip_discord: bool) -> None:
+    print(f"baseline RSS {rss_mb():.1f} MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        await testing(members, Path(tmp))
+        if not skip_discord:
+            await discord(members, Path(tmp))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=50_000)
+    parser.add_argument("--skip-discord", action="store_true")
+    a = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(main(a.members, a.skip_discord))
