@@ -45,6 +45,7 @@ from hearth.models import (
     literal,
 )
 from hearth.patterns import Pattern, SafePattern, compile_pattern
+from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -52,6 +53,7 @@ from hearth.timeutil import format_duration, parse_duration
 __version__ = "0.1.0"
 
 __all__ = [
+    "Activity",
     "AdapterError",
     "Capability",
     "CapabilityMissing",
@@ -61,13 +63,16 @@ __all__ = [
     "CommandError",
     "ConfigError",
     "Day",
+    "DayTotals",
     "Deprecated",
     "Duration",
     "Forbidden",
     "HearthError",
+    "InteractionGraph",
     "Invocation",
     "Job",
     "Member",
+    "MemberRecord",
     "Message",
     "Need",
     "NotFound",
