@@ -210,6 +210,8 @@ class App:
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
             self._spawn(self.scheduler.run_forever(), "hearth-scheduler")
+        if not self.clock.virtual:
+            self._spawn(self.people.ledger.write_periodically(), "hearth-activity-writer")
         self.started = True
         # What start-up built (modules, plugins, config) lives as long as the process:
         # keep it out of every later garbage collection, which would walk it each time.

@@ -45,6 +45,7 @@ from hearth.events import (
     Event,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
     MessagePostedEvent,
@@ -159,6 +160,7 @@ class DiscordAdapter(Adapter):
             client = discord.Client(**options)
         for event in ("on_connect", "on_ready", "on_resumed", "on_message", "on_raw_message_edit",
                       "on_raw_message_delete", "on_member_join", "on_raw_member_remove",
+                      "on_member_update",
                       "on_raw_reaction_add", "on_interaction"):
             setattr(client, event, getattr(self, f"_{event}"))
         return client
@@ -452,6 +454,17 @@ class DiscordAdapter(Adapter):
         event = self._join_event(key, member)
         if await self._submit(event):
             self._progress[key].joined(member.id, event.member.name)
+
+    async def _on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """A member's display name or roles changed (by a person or by the bot itself)."""
+        key = self._guilds.get(after.guild.id)
+        if key is None or (before.display_name == after.display_name and before.roles == after.roles):
+            return
+        now = discord.utils.utcnow()
+        await self._submit(MemberUpdatedEvent(
+            platform=PLATFORM, id=f"update:{after.guild.id}:{after.id}:{now.timestamp()}",
+            community=key, time=now, member=self._author(key, after),
+        ))
 
     async def _on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         key = self._guilds.get(payload.guild_id)

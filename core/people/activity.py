@@ -281,6 +281,17 @@ class Ledger:
         self.directory.mark_changed((r[0], (r[1], r[2])) for r in members)
         self._counted += counted
 
+    async def write_periodically(self) -> None:
+        """Write what is pending every ``flush_every`` (real time), so a quiet spell holds nothing back."""
+        every = timedelta(milliseconds=self._flush_every_ms)
+        while True:
+            await self._clock.sleep_until(self._clock.now() + every)
+            if self._counted or self.directory.pending:
+                self._flush_soon()
+                assert self._task is not None
+                # Stopping cancels this loop, never a batch half-written: close() awaits it.
+                await asyncio.shield(self._task)
+
     async def close(self) -> None:
         """Write what is pending (at shutdown)."""
         if self._task is not None:

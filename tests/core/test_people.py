@@ -344,3 +344,24 @@ def test_hearth_forget_erases_an_account_from_the_stored_state(tmp_path: Path) -
     assert bad.exit_code == 2 and "expected PLATFORM:ID" in bad.stderr
     unknown = CliRunner().invoke(main, ["forget", str(config), "irc:ann"])
     assert unknown.exit_code == 2 and "unknown network 'irc'" in unknown.stderr
+
+
+@pytest.mark.asyncio
+async def test_a_quiet_spell_does_not_hold_counts_back() -> None:
+    import asyncio
+
+    async with await make(members=[{"id": "ann"}]) as bot:
+        await bot.say("ann", "general", "just one message, then silence")
+        assert bot.app is not None and bot.app.db is not None
+        ledger = bot.app.people.ledger
+        assert ledger.pending == 1
+        # what `hearth run` runs on the real clock (the virtual clock's sleep only yields)
+        writer = asyncio.create_task(ledger.write_periodically())
+        query = "SELECT messages FROM hearth_activity WHERE member_id = 'ann'"
+        for _ in range(50):
+            rows = await bot.app.db.fetchall(query)
+            if rows:
+                break
+        writer.cancel()  # as stopping does: a batch in flight is finished, not cut
+        await asyncio.gather(writer, return_exceptions=True)
+        assert [r[0] for r in rows] == [1]

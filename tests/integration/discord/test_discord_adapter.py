@@ -395,3 +395,25 @@ async def test_slow_slash_command_is_deferred_at_once_then_answered(fake: FakeDi
         assert edit.status == 200 and edit.json["content"] == "finally"
         callback = fake.find_requests("POST", f"/interactions/{ix.id}/{ix.token}/callback")
         assert [r.status for r in callback] == [200]  # acknowledged in time
+
+
+@pytest.mark.asyncio
+async def test_a_role_or_name_changed_on_discord_is_an_update_event(
+        fake: FakeDiscord, scene: Scene, host: RecordingHost, adapter: DiscordAdapter) -> None:
+    from hearth.events import MemberUpdatedEvent
+
+    carol = fake.add_user("carol")
+    joined = await fake.user_joins(scene.guild, carol)
+    await host.wait_for(MemberJoinedEvent)
+    joined.roles.append(scene.member_role.id)  # given by a moderator in Discord's own UI
+    fake.events.member_update(joined)
+    updated = await host.wait_for(MemberUpdatedEvent)
+    assert updated.member.id == str(carol.id) and updated.community == "tea"
+    assert updated.member.role == Role.MEMBER and updated.member.name == "carol"
+    joined.nick = "Caro"
+    fake.events.member_update(joined)
+    renamed = await host.wait_for(MemberUpdatedEvent, lambda e: e.member.name == "Caro")
+    assert renamed.member.id == str(carol.id)
+    listed = [m async for m in adapter.list_members("tea")]
+    assert {str(scene.alice.id), str(scene.bob.id), str(carol.id)} <= {m.member.id for m in listed}
+    assert all(m.joined is not None for m in listed)

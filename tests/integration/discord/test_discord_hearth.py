@@ -3,6 +3,7 @@ built-in plugins, against the wire-level fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import pytest_asyncio
 from discord_host import Running, hearth_app
 
 from fake_discord import FakeDiscord, Op, Scene, standard_scene
+from hearth.models import Role
 
 VIEW, SEND = 1 << 10, 1 << 11
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -86,6 +88,14 @@ async def test_member_joins_is_welcomed_accepts_and_gets_role(hearth: Hearth) ->
         "DELETE", f"/guilds/{scene.guild.id}/members/{carol.id}/roles/{newcomer.id}")
     assert scene.guild.member(carol).roles == [scene.member_role.id]
     assert not fake.unknown_requests()
+    # the directory reads the role changes back from Discord (GUILD_MEMBER_UPDATE)
+    directory = hearth.app.contexts["tea"]["hearth"]
+    for _ in range(250):
+        record = directory.member(("discord", str(carol.id)))
+        if record is not None and record.role == Role.MEMBER and record.last_active is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert record is not None and record.role == Role.MEMBER and record.join_known
 
 
 @pytest.mark.asyncio
