@@ -29,6 +29,7 @@ from hearth.events import (
     Event,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
     MessagePostedEvent,
@@ -45,7 +46,7 @@ from hearth.models import (
     SentMessage,
     extract_links,
 )
-from hearth.ports import Adapter, AdapterHost, DissolveMode
+from hearth.ports import Adapter, AdapterHost, DissolveMode, ListedMember
 
 from . import ops
 from .convert import (
@@ -75,7 +76,7 @@ RECENT_EVENTS = 2000  # message events kept to quote in replies without fetching
 BASE_CAPABILITIES = frozenset({
     Capability.SEND, Capability.REPLY, Capability.DM, Capability.DELETE, Capability.MUTE,
     Capability.KICK, Capability.BAN, Capability.ROLES, Capability.GROUPS, Capability.GROUP_ARCHIVE,
-    Capability.PIN, Capability.REACTIONS,
+    Capability.PIN, Capability.REACTIONS, Capability.MEMBERS,
 })
 _TOKEN_IN_URL = re.compile(r"(access_token=)[^&\s'\"]+")
 _TOKEN_IN_JSON = re.compile(r"""(['"](?:access_token|refresh_token|password)['"]:\s*['"])[^'"]+""")
@@ -748,6 +749,9 @@ class MatrixAdapter(Adapter):
             self.names[str(ev.get("state_key"))] = ev["content"]["displayname"]
         community = self.community_of(room_id)
         in_members = community is not None and room_id in self.community_rooms.get(community, [])
+        if kind == "m.room.power_levels" and in_members and community is not None and deliver:
+            await self._levels_changed(community, state, ev)
+            return
         if kind != "m.room.member" or not in_members or community is None:
             state.apply(ev)
             if kind == "m.space.child" and community is not None and room_id == self.spaces.get(community):
@@ -762,6 +766,11 @@ class MatrixAdapter(Adapter):
         was_in = self._in_community(community, user)
         state.apply(ev)
         now_in = self._in_community(community, user)
+        if deliver and user != self.me and was_in and now_in and before == after == JOINED:
+            await self._submit(MemberUpdatedEvent(  # a new display name
+                platform=self.name, id=str(ev.get("event_id")), community=community,
+                time=event_time(ev), member=self._member(community, user)))
+            return
         if not deliver or user == self.me or was_in == now_in:
             return
         if now_in != (after == JOINED) or (before == JOINED) == (after == JOINED):
@@ -779,6 +788,32 @@ class MatrixAdapter(Adapter):
         else:
             await self._submit(MemberLeftEvent(platform=self.name, id=str(ev.get("event_id")),
                                                community=community, time=when, member=member))
+
+    async def _levels_changed(self, community: str, state: RoomState, ev: dict[str, Any]) -> None:
+        """Power levels changed in a community room: each member whose neutral role changed is updated."""
+        users = set(state.power.get("users") or {}) | set((ev.get("content") or {}).get("users") or {})
+        users = {u for u in users if u != self.me and self._in_community(community, u)}
+        before = {u: self._role(community, u) for u in users}
+        state.apply(ev)
+        for user in sorted(users):
+            member = self._member(community, user)
+            if member.role != before[user]:
+                await self._submit(MemberUpdatedEvent(
+                    platform=self.name, id=f"{ev.get('event_id')}:{user}", community=community,
+                    time=event_time(ev), member=member))
+
+    async def list_members(self, community: str) -> AsyncIterator[ListedMember]:
+        """The users joined to the community's rooms, with their roles from the power levels.
+
+        Read from the room state the sync keeps; Matrix does not say when a
+        member joined, so the directory counts from when it first saw them.
+        """
+        users: set[str] = set()
+        for state in self._member_rooms(community):
+            users |= state.joined()
+        users.discard(self.me)
+        for user in sorted(users):
+            yield ListedMember(member=self._member(community, user))
 
     async def _on_encrypted(self, room_id: str, is_dm: bool) -> None:
         self._warn_once(("e2ee", room_id), "received an end-to-end encrypted message in %s: Hearth "

@@ -375,3 +375,31 @@ async def test_capabilities_and_admin_delete(synapse: SynapseServer, matrix_user
         assert not hasattr(resp, "room_id")  # the room is gone
     finally:
         await adapter.stop()
+
+
+@pytest.mark.asyncio
+async def test_member_list_and_changes_made_on_the_homeserver(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory) -> None:
+    from hearth.events import MemberUpdatedEvent
+
+    world = await make_world(synapse, matrix_user, make_space)
+    alice = await matrix_user("alice")
+    await join_community(alice, world, "general")  # before the bot starts: no join event for her
+    adapter, host = await world.started()
+    try:
+        assert adapter.can(Capability.MEMBERS)
+        listed = {m.member.id: m for m in [m async for m in adapter.list_members(KEY)]}
+        assert world.bot.user_id not in listed
+        assert listed[alice.user_id].member.role == Role.MEMBER
+        assert listed[world.owner.user_id].member.role == Role.OWNER
+        assert listed[alice.user_id].joined is None  # Matrix does not say: first seen counts
+
+        # the owner makes alice a moderator in their client: she is a leader now
+        await ops.set_power_level(world.owner, world.room("general"), alice.user_id, 50)
+        raised = await host.wait(MemberUpdatedEvent, lambda e: e.member.id == alice.user_id)
+        assert raised.member.role == Role.LEADER and raised.community == KEY
+        ops.check(await alice.set_displayname("Alice A."), "displayname")
+        renamed = await host.wait(MemberUpdatedEvent, lambda e: e.member.name == "Alice A.")
+        assert renamed.member.id == alice.user_id and renamed.member.role == Role.LEADER
+    finally:
+        await adapter.stop()
