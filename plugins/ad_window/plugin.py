@@ -312,6 +312,11 @@ def _unmute_key(member: Member) -> str:
     return f"{UNMUTE_PREFIX}{member.platform}:{member.id}"
 
 
+@hookimpl
+async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
+    await _records(ctx).forget((platform, member_id))
+
+
 # --------------------------------------------------------------------------- time
 
 

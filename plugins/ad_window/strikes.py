@@ -79,6 +79,14 @@ class Records:
         self._quota = store.table("quota")
         self._passes = store.table("passes")
 
+    async def forget(self, member: tuple[str, str]) -> None:
+        """Erase one account's strikes, ad quota and passes."""
+        async with self.store.transaction():
+            for table in (self._strikes, self._quota, self._passes):
+                await self.store.execute(
+                    f"DELETE FROM {table} WHERE community = ? AND platform = ? AND member = ?",
+                    (self.community, *member))
+
     # -- strikes -------------------------------------------------------------------------
     async def add_strike(
         self, member: tuple[str, str], at: datetime, kind: str, channel: str, evidence: str

@@ -77,6 +77,18 @@ class Groups:
         self._members = store.table("members")
         self._authors = store.table("authors")
 
+    async def forget(self, platform: str, member: str) -> None:
+        """Erase one account from the groups' members and authors; their groups lose their creator."""
+        mine = f"SELECT id FROM {self._groups} WHERE community = ? AND platform = ?"
+        async with self._store.transaction():
+            for table in (self._members, self._authors):
+                await self._store.execute(
+                    f"DELETE FROM {table} WHERE member = ? AND group_id IN ({mine})",
+                    (member, self._community, platform))
+            await self._store.execute(
+                f"UPDATE {self._groups} SET creator = '' WHERE community = ? AND platform = ?"
+                " AND creator = ?", (self._community, platform, member))
+
     def _group(self, r: Any) -> FlashGroup:
         return FlashGroup(
             id=r["id"], community=r["community"], name=r["name"], title=r["title"],

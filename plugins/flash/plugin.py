@@ -56,6 +56,11 @@ def _groups(ctx: PluginContext) -> Groups:
     return Groups(ctx.store, ctx.key)
 
 
+@hookimpl
+async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
+    await _groups(ctx).forget(platform, member_id)
+
+
 def _when(ctx: PluginContext, when: datetime) -> str:
     return moment(ctx.local(when), ctx.local_now(), ctx.language)
 

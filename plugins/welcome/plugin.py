@@ -28,7 +28,7 @@ from hearth import (
 )
 from hearth.storage import Migration
 
-from . import codes, ritual
+from . import codes, records, ritual
 from .config import WelcomeConfig
 from .records import MIGRATIONS, Codes, Newcomers
 
@@ -140,6 +140,12 @@ async def on_startup(ctx: PluginContext) -> None:
 @hookimpl
 async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | None) -> None:
     await ritual.on_join(ctx, member, invited_by)
+
+
+@hookimpl
+async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
+    await ctx.cancel(ritual.deadline_key(platform, member_id))
+    await records.forget(ctx.store, ctx.key, platform, member_id)
 
 
 @hookimpl

@@ -267,6 +267,22 @@ class Codes:
         return [dt(r["time"]) for r in rows]
 
 
+async def forget(store: Store, community: str, platform: str, member_id: str) -> None:
+    """Erase one account's welcome records: their ritual, codes they issued, redeemed or tried."""
+    where = "community = ? AND platform = ? AND member_id = ?"
+    account = (community, platform, member_id)
+    async with store.transaction():
+        for table in ("newcomers", "rules_messages", "wrong_codes"):
+            await store.execute(f"DELETE FROM {store.table(table)} WHERE {where}", account)
+        await store.execute(
+            f"DELETE FROM {store.table('redemptions')} WHERE community = ? AND"
+            " ((invitee_platform = ? AND invitee_id = ?) OR (inviter_platform = ? AND inviter_id = ?))",
+            (community, platform, member_id, platform, member_id))
+        await store.execute(
+            f"DELETE FROM {store.table('codes')} WHERE community = ? AND issuer_platform = ?"
+            " AND issuer_id = ?", account)
+
+
 async def referrals(store: Store, community: str) -> list[dict[str, Any]]:
     """Who invited whom in ``community``, oldest first: code redemptions and platform invites.
 

@@ -29,6 +29,7 @@ communities:
     channels: {general: {}}
 """
 START = "2026-03-02T10:00:00+08:00"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "community.yaml"
 
 
 class Roll:
@@ -365,3 +366,23 @@ async def test_a_quiet_spell_does_not_hold_counts_back() -> None:
         writer.cancel()  # as stopping does: a batch in flight is finished, not cut
         await asyncio.gather(writer, return_exceptions=True)
         assert [r[0] for r in rows] == [1]
+
+
+@pytest.mark.asyncio
+async def test_the_built_in_plugins_erase_what_they_keep_about_a_forgotten_account() -> None:
+    people = [{"id": "olivia", "role": "owner"}, {"id": "lea", "role": "leader"}]
+    async with await TestBot.create(EXAMPLE, members=people, strict=True,
+                                    start="2026-11-18T10:00:00+08:00") as bot:
+        await bot.join("ann")  # welcome: a newcomer record and an acceptance deadline
+        await bot.say("ann", "general", "join my server discord.gg/teaparty")  # ad_window: a strike
+        await bot.say("lea", "general", '!flash "Night talk" 2h @ann')  # flash: a group member
+        assert bot.app is not None and bot.app.db is not None
+        db = bot.app.db
+        account = "member_id = 'ann'"
+        queries = [f"SELECT 1 FROM welcome_newcomers WHERE {account}",
+                   "SELECT 1 FROM ad_window_strikes WHERE member = 'ann'",
+                   "SELECT 1 FROM flash_members WHERE member = 'ann'",
+                   "SELECT 1 FROM hearth_jobs WHERE key = 'deadline:testing:ann'"]
+        assert all([await db.fetchall(q) for q in queries])
+        await bot.app.forget(("testing", "ann"))
+        assert [await db.fetchall(q) for q in queries] == [[], [], [], []]
