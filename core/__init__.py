@@ -34,7 +34,17 @@ from hearth.errors import (
 )
 from hearth.hookspecs import hookimpl
 from hearth.i18n import TextOverrides, Texts, texts
-from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
+from hearth.models import (
+    Capability,
+    Channel,
+    Member,
+    Message,
+    Reaction,
+    Role,
+    SentMessage,
+    literal,
+)
+from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -62,6 +72,7 @@ __all__ = [
     "Need",
     "NotFound",
     "Param",
+    "Pattern",
     "PermissionDenied",
     "PluginConfig",
     "PluginContext",
@@ -69,6 +80,7 @@ __all__ = [
     "Reaction",
     "Role",
     "RoleName",
+    "SafePattern",
     "SentMessage",
     "StartupError",
     "StorageError",
@@ -78,8 +90,10 @@ __all__ = [
     "TimeOfDay",
     "UsageError",
     "Verdict",
+    "compile_pattern",
     "format_duration",
     "hookimpl",
+    "literal",
     "longest",
     "parse_duration",
     "texts",

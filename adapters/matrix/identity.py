@@ -7,7 +7,7 @@ are recorded in the adapter's store.
 
 from __future__ import annotations
 
-from hearth.models import Member, Role
+from hearth.models import CODE_SPAN, Member, Role
 
 from . import ops
 from .convert import JOINED, MXID_RE, PLATFORM, user_id
@@ -62,7 +62,8 @@ class Identity:
     def mentions(self, text: str) -> dict[str, str]:
         """The users mentioned in ``text`` whom the bot knows, with their display names."""
         known: dict[str, str] = {}
-        for uid in dict.fromkeys(MXID_RE.findall(text)):
+        outside_code = CODE_SPAN.sub("", text)  # an id shown literally is no mention
+        for uid in dict.fromkeys(MXID_RE.findall(outside_code)):
             if any(uid in s.members for s in self.session.rooms.values()):
                 known[uid] = self.display_name(uid)
         return known
