@@ -27,7 +27,7 @@ class Groups:
         self.session = session
 
     async def create(self, community: str, name: str, members: Sequence[Member], *, topic: str,
-                           private: bool = True, expires: datetime | None = None) -> Channel:
+                     private: bool = True, expires: datetime | None = None) -> Channel:
         s = self.session
         invite = [user_id(m.id) for m in members if user_id(m.id) != s.me]
         space = s.spaces.get(community)

@@ -215,7 +215,7 @@ class Inbound:
         community = self.topology.community_of(room_id)
         if community is not None and room_id not in s.groups.get(community, {}).values():
             s.warn_once(("left", room_id), "the bot is no longer in %s (community %s)", room_id,
-                            community)
+                        community)
         s.rooms.pop(room_id, None)
         s.dm_rooms.pop(room_id, None)
 
@@ -271,22 +271,22 @@ class Inbound:
             )
             if parts.edit_of:
                 await s.submit(MessageEditedEvent(platform=PLATFORM, id=event_id,
-                                                      community=community, time=when, message=message))
+                                                  community=community, time=when, message=message))
             else:
                 await s.submit(MessagePostedEvent(platform=PLATFORM, id=event_id,
-                                                      community=community, time=when, message=message))
+                                                  community=community, time=when, message=message))
         elif kind == "m.reaction":
             found = annotation(ev)
             if found is not None:
                 reaction = Reaction(platform=PLATFORM, message_id=found[0], channel=channel,
                                     member=self.identity.member(community, sender), emoji=found[1], time=when)
                 await s.submit(ReactionAddedEvent(platform=PLATFORM, id=event_id,
-                                                      community=community, time=when, reaction=reaction))
+                                                  community=community, time=when, reaction=reaction))
         elif kind == "m.room.redaction":
             target = redacted_event(ev)
             if target:
                 await s.submit(MessageDeletedEvent(platform=PLATFORM, id=event_id, community=community,
-                                                       time=when, channel=channel, message_id=target))
+                                                   time=when, channel=channel, message_id=target))
 
     async def _own_edit(self, room_id: str, original: str, sender: str, edit: str) -> str | bool | None:
         """The message an ``m.replace`` edit changes: its id when ``sender`` wrote it (the edit
@@ -330,7 +330,7 @@ class Inbound:
                     await self.topology.adopt_child(community, child)
             if kind == "m.room.encryption" and state.encrypted:
                 s.warn_once(("e2ee", room_id), "%s is now end-to-end encrypted: Hearth cannot read "
-                                "it any more (E2EE is not supported)", room_id)
+                            "it any more (E2EE is not supported)", room_id)
             return
         user, before, after = membership(ev)
         was_in = self.topology.in_community(community, user)
@@ -348,16 +348,16 @@ class Inbound:
                 prev_sender = (ev.get("unsigned") or {}).get("prev_sender")
                 invited_by = prev_sender if isinstance(prev_sender, str) and prev_sender != user else None
             await s.submit(MemberJoinedEvent(platform=PLATFORM, id=str(ev.get("event_id")),
-                                                 community=community, time=when, member=member,
-                                                 invited_by=invited_by))
+                                             community=community, time=when, member=member,
+                                             invited_by=invited_by))
         else:
             await s.submit(MemberLeftEvent(platform=PLATFORM, id=str(ev.get("event_id")),
-                                               community=community, time=when, member=member))
+                                           community=community, time=when, member=member))
 
     async def _on_encrypted(self, room_id: str, is_dm: bool) -> None:
         s = self.session
         s.warn_once(("e2ee", room_id), "received an end-to-end encrypted message in %s: Hearth "
-                        "does not support E2EE and ignores encrypted messages", room_id)
+                    "does not support E2EE and ignores encrypted messages", room_id)
         if is_dm and ("e2ee-notice", room_id) not in s.warned:
             s.warned.add(("e2ee-notice", room_id))
             with contextlib.suppress(AdapterError):
