@@ -249,9 +249,10 @@ class Adapter(abc.ABC):
 class AdapterInfo:
     """An installed adapter: its entry-point name, class and distribution version.
 
-    The class is imported on first use: a network's SDK is heavy (discord.py,
-    matrix-nio and aiohttp together cost about 30 MiB), so a process imports
-    only the adapters its config uses.
+    The class is imported on first use, so a process imports only the adapters
+    its config uses. An adapter's class module stays light (name, schemas,
+    capabilities): the network's SDK (discord.py, matrix-nio and aiohttp
+    together cost about 30 MiB) is imported when the adapter starts.
     """
 
     def __init__(self, name: str, load: Callable[[], type[Adapter]], version: Callable[[type], str]) -> None:
