@@ -66,6 +66,8 @@ class Inbound:
         self.session = session
         self.topology = topology
         self.identity = identity
+        #: the last new display name told to the core per user (a rename shows in each room)
+        self._renamed: dict[str, str] = {}
 
     async def on_sync(self, resp: SyncResponse, deliver: bool) -> None:
         s = self.session
@@ -319,7 +321,10 @@ class Inbound:
     async def _on_state(self, room_id: str, state: RoomState, ev: dict[str, Any], deliver: bool) -> None:
         s = self.session
         kind = ev.get("type")
+        renamed = False
         if kind == "m.room.member" and isinstance((ev.get("content") or {}).get("displayname"), str):
+            known = state.names.get(str(ev.get("state_key")))  # in this room, before this event
+            renamed = known is not None and known != ev["content"]["displayname"]
             s.names[str(ev.get("state_key"))] = ev["content"]["displayname"]
         community = self.topology.community_of(room_id)
         in_members = community is not None and room_id in s.community_rooms.get(community, [])
@@ -341,7 +346,11 @@ class Inbound:
         state.apply(ev)
         now_in = self.topology.in_community(community, user)
         if deliver and user != s.me and was_in and now_in and before == after == JOINED:
-            await s.submit(MemberUpdatedEvent(  # a new display name
+            name = s.names.get(user)
+            if not renamed or self._renamed.get(user) == name:  # no change, or told already
+                return
+            self._renamed[user] = name or ""
+            await s.submit(MemberUpdatedEvent(
                 platform=PLATFORM, id=str(ev.get("event_id")), community=community,
                 time=event_time(ev), member=self.identity.member(community, user)))
             return

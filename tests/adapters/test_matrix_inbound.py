@@ -28,6 +28,7 @@ from hearth.events import (
     Event,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
     MessagePostedEvent,
@@ -112,9 +113,11 @@ async def test_recorded_events_become_hearth_events() -> None:
     general = RECORDED["channels"]["general"]
     kinds = [type(e) for e in host.events]
     assert kinds == [MemberJoinedEvent, MessagePostedEvent, MessagePostedEvent, MessageEditedEvent,
-                     ReactionAddedEvent, MessageDeletedEvent, MessagePostedEvent, MessagePostedEvent,
-                     MemberLeftEvent]
-    joined, first, reply, edited, reacted, deleted, marker, dm, left = host.events
+                     ReactionAddedEvent, MessageDeletedEvent, MemberUpdatedEvent, MessagePostedEvent,
+                     MessagePostedEvent, MemberLeftEvent]
+    joined, first, reply, edited, reacted, deleted, renamed, marker, dm, left = host.events
+    # a new display name, seen in each of her rooms, is one update
+    assert isinstance(renamed, MemberUpdatedEvent) and renamed.member.name == "Alice A."
     assert isinstance(joined, MemberJoinedEvent) and joined.community == KEY
     assert joined.member.id == ALICE and joined.id.startswith("$")
 
