@@ -25,13 +25,12 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from hearth.clock import Clock
 from hearth.errors import StorageError
 from hearth.models import Message, Reaction, SentMessage
-from hearth.people.directory import Directory
+from hearth.people.directory import Changes, Directory
 from hearth.people.records import Account, Activity, DayTotals, InteractionGraph, from_ms, to_ms
 from hearth.storage import Database
 
@@ -233,14 +232,17 @@ class Ledger:
         except StorageError as exc:
             log.warning("activity could not be written (kept in memory, retried): %s", exc)
 
-    async def flush(self) -> None:
-        """Write everything counted so far in one transaction (nothing when nothing is pending)."""
+    async def flush(self, *, all_activity: bool = False) -> None:
+        """Write everything counted so far in one transaction (nothing when nothing is pending).
+
+        ``all_activity``: also every member's last activity (see :mod:`.directory`).
+        """
         async with self._flush_lock:
             db = self.db
             if db is None:
                 return
             days, pairs, bot = self._days, self._pairs, self._bot
-            members = self.directory.take_changes()
+            members = self.directory.take_changes(all_activity=all_activity)
             self._days, self._pairs, self._bot = {}, {}, {}
             counted, self._counted, self._first_ms = self._counted, 0, None
             if not (days or pairs or bot or members):
@@ -265,7 +267,7 @@ class Ledger:
             await self.prune()
 
     def _restore(self, days: dict[DayKey, list[int]], pairs: dict[PairKey, list[int]],
-                 bot: dict[tuple[str, int], int], members: list[tuple[Any, ...]], counted: int) -> None:
+                 bot: dict[tuple[str, int], int], members: Changes, counted: int) -> None:
         """Put a batch that could not be written back, to be written with the next one."""
         self._failing = True
         for key, counts in days.items():
@@ -278,7 +280,7 @@ class Ledger:
                 prow[i] += n
         for bkey, n in bot.items():
             self._bot[bkey] = self._bot.get(bkey, 0) + n
-        self.directory.mark_changed((r[0], (r[1], r[2])) for r in members)
+        self.directory.mark_changed(members)
         self._counted += counted
 
     async def write_periodically(self) -> None:
@@ -286,7 +288,7 @@ class Ledger:
         every = timedelta(milliseconds=self._flush_every_ms)
         while True:
             await self._clock.sleep_until(self._clock.now() + every)
-            if self._counted or self.directory.pending:
+            if self._counted or self.directory.pending or self.directory.activity_due():
                 self._flush_soon()
                 assert self._task is not None
                 # Stopping cancels this loop, never a batch half-written: close() awaits it.
@@ -296,7 +298,7 @@ class Ledger:
         """Write what is pending (at shutdown)."""
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-        await self.flush()
+        await self.flush(all_activity=True)
 
     async def prune(self) -> None:
         """Fold per-member rows older than the retention into the community totals; drop them."""

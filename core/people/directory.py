@@ -14,14 +14,17 @@ step with the networks:
   changed since; a member never seen before is added, first seen now).
 
 Changes are written in the activity ledger's batches (see
-:mod:`hearth.people.activity`), not one statement per event.
+:mod:`hearth.people.activity`), not one statement per event. A change of
+last activity alone is written less often (every :data:`ACTIVE_EVERY`, and at
+shutdown): after a crash, a last activity may be that much older than it was.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +36,9 @@ from hearth.storage import Database
 
 log = logging.getLogger(__name__)
 
+#: how often last activity alone is written
+ACTIVE_EVERY_MS = 5 * 60 * 1000
+
 _UPSERT = (
     "INSERT INTO hearth_members (community, platform, member_id, name, role, is_bot, joined_ms,"
     " join_known, invited_by, last_active_ms, present, updated_ms)"
@@ -43,6 +49,17 @@ _UPSERT = (
     " last_active_ms = excluded.last_active_ms, present = excluded.present,"
     " updated_ms = excluded.updated_ms"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """One batch of directory rows: whole members (upserted), last activity alone (updated)."""
+
+    members: list[tuple[Any, ...]]
+    active: list[tuple[Any, ...]]
+
+    def __bool__(self) -> bool:
+        return bool(self.members or self.active)
 
 
 class _Entry:
@@ -81,6 +98,9 @@ class Directory:
         self._clock = clock
         self._members: dict[str, dict[Account, _Entry]] = {}
         self._dirty: dict[str, set[Account]] = {}
+        #: members whose last activity alone changed since it was last written
+        self._active: set[tuple[str, Account]] = set()
+        self._active_written_ms: int | None = None
         self._failed: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ storage
@@ -103,11 +123,18 @@ class Directory:
 
     @property
     def pending(self) -> int:
-        """Members changed since the last write."""
+        """Members changed since the last write (their last activity alone not counted)."""
         return sum(len(d) for d in self._dirty.values())
 
-    def take_changes(self) -> list[tuple[Any, ...]]:
-        """The rows of every member changed since the last call (for one batched write)."""
+    def activity_due(self) -> bool:
+        """Whether last activity is waiting and due to be written."""
+        written = self._active_written_ms
+        return bool(self._active) and (
+            written is None or to_ms(self._clock.now()) - written >= ACTIVE_EVERY_MS)
+
+    def take_changes(self, *, all_activity: bool = False) -> Changes:
+        """What to write in one batch: members changed since the last call, and (every
+        :data:`ACTIVE_EVERY_MS`, or with ``all_activity``) the last activity of the others."""
         now = to_ms(self._clock.now())
         rows: list[tuple[Any, ...]] = []
         for community, dirty in self._dirty.items():
@@ -119,17 +146,32 @@ class Directory:
                                  e.joined_ms, int(e.join_known), e.invited_by, e.last_active_ms,
                                  int(e.present), now))
             dirty.clear()
-        return rows
+        active: list[tuple[Any, ...]] = []
+        if self._active_written_ms is None:
+            self._active_written_ms = now
+        if all_activity or now - self._active_written_ms >= ACTIVE_EVERY_MS:
+            self._active_written_ms = now
+            for community, account in self._active:
+                e = self._members[community].get(account)
+                if e is not None:
+                    active.append((e.last_active_ms, now, community, account[0], account[1]))
+            self._active.clear()
+        return Changes(rows, active)
 
-    def mark_changed(self, changed: Iterable[tuple[str, Account]]) -> None:
-        """Write these ``(community, account)`` again with the next batch (the last one failed)."""
-        for community, account in changed:
-            self._dirty.setdefault(community, set()).add(account)
+    def mark_changed(self, changes: Changes) -> None:
+        """Write these again with the next batch (the last one failed)."""
+        for row in changes.members:
+            self._dirty.setdefault(row[0], set()).add((row[1], row[2]))
+        self._active.update((row[2], (row[3], row[4])) for row in changes.active)
 
     @staticmethod
-    async def write(db: Database, rows: Sequence[tuple[Any, ...]]) -> None:
-        if rows:
-            await db.executemany(_UPSERT, rows)
+    async def write(db: Database, changes: Changes) -> None:
+        if changes.members:
+            await db.executemany(_UPSERT, changes.members)
+        if changes.active:
+            await db.executemany(
+                "UPDATE hearth_members SET last_active_ms = ?, updated_ms = ?"
+                " WHERE community = ? AND platform = ? AND member_id = ?", changes.active)
 
     # ------------------------------------------------------------------ keeping in step
     async def refresh(self, community: str, adapter: Adapter) -> bool:
@@ -213,10 +255,11 @@ class Directory:
         e = entries.get(account) if entries is not None else None
         if e is None:
             e = self._entry(community, member, ms)
-        else:
+        elif e.name != member.name or e.role != member.role or not e.present:
+            e.name, e.role, e.present = member.name, member.role, True
             self._dirty[community].add(account)
-            if e.name != member.name or e.role != member.role or not e.present:
-                e.name, e.role, e.present = member.name, member.role, True
+        else:
+            self._active.add((community, account))
         if e.last_active_ms is None or ms > e.last_active_ms:
             e.last_active_ms = ms
         if ms > e.seen_ms:
@@ -262,6 +305,7 @@ class Directory:
         for community, entries in self._members.items():
             entries.pop(account, None)
             self._dirty[community].discard(account)
+            self._active.discard((community, account))
 
     @staticmethod
     async def erase(db: Database, account: Account) -> int:
