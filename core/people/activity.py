@@ -46,10 +46,10 @@ MESSAGES, REPLIES_GIVEN, REPLIES_RECEIVED, REACTIONS_GIVEN, REACTIONS_RECEIVED, 
 REPLIES, MENTIONS, REACTIONS = range(3)
 
 _DAY_UPSERT = (
-    "INSERT INTO hearth_activity (community, platform, member_id, day_ms, messages, replies_given,"
+    "INSERT INTO hearth_activity (community, day_ms, platform, member_id, messages, replies_given,"
     " replies_received, reactions_given, reactions_received, commands)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (community, platform, member_id, day_ms) DO UPDATE SET"
+    " ON CONFLICT (community, day_ms, platform, member_id) DO UPDATE SET"
     " messages = hearth_activity.messages + excluded.messages,"
     " replies_given = hearth_activity.replies_given + excluded.replies_given,"
     " replies_received = hearth_activity.replies_received + excluded.replies_received,"
@@ -58,9 +58,9 @@ _DAY_UPSERT = (
     " commands = hearth_activity.commands + excluded.commands"
 )
 _PAIR_UPSERT = (
-    "INSERT INTO hearth_interactions (community, platform, source_id, target_id, day_ms, replies,"
+    "INSERT INTO hearth_interactions (community, day_ms, platform, source_id, target_id, replies,"
     " mentions, reactions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (community, platform, source_id, target_id, day_ms) DO UPDATE SET"
+    " ON CONFLICT (community, day_ms, platform, source_id, target_id) DO UPDATE SET"
     " replies = hearth_interactions.replies + excluded.replies,"
     " mentions = hearth_interactions.mentions + excluded.mentions,"
     " reactions = hearth_interactions.reactions + excluded.reactions"
@@ -72,8 +72,8 @@ _BOT_UPSERT = (
 )
 _ACTIVE = "CASE WHEN messages + reactions_given + commands > 0 THEN 1 ELSE 0 END"
 
-DayKey = tuple[str, str, str, int]
-PairKey = tuple[str, str, str, str, int]
+DayKey = tuple[str, int, str, str]  # community, day, platform, member
+PairKey = tuple[str, int, str, str, str]  # community, day, platform, source, target
 
 
 class Ledger:
@@ -86,7 +86,7 @@ class Ledger:
         zone_of: Callable[[str], ZoneInfo],
         retention: timedelta,
         *,
-        batch_size: int = 1000,
+        batch_size: int = 5000,
         flush_every: timedelta = timedelta(seconds=10),
     ) -> None:
         self._clock = clock
@@ -167,17 +167,17 @@ class Ledger:
         platform, author_id = message.platform, author.id
         self.directory.active(community, author, ms)
         self._remember(platform, message.id, author_id)
-        row = self._day_row((community, platform, author_id, day))
+        row = self._day_row((community, day, platform, author_id))
         row[MESSAGES] += 1
         if message.reply_to is not None:
             row[REPLIES_GIVEN] += 1
             target = self._authors.get((platform, message.reply_to))
             if target and target != author_id:
-                self._day_row((community, platform, target, day))[REPLIES_RECEIVED] += 1
-                self._pair_row((community, platform, author_id, target, day))[REPLIES] += 1
+                self._day_row((community, day, platform, target))[REPLIES_RECEIVED] += 1
+                self._pair_row((community, day, platform, author_id, target))[REPLIES] += 1
         for target in message.mentions:
             if target != author_id:
-                self._pair_row((community, platform, author_id, target, day))[MENTIONS] += 1
+                self._pair_row((community, day, platform, author_id, target))[MENTIONS] += 1
         self._counted_one(ms)
 
     def reaction(self, community: str, reaction: Reaction) -> None:
@@ -189,11 +189,11 @@ class Ledger:
         day = self.day_of(community, ms)
         platform = reaction.platform
         self.directory.active(community, member, ms)
-        self._day_row((community, platform, member.id, day))[REACTIONS_GIVEN] += 1
+        self._day_row((community, day, platform, member.id))[REACTIONS_GIVEN] += 1
         target = self._authors.get((platform, reaction.message_id))
         if target and target != member.id:
-            self._day_row((community, platform, target, day))[REACTIONS_RECEIVED] += 1
-            self._pair_row((community, platform, member.id, target, day))[REACTIONS] += 1
+            self._day_row((community, day, platform, target))[REACTIONS_RECEIVED] += 1
+            self._pair_row((community, day, platform, member.id, target))[REACTIONS] += 1
         self._counted_one(ms)
 
     def command(self, community: str, message: Message) -> None:
@@ -203,7 +203,7 @@ class Ledger:
             return
         ms = int(message.time.timestamp() * 1000)
         self.directory.active(community, author, ms)
-        self._day_row((community, message.platform, author.id, self.day_of(community, ms)))[COMMANDS] += 1
+        self._day_row((community, self.day_of(community, ms), message.platform, author.id))[COMMANDS] += 1
         self._counted_one(ms)
 
     def bot_message(self, community: str, sent: SentMessage) -> None:
@@ -250,10 +250,11 @@ class Ledger:
             try:
                 async with db.transaction():
                     await self.directory.write(db, members)
+                    # in key order: neighbouring rows are written together
                     if days:
-                        await db.executemany(_DAY_UPSERT, [(*k, *v) for k, v in days.items()])
+                        await db.executemany(_DAY_UPSERT, [(*k, *days[k]) for k in sorted(days)])
                     if pairs:
-                        await db.executemany(_PAIR_UPSERT, [(*k, *v) for k, v in pairs.items()])
+                        await db.executemany(_PAIR_UPSERT, [(*k, *pairs[k]) for k in sorted(pairs)])
                     if bot:
                         await db.executemany(_BOT_UPSERT, [(*k, v) for k, v in bot.items()])
             except BaseException:
@@ -430,9 +431,9 @@ class Ledger:
     async def forget(self, account: Account) -> int:
         """Erase ``account``'s activity (rows and what is pending); return the rows erased."""
         platform, member_id = account
-        self._days = {k: v for k, v in self._days.items() if (k[1], k[2]) != account}
+        self._days = {k: v for k, v in self._days.items() if (k[2], k[3]) != account}
         self._pairs = {k: v for k, v in self._pairs.items()
-                       if k[1] != platform or member_id not in (k[2], k[3])}
+                       if k[2] != platform or member_id not in (k[3], k[4])}
         for key in [k for k, v in self._authors.items() if v == member_id and k[0] == platform]:
             del self._authors[key]
         assert self.db is not None

@@ -3,6 +3,8 @@
 Portable SQL (SQLite now, PostgreSQL later): times are integer epoch
 milliseconds (BIGINT), keys are explicit columns, no rowid. A *day* is the
 epoch milliseconds at which that day starts in the community's timezone.
+Daily rows are keyed community and day first: today's rows are written
+side by side, and every read is a window of days in one community.
 """
 
 from __future__ import annotations
@@ -28,19 +30,15 @@ async def _v1(store: Store) -> None:
         " messages INTEGER NOT NULL DEFAULT 0, replies_given INTEGER NOT NULL DEFAULT 0,"
         " replies_received INTEGER NOT NULL DEFAULT 0, reactions_given INTEGER NOT NULL DEFAULT 0,"
         " reactions_received INTEGER NOT NULL DEFAULT 0, commands INTEGER NOT NULL DEFAULT 0,"
-        " PRIMARY KEY (community, platform, member_id, day_ms))"
+        " PRIMARY KEY (community, day_ms, platform, member_id))"
     )
-    await store.execute("CREATE INDEX hearth_activity_day ON hearth_activity (community, day_ms)")
     await store.execute(
         "CREATE TABLE hearth_interactions ("
         " community TEXT NOT NULL, platform TEXT NOT NULL, source_id TEXT NOT NULL,"
         " target_id TEXT NOT NULL, day_ms BIGINT NOT NULL,"
         " replies INTEGER NOT NULL DEFAULT 0, mentions INTEGER NOT NULL DEFAULT 0,"
         " reactions INTEGER NOT NULL DEFAULT 0,"
-        " PRIMARY KEY (community, platform, source_id, target_id, day_ms))"
-    )
-    await store.execute(
-        "CREATE INDEX hearth_interactions_day ON hearth_interactions (community, day_ms)"
+        " PRIMARY KEY (community, day_ms, platform, source_id, target_id))"
     )
     # One row per community and day: the bot's messages as they happen; the members'
     # totals when their per-member rows pass the retention and are rolled up here.
