@@ -21,10 +21,12 @@ from hearth.errors import (
     RateLimited,
     StartupError,
     StorageError,
+    Unreachable,
     UsageError,
 )
 from hearth.hookspecs import hookimpl
 from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
+from hearth.outbox import Outcome, Pending
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -50,7 +52,9 @@ __all__ = [
     "Message",
     "Need",
     "NotFound",
+    "Outcome",
     "Param",
+    "Pending",
     "PermissionDenied",
     "PluginConfig",
     "PluginContext",
@@ -63,6 +67,7 @@ __all__ = [
     "StorageError",
     "Store",
     "TimeOfDay",
+    "Unreachable",
     "UsageError",
     "Verdict",
     "format_duration",

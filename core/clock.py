@@ -3,13 +3,17 @@
 All code asks a :class:`Clock` for the time; nothing calls ``datetime.now``.
 :class:`SystemClock` is real time. :class:`VirtualClock` moves only when told
 to, which is how tests, ``hearth simulate`` and the console's ``/time +2h``
-control time: the scheduler runs the jobs that fall due as it is advanced.
+control time: the scheduler runs the jobs that fall due as it is advanced, and
+whatever sleeps on the virtual clock (the outbound flow's pacing) wakes when
+time is moved past its deadline.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import heapq
+import itertools
 from datetime import UTC, datetime
 
 
@@ -45,10 +49,12 @@ class SystemClock(Clock):
 
 
 class VirtualClock(Clock):
-    """Time that moves only through :meth:`set`; sleepers never wake on their own.
+    """Time that moves only through :meth:`set`.
 
-    The scheduler is driven explicitly (see ``Scheduler.advance``), so nothing
-    waits on this clock in virtual mode; :meth:`sleep_until` only yields.
+    A sleeper wakes when :meth:`set` moves time to or past its deadline (or when
+    its ``wake`` event is set); :meth:`next_wake` tells a driver (tests,
+    ``simulate``, the console) where the next sleeper is due, so it can step
+    time through every deadline in order.
     """
 
     virtual = True
@@ -57,19 +63,44 @@ class VirtualClock(Clock):
         if start.tzinfo is None:
             raise ValueError("the virtual clock needs a timezone-aware start time")
         self._now = start.astimezone(UTC)
+        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
 
     def now(self) -> datetime:
         return self._now
 
     def set(self, when: datetime) -> None:
-        """Move to ``when``; time never goes backwards."""
+        """Move to ``when`` (time never goes backwards), waking sleepers due by then."""
         when = when.astimezone(UTC)
         if when < self._now:
             raise ValueError(f"time cannot go backwards ({when} < {self._now})")
         self._now = when
+        while self._sleepers and self._sleepers[0][0] <= when:
+            _, _, waiter = heapq.heappop(self._sleepers)
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def next_wake(self) -> datetime | None:
+        """The earliest deadline anyone sleeps until, if any."""
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)  # woken early or cancelled
+        return self._sleepers[0][0] if self._sleepers else None
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
-        if wake is not None and when > self._now:
-            await wake.wait()
-        else:
+        if when <= self._now:
             await asyncio.sleep(0)
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (when.astimezone(UTC), next(self._order), waiter))
+        if wake is None:
+            try:
+                await waiter
+            finally:
+                waiter.cancel()
+            return
+        woken = asyncio.ensure_future(wake.wait())
+        try:
+            await asyncio.wait((waiter, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            woken.cancel()

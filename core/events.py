@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from hearth.models import Channel, Member, Message, Reaction
+
+if TYPE_CHECKING:
+    from hearth.outbox import Outcome
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,3 +86,16 @@ class CommandInvokedEvent(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdapterReadyEvent(Event):
     """An adapter connected (or reconnected) and sees its communities."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionDoneEvent(Event):
+    """An action a plugin queued with ``then=`` was settled; ``plugin`` gets ``on_action_done``.
+
+    Produced by the core's outbound flow (``platform`` is the network that
+    performed it), so the plugin sees the outcome in order with its community's
+    other events.
+    """
+
+    plugin: str
+    outcome: Outcome

@@ -47,7 +47,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, Pace
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ class DiscordAdapter(Adapter):
     name = "discord"
     account_schema = DiscordAccount
     binding_schema = DiscordBinding
-    send_rate = (5, 5.0)
+    #: Discord's default buckets: 5 messages per 5 s in a channel, 50 requests per second in
+    #: all; DMs kept to about one a second (bulk DMs are what its anti-spam watches for)
+    pace = Pace(channel=(5, 5.0), dm=(10, 10.0), total=(50, 1.0), max_length=MAX_LENGTH)
     #: seconds before a slow slash command is deferred ("thinking…"); Discord drops an
     #: interaction not acknowledged within 3
     defer_after = 2.0
@@ -587,6 +589,11 @@ class DiscordAdapter(Adapter):
         target = self._client().get_partial_messageable(int(channel.id))
         with boundary(f"pinning message {message_id}"):
             await target.get_partial_message(int(message_id)).pin()
+
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        target = self._client().get_partial_messageable(int(channel.id))
+        with boundary(f"unpinning message {message_id}"):
+            await target.get_partial_message(int(message_id)).unpin()
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         found = await self._member_of(community, int(member.id))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import aiohttp
 import discord
 
-from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited
+from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, Unreachable
 
 
 @contextlib.contextmanager
@@ -25,6 +26,10 @@ def boundary(action: str) -> Iterator[None]:
         raise NotFound(f"{action}: not found on Discord: {exc.text}") from exc
     except discord.RateLimited as exc:
         raise RateLimited(f"{action}: rate limited by Discord", exc.retry_after) from exc
+    except discord.DiscordServerError as exc:
+        raise Unreachable(f"{action}: Discord answered {exc.status}: {exc.text}") from exc
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise Unreachable(f"{action}: Discord unreachable ({type(exc).__name__})") from exc
     except discord.HTTPException as exc:
         raise AdapterError(f"{action}: Discord answered {exc.status}: {exc.text}") from exc
     except discord.DiscordException as exc:

@@ -18,11 +18,11 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, MessageDirection, RoomPreset, SyncResponse
 
-from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, StartupError
+from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, StartupError, Unreachable
 from hearth.events import (
     AdapterReadyEvent,
     Event,
@@ -34,7 +34,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage, extract_links
-from hearth.ports import Adapter, AdapterHost, DissolveMode
+from hearth.ports import Adapter, AdapterHost, DissolveMode, Pace
 
 from . import ops
 from .convert import (
@@ -101,7 +101,7 @@ class MatrixAdapter(Adapter):
     account_schema = MatrixAccount
     binding_schema = MatrixBinding
     # per room: bursts of 10, then 5 a second (Synapse's 429s are waited out on top)
-    send_rate: ClassVar[tuple[int, float] | None] = (10, 2.0)
+    pace = Pace(channel=(10, 2.0), dm=(10, 10.0), max_length=16_000)
 
     capabilities = BASE_CAPABILITIES
 
@@ -157,10 +157,10 @@ class MatrixAdapter(Adapter):
         except asyncio.CancelledError:
             raise
         except (OSError, TimeoutError, ValueError) as exc:
-            raise AdapterError(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
+            raise Unreachable(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
         except Exception as exc:
             if type(exc).__module__.startswith("aiohttp"):
-                raise AdapterError(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
+                raise Unreachable(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
             raise
 
     @property
@@ -880,6 +880,9 @@ class MatrixAdapter(Adapter):
 
     async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
         await self._do("pin", lambda: ops.pin(self.nio, channel.id, message_id))
+
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        await self._do("unpin", lambda: ops.unpin(self.nio, channel.id, message_id))
 
 
 @contextlib.asynccontextmanager

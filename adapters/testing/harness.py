@@ -80,6 +80,7 @@ class TestBot:
 
     async def stop(self) -> None:
         if self.app is not None:
+            await self.settle()
             await self.app.stop()
             self.app = None
 
@@ -103,8 +104,20 @@ class TestBot:
         await self.close()
 
     async def settle(self) -> None:
-        assert self.app is not None, "the bot is not running"
-        await self.app.settle()
+        """Handle every queued event and deliver every queued action.
+
+        Actions waiting for the network's pace are delivered by moving virtual
+        time to when they can go (so their ``time`` is when they were
+        delivered); jobs falling due on the way run at their time.
+        """
+        app = self.app
+        assert app is not None, "the bot is not running"
+        await app.settle()
+        while app.outbound_queued():
+            wake = self.clock.next_wake()
+            if wake is None:
+                break
+            await app.scheduler.advance(wake, app.settle)
 
     # -- members ---------------------------------------------------------------
     def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member") -> None:

@@ -327,6 +327,7 @@ async def test_close_without_a_name(hearth_bot):
     assert only(acts, "dissolve_group")[0]["channel"] == "tea-swap"
     assert not replies(acts)
     # One open group left: it is the one.
+    await bot.wait("10s")  # (lea's sixth command in a moment would be flood-ignored)
     await bot.say("lea", "general", "!flash close")
     acts = bot.take()
     assert only(acts, "dissolve_group")[0]["channel"] == "night-talk"
