@@ -17,6 +17,7 @@ community's inbox.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -161,6 +162,9 @@ class App:
         if run_scheduler and not self.clock.virtual:
             self._spawn(self.scheduler.run_forever(), "hearth-scheduler")
         self.started = True
+        # What start-up built (modules, plugins, config) lives as long as the process:
+        # keep it out of every later garbage collection, which would walk it each time.
+        gc.freeze()
         log.info(
             "started: %d communities, %d adapters (%s)",
             len(self.config.communities),

@@ -8,17 +8,16 @@ Events carry data; acting goes through the adapter port.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hearth.models import Channel, Member, Message, Reaction
+from hearth.models import Channel, Member, Message, Reaction, model
 
 if TYPE_CHECKING:
     from hearth.outbox import Outcome
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Event:
     """Base of every inbound event."""
 
@@ -28,7 +27,7 @@ class Event:
     time: datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MemberJoinedEvent(Event):
     """A member joined the community. ``invited_by`` is the inviter's id, when known."""
 
@@ -36,28 +35,28 @@ class MemberJoinedEvent(Event):
     invited_by: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MemberLeftEvent(Event):
     """A member left the community (or was removed)."""
 
     member: Member
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MessagePostedEvent(Event):
     """A message was posted in a channel or sent to the bot directly."""
 
     message: Message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MessageEditedEvent(Event):
     """A message was edited; ``message`` holds the new text."""
 
     message: Message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MessageDeletedEvent(Event):
     """A message was deleted (by its author, a moderator or the bot)."""
 
@@ -65,14 +64,14 @@ class MessageDeletedEvent(Event):
     message_id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class ReactionAddedEvent(Event):
     """A member reacted to a message."""
 
     reaction: Reaction
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class CommandInvokedEvent(Event):
     """A command invoked natively (a Discord slash command).
 
@@ -83,7 +82,7 @@ class CommandInvokedEvent(Event):
     message: Message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class AdapterReadyEvent(Event):
     """An adapter connected (or reconnected) and sees its communities."""
 
