@@ -87,7 +87,7 @@ class AdapterReadyEvent(Event):
     """An adapter connected (or reconnected) and sees its communities."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class ActionDoneEvent(Event):
     """An action a plugin queued with ``then=`` was settled; ``plugin`` gets ``on_action_done``.
 
