@@ -377,7 +377,7 @@ def _validate(
         return None
 
 
-_TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
+_TOP_KEYS = ("storage", "command_prefix", "command_flood", "accounts", "communities")
 _COMMUNITY_KEYS = ("timezone", "language", "channels", "roles", "plugins")
 
 
@@ -474,12 +474,17 @@ def validate(
             )
         )
 
+    flood = _flood(data.get("command_flood", {}))
+    if flood is not None:
+        flood = _validate(CommandFloodConfig, flood, ("command_flood",), src)
+
     errors = [i for i in src.issues if not i.warning]
     if errors:
         raise ConfigError(src.issues)
     return HearthConfig(
         storage=storage,
         command_prefix=prefix,
+        command_flood=flood,
         accounts=accounts,
         communities=communities,
     )

@@ -396,9 +396,14 @@ class Outbound:
 
     async def quiet(self) -> None:
         """Wait until no lane is working (each is empty, or sleeping on the clock)."""
-        while self._busy:
+        while True:
+            # A lane woken by the clock resumes (and counts as busy again) a step or two
+            # after the clock moved: let it, before trusting the count.
+            for _ in range(3):
+                await asyncio.sleep(0)
+            if not self._busy:
+                return
             await self._quiet.wait()
-            await asyncio.sleep(0)
 
     async def close(self) -> None:
         """Stop every lane; what is still queued is dropped (and counted in the log)."""

@@ -13,10 +13,10 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from hearth.errors import NotFound, Unreachable
+from hearth.errors import NotFound, RateLimited, Unreachable
 from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
@@ -107,7 +107,9 @@ class TestingAdapter(Adapter):
         self.capabilities = PROFILES[imitate]
         self.pace = PACES.get(imitate, Pace())
         self.down_until: datetime | None = None
-        self.failing: dict[str, int] = {}
+        self.failing: dict[str, list[float | None]] = {}
+        #: how long every action takes on the imitated network, in the app's clock
+        self.latency = timedelta(0)
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
         self.groups: dict[str, dict[str, Any]] = {}
@@ -141,15 +143,22 @@ class TestingAdapter(Adapter):
         """Every action fails as unreachable until the (virtual) time ``until``."""
         self.down_until = until
 
-    def fail_next(self, action: str, times: int = 1) -> None:
-        """The next ``times`` calls of ``action`` (``send``, ``kick`` …) fail as unreachable."""
-        self.failing[action] = self.failing.get(action, 0) + times
+    def fail_next(self, action: str, times: int = 1, *, retry_after: float | None = None) -> None:
+        """The next ``times`` calls of ``action`` (``send``, ``kick`` …) fail: unreachable,
+        or with ``retry_after`` rate limited (a 429 asking to wait that many seconds)."""
+        self.failing.setdefault(action, []).extend([retry_after] * times)
 
-    def _reach(self, action: str) -> None:
+    async def _network(self, action: str) -> None:
+        """A call on the imitated network: its latency, then its faults."""
+        if self.latency:
+            assert self.host is not None, "the testing adapter is not started"
+            await self.host.clock.sleep_until(self._now() + self.latency)
         if self.down_until is not None and self._now() < self.down_until:
             raise Unreachable(f"{action}: the network is down")
         if self.failing.get(action):
-            self.failing[action] -= 1
+            retry_after = self.failing[action].pop(0)
+            if retry_after is not None:
+                raise RateLimited(f"{action}: slow down", retry_after)
             raise Unreachable(f"{action}: the network did not answer")
 
     def _record(self, community: str | None, action: str, **fields: Any) -> None:
@@ -280,7 +289,7 @@ class TestingAdapter(Adapter):
 
     async def send(self, community: str | None, channel: Channel, text: str, *,
                    reply_to: str | None = None) -> SentMessage:
-        self._reach("send")
+        await self._network("send")
         if channel.is_dm:
             assert channel.dm_with is not None
             self._record(community, "dm", member=channel.dm_with, text=text)
@@ -290,12 +299,12 @@ class TestingAdapter(Adapter):
         return self._sent(community, channel)
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
-        self._reach("dm")
+        await self._network("dm")
         self._record(community, "dm", member=member.id, text=text)
         return self._sent(community, self.dm_channel(member.id))
 
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
-        self._reach("delete")
+        await self._network("delete")
         stored = self.messages.pop(message_id, None)
         if stored is None:
             raise NotFound(f"no message {message_id!r}")
@@ -304,17 +313,17 @@ class TestingAdapter(Adapter):
                      reason=reason)
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
-        self._reach("mute")
+        await self._network("mute")
         self.person(community, member.id).muted_until = until
         self._record(community, "mute", member=member.id, until=until, reason=reason)
 
     async def unmute(self, community: str, member: Member) -> None:
-        self._reach("unmute")
+        await self._network("unmute")
         self.person(community, member.id).muted_until = None
         self._record(community, "unmute", member=member.id)
 
     async def _remove(self, community: str, member: Member, action: str, reason: str) -> None:
-        self._reach(action)
+        await self._network(action)
         person = self.person(community, member.id)
         if not person.present:
             raise NotFound(f"{member.id!r} is no longer a member of {community}")
@@ -334,19 +343,19 @@ class TestingAdapter(Adapter):
         await self._remove(community, member, "ban", reason)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
-        self._reach("grant_role")
+        await self._network("grant_role")
         self.person(community, member.id).roles.add(role)
         self._record(community, "grant_role", member=member.id, role=role.label)
 
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
-        self._reach("revoke_role")
+        await self._network("revoke_role")
         self.person(community, member.id).roles.discard(role)
         self._record(community, "revoke_role", member=member.id, role=role.label)
 
     async def create_group(self, community: str, name: str, members: Sequence[Member], *,
                            topic: str, private: bool = True,
                            expires: datetime | None = None) -> Channel:
-        self._reach("create_group")
+        await self._network("create_group")
         base, n = name, 2
         while name in self._group_names(community) or name in self.communities[community].channels:
             name, n = f"{base}-{n}", n + 1
@@ -358,7 +367,7 @@ class TestingAdapter(Adapter):
         return Channel(platform=self.name, id=name, name=name)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
-        self._reach("invite")
+        await self._network("invite")
         group = self.groups.get(channel.id)
         if group is None or not group["open"]:
             raise NotFound(f"no open group {channel.id!r}")
@@ -367,7 +376,7 @@ class TestingAdapter(Adapter):
         self._record(community, "invite", channel=channel.id, member=member.id)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
-        self._reach("dissolve_group")
+        await self._network("dissolve_group")
         group = self.groups.get(channel.id)
         if group is None or not group["open"]:
             raise NotFound(f"no open group {channel.id!r}")
@@ -376,9 +385,9 @@ class TestingAdapter(Adapter):
         self._record(community, "dissolve_group", channel=channel.id, mode=mode)
 
     async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
-        self._reach("pin")
+        await self._network("pin")
         self._record(community, "pin", channel=channel.name or channel.id, message=message_id)
 
     async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
-        self._reach("unpin")
+        await self._network("unpin")
         self._record(community, "unpin", channel=channel.name or channel.id, message=message_id)

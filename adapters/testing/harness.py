@@ -179,8 +179,10 @@ class TestBot:
 
     async def at(self, when: str | datetime) -> None:
         """Jump forward to ``when`` (never backwards), running due jobs in order."""
-        assert self.app is not None, "the bot is not running"
-        await self.app.scheduler.advance(_when(when), self.settle)
+        app = self.app
+        assert app is not None, "the bot is not running"
+        await app.scheduler.advance(_when(when), app.settle)
+        await self.settle()
 
     # -- what the bot did ------------------------------------------------------
     @property
