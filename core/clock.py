@@ -15,12 +15,30 @@ import asyncio
 import heapq
 import itertools
 from datetime import UTC, datetime
+from typing import Any
 
 
 class Clock(abc.ABC):
     """The current time, always timezone-aware (UTC)."""
 
     virtual = False
+    _sleeping: set[asyncio.Task[Any]]
+
+    def is_sleeping(self, task: asyncio.Task[Any]) -> bool:
+        """Whether ``task`` is waiting in :meth:`sleep_until` (so it waits for time, not work)."""
+        return task in getattr(self, "_sleeping", ())
+
+    def _sleeper(self) -> asyncio.Task[Any] | None:
+        task = asyncio.current_task()
+        if task is not None:
+            if not hasattr(self, "_sleeping"):
+                self._sleeping = set()
+            self._sleeping.add(task)
+        return task
+
+    def _awake(self, task: asyncio.Task[Any] | None) -> None:
+        if task is not None:
+            self._sleeping.discard(task)
 
     @abc.abstractmethod
     def now(self) -> datetime:
@@ -39,13 +57,17 @@ class SystemClock(Clock):
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
         delay = max(0.0, (when - self.now()).total_seconds())
-        if wake is None:
-            await asyncio.sleep(delay)
-            return
+        task = self._sleeper()
         try:
-            await asyncio.wait_for(wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
+            if wake is None:
+                await asyncio.sleep(delay)
+                return
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+        finally:
+            self._awake(task)
 
 
 class VirtualClock(Clock):
@@ -63,7 +85,7 @@ class VirtualClock(Clock):
         if start.tzinfo is None:
             raise ValueError("the virtual clock needs a timezone-aware start time")
         self._now = start.astimezone(UTC)
-        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._sleepers: list[tuple[datetime, int, asyncio.Future[None], asyncio.Task[Any] | None]] = []
         self._order = itertools.count()
 
     def now(self) -> datetime:
@@ -76,9 +98,10 @@ class VirtualClock(Clock):
             raise ValueError(f"time cannot go backwards ({when} < {self._now})")
         self._now = when
         while self._sleepers and self._sleepers[0][0] <= when:
-            _, _, waiter = heapq.heappop(self._sleepers)
+            _, _, waiter, task = heapq.heappop(self._sleepers)
             if not waiter.done():
                 waiter.set_result(None)
+                self._awake(task)  # at once: it is due, no longer waiting for time
 
     def next_wake(self) -> datetime | None:
         """The earliest deadline anyone sleeps until, if any."""
@@ -91,12 +114,14 @@ class VirtualClock(Clock):
             await asyncio.sleep(0)
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (when.astimezone(UTC), next(self._order), waiter))
+        task = self._sleeper()
+        heapq.heappush(self._sleepers, (when.astimezone(UTC), next(self._order), waiter, task))
         if wake is None:
             try:
                 await waiter
             finally:
                 waiter.cancel()
+                self._awake(task)
             return
         woken = asyncio.ensure_future(wake.wait())
         try:
@@ -104,3 +129,4 @@ class VirtualClock(Clock):
         finally:
             waiter.cancel()
             woken.cancel()
+            self._awake(task)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -173,6 +174,7 @@ class _Lane:
     bucket: _Bucket | None
     queue: deque[Request] = field(default_factory=deque)
     task: asyncio.Task[None] | None = None
+    waiting: bool = False  # for another lane's action (a dependency), not working
     dropped: int = 0
     reported: datetime | None = None
 
@@ -197,9 +199,7 @@ class Outbound:
         self._lanes: dict[LaneKey, _Lane] = {}
         self._total = _Bucket(pace.total, self._stamp()) if pace.total else None
         self._dms: dict[str, Pending] = {}  # member id -> the latest DM queued to them
-        self._busy = 0
-        self._quiet = asyncio.Event()
-        self._quiet.set()
+        self._notifying = 0  # outcomes on their way into an inbox
 
     def _stamp(self) -> float:
         return self._clock.now().timestamp()
@@ -244,7 +244,6 @@ class Outbound:
         if dm_to is not None:
             self._dms[dm_to] = pending
         if lane.task is None:
-            self._set_busy(+1)
             name = f"hearth-out-{self.network}-{'-'.join(lane_key)}"
             lane.task = asyncio.create_task(self._drain(lane), name=name)
         return pending
@@ -279,20 +278,11 @@ class Outbound:
             lane.reported = now
 
     # ------------------------------------------------------------------ draining
-    def _set_busy(self, delta: int) -> None:
-        self._busy += delta
-        if self._busy == 0:
-            self._quiet.set()
-        else:
-            self._quiet.clear()
-
     async def _sleep(self, seconds: float) -> None:
-        """Sleep on the app's clock; a sleeping lane does not count as busy."""
-        self._set_busy(-1)
-        try:
-            await self._clock.sleep_until(self._clock.now() + timedelta(seconds=seconds))
-        finally:
-            self._set_busy(+1)
+        """Sleep on the app's clock (a lane sleeping there waits for time, not work)."""
+        # whole microseconds, rounded up: the clock's resolution, and never a zero wait
+        wait = timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000)))
+        await self._clock.sleep_until(self._clock.now() + wait)
 
     async def _take(self, bucket: _Bucket | None) -> None:
         while bucket is not None:
@@ -306,7 +296,7 @@ class Outbound:
             while lane.queue:
                 head = lane.queue[0]
                 if head.after is not None and not head.after.done:
-                    await self._wait_for(head.after)
+                    await self._wait_for(lane, head.after)
                 await self._take(lane.bucket)
                 await self._take(self._total)
                 lane.queue.popleft()
@@ -315,10 +305,9 @@ class Outbound:
             self._report_drops(lane, final=True)
         finally:
             lane.task = None
-            self._set_busy(-1)
 
-    async def _wait_for(self, dependency: Pending) -> None:
-        self._set_busy(-1)
+    async def _wait_for(self, lane: _Lane, dependency: Pending) -> None:
+        lane.waiting = True
         sleeper = asyncio.ensure_future(self._clock.sleep_until(self._clock.now() + DEPENDENCY_WAIT))
         waiter = asyncio.ensure_future(dependency.wait())
         try:
@@ -326,7 +315,7 @@ class Outbound:
         finally:
             sleeper.cancel()
             waiter.cancel()
-            self._set_busy(+1)
+            lane.waiting = False
 
     async def _perform(self, request: Request) -> None:
         started = self._clock.now()
@@ -376,7 +365,7 @@ class Outbound:
             if not ticket.pending.done:
                 ticket.pending._future.set_result(outcome)
             if ticket.then is not None:
-                self._set_busy(+1)  # until the outcome is in the community's inbox
+                self._notifying += 1  # until the outcome is in the community's inbox
                 task = asyncio.ensure_future(self._notify(ticket.community, ticket.plugin, outcome))
                 task.add_done_callback(self._notified)
         for member, pending in list(self._dms.items()):
@@ -384,7 +373,7 @@ class Outbound:
                 del self._dms[member]
 
     def _notified(self, task: asyncio.Future[Any]) -> None:
-        self._set_busy(-1)
+        self._notifying -= 1
         if not task.cancelled() and task.exception() is not None:
             log.error("delivering an action's outcome failed", exc_info=task.exception())
 
@@ -394,16 +383,19 @@ class Outbound:
         """Requests waiting or in flight, in every lane."""
         return sum(len(lane.queue) + (1 if lane.task else 0) for lane in self._lanes.values())
 
+    def _working(self) -> bool:
+        if self._notifying:
+            return True
+        return any(lane.task is not None and not lane.waiting
+                   and not self._clock.is_sleeping(lane.task) for lane in self._lanes.values())
+
     async def quiet(self) -> None:
-        """Wait until no lane is working (each is empty, or sleeping on the clock)."""
-        while True:
-            # A lane woken by the clock resumes (and counts as busy again) a step or two
-            # after the clock moved: let it, before trusting the count.
-            for _ in range(3):
-                await asyncio.sleep(0)
-            if not self._busy:
-                return
-            await self._quiet.wait()
+        """Wait until no lane is working: each is empty, waits for another, or sleeps on the clock
+        (for its pace, a retry, or the network's own latency in a test)."""
+        await asyncio.sleep(0)
+        # Polled: "sleeping on the clock" is the clock's state, not an event the lanes signal.
+        while self._working():  # noqa: ASYNC110
+            await asyncio.sleep(0 if self._clock.virtual else 0.005)
 
     async def close(self) -> None:
         """Stop every lane; what is still queued is dropped (and counted in the log)."""
