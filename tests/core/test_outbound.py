@@ -215,8 +215,9 @@ async def test_lanes_keep_order_share_the_global_budget_and_drop_past_their_boun
         await _drive(clock, outbound, 60)
     # Channel a: one a second, in order; three wait at most, the rest are dropped and counted.
     assert [d for d in done if d.startswith("a")] == ["a0@0", "a1@1", "a2@2"]
-    # Moderation is not behind chatter, but the global budget (3 a second) is shared.
-    assert [d for d in done if d.startswith("b")] == ["b0@0", "b1@0", "b2@0.333334"]  # rounded up to the microsecond
+    # Moderation is not behind chatter, but the global budget (3 a second, rounded up to the
+    # microsecond) is shared.
+    assert [d for d in done if d.startswith("b")] == ["b0@0", "b1@0", "b2@0.333334"]
     assert late.outcome is not None and late.outcome.status == "dropped"
     # Reported with the lane: at the first drop, then at most once a minute and when it drains.
     reports = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
