@@ -6,7 +6,16 @@ A plugin imports everything it needs from here::
 """
 
 from hearth.commands import Command, Invocation, Param
-from hearth.config import ChannelName, Day, Duration, PluginConfig, RoleName, TimeOfDay
+from hearth.config import (
+    ChannelName,
+    Day,
+    Deprecated,
+    Duration,
+    PluginConfig,
+    RoleName,
+    TimeOfDay,
+    longest,
+)
 from hearth.context import PluginContext
 from hearth.declarations import Need, Verdict
 from hearth.errors import (
@@ -25,8 +34,19 @@ from hearth.errors import (
     UsageError,
 )
 from hearth.hookspecs import hookimpl
-from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
+from hearth.i18n import TextOverrides, Texts, texts
+from hearth.models import (
+    Capability,
+    Channel,
+    Member,
+    Message,
+    Reaction,
+    Role,
+    SentMessage,
+    literal,
+)
 from hearth.outbox import Outcome, Pending
+from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -43,6 +63,7 @@ __all__ = [
     "CommandError",
     "ConfigError",
     "Day",
+    "Deprecated",
     "Duration",
     "Forbidden",
     "HearthError",
@@ -54,6 +75,7 @@ __all__ = [
     "NotFound",
     "Outcome",
     "Param",
+    "Pattern",
     "Pending",
     "PermissionDenied",
     "PluginConfig",
@@ -62,15 +84,22 @@ __all__ = [
     "Reaction",
     "Role",
     "RoleName",
+    "SafePattern",
     "SentMessage",
     "StartupError",
     "StorageError",
     "Store",
+    "TextOverrides",
+    "Texts",
     "TimeOfDay",
     "Unreachable",
     "UsageError",
     "Verdict",
+    "compile_pattern",
     "format_duration",
     "hookimpl",
+    "literal",
+    "longest",
     "parse_duration",
+    "texts",
 ]

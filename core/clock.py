@@ -14,8 +14,18 @@ import abc
 import asyncio
 import heapq
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from hearth.timeutil import format_duration
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""Virtual time starts no earlier than this …"""
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""… and never reaches this (date arithmetic near year 1 or 9999 overflows)."""
+MAX_JUMP = timedelta(days=366)
+"""The furthest virtual time moves in one step (``wait``, ``at``, ``/time``): every job
+falling due on the way runs, so a jump of centuries would run for minutes."""
 
 
 class Clock(abc.ABC):
@@ -84,6 +94,7 @@ class VirtualClock(Clock):
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("the virtual clock needs a timezone-aware start time")
+        check_instant(start)
         self._now = start.astimezone(UTC)
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None], asyncio.Task[Any] | None]] = []
         self._order = itertools.count()
@@ -109,6 +120,17 @@ class VirtualClock(Clock):
             heapq.heappop(self._sleepers)  # woken early or cancelled
         return self._sleepers[0][0] if self._sleepers else None
 
+    def check_jump(self, target: datetime) -> None:
+        """``ValueError`` unless moving to ``target`` is a step forward of at most :data:`MAX_JUMP`."""
+        if target < self._now:
+            raise ValueError(f"{target.isoformat()} is before the current time; time never goes back")
+        if target - self._now > MAX_JUMP:
+            raise ValueError(
+                f"a jump of more than {format_duration(MAX_JUMP)} at once is refused (to "
+                f"{target.date().isoformat()}); move time in steps of at most {format_duration(MAX_JUMP)}"
+            )
+        check_instant(target)
+
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
         if when <= self._now:
             await asyncio.sleep(0)
@@ -130,3 +152,14 @@ class VirtualClock(Clock):
             waiter.cancel()
             woken.cancel()
             self._awake(task)
+
+
+def check_instant(when: datetime) -> datetime:
+    """``when`` if virtual time may be there (from 1970 to before 9000), else ``ValueError``."""
+    try:
+        inside = EARLIEST <= when < LATEST
+    except OverflowError:  # a year-1 time with a positive offset is before year 1 in UTC
+        inside = False
+    if not inside:
+        raise ValueError(f"{when.isoformat()} is outside virtual time (years 1970 to 8999)")
+    return when

@@ -12,7 +12,6 @@ exceptions: their result is needed at once, so they wait for the network.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -32,10 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: the message of the natively invoked command being handled (its answer goes through
-#: the network's own channel for it, e.g. a Discord interaction, and is never merged)
-answering_var: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
-    "answering", default=None)
 
 
 class PluginContext:
@@ -146,7 +141,8 @@ class PluginContext:
         try:
             return True, await coro
         except AdapterError as exc:
-            log.warning("%s on %s failed: %s", what, adapter.name, exc)
+            exc.platform = exc.platform or adapter.name
+            log.warning("%s failed: %s", what, exc)
             return False, None
 
     def _queue(
@@ -208,10 +204,9 @@ class PluginContext:
                         await self._act(adapter, what, call(community, target, message_id))
             return sent
 
-        bound = reply_to is not None and answering_var.get() == (target.platform, reply_to)
-        lane = self._app.outbound(adapter).lane_for("answer" if bound else "channel", target.id)
+        lane = self._app.outbound(adapter).lane_for("channel", target.id)
         request = Request("send", perform, parts=[(text, mention)], reply_to=reply_to,
-                          mergeable=not (pin or bound))
+                          mergeable=not pin)
         return self._queue(adapter, lane, request, then, data)
 
     async def reply(
@@ -221,9 +216,14 @@ class PluginContext:
         """Answer ``message`` where it was posted (in its channel, or by DM).
 
         Under a backlog, replies to one channel may be merged into one message
-        that names each member answered; the answer to a natively invoked
-        command (a Discord slash command) never is.
+        that names each member answered. The answer to a natively invoked
+        command (a slash command) goes back to the adapter that invoked it, which
+        delivers it natively, never merged; None is returned then.
         """
+        answers = self._app.answers_to(message)
+        if answers is not None:
+            answers.append(text)
+            return None
         if message.channel.is_dm:
             return await self.dm(message.author, text, then=then, data=data)
         adapter = self.adapter(message.channel.platform)

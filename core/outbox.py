@@ -5,9 +5,6 @@ in a *lane* and the community worker goes on with its next event; each lane is
 drained by its own task, in order:
 
 - one lane per channel for its messages (and pins), at the network's channel pace;
-- one lane per channel for answers bound to a natively invoked command (a
-  Discord interaction), never merged with anything and paced by the global
-  budget only;
 - one lane per network for direct messages, at the network's DM pace;
 - one lane per network for deletions and one for the other moderation
   actions (mute, unmute, kick, ban), so moderation never waits behind
@@ -206,9 +203,9 @@ class Outbound:
 
     # ------------------------------------------------------------------ queueing
     def lane_for(self, kind: str, target: str = "") -> LaneKey:
-        """The lane of an action kind: ``channel``/``answer`` (per channel id), ``dm``,
-        ``delete``, ``moderation``, ``roles``, ``groups``."""
-        return (kind, target) if kind in ("channel", "answer") else (kind,)
+        """The lane of an action kind: ``channel`` (per channel id), ``dm``, ``delete``,
+        ``moderation``, ``roles``, ``groups``."""
+        return (kind, target) if kind == "channel" else (kind,)
 
     def submit(
         self,

@@ -52,12 +52,15 @@ class Database:
         if not url.startswith("sqlite:///"):
             raise StorageError(f"unsupported storage URL {url!r}")
         path = url.removeprefix("sqlite:///")
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open {path}: {exc}") from exc
+        except (sqlite3.Error, OSError) as exc:
+            blocking = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)
+            reason = (f"{blocking} is a file, not a folder" if blocking is not None
+                      else exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+            raise StorageError(f"cannot open {path}: {reason}") from exc
         conn.row_factory = sqlite3.Row
         db = cls(conn, url)
         await conn.execute("PRAGMA journal_mode=WAL")

@@ -1,11 +1,10 @@
-"""The ``ad_window:`` config block (CONFIG.md) and its validation."""
+"""The ``ad_window:`` config block (docs/plugins/ad_window.md) and its validation."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -13,14 +12,16 @@ from hearth import (
     ChannelName,
     Day,
     Duration,
+    Pattern,
     PluginConfig,
     Role,
     RoleName,
+    TextOverrides,
     TimeOfDay,
     format_duration,
     parse_duration,
 )
-from hearth.plugins.ad_window.texts import DEFAULTS
+from hearth.plugins.ad_window.texts import TEXTS
 
 STEP_HINT = "expected warn, kick, ban or {mute: DURATION} (e.g. {mute: 1h})"
 
@@ -75,7 +76,7 @@ class Detect(PluginConfig):
     allow_domains: list[str] = Field(default_factory=list)
     invite_links: bool = True
     contact_handles: bool = True
-    patterns: list[str] = Field(default_factory=list)
+    patterns: list[Pattern] = Field(default_factory=list)
     repeat: Repeat = Repeat()
 
     @field_validator("allow_domains")
@@ -89,16 +90,6 @@ class Detect(PluginConfig):
                 raise ValueError(f"{raw!r} is not a domain (expected e.g. example.org)")
             out.append(domain)
         return out
-
-    @field_validator("patterns")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
-        return value
 
 
 class Announce(PluginConfig):
@@ -131,7 +122,7 @@ class AdWindowConfig(PluginConfig):
     strike_decay: Duration = timedelta(days=30)
     announce: Announce = Announce()
     audit_channel: ChannelName | None = None
-    texts: dict[str, str] = Field(default_factory=dict)
+    texts: Annotated[TextOverrides, TEXTS] = Field(default_factory=TEXTS.model)
 
     @field_validator("escalation", mode="before")
     @classmethod
@@ -146,12 +137,4 @@ class AdWindowConfig(PluginConfig):
                 raise ValueError(f"entry {i + 1}: {exc}") from None
         return steps
 
-    @field_validator("texts")
-    @classmethod
-    def _texts(cls, value: dict[str, str]) -> dict[str, str]:
-        known = DEFAULTS["en"]
-        for key in value:
-            if key not in known:
-                raise ValueError(f"unknown text {key!r} (expected one of: {', '.join(sorted(known))})")
-        return value
 

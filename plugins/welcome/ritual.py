@@ -42,13 +42,14 @@ KICKED = "kicked"
 
 
 def say_for(ctx: PluginContext) -> Callable[..., str]:
-    """The text function for this community; ``message``/``rules``/``prompt`` override their texts."""
+    """The text function for this community; ``message``, the community's ``rules`` and
+    ``prompt`` override their texts."""
     cfg = ctx.config
     overrides = dict(cfg.texts)
     if cfg.message:
         overrides["welcome"] = cfg.message
-    if cfg.rules:
-        overrides["rules_default"] = cfg.rules.strip()
+    if ctx.community.rules:
+        overrides["rules_default"] = ctx.community.rules.strip()
     if cfg.introduction.prompt:
         overrides["intro_prompt"] = cfg.introduction.prompt
     return texts(DEFAULTS, ctx.language, overrides)
@@ -125,14 +126,14 @@ def mentions(ctx: PluginContext, people: Sequence[Newcomer]) -> str:
     shown = ", ".join(p.mention for p in people[:NAMED_IN_BURST])
     if len(people) <= NAMED_IN_BURST:
         return shown
-    return say_for(ctx)("and_others", shown=shown, count=len(people) - NAMED_IN_BURST)
+    return say_for(ctx)("and_others", shown=shown, count=f"{len(people) - NAMED_IN_BURST:,}")
 
 
 def names(ctx: PluginContext, people: Sequence[Newcomer]) -> str:
     shown = ", ".join(p.name for p in people[:NAMED_IN_BURST])
     if len(people) <= NAMED_IN_BURST:
         return shown
-    return say_for(ctx)("and_others", shown=shown, count=len(people) - NAMED_IN_BURST)
+    return say_for(ctx)("and_others", shown=shown, count=f"{len(people) - NAMED_IN_BURST:,}")
 
 
 def deadline_key(platform: str, member_id: str) -> str:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from hearth import Texts
+
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
         "welcome": "Welcome {mention} to {community}! You are member #{member_count}.",
         "welcome_many": "Welcome {mentions} to {community}! We are {member_count} now.",
         "intro_prompt": "Tell us who you are and what brings you here.",
         "intro_invite": "{mentions}: {prompt} (in #{channel})",
-        "and_others": "{shown} and {count:,} others",
+        "and_others": "{shown} and {count} others",
         "intro_thanks": "Thanks for introducing yourself, {mention}!",
         "rules_default": "1. Be kind.\n2. Stay on topic.\n3. No ads or spam.",
         "rules_dm": "Welcome to {community}, {name}! Please read our rules:\n\n{rules}\n\n{how}",
         "rules_post": "{mentions}, please read our rules:\n\n{rules}\n\n{how}",
-        "rules_show": "The rules of {community}:\n\n{rules}",
         "how_accept": "To become a member, type {command}{or_react} within {within}.",
         "how_accept_by": "To become a member, type {command}{or_react} by {deadline}.",
         "how_accept_late": "To become a member, type {command}{or_react}.",
@@ -45,12 +46,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "welcome_many": "欢迎 {mentions} 加入 {community}!我们现在有 {member_count} 人了。",
         "intro_prompt": "介绍一下你自己吧:你是谁,为什么来到这里?",
         "intro_invite": "{mentions}:{prompt}(请在 #{channel} 发言)",
-        "and_others": "{shown} 等 {count:,} 人",
+        "and_others": "{shown} 等 {count} 人",
         "intro_thanks": "谢谢你的自我介绍,{mention}!",
         "rules_default": "1. 友善待人。\n2. 不要跑题。\n3. 禁止广告和刷屏。",
         "rules_dm": "欢迎加入 {community},{name}!请阅读群规:\n\n{rules}\n\n{how}",
         "rules_post": "{mentions},请阅读群规:\n\n{rules}\n\n{how}",
-        "rules_show": "{community} 的群规:\n\n{rules}",
         "how_accept": "请在 {within} 内发送 {command}{or_react},即可成为正式成员。",
         "how_accept_by": "请在 {deadline} 前发送 {command}{or_react},即可成为正式成员。",
         "how_accept_late": "发送 {command}{or_react} 即可成为正式成员。",
@@ -76,3 +76,19 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "reminder": "群规提醒:\n\n{rules}",
     },
 }
+
+_VALUES = ["community", "command", "code_command", "within", "rules"]  # ritual.values()
+TEXTS = Texts(
+    DEFAULTS,
+    # What the code renders each text with, beyond what the defaults use.
+    extra={
+        **{key: _VALUES for key in (
+            "intro_thanks", "rules_dm", "rules_post", "how_accept", "how_accept_by",
+            "how_accept_late", "how_code", "need_code", "code_ok_need_agree", "code_issued",
+            "kick_reason", "timeout_remind", "reminder")},
+        "welcome": [*_VALUES, "name", "inviter"],
+        "welcome_many": [*_VALUES, "names"],
+        "accepted": [*_VALUES, "name"],
+    },
+)
+"""The catalog operators' ``texts:`` and ``message``/``prompt`` are checked against."""

@@ -133,7 +133,7 @@ communities:
     finally:
         await bot.close()
     assert kicker.results == [("ghost", "gone"), ("author", "done")]
-    assert "kick: no member 'ghost' in tea" in caplog.text
+    assert "no member 'ghost' in tea" in caplog.text
 
 
 @pytest.mark.asyncio
