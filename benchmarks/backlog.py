@@ -89,6 +89,11 @@ def _paced_outbox() -> bool:
     return not hasattr(TestingAdapter, "send_rate")
 
 
+def _instant(value: str | datetime) -> datetime:
+    """An action's time: ISO text, or a datetime in code before ``take()`` formatted it."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 async def one_run(commands: int, members: int, wait: float) -> dict[str, float]:
     if not _paced_outbox():
         TestingAdapter.send_rate = DISCORD_CHANNEL_PACE  # type: ignore[attr-defined]
@@ -124,7 +129,7 @@ async def one_run(commands: int, members: int, wait: float) -> dict[str, float]:
         (v_del, l_del) = deleted[0]
         sends = [a for a in bot.take() if a["action"] == "send"]
         answers = sum(line.count("pong ") for s in sends for line in s["text"].splitlines())
-        last = max((s["time"] for s in sends), default=arrived[0])
+        last = max((_instant(s["time"]) for s in sends), default=arrived[0])
         return {
             "ad_latency": (v_del - arrived[0]).total_seconds() + (l_del - arrived[1]),
             "answers": answers,
