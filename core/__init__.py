@@ -30,6 +30,7 @@ from hearth.errors import (
     RateLimited,
     StartupError,
     StorageError,
+    Unreachable,
     UsageError,
 )
 from hearth.hookspecs import hookimpl
@@ -44,6 +45,7 @@ from hearth.models import (
     SentMessage,
     literal,
 )
+from hearth.outbox import Outcome, Pending
 from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.scheduler import Job
@@ -76,8 +78,10 @@ __all__ = [
     "Message",
     "Need",
     "NotFound",
+    "Outcome",
     "Param",
     "Pattern",
+    "Pending",
     "PermissionDenied",
     "PluginConfig",
     "PluginContext",
@@ -93,6 +97,7 @@ __all__ = [
     "TextOverrides",
     "Texts",
     "TimeOfDay",
+    "Unreachable",
     "UsageError",
     "Verdict",
     "compile_pattern",

@@ -9,8 +9,12 @@ Events carry data; acting goes through the adapter port.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from hearth.models import Channel, Member, Message, Reaction, model
+
+if TYPE_CHECKING:
+    from hearth.outbox import Outcome
 
 
 @model
@@ -89,3 +93,16 @@ class CommandInvokedEvent(Event):
 @model
 class AdapterReadyEvent(Event):
     """An adapter connected (or reconnected) and sees its communities."""
+
+
+@model
+class ActionDoneEvent(Event):
+    """An action a plugin queued with ``then=`` was settled; ``plugin`` gets ``on_action_done``.
+
+    Produced by the core's outbound flow (``platform`` is the network that
+    performed it), so the plugin sees the outcome in order with its community's
+    other events.
+    """
+
+    plugin: str
+    outcome: Outcome

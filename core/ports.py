@@ -30,6 +30,29 @@ if TYPE_CHECKING:
 
 DissolveMode = Literal["delete", "archive"]
 
+#: ``(count, per_seconds)``: at most ``count`` at once, refilled evenly over ``per_seconds``
+Rate = tuple[int, float]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pace:
+    """How fast a network accepts the bot's actions (None: no limit of that kind).
+
+    The core's outbound flow keeps to it, in the app's clock, so a backlog waits
+    in Hearth's queues rather than in the network's 429 answers.
+
+    :param channel: messages posted in one channel (Discord: 5 per 5 s).
+    :param dm: direct messages, to all members together (so a join wave's
+        welcome DMs leave gradually).
+    :param total: every request the bot makes on the network (Discord's global limit).
+    :param max_length: the longest message the network accepts (merged replies stay within it).
+    """
+
+    channel: Rate | None = None
+    dm: Rate | None = None
+    total: Rate | None = None
+    max_length: int = 2000
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommunityBinding:
@@ -121,8 +144,8 @@ class Adapter(abc.ABC):
     account_schema: ClassVar[type[BaseModel] | None] = None
     binding_schema: ClassVar[type[BaseModel] | None] = None
     virtual: ClassVar[bool] = False
-    #: outbound messages allowed per channel: (count, per seconds), None = unlimited
-    send_rate: ClassVar[tuple[int, float] | None] = None
+    #: how fast the network accepts actions (see :class:`Pace`); the default is unlimited
+    pace: Pace = Pace()
 
     capabilities: frozenset[Capability] = frozenset()
 
@@ -244,6 +267,10 @@ class Adapter(abc.ABC):
     async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
         """Pin a message in its channel."""
         raise CapabilityMissing(platform=self.name, action="pin", capability=Capability.PIN)
+
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        """Unpin a message in its channel (one that is not pinned is no error)."""
+        raise CapabilityMissing(f"{self.name} adapter cannot unpin")
 
 
 class AdapterInfo:

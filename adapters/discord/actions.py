@@ -71,6 +71,11 @@ class Actions:
         with boundary(f"pinning message {message_id}"):
             await target.get_partial_message(int(message_id)).pin()
 
+    async def unpin(self, channel: Channel, message_id: str) -> None:
+        target = self.session.connected().get_partial_messageable(int(channel.id))
+        with boundary(f"unpinning message {message_id}"):
+            await target.get_partial_message(int(message_id)).unpin()
+
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         found = await self.session.member_of(community, int(member.id))
         until = min(until, discord.utils.utcnow() + MAX_TIMEOUT - timedelta(minutes=1))

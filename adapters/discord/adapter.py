@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding
 from hearth.errors import AdapterError, StartupError
 from hearth.models import Capability, Channel, Member, Role, SentMessage
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember, Pace
 
 if TYPE_CHECKING:
     import discord
@@ -34,7 +34,9 @@ class DiscordAdapter(Adapter):
     name = "discord"
     account_schema = DiscordAccount
     binding_schema = DiscordBinding
-    send_rate = (5, 5.0)
+    #: Discord's default buckets: 5 messages per 5 s in a channel, 50 requests per second in
+    #: all; DMs kept to about one a second (bulk DMs are what its anti-spam watches for)
+    pace = Pace(channel=(5, 5.0), dm=(10, 10.0), total=(50, 1.0), max_length=2000)
     #: how long an interaction's token lets the bot answer through it (Discord: 15 minutes);
     #: an answer ready later is posted in the channel instead
     interaction_life = timedelta(minutes=15)
@@ -124,6 +126,9 @@ class DiscordAdapter(Adapter):
 
     async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
         await self._started().actions.pin(channel, message_id)
+
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        await self._started().actions.unpin(channel, message_id)
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         await self._started().actions.mute(community, member, until, reason)

@@ -83,6 +83,10 @@ class Actions:
         s = self.session
         await s.do("pin", lambda: ops.pin(s.nio, channel.id, message_id))
 
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        s = self.session
+        await s.do("unpin", lambda: ops.unpin(s.nio, channel.id, message_id))
+
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         s = self.session
         uid = user_id(member.id)

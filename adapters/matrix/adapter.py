@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from hearth.errors import AdapterError, StartupError
 from hearth.models import Capability, Channel, Member, Role, SentMessage
-from hearth.ports import Adapter, AdapterHost, DissolveMode, ListedMember
+from hearth.ports import Adapter, AdapterHost, DissolveMode, ListedMember, Pace
 
 from .schema import MatrixAccount, MatrixBinding
 
@@ -48,7 +48,7 @@ class MatrixAdapter(Adapter):
     account_schema = MatrixAccount
     binding_schema = MatrixBinding
     # per room: bursts of 10, then 5 a second (Synapse's 429s are waited out on top)
-    send_rate: ClassVar[tuple[int, float] | None] = (10, 2.0)
+    pace = Pace(channel=(10, 2.0), dm=(10, 10.0), max_length=16_000)
 
     #: GROUP_DELETE is added at start when the bot may use Synapse's admin API
     capabilities = BASE_CAPABILITIES
@@ -141,6 +141,9 @@ class MatrixAdapter(Adapter):
     async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
         await self._started().actions.pin(community, channel, message_id)
 
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        await self._started().actions.unpin(community, channel, message_id)
+
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         await self._started().actions.mute(community, member, until, reason)
 
@@ -170,6 +173,7 @@ class MatrixAdapter(Adapter):
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         await self._started().groups.dissolve(community, channel, mode)
+
 
 
 @contextlib.asynccontextmanager

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from nio import AsyncClient
 
-from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited
+from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, Unreachable
 
 from . import ops
 from .errors import MatrixForbidden, MatrixNotFound, MatrixOpError, MatrixRateLimited
@@ -77,10 +77,10 @@ async def call(what: str, fn: Callable[[], Awaitable[T]], secrets: Callable[[], 
     except asyncio.CancelledError:
         raise
     except (OSError, TimeoutError, ValueError) as exc:
-        raise AdapterError(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
+        raise Unreachable(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
     except Exception as exc:
         if type(exc).__module__.startswith("aiohttp"):
-            raise AdapterError(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
+            raise Unreachable(f"{what}: homeserver unreachable ({type(exc).__name__})") from None
         raise
 
 

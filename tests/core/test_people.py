@@ -356,8 +356,10 @@ async def test_a_quiet_spell_does_not_hold_counts_back() -> None:
         assert bot.app is not None and bot.app.db is not None
         ledger = bot.app.people.ledger
         assert ledger.pending == 1
-        # what `hearth run` runs on the real clock (the virtual clock's sleep only yields)
+        # what `hearth run` runs on the real clock, here on the virtual one
         writer = asyncio.create_task(ledger.write_periodically())
+        await asyncio.sleep(0)
+        bot.clock.set(bot.clock.now() + timedelta(seconds=10))
         query = "SELECT messages FROM hearth_activity WHERE member_id = 'ann'"
         for _ in range(50):
             rows = await bot.app.db.fetchall(query)
