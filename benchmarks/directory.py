@@ -6,11 +6,14 @@ Two networks, each with one community of ``--members`` members (50,000 by defaul
 * the real Discord adapter (discord.py) against the fake Discord on loopback,
   which sends the guild's member list in chunks of 1,000 like Discord.
 
-For each: the first start (every member is new: listed, compared and written),
-a restart (the directory is read back from SQLite and compared with the list
-again: nothing to write), and ``ctx.members()`` over the whole community.
-RSS is the process's resident memory after the start (the baseline, before
-anything was built, is printed first).
+For each: a start that does not read the member list (the adapter without
+``Capability.MEMBERS``: start-up as it was before the directory), the first
+start (every member is new: listed, compared and written), a restart (the
+directory is read back from SQLite and compared with the list again: nothing
+to write), and ``ctx.members()`` over the whole community.
+RSS is the process's resident memory after each step, and how much it grew
+during the step (the steps share one process, the fake Discord's included:
+memory freed by an earlier step is reused, so read the growth as a lower bound).
 
     python benchmarks/directory.py [--members 50000] [--skip-discord]
 """
@@ -31,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from hearth.adapters.testing import TestBot
 from hearth.app import App, bindings_for
 from hearth.bootstrap import load
+from hearth.models import Capability
 from hearth.ports import Adapter
 
 CONFIG = """
@@ -47,10 +51,10 @@ def rss_mb() -> float:
 
 
 async def timed(what: str, step: Callable[[], Awaitable[object]]) -> float:
-    t = time.perf_counter()
+    rss, t = rss_mb(), time.perf_counter()
     await step()
     took = time.perf_counter() - t
-    print(f"  {what:<34} {took:8.2f} s   RSS {rss_mb():7.1f} MB")
+    print(f"  {what:<34} {took:8.2f} s   RSS {rss_mb():7.1f} MB (+{rss_mb() - rss:.1f} MB)")
     return took
 
 
@@ -64,6 +68,11 @@ def members_of(app: App | None) -> int:
 
 async def testing(members: int, tmp: Path) -> None:
     print(f"testing adapter, {members} members")
+    before = TestBot(load(CONFIG, text=True), storage=tmp / "before.db", without=["members"])
+    for n in range(members):
+        before.adapter.add_person("big", f"u{n}", f"User {n}")
+    await timed("start without the member list", before.start)
+    await before.close()
     bot = TestBot(load(CONFIG, text=True), storage=tmp / "testing.db")
     for n in range(members):
         bot.adapter.add_person("big", f"u{n}", f"User {n}")
@@ -93,11 +102,18 @@ communities:
 """
         loaded = load(text, text=True, strict_accounts=True)
 
-        def adapter() -> Adapter:
-            return DiscordAdapter(account=loaded.config.accounts["discord"],
+        def adapter(listing: bool = True) -> Adapter:
+            made = DiscordAdapter(account=loaded.config.accounts["discord"],
                                   communities=bindings_for(loaded.config, DiscordAdapter),
                                   client_options={"guild_ready_timeout": 0.05})
+            if not listing:
+                made.capabilities = made.capabilities - {Capability.MEMBERS}
+            return made
 
+        app = App(loaded.config, loaded.plugins, [adapter(listing=False)],
+                  storage=f"sqlite:///{tmp}/before.db")
+        await timed("start without the member list", app.start)
+        await app.stop()
         app = App(loaded.config, loaded.plugins, [adapter()], storage=f"sqlite:///{tmp}/discord.db")
         await timed("first start (all new)", app.start)
         members_of(app)
