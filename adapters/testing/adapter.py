@@ -100,6 +100,8 @@ class Person:
     #: when they joined (None: present from the start, before the bot looked)
     joined: datetime | None = None
     invited_by: str | None = None
+    #: another bot on the network (not this one)
+    is_bot: bool = False
     _member: Member | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -110,7 +112,8 @@ class Person:
         role = self.role
         cached = self._member
         if cached is None or cached.role != role:
-            cached = self._member = Member(platform=self.platform, id=self.id, name=self.name, role=role)
+            cached = self._member = Member(platform=self.platform, id=self.id, name=self.name, role=role,
+                                           is_bot=self.is_bot)
         return cached
 
 

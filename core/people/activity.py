@@ -14,7 +14,8 @@ dropped, so the ledger stays bounded.
 
 Who wrote the message a reply or a reaction answers is remembered for the
 last :data:`AUTHORS_KEPT` messages seen; older ones count as given but not as
-received. Messages and reactions of other bots are not counted; the bot's own
+received. A mention counts when it names a member the directory knows (not
+the bot, not another bot). Messages and reactions of other bots are not counted; the bot's own
 messages are counted apart (:meth:`Ledger.bot_message`).
 """
 
@@ -176,7 +177,7 @@ class Ledger:
                 self._day_row((community, day, platform, target))[REPLIES_RECEIVED] += 1
                 self._pair_row((community, day, platform, author_id, target))[REPLIES] += 1
         for target in message.mentions:
-            if target != author_id:
+            if target != author_id and self.directory.is_person(community, (platform, target)):
                 self._pair_row((community, day, platform, author_id, target))[MENTIONS] += 1
         self._counted_one(ms)
 

@@ -266,6 +266,11 @@ class Directory:
             e.seen_ms = ms
 
     # ------------------------------------------------------------------ reading
+    def is_person(self, community: str, account: Account) -> bool:
+        """Whether ``account`` is a member here the directory knows, and not a bot."""
+        e = self._members.get(community, {}).get(account)
+        return e is not None and not e.is_bot
+
     def get(self, community: str, account: Account) -> MemberRecord | None:
         e = self._members.get(community, {}).get(account)
         return None if e is None else e.record(account)

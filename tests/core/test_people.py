@@ -388,3 +388,13 @@ async def test_the_built_in_plugins_erase_what_they_keep_about_a_forgotten_accou
         assert all([await db.fetchall(q) for q in queries])
         await bot.app.forget(("testing", "ann"))
         assert [await db.fetchall(q) for q in queries] == [[], [], [], []]
+
+
+@pytest.mark.asyncio
+async def test_mentions_of_bots_and_strangers_are_not_interactions() -> None:
+    async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        bot.adapter.add_person("tea", "helper", "Helper Bot").is_bot = True
+        await bot.say("helper", "general", "I am a bot")  # the directory learns it is a bot
+        await bot.say("ann", "general", "hi @bo, @helper and @nobody")
+        graph = await core(bot).interactions(bot.clock.now(), half_life=None)
+        assert dict(graph.edges) == {(("testing", "ann"), ("testing", "bo")): 1.0}
