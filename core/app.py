@@ -2,10 +2,17 @@
 
 Inbound path: an adapter calls :meth:`App.submit`; the event is de-duplicated
 by ``(platform, id)`` and queued for its community (bounded: a flood makes
-adapters wait instead of growing memory). One worker per community handles
-its events in order: moderation first (first verdict wins), then commands or
-the general message hooks. Hooks run only for the plugins the community
-enables; a failing plugin is logged with its name and skipped.
+adapters wait instead of growing memory). A direct message belongs to the
+community its sender is a member of (see :meth:`App._route_dm`). Due jobs
+enter the same inbox (:class:`~hearth.events.JobDueEvent`). One worker per
+community handles its events in order: moderation first (first verdict wins),
+then commands or the general message hooks. Hooks run only for the plugins the
+community enables; a failing plugin is logged with its name and skipped.
+
+Every long-running task (the workers, the scheduler, adapters' receiving
+loops through :meth:`AdapterHost.supervise`) runs under one
+:class:`~hearth.supervisor.Supervisor`; when the app cannot work, ``failed``
+is set and ``hearth run`` exits non-zero with ``failure``.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +43,7 @@ from hearth.events import (
     AdapterReadyEvent,
     CommandInvokedEvent,
     Event,
+    JobDueEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
     MessageDeletedEvent,
@@ -45,12 +53,13 @@ from hearth.events import (
 )
 from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
-from hearth.models import Capability, Message, Role
+from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbox
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import ImplRef, PluginSet
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
+from hearth.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +67,8 @@ CORE = "hearth"
 ALL_POWERS = frozenset({"announce", "pin", "moderate", "invite_codes", "flash"})
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
+#: the inbox of direct messages that belong to no community (not a valid community key)
+LOBBY = "*"
 
 
 class _Host(AdapterHost):
@@ -82,6 +93,9 @@ class _Host(AdapterHost):
 
     async def run_command(self, event: Event) -> None:
         await self._app.handle(event)
+
+    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        return self._app.supervisor.run(name, factory)
 
 
 class App:
@@ -108,7 +122,7 @@ class App:
         self._by_community: dict[str, list[Adapter]] = {}
         self._outboxes: dict[str, Outbox] = {}
         self._queues: dict[str, Inbox[Event]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.supervisor = Supervisor(self.clock)
         self._seen: set[tuple[str, str]] = set()
         self._seen_order: deque[tuple[str, str]] = deque()
         self._deleted: set[tuple[str, str]] = set()
@@ -123,20 +137,38 @@ class App:
         wanted = self.config.communities[community].plugins
         return [n for n in self.plugins.names if n in wanted]
 
+    @property
+    def failed(self) -> asyncio.Event:
+        """Set when the app cannot work any more (see :attr:`failure`)."""
+        return self.supervisor.failed
+
+    @property
+    def failure(self) -> str | None:
+        """Why the app cannot work, in one line; None while it can."""
+        return self.supervisor.reason
+
     async def start(self, *, run_scheduler: bool = True) -> None:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
         self.db = await Database.open(self._storage_url)
+        self.db.on_fatal = self.supervisor.fail
+        bound = sorted({p for c in self.config.communities.values() for p in c.bindings})
+        if self.db.created and bound and not any(a.virtual for a in self.adapters):
+            log.warning(
+                "the database %s is new, but the config binds communities to %s: if Hearth ran "
+                "here before, its state (jobs, strikes, codes, positions) is not in this file",
+                self.db.path, ", ".join(bound),
+            )
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
-        self.scheduler = Scheduler(self.db, self.clock, self._run_job, self._zone)
+        self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
                 await self.db.migrate(Store(self.db, name), self.plugins.migrations.get(name, []))
         for key, community in self.config.communities.items():
             self._prepare(key, community)
-        for key in self.config.communities:
+        for key in [*self.config.communities, LOBBY]:
             self._queues[key] = Inbox(QUEUE_SIZE)
-            self._spawn(self._worker(key), f"hearth-worker-{key}")
+            self.supervisor.run(f"worker {key}", lambda k=key: self._worker(k))
         for adapter in self.adapters:
             self._outboxes[adapter.name] = Outbox(adapter.send_rate)
             await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}")))
@@ -147,7 +179,7 @@ class App:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
-            self._spawn(self.scheduler.run_forever(), "hearth-scheduler")
+            self.supervisor.run("scheduler", self.scheduler.run_forever)
         self.started = True
         log.info(
             "started: %d communities, %d adapters (%s)",
@@ -163,13 +195,11 @@ class App:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter %s failed to stop cleanly", adapter.name)
-        if self.started:
+        if self.started and not self.failed.is_set():  # after a failure, work may never finish
             await self.settle()
             for key in self.config.communities:
                 await self._call(key, "on_shutdown")
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.supervisor.stop()
         if self.db is not None:
             await self.db.close()
             self.db = None
@@ -181,16 +211,6 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-    def _spawn(self, coro: Any, name: str) -> None:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("task %s died", task.get_name(), exc_info=task.exception())
 
     def _zone(self, community: str) -> ZoneInfo:
         found = self.config.communities.get(community)
@@ -274,19 +294,102 @@ class App:
         self._seen_order.append(key)
         if len(self._seen_order) > SEEN_SIZE:
             self._seen.discard(self._seen_order.popleft())
-        community = self._community_of(event)
-        if community is not None:
-            await self._queues[community].put(event)
+        routed = await self._route(event)
+        if routed is not None:
+            await self._queues[routed[0]].put(routed[1])
 
-    def _community_of(self, event: Event) -> str | None:
-        """The community an event belongs to; None (logged) when it cannot be told."""
+    async def _route(self, event: Event) -> tuple[str, Event] | None:
+        """The inbox an event goes to, and the event as that community sees it; None: dropped."""
+        if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
+            if event.message.channel.dm_with is not None:
+                return await self._route_dm(event, event.message.author)
+        elif isinstance(event, ReactionAddedEvent) and event.reaction.channel.dm_with is not None:
+            return await self._route_dm(event, event.reaction.member)
         community = event.community
         if community is None and len(self.config.communities) == 1:
             community = next(iter(self.config.communities))
         if community not in self.config.communities:
             log.debug("event %s belongs to no configured community; dropped", event.id)
             return None
-        return community
+        return community, event
+
+    async def _route_dm(self, event: Event, sender: Member) -> tuple[str, Event] | None:
+        """A direct message belongs to the community its sender is a member of *now*.
+
+        Never a guess: a command may name its community as its last word
+        (``!flash list tea-house``); otherwise the sender must be a member of
+        exactly one community. A command from a member of several goes to the
+        lobby (which asks which community is meant), as does ``help`` from
+        someone in none; anything else from them is dropped.
+        """
+        homes: dict[str, Member] = {}
+        for key in self.config.communities:
+            adapter = next((a for a in self._by_community.get(key, []) if a.name == sender.platform),
+                           None)
+            member = await adapter.get_member(key, sender.id) if adapter else None
+            if member is not None:
+                homes[key] = member
+        line = self._command_line(event)
+        if line is not None:
+            words = line.split()
+            named = words[-1] if len(words) > 1 else None
+            if named in homes:
+                return named, self._as_member(event, homes[named], line.rsplit(None, 1)[0])
+        if len(homes) == 1:
+            key, member = next(iter(homes.items()))
+            return key, self._as_member(event, member, None)
+        if line is not None:
+            return LOBBY, event
+        log.debug("direct message %s from %s: not a member of exactly one community; dropped",
+                  event.id, sender.id)
+        return None
+
+    def _command_line(self, event: Event) -> str | None:
+        """The command line (without prefix) a DM event carries, if it is a command."""
+        if isinstance(event, CommandInvokedEvent):
+            return event.message.text
+        if isinstance(event, MessagePostedEvent):
+            prefix = self.config.command_prefix
+            text = event.message.text
+            return text[len(prefix):] if text.startswith(prefix) else None
+        return None
+
+    def _as_member(self, event: Event, member: Member, line: str | None) -> Event:
+        """``event`` attributed to ``member``'s community (with their role there)."""
+        if isinstance(event, ReactionAddedEvent):
+            reaction: Reaction = replace(event.reaction, member=member)
+            return replace(event, community=None, reaction=reaction)
+        assert isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent))
+        message = replace(event.message, author=member)
+        if line is not None:
+            text = line if isinstance(event, CommandInvokedEvent) else self.config.command_prefix + line
+            message = replace(message, text=text)
+        return replace(event, message=message)
+
+    async def _lobby(self, event: Event) -> None:
+        """Answer a DM command that belongs to no single community."""
+        assert isinstance(event, (MessagePostedEvent, CommandInvokedEvent))
+        message, prefix = event.message, self.config.command_prefix
+        homes = []
+        for key in self.config.communities:
+            adapter = next((a for a in self._by_community.get(key, []) if a.name == message.platform),
+                           None)
+            if adapter and await adapter.get_member(key, message.author.id):
+                homes.append(key)
+        name = (self._command_line(event) or "").split(maxsplit=1)
+        if homes:
+            example = f"{prefix}{name[0] if name else 'help'} {homes[0]}"
+            text = (f"You are a member of several communities here ({', '.join(homes)}): put the "
+                    f"one you mean at the end of the command, e.g. {example}")
+        elif name and name[0] == "help":
+            text = ("You are not a member of a community this bot serves, so its commands are not "
+                    "open to you. Join the community first.")
+        else:
+            return
+        key = next((k for k in self.config.communities
+                    if any(a.name == message.platform for a in self._by_community.get(k, []))), None)
+        if key is not None:
+            await self.contexts[key][CORE].reply(message, text)
 
     async def handled(self) -> None:
         """Wait until every event queued so far has been handled (later ones need not be)."""
@@ -326,7 +429,8 @@ class App:
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    log.exception("handling %s failed", type(event).__name__)
+                    log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
+                                  event.platform)
                 finally:
                     queue.task_done()
         finally:
@@ -334,12 +438,16 @@ class App:
 
     async def handle(self, event: Event) -> None:
         """Handle one event right away (bypassing the queue); used for slash commands."""
-        community = self._community_of(event)
-        if community is not None:
-            await self._handle(community, event)
+        routed = await self._route(event)
+        if routed is not None:
+            await self._handle(*routed)
 
     async def _handle(self, community: str, event: Event) -> None:
-        if isinstance(event, MessagePostedEvent):
+        if community == LOBBY:
+            await self._lobby(event)
+        elif isinstance(event, JobDueEvent):
+            await self._run_job(event.job)
+        elif isinstance(event, MessagePostedEvent):
             await self._on_message(community, event.message)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
@@ -490,7 +598,9 @@ class App:
         return ALL_POWERS if answer is None else frozenset(answer)
 
     # ------------------------------------------------------------------ hooks
-    async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any]) -> Any:
+    async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,
+                      isolate: bool = True) -> Any:
+        """Call one hook implementation; its exception is logged and swallowed if ``isolate``."""
         token = plugin_var.set(ref.plugin)
         try:
             call = {a: (ctx if a == "ctx" else kwargs[a]) for a in ref.argnames}
@@ -501,6 +611,8 @@ class App:
         except asyncio.CancelledError:
             raise
         except Exception:
+            if not isolate:
+                raise
             log.exception("plugin %s failed in %s", ref.plugin, ref.function.__name__)
             return None
         finally:
@@ -523,19 +635,35 @@ class App:
                 return result
         return None
 
+    async def _dispatch_job(self, job: Job) -> None:
+        """The scheduler's hand-over: a due job joins its community's inbox."""
+        queue = self._queues.get(job.community)
+        if queue is None:
+            log.warning("job %s of %s belongs to no configured community %r; dropped", job.key,
+                        job.plugin, job.community)
+            await self.scheduler.finished(job, None)
+            return
+        await queue.put(JobDueEvent(platform=CORE, id=f"job:{job.id}:{job.attempt}",
+                                    community=job.community, time=self.clock.now(), job=job))
+
     async def _run_job(self, job: Job) -> None:
-        refs = [r for r in self._impls.get(job.community, {}).get("on_job_due", [])
-                if r.plugin == job.plugin]
+        """Run a due job's handler (in its community's worker) and report how it went."""
+        refs = [r for r in self._impls[job.community]["on_job_due"] if r.plugin == job.plugin]
         if not refs:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
                         job.community)
-            return
-        token = community_var.set(job.community)
-        try:
-            for ref in refs:
-                await self._invoke(ref, self.contexts[job.community][ref.plugin], {"job": job})
-        finally:
-            community_var.reset(token)
+        error: Exception | None = None
+        for ref in refs:
+            try:
+                await self._invoke(ref, self.contexts[job.community][ref.plugin], {"job": job},
+                                   isolate=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("plugin %s failed in job %s (attempt %d)", ref.plugin, job.key,
+                              job.attempt)
+                error = exc
+        await self.scheduler.finished(job, error)
 
 
 def require_accounts(config: HearthConfig, adapters: Mapping[str, Any]) -> None:

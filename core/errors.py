@@ -14,6 +14,7 @@ Every error Hearth raises derives from :class:`HearthError`::
     │   ├── NotFound           the target (message, member, channel) does not exist
     │   └── RateLimited        the platform asked to slow down (carries ``retry_after``)
     └── StorageError           the database failed or a migration is out of order
+        └── StorageUnavailable the database cannot be used any more: the process stops
 
 Adapters translate their SDK's exceptions at the boundary
 (``raise Forbidden(str(exc)) from exc``) so plugins handle only these.
@@ -100,3 +101,10 @@ class RateLimited(AdapterError):
 
 class StorageError(HearthError):
     """The database failed, or its schema is newer than this code."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be used any more (corrupt, read-only, deleted, failing for too long).
+
+    Fatal: the app stops and ``hearth run`` exits non-zero with this message.
+    """

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hearth.models import Channel, Member, Message, Reaction
+from hearth.scheduler import Job
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,3 +83,14 @@ class CommandInvokedEvent(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdapterReadyEvent(Event):
     """An adapter connected (or reconnected) and sees its communities."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobDueEvent(Event):
+    """A scheduled job fell due (produced by the scheduler, never by an adapter).
+
+    It is handled in its community's inbox like every other event, so a job
+    never runs in the middle of another handler of the same community.
+    """
+
+    job: Job
