@@ -99,7 +99,9 @@ async def test_a_write_lock_held_past_the_busy_timeout_is_waited_out(tmp_path: P
 
 
 @pytest.mark.asyncio
-async def test_writes_failing_for_too_long_are_fatal_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_writes_failing_for_too_long_are_fatal_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = await Database.open(f"sqlite:///{tmp_path / 'h.db'}")
     reasons: list[str] = []
     db.on_fatal = reasons.append
@@ -292,7 +294,9 @@ async def test_the_supervisor_restarts_a_failed_task_with_backoff_then_gives_up(
 
 
 @pytest.mark.asyncio
-async def test_the_scheduler_survives_a_storage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_scheduler_survives_a_storage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     notes = Notes()
     loaded = load(CONFIG, text=True, extra_plugins={"notes": notes})
     adapter = MemoryAdapter(communities=bindings_for(loaded.config, MemoryAdapter))
