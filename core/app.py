@@ -376,12 +376,11 @@ class App:
                            None)
             if adapter and await adapter.get_member(key, message.author.id):
                 homes.append(key)
-        name = (self._command_line(event) or "").split(maxsplit=1)
+        line = (self._command_line(event) or "").strip()
         if homes:
-            example = f"{prefix}{name[0] if name else 'help'} {homes[0]}"
             text = (f"You are a member of several communities here ({', '.join(homes)}): put the "
-                    f"one you mean at the end of the command, e.g. {example}")
-        elif name and name[0] == "help":
+                    f"one you mean at the end of the command, e.g. {prefix}{line or 'help'} {homes[0]}")
+        elif line.split(maxsplit=1)[:1] == ["help"]:
             text = ("You are not a member of a community this bot serves, so its commands are not "
                     "open to you. Join the community first.")
         else:
