@@ -12,7 +12,8 @@ Adapters map their SDK's errors to :mod:`hearth.errors` at the boundary.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
@@ -87,6 +88,14 @@ class AdapterHost(Protocol):
 
     async def run_command(self, event: Event) -> None:
         """Run a natively invoked command right away (used for slash commands)."""
+
+    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run a long-running loop (the adapter's receiver) under the app's supervisor.
+
+        ``factory()`` is called again, after a backoff, whenever the loop
+        raises; a loop that keeps failing stops the app with a clear error
+        instead of leaving it deaf. Cancel the returned task to stop it.
+        """
 
 
 class Adapter(abc.ABC):

@@ -217,7 +217,9 @@ class MatrixAdapter(Adapter):
             await self.nio.close()
             self.client = None
             raise
-        self._spawn(self.syncer.run(), "matrix-sync")
+        sync = host.supervise("matrix sync", self.syncer.run)
+        self._tasks.add(sync)
+        sync.add_done_callback(self._tasks.discard)
         self._spawn(self._mute_timer(), "matrix-unmute")
         await self._ready()
 
