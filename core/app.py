@@ -18,6 +18,7 @@ is set and ``hearth run`` exits non-zero with ``failure``.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -181,6 +182,9 @@ class App:
         if run_scheduler and not self.clock.virtual:
             self.supervisor.run("scheduler", self.scheduler.run_forever)
         self.started = True
+        # What start-up built (modules, plugins, config) lives as long as the process:
+        # keep it out of every later garbage collection, which would walk it each time.
+        gc.freeze()
         log.info(
             "started: %d communities, %d adapters (%s)",
             len(self.config.communities),

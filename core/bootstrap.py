@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from hearth.config import HearthConfig, load_config, load_source, validate
 from hearth.errors import ConfigError, ConfigIssue
 from hearth.ports import AdapterInfo
 from hearth.registry import PluginSet, load_adapters, load_plugins
+
+
+class AdapterSchemas(Mapping[str, "type[BaseModel] | None"]):
+    """Each network adapter's account or binding schema, importing an adapter only when looked up.
+
+    Looking up the networks a config names imports just those adapters;
+    iterating (only done to list the valid names in an error) imports all.
+    """
+
+    def __init__(self, adapters: Mapping[str, AdapterInfo], attr: str) -> None:
+        self._adapters = adapters
+        self._attr = attr
+
+    def __getitem__(self, name: str) -> type[BaseModel] | None:
+        cls = self._adapters[name].cls
+        if cls.virtual:  # testing and console serve every community; nothing to bind
+            raise KeyError(name)
+        schema: type[BaseModel] | None = getattr(cls, self._attr)
+        return schema
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._adapters if name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @dataclass
@@ -40,8 +67,8 @@ def load(
     adapters = load_adapters()
     schemas: dict[str, Any] = {
         "plugin_schemas": plugins.schemas,
-        "binding_schemas": {n: a.cls.binding_schema for n, a in adapters.items() if not a.cls.virtual},
-        "account_schemas": {n: a.cls.account_schema for n, a in adapters.items() if not a.cls.virtual},
+        "binding_schemas": AdapterSchemas(adapters, "binding_schema"),
+        "account_schemas": AdapterSchemas(adapters, "account_schema"),
     }
     if text:
         src = load_source("<config>", text=str(source))

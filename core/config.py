@@ -485,7 +485,6 @@ def _validate_community(
         return None
     before = len(src.issues)
     bindings: dict[str, Any] = {}
-    allowed = [*_COMMUNITY_KEYS, *binding_schemas]
     for name, value in raw.items():
         if name in _COMMUNITY_KEYS:
             continue
@@ -495,7 +494,7 @@ def _validate_community(
                 _validate(schema, value, (*path, name), src) if schema is not None else value
             )
         else:
-            _unknown(str(name), allowed, path, src)
+            _unknown(str(name), [*_COMMUNITY_KEYS, *binding_schemas], path, src)
 
     base = {k: v for k, v in raw.items() if k in ("timezone", "language", "channels", "roles")}
     core = _validate(_CommunityCore, base, path, src)

@@ -8,14 +8,13 @@ Events carry data; acting goes through the adapter port.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from hearth.models import Channel, Member, Message, Reaction
+from hearth.models import Channel, Member, Message, Reaction, model
 from hearth.scheduler import Job
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Event:
     """Base of every inbound event."""
 
@@ -25,7 +24,7 @@ class Event:
     time: datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MemberJoinedEvent(Event):
     """A member joined the community. ``invited_by`` is the inviter's id, when known."""
 
@@ -33,28 +32,28 @@ class MemberJoinedEvent(Event):
     invited_by: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MemberLeftEvent(Event):
     """A member left the community (or was removed)."""
 
     member: Member
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MessagePostedEvent(Event):
     """A message was posted in a channel or sent to the bot directly."""
 
     message: Message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MessageEditedEvent(Event):
     """A message was edited; ``message`` holds the new text."""
 
     message: Message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class MessageDeletedEvent(Event):
     """A message was deleted (by its author, a moderator or the bot)."""
 
@@ -62,14 +61,14 @@ class MessageDeletedEvent(Event):
     message_id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class ReactionAddedEvent(Event):
     """A member reacted to a message."""
 
     reaction: Reaction
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class CommandInvokedEvent(Event):
     """A command invoked natively (a Discord slash command).
 
@@ -80,12 +79,12 @@ class CommandInvokedEvent(Event):
     message: Message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class AdapterReadyEvent(Event):
     """An adapter connected (or reconnected) and sees its communities."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class JobDueEvent(Event):
     """A scheduled job fell due (produced by the scheduler, never by an adapter).
 

@@ -7,11 +7,47 @@ differ, because they describe the same thing seen at different moments.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import field
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
+
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(field,))
+def model(cls: type[_T]) -> type[_T]:
+    """``@dataclass(frozen=True, slots=True, kw_only=True)``, constructed cheaply.
+
+    A frozen dataclass's ``__init__`` goes through ``object.__setattr__`` for
+    every field; every inbound event builds several of these objects, so the
+    generated ``__init__`` here writes the slots directly instead. Instances
+    stay immutable: assignment after construction still raises.
+    """
+    made: Any = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    names: dict[str, Any] = {}
+    params, body = [], []
+    for n, f in enumerate(dataclasses.fields(made)):
+        names[f"_set{n}"] = getattr(made, f.name).__set__
+        if f.default is not dataclasses.MISSING:
+            names[f"_default{n}"] = f.default
+            params.append(f"{f.name}=_default{n}")
+        elif f.default_factory is not dataclasses.MISSING:
+            names[f"_factory{n}"] = f.default_factory
+            params.append(f"{f.name}=_MISSING")
+            body.append(f"    if {f.name} is _MISSING: {f.name} = _factory{n}()")
+        else:
+            params.append(f.name)
+        body.append(f"    _set{n}(self, {f.name})")
+    names["_MISSING"] = dataclasses.MISSING
+    exec(f"def __init__(self, *, {', '.join(params)}):\n" + "\n".join(body), names)
+    init: Callable[..., None] = names["__init__"]
+    init.__qualname__ = f"{made.__qualname__}.__init__"
+    made.__init__ = init
+    return made
 
 
 class Role(IntEnum):
@@ -56,7 +92,7 @@ class Capability(StrEnum):
     REACTIONS = "reactions"  # receive reactions
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Member:
     """A person in a community on one platform.
 
@@ -80,7 +116,7 @@ class Member:
         return (self.platform, self.id)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Channel:
     """A place messages are posted: a text channel, a room, or a DM with a member.
 
@@ -113,7 +149,7 @@ def extract_links(text: str) -> tuple[str, ...]:
     return tuple(m.rstrip(".,;:!?)]}>") for m in _LINK_RE.findall(text))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Message:
     """A message posted in a channel or sent to the bot directly.
 
@@ -138,7 +174,7 @@ class Message:
         return (self.platform, self.id)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class SentMessage:
     """A message the bot posted: enough to reply to, react to, pin or delete it."""
 
@@ -147,7 +183,7 @@ class SentMessage:
     channel: Channel
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Reaction:
     """A member reacted to a message with ``emoji``."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -225,10 +226,28 @@ class Adapter(abc.ABC):
         raise CapabilityMissing(f"{self.name} adapter cannot pin")
 
 
-@dataclass(frozen=True, slots=True)
 class AdapterInfo:
-    """An installed adapter: its entry-point name, class and distribution version."""
+    """An installed adapter: its entry-point name, class and distribution version.
 
-    name: str
-    cls: type[Adapter]
-    version: str
+    The class is imported on first use: a network's SDK is heavy (discord.py,
+    matrix-nio and aiohttp together cost about 30 MiB), so a process imports
+    only the adapters its config uses.
+    """
+
+    def __init__(self, name: str, load: Callable[[], type[Adapter]], version: Callable[[type], str]) -> None:
+        self.name = name
+        self._load = load
+        self._version = version
+
+    def __repr__(self) -> str:
+        return f"<AdapterInfo {self.name}>"
+
+    @functools.cached_property
+    def cls(self) -> type[Adapter]:
+        """The adapter class (imported now if it was not yet)."""
+        return self._load()
+
+    @property
+    def version(self) -> str:
+        """The version of the distribution that ships the adapter."""
+        return self._version(self.cls)

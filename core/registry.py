@@ -9,6 +9,7 @@ agree with the entry points.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import logging
@@ -173,15 +174,18 @@ def load_plugins(
 
 
 def load_adapters(*, use_entry_points: bool = True) -> dict[str, AdapterInfo]:
-    """Every installed adapter by name; one that cannot be imported is left out."""
-    adapters = {}
-    for name, target in discover("hearth.adapters", BUILTIN_ADAPTERS, use_entry_points).items():
-        try:
-            cls = _load(target)
-        except Exception as exc:
-            log.debug("adapter %r cannot be loaded: %s", name, exc)
-            continue
-        if not (isinstance(cls, type) and issubclass(cls, Adapter)):
-            raise StartupError(f"adapter {name!r} ({target}) is not a hearth Adapter")
-        adapters[name] = AdapterInfo(name, cls, _dist_version(cls))
-    return adapters
+    """Every installed adapter by name; each is imported only when its class is first used."""
+    return {
+        name: AdapterInfo(name, functools.partial(_adapter_class, name, target), _dist_version)
+        for name, target in discover("hearth.adapters", BUILTIN_ADAPTERS, use_entry_points).items()
+    }
+
+
+def _adapter_class(name: str, target: str) -> type[Adapter]:
+    try:
+        cls = _load(target)
+    except Exception as exc:
+        raise StartupError(f"adapter {name!r} ({target}) cannot be loaded: {exc}") from exc
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise StartupError(f"adapter {name!r} ({target}) is not a hearth Adapter")
+    return cls
