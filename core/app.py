@@ -298,17 +298,13 @@ class App:
         self._seen_order.append(key)
         if len(self._seen_order) > SEEN_SIZE:
             self._seen.discard(self._seen_order.popleft())
-        routed = await self._route(event)
+        sender = _dm_sender(event)
+        routed = self._community_of(event) if sender is None else await self._route_dm(event, sender)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
 
-    async def _route(self, event: Event) -> tuple[str, Event] | None:
-        """The inbox an event goes to, and the event as that community sees it; None: dropped."""
-        if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
-            if event.message.channel.dm_with is not None:
-                return await self._route_dm(event, event.message.author)
-        elif isinstance(event, ReactionAddedEvent) and event.reaction.channel.dm_with is not None:
-            return await self._route_dm(event, event.reaction.member)
+    def _community_of(self, event: Event) -> tuple[str, Event] | None:
+        """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
         community = event.community
         if community is None and len(self.config.communities) == 1:
             community = next(iter(self.config.communities))
@@ -338,10 +334,10 @@ class App:
             words = line.split()
             named = words[-1] if len(words) > 1 else None
             if named in homes:
-                return named, self._as_member(event, homes[named], line.rsplit(None, 1)[0])
+                return named, self._as_member(event, named, homes[named], line.rsplit(None, 1)[0])
         if len(homes) == 1:
             key, member = next(iter(homes.items()))
-            return key, self._as_member(event, member, None)
+            return key, self._as_member(event, key, member, None)
         if line is not None:
             return LOBBY, event
         log.debug("direct message %s from %s: not a member of exactly one community; dropped",
@@ -358,17 +354,17 @@ class App:
             return text[len(prefix):] if text.startswith(prefix) else None
         return None
 
-    def _as_member(self, event: Event, member: Member, line: str | None) -> Event:
-        """``event`` attributed to ``member``'s community (with their role there)."""
+    def _as_member(self, event: Event, community: str, member: Member, line: str | None) -> Event:
+        """``event`` attributed to ``community``, from ``member`` (with their role there)."""
         if isinstance(event, ReactionAddedEvent):
             reaction: Reaction = replace(event.reaction, member=member)
-            return replace(event, community=None, reaction=reaction)
+            return replace(event, community=community, reaction=reaction)
         assert isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent))
         message = replace(event.message, author=member)
         if line is not None:
             text = line if isinstance(event, CommandInvokedEvent) else self.config.command_prefix + line
             message = replace(message, text=text)
-        return replace(event, message=message)
+        return replace(event, community=community, message=message)
 
     async def _lobby(self, event: Event) -> None:
         """Answer a DM command that belongs to no single community."""
@@ -441,7 +437,8 @@ class App:
 
     async def handle(self, event: Event) -> None:
         """Handle one event right away (bypassing the queue); used for slash commands."""
-        routed = await self._route(event)
+        sender = _dm_sender(event)
+        routed = self._community_of(event) if sender is None else await self._route_dm(event, sender)
         if routed is not None:
             await self._handle(*routed)
 
@@ -667,6 +664,16 @@ class App:
                               job.attempt)
                 error = exc
         await self.scheduler.finished(job, error)
+
+
+def _dm_sender(event: Event) -> Member | None:
+    """Who sent ``event`` when it came by direct message; None for everything else."""
+    if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
+        message = event.message
+        return message.author if message.channel.dm_with is not None else None
+    if isinstance(event, ReactionAddedEvent) and event.reaction.channel.dm_with is not None:
+        return event.reaction.member
+    return None
 
 
 def require_accounts(config: HearthConfig, adapters: Mapping[str, Any]) -> None:
