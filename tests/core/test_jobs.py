@@ -84,6 +84,8 @@ async def test_job_handlers_never_interleave_with_message_handlers() -> None:
         await bot.settle()
         assert plugin.log == ["message start", "message end", "job"]
     finally:
+        if plugin.gate is not None:
+            plugin.gate.set()
         await bot.close()
 
 
