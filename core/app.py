@@ -39,7 +39,7 @@ from hearth.commands import (
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import PluginContext
 from hearth.declarations import Verdict
-from hearth.errors import AdapterError, CommandError, StartupError, UsageError
+from hearth.errors import AdapterError, CommandError, StartupError, StorageUnavailable, UsageError
 from hearth.events import (
     AdapterReadyEvent,
     CommandInvokedEvent,
@@ -610,6 +610,11 @@ class App:
             return result
         except asyncio.CancelledError:
             raise
+        except StorageUnavailable as exc:  # the app is stopping: no traceback for each plugin
+            if not isolate:
+                raise
+            log.error("plugin %s stopped in %s: %s", ref.plugin, ref.function.__name__, exc)
+            return None
         except Exception:
             if not isolate:
                 raise

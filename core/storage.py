@@ -140,9 +140,10 @@ class Database:
         """Report a fatal problem once; the error to raise."""
         if self._fatal is None:
             self._fatal = reason
-            log.critical("%s", reason)
             if self.on_fatal is not None:
                 self.on_fatal(reason)
+            else:
+                log.critical("%s", reason)
         return StorageUnavailable(self._fatal)
 
     def check_file(self) -> None:
