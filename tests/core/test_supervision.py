@@ -37,10 +37,6 @@ communities:
 """
 
 
-async def _no_sleep(delay: float) -> None:
-    await asyncio.sleep(0)
-
-
 class Notes:
     """Writes every message to its table; records the jobs it runs."""
 
@@ -134,6 +130,35 @@ async def test_writes_failing_for_too_long_are_fatal_once(
         with pytest.raises(StorageUnavailable):
             await db.execute("INSERT INTO t (x) VALUES (3)")
         assert len(reasons) == 1 and str(tmp_path / "h.db") in reasons[0]
+    finally:
+        await db.close()
+
+
+@pytest.mark.asyncio
+async def test_corruption_found_while_running_is_fatal_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await Database.open(f"sqlite:///{tmp_path / 'h.db'}")
+    reasons: list[str] = []
+    db.on_fatal = reasons.append
+    waits: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        waits.append(delay)
+
+    db._sleep = sleep
+
+    async def malformed(sql: str, params: Any = ()) -> Any:
+        exc = sqlite3.DatabaseError("database disk image is malformed")
+        exc.sqlite_errorcode = 11  # type: ignore[attr-defined]
+        raise exc
+
+    monkeypatch.setattr(db._conn, "execute_fetchall", malformed)
+    try:
+        with pytest.raises(StorageUnavailable, match="is corrupt"):
+            await db.fetchall("SELECT 1")
+        assert waits == [] and len(reasons) == 1  # no retry can mend it; reported once
+        assert reasons[0].startswith(f"the database {tmp_path / 'h.db'} is corrupt")
     finally:
         await db.close()
 
