@@ -6,7 +6,16 @@ A plugin imports everything it needs from here::
 """
 
 from hearth.commands import Command, Invocation, Param
-from hearth.config import ChannelName, Day, Duration, PluginConfig, RoleName, TimeOfDay
+from hearth.config import (
+    ChannelName,
+    Day,
+    Deprecated,
+    Duration,
+    PluginConfig,
+    RoleName,
+    TimeOfDay,
+    longest,
+)
 from hearth.context import PluginContext
 from hearth.declarations import Need, Verdict
 from hearth.errors import (
@@ -24,6 +33,7 @@ from hearth.errors import (
     UsageError,
 )
 from hearth.hookspecs import hookimpl
+from hearth.i18n import TextOverrides, Texts, texts
 from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
 from hearth.scheduler import Job
 from hearth.storage import Store
@@ -41,6 +51,7 @@ __all__ = [
     "CommandError",
     "ConfigError",
     "Day",
+    "Deprecated",
     "Duration",
     "Forbidden",
     "HearthError",
@@ -62,10 +73,14 @@ __all__ = [
     "StartupError",
     "StorageError",
     "Store",
+    "TextOverrides",
+    "Texts",
     "TimeOfDay",
     "UsageError",
     "Verdict",
     "format_duration",
     "hookimpl",
+    "longest",
     "parse_duration",
+    "texts",
 ]

@@ -2,12 +2,17 @@
 
 Inbound path: an adapter calls :meth:`App.submit`; the event is de-duplicated
 by ``(platform, id)`` and queued for its community (bounded: a flood makes
-adapters wait instead of growing memory). A direct message belongs to the
-community its sender is a member of (see :meth:`App._route_dm`). Due jobs
-enter the same inbox (:class:`~hearth.events.JobDueEvent`). One worker per
-community handles its events in order: moderation first (first verdict wins),
-then commands or the general message hooks. Hooks run only for the plugins the
-community enables; a failing plugin is logged with its name and skipped.
+adapters wait instead of growing memory); a natively invoked command (a slash
+command) is queued the same way by :meth:`App.run_command`, which returns its
+answers to the adapter once handled. A direct message belongs to the community
+its sender is a member of (see :meth:`App._route_dm`). Due jobs enter the same
+inbox (:class:`~hearth.events.JobDueEvent`). One worker per community handles
+its events in order: moderation first (first verdict wins), then commands or
+the general message hooks. Hooks run only for the plugins the community
+enables; a failing plugin is logged with its name and skipped (and reported to
+``on_plugin_error``); one whose migration or ``on_startup`` fails is disabled
+in every community. Hook names come from the hookspecs; :data:`NOTIFY_HOOKS`
+routes events to them.
 
 Every long-running task (the workers, the scheduler, adapters' receiving
 loops through :meth:`AdapterHost.supervise`) runs under one
@@ -22,24 +27,33 @@ import gc
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
+    CommandClash,
     CommandRegistry,
     Invocation,
     Param,
     check_permission,
     help_text,
+    is_for,
     parse_args,
 )
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import PluginContext
 from hearth.declarations import Verdict
-from hearth.errors import AdapterError, CommandError, StartupError, StorageUnavailable, UsageError
+from hearth.errors import (
+    AdapterError,
+    CommandError,
+    PermissionDenied,
+    StartupError,
+    StorageUnavailable,
+    UsageError,
+)
 from hearth.events import (
     AdapterReadyEvent,
     CommandInvokedEvent,
@@ -57,7 +71,8 @@ from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbox
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
-from hearth.registry import ImplRef, PluginSet
+from hearth.registry import HOOKS, ImplRef, PluginSet
+from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
 from hearth.supervisor import Supervisor
@@ -65,11 +80,32 @@ from hearth.supervisor import Supervisor
 log = logging.getLogger(__name__)
 
 CORE = "hearth"
-ALL_POWERS = frozenset({"announce", "pin", "moderate", "invite_codes", "flash"})
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
+
+#: Events that notify plugins through one hook, which receives the event's
+#: fields of the same names as its arguments (a test checks this against the
+#: hookspecs). Posted messages and native commands go through moderation and
+#: the command registry first (:meth:`App._handle`).
+NOTIFY_HOOKS: dict[type[Event], str] = {
+    MemberJoinedEvent: "on_member_join",
+    MemberLeftEvent: "on_member_leave",
+    ReactionAddedEvent: "on_reaction",
+    MessageEditedEvent: "on_message_edit",
+    MessageDeletedEvent: "on_message_delete",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PluginFailure:
+    """A plugin raised: in which community, in which hook or command, and what."""
+
+    community: str
+    plugin: str
+    where: str
+    error: BaseException
 
 
 class _Host(AdapterHost):
@@ -92,8 +128,8 @@ class _Host(AdapterHost):
         registry = self._app.registries.get(community)
         return list(registry) if registry else []
 
-    async def run_command(self, event: Event) -> None:
-        await self._app.handle(event)
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        return await self._app.run_command(event)
 
     def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         return self._app.supervisor.run(name, factory)
@@ -110,15 +146,20 @@ class App:
         *,
         clock: Clock | None = None,
         storage: str | None = None,
+        on_plugin_error: Callable[[PluginFailure], None] | None = None,
     ) -> None:
+        """``on_plugin_error`` is told of every exception a plugin raises (after it is logged)."""
         self.config = config
         self.plugins = plugins
         self.adapters = list(adapters)
         self.clock = clock or SystemClock()
+        self._on_plugin_error = on_plugin_error
         self._storage_url = storage or config.storage
         self.db: Database | None = None
         self.contexts: dict[str, dict[str, PluginContext]] = {}
         self.registries: dict[str, CommandRegistry] = {}
+        self._powers: dict[str, frozenset[str]] = {}
+        self._disabled: set[str] = set()
         self._impls: dict[str, dict[str, list[ImplRef]]] = {}
         self._by_community: dict[str, list[Adapter]] = {}
         self._outboxes: dict[str, Outbox] = {}
@@ -129,6 +170,7 @@ class App:
         self._deleted: set[tuple[str, str]] = set()
         self._deleted_order: deque[tuple[str, str]] = deque()
         self._reported: set[tuple[Any, ...]] = set()
+        self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
         self.started = False
 
@@ -136,7 +178,19 @@ class App:
     def enabled(self, community: str) -> list[str]:
         """The plugins enabled in ``community``, in load order."""
         wanted = self.config.communities[community].plugins
-        return [n for n in self.plugins.names if n in wanted]
+        return [n for n in self.plugins.names if n in wanted and n not in self._disabled]
+
+    def _disable(self, plugin: str, why: str) -> None:
+        """Take ``plugin`` out of every community (it failed to start); the others run on."""
+        if plugin in self._disabled:
+            return
+        self._disabled.add(plugin)
+        log.error("plugin %s is disabled in every community: %s", plugin, why)
+        for key, impls in self._impls.items():
+            self._impls[key] = {h: [r for r in refs if r.plugin != plugin] for h, refs in impls.items()}
+            commands = [c for c in self.registries[key] if c.plugin != plugin]
+            self.registries[key] = CommandRegistry(commands)
+            self._powers[key] = frozenset(c.power for c in commands if c.power)
 
     @property
     def failed(self) -> asyncio.Event:
@@ -164,7 +218,10 @@ class App:
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
-                await self.db.migrate(Store(self.db, name), self.plugins.migrations.get(name, []))
+                try:
+                    await self.db.migrate(Store(self.db, name), self.plugins.migrations.get(name, []))
+                except Exception as exc:
+                    self._disable(name, f"its migration failed: {exc!r}")
         for key, community in self.config.communities.items():
             self._prepare(key, community)
         for key in [*self.config.communities, LOBBY]:
@@ -228,20 +285,20 @@ class App:
             for name in names
         }
         self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
-        commands = [self._help_command()]
-        for name in names:
-            commands.extend(self.plugins.commands.get(name, []))
-        commands.extend(self._community_commands(key, names))
-        self.registries[key] = CommandRegistry(commands)
-        hooks = [
-            "on_startup", "on_shutdown", "on_member_join", "on_member_leave", "moderate_message",
-            "on_message", "on_message_edit", "on_message_delete", "on_reaction", "on_command",
-            "on_job_due", "leader_powers",
-        ]
-        self._impls[key] = {h: self.plugins.impls(h, names) for h in hooks}
+        self.registries[key] = registry = self._command_registry(key, names)
+        self._powers[key] = frozenset(c.power for c in registry if c.power)
+        self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
+
+    def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
+        """Every command of community ``key``; :class:`StartupError` on a name clash."""
+        commands = [self._help_command(), rules_command(CORE)]
+        for name in names:
+            commands.extend(self.plugins.commands.get(name, []))
+        commands.extend(self._community_commands(key, names))
+        return CommandRegistry(commands)
 
     def _community_commands(self, key: str, names: list[str]) -> list[Command]:
         """What ``register_community_commands`` declares for community ``key``."""
@@ -294,14 +351,23 @@ class App:
         key = (event.platform, event.id)
         if key in self._seen:
             return
-        self._seen.add(key)
-        self._seen_order.append(key)
-        if len(self._seen_order) > SEEN_SIZE:
-            self._seen.discard(self._seen_order.popleft())
+        self._remember(key)
         sender = _dm_sender(event)
         routed = self._community_of(event) if sender is None else await self._route_dm(event, sender)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
+
+    def _remember(self, key: tuple[str, str]) -> None:
+        """Note an event id as seen (the oldest are forgotten past ``SEEN_SIZE``)."""
+        self._seen.add(key)
+        self._seen_order.append(key)
+        if len(self._seen_order) > SEEN_SIZE:
+            self._seen.discard(self._seen_order.popleft())
+
+    async def _route(self, event: Event) -> tuple[str, Event] | None:
+        """The inbox an event goes to, with the event as that community sees it; None: dropped."""
+        sender = _dm_sender(event)
+        return self._community_of(event) if sender is None else await self._route_dm(event, sender)
 
     def _community_of(self, event: Event) -> tuple[str, Event] | None:
         """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
@@ -435,39 +501,58 @@ class App:
         finally:
             community_var.reset(token)
 
-    async def handle(self, event: Event) -> None:
-        """Handle one event right away (bypassing the queue); used for slash commands."""
-        sender = _dm_sender(event)
-        routed = self._community_of(event) if sender is None else await self._route_dm(event, sender)
-        if routed is not None:
-            await self._handle(*routed)
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        """Queue a natively invoked command (a slash command) like any other event.
+
+        Returns once it was handled, after every event queued before it, with its
+        answers (the replies to ``event.message``). Those are not sent: the invoking
+        adapter delivers them through the network's own answer path (a Discord
+        interaction), apart from every other reply.
+        """
+        key = (event.platform, event.id)
+        routed = None if key in self._seen else await self._route(event)
+        if routed is None:
+            return []
+        self._remember(key)
+        queue = self._queues[routed[0]]
+        answers: list[str] = []
+        self._answers[event.message.key] = answers
+        try:
+            await queue.put(routed[1])
+            await queue.reached(queue.put_count)
+        finally:
+            del self._answers[event.message.key]
+        return answers
+
+    def answers_to(self, message: Message) -> list[str] | None:
+        """The answers of ``message`` when it is a natively invoked command being handled."""
+        return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
+        hook = NOTIFY_HOOKS.get(type(event))
         if community == LOBBY:
             await self._lobby(event)
+        elif hook is not None:
+            if await self._passes(community, event):
+                args = self.plugins.arguments(hook)
+                await self._call(community, hook, **{a: getattr(event, a) for a in args})
         elif isinstance(event, JobDueEvent):
             await self._run_job(event.job)
         elif isinstance(event, MessagePostedEvent):
             await self._on_message(community, event.message)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
-        elif isinstance(event, MemberJoinedEvent):
-            await self._call(community, "on_member_join", member=event.member,
-                             invited_by=event.invited_by)
-        elif isinstance(event, MemberLeftEvent):
-            await self._call(community, "on_member_leave", member=event.member)
-        elif isinstance(event, ReactionAddedEvent):
-            if not event.reaction.member.is_bot:
-                await self._call(community, "on_reaction", reaction=event.reaction)
-        elif isinstance(event, MessageEditedEvent):
-            message = event.message
-            if not message.author.is_bot and not await self._moderate(community, message):
-                await self._call(community, "on_message_edit", message=message)
-        elif isinstance(event, MessageDeletedEvent):
-            await self._call(community, "on_message_delete", channel=event.channel,
-                             message_id=event.message_id)
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
+
+    async def _passes(self, community: str, event: Event) -> bool:
+        """Whether plugins hear of ``event``: not the bot's own doings, not a moderated edit."""
+        if isinstance(event, ReactionAddedEvent):
+            return not event.reaction.member.is_bot
+        if isinstance(event, MessageEditedEvent):
+            message = event.message
+            return not message.author.is_bot and not await self._moderate(community, message)
+        return True
 
     async def _on_message(self, community: str, message: Message) -> None:
         if message.author.is_bot:
@@ -514,15 +599,13 @@ class App:
     def _help_command(self) -> Command:
         async def run(inv: Invocation) -> str:
             key = inv.ctx.key
-            configs = {n: c.config for n, c in self.contexts[key].items()}
-            return help_text(
-                self.registries[key],
-                inv.member,
-                configs,
-                await self.leader_powers(key),
-                self.config.command_prefix,
-                inv.args.get("command"),
-            )
+            contexts = self.contexts[key]
+            powers = await self.leader_powers(key)
+            listed = [c for c in self.registries[key]
+                      if await is_for(c, inv.member, contexts.get(c.plugin, inv.ctx), powers)]
+            configs = {n: c.config for n, c in contexts.items()}
+            return help_text(self.registries[key], listed, configs, self.config.command_prefix,
+                             inv.args.get("command"))
 
         return Command(
             name="help",
@@ -541,8 +624,10 @@ class App:
         core_ctx = contexts[CORE]
         if command is None:
             if name:
+                guess = registry.suggest(line)
+                hint = f" Did you mean {prefix}{guess}?" if guess else ""
                 await core_ctx.reply(
-                    message, f"Unknown command {prefix}{name}. Type {prefix}help to see the commands."
+                    message, f"Unknown command {prefix}{name}.{hint} Type {prefix}help to see the commands."
                 )
             return
         ctx = contexts.get(command.plugin, core_ctx)
@@ -564,12 +649,16 @@ class App:
             text = str(exc)
             if isinstance(exc, UsageError):
                 text = f"{exc.problem}\nUsage: {prefix}{exc.usage}"
+            near = registry.sub_command(command, rest)
+            if near is not None and isinstance(exc, UsageError | PermissionDenied):
+                text += f"\nDid you mean {prefix}{near}?"
             await core_ctx.reply(message, text)
             return
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             log.exception("command %s%s failed", prefix, command.name)
+            self._plugin_failed(community, command.plugin, f"command {prefix}{command.name}", exc)
             await core_ctx.reply(
                 message, f"Sorry, {prefix}{command.name} failed; the error was logged for the admins."
             )
@@ -594,8 +683,9 @@ class App:
             args[param.name] = found if param.variadic else found[0]
 
     async def leader_powers(self, community: str) -> frozenset[str]:
+        """What ``leader_powers`` answers, else every power a command here declares."""
         answer = await self._first(community, "leader_powers")
-        return ALL_POWERS if answer is None else frozenset(answer)
+        return self._powers[community] if answer is None else frozenset(answer)
 
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,
@@ -613,15 +703,22 @@ class App:
         except StorageUnavailable as exc:  # the app is stopping: no traceback for each plugin
             if not isolate:
                 raise
-            log.error("plugin %s stopped in %s: %s", ref.plugin, ref.function.__name__, exc)
+            log.error("plugin %s stopped in %s: %s", ref.plugin, ref.hook, exc)
             return None
-        except Exception:
+        except Exception as exc:
             if not isolate:
                 raise
-            log.exception("plugin %s failed in %s", ref.plugin, ref.function.__name__)
+            log.exception("plugin %s failed in %s", ref.plugin, ref.hook)
+            self._plugin_failed(ctx.key, ref.plugin, ref.hook, exc)
             return None
         finally:
             plugin_var.reset(token)
+
+    def _plugin_failed(self, community: str, plugin: str, where: str, exc: BaseException) -> None:
+        if where == "on_startup" and not self.started:
+            self._disable(plugin, f"on_startup failed in {community}: {exc!r}")
+        if self._on_plugin_error is not None:
+            self._on_plugin_error(PluginFailure(community, plugin, where, exc))
 
     async def _call(self, community: str, hook: str, **kwargs: Any) -> list[Any]:
         contexts = self.contexts[community]
@@ -667,6 +764,7 @@ class App:
             except Exception as exc:
                 log.exception("plugin %s failed in job %s (attempt %d)", ref.plugin, job.key,
                               job.attempt)
+                self._plugin_failed(job.community, ref.plugin, f"job {job.key}", exc)
                 error = exc
         await self.scheduler.finished(job, error)
 
@@ -718,3 +816,24 @@ def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, Comm
                        if adapter.name in ids},
             )
     return out
+
+
+def command_clashes(config: HearthConfig, plugins: PluginSet) -> dict[str, CommandClash]:
+    """Each community whose commands cannot be registered, with the clash.
+
+    ``hearth check`` runs this so a clash (e.g. ``welcome.accept.command: rules``)
+    is a config error, not a start-up failure. Nothing is opened or connected.
+    """
+    app = App(config, plugins, [])
+    problems: dict[str, CommandClash] = {}
+    for key, community in config.communities.items():
+        names = app.enabled(key)
+        app.contexts[key] = {
+            name: PluginContext(app, community, name, community.plugins.get(name), Store(None, name))
+            for name in names
+        }
+        try:
+            app._command_registry(key, names)
+        except CommandClash as exc:
+            problems[key] = exc
+    return problems

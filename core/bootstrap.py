@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hearth.config import HearthConfig, load_config, load_source, validate
+from hearth.config import HearthConfig, load_source, validate
 from hearth.errors import ConfigError, ConfigIssue
 from hearth.ports import AdapterInfo
 from hearth.registry import PluginSet, load_adapters, load_plugins
@@ -67,15 +67,43 @@ def load(
     adapters = load_adapters()
     schemas: dict[str, Any] = {
         "plugin_schemas": plugins.schemas,
+        "broken_plugins": plugins.broken,
         "binding_schemas": AdapterSchemas(adapters, "binding_schema"),
         "account_schemas": AdapterSchemas(adapters, "account_schema"),
     }
-    if text:
-        src = load_source("<config>", text=str(source))
-        if any(not i.warning for i in src.issues):
-            raise ConfigError(src.issues)
-        config = validate(src, **schemas, strict_accounts=strict_accounts)
-        warnings = [i for i in src.issues if i.warning]
-    else:
-        config, warnings = load_config(source, **schemas, strict_accounts=strict_accounts)
-    return Loaded(config, warnings, plugins, adapters)
+    src = load_source("<config>", text=str(source)) if text else load_source(source)
+    if any(not i.warning for i in src.issues):
+        raise ConfigError(src.issues)
+    config = validate(src, **schemas, strict_accounts=strict_accounts)
+    _refuse_command_clashes(config, plugins, src)
+    return Loaded(config, [i for i in src.issues if i.warning], plugins, adapters)
+
+
+def _refuse_command_clashes(config: HearthConfig, plugins: PluginSet, src: Any) -> None:
+    """A command name offered twice in a community (e.g. ``accept.command: rules``) is an error."""
+    from hearth.app import command_clashes  # the app builds the registries; check builds them too
+
+    issues = []
+    for key, clash in command_clashes(config, plugins).items():
+        path: tuple[str | int, ...] = ("communities", key, "plugins", clash.second)
+        path = _path_of_value(src.data, path, clash.name) or path
+        file, line = src.locate(path)
+        issues.append(ConfigIssue(file, line, ".".join(map(str, path)),
+                                  f"{clash}; choose another name"))
+    if issues:
+        raise ConfigError([*issues, *src.issues])
+
+
+def _path_of_value(data: Any, path: tuple[str | int, ...], value: str) -> tuple[str | int, ...] | None:
+    """The path under ``path`` whose value names command ``value`` (where the operator set it)."""
+    node = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    stack = [(path, node)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, str) and node.strip().lstrip("!/").lower() == value:
+            return here
+        if isinstance(node, dict):
+            stack.extend(((*here, k), v) for k, v in node.items())
+    return None

@@ -19,15 +19,17 @@ skipped, as discord.py's ``Optional`` does. A command may have a two-word name
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from hearth.errors import PermissionDenied, StartupError, UsageError
 from hearth.models import Member, Message, Role
-from hearth.timeutil import parse_duration
+from hearth.timeutil import MAX_DURATION, DurationTooLong, format_duration, parse_duration
 
 if TYPE_CHECKING:
     from hearth.context import PluginContext
@@ -48,6 +50,8 @@ class Param:
 
     ``kind``: ``word`` (one token), ``text`` (one token; quote several words),
     ``int``, ``duration``, ``member`` (a mention), ``rest`` (everything left).
+    An ``int`` must lie within ``bounds``, a ``duration`` be at most ``longest``:
+    a number outside them is a usage error, never a crash deeper in.
     """
 
     name: str
@@ -55,6 +59,8 @@ class Param:
     optional: bool = False
     variadic: bool = False
     help: str = ""
+    bounds: tuple[int, int] = (0, 1_000_000)
+    longest: timedelta = MAX_DURATION
 
     @property
     def usage(self) -> str:
@@ -76,6 +82,12 @@ class Command:
     config returning it). With ``power``, leaders may run it only when the
     community grants leaders that power (admins and owners always may).
     The handler may return a reply, or reply itself through the invocation.
+
+    Who the command is *for*, so that ``help`` lists it only to them:
+    ``max_role``, the highest role it is meant for (``agree`` is for
+    newcomers), and ``available``, ``async (ctx, member) -> bool``, whether it
+    is meant for this member now (``agree``: not yet agreed). Neither stops
+    anyone from running it.
     """
 
     name: str
@@ -85,6 +97,8 @@ class Command:
     power: str | None = None
     help: str = ""
     plugin: str = ""
+    max_role: Role | None = None
+    available: Callable[[PluginContext, Member], Awaitable[bool]] | None = None
 
     @property
     def usage(self) -> str:
@@ -133,15 +147,32 @@ def mention_id(token: str) -> str | None:
     return (m.group(1) or m.group(2)) if m else None
 
 
+def _shown(token: str) -> str:
+    return token if len(token) <= 24 else token[:20] + "…"
+
+
+class _OutOfBounds(Exception):
+    """A token of the right kind whose value is outside the parameter's bounds."""
+
+
 def _convert(param: Param, token: str) -> Any:
     if param.kind in ("word", "text"):
         return token
     if param.kind == "int":
         if not re.fullmatch(r"[+-]?\d+", token):
             raise ValueError
+        low, high = param.bounds
+        digits = token.lstrip("+-").lstrip("0")
+        if len(digits) > 18 or not low <= int(token) <= high:
+            raise _OutOfBounds(f"{param.name.upper()} is a whole number from {low:,} to {high:,} "
+                               f"(got {_shown(token)})")
         return int(token)
     if param.kind == "duration":
-        return parse_duration(token)
+        try:
+            return parse_duration(token, longest=param.longest)
+        except DurationTooLong as exc:
+            raise _OutOfBounds(f"{param.name.upper()} is at most {format_duration(param.longest)} "
+                               f"(got {_shown(token)})") from exc
     if param.kind == "member":
         found = mention_id(token)
         if found is None:
@@ -155,7 +186,14 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
     try:
         tokens = split_args(line)
     except ValueError as exc:
-        raise UsageError(str(exc), command.usage) from None
+        raise UsageError(str(exc), command.usage) from exc
+    try:
+        return _parse_tokens(command, tokens)
+    except _OutOfBounds as exc:
+        raise UsageError(str(exc), command.usage) from exc
+
+
+def _parse_tokens(command: Command, tokens: list[str]) -> dict[str, Any]:
     args: dict[str, Any] = {}
     i = 0
     for param in command.params:
@@ -184,18 +222,27 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
         try:
             args[param.name] = _convert(param, tokens[i])
             i += 1
-        except ValueError:
+        except ValueError as exc:
             if param.optional:
                 args[param.name] = None
                 continue
             hint = _HINTS.get(param.kind, "")
             raise UsageError(
                 f"{tokens[i]!r} is not {hint or 'valid'} for {param.usage}", command.usage
-            ) from None
+            ) from exc
     if i < len(tokens):
         bad = tokens[i]
         raise UsageError(f"unexpected {bad!r}", command.usage)
     return args
+
+
+class CommandClash(StartupError):
+    """Two plugins (or a plugin and the core) offer a command of the same name."""
+
+    def __init__(self, name: str, first: str, second: str) -> None:
+        self.name, self.first, self.second = name, first, second
+        both = f"by {first!r} twice" if first == second else f"by both {first!r} and {second!r}"
+        super().__init__(f"command {name!r} is offered {both}")
 
 
 class CommandRegistry:
@@ -206,10 +253,7 @@ class CommandRegistry:
         for command in commands:
             other = self._by_name.get(command.name)
             if other is not None:
-                raise StartupError(
-                    f"command {command.name!r} is registered by both "
-                    f"{other.plugin!r} and {command.plugin!r}"
-                )
+                raise CommandClash(command.name, other.plugin, command.plugin)
             self._by_name[command.name] = command
 
     def __iter__(self) -> Any:
@@ -220,6 +264,25 @@ class CommandRegistry:
 
     def get(self, name: str) -> Command | None:
         return self._by_name.get(name)
+
+    def suggest(self, line: str) -> str | None:
+        """The command name nearest to what ``line`` starts with (one or two words), or None."""
+        words = line.lower().split()[:2]
+        typed = [" ".join(words), words[0]] if len(words) == 2 else words
+        for attempt in typed:
+            found = difflib.get_close_matches(attempt, list(self._by_name), n=1, cutoff=0.7)
+            if found and found[0] != attempt:
+                return found[0]
+        return None
+
+    def sub_command(self, command: Command, rest: str) -> str | None:
+        """The sub-command of ``command`` nearest to the first word of ``rest`` (a near miss), or None."""
+        first = rest.split(None, 1)[0].lower() if rest.strip() else ""
+        subs = [n for n in self._by_name if n.startswith(f"{command.name} ")]
+        if not first or not subs:
+            return None
+        found = difflib.get_close_matches(f"{command.name} {first}", subs, n=1, cutoff=0.7)
+        return found[0] if found else None
 
     def resolve(self, line: str) -> tuple[Command | None, str, str]:
         """Split ``line`` into (command, its name as typed, the argument text)."""
@@ -264,27 +327,39 @@ def may_run(command: Command, member: Member, config: Any, leader_powers: frozen
     return True
 
 
+async def is_for(
+    command: Command, member: Member, ctx: PluginContext, leader_powers: frozenset[str]
+) -> bool:
+    """Whether ``help`` lists ``command`` to ``member`` now: they may run it, and it is meant for them."""
+    if not may_run(command, member, ctx.config, leader_powers):
+        return False
+    if command.max_role is not None and member.role > command.max_role:
+        return False
+    return command.available is None or await command.available(ctx, member)
+
+
 def help_text(
     registry: CommandRegistry,
-    member: Member,
+    listed: Iterable[Command],
     configs: Mapping[str, Any],
-    leader_powers: frozenset[str],
     prefix: str,
     name: str | None,
 ) -> str:
-    """The reply to ``help``: the commands ``member`` may run, or one command's usage."""
+    """The reply to ``help``: the ``listed`` commands (those for the member), or one command's usage."""
     if name:
-        command, _, _ = registry.resolve(name)
-        if command is None:
-            return f"There is no command {prefix}{name}. Try {prefix}help."
+        command, _, rest = registry.resolve(name)
+        near = registry.sub_command(command, rest) if command is not None else None
+        if command is None or near is not None:
+            guess = near or registry.suggest(name)
+            hint = f" Did you mean {prefix}{guess}?" if guess else ""
+            return f"There is no command {prefix}{name}.{hint} Try {prefix}help."
         lines = [f"{prefix}{command.usage}", command.help]
         lowest = command.lowest_role(configs.get(command.plugin))
         lines.append(f"For {lowest.label}s and above.")
         return "\n".join(line for line in lines if line)
     lines = ["Commands you can use:"]
-    for command in registry:
-        if may_run(command, member, configs.get(command.plugin), leader_powers):
-            lines.append(f"{prefix}{command.usage} — {command.help}".rstrip(" —"))
+    for command in listed:
+        lines.append(f"{prefix}{command.usage} — {command.help}".rstrip(" —"))
     lines.append(f"Type {prefix}help COMMAND for details.")
     return "\n".join(lines)
 

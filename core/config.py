@@ -1,4 +1,4 @@
-"""Loading and validating the YAML configuration (the contract is CONFIG.md).
+"""Loading and validating the YAML configuration (the reference is docs/configuration.md).
 
 The whole file (or folder of files) is validated before anything connects.
 Every problem is reported, each naming the file, line and key, the bad value
@@ -35,17 +35,24 @@ from pydantic import (
 
 from hearth.errors import ConfigError, ConfigIssue
 from hearth.models import Role
-from hearth.timeutil import get_zone, parse_day, parse_duration, parse_time_of_day
+from hearth.timeutil import (
+    MAX_DURATION,
+    get_zone,
+    parse_day,
+    parse_duration,
+    parse_time_of_day,
+)
+from hearth.yamlfile import YamlProblem, parse, read_text
 
 
-def _duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
+def _duration(value: Any, longest: timedelta = MAX_DURATION) -> timedelta:
+    if isinstance(value, timedelta):  # already checked (by a tighter or looser `longest`)
         return value
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError("expected a duration such as 90s, 10m, 2h, 1h30m or 7d")
     if isinstance(value, int):
         raise ValueError(f"{value!r} has no unit (write e.g. {value}s, {value}m or {value}h)")
-    return parse_duration(value)
+    return parse_duration(value, longest=longest)
 
 
 def _time_of_day(value: Any) -> time:
@@ -60,6 +67,8 @@ def _time_of_day(value: Any) -> time:
 
 def _day(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= 6:
+            raise ValueError("a day number is 0 (Monday) to 6 (Sunday); or write mon … sun")
         return value
     if not isinstance(value, str):
         raise ValueError("expected a day: mon, tue, wed, thu, fri, sat or sun")
@@ -92,10 +101,19 @@ def _role(value: Any) -> Role:
     return Role.parse(value)
 
 
+def longest(bound: timedelta) -> BeforeValidator:
+    """Bound a :data:`Duration` key to ``bound`` instead of :data:`MAX_DURATION`::
+
+        burst: Annotated[Duration, longest(timedelta(days=1))] = timedelta(seconds=60)
+    """
+    return BeforeValidator(lambda value: _duration(value, bound))
+
+
 Duration = Annotated[
-    timedelta, BeforeValidator(_duration), PlainSerializer(lambda d: f"{int(d.total_seconds())}s")
+    timedelta, longest(MAX_DURATION), PlainSerializer(lambda d: f"{int(d.total_seconds())}s")
 ]
-"""A duration written ``90s``, ``10m``, ``2h``, ``1h30m`` or ``7d``."""
+"""A duration written ``90s``, ``10m``, ``2h``, ``1h30m`` or ``7d``; at most 366 days
+unless the key says otherwise with :func:`longest`."""
 TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
 """A wall-clock time ``HH:MM`` in the community's timezone."""
 Day = Annotated[int, BeforeValidator(_day)]
@@ -106,6 +124,20 @@ ChannelName = Annotated[str, BeforeValidator(_channel)]
 """A neutral channel name that must exist in the community's ``channels``."""
 RoleName = Annotated[Role, BeforeValidator(_role)]
 """A neutral role: owner, admin, leader, member or newcomer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deprecated:
+    """Marks a plugin setting as deprecated: ``Annotated[str | None, Deprecated("…")]``.
+
+    Where a config sets it, validation adds a warning (``hearth check`` prints
+    it) saying ``why``. With ``community_key``, the setting has moved to that
+    key of the community: its value is used there unless the community sets
+    the key itself.
+    """
+
+    why: str
+    community_key: str | None = None
 
 
 class PluginConfig(BaseModel):
@@ -125,6 +157,7 @@ class _CommunityCore(_Strict):
     language: Literal["en", "zh"] = "en"
     channels: dict[str, dict[str, str]] = Field(default_factory=dict)
     roles: dict[RoleName, dict[str, str]] = Field(default_factory=dict)
+    rules: str | None = None
 
 
 class CommunityConfig(_CommunityCore):
@@ -173,7 +206,7 @@ class _Source:
     """Loaded YAML data with where each key came from."""
 
     data: dict[str, Any] = field(default_factory=dict)
-    where: dict[Path_, tuple[str, int]] = field(default_factory=dict)
+    where: dict[Path_, tuple[str, int | None]] = field(default_factory=dict)
     issues: list[ConfigIssue] = field(default_factory=list)
 
     def locate(self, path: Path_) -> tuple[str, int | None]:
@@ -184,35 +217,37 @@ class _Source:
         return next(iter(self.where.values()), ("?", 0))
 
 
-def _record_lines(node: yaml.Node, path: Path_, file: str, where: dict) -> None:
-    """Map every key path under ``node`` to the line it is written on."""
+def _record_lines(node: yaml.Node, path: Path_, file: str, src: _Source) -> None:
+    """Map every key path under ``node`` to the line it is written on; refuse duplicate keys."""
+    where = src.where
     where.setdefault(path, (file, node.start_mark.line + 1))
     if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            child = (*path, key_node.value)
-            where[child] = (file, key_node.start_mark.line + 1)
-            _record_lines(value_node, child, file, where)
+            line = key_node.start_mark.line + 1
+            key: str = key_node.value
+            child = (*path, key)
+            if isinstance(key_node, yaml.ScalarNode) and key != "<<":
+                first = seen.setdefault(key, line)
+                if first != line:
+                    src.issues.append(ConfigIssue(
+                        file, line, _dotted(child), f"duplicate key (first written on line {first})"
+                    ))
+                    continue
+            where[child] = (file, line)
+            _record_lines(value_node, child, file, src)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _record_lines(item, (*path, i), file, where)
+            _record_lines(item, (*path, i), file, src)
 
 
 def _load_file(path: Path, src: _Source, text: str | None = None) -> dict[str, Any]:
     name = str(path)
-    if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            src.issues.append(ConfigIssue(name, None, "", f"cannot read file: {exc.strerror}"))
-            return {}
+    src.where.setdefault((), (name, None))  # an empty file is still named in errors
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        src.issues.append(ConfigIssue(name, line, "", f"invalid YAML: {problem}"))
+        node, data = parse(read_text(path) if text is None else text)
+    except YamlProblem as exc:
+        src.issues.append(ConfigIssue(name, exc.line, "", exc.problem))
         return {}
     if data is None:
         return {}
@@ -220,25 +255,28 @@ def _load_file(path: Path, src: _Source, text: str | None = None) -> dict[str, A
         src.issues.append(ConfigIssue(name, 1, "", "expected a mapping of settings at the top"))
         return {}
     assert node is not None
-    _record_lines(node, (), name, src.where)
+    _record_lines(node, (), name, src)
     return data
 
 
-def _merge(into: dict[str, Any], data: dict[str, Any], file: str, src: _Source) -> None:
+def _merge(into: dict[str, Any], data: dict[str, Any], file: str, src: _Source,
+           where: dict[Path_, tuple[str, int | None]]) -> None:
+    """Merge one file's ``data`` into ``into``; ``where`` holds the lines of earlier files."""
     for key, value in data.items():
-        if key in into and isinstance(into[key], dict) and isinstance(value, dict):
-            for sub, sub_value in value.items():
-                if sub in into[key]:
-                    line = src.where.get((key, sub), (file, None))[1]
-                    src.issues.append(
-                        ConfigIssue(file, line, f"{key}.{sub}", "defined in more than one file")
-                    )
-                into[key][sub] = sub_value
-        elif key in into:
-            line = src.where.get((key,), (file, None))[1]
-            src.issues.append(ConfigIssue(file, line, key, "defined in more than one file"))
-        else:
+        if key not in into:
             into[key] = value
+            continue
+        nested = isinstance(into[key], dict) and isinstance(value, dict)
+        clashes = [(key, sub) for sub in value if sub in into[key]] if nested else [(key,)]
+        for path in clashes:
+            first_file, first_line = where.get(path, (None, None))
+            line = src.where.get(path, (file, None))[1]
+            first = f"{first_file}:{first_line}" if first_line else str(first_file)
+            src.issues.append(
+                ConfigIssue(file, line, _dotted(path), f"defined in more than one file (also in {first})")
+            )
+        if nested:
+            into[key].update(value)
 
 
 def _interpolate(value: Any, path: Path_, src: _Source) -> Any:
@@ -284,7 +322,8 @@ def load_source(path: str | Path, *, text: str | None = None) -> _Source:
         if not files:
             src.issues.append(ConfigIssue(str(root), None, "", "folder holds no .yaml files"))
         for f in files:
-            _merge(src.data, _load_file(f, src), str(f), src)
+            earlier = dict(src.where)
+            _merge(src.data, _load_file(f, src), str(f), src, earlier)
     elif not root.exists():
         src.issues.append(ConfigIssue(str(root), None, "", "no such file"))
     else:
@@ -308,7 +347,7 @@ def _fields_at(model: Any, loc: Path_) -> list[str] | None:
             info = model.model_fields.get(str(part))
             if info is None:
                 return None
-            model = info.annotation
+            model = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
         elif get_origin(model) in (dict, list):
             model = get_args(model)[-1]
         else:
@@ -323,7 +362,9 @@ def _unwrap(tp: Any) -> Any:
     while True:
         origin = get_origin(tp)
         if origin is Annotated:
-            tp = get_args(tp)[0]
+            # A marker may name the model it validates as (``Annotated[TextOverrides, TEXTS]``).
+            named = [m.model for m in get_args(tp)[1:] if isinstance(getattr(m, "model", None), type)]
+            tp = named[0] if named else get_args(tp)[0]
         elif origin is not None and type(None) in get_args(tp):  # Optional[X]
             tp = next(a for a in get_args(tp) if a is not type(None))
         else:
@@ -342,7 +383,7 @@ def _issue_from(err: Mapping[str, Any], prefix: Path_, model: Any, src: _Source)
         expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
         problem = f"unknown key {loc[-1]!r}{expected}{hint}"
     elif kind == "missing":
-        problem = "required key is missing"
+        problem = _MISSING
     else:
         msg = str(err["msg"]).removeprefix("Value error, ")
         bad = err.get("input")
@@ -361,8 +402,9 @@ def _validate(
         return None
 
 
-_TOP_KEYS = ("storage", "command_prefix", "accounts", "communities")
-_COMMUNITY_KEYS = ("timezone", "language", "channels", "roles", "plugins")
+_MISSING = "required key is missing"
+_TOP_KEYS = tuple(HearthConfig.model_fields)
+_COMMUNITY_KEYS = (*_CommunityCore.model_fields, "plugins")
 
 
 def _unknown(key: str, allowed: list[str], path: Path_, src: _Source, what: str = "key") -> None:
@@ -379,6 +421,11 @@ def _unknown(key: str, allowed: list[str], path: Path_, src: _Source, what: str 
     )
 
 
+def _missing(issue: ConfigIssue) -> bool:
+    """An account problem of something left out (a key, a credential), not of a wrong value."""
+    return issue.problem == _MISSING or issue.key.count(".") < 2 or issue.problem.startswith("unknown")
+
+
 def validate(
     src: _Source,
     *,
@@ -386,8 +433,11 @@ def validate(
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
     strict_accounts: bool = False,
+    broken_plugins: Mapping[str, str] | None = None,
 ) -> HearthConfig:
     """Validate loaded data against the core's, the adapters' and the plugins' schemas.
+
+    ``broken_plugins``: installed plugins that failed to import, with the error.
 
     Raises :class:`ConfigError` listing every error (warnings are kept in
     ``ConfigError.issues`` too, flagged, and returned through ``warnings``).
@@ -416,8 +466,11 @@ def validate(
             if account is not None:
                 accounts[name] = account
     if not strict_accounts:
-        # Accounts matter only to `hearth run`; elsewhere their problems are warnings.
-        src.issues[before:] = [replace(i, warning=True) for i in src.issues[before:]]
+        # Accounts matter only to `hearth run`; elsewhere what is missing is a warning,
+        # but a value given in the wrong form (a homeserver that is no URL) is an error.
+        src.issues[before:] = [
+            replace(i, warning=True) if _missing(i) else i for i in src.issues[before:]
+        ]
     else:
         src.issues[:] = [replace(i, warning=False) if i.key.startswith("accounts") else i
                          for i in src.issues]
@@ -432,13 +485,21 @@ def validate(
         raw_communities = {}
     for key, raw in raw_communities.items():
         community = _validate_community(
-            str(key), raw, src, plugin_schemas, binding_schemas
+            str(key), raw, src, plugin_schemas, binding_schemas, broken_plugins or {}
         )
         if community is not None:
             communities[str(key)] = community
 
     storage = data.get("storage", "sqlite:///hearth.db")
-    if not isinstance(storage, str) or not re.match(r"^(sqlite:///|postgresql://)", storage):
+    if isinstance(storage, str) and storage.startswith("sqlite:///") and (
+        storage.removeprefix("sqlite:///") in ("", ":memory:") or storage.endswith("/")
+    ):
+        file, line = src.locate(("storage",))
+        src.issues.append(ConfigIssue(
+            file, line, "storage", f"{storage!r} names no database file, so everything would be "
+            "lost at each restart (expected sqlite:///path/to/file.db)"
+        ))
+    elif not isinstance(storage, str) or not re.match(r"^(sqlite:///|postgresql://)", storage):
         file, line = src.locate(("storage",))
         src.issues.append(
             ConfigIssue(
@@ -458,12 +519,16 @@ def validate(
             )
         )
 
+    catch_up = _validate(CatchUpConfig, data.get("catch_up"), ("catch_up",), src)
+
     errors = [i for i in src.issues if not i.warning]
     if errors:
         raise ConfigError(src.issues)
+    assert isinstance(catch_up, CatchUpConfig)
     return HearthConfig(
         storage=storage,
         command_prefix=prefix,
+        catch_up=catch_up,
         accounts=accounts,
         communities=communities,
     )
@@ -475,6 +540,7 @@ def _validate_community(
     src: _Source,
     plugin_schemas: Mapping[str, type[BaseModel] | None],
     binding_schemas: Mapping[str, type[BaseModel] | None],
+    broken_plugins: Mapping[str, str],
 ) -> CommunityConfig | None:
     path: Path_ = ("communities", key)
     if raw is None:
@@ -496,7 +562,7 @@ def _validate_community(
         else:
             _unknown(str(name), [*_COMMUNITY_KEYS, *binding_schemas], path, src)
 
-    base = {k: v for k, v in raw.items() if k in ("timezone", "language", "channels", "roles")}
+    base = {k: v for k, v in raw.items() if k in _CommunityCore.model_fields}
     core = _validate(_CommunityCore, base, path, src)
     channels: dict[str, dict[str, str]] = dict(core.channels) if core else {}  # type: ignore[attr-defined]
     for cname, targets in channels.items():
@@ -512,6 +578,11 @@ def _validate_community(
         raw_plugins = {}
     context = {"channels": set(channels), "community": key}
     for name, value in raw_plugins.items():
+        if name in broken_plugins:
+            file, line = src.locate((*path, "plugins", name))
+            src.issues.append(ConfigIssue(file, line, _dotted((*path, "plugins", name)),
+                f"plugin {name!r} is installed but cannot be loaded: {broken_plugins[name]}"))  # fmt: skip
+            continue
         if name not in plugin_schemas:
             installed = sorted(plugin_schemas)
             _unknown(str(name), installed, (*path, "plugins"), src, "plugin")
@@ -525,15 +596,41 @@ def _validate_community(
     if len(src.issues) != before and any(not i.warning for i in src.issues[before:]):
         return None
     assert core is not None
+    moved: dict[str, Any] = {}
+    for name, settings in plugins.items():
+        if isinstance(settings, BaseModel):
+            _deprecations(settings, (*path, "plugins", name), src, raw, moved)
+    fields = {f: getattr(core, f) for f in _CommunityCore.model_fields}
+    fields.update((k, v) for k, v in moved.items() if k not in raw)
     return CommunityConfig(
+        **fields,
         key=key,
-        timezone=core.timezone,  # type: ignore[attr-defined]
-        language=core.language,  # type: ignore[attr-defined]
-        channels=channels,
-        roles=core.roles,  # type: ignore[attr-defined]
         bindings=bindings,
         plugins=plugins,
     )
+
+
+def _deprecations(
+    settings: BaseModel, path: Path_, src: _Source, community: Mapping[str, Any], moved: dict[str, Any]
+) -> None:
+    """Warn of every :class:`Deprecated` setting ``settings`` sets; collect moved values."""
+    for name, info in type(settings).model_fields.items():
+        value = getattr(settings, name)
+        marks = [m for m in info.metadata if isinstance(m, Deprecated)]
+        if marks and name in settings.model_fields_set:
+            mark = marks[0]
+            problem = f"deprecated: {mark.why}"
+            if mark.community_key is not None:
+                target = _dotted((*path[:2], mark.community_key))
+                if mark.community_key in community:
+                    problem += f"; ignored, as {target} is set"
+                else:
+                    problem += f"; move it to {target}"
+                    moved.setdefault(mark.community_key, value)
+            file, line = src.locate((*path, name))
+            src.issues.append(ConfigIssue(file, line, _dotted((*path, name)), problem, warning=True))
+        if isinstance(value, BaseModel):
+            _deprecations(value, (*path, name), src, community, moved)
 
 
 def load_config(
@@ -543,6 +640,7 @@ def load_config(
     binding_schemas: Mapping[str, type[BaseModel] | None],
     account_schemas: Mapping[str, type[BaseModel] | None],
     strict_accounts: bool = False,
+    broken_plugins: Mapping[str, str] | None = None,
 ) -> tuple[HearthConfig, list[ConfigIssue]]:
     """Load and validate ``path``; return the config and its warnings.
 
@@ -557,6 +655,7 @@ def load_config(
         binding_schemas=binding_schemas,
         account_schemas=account_schemas,
         strict_accounts=strict_accounts,
+        broken_plugins=broken_plugins,
     )
     return config, [i for i in src.issues if i.warning]
 
@@ -565,6 +664,7 @@ __all__ = [
     "ChannelName",
     "CommunityConfig",
     "Day",
+    "Deprecated",
     "Duration",
     "HearthConfig",
     "PluginConfig",
@@ -573,5 +673,6 @@ __all__ = [
     "Timezone",
     "load_config",
     "load_source",
+    "longest",
     "validate",
 ]

@@ -160,7 +160,8 @@ class PluginContext:
         try:
             return True, await coro
         except AdapterError as exc:
-            log.warning("%s on %s failed: %s", what, adapter.name, exc)
+            exc.platform = exc.platform or adapter.name
+            log.warning("%s failed: %s", what, exc)
             return False, None
 
     async def send(
@@ -186,7 +187,15 @@ class PluginContext:
         return sent
 
     async def reply(self, message: Message, text: str) -> SentMessage | None:
-        """Answer ``message`` where it was posted (in its channel, or by DM)."""
+        """Answer ``message`` where it was posted (in its channel, or by DM).
+
+        The answer to a natively invoked command (a slash command) goes back to the
+        adapter that invoked it, which delivers it natively; None is returned then.
+        """
+        answers = self._app.answers_to(message)
+        if answers is not None:
+            answers.append(text)
+            return None
         if message.channel.is_dm:
             return await self.dm(message.author, text)
         sent = await self.send(message.channel, text, reply_to=message.id)

@@ -16,8 +16,11 @@ Every error Hearth raises derives from :class:`HearthError`::
     └── StorageError           the database failed or a migration is out of order
         └── StorageUnavailable the database cannot be used any more: the process stops
 
-Adapters translate their SDK's exceptions at the boundary
-(``raise Forbidden(str(exc)) from exc``) so plugins handle only these.
+Adapters translate their SDK's exceptions at the boundary and keep the
+cause (``raise Forbidden(exc.text, platform="discord", action="kick") from exc``)
+so plugins handle only these. An :class:`AdapterError` carries fields
+(``platform``, ``action``, ``capability``, ``retry_after``) and builds its
+message from them: ``discord: kick: Missing Permissions``.
 """
 
 from __future__ import annotations
@@ -76,11 +79,39 @@ class PermissionDenied(CommandError):
 
 
 class AdapterError(HearthError):
-    """A platform refused or failed an action."""
+    """A platform refused or failed an action.
+
+    :param detail: what the platform said, or what went wrong.
+    :param platform: the adapter's name (``discord``, ``matrix``, ``testing``).
+    :param action: what was being done (``send``, ``kick``, ``create group`` …).
+    """
+
+    def __init__(self, detail: str = "", *, platform: str | None = None, action: str | None = None) -> None:
+        self.detail = detail
+        self.platform = platform
+        self.action = action
+        super().__init__(detail)
+
+    def __str__(self) -> str:
+        return self._message()
+
+    def _message(self) -> str:
+        return ": ".join(part for part in (self.platform, self.action, self.detail) if part)
 
 
 class CapabilityMissing(AdapterError):
-    """The adapter cannot perform this action on its platform."""
+    """The adapter cannot perform this action on its platform (``capability``, a
+    :class:`~hearth.models.Capability` value)."""
+
+    def __init__(self, detail: str = "", *, platform: str | None = None, action: str | None = None,
+                 capability: str | None = None) -> None:
+        self.capability = capability
+        super().__init__(detail, platform=platform, action=action)
+
+    def _message(self) -> str:
+        if self.detail or self.capability is None:
+            return super()._message()
+        return f"the {self.platform or '?'} adapter cannot {self.capability}"
 
 
 class Forbidden(AdapterError):
@@ -92,11 +123,15 @@ class NotFound(AdapterError):
 
 
 class RateLimited(AdapterError):
-    """The platform asked to slow down."""
+    """The platform asked to slow down for ``retry_after`` seconds."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, detail: str = "", retry_after: float = 0.0, *, platform: str | None = None,
+                 action: str | None = None) -> None:
         self.retry_after = retry_after
-        super().__init__(f"{message} (retry after {retry_after:.2f}s)")
+        super().__init__(detail, platform=platform, action=action)
+
+    def _message(self) -> str:
+        return f"{super()._message()} (retry after {self.retry_after:.2f}s)"
 
 
 class StorageError(HearthError):

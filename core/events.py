@@ -72,8 +72,9 @@ class ReactionAddedEvent(Event):
 class CommandInvokedEvent(Event):
     """A command invoked natively (a Discord slash command).
 
-    ``message.text`` holds the command line without prefix (``flash "Night" 2h``);
-    ``message.raw`` is what the adapter needs to answer (the interaction).
+    ``message.text`` holds the command line without prefix (``flash "Night" 2h``).
+    It enters the community's inbox through ``AdapterHost.run_command``, which
+    returns its answers to the adapter (to deliver through the interaction).
     """
 
     message: Message

@@ -62,7 +62,7 @@ def register_commands() -> Iterable[Command]:
     """The commands this plugin offers (see :class:`hearth.Command`).
 
     Names must be unique across the plugins enabled in a community; a clash
-    is a start-up error.
+    is a config error (``hearth check`` names the line).
     """
 
 
@@ -74,7 +74,8 @@ def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
     ``ctx.config`` validated: use it for commands whose name (or presence)
     the operator configures, e.g. welcome's ``accept.command``. Must be a
     plain function (not ``async``). The same uniqueness rule applies: a clash
-    with another command in the community is a start-up error.
+    with another command in the community is a config error. ``hearth check``
+    calls this hook too, with a context whose ``ctx.config`` is all it may use.
     """
 
 
@@ -193,7 +194,7 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
 def leader_powers(ctx: PluginContext) -> Iterable[str] | None:
     """The powers leaders hold in this community. Stops at first non-None result.
 
-    Powers gate commands declared with ``power=``: ``announce``, ``pin``,
-    ``moderate``, ``invite_codes``, ``flash``. With no answer, leaders hold
-    all of them.
+    Powers gate commands declared with ``power=`` (the built-ins declare
+    ``invite_codes``, ``moderate``, ``flash``). With no answer, leaders hold
+    every power a command enabled in the community declares.
     """

@@ -64,9 +64,9 @@ class Role(IntEnum):
         """The role called ``name`` (``"leader"``); ``ValueError`` names the valid ones."""
         try:
             return cls[name.upper()]
-        except KeyError:
+        except KeyError as exc:
             valid = ", ".join(r.label for r in sorted(cls, reverse=True))
-            raise ValueError(f"unknown role {name!r} (expected one of: {valid})") from None
+            raise ValueError(f"unknown role {name!r} (expected one of: {valid})") from exc
 
     @property
     def label(self) -> str:

@@ -27,7 +27,7 @@ from hearth.models import Capability, Channel, Member, Role, SentMessage
 if TYPE_CHECKING:
     from hearth.clock import Clock
     from hearth.commands import Command
-    from hearth.events import Event
+    from hearth.events import CommandInvokedEvent, Event
 
 DissolveMode = Literal["delete", "archive"]
 
@@ -87,8 +87,13 @@ class AdapterHost(Protocol):
     def commands(self, community: str) -> Sequence[Command]:
         """The commands enabled in a community (for native slash commands)."""
 
-    async def run_command(self, event: Event) -> None:
-        """Run a natively invoked command right away (used for slash commands)."""
+    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+        """Queue a natively invoked command (a slash command) in its community's inbox.
+
+        It is handled in turn with the community's other events. Returns once it
+        was handled, with its answers (texts), which the adapter delivers through
+        the network's own answer path, never merged with other replies.
+        """
 
     def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run a long-running loop (the adapter's receiver) under the app's supervisor.
@@ -165,40 +170,40 @@ class Adapter(abc.ABC):
         self, community: str | None, channel: Channel, text: str, *, reply_to: str | None = None
     ) -> SentMessage:
         """Post ``text`` in ``channel`` (optionally as a reply to message ``reply_to``)."""
-        raise CapabilityMissing(f"{self.name} adapter cannot send")
+        raise CapabilityMissing(platform=self.name, action="send", capability=Capability.SEND)
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         """Send ``text`` to ``member`` privately."""
-        raise CapabilityMissing(f"{self.name} adapter cannot send direct messages")
+        raise CapabilityMissing(platform=self.name, action="dm", capability=Capability.DM)
 
     async def delete(self, community: str | None, channel: Channel, message_id: str,
                      reason: str) -> None:
         """Delete a message."""
-        raise CapabilityMissing(f"{self.name} adapter cannot delete messages")
+        raise CapabilityMissing(platform=self.name, action="delete", capability=Capability.DELETE)
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         """Stop ``member`` from posting until ``until``."""
-        raise CapabilityMissing(f"{self.name} adapter cannot mute")
+        raise CapabilityMissing(platform=self.name, action="mute", capability=Capability.MUTE)
 
     async def unmute(self, community: str, member: Member) -> None:
         """Let a muted member post again."""
-        raise CapabilityMissing(f"{self.name} adapter cannot unmute")
+        raise CapabilityMissing(platform=self.name, action="unmute", capability=Capability.MUTE)
 
     async def kick(self, community: str, member: Member, reason: str) -> None:
         """Remove ``member`` from the community (they may come back)."""
-        raise CapabilityMissing(f"{self.name} adapter cannot kick")
+        raise CapabilityMissing(platform=self.name, action="kick", capability=Capability.KICK)
 
     async def ban(self, community: str, member: Member, reason: str) -> None:
         """Remove ``member`` and keep them out."""
-        raise CapabilityMissing(f"{self.name} adapter cannot ban")
+        raise CapabilityMissing(platform=self.name, action="ban", capability=Capability.BAN)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
         """Give ``member`` the neutral ``role``."""
-        raise CapabilityMissing(f"{self.name} adapter cannot manage roles")
+        raise CapabilityMissing(platform=self.name, action="grant role", capability=Capability.ROLES)
 
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
         """Take the neutral ``role`` from ``member``."""
-        raise CapabilityMissing(f"{self.name} adapter cannot manage roles")
+        raise CapabilityMissing(platform=self.name, action="revoke role", capability=Capability.ROLES)
 
     async def create_group(
         self,
@@ -211,19 +216,19 @@ class Adapter(abc.ABC):
         expires: datetime | None = None,
     ) -> Channel:
         """Create a group channel named ``name`` with ``members`` in it; return it."""
-        raise CapabilityMissing(f"{self.name} adapter cannot create group channels")
+        raise CapabilityMissing(platform=self.name, action="create group", capability=Capability.GROUPS)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         """Add ``member`` to a group channel."""
-        raise CapabilityMissing(f"{self.name} adapter cannot invite to group channels")
+        raise CapabilityMissing(platform=self.name, action="invite", capability=Capability.GROUPS)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         """End a group channel: delete it, or archive it (read-only, out of the way)."""
-        raise CapabilityMissing(f"{self.name} adapter cannot dissolve group channels")
+        raise CapabilityMissing(platform=self.name, action="dissolve group", capability=Capability.GROUPS)
 
     async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
         """Pin a message in its channel."""
-        raise CapabilityMissing(f"{self.name} adapter cannot pin")
+        raise CapabilityMissing(platform=self.name, action="pin", capability=Capability.PIN)
 
 
 class AdapterInfo:

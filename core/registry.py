@@ -16,7 +16,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points, version
-from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -31,15 +30,10 @@ from hearth.storage import Migration
 
 log = logging.getLogger(__name__)
 
-# ``hearth.plugins`` is also the package of the built-in plugins (``plugins/``
-# in the source tree), but this module shadows that folder: give the module a
-# package ``__path__`` so ``hearth.plugins.<name>.plugin`` imports resolve.
-# (The clean fix is to rename this module; see the ad_window report.)
-__path__ = [
-    str(p)
-    for p in (Path(__file__).resolve().parent.parent / "plugins", Path(__file__).resolve().parent / "plugins")
-    if p.is_dir()
-]
+#: Every hook a plugin may implement, from the hookspecs (the one source).
+HOOKS: tuple[str, ...] = tuple(
+    name for name, spec in vars(hookspecs).items() if hasattr(spec, f"{hookspecs.PROJECT}_spec")
+)
 
 BUILTIN_PLUGINS: dict[str, str] = {
     "welcome": "hearth.plugins.welcome.plugin",
@@ -71,11 +65,22 @@ def _dist_version(obj: Any) -> str:
 
 
 def discover(group: str, builtins: Mapping[str, str], use_entry_points: bool) -> dict[str, str]:
-    """Entry-point name -> import target, built-ins first, installed ones added."""
+    """Entry-point name -> import target, built-ins first, installed ones added.
+
+    Two different targets under one name (a package reusing a built-in's
+    name, or two packages the same name) are a :class:`StartupError`.
+    """
     found = dict(builtins)
     if use_entry_points:
         for ep in entry_points(group=group):
-            found.setdefault(ep.name, ep.value)
+            other = found.setdefault(ep.name, ep.value)
+            if other != ep.value:
+                source = f" (from {ep.dist.name})" if ep.dist is not None else ""
+                kind = "a built-in's" if ep.name in builtins else "another package's"
+                raise StartupError(
+                    f"{group} entry point {ep.name!r} = {ep.value!r}{source} has {kind} name "
+                    f"(already {other!r}); rename the entry point"
+                )
     return found
 
 
@@ -87,6 +92,7 @@ class ImplRef:
     function: Any
     argnames: tuple[str, ...]
     is_async: bool
+    hook: str
 
 
 @dataclass
@@ -101,6 +107,15 @@ class PluginSet:
     needs: dict[str, list[Need]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict)
+    _arguments: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def arguments(self, hook: str) -> tuple[str, ...]:
+        """The arguments the hookspec of ``hook`` passes besides ``ctx``."""
+        found = self._arguments.get(hook)
+        if found is None:
+            spec = getattr(self.pm.hook, hook).spec
+            found = self._arguments[hook] = tuple(a for a in spec.argnames if a != "ctx")
+        return found
 
     def impls(self, hook: str, enabled: Iterable[str] | None = None) -> list[ImplRef]:
         """``hook``'s implementations in call order, limited to ``enabled`` plugins."""
@@ -116,9 +131,22 @@ class PluginSet:
                     impl.function,
                     tuple(impl.argnames),
                     inspect.iscoroutinefunction(impl.function),
+                    hook,
                 )
             )
         return refs
+
+
+def _refuse_wrappers(pm: pluggy.PluginManager, obj: Any, name: str) -> None:
+    """Hearth calls each implementation itself (async, isolated): a wrapper would never wrap."""
+    for caller in pm.get_hookcallers(obj) or ():
+        for impl in caller.get_hookimpls():
+            if impl.plugin is obj and (impl.hookwrapper or impl.wrapper):
+                pm.unregister(obj)
+                raise StartupError(
+                    f"plugin {name!r}: {caller.name} is a hook wrapper (hookwrapper/wrapper=True), "
+                    "which Hearth does not support; implement the hook plainly"
+                )
 
 
 def _declared(plugins: PluginSet, hook: str) -> dict[str, Any]:
@@ -136,8 +164,10 @@ def load_plugins(
 ) -> PluginSet:
     """Load every installed plugin (plus ``extra`` objects, by name) and its declarations.
 
-    A plugin that fails to import is logged and left out, not fatal; a bad
-    declaration (duplicate hook, unknown hook name) is a :class:`StartupError`.
+    A plugin that fails to import is logged and left out (in ``broken``, with
+    the error: a community that enables it is a config error saying so); a
+    bad declaration (duplicate hook, unknown hook name, a wrapper, a name
+    clash) is a :class:`StartupError`.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -148,13 +178,14 @@ def load_plugins(
         try:
             obj = _load(target) if isinstance(target, str) else target
         except Exception as exc:
-            log.error("plugin %r cannot be loaded: %s", name, exc)
-            plugins.broken[name] = str(exc)
+            log.error("plugin %r cannot be loaded: %s: %s", name, type(exc).__name__, exc)
+            plugins.broken[name] = f"{type(exc).__name__}: {exc}"
             continue
         try:
             pm.register(obj, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise StartupError(f"plugin {name!r} cannot be registered: {exc}") from exc
+        _refuse_wrappers(pm, obj, name)
         plugins.names.append(name)
         plugins.versions[name] = _dist_version(obj)
     try:

@@ -331,6 +331,7 @@ class Scheduler:
         clock = self._clock
         if not isinstance(clock, VirtualClock):
             raise TypeError("only a virtual clock can be advanced")
+        clock.check_jump(target)
         while True:
             await settle()
             nxt = await self.next_due()

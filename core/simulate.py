@@ -1,19 +1,19 @@
-"""``hearth simulate``: replay a scenario against a config (the contract is SCENARIO.md)."""
+"""``hearth simulate``: replay a scenario against a config (the contract is docs/SCENARIO.md)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from hearth.bootstrap import Loaded
-from hearth.config import Duration, RoleName, _issue_from, load_source
+from hearth.clock import MAX_JUMP, check_instant
+from hearth.config import Duration, RoleName, _issue_from, load_source, longest
 from hearth.errors import ConfigError, ConfigIssue, HearthError
 
 
@@ -21,10 +21,18 @@ def _aware(value: Any) -> datetime:
     when = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
     if when.tzinfo is None:
         raise ValueError(f"{value!r} needs a UTC offset, e.g. 2026-11-20T19:00:00+08:00")
-    return when
+    return check_instant(when)
 
 
 Instant = Annotated[datetime, BeforeValidator(_aware)]
+def _member_id(value: Any) -> str:
+    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+        raise ValueError("a member id is one word, such as alice (it is mentioned as @alice)")
+    return value
+
+
+MemberId = Annotated[str, BeforeValidator(_member_id)]
+"""A member's id: mentioned as ``@<id>``, so neither empty nor with spaces."""
 
 
 class _Strict(BaseModel):
@@ -32,19 +40,19 @@ class _Strict(BaseModel):
 
 
 class _Member(_Strict):
-    id: str
+    id: MemberId
     name: str | None = None
     role: RoleName = Field(default="member", validate_default=True)
 
 
 class _Join(_Strict):
-    id: str
+    id: MemberId
     name: str | None = None
-    invited_by: str | None = None
+    invited_by: MemberId | None = None
 
 
 class _Say(_Strict):
-    id: str
+    id: MemberId
     channel: str
     text: str
     ref: str | None = None
@@ -52,20 +60,26 @@ class _Say(_Strict):
 
 
 class _Dm(_Strict):
-    id: str
+    id: MemberId
     text: str
     ref: str | None = None
 
 
 class _React(_Strict):
-    id: str
+    id: MemberId
     to: str
     emoji: str
     in_: str = Field("dm", alias="in")
 
 
+class _Edit(_Strict):
+    id: MemberId
+    ref: str
+    text: str
+
+
 class _Leave(_Strict):
-    id: str
+    id: MemberId
 
 
 class _Step(_Strict):
@@ -73,7 +87,8 @@ class _Step(_Strict):
     say: _Say | None = None
     dm: _Dm | None = None
     react: _React | None = None
-    wait: Duration | None = None
+    edit: _Edit | None = None
+    wait: Annotated[Duration, longest(MAX_JUMP)] | None = None
     at: Instant | None = None
     leave: _Leave | None = None
 
@@ -107,12 +122,13 @@ def load_scenario(path: str | Path, loaded: Loaded) -> _Parsed:
             if not isinstance(step, dict) or len(step) != 1:
                 file, line = src.locate(("steps", i))
                 issues.append(ConfigIssue(file, line, f"steps[{i}]",
-                    "each step is one of join, say, dm, react, wait, at, leave"))  # fmt: skip
+                    f"each step is one of {', '.join(_Step.model_fields)}"))  # fmt: skip
     try:
         scenario = Scenario.model_validate(src.data)
     except ValidationError as exc:
         issues.extend(_issue_from(e, (), Scenario, src) for e in exc.errors())
-        raise ConfigError(issues) from None
+        raise ConfigError(issues) from exc
+    issues.extend(_duplicate_refs(scenario, src))
     if issues:
         raise ConfigError(issues)
     file = str(path)
@@ -126,21 +142,22 @@ def load_scenario(path: str | Path, loaded: Loaded) -> _Parsed:
     return _Parsed(scenario, lines, file)
 
 
-def _jsonable(value: Any, zone: ZoneInfo) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat()
-    if isinstance(value, timedelta):
-        return int(value.total_seconds())
-    return value
-
-
-def format_action(action: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    """An action as SCENARIO.md prints it: ``time`` in the community's offset first."""
-    out = {"time": _jsonable(action["time"], zone), "action": action["action"]}
-    for key, value in action.items():
-        if key not in ("time", "action", "community") and value is not None:
-            out[key] = _jsonable(value, zone)
-    return out
+def _duplicate_refs(scenario: Scenario, src: Any) -> list[ConfigIssue]:
+    """A message id (``ref``, else ``s<N>``) given to two messages: the later would be lost."""
+    first: dict[str, int | None] = {}
+    issues = []
+    for i, step in enumerate(scenario.steps):
+        message = step.say or step.dm
+        if message is None:
+            continue
+        ref = message.ref or f"s{i + 1}"
+        file, line = src.locate(("steps", i))
+        if ref in first:
+            issues.append(ConfigIssue(file, line, f"steps[{i}]",
+                                      f"ref {ref!r} is already the id of the message on line {first[ref]}"))
+        else:
+            first[ref] = line
+    return issues
 
 
 def human(action: dict[str, Any]) -> str:
@@ -148,6 +165,8 @@ def human(action: dict[str, Any]) -> str:
     when = action["time"][:16].replace("T", " ")
     kind = action["action"]
     rest = {k: v for k, v in action.items() if k not in ("time", "action")}
+    if "community" in rest:
+        when = f"{when} [{rest.pop('community')}]"
     text = rest.pop("text", None)
     where = f"#{rest.pop('channel')}" if "channel" in rest else ""
     who = f"@{rest.pop('member')}" if "member" in rest else ""
@@ -164,7 +183,6 @@ async def run_scenario(
     from hearth.adapters.testing.harness import TestBot  # the in-memory adapter
 
     scenario = parsed.scenario
-    zone = loaded.config.communities[scenario.community].timezone
     bot = TestBot(loaded, community=scenario.community, start=scenario.start,
                   platform=scenario.platform)  # fmt: skip
     for m in scenario.members:
@@ -174,7 +192,7 @@ async def run_scenario(
     def flush() -> None:
         nonlocal count
         for action in bot.take():
-            emit(format_action(action, zone))
+            emit(action)
             count += 1
 
     try:
@@ -185,7 +203,7 @@ async def run_scenario(
                 await _run_step(bot, step, f"s{number}")
             except (HearthError, ValueError) as exc:
                 issue = ConfigIssue(parsed.file, line, f"steps[{number - 1}]", str(exc))
-                raise ConfigError([issue]) from None
+                raise ConfigError([issue]) from exc
             flush()
     finally:
         await bot.close()
@@ -203,11 +221,11 @@ async def _run_step(bot: Any, step: _Step, default_id: str) -> None:
     elif step.react:
         r = step.react
         await bot.react(r.id, r.to, r.emoji, in_=r.in_)
+    elif step.edit:
+        await bot.edit(step.edit.id, step.edit.ref, step.edit.text)
     elif step.wait is not None:
         await bot.wait(step.wait)
     elif step.at is not None:
-        if step.at < bot.clock.now():
-            raise ValueError(f"at: {step.at.isoformat()} is before the current time; time never goes back")
         await bot.at(step.at)
     elif step.leave:
         await bot.leave(step.leave.id)

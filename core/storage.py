@@ -113,7 +113,7 @@ class Database:
         try:
             conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StorageError(f"the database {path} {_problem(exc)}") from exc
+            raise StorageError(f"cannot open {path}: it {_problem(exc)}") from exc
         try:
             conn.row_factory = sqlite3.Row
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -128,7 +128,7 @@ class Database:
             await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
         except sqlite3.Error as exc:
             await conn.close()
-            raise StorageError(f"the database {path} {_problem(exc)}") from exc
+            raise StorageError(f"cannot open {path}: it {_problem(exc)}") from exc
         identity = None if memory else _identity(path)
         return cls(conn, url, path, identity, created)
 
@@ -277,15 +277,17 @@ class Database:
 
 def _prepare_file(path: str) -> bool:
     """Check (and make the folder for) a database file; True when it is new or empty."""
-    created = not os.path.exists(path) or os.path.getsize(path) == 0
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StorageError(f"the database {path} cannot be created: {exc}") from exc
+        blocking = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocking} is a file, not a folder" if blocking is not None else exc.strerror or exc
+        raise StorageError(f"cannot open {path}: {reason}") from exc
+    created = not os.path.exists(path) or os.path.getsize(path) == 0
     if os.path.isdir(path):
-        raise StorageError(f"the database {path} is a folder, not a file")
+        raise StorageError(f"cannot open {path}: it is a folder, not a file")
     if not created and not os.access(path, os.R_OK | os.W_OK):
-        raise StorageError(f"the database {path} is read-only (Hearth needs to write to it)")
+        raise StorageError(f"cannot open {path}: it is read-only (Hearth needs to write to it)")
     return created
 
 

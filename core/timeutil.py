@@ -10,23 +10,39 @@ _DURATION_RE = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 DURATION_HINT = "a duration such as 90s, 10m, 2h, 1h30m or 7d"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_DURATION = timedelta(days=366)
+"""The longest duration accepted where no other bound is given (config keys, commands)."""
 
 
-def parse_duration(text: str) -> timedelta:
-    """Parse ``"1h30m"`` into a timedelta; ``ValueError`` says what is expected."""
+class DurationTooLong(ValueError):
+    """A well-formed duration over the bound it is checked against."""
+
+
+def parse_duration(text: str, *, longest: timedelta = MAX_DURATION) -> timedelta:
+    """Parse ``"1h30m"`` into a timedelta of at most ``longest``.
+
+    ``ValueError`` says what is expected (:class:`DurationTooLong` when it is
+    well formed but too long).
+    """
     s = text.strip().replace(" ", "").lower()
     if not s:
         raise ValueError(f"expected {DURATION_HINT}")
     pos, seconds = 0, 0
+    limit = longest.total_seconds()
     for m in _DURATION_RE.finditer(s):
         if m.start() != pos:
             break
-        seconds += int(m.group(1)) * _UNITS[m.group(2).lower()]
+        digits = m.group(1).lstrip("0")
+        # More digits than any bound could need: too long, without converting them.
+        seconds += int(digits[:15] or 0) * _UNITS[m.group(2).lower()] if len(digits) <= 15 else 10**16
         pos = m.end()
     if pos != len(s):
         raise ValueError(f"{text!r} is not {DURATION_HINT}")
     if seconds <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
+    if seconds > limit:
+        shown = text.strip() if len(text.strip()) <= 24 else text.strip()[:20] + "…"
+        raise DurationTooLong(f"{shown!r} is longer than {format_duration(longest)}, the most allowed here")
     return timedelta(seconds=seconds)
 
 
@@ -68,14 +84,14 @@ def get_zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``; ``ValueError`` suggests close names."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError) as exc:
         import difflib
 
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         raise ValueError(
             f"unknown timezone {name!r} (expected an IANA name such as Europe/Paris{hint})"
-        ) from None
+        ) from exc
 
 
 def wall_time(zone: ZoneInfo, day: date, at: time) -> datetime:

@@ -113,3 +113,16 @@ def test_every_command_is_documented() -> None:
     names = {"help"} | {c.name for cs in plugins.commands.values() for c in cs}
     missing = sorted(n for n in names if f"`{n}" not in text)
     assert not missing, f"undocumented in docs/commands.md: {missing}"
+
+
+def test_every_hook_and_its_arguments_are_documented() -> None:
+    import inspect
+
+    from hearth import hookspecs
+
+    text = _read(DOCS / "writing-plugins.md")
+    documented = set(re.findall(r"`(\w+\([\w, ]*\))`", text))
+    specs = [f for f in vars(hookspecs).values() if hasattr(f, "hearth_spec")]
+    wanted = {f"{f.__name__}({', '.join(inspect.signature(f).parameters)})" for f in specs}
+    assert len(wanted) >= 13
+    assert wanted - documented == set(), "hooks undocumented (or with other arguments) in writing-plugins.md"

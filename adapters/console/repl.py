@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from hearth.adapters.console.adapter import ConsoleAdapter
+from hearth.adapters.testing.adapter import format_action
 from hearth.app import App, bindings_for
 from hearth.bootstrap import Loaded
-from hearth.clock import VirtualClock
+from hearth.clock import MAX_JUMP, VirtualClock
 from hearth.errors import HearthError
 from hearth.models import Role
-from hearth.simulate import format_action, human
+from hearth.simulate import human
 from hearth.timeutil import parse_duration
 
 HELP = __doc__.split("::", 1)[1].rstrip() if __doc__ else ""
@@ -39,13 +40,13 @@ TICK = 1.0
 class Console:
     """One console session over a real app on the console adapter."""
 
-    def __init__(self, loaded: Loaded, storage: str, *, out: TextIO = sys.stdout,
+    def __init__(self, loaded: Loaded, storage: str, *, out: TextIO | None = None,
                  community: str | None = None) -> None:
         self.loaded = loaded
         self.config = loaded.config
         self.community = community or next(iter(self.config.communities))
         self.zone = self.config.communities[self.community].timezone
-        self.out = out
+        self.out = out or sys.stdout  # looked up now: tests swap sys.stdout
         self.clock = VirtualClock(datetime.now().astimezone().replace(microsecond=0))
         self.offset = timedelta()
         self.adapter = ConsoleAdapter(communities=bindings_for(self.config, ConsoleAdapter),
@@ -169,8 +170,9 @@ class Console:
                 self.say(f"  unknown or incomplete command /{cmd}; /help lists them")
                 return True
         if cmd == "time" and args:
-            self.offset += parse_duration(args[0].lstrip("+"))
-            await self._advance(self.clock.now() + parse_duration(args[0].lstrip("+")))
+            step = parse_duration(args[0].lstrip("+"), longest=MAX_JUMP)
+            await self._advance(self.clock.now() + step)
+            self.offset += step
             self.say(f"  time is now {self.now():%Y-%m-%d %H:%M %Z}")
         elif cmd == "time":
             self.say(f"  time is {self.now():%Y-%m-%d %H:%M %Z}")

@@ -5,7 +5,11 @@ events become :mod:`hearth.events` (ids kept for de-duplication; a dropped
 connection is RESUMEd by discord.py, which replays what was missed), the
 port's actions become REST calls through discord.py (its per-route buckets and
 global limit apply), and the command registry is synced to each guild as
-slash commands whose invocations run through the core like text commands.
+slash commands. A slash command is acknowledged at once and queued in the
+community's inbox like a text command; its answer is delivered through the
+interaction when its turn comes. After downtime, what can be recovered is
+handed over first (:mod:`.catchup`): each followed channel's history since the
+last handled message, and joins and leaves from the member list.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import discord
 
 from hearth.adapters.discord import permissions, slash
+from hearth.adapters.discord.catchup import Backlog, Progress
 from hearth.adapters.discord.convert import (
     PLATFORM,
     RoleMap,
@@ -64,14 +68,6 @@ def intents() -> discord.Intents:
                            message_content=True, guild_reactions=True, dm_reactions=True)
 
 
-@dataclass
-class _Pending:
-    """A slash-command interaction being answered."""
-
-    interaction: discord.Interaction
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
 class DiscordAdapter(Adapter):
     """Hearth on Discord."""
 
@@ -79,9 +75,13 @@ class DiscordAdapter(Adapter):
     account_schema = DiscordAccount
     binding_schema = DiscordBinding
     send_rate = (5, 5.0)
-    #: seconds before a slow slash command is deferred ("thinking…"); Discord drops an
-    #: interaction not acknowledged within 3
-    defer_after = 2.0
+    #: how long an interaction's token lets the bot answer through it (Discord: 15 minutes);
+    #: an answer ready later is posted in the channel instead
+    interaction_life = timedelta(minutes=15)
+    #: seconds between saves of the position a restart resumes from
+    checkpoint_every = 1.0
+    #: at stop, how long to wait for the core to handle what it was given before saving
+    final_checkpoint_timeout = 10.0
     capabilities = frozenset(Capability)
 
     def __init__(
@@ -110,7 +110,9 @@ class DiscordAdapter(Adapter):
         self._roles: dict[str, RoleMap] = {}
         self._memory: dict[str, GuildMemory] = {}
         self._slash: dict[int, slash.SlashSet] = {}
-        self._pending: dict[str, _Pending] = {}
+        self._answering: set[int] = set()  # interaction ids being answered
+        self._progress: dict[str, Progress] = {}
+        self._mapped: dict[str, frozenset[int]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         for key, binding in self.communities.items():
@@ -118,6 +120,7 @@ class DiscordAdapter(Adapter):
             if isinstance(space, DiscordBinding):
                 self._guilds[int(space.guild)] = key
             self._roles[key] = RoleMap(role_ids(binding.roles))
+            self._mapped[key] = frozenset(int(c) for c in binding.channels.values() if c.isdigit())
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: AdapterHost) -> None:
@@ -125,6 +128,7 @@ class DiscordAdapter(Adapter):
             memory = self._memory[key] = await GuildMemory.load(host.kv, gid)
             for role, rid in memory.roles.items():
                 self._roles[key].ids.setdefault(role, rid)
+            self._progress[key] = await Progress.load(host.kv, gid)
         self._host = host
         await self._endpoint.apply(self.account.token.get_secret_value())
         try:
@@ -134,6 +138,7 @@ class DiscordAdapter(Adapter):
             await self.stop()
             raise
         await self._submit(self._ready_event())
+        self._spawn(self._checkpoints(host), "hearth-discord-checkpoints")
 
     def _make_client(self) -> discord.Client:
         options: dict[str, Any] = {
@@ -152,7 +157,7 @@ class DiscordAdapter(Adapter):
             client: discord.Client = discord.AutoShardedClient(shard_count=count, **options)
         else:
             client = discord.Client(**options)
-        for event in ("on_ready", "on_resumed", "on_message", "on_raw_message_edit",
+        for event in ("on_connect", "on_ready", "on_resumed", "on_message", "on_raw_message_edit",
                       "on_raw_message_delete", "on_member_join", "on_raw_member_remove",
                       "on_raw_reaction_add", "on_interaction"):
             setattr(client, event, getattr(self, f"_{event}"))
@@ -220,7 +225,7 @@ class DiscordAdapter(Adapter):
             log.warning("the Discord connection closed")
 
     async def stop(self) -> None:
-        self._host = None
+        host, self._host = self._host, None
         client, self.client = self.client, None
         if client is not None:
             with contextlib.suppress(Exception):
@@ -232,9 +237,17 @@ class DiscordAdapter(Adapter):
                     await asyncio.wait_for(runner, 5.0)
             elif not runner.cancelled():
                 runner.exception()  # retrieved: reported by start() or _runner_done
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        self._pending.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if host is not None:
+            try:
+                await asyncio.wait_for(self._checkpoint(host), self.final_checkpoint_timeout)
+            except Exception as exc:
+                log.warning("could not save the Discord position at stop (events received "
+                            "since the last save will be read again): %r", exc)
+        self._answering.clear()
         self._ready.clear()
         self._endpoint.restore()
 
@@ -283,21 +296,32 @@ class DiscordAdapter(Adapter):
         return to_member(found, self._roles[community])
 
     # ------------------------------------------------------------------ events in
-    async def _submit(self, event: Event) -> None:
+    async def _submit(self, event: Event) -> bool:
+        """Hand ``event`` to the core; False once stopped (the event was not taken)."""
         host = self._host
-        if host is not None:
-            await host.submit(event)
+        if host is None:
+            return False
+        await host.submit(event)
+        return True
 
     def _ready_event(self) -> AdapterReadyEvent:
         self._ready_count += 1
         return AdapterReadyEvent(platform=PLATFORM, id=f"ready:{id(self)}:{self._ready_count}",
                                  community=None, time=discord.utils.utcnow())
 
+    async def _on_connect(self) -> None:
+        # A new session (not a RESUME): Discord replays nothing from before it. Dispatched
+        # before the session's other events, so the position it marks precedes them.
+        for progress in self._progress.values():
+            progress.begin_session()
+
     async def _on_ready(self) -> None:
         if self._ready.is_set():
             log.info("Discord session re-established (new session)")
             await self._submit(self._ready_event())
         self._ready.set()
+        # A new session replays nothing that happened before it: recover what can be.
+        self._spawn(self._catch_up_all(), "hearth-discord-catch-up")
 
     async def _on_resumed(self) -> None:
         log.info("Discord session resumed")
@@ -313,6 +337,17 @@ class DiscordAdapter(Adapter):
             name = self._memory[key].group_name(channel_id)
         return to_channel(channel_id, name)
 
+    def _followed(self, key: str) -> set[int]:
+        """The channels whose history is caught up after downtime: mapped and group channels."""
+        memory = self._memory.get(key)
+        return set(self._mapped.get(key, ())) | set(memory.groups.values() if memory else ())
+
+    def _is_followed(self, key: str, channel_id: int) -> bool:
+        if channel_id in self._mapped.get(key, ()):
+            return True
+        memory = self._memory.get(key)
+        return memory is not None and channel_id in memory.groups.values()
+
     def _dm_community(self, user_id: int) -> tuple[str | None, discord.Member | None]:
         client = self.client
         if client is None:
@@ -327,10 +362,10 @@ class DiscordAdapter(Adapter):
     def _author(self, key: str | None, user: discord.abc.User) -> Member:
         return to_member(user, self._roles[key] if key else None)
 
-    async def _on_message(self, message: discord.Message) -> None:
+    def _message_event(self, message: discord.Message) -> MessagePostedEvent | None:
         client = self.client
         if client is None or (client.user and message.author.id == client.user.id):
-            return
+            return None
         if message.guild is None:
             key, member = self._dm_community(message.author.id)
             channel = to_channel(message.channel.id, None, message.author.id)
@@ -338,13 +373,32 @@ class DiscordAdapter(Adapter):
         else:
             key = self._guilds.get(message.guild.id)
             if key is None:
-                return
+                return None
             channel = self._channel(key, message.channel.id)
             author = self._author(key, message.author)
-        await self._submit(MessagePostedEvent(
+        return MessagePostedEvent(
             platform=PLATFORM, id=str(message.id), community=key, time=message.created_at,
             message=to_message(message, channel, author),
-        ))
+        )
+
+    async def _on_message(self, message: discord.Message) -> None:
+        event = self._message_event(message)
+        if event is not None:
+            await self._hand_over_message(event, message.channel.id, message.id)
+
+    async def _hand_over_message(self, event: Event, channel_id: int, message_id: int) -> bool:
+        """Submit a message event; the channel's position advances once the core has it."""
+        key = event.community or ""
+        progress = self._progress.get(key)
+        if progress is None or not self._is_followed(key, channel_id):
+            return await self._submit(event)
+        progress.handing(channel_id, message_id)
+        queued = False
+        try:
+            queued = await self._submit(event)
+        finally:
+            progress.handed(channel_id, message_id, queued=queued)
+        return queued
 
     async def _on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         message = payload.message
@@ -371,15 +425,20 @@ class DiscordAdapter(Adapter):
             message_id=str(payload.message_id),
         ))
 
+    def _join_event(self, key: str, member: discord.Member) -> MemberJoinedEvent:
+        joined = member.joined_at or discord.utils.utcnow()
+        return MemberJoinedEvent(
+            platform=PLATFORM, id=f"join:{member.guild.id}:{member.id}:{joined.timestamp()}",
+            community=key, time=joined, member=self._author(key, member),
+        )
+
     async def _on_member_join(self, member: discord.Member) -> None:
         key = self._guilds.get(member.guild.id)
         if key is None:
             return
-        joined = member.joined_at or discord.utils.utcnow()
-        await self._submit(MemberJoinedEvent(
-            platform=PLATFORM, id=f"join:{member.guild.id}:{member.id}:{joined.timestamp()}",
-            community=key, time=joined, member=self._author(key, member),
-        ))
+        event = self._join_event(key, member)
+        if await self._submit(event):
+            self._progress[key].joined(member.id, event.member.name)
 
     async def _on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         key = self._guilds.get(payload.guild_id)
@@ -388,10 +447,11 @@ class DiscordAdapter(Adapter):
         user = payload.user
         joined = getattr(user, "joined_at", None)
         stamp = joined.timestamp() if joined else discord.utils.utcnow().timestamp()
-        await self._submit(MemberLeftEvent(
+        if await self._submit(MemberLeftEvent(
             platform=PLATFORM, id=f"leave:{payload.guild_id}:{user.id}:{stamp}", community=key,
             time=discord.utils.utcnow(), member=self._author(key, user),
-        ))
+        )):
+            self._progress[key].left(user.id)
 
     async def _on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         client = self.client
@@ -423,6 +483,163 @@ class DiscordAdapter(Adapter):
                               time=now),
         ))
 
+    # ------------------------------------------------------------------ catching up
+    async def _catch_up_all(self) -> None:
+        async with self._lock("catch-up"):
+            client = self._client()
+            for key, gid in self._guild_ids().items():
+                guild = client.get_guild(gid)
+                if guild is None or not self._on_my_shards(gid):
+                    continue
+                try:
+                    await self._catch_up(key, guild)
+                except Exception:
+                    # The position stays unsaved until a later catch-up succeeds.
+                    log.exception("%s: catching up on events missed on Discord failed", key)
+            host = self._host
+            if host is not None:
+                await self._checkpoint(host)
+
+    async def _catch_up(self, key: str, guild: discord.Guild) -> None:
+        """Hand the core what was missed in ``guild`` while the bot was away (see :mod:`.catchup`).
+
+        At most ``catch_up_limit`` events, the newest, in the order they happened; the
+        older ones are reported as skipped. Events arriving meanwhile are handled as usual.
+        """
+        host = self._host
+        if host is None:
+            return
+        progress = self._progress[key]
+        if progress.resume is None:
+            progress.begin_session()
+        backlog: Backlog[tuple[Event, int]] = Backlog(host.catch_up_limit)
+        present = await self._member_list(key, guild)
+        joiners = self._missed_members(key, guild, progress, present, backlog)
+        newest = await self._missed_messages(key, guild, progress, backlog)
+        for event, channel_id in backlog.oldest_first():
+            if channel_id:
+                if not await self._hand_over_message(event, channel_id, int(event.id)):
+                    return
+            elif not await self._submit(event):
+                return
+            elif isinstance(event, MemberJoinedEvent):
+                progress.joined(int(event.member.id), event.member.name)
+            elif isinstance(event, MemberLeftEvent):
+                progress.left(int(event.member.id))
+        if backlog.skipped:
+            await host.report_skipped(key, PLATFORM, backlog.skipped)
+        # The skipped events are passed over for good: the position moves past them too.
+        for channel_id, message_id in newest.items():
+            progress.advance(channel_id, message_id)
+        for user_id, name in joiners.items():
+            if guild.get_member(user_id) is not None:
+                progress.joined(user_id, name)
+        if present is not None and progress.members is not None:
+            for user_id in progress.members.keys() - present.keys():
+                if guild.get_member(user_id) is None:
+                    progress.left(user_id)
+        if backlog.total:
+            log.info("%s: %d events missed on Discord handed over, %d skipped", key,
+                     backlog.total - backlog.skipped, backlog.skipped)
+        progress.end_catch_up()
+
+    def _missed_members(self, key: str, guild: discord.Guild, progress: Progress,
+                        present: dict[int, discord.Member] | None,
+                        backlog: Backlog[tuple[Event, int]]) -> dict[int, str]:
+        """Joins and leaves since the known member list into ``backlog``; returns the joiners.
+
+        The first time (no list known yet) the present list becomes the known one.
+        """
+        if present is None:
+            return {}
+        if progress.members is None:
+            progress.know_members({uid: self._author(key, m).name for uid, m in present.items()})
+            return {}
+        joiners: dict[int, str] = {}
+        for user_id in present.keys() - progress.members.keys():
+            event = self._join_event(key, present[user_id])
+            joiners[user_id] = event.member.name
+            # Message times have millisecond precision: at equal times, the join goes first.
+            backlog.add(event.time.replace(microsecond=event.time.microsecond // 1000 * 1000),
+                        (event, 0))
+        now = discord.utils.utcnow()  # when a member left is unknown: after everything else
+        for user_id in progress.members.keys() - present.keys():
+            gone = Member(platform=PLATFORM, id=str(user_id), name=progress.members[user_id])
+            backlog.add(now, (MemberLeftEvent(
+                platform=PLATFORM, id=f"leave:{guild.id}:{user_id}:missed:{now.timestamp()}",
+                community=key, time=now, member=gone), 0))
+        return joiners
+
+    async def _member_list(self, key: str, guild: discord.Guild
+                           ) -> dict[int, discord.Member] | None:
+        """Every member of ``guild`` now, or None when the list cannot be complete."""
+        if not guild.chunked:
+            with contextlib.suppress(TimeoutError, discord.ClientException, discord.HTTPException):
+                await asyncio.wait_for(guild.chunk(), max(30.0, (guild.member_count or 0) / 5000))
+        if not guild.chunked:
+            log.warning("%s: the member list of guild %s is incomplete, so joins and leaves "
+                        "made while the bot was down are not handled", key, guild.id)
+            return None
+        return {m.id: m for m in guild.members}
+
+    async def _missed_messages(self, key: str, guild: discord.Guild, progress: Progress,
+                               backlog: Backlog[tuple[Event, int]]) -> dict[int, int]:
+        """Put each followed channel's messages after its position in ``backlog``.
+
+        Returns the newest message id read per channel. A channel without a position
+        (first start, newly mapped) starts from its newest message, replaying nothing.
+        """
+        newest: dict[int, int] = {}
+        followed = self._followed(key)
+        for channel_id in set(progress.channels) - followed:  # unmapped, or a group that ended
+            progress.forget_channel(channel_id)
+        for channel_id in sorted(followed):
+            channel = guild.get_channel(channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                continue
+            after = (progress.resume or progress.channels).get(channel_id)
+            if after is None:
+                start = channel.last_message_id or discord.utils.time_snowflake(
+                    discord.utils.utcnow())
+                progress.advance(channel_id, start)
+                continue
+            try:
+                async for message in channel.history(limit=None, after=discord.Object(after),
+                                                     oldest_first=True):
+                    newest[channel_id] = max(newest.get(channel_id, 0), message.id)
+                    event = self._message_event(message)
+                    if event is not None:
+                        backlog.add(message.created_at, (event, channel_id))
+            except discord.HTTPException as exc:
+                log.warning("%s: could not read the history of channel %s (messages posted "
+                            "there while the bot was down are not handled): %s", key,
+                            channel_id, exc)
+        return newest
+
+    async def _checkpoints(self, host: AdapterHost) -> None:
+        """Save the position a restart resumes from, every ``checkpoint_every`` seconds."""
+        while True:
+            await asyncio.sleep(self.checkpoint_every)
+            try:
+                await self._checkpoint(host)
+            except Exception:
+                log.exception("could not save the Discord position; retrying")
+
+    async def _checkpoint(self, host: AdapterHost) -> None:
+        """Save what changed, once the core has handled every event given to it before."""
+        taken = [(p, snap) for p in self._progress.values() if (snap := p.take()) is not None]
+        if not taken:
+            return
+        try:
+            await host.handled()
+            for progress, snapshot in taken:
+                await progress.save(host.kv, snapshot)
+        except BaseException:
+            for progress, snapshot in taken:
+                progress.untake(snapshot)
+            raise
+
+    # ------------------------------------------------------------------ slash commands
     async def _on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.application_command:
             return
@@ -435,36 +652,56 @@ class DiscordAdapter(Adapter):
                 await interaction.response.send_message(
                     "This command is not available here.", ephemeral=True)
             return
-        ix_id = str(interaction.id)
-        if ix_id in self._pending:
+        if interaction.id in self._answering:
             return
-        pending = self._pending[ix_id] = _Pending(interaction)
-        channel = self._channel(key, interaction.channel_id or 0)
-        message = Message(
-            platform=PLATFORM, id=ix_id, channel=channel,
-            author=self._author(key, interaction.user), text=line,
-            time=interaction.created_at, raw=interaction,
-        )
-        timer = asyncio.get_running_loop().call_later(
-            self.defer_after, lambda: self._spawn(self._defer(pending), f"hearth-discord-defer-{ix_id}"))
+        self._answering.add(interaction.id)
         try:
-            await host.run_command(CommandInvokedEvent(
-                platform=PLATFORM, id=f"slash:{ix_id}", community=key,
+            # Discord wants a first response within 3 s: "thinking…" until the command's turn.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.response.defer(thinking=True)
+            channel = self._channel(key, interaction.channel_id or 0)
+            message = Message(
+                platform=PLATFORM, id=str(interaction.id), channel=channel,
+                author=self._author(key, interaction.user), text=line,
+                time=interaction.created_at, raw=interaction,
+            )
+            answers = await host.run_command(CommandInvokedEvent(
+                platform=PLATFORM, id=f"slash:{interaction.id}", community=key,
                 time=interaction.created_at, message=message,
             ))
+            await self._deliver(key, interaction, channel, answers)
         finally:
-            timer.cancel()
-            async with pending.lock:
-                if not interaction.response.is_done():
-                    with contextlib.suppress(discord.HTTPException):
-                        await interaction.response.send_message("Done.", ephemeral=True)
-            self._pending.pop(ix_id, None)
+            self._answering.discard(interaction.id)
 
-    async def _defer(self, pending: _Pending) -> None:
-        async with pending.lock:
-            if not pending.interaction.response.is_done():
-                with contextlib.suppress(discord.HTTPException):
-                    await pending.interaction.response.defer(thinking=True)
+    async def _deliver(self, key: str, interaction: discord.Interaction, channel: Channel,
+                       answers: list[str]) -> None:
+        """Answer through the interaction, or in the channel once it can no longer be used."""
+        texts = [self._render(key, text) for text in answers] or ["Done."]
+        # A margin: the answer must reach Discord before the token expires.
+        age = discord.utils.utcnow() - interaction.created_at
+        if age < self.interaction_life - timedelta(seconds=10):
+            try:
+                with boundary("answering a slash command"):
+                    for i, chunk in enumerate(c for text in texts for c in _chunks(text)):
+                        if i > 0:
+                            await interaction.followup.send(chunk)
+                        elif interaction.response.is_done():
+                            await interaction.edit_original_response(content=chunk)
+                        else:
+                            await interaction.response.send_message(chunk)
+                return
+            except AdapterError as exc:
+                log.warning("could not answer slash command %s through the interaction (%s); "
+                            "answering in the channel", interaction.id, exc)
+        else:
+            log.info("slash command %s was answered after %ds, when its interaction had "
+                     "expired; answering in the channel", interaction.id, age.total_seconds())
+        for text in texts:
+            try:
+                await self.send(key, channel, f"@{interaction.user.id} {text}")
+            except AdapterError as exc:
+                log.warning("could not answer slash command %s: %s", interaction.id, exc)
+                return
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=name)
@@ -535,9 +772,6 @@ class DiscordAdapter(Adapter):
         self, community: str | None, channel: Channel, text: str, *, reply_to: str | None = None
     ) -> SentMessage:
         text = self._render(community, text)
-        pending = self._pending.get(reply_to or "")
-        if pending is not None:
-            return await self._answer(pending, channel, text)
         target = self._client().get_partial_messageable(int(channel.id))
         first: dict[str, Any] = {}
         if reply_to and reply_to.isdigit():
@@ -550,20 +784,6 @@ class DiscordAdapter(Adapter):
                 sent = await target.send(chunk, **(first if i == 0 else {}))
         assert sent is not None
         return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
-
-    async def _answer(self, pending: _Pending, channel: Channel, text: str) -> SentMessage:
-        interaction = pending.interaction
-        message_id: int | None = None
-        async with pending.lock:
-            with boundary("answering a slash command"):
-                for chunk in _chunks(text):
-                    if not interaction.response.is_done():
-                        answer = await interaction.response.send_message(chunk)
-                        message_id = answer.message_id
-                    else:
-                        followup = await interaction.followup.send(chunk, wait=True)
-                        message_id = followup.id
-        return SentMessage(platform=PLATFORM, id=str(message_id or interaction.id), channel=channel)
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         client = self._client()
@@ -747,6 +967,7 @@ class DiscordAdapter(Adapter):
         for name, cid in list(memory.groups.items()):
             if cid == found.id:
                 del memory.groups[name]
+        self._progress[community].forget_channel(found.id)
         assert self._host is not None
         await memory.save_groups(self._host.kv)
 

@@ -16,16 +16,18 @@ from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited
 
 @contextlib.contextmanager
 def boundary(action: str) -> Iterator[None]:
-    """Translate discord.py errors raised inside the block into Hearth's."""
+    """Translate discord.py errors raised inside the block into Hearth's (``platform``
+    discord, ``action`` as given; the discord.py exception is the cause)."""
+    where = {"platform": "discord", "action": action}
     try:
         yield
     except discord.Forbidden as exc:
-        raise Forbidden(f"{action}: Discord refused (missing permission): {exc.text}") from exc
+        raise Forbidden(f"Discord refused (missing permission): {exc.text}", **where) from exc
     except discord.NotFound as exc:
-        raise NotFound(f"{action}: not found on Discord: {exc.text}") from exc
+        raise NotFound(f"not found on Discord: {exc.text}", **where) from exc
     except discord.RateLimited as exc:
-        raise RateLimited(f"{action}: rate limited by Discord", exc.retry_after) from exc
+        raise RateLimited("rate limited by Discord", exc.retry_after, **where) from exc
     except discord.HTTPException as exc:
-        raise AdapterError(f"{action}: Discord answered {exc.status}: {exc.text}") from exc
+        raise AdapterError(f"Discord answered {exc.status}: {exc.text}", **where) from exc
     except discord.DiscordException as exc:
-        raise AdapterError(f"{action}: {exc}") from exc
+        raise AdapterError(str(exc), **where) from exc

@@ -16,6 +16,8 @@ from hearth.models import Role
 NEEDED: tuple[tuple[str, str, str], ...] = (
     ("view_channel", "View Channels", "seeing the community's channels"),
     ("send_messages", "Send Messages", "welcomes, replies and announcements"),
+    ("read_message_history", "Read Message History",
+     "handling the messages posted while the bot was down"),
     ("manage_messages", "Manage Messages",
      "deleting ads and other moderated messages, and pinning"),
     ("moderate_members", "Timeout Members", "muting members (ad strikes, moderation)"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import json
 import logging
 import re
@@ -22,7 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, MessageDirection, RoomPreset, SyncResponse
 
-from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, StartupError
+from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, StartupError, StorageError
 from hearth.events import (
     AdapterReadyEvent,
     Event,
@@ -57,7 +58,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 START_TIMEOUT = 60.0
-BACKFILL_PAGES = 10
+STOP_GRACE = 10.0  # seconds a stop waits for received events to be handled (a failed app never does)
+BACKFILL_PAGE = 100  # events fetched per /messages request when catching up
+COUNT_PAGE = 1000  # per request when only counting what is past the catch-up limit (Synapse's max)
 RECENT_EVENTS = 2000  # message events kept to quote in replies without fetching them
 BASE_CAPABILITIES = frozenset({
     Capability.SEND, Capability.REPLY, Capability.DM, Capability.DELETE, Capability.MUTE,
@@ -94,6 +97,17 @@ for _name in NIO_LOGGERS:
     logging.getLogger(_name).addFilter(_secret_filter)
 
 
+def _timestamp(source: dict[str, Any]) -> int:
+    """An event's ``origin_server_ts`` (0 when missing or not a number)."""
+    ts = source.get("origin_server_ts")
+    return int(ts) if isinstance(ts, int | float) else 0
+
+
+def _loop_time(deadline: float) -> float:
+    """A ``time.monotonic()`` deadline on the event loop's clock."""
+    return asyncio.get_running_loop().time() + deadline - time.monotonic()
+
+
 class MatrixAdapter(Adapter):
     """Hearth on Matrix (matrix-nio)."""
 
@@ -104,6 +118,8 @@ class MatrixAdapter(Adapter):
     send_rate: ClassVar[tuple[int, float] | None] = (10, 2.0)
 
     capabilities = BASE_CAPABILITIES
+    #: seconds start() may take to reach the homeserver (login and first sync)
+    start_timeout: ClassVar[float] = START_TIMEOUT
 
     def __init__(self, *, account: Any, communities: Any) -> None:
         super().__init__(account=account, communities=communities)
@@ -120,6 +136,7 @@ class MatrixAdapter(Adapter):
         self.groups: dict[str, dict[str, str]] = {}  # community -> group name -> room id
         self.names: dict[str, str] = {}  # user -> latest display name seen in a timeline
         self.recent: OrderedDict[str, dict[str, Any]] = OrderedDict()  # event id -> event (replies)
+        self.edits: OrderedDict[str, list[str]] = OrderedDict()  # event id -> its author's edits
         self.dm_rooms: dict[str, str] = {}  # room id -> the other user
         self.dm_for: dict[str, str] = {}  # user -> DM room the bot last used
         self.newcomers: dict[str, set[str]] = {}  # community -> users recorded as newcomers
@@ -181,7 +198,7 @@ class MatrixAdapter(Adapter):
         for secret in (self.acc.access_token, self.acc.password):
             if secret and secret.get_secret_value():
                 _secret_filter.secrets.add(secret.get_secret_value())
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + self.start_timeout
         self.client = AsyncClient(
             self.acc.homeserver,
             self.me,
@@ -208,14 +225,17 @@ class MatrixAdapter(Adapter):
                 for uid, rooms in direct.items():
                     for rid in rooms:
                         self.dm_rooms[rid] = uid
-            self.syncer = Syncer(self.nio, host.kv, self._on_sync, on_reconnect=self._ready,
+            self.syncer = Syncer(self.nio, host.kv, self._on_sync, handled=host.handled,
+                                 on_reconnect=self._ready,
                                  relogin=self._relogin if self.acc.password else None)
             await self.syncer.first(deadline=deadline)
             await self._discover_children()
             self.problems += await self._permission_problems()
-        except BaseException:
+        except BaseException as exc:
             await self.nio.close()
             self.client = None
+            if isinstance(exc, AdapterError) and not isinstance(exc, StartupError):
+                raise StartupError(f"matrix: cannot start ({self.acc.homeserver}): {exc}") from None
             raise
         sync = host.supervise("matrix sync", self.syncer.run)
         self._tasks.add(sync)
@@ -229,6 +249,14 @@ class MatrixAdapter(Adapter):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.syncer is not None:
+            try:  # the events received so far are handled while the client can still act
+                await asyncio.wait_for(self.syncer.flush(), STOP_GRACE)
+            except TimeoutError:
+                log.warning("matrix: events received before the stop were not handled within %g s; "
+                            "they will be received again after a restart", STOP_GRACE)
+            except Exception as exc:
+                log.warning("matrix: could not store the sync position at stop: %s", exc)
         if self.client is not None:
             await self.client.close()
             self.client = None
@@ -253,28 +281,36 @@ class MatrixAdapter(Adapter):
         ))
 
     async def _login(self, deadline: float) -> None:
+        """Log in (token or password), retrying an unreachable homeserver until ``deadline``."""
         token = self.acc.access_token.get_secret_value() if self.acc.access_token else ""
         failures = 0
         while True:
             try:
-                if token:
-                    self.nio.restore_login(self.me, self.acc.device_id or "", token)
-                    who = await self._do("whoami", lambda: self._whoami())
-                    if who != self.me:
-                        raise StartupError(
-                            f"matrix: the access token belongs to {who}, not to {self.me} (accounts.matrix)"
-                        )
+                async with asyncio.timeout_at(_loop_time(deadline)):
+                    if token:
+                        self.nio.restore_login(self.me, self.acc.device_id or "", token)
+                        who = await self._do("whoami", lambda: self._whoami())
+                        if who != self.me:
+                            raise StartupError(f"matrix: the access token belongs to {who}, "
+                                               f"not to {self.me} (accounts.matrix)")
+                        return
+                    await self._do("login", self._password_login)
                     return
-                await self._password_login()
-                return
             except (Forbidden, NotFound) as exc:
                 raise StartupError(f"matrix: login as {self.me} failed: {exc}") from None
+            except TimeoutError:
+                raise StartupError(f"matrix: no answer from the homeserver {self.acc.homeserver} within "
+                                   f"{self.start_timeout:g} s (login as {self.me})") from None
             except AdapterError as exc:
                 failures += 1
-                if time.monotonic() > deadline or "M_UNKNOWN_TOKEN" in str(exc):
+                if "M_UNKNOWN_TOKEN" in str(exc):
                     raise StartupError(f"matrix: login as {self.me} failed: {exc}") from None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StartupError(f"matrix: login as {self.me} failed within {self.start_timeout:g} s: "
+                                       f"{exc}") from None
                 log.warning("matrix: login failed (%s); retrying", exc)
-                await asyncio.sleep(backoff_delay(failures))
+                await asyncio.sleep(min(backoff_delay(failures), left))
 
     async def _whoami(self) -> str:
         resp = ops.check(await self.nio.whoami(), "whoami")
@@ -458,10 +494,14 @@ class MatrixAdapter(Adapter):
     async def _on_sync(self, resp: SyncResponse, deliver: bool) -> None:
         for room_id, invite in resp.rooms.invite.items():
             await self._on_invite(room_id, [e.source for e in invite.invite_state if hasattr(e, "source")])
-        timeline: list[tuple[int, int, str, dict[str, Any]]] = []
-        seq = 0
+        streams: dict[str, list[dict[str, Any]]] = {}
+        missed: dict[str | None, int] = {}  # community -> events of limited timelines not fetched
+        done: set[int] = set()  # events handled before a crash (handed over again they'd repeat)
         for room_id, info in resp.rooms.join.items():
             state = self.rooms.setdefault(room_id, RoomState(room_id))
+            for st in info.state:  # the state at the start of the timeline
+                if hasattr(st, "source"):
+                    state.apply(st.source)
             events = [e.source for e in info.timeline.events]
             own_join = max((i for i, ev in enumerate(events) if ev.get("type") == "m.room.member"
                             and ev.get("state_key") == self.me
@@ -472,44 +512,98 @@ class MatrixAdapter(Adapter):
                         state.apply(ev)
                 events = events[own_join:]
             elif deliver and info.timeline.limited and self.syncer and self.syncer.had_token:
-                for ev in await self._backfill(room_id, info.timeline.prev_batch):
+                gap, beyond = await self._backfill(room_id, info.timeline.prev_batch)
+                for ev in reversed(gap):  # back to the state before the gap
+                    state.revert(ev)
+                events = gap + events
+                community = self._bucket(room_id)
+                missed[community] = missed.get(community, 0) + beyond
+            streams[room_id] = events
+            if self.syncer is not None:
+                done.update(id(ev) for ev in events[:self.syncer.already_handled(room_id, events)])
+        ordered = list(heapq.merge(*([(room_id, ev) for ev in evs] for room_id, evs in streams.items()),
+                                   key=lambda item: _timestamp(item[1])))
+        skipped = await self._over_limit(ordered, missed) if missed else set()
+        for n, (room_id, ev) in enumerate(ordered):
+            state = self.rooms[room_id]
+            if n in skipped or id(ev) in done:  # too old to catch up on, or handled: state only
+                if "state_key" in ev:
+                    state.apply(ev)
+            else:
+                try:
                     await self._on_event(room_id, state, ev, deliver)
-            for ev in info.state:
-                if hasattr(ev, "source"):
-                    state.apply(ev.source)
-            for ev in events:
-                seq += 1
-                timeline.append((int(ev.get("origin_server_ts") or 0), seq, room_id, ev))
-        for _ts, _seq, room_id, ev in sorted(timeline, key=lambda t: (t[0], t[1])):
-            await self._on_event(room_id, self.rooms[room_id], ev, deliver)
+                except (AdapterError, StorageError):
+                    raise  # transient: the whole response is processed again
+                except Exception:
+                    log.exception("matrix: could not process event %s in %s; skipped it",
+                                  ev.get("event_id"), room_id)
+            if self.syncer is not None:
+                await self.syncer.processed(room_id, str(ev.get("event_id", "")))
         for room_id in resp.rooms.leave:
             self._on_left_room(room_id)
         if any(getattr(e, "type", None) == "m.direct" for e in resp.account_data_events):
             await self._refresh_direct()
 
-    async def _backfill(self, room_id: str, prev_batch: str | None) -> list[dict[str, Any]]:
-        """Events between the stored token and a limited timeline (oldest first)."""
+    def _bucket(self, room_id: str) -> str | None:
+        """The community whose catch-up limit a room's events count against (None: a DM)."""
+        return self.community_of(room_id)
+
+    async def _over_limit(self, ordered: list[tuple[str, dict[str, Any]]],
+                          missed: dict[str | None, int]) -> set[int]:
+        """Positions in ``ordered`` past the catch-up limit (the oldest), reported per community.
+
+        Only communities catching up (with a limited timeline, keys of ``missed``) are trimmed;
+        ``missed`` counts their events that were not even fetched.
+        """
+        assert self.host is not None
+        limit = self.host.catch_up_limit
+        kept: dict[str | None, int] = {}
+        skipped: set[int] = set()
+        for n in range(len(ordered) - 1, -1, -1):
+            bucket = self._bucket(ordered[n][0])
+            if bucket in missed:
+                kept[bucket] = kept.get(bucket, 0) + 1
+                if kept[bucket] > limit:
+                    skipped.add(n)
+        for bucket, beyond in missed.items():
+            count = beyond + max(0, kept.get(bucket, 0) - limit)
+            if not count:
+                continue
+            if bucket is None:
+                log.warning("%d missed events in direct chats were skipped (catch_up.max_events is %d)",
+                            count, limit)
+            else:
+                await self.host.report_skipped(bucket, self.name, count)
+        return skipped
+
+    async def _backfill(self, room_id: str, prev_batch: str | None) -> tuple[list[dict[str, Any]], int]:
+        """Events between the stored token and a limited timeline: the newest up to the
+        catch-up limit (oldest first), and how many older ones there are beyond them."""
+        assert self.host is not None
         if not prev_batch or self.syncer is None or self.syncer.token is None:
-            return []
+            return [], 0
+        want = self.host.catch_up_limit
         found: list[dict[str, Any]] = []
+        beyond = 0
         start = prev_batch
-        for _ in range(BACKFILL_PAGES):
-            try:
-                page = await self._do("backfill", partial(self._messages, room_id, start))
-            except AdapterError as exc:
-                log.warning("could not fetch missed events of %s: %s", room_id, exc)
-                break
-            found.extend(e.source for e in page.chunk)
+        while True:
+            size = min(BACKFILL_PAGE, want - len(found)) if len(found) < want else COUNT_PAGE
+            page = await self._do("fetch missed events", partial(self._messages, room_id, start, size))
+            if len(found) < want:
+                found.extend(e.source for e in page.chunk)
+            else:
+                beyond += len(page.chunk)
             if not page.chunk or not page.end or page.end == start:
                 break
             start = page.end
-        log.info("caught up %d missed events in %s", len(found), room_id)
-        return list(reversed(found))
+        log.info("caught up %d missed events in %s%s", len(found), room_id,
+                 f" ({beyond} older ones skipped)" if beyond else "")
+        return list(reversed(found)), beyond
 
-    async def _messages(self, room_id: str, start: str) -> Any:
+    async def _messages(self, room_id: str, start: str, limit: int) -> Any:
         assert self.syncer is not None
         resp = await self.nio.room_messages(
-            room_id, start=start, end=self.syncer.token, direction=MessageDirection.back, limit=100
+            room_id, start=start, end=self.syncer.token, direction=MessageDirection.back, limit=limit
         )
         return ops.check(resp, "room messages")
 
@@ -531,6 +625,10 @@ class MatrixAdapter(Adapter):
             return
         if direct or not known:
             self.dm_rooms.setdefault(room_id, inviter)
+            try:  # the bot's m.direct lists it, so DMs to the member go there, also after a restart
+                await self._do("record DM room", lambda: ops.add_direct_room(self.nio, inviter, room_id))
+            except AdapterError as exc:
+                log.warning("could not record %s as the DM room with %s: %s", room_id, inviter, exc)
 
     def _on_left_room(self, room_id: str) -> None:
         community = self.community_of(room_id)
@@ -570,6 +668,8 @@ class MatrixAdapter(Adapter):
         if kind == "m.room.encrypted":
             await self._on_encrypted(room_id, dm_with is not None)
             return
+        if dm_with:
+            self.dm_for[sender] = room_id  # answer where the member talks to the bot
         channel = (Channel(platform=self.name, id=room_id, dm_with=sender) if dm_with
                    else self._channel(community or "", room_id))
         when = event_time(ev)
@@ -581,8 +681,11 @@ class MatrixAdapter(Adapter):
             parts = message_parts(content)
             if parts is None:
                 return
+            edit_of = parts.edit_of and await self._own_edit(room_id, parts.edit_of, sender, event_id)
+            if edit_of is False:
+                return
             message = Message(
-                platform=self.name, id=parts.edit_of or event_id, channel=channel,
+                platform=self.name, id=edit_of or event_id, channel=channel,
                 author=self._member(community, sender), text=parts.text, time=when,
                 mentions=parts.mentions, links=extract_links(parts.text), reply_to=parts.reply_to,
                 raw=ev,
@@ -605,6 +708,31 @@ class MatrixAdapter(Adapter):
             if target:
                 await self._submit(MessageDeletedEvent(platform=self.name, id=event_id, community=community,
                                                        time=when, channel=channel, message_id=target))
+
+    async def _own_edit(self, room_id: str, original: str, sender: str, edit: str) -> str | bool | None:
+        """The message an ``m.replace`` edit changes: its id when ``sender`` wrote it (the edit
+        is remembered so deleting the message removes it too), False when someone else did (the
+        edit is ignored, as the spec says), None when the original cannot be read (the edit is
+        then judged as a message of its own)."""
+        author = (self.recent.get(original) or {}).get("sender")
+        if author is None:
+            try:
+                found = await self._do("read edited event", partial(self._event, room_id, original))
+                author = found.get("sender")
+            except AdapterError as exc:
+                log.info("cannot read %s, the event edited by %s: %s", original, edit, exc)
+                return None
+        if author != sender:
+            log.info("ignoring %s: %s edits %s, an event sent by %s", edit, sender, original, author)
+            return False
+        self.edits.setdefault(original, []).append(edit)
+        if len(self.edits) > RECENT_EVENTS:
+            self.edits.popitem(last=False)
+        return original
+
+    async def _event(self, room_id: str, event_id: str) -> dict[str, Any]:
+        resp = await self.nio.room_get_event(room_id, event_id)
+        return dict(ops.check(resp, "get event").event.source)
 
     async def _on_state(self, room_id: str, state: RoomState, ev: dict[str, Any], deliver: bool) -> None:
         kind = ev.get("type")
@@ -743,6 +871,11 @@ class MatrixAdapter(Adapter):
 
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
         await self._do("redact", lambda: ops.redact(self.nio, channel.id, message_id, reason=reason))
+        for edit in self.edits.pop(message_id, []):  # the edits carry the text too
+            try:
+                await self._do("redact", partial(ops.redact, self.nio, channel.id, edit, reason=reason))
+            except AdapterError as exc:
+                log.warning("could not redact %s, an edit of %s: %s", edit, message_id, exc)
 
     async def _each(self, what: str, rooms: Sequence[str],
                     call: Callable[[str], Awaitable[Any]]) -> int:

@@ -46,22 +46,34 @@ class MessageParts:
     mentions: tuple[str, ...] = ()
 
 
+def _obj(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (members send malformed content)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def message_parts(content: Mapping[str, Any]) -> MessageParts | None:
     """Text, reply target, edit target and mentioned mxids; None when there is no body."""
-    relates = content.get("m.relates_to") or {}
+    relates = _obj(content.get("m.relates_to"))
     edit_of = None
-    if relates.get("rel_type") == "m.replace" and isinstance(content.get("m.new_content"), dict):
-        edit_of = relates.get("event_id")
-        content = content["m.new_content"]
+    new_content = content.get("m.new_content")
+    if relates.get("rel_type") == "m.replace" and isinstance(new_content, Mapping):
+        edit_of = _str(relates.get("event_id"))
+        if edit_of is None:
+            return None
+        content = new_content
     body = content.get("body")
     if not isinstance(body, str):
         return None
-    in_reply = (relates.get("m.in_reply_to") or {}).get("event_id") if edit_of is None else None
+    in_reply = _str(_obj(relates.get("m.in_reply_to")).get("event_id")) if edit_of is None else None
     text = ops._strip_reply_fallback(body) if in_reply else body
     formatted = content.get("formatted_body")
     formatted = formatted if isinstance(formatted, str) else ""
-    declared = (content.get("m.mentions") or {}).get("user_ids") or []
-    mentions = [str(u) for u in declared if isinstance(u, str)]
+    declared = _obj(content.get("m.mentions")).get("user_ids")
+    mentions = [u for u in declared if isinstance(u, str)] if isinstance(declared, list) else []
     mentions += _PILL_RE.findall(ops._FALLBACK_HTML.sub("", formatted))
     mentions += MXID_RE.findall(text)
     return MessageParts(text=text, reply_to=in_reply, edit_of=edit_of, mentions=_unique(mentions))
@@ -69,21 +81,20 @@ def message_parts(content: Mapping[str, Any]) -> MessageParts | None:
 
 def membership(source: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
     """``(user, before, after)`` memberships of an ``m.room.member`` event."""
-    unsigned = source.get("unsigned") or {}
-    prev = unsigned.get("prev_content") or source.get("prev_content") or {}
-    after = (source.get("content") or {}).get("membership")
-    return str(source.get("state_key", "")), prev.get("membership"), after
+    prev = _obj(_obj(source.get("unsigned")).get("prev_content") or source.get("prev_content"))
+    after = _str(_obj(source.get("content")).get("membership"))
+    return str(source.get("state_key", "")), _str(prev.get("membership")), after
 
 
 def redacted_event(source: Mapping[str, Any]) -> str | None:
     """The event a redaction removes (``content.redacts`` from room v11, top level before)."""
-    target = (source.get("content") or {}).get("redacts") or source.get("redacts")
+    target = _obj(source.get("content")).get("redacts") or source.get("redacts")
     return target if isinstance(target, str) else None
 
 
 def annotation(source: Mapping[str, Any]) -> tuple[str, str] | None:
     """``(event_id, key)`` of an ``m.reaction``, or None."""
-    relates = (source.get("content") or {}).get("m.relates_to") or {}
+    relates = _obj(_obj(source.get("content")).get("m.relates_to"))
     if relates.get("rel_type") != "m.annotation":
         return None
     target, key = relates.get("event_id"), relates.get("key")
@@ -132,6 +143,15 @@ class RoomState:
                 self.children.add(key)
             else:
                 self.children.discard(key)
+
+    def revert(self, source: Mapping[str, Any]) -> None:
+        """Undo one state event (walking history backwards), from its ``prev_content``."""
+        if "state_key" not in source or source.get("type") == "m.room.create":
+            return
+        prev = _obj(source.get("unsigned")).get("prev_content") or source.get("prev_content")
+        if prev is None and source.get("type") == "m.room.power_levels":
+            return  # the first power levels: keep what we know rather than none
+        self.apply({**source, "content": prev if isinstance(prev, Mapping) else {}})
 
     @property
     def creators(self) -> frozenset[str]:

@@ -435,6 +435,15 @@ async def _set_direct_rooms(client: AsyncClient, rooms: Mapping[str, list[str]])
     await raw_request(client, "PUT", path, dict(rooms), operation="set m.direct")
 
 
+async def add_direct_room(client: AsyncClient, user_id: str, room_id: str) -> None:
+    """Record ``room_id`` as our (preferred) direct chat with ``user_id`` in ``m.direct``."""
+    async with _lock(client, "m.direct"):
+        direct = await get_direct_rooms(client)
+        rooms = [r for r in direct.get(user_id, []) if r != room_id]
+        direct[user_id] = [*rooms, room_id]  # last: get_or_create_dm tries it first
+        await _set_direct_rooms(client, direct)
+
+
 async def _membership(client: AsyncClient, room_id: str, user_id: str) -> str | None:
     try:
         content = await _get_state(client, room_id, "m.room.member", user_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 class PowerLevels(BaseModel):
@@ -29,6 +31,18 @@ class MatrixAccount(BaseModel):
     device_id: str | None = None
     power_levels: PowerLevels = PowerLevels()
     admin_api: bool = False
+
+    @field_validator("homeserver")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected the homeserver's URL, such as https://matrix.example.org")
+        return value.strip()
 
     @model_validator(mode="after")
     def _credentials(self) -> MatrixAccount:

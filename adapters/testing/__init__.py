@@ -8,7 +8,7 @@ Plugin authors test their plugins the way the built-ins are tested::
         assert bot.take()[0]["action"] == "send"
 """
 
-from hearth.adapters.testing.adapter import PROFILES, Person, TestingAdapter
-from hearth.adapters.testing.harness import TestBot
+from hearth.adapters.testing.adapter import PROFILES, Person, TestingAdapter, format_action
+from hearth.adapters.testing.harness import PluginErrors, TestBot
 
-__all__ = ["PROFILES", "Person", "TestBot", "TestingAdapter"]
+__all__ = ["PROFILES", "Person", "PluginErrors", "TestBot", "TestingAdapter", "format_action"]

@@ -1,24 +1,27 @@
 """The in-memory adapter: members, channels and messages in memory, every action recorded.
 
 It imitates a platform's capability set (``imitate="discord"`` or
-``"matrix"``), so a plugin's degraded behaviour can be tested too. Actions are
-recorded as the dicts ``hearth simulate`` prints (see SCENARIO.md).
+``"matrix"``), less any capabilities a test takes ``without``, and members
+may refuse DMs, so a plugin's degraded behaviour can be tested too. Actions
+are recorded as the dicts ``hearth simulate`` prints (see docs/SCENARIO.md).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from hearth.errors import NotFound
+from hearth.errors import Forbidden, NotFound
 from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MessageEditedEvent,
     MessagePostedEvent,
     ReactionAddedEvent,
 )
@@ -46,6 +49,30 @@ PROFILES: dict[str, frozenset[Capability]] = {
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
 
 
+def _jsonable(value: Any, zone: ZoneInfo) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def format_action(action: Mapping[str, Any], zone: ZoneInfo, *, community: bool = False) -> dict[str, Any]:
+    """A recorded action as ``hearth simulate --json`` prints it (docs/SCENARIO.md).
+
+    ``time`` (ISO 8601 in ``zone``, the community's offset) and ``action``
+    first, then ``community`` when asked (a config of several communities),
+    then the action's own fields; empty fields are left out.
+    """
+    out = {"time": _jsonable(action["time"], zone), "action": action["action"]}
+    if community and action.get("community"):
+        out["community"] = action["community"]
+    for key, value in action.items():
+        if key not in ("time", "action", "community") and value is not None:
+            out[key] = _jsonable(value, zone)
+    return out
+
+
 @dataclass
 class Person:
     """A member as the fake platform knows them."""
@@ -56,6 +83,8 @@ class Person:
     present: bool = True
     muted_until: datetime | None = None
     banned: bool = False
+    kicked: bool = False
+    refuses_dms: bool = False
     platform: str = PLATFORM
     _member: Member | None = field(default=None, repr=False, compare=False)
 
@@ -69,6 +98,11 @@ class Person:
         if cached is None or cached.role != role:
             cached = self._member = Member(platform=self.platform, id=self.id, name=self.name, role=role)
         return cached
+
+
+def _check_id(member_id: str) -> None:
+    if not member_id or any(c.isspace() for c in member_id):
+        raise ValueError(f"{member_id!r} is not a member id (one word, such as alice)")
 
 
 @dataclass
@@ -90,12 +124,15 @@ class TestingAdapter(Adapter):
         account: Any = None,
         communities: Mapping[str, CommunityBinding],
         imitate: str = "discord",
+        without: Iterable[Capability | str] = (),
     ) -> None:
+        """``without``: capabilities taken away from the imitated platform's set."""
         super().__init__(account=account, communities=communities)
         if imitate not in PROFILES:
             raise ValueError(f"unknown platform {imitate!r} (expected one of: {', '.join(PROFILES)})")
         self.imitate = imitate
         self.capabilities = PROFILES[imitate]
+        self.remove_capabilities(*without)
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
         self.groups: dict[str, dict[str, Any]] = {}
@@ -128,14 +165,26 @@ class TestingAdapter(Adapter):
         self.actions.append({"time": self._now(), "community": community, "action": action, **fields})
 
     # -- the fake platform, driven by tests ------------------------------------
+    def remove_capabilities(self, *capabilities: Capability | str) -> None:
+        """Make the imitated platform unable to do these (``"dm"`` or ``Capability.DM``)."""
+        gone = set()
+        for cap in capabilities:
+            try:
+                gone.add(Capability(cap.lower() if isinstance(cap, str) else cap))
+            except ValueError as exc:
+                known = ", ".join(c.name for c in Capability)
+                raise ValueError(f"unknown capability {cap!r} (expected one of: {known})") from exc
+        self.capabilities = self.capabilities - gone
+
     def person(self, community: str, member_id: str) -> Person:
         try:
             return self.people[community][member_id]
-        except KeyError:
-            raise NotFound(f"no member {member_id!r} in {community}") from None
+        except KeyError as exc:
+            raise NotFound(f"no member {member_id!r} in {community}", platform=self.name) from exc
 
     def add_person(self, community: str, member_id: str, name: str, role: Role | None = None) -> Person:
         """A member present before anything happens (no join event)."""
+        _check_id(member_id)
         person = Person(member_id, name, {role} if role is not None and role != Role.MEMBER else set(),
                         platform=self.name)
         self.people.setdefault(community, {})[member_id] = person
@@ -158,10 +207,26 @@ class TestingAdapter(Adapter):
         assert self.host is not None, "the testing adapter is not started"
         await self.host.submit(event)
 
+    def refuse_dms(self, community: str, member_id: str, refuse: bool = True) -> None:
+        """``member_id`` refuses direct messages (also before they join)."""
+        people = self.people.setdefault(community, {})
+        person = people.get(member_id)
+        if person is None:
+            person = people[member_id] = Person(member_id, member_id.title(), present=False,
+                                                platform=self.name)
+        person.refuses_dms = refuse
+
     async def inject_join(self, community: str, member_id: str, name: str,
                           invited_by: str | None = None) -> None:
-        person = Person(member_id, name, platform=self.name)
-        self.people.setdefault(community, {})[member_id] = person
+        _check_id(member_id)
+        people = self.people.setdefault(community, {})
+        known = people.get(member_id)
+        if known is not None and known.banned:
+            self._record(community, "refused", member=member_id, why="banned")
+            return
+        person = Person(member_id, name, platform=self.name,
+                        refuses_dms=known.refuses_dms if known else False)
+        people[member_id] = person
         await self._submit(
             MemberJoinedEvent(platform=self.name, id=self._eid("join"), community=community,
                               time=self._now(), member=person.member(), invited_by=invited_by)
@@ -189,10 +254,25 @@ class TestingAdapter(Adapter):
         self.messages[message_id] = _Stored(community, channel, person.id)
         return message
 
+    def refusal(self, community: str, person: Person) -> str | None:
+        """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
+        if person.banned:
+            return "banned"
+        if person.kicked:
+            return "kicked"
+        if person.muted_until is not None and person.muted_until > self._now():
+            return "muted"
+        return None
+
     async def inject_message(self, community: str, member_id: str, channel_name: str, text: str,
-                             message_id: str, reply_to: str | None = None) -> Message:
+                             message_id: str, reply_to: str | None = None) -> Message | None:
+        """``member_id`` posts; a muted, kicked or banned member is refused (None, a ``refused`` action)."""
         person = self.person(community, member_id)
         channel = self.channel(community, channel_name)
+        why = self.refusal(community, person)
+        if why is not None:
+            self._record(community, "refused", member=member_id, why=why)
+            return None
         message = self._message(community, channel, person, text, message_id, reply_to)
         await self._submit(
             MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
@@ -205,6 +285,21 @@ class TestingAdapter(Adapter):
         message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
         await self._submit(
             MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
+                               time=self._now(), message=message)
+        )
+        return message
+
+    async def inject_edit(self, community: str, member_id: str, message_id: str, text: str) -> Message:
+        """The author of message ``message_id`` changes its text."""
+        stored = self.messages.get(message_id)
+        if stored is None or stored.community != community:
+            raise NotFound(f"no message {message_id!r}")
+        if stored.author != member_id:
+            raise NotFound(f"message {message_id!r} is not by {member_id!r}; only its author can edit it")
+        person = self.person(community, member_id)
+        message = self._message(community, stored.channel, person, text, message_id, None)
+        await self._submit(
+            MessageEditedEvent(platform=self.name, id=self._eid("edit"), community=community,
                                time=self._now(), message=message)
         )
         return message
@@ -254,13 +349,20 @@ class TestingAdapter(Adapter):
                    reply_to: str | None = None) -> SentMessage:
         if channel.is_dm:
             assert channel.dm_with is not None
+            self._check_dm(community, channel.dm_with)
             self._record(community, "dm", member=channel.dm_with, text=text)
         else:
             extra = {"reply_to": reply_to} if reply_to else {}
             self._record(community, "send", channel=channel.name or channel.id, text=text, **extra)
         return self._sent(community, channel)
 
+    def _check_dm(self, community: str | None, member_id: str) -> None:
+        person = self.people.get(community or "", {}).get(member_id)
+        if person is not None and person.refuses_dms:
+            raise Forbidden(f"{member_id} does not accept direct messages", platform=self.name, action="dm")
+
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+        self._check_dm(community, member.id)
         self._record(community, "dm", member=member.id, text=text)
         return self._sent(community, self.dm_channel(member.id))
 
@@ -285,6 +387,7 @@ class TestingAdapter(Adapter):
         person.present = False
         person.roles.clear()
         person.banned = person.banned or action == "ban"
+        person.kicked = action == "kick"
         self._record(community, action, member=member.id, reason=reason)
         await self._submit(
             MemberLeftEvent(platform=self.name, id=self._eid(action), community=community,

@@ -5,6 +5,10 @@
 fresh SQLite file, and lets a test act as members (join, say, dm, react,
 leave), move time (``wait``, ``at``, running due jobs in order) and restart
 the bot on the same database.
+
+A *strict* bot (the ``hearth_bot`` fixture's) fails the step during which a
+plugin raised, with the plugin's traceback, unless the test expects it
+(:meth:`TestBot.expect_plugin_errors`).
 """
 
 from __future__ import annotations
@@ -12,17 +16,33 @@ from __future__ import annotations
 import itertools
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hearth.adapters.testing.adapter import TestingAdapter
-from hearth.app import App, bindings_for
+from hearth.adapters.testing.adapter import TestingAdapter, format_action
+from hearth.app import App, PluginFailure, bindings_for
 from hearth.bootstrap import Loaded, load
 from hearth.clock import VirtualClock
-from hearth.models import Role
+from hearth.models import Capability, Role
 from hearth.timeutil import parse_duration
+
+
+class PluginErrors(AssertionError):
+    """A plugin raised while a test did not expect it."""
+
+    def __init__(self, failures: list[PluginFailure]) -> None:
+        self.failures = failures
+        super().__init__("\n".join(describe(f) for f in failures))
+
+
+def describe(failure: PluginFailure) -> str:
+    """A failure with its traceback, as a failing test shows it."""
+    trace = "".join(traceback.format_exception(failure.error)).rstrip()
+    return f"plugin {failure.plugin!r} raised in {failure.where} (community {failure.community!r}):\n{trace}"
 
 
 def _when(value: str | datetime) -> datetime:
@@ -39,7 +59,12 @@ class TestBot:
 
     def __init__(self, loaded: Loaded, *, community: str | None = None,
                  start: str | datetime = "2026-01-05T09:00:00+00:00", platform: str | None = None,
-                 storage: str | Path | None = None) -> None:
+                 storage: str | Path | None = None, strict: bool = False,
+                 without: Iterable[Capability | str] = ()) -> None:
+        """``strict``: a plugin that raises fails the step (see :meth:`expect_plugin_errors`).
+
+        ``without``: capabilities the imitated network lacks (``["dm", "pin"]``).
+        """
         self.loaded = loaded
         self.config = loaded.config
         self.community = community or next(iter(self.config.communities))
@@ -54,11 +79,18 @@ class TestBot:
             storage = Path(self._tmp) / "hearth.db"
         self.storage = f"sqlite:///{storage}"
         self.adapter = TestingAdapter(
-            communities=bindings_for(self.config, TestingAdapter), imitate=self.platform
+            communities=bindings_for(self.config, TestingAdapter), imitate=self.platform,
+            without=without,
         )
         self.app: App | None = None
         self._seq = itertools.count(1)
         self._taken = 0
+        self._formatted: list[dict[str, Any]] = []
+        self._several = len(self.config.communities) > 1
+        self.strict = strict
+        self.plugin_errors: list[PluginFailure] = []
+        self._unexpected: list[PluginFailure] = []
+        self._expecting: list[list[PluginFailure]] = []
 
     @classmethod
     async def create(cls, config: str | Path, *, members: Iterable[Mapping[str, Any]] = (),
@@ -68,13 +100,17 @@ class TestBot:
         bot = cls(load(config, extra_plugins=extra_plugins, text=is_text), **kwargs)
         for m in members:
             bot.add_member(m["id"], m.get("name"), m.get("role", "member"))
-        await bot.start()
+        try:
+            await bot.start()
+        except BaseException:
+            await bot.close()
+            raise
         return bot
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
         self.app = App(self.config, self.loaded.plugins, [self.adapter], clock=self.clock,
-                       storage=self.storage)
+                       storage=self.storage, on_plugin_error=self._plugin_failed)
         await self.app.start()
         await self.settle()
 
@@ -103,14 +139,50 @@ class TestBot:
         await self.close()
 
     async def settle(self) -> None:
+        """Wait until every event is handled; a strict bot then raises :class:`PluginErrors`."""
         assert self.app is not None, "the bot is not running"
         await self.app.settle()
+        self.check_plugin_errors()
+
+    # -- plugin errors ---------------------------------------------------------
+    def _plugin_failed(self, failure: PluginFailure) -> None:
+        self.plugin_errors.append(failure)
+        if self._expecting:
+            self._expecting[-1].append(failure)
+        else:
+            self._unexpected.append(failure)
+
+    def check_plugin_errors(self) -> None:
+        """Raise :class:`PluginErrors` for plugin errors not expected so far (strict bots)."""
+        if self.strict and self._unexpected:
+            failures, self._unexpected = self._unexpected, []
+            raise PluginErrors(failures)
+
+    @contextmanager
+    def expect_plugin_errors(self) -> Iterator[list[PluginFailure]]:
+        """Within this block plugins may raise (at least one must); yields the failures."""
+        caught: list[PluginFailure] = []
+        self._expecting.append(caught)
+        try:
+            yield caught
+        finally:
+            self._expecting.pop()
+        if not caught:
+            raise AssertionError("a plugin error was expected, but no plugin raised")
 
     # -- members ---------------------------------------------------------------
     def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member") -> None:
         """A member present from the start (no join event)."""
         parsed = role if isinstance(role, Role) else Role.parse(role)
         self.adapter.add_person(self.community, member_id, name or member_id.title(), parsed)
+
+    def refuse_dms(self, member_id: str, refuse: bool = True) -> None:
+        """Make ``member_id`` refuse direct messages (the network answers Forbidden)."""
+        self.adapter.refuse_dms(self.community, member_id, refuse)
+
+    def remove_capabilities(self, *capabilities: Capability | str) -> None:
+        """Take capabilities away from the imitated network (best before start: ``without=``)."""
+        self.adapter.remove_capabilities(*capabilities)
 
     def role_of(self, member_id: str) -> Role:
         return self.adapter.person(self.community, member_id).role
@@ -144,6 +216,11 @@ class TestBot:
         await self.settle()
         return message_id
 
+    async def edit(self, member_id: str, ref: str, text: str) -> None:
+        """The author of message ``ref`` changes its text (a ``MessageEditedEvent``)."""
+        await self.adapter.inject_edit(self.community, member_id, ref, text)
+        await self.settle()
+
     async def react(self, member_id: str, to: str, emoji: str, *, in_: str = "dm") -> None:
         """React to message ``to``; ``"last-bot-message"`` in ``in_`` (a channel or ``dm``)."""
         if to == "last-bot-message":
@@ -170,19 +247,32 @@ class TestBot:
         await self.app.scheduler.advance(_when(when), self.settle)
 
     # -- what the bot did ------------------------------------------------------
+    def _format(self, action: Mapping[str, Any]) -> dict[str, Any]:
+        communities = self.config.communities
+        zone = communities[action.get("community") or self.community].timezone
+        return format_action(action, zone, community=self._several)
+
     @property
     def actions(self) -> list[dict[str, Any]]:
-        """Every action the bot took, in order (dicts as ``hearth simulate --json`` prints)."""
-        return self.adapter.actions
+        """Every action the bot took, in order, as ``hearth simulate --json`` prints them.
+
+        ``time`` is an ISO 8601 string in the community's offset; with several
+        communities in the config each action names its ``community``.
+        """
+        recorded = self.adapter.actions
+        if len(self._formatted) < len(recorded):
+            self._formatted.extend(self._format(a) for a in recorded[len(self._formatted) :])
+        return self._formatted
 
     def take(self) -> list[dict[str, Any]]:
-        """The actions taken since the last ``take``."""
-        new = self.adapter.actions[self._taken :]
-        self._taken = len(self.adapter.actions)
+        """The actions taken since the last ``take`` (as :attr:`actions`)."""
+        actions = self.actions
+        new = actions[self._taken :]
+        self._taken = len(actions)
         return new
 
     def sent(self, action: str | None = None, **match: Any) -> list[dict[str, Any]]:
-        """Recorded actions of kind ``action`` whose fields equal ``match``."""
+        """Recorded actions of kind ``action`` whose fields equal ``match`` (as :attr:`actions`)."""
         return [a for a in self.actions
                 if (action is None or a["action"] == action)
                 and all(a.get(k) == v for k, v in match.items())]

@@ -1,11 +1,11 @@
-"""The ``ad_window:`` config block (CONFIG.md) and its validation."""
+"""The ``ad_window:`` config block (docs/plugins/ad_window.md) and its validation."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -16,11 +16,12 @@ from hearth import (
     PluginConfig,
     Role,
     RoleName,
+    TextOverrides,
     TimeOfDay,
     format_duration,
     parse_duration,
 )
-from hearth.plugins.ad_window.texts import DEFAULTS
+from hearth.plugins.ad_window.texts import TEXTS
 
 STEP_HINT = "expected warn, kick, ban or {mute: DURATION} (e.g. {mute: 1h})"
 
@@ -131,7 +132,7 @@ class AdWindowConfig(PluginConfig):
     strike_decay: Duration = timedelta(days=30)
     announce: Announce = Announce()
     audit_channel: ChannelName | None = None
-    texts: dict[str, str] = Field(default_factory=dict)
+    texts: Annotated[TextOverrides, TEXTS] = Field(default_factory=TEXTS.model)
 
     @field_validator("escalation", mode="before")
     @classmethod
@@ -146,12 +147,4 @@ class AdWindowConfig(PluginConfig):
                 raise ValueError(f"entry {i + 1}: {exc}") from None
         return steps
 
-    @field_validator("texts")
-    @classmethod
-    def _texts(cls, value: dict[str, str]) -> dict[str, str]:
-        known = DEFAULTS["en"]
-        for key in value:
-            if key not in known:
-                raise ValueError(f"unknown text {key!r} (expected one of: {', '.join(sorted(known))})")
-        return value
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hearth import Texts
+
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
         "weekdays": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
@@ -116,3 +118,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "pardon_none": "{mention} 没有可清除的违规记录。",
     },
 }
+
+TEXTS = Texts(
+    DEFAULTS,
+    # Every step and action text is rendered with {until} (the end of a mute).
+    extra={key: ["until"] for key in ("step_warn", "step_kick", "step_ban",
+                                       "action_warn", "action_kick", "action_ban")},
+)
+"""The catalog operators' ``texts:`` overrides are checked against."""

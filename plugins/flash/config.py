@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from hearth import ChannelName, Duration, PluginConfig, Role, RoleName, format_duration
-from hearth.plugins.flash.texts import DEFAULTS
+from hearth import ChannelName, Duration, PluginConfig, Role, RoleName, TextOverrides, format_duration
+from hearth.plugins.flash.texts import TEXTS
 
 
 class FlashConfig(PluginConfig):
@@ -21,16 +21,7 @@ class FlashConfig(PluginConfig):
     remind_before: Duration = timedelta(minutes=10)
     on_close: Literal["delete", "archive"] = "delete"
     announce: ChannelName | None = None
-    texts: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("texts")
-    @classmethod
-    def _known_texts(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(DEFAULTS["en"]))
-        if unknown:
-            known = ", ".join(sorted(DEFAULTS["en"]))
-            raise ValueError(f"unknown text {', '.join(map(repr, unknown))} (known texts: {known})")
-        return value
+    texts: Annotated[TextOverrides, TEXTS] = Field(default_factory=TEXTS.model)
 
     @model_validator(mode="after")
     def _default_within_max(self) -> FlashConfig:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from hearth import format_duration
+from hearth import Texts, format_duration
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
@@ -140,3 +140,16 @@ def moment(when: datetime, now: datetime, language: str) -> str:
     if when.date() == now.date():
         return f"{when:%H:%M}"
     return f"{when:%a} {when.day} {when:%b} {when:%H:%M}"
+
+_OPENING = ["title", "creator", "duration", "end", "fate", "name", "prefix"]
+TEXTS = Texts(
+    DEFAULTS,
+    # What the code renders each text with, beyond what the defaults use.
+    extra={
+        "purpose": _OPENING, "purpose_open": _OPENING, "opened": _OPENING,
+        "opened_open": _OPENING, "announce_open": _OPENING,
+        "summary": ["name"], "announce_summary": ["fate"], "list_item": ["end"],
+        "access_invite": ["name", "prefix"], "too_many": ["max"],
+    },
+)
+"""The catalog operators' ``texts:`` overrides are checked against."""

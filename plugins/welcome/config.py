@@ -1,4 +1,4 @@
-"""The ``welcome:`` block of a community's config (CONFIG.md), with defaults everywhere."""
+"""The ``welcome:`` block of a community's config (docs/plugins/welcome.md), with defaults everywhere."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from hearth import ChannelName, Day, Duration, PluginConfig, TimeOfDay
+from hearth import ChannelName, Day, Deprecated, Duration, PluginConfig, TextOverrides, TimeOfDay, longest
 
-from .texts import DEFAULTS
+from .texts import TEXTS
 
 
 def _optional_span(value: Any) -> Any:
@@ -24,6 +24,8 @@ def _optional_span(value: Any) -> Any:
 
 Delivery = Literal["dm", "channel"]
 Span = Annotated[Duration | None, BeforeValidator(_optional_span)]
+# Joins are merged into one welcome over at most a day: longer would leave newcomers unwelcomed.
+Burst = Annotated[Annotated[Duration, longest(timedelta(days=1))] | None, BeforeValidator(_optional_span)]
 
 
 class Accept(PluginConfig):
@@ -52,7 +54,7 @@ class Accept(PluginConfig):
 
 class Introduction(PluginConfig):
     channel: ChannelName | None = None
-    prompt: str | None = None
+    prompt: Annotated[str | None, TEXTS.text("intro_prompt")] = None
     thank: bool = True
 
 
@@ -81,26 +83,15 @@ class WelcomeConfig(PluginConfig):
 
     channel: ChannelName | None = None
     community_name: str | None = None
-    message: str | None = None
-    rules: str | None = None
+    message: Annotated[str | None, TEXTS.text("welcome")] = None
+    rules: Annotated[str | None, Deprecated("the rules live on the community", community_key="rules")] = None
     rules_delivery: list[Delivery] = Field(default_factory=lambda: list[Delivery](["dm"]), min_length=1)
     accept: Accept = Accept()
     introduction: Introduction = Introduction()
     gate: Gate = Gate()
-    burst: Span = None
+    burst: Burst = None
     reminder: Reminder = Reminder()
-    texts: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("texts")
-    @classmethod
-    def _known_texts(cls, value: dict[str, str]) -> dict[str, str]:
-        known = DEFAULTS["en"]
-        unknown = sorted(k for k in value if k not in known)
-        if unknown:
-            raise ValueError(
-                f"unknown text {', '.join(map(repr, unknown))} (expected some of: {', '.join(sorted(known))})"
-            )
-        return value
+    texts: Annotated[TextOverrides, TEXTS] = Field(default_factory=TEXTS.model)
 
     @field_validator("rules_delivery", mode="before")
     @classmethod

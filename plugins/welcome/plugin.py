@@ -58,10 +58,8 @@ def register_capabilities() -> list[Need]:
 @hookimpl
 def register_commands() -> list[Command]:
     return [
-        Command(name="rules", handler=show_rules, min_role=Role.NEWCOMER,
-                help="show the community's rules"),
         Command(name="code", handler=redeem_code, params=(Param("code", "word"),),
-                min_role=Role.NEWCOMER, help="redeem an invitation code"),
+                min_role=Role.NEWCOMER, max_role=Role.NEWCOMER, help="redeem an invitation code"),
         Command(name="invite", handler=issue_code,
                 params=(Param("uses", "int", optional=True), Param("expires", "duration", optional=True)),
                 min_role=Role.LEADER, power="invite_codes",
@@ -73,21 +71,17 @@ def register_commands() -> list[Command]:
 def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
     # The acceptance command's name is configurable (accept.command, default agree).
     return [Command(name=ctx.config.accept.command, handler=accept_rules, min_role=Role.NEWCOMER,
+                    max_role=Role.NEWCOMER, available=has_not_agreed,
                     help="accept the rules and become a member")]
 
 
+async def has_not_agreed(ctx: PluginContext, member: Member) -> bool:
+    """``agree`` is for a newcomer in the ritual who has not agreed yet."""
+    person = await Newcomers(ctx.store, ctx.key).get(member.platform, member.id)
+    return person is not None and person.pending and not person.agreed
+
+
 # --------------------------------------------------------------------------- commands
-
-
-async def show_rules(inv: Invocation) -> str:
-    ctx = inv.ctx
-    text = ritual.say_for(ctx)("rules_show", **ritual.values(ctx))
-    person = await Newcomers(ctx.store, ctx.key).get(inv.member.platform, inv.member.id)
-    if person is not None and person.pending:
-        deadline = person.joined_at + ctx.config.accept.within
-        text += "\n\n" + ritual.how_to_accept(ctx, inv.member.platform, on_message=False,
-                                               deadline=deadline)
-    return text
 
 
 async def accept_rules(inv: Invocation) -> str:
@@ -161,6 +155,17 @@ async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
 @hookimpl
 async def on_message(ctx: PluginContext, message: Message) -> None:
     await ritual.on_message(ctx, message)
+
+
+@hookimpl
+async def on_command(ctx: PluginContext, invocation: Invocation) -> None:
+    if invocation.command.name == "rules":  # the core's: a newcomer is also told how to accept
+        member = invocation.member
+        person = await Newcomers(ctx.store, ctx.key).get(member.platform, member.id)
+        if person is not None and person.pending:
+            deadline = person.joined_at + ctx.config.accept.within
+            await ctx.reply(invocation.message, ritual.how_to_accept(
+                ctx, member.platform, on_message=False, deadline=deadline))
 
 
 @hookimpl

@@ -24,13 +24,14 @@ REMINDER_JOB = "reminder"
 
 
 def say_for(ctx: PluginContext) -> Callable[..., str]:
-    """The text function for this community; ``message``/``rules``/``prompt`` override their texts."""
+    """The text function for this community; ``message``, the community's ``rules`` and
+    ``prompt`` override their texts."""
     cfg = ctx.config
     overrides = dict(cfg.texts)
     if cfg.message:
         overrides["welcome"] = cfg.message
-    if cfg.rules:
-        overrides["rules_default"] = cfg.rules.strip()
+    if ctx.community.rules:
+        overrides["rules_default"] = ctx.community.rules.strip()
     if cfg.introduction.prompt:
         overrides["intro_prompt"] = cfg.introduction.prompt
     return texts(DEFAULTS, ctx.language, overrides)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hearth import Texts
+
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
         "welcome": "Welcome {mention} to {community}! You are member #{member_count}.",
@@ -12,7 +14,6 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "rules_default": "1. Be kind.\n2. Stay on topic.\n3. No ads or spam.",
         "rules_dm": "Welcome to {community}, {name}! Please read our rules:\n\n{rules}\n\n{how}",
         "rules_post": "{mentions}, please read our rules:\n\n{rules}\n\n{how}",
-        "rules_show": "The rules of {community}:\n\n{rules}",
         "how_accept": "To become a member, type {command}{or_react} within {within}.",
         "how_accept_by": "To become a member, type {command}{or_react} by {deadline}.",
         "how_accept_late": "To become a member, type {command}{or_react}.",
@@ -48,7 +49,6 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "rules_default": "1. 友善待人。\n2. 不要跑题。\n3. 禁止广告和刷屏。",
         "rules_dm": "欢迎加入 {community},{name}!请阅读群规:\n\n{rules}\n\n{how}",
         "rules_post": "{mentions},请阅读群规:\n\n{rules}\n\n{how}",
-        "rules_show": "{community} 的群规:\n\n{rules}",
         "how_accept": "请在 {within} 内发送 {command}{or_react},即可成为正式成员。",
         "how_accept_by": "请在 {deadline} 前发送 {command}{or_react},即可成为正式成员。",
         "how_accept_late": "发送 {command}{or_react} 即可成为正式成员。",
@@ -74,3 +74,19 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "reminder": "群规提醒:\n\n{rules}",
     },
 }
+
+_VALUES = ["community", "command", "code_command", "within", "rules"]  # ritual.values()
+TEXTS = Texts(
+    DEFAULTS,
+    # What the code renders each text with, beyond what the defaults use.
+    extra={
+        **{key: _VALUES for key in (
+            "intro_thanks", "rules_dm", "rules_post", "how_accept", "how_accept_by",
+            "how_accept_late", "how_code", "need_code", "code_ok_need_agree", "code_issued",
+            "kick_reason", "timeout_remind", "reminder")},
+        "welcome": [*_VALUES, "name", "inviter"],
+        "welcome_many": [*_VALUES, "names"],
+        "accepted": [*_VALUES, "name"],
+    },
+)
+"""The catalog operators' ``texts:`` and ``message``/``prompt`` are checked against."""

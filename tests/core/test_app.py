@@ -131,7 +131,7 @@ async def test_moderation_verdict_deletes_once_and_stops_the_message(setup: Any)
     bot, _first, second, mod = setup
     await bot.say("carl", "general", "buy spam now", ref="m1")
     assert bot.take()[-1] == {
-        "time": bot.clock.now(), "community": "tea", "action": "delete", "channel": "general",
+        "time": bot.now().isoformat(), "action": "delete", "community": "tea", "channel": "general",
         "message": "m1", "member": "carl", "reason": "spam is not welcome",
     }
     assert second.seen == []
@@ -177,7 +177,8 @@ async def test_refused_broken_and_unknown_commands_get_clear_replies(setup: Any)
     await bot.say("carl", "general", "!broken")
     assert "failed; the error was logged" in bot.take()[-1]["text"]
     await bot.dm("carl", "!nope")
-    assert bot.take()[-1] == {"time": bot.clock.now(), "community": "tea", "action": "dm", "member": "carl",
+    assert bot.take()[-1] == {"time": bot.now().isoformat(), "action": "dm", "community": "tea",
+                              "member": "carl",
                               "text": "Unknown command !nope. Type !help to see the commands."}
 
 
@@ -195,16 +196,32 @@ async def test_help_lists_only_what_the_member_may_run(setup: Any) -> None:
 
 @pytest.mark.asyncio
 async def test_missing_capability_is_reported_once_at_startup(caplog: pytest.LogCaptureFixture) -> None:
-    from hearth.adapters.testing import adapter as testing
-
-    testing.PROFILES["nomute"] = testing.PROFILES["discord"] - {Capability.MUTE}
-    try:
-        with caplog.at_level(logging.WARNING):
-            bot = await TestBot.create(CONFIG, extra_plugins={"first": Crashing("first"),
-                                       "second": Recorder("second"), "mod": Moderator()}, platform="nomute")
-            await bot.restart()
-            await bot.close()
-    finally:
-        del testing.PROFILES["nomute"]
+    with caplog.at_level(logging.WARNING):
+        bot = await TestBot.create(CONFIG, extra_plugins={"first": Crashing("first"),
+                                   "second": Recorder("second"), "mod": Moderator()}, without=["MUTE"])
+        await bot.restart()
+        await bot.close()
     lines = [r.getMessage() for r in caplog.records if "cannot mute" in r.getMessage()]
     assert lines == ["mod in tea: the testing adapter cannot mute, so muting spammers is off there"] * 2
+
+
+class Brewing:
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def register_commands(self) -> list[Command]:
+        async def brew(inv: Any) -> str:
+            return f"brewing; leaders here hold {sorted(await inv.ctx.leader_powers())}"
+
+        return [Command(name="brew", handler=brew, min_role=Role.LEADER, power="brew")]
+
+
+@pytest.mark.asyncio
+async def test_leader_powers_are_collected_from_the_commands_that_declare_one(hearth_bot: Factory) -> None:
+    config = "communities:\n  tea:\n    channels: {general: {}}\n    plugins: {brewing: {}}\n"
+    bot = await hearth_bot(config, extra_plugins={"brewing": Brewing()},
+                           members=[{"id": "lee", "role": "leader"}])
+    await bot.say("lee", "general", "!brew")
+    assert bot.take()[-1]["text"] == "brewing; leaders here hold ['brew']"

@@ -105,3 +105,80 @@ def test_plugins_lists_adapters_with_versions() -> None:
     result = CliRunner().invoke(main, ["plugins"])
     assert result.exit_code == 0
     assert "console" in result.stdout and "testing" in result.stdout
+
+
+TWO_COMMUNITIES = """\
+communities:
+  tea-house:
+    timezone: Asia/Shanghai
+    channels: {general: {}, ads: {}}
+    plugins:
+      ad_window:
+        windows: [{days: [sat], from: "20:00", to: "22:00"}]
+        escalation: [{mute: 1h}, kick]
+  book-club:
+    channels: {general: {}}
+"""
+
+REFUSED = """\
+community: tea-house
+start: "2026-11-20T19:00:00+08:00"
+members:
+  - {id: bob, name: Bob}
+steps:
+  - say: {id: bob, channel: general, text: "cheap tea at https://cheap-tea.com", ref: ad1}
+  - say: {id: bob, channel: general, text: "hello?"}
+  - wait: 1h
+  - say: {id: bob, channel: general, text: "cheap tea at https://cheap-tea.com", ref: ad2}
+  - say: {id: bob, channel: general, text: "let me in"}
+"""
+
+
+def test_simulate_refuses_posts_of_muted_and_kicked_members_and_names_the_community(
+    tmp_path: Path,
+) -> None:
+    config, scenario = tmp_path / "hearth.yaml", tmp_path / "scenario.yaml"
+    config.write_text(TWO_COMMUNITIES)
+    scenario.write_text(REFUSED)
+    result = CliRunner().invoke(main, ["simulate", str(config), str(scenario), "--json"])
+    assert result.exit_code == 0, result.output
+    actions = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(a["community"] == "tea-house" for a in actions)
+    refused = [a for a in actions if a["action"] == "refused"]
+    assert refused == [
+        {"time": "2026-11-20T19:00:00+08:00", "action": "refused", "community": "tea-house",
+         "member": "bob", "why": "muted"},
+        {"time": "2026-11-20T20:00:00+08:00", "action": "refused", "community": "tea-house",
+         "member": "bob", "why": "kicked"},
+    ]
+    kinds = [a["action"] for a in actions]
+    assert kinds.index("unmute") < kinds.index("kick") < len(kinds) - 1
+    human = CliRunner().invoke(main, ["simulate", str(config), str(scenario)])
+    assert "2026-11-20 20:00 [tea-house] refused @bob why=kicked" in human.stdout
+
+
+@pytest.mark.asyncio
+async def test_the_test_bot_reports_actions_as_simulate_prints_them(tmp_path: Path) -> None:
+    from hearth.adapters.testing import TestBot
+    from hearth.bootstrap import load
+    from hearth.simulate import load_scenario, run_scenario
+
+    config, scenario = tmp_path / "hearth.yaml", tmp_path / "scenario.yaml"
+    config.write_text(TWO_COMMUNITIES)
+    scenario.write_text(REFUSED)
+    loaded = load(config)
+    printed: list[dict] = []
+    await run_scenario(loaded, load_scenario(scenario, loaded), printed.append)
+
+    bot = await TestBot.create(config, start="2026-11-20T19:00:00+08:00", members=[{"id": "bob"}])
+    try:
+        await bot.say("bob", "general", "cheap tea at https://cheap-tea.com", ref="ad1")
+        await bot.say("bob", "general", "hello?")
+        await bot.wait("1h")
+        await bot.say("bob", "general", "cheap tea at https://cheap-tea.com", ref="ad2")
+        await bot.say("bob", "general", "let me in")
+        taken = bot.take()
+    finally:
+        await bot.close()
+    assert taken == printed
+    assert json.loads(json.dumps(taken)) == taken  # plain JSON values only

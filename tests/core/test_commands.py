@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_two_word_commands_win_over_one_word() -> None:
 
 def test_duplicate_command_names_are_a_startup_error() -> None:
     other = Command(name="flash", handler=_noop, plugin="other")
-    with pytest.raises(StartupError, match="registered by both 'flash' and 'other'"):
+    with pytest.raises(StartupError, match="offered by both 'flash' and 'other'"):
         CommandRegistry([FLASH, other])
 
 
@@ -99,3 +100,47 @@ def test_role_rule_can_come_from_the_plugin_config() -> None:
 
 def test_split_args_keeps_apostrophes_inside_quotes() -> None:
     assert split_args('"Olivia\'s tea" 2h') == ["Olivia's tea", "2h"]
+
+
+# Issue 10 item 22: absurd numbers are usage errors at parsing, never a crash deeper in.
+INVITE = Command(name="invite", handler=_noop,
+                 params=(Param("uses", "int", optional=True), Param("expires", "duration", optional=True)))
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("99999999999999999999 1d", "USES is a whole number from 0 to 1,000,000"),
+    ("-5", "USES is a whole number from 0 to 1,000,000"),
+    ("9" * 5000, "USES is a whole number from 0 to 1,000,000"),
+    ("3 9999999999999d", "EXPIRES is at most 366d"),
+    ("3 " + "9" * 5000 + "d", "EXPIRES is at most 366d"),
+])
+def test_absurd_numbers_are_usage_errors(line: str, problem: str) -> None:
+    with pytest.raises(UsageError) as err:
+        parse_args(INVITE, line)
+    assert err.value.problem.startswith(f"{problem} (got ") and err.value.usage == "invite [USES] [EXPIRES]"
+
+
+def test_bounds_are_per_parameter() -> None:
+    roll = Command(name="roll", handler=_noop,
+                   params=(Param("sides", "int", bounds=(2, 100)),
+                           Param("for", "duration", longest=timedelta(hours=1))))
+    assert parse_args(roll, "6 1h") == {"sides": 6, "for": timedelta(hours=1)}
+    with pytest.raises(UsageError, match="SIDES is a whole number from 2 to 100"):
+        parse_args(roll, "1 1h")
+    with pytest.raises(UsageError, match="FOR is at most 1h"):
+        parse_args(roll, "6 61m")
+
+
+@pytest.mark.asyncio
+async def test_absurd_numbers_in_real_commands_get_a_usage_reply(hearth_bot) -> None:
+    config = (Path(__file__).parents[2] / "examples" / "community.yaml").read_text()
+    bot = await hearth_bot(config, start="2026-11-20T19:00:00+08:00",
+                           members=[{"id": "olivia", "role": "owner"}])
+    await bot.dm("olivia", "!invite 99999999999999999999 1d")
+    await bot.dm("olivia", '!flash x 9999999999999d')
+    replies = [a["text"] for a in bot.sent("dm", member="olivia")]
+    assert len(replies) == 2
+    assert replies[0].startswith("USES is a whole number from 0 to 1,000,000 (got 99999999999999999999)\n"
+                                 "Usage: !invite")
+    assert replies[1].startswith("DURATION is at most 366d (got 9999999999999d)\nUsage: !flash")
+    assert not any("Sorry" in r for r in replies)

@@ -63,6 +63,18 @@ def test_valid_config_loads_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "s3cret" not in repr(loaded.config.accounts["discord"])
 
 
+def test_catch_up_is_read_from_the_top_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    monkeypatch.setenv("HEARTH_TEST_TOKEN", "s3cret")
+    path = tmp_path / "hearth.yaml"
+    path.write_text("catch_up: {max_events: 50, report_to: general}\n" + GOOD)
+    catch_up = load(path, extra_plugins=PLUGINS).config.catch_up
+    assert (catch_up.max_events, catch_up.report_to) == (50, "general")
+    issues = _issues("catch_up: {max_events: -1}\n" + GOOD, tmp_path)
+    assert len(issues) == 1 and issues[0].startswith(
+        f"{tmp_path / 'hearth.yaml'}:1: catch_up.max_events:")
+
+
 def test_unknown_key_names_file_line_and_suggests(tmp_path: Path) -> None:
     text = GOOD.replace("    timezone: Europe/Berlin\n", "    timezone: Europe/Berlin\n    chanels: {}\n")
     issues = _issues(text, tmp_path)

@@ -153,7 +153,7 @@ communities:
     finally:
         await bot.close()
     assert kicker.results == [False, True]
-    assert "kick on testing failed: no member 'ghost' in tea" in caplog.text
+    assert "kick failed: testing: no member 'ghost' in tea" in caplog.text
 
 
 @pytest.mark.asyncio

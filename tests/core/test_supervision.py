@@ -187,7 +187,7 @@ async def test_a_damaged_database_is_one_clear_error(tmp_path: Path, damage: Any
     damage(path)
     with pytest.raises(StorageError) as caught:
         await Database.open(f"sqlite:///{path}")
-    assert str(caught.value).startswith(f"the database {path} {problem}")
+    assert str(caught.value).startswith(f"cannot open {path}: it {problem}")
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.asyncio
 async def test_a_read_only_database_is_one_clear_error(read_only: Path) -> None:
-    with pytest.raises(StorageError, match=f"the database {read_only} is read-only"):
+    with pytest.raises(StorageError, match=f"cannot open {read_only}: it is read-only"):
         await Database.open(f"sqlite:///{read_only}")
 
 
@@ -221,7 +221,7 @@ def test_the_cli_names_a_corrupt_database_and_exits_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["console", str(config), "--db", str(db)], input="/quit\n")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        f"hearth: error: the database {db} is not a SQLite database (corrupt, or another kind of "
+        f"hearth: error: cannot open {db}: it is not a SQLite database (corrupt, or another kind of "
         "file) (file is not a database)"
     ]
 

@@ -21,6 +21,8 @@ from .waiting import Signal
 
 log = logging.getLogger(__name__)
 
+MEMBERS_PER_CHUNK = 1000  # Discord's GUILD_MEMBERS_CHUNK size
+
 
 class Op:
     """Gateway opcodes."""
@@ -458,16 +460,20 @@ class Gateway:
             limit = int(d.get("limit", 0) or 0)
             if limit:
                 members = members[:limit]
-        chunk: JSON = {
-            "guild_id": str(guild.id),
-            "members": [m.to_payload() for m in members],
-            "chunk_index": 0,
-            "chunk_count": 1,
-        }
-        if not_found:
-            chunk["not_found"] = not_found
-        if d.get("presences"):
-            chunk["presences"] = []
-        if "nonce" in d:
-            chunk["nonce"] = d["nonce"]
-        self._push(session, "GUILD_MEMBERS_CHUNK", chunk)
+        # Like Discord: at most 1000 members per chunk, each chunk numbered.
+        parts = [members[i:i + MEMBERS_PER_CHUNK]
+                 for i in range(0, len(members), MEMBERS_PER_CHUNK)] or [[]]
+        for index, part in enumerate(parts):
+            chunk: JSON = {
+                "guild_id": str(guild.id),
+                "members": [m.to_payload() for m in part],
+                "chunk_index": index,
+                "chunk_count": len(parts),
+            }
+            if not_found and index == len(parts) - 1:
+                chunk["not_found"] = not_found
+            if d.get("presences"):
+                chunk["presences"] = []
+            if "nonce" in d:
+                chunk["nonce"] = d["nonce"]
+            self._push(session, "GUILD_MEMBERS_CHUNK", chunk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from .rest import (
@@ -139,7 +141,8 @@ class AppRoutes(RouteBase):
 
     async def interaction_callback(self, request: web.Request) -> web.Response:
         interaction = self.state.interactions.get(snowflake_param(request, "interaction_id"))
-        if interaction is None or interaction.token != request.match_info["token"]:
+        if interaction is None or interaction.token != request.match_info["token"] or (
+                time.monotonic() - interaction.created > self.state.interaction_ack_seconds):
             raise ApiError(404, 10062, "Unknown interaction")
         if interaction.callbacks:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
@@ -193,6 +196,8 @@ class AppRoutes(RouteBase):
         interaction = self.state.interactions_by_token.get(request.match_info["token"])
         if interaction is None:
             raise ApiError(404, 10015, "Unknown Webhook")
+        if time.monotonic() - interaction.created > self.state.interaction_token_seconds:
+            raise ApiError(401, 50027, "Invalid Webhook Token")
         return interaction
 
     def _webhook_message(self, request: web.Request, interaction: InteractionRecord) -> Message:

@@ -90,6 +90,8 @@ class ChannelRoutes(RouteBase):
     async def list_messages(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         limit = int(request.query.get("limit", 50))
+        if not 1 <= limit <= 100:
+            raise ApiError(400, 50035, "Invalid Form Body (limit: must be between 1 and 100)")
         before = int(request.query.get("before", 1 << 63))
         after = int(request.query.get("after", 0))
         found = sorted(

@@ -532,6 +532,8 @@ class InteractionRecord:
     followups: list[JSON] = field(default_factory=list)
     edits: list[JSON] = field(default_factory=list)
     response_message_id: int | None = None
+    #: ``time.monotonic()`` when the interaction was sent
+    created: float = field(default_factory=time.monotonic)
 
     @property
     def responded(self) -> bool:
@@ -554,6 +556,9 @@ class State:
         self.guild_commands: dict[int, dict[str, AppCommand]] = {}
         self.interactions: dict[int, InteractionRecord] = {}
         self.interactions_by_token: dict[str, InteractionRecord] = {}
+        #: Discord's limits: the first response within 3 s, the token usable for 15 minutes
+        self.interaction_ack_seconds = 3.0
+        self.interaction_token_seconds = 15 * 60.0
 
     # -- lookups -----------------------------------------------------------------------
 

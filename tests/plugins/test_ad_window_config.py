@@ -49,7 +49,8 @@ def test_empty_block_has_documented_defaults():
     assert cfg.escalation == [Step("warn"), Step("mute", timedelta(hours=1)),
                               Step("mute", timedelta(hours=24)), Step("kick"), Step("ban")]
     assert cfg.strike_decay == timedelta(days=30)
-    assert cfg.announce.channel is None and cfg.audit_channel is None and cfg.texts == {}
+    assert cfg.announce.channel is None and cfg.audit_channel is None
+    assert cfg.texts.model_dump(exclude_none=True) == {}
 
 
 def test_full_block_from_config_md():
@@ -96,7 +97,7 @@ def test_other_errors_name_key_and_value():
                                                                     "to": "22:00"}]})
     assert "'funday' is not a day" in problems({"windows": [{"days": ["funday"], "from": "20:00",
                                                               "to": "22:00"}]})
-    assert "unknown text 'hello'" in problems({"texts": {"hello": "hi"}})
+    assert "texts.hello: unknown key 'hello'" in problems({"texts": {"hello": "hi"}})
     assert "unknown key 'quota'" in problems({"quota": 2})
     assert "ad_window.per_window_quota" in problems({"per_window_quota": -1})
     assert "unknown role 'boss'" in problems({"exempt_roles": ["boss"]})

@@ -41,7 +41,7 @@ def test_defaults_match_the_contract():
     assert config.remind_before == timedelta(minutes=10)
     assert config.on_close == "delete"
     assert config.announce is None
-    assert config.texts == {}
+    assert config.texts.model_dump(exclude_none=True) == {}
 
 
 def test_every_key_is_read():
@@ -70,7 +70,7 @@ def test_default_duration_may_not_exceed_max_duration():
         ("{max_open: 0}", "max_open"),
         ("{remind_before: 10}", "has no unit"),
         ("{announce: nowhere}", "unknown channel 'nowhere'"),
-        ("{texts: {bye: x}}", "unknown text 'bye'"),
+        ("{texts: {bye: x}}", "texts.bye: unknown key 'bye'"),
         ("{max_opn: 3}", "did you mean 'max_open'"),
     ],
 )

@@ -10,7 +10,8 @@ START = "2026-11-20T19:00:00+08:00"
 STAFF = [{"id": "olivia", "role": "owner"}, {"id": "lee", "role": "leader"}, {"id": "carol"}]
 
 
-def config(timezone: str = "Asia/Shanghai", language: str = "en", **welcome: Any) -> str:
+def config(timezone: str = "Asia/Shanghai", language: str = "en", rules: str | None = None,
+           **welcome: Any) -> str:
     """A one-community config with ``welcome:`` set to ``welcome`` (channel general by default)."""
     welcome.setdefault("channel", "general")
     data = {
@@ -28,6 +29,8 @@ def config(timezone: str = "Asia/Shanghai", language: str = "en", **welcome: Any
             }
         }
     }
+    if rules is not None:
+        data["communities"]["tea-house"]["rules"] = rules
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 

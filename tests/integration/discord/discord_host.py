@@ -1,15 +1,20 @@
-"""A minimal AdapterHost for driving the Discord adapter on its own against the fake."""
+"""Driving the Discord adapter against the fake: on its own (a minimal AdapterHost), or in Hearth."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
-from fake_discord import FakeDiscord
+from fake_discord import FakeDiscord, InteractionRecord, Recorded
 from hearth.adapters.discord.adapter import DiscordAdapter
 from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding
+from hearth.app import App, bindings_for
+from hearth.bootstrap import load
 from hearth.clock import SystemClock
 from hearth.commands import Command
 from hearth.events import Event
@@ -32,14 +37,23 @@ class MemoryKV:
 
 
 class RecordingHost:
-    """Records submitted events; ``on_command`` answers natively invoked commands."""
+    """Records submitted events; ``on_command`` answers natively invoked commands.
+
+    Every event counts as handled at once, unless the test holds ``handling``
+    (cleared: ``handled()`` waits until it is set again).
+    """
 
     def __init__(self, commands: Sequence[Command] = ()) -> None:
         self.clock = SystemClock()
         self.kv = MemoryKV()
         self.events: list[Event] = []
         self.command_list = list(commands)
-        self.on_command: Callable[[Any], Any] | None = None
+        self.on_command: Callable[[Any], Awaitable[list[str] | None]] | None = None
+        self.catch_up_limit = 10_000
+        self.skipped: list[tuple[str, str, int]] = []
+        self.handling = asyncio.Event()
+        self.handling.set()
+        self.handled_calls = 0
         self._changed = asyncio.Condition()
 
     async def submit(self, event: Event) -> None:
@@ -50,10 +64,24 @@ class RecordingHost:
     def commands(self, community: str) -> Sequence[Command]:
         return self.command_list
 
-    async def run_command(self, event: Event) -> None:
+    async def handled(self) -> None:
+        async with self._changed:
+            self.handled_calls += 1
+            self._changed.notify_all()
+        await self.handling.wait()
+
+    async def wait_for_handled(self, calls: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``handled()`` was called ``calls`` times."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: self.handled_calls >= calls)
+
+    async def report_skipped(self, community: str, platform: str, count: int) -> None:
+        self.skipped.append((community, platform, count))
+
+    async def run_command(self, event: Event) -> list[str]:
         await self.submit(event)
-        if self.on_command is not None:
-            await self.on_command(event)
+        answers = await self.on_command(event) if self.on_command is not None else None
+        return answers or []
 
     async def wait_for(self, kind: type[E], check: Callable[[E], bool] = lambda e: True,
                        timeout: float = 5.0) -> E:  # noqa: ASYNC109
@@ -87,3 +115,54 @@ async def running(adapter: DiscordAdapter, host: RecordingHost) -> AsyncIterator
         yield adapter
     finally:
         await adapter.stop()
+
+
+@dataclass
+class Running:
+    """Hearth (the App with the Discord adapter) running against the fake."""
+
+    fake: FakeDiscord
+    app: App
+    adapter: DiscordAdapter
+
+    def posts(self, channel_id: int, since: int = 0) -> list[Recorded]:
+        return self.fake.find_requests("POST", f"/channels/{channel_id}/messages", since=since)
+
+    async def post_containing(self, channel_id: int, text: str, since: int = 0,
+                              timeout: float = 5.0) -> Recorded:  # noqa: ASYNC109
+        return await self.fake.wait_for_request(
+            "POST", f"/channels/{channel_id}/messages", timeout, since=since,
+            predicate=lambda r: r.status == 200 and text in str((r.json or {}).get("content")))
+
+
+    async def slash_answer(self, interaction: InteractionRecord, timeout: float = 5.0  # noqa: ASYNC109
+                           ) -> str:
+        """The answer to a slash command: the response's text, or the deferred response's edit."""
+        webhook = f"/webhooks/{self.fake.application_id}/{interaction.token}"
+
+        def answer(r: Recorded) -> bool:
+            if r.status >= 300:
+                return False
+            if r.path == f"/interactions/{interaction.id}/{interaction.token}/callback":
+                return bool(r.json.get("type") == 4)
+            return r.path in (webhook, f"{webhook}/messages/@original")
+
+        found = await self.fake.wait_for_request("*", re.compile(".*"), timeout, predicate=answer)
+        body = found.json["data"] if found.path.endswith("/callback") else found.json
+        return str(body["content"])
+
+
+@asynccontextmanager
+async def hearth_app(fake: FakeDiscord, config: str, db: Path,
+                     plugins: Mapping[str, Any] | None = None) -> AsyncIterator[Running]:
+    """Start Hearth from YAML ``config`` with its database at ``db``; stop it after."""
+    loaded = load(config, text=True, strict_accounts=True, extra_plugins=plugins)
+    adapter = DiscordAdapter(account=loaded.config.accounts["discord"],
+                             communities=bindings_for(loaded.config, DiscordAdapter),
+                             client_options=FAST)
+    app = App(loaded.config, loaded.plugins, [adapter], storage=f"sqlite:///{db}")
+    await app.start()
+    try:
+        yield Running(fake, app, adapter)
+    finally:
+        await app.stop()

@@ -221,11 +221,9 @@ async def test_forbidden_is_mapped(fake: FakeDiscord, scene: Scene, adapter: Dis
     assert fake.token not in str(failure.value)
 
 
-async def answer(adapter: DiscordAdapter, event: CommandInvokedEvent) -> None:
-    message = event.message
-    if message.text.startswith("echo"):
-        await adapter.send(event.community, message.channel, f"you said: {message.text}",
-                           reply_to=message.id)
+async def answer(event: CommandInvokedEvent) -> list[str]:
+    text = event.message.text
+    return [f"you said: {text}"] if text.startswith("echo") else []
 
 
 @pytest.mark.asyncio
@@ -241,8 +239,8 @@ async def test_slash_commands_synced_and_invoked(fake: FakeDiscord, scene: Scene
         Command(name="quiet", handler=noop),
     ]
     host = RecordingHost(commands)
-    async with running(make_adapter(fake, communities(scene)), host) as adapter:
-        host.on_command = lambda e: answer(adapter, e)
+    host.on_command = answer
+    async with running(make_adapter(fake, communities(scene)), host):
         put = await fake.wait_for_request(
             "PUT", f"/applications/{fake.application_id}/guilds/{scene.guild.id}/commands")
         assert [c["name"] for c in put.json] == ["echo", "flash-join", "quiet"]
@@ -251,9 +249,10 @@ async def test_slash_commands_synced_and_invoked(fake: FakeDiscord, scene: Scene
 
         ix = await fake.invoke_slash(scene.guild, scene.general, scene.alice, "echo",
                                      {"title": "Night talk", "who": f"<@{scene.bob.id}>"})
-        response = await fake.wait_for_interaction_response(ix)
-        assert response["type"] == 4
-        assert response["data"]["content"] == f'you said: echo "Night talk" <@{scene.bob.id}>'
+        assert (await fake.wait_for_interaction_response(ix))["type"] == 5  # deferred at once
+        edit = await fake.wait_for_request(
+            "PATCH", f"/webhooks/{fake.application_id}/{ix.token}/messages/@original")
+        assert edit.json["content"] == f'you said: echo "Night talk" <@{scene.bob.id}>'
         event = await host.wait_for(CommandInvokedEvent)
         assert event.community == "tea" and event.message.author.id == str(scene.alice.id)
 
@@ -263,8 +262,9 @@ async def test_slash_commands_synced_and_invoked(fake: FakeDiscord, scene: Scene
         assert (await host.wait_for(CommandInvokedEvent, lambda e: "flash" in e.message.text)
                 ).message.text == "flash join swap"
         silent = await fake.invoke_slash(scene.guild, scene.general, scene.bob, "quiet")
-        response = await fake.wait_for_interaction_response(silent)
-        assert response["data"]["content"] == "Done." and response["data"]["flags"] & 64
+        await fake.wait_for_request(
+            "PATCH", f"/webhooks/{fake.application_id}/{silent.token}/messages/@original")
+        assert [e["content"] for e in silent.edits] == ["Done."]
 
 
 @pytest.mark.asyncio
@@ -308,8 +308,8 @@ async def test_permission_report(fake: FakeDiscord) -> None:
     async with running(make_adapter(fake, mapping), RecordingHost()) as adapter:
         problems = await adapter.check_permissions()
     text = "\n".join(problems)
-    for needed in ("Manage Messages", "Timeout Members", "Manage Roles", "Manage Channels",
-                   "Kick Members", "Ban Members"):
+    for needed in ("Read Message History", "Manage Messages", "Timeout Members", "Manage Roles",
+                   "Manage Channels", "Kick Members", "Ban Members"):
         assert sum(needed in p for p in problems) == 1, (needed, problems)
     assert "deleting ads" in text and "muting members" in text and "group channels" in text
     assert "channel 'ads' is mapped to 123" in text
@@ -374,22 +374,24 @@ async def test_sharded_process_serves_its_shards(fake: FakeDiscord, scene: Scene
 
 
 @pytest.mark.asyncio
-async def test_slow_slash_command_is_deferred_then_answered(fake: FakeDiscord, scene: Scene
-                                                            ) -> None:
+async def test_slow_slash_command_is_deferred_at_once_then_answered(fake: FakeDiscord,
+                                                                    scene: Scene) -> None:
     async def noop(inv: object) -> None:
         return None
 
+    fake.state.interaction_ack_seconds = 0.3  # Discord allows 3 s
     host = RecordingHost([Command(name="slow", handler=noop)])
-    async with running(make_adapter(fake, communities(scene)), host) as adapter:
-        adapter.defer_after = 0.05
 
-        async def slow(event: CommandInvokedEvent) -> None:
-            await asyncio.sleep(0.3)
-            await adapter.send(event.community, event.message.channel, "finally",
-                               reply_to=event.message.id)
+    async def slow(event: CommandInvokedEvent) -> list[str]:
+        await asyncio.sleep(0.6)
+        return ["finally"]
 
-        host.on_command = slow
+    host.on_command = slow
+    async with running(make_adapter(fake, communities(scene)), host):
         ix = await fake.invoke_slash(scene.guild, scene.general, scene.alice, "slow")
         assert (await fake.wait_for_interaction_response(ix))["type"] == 5
-        await fake.wait_for_request("POST", f"/webhooks/{fake.application_id}/{ix.token}")
-        assert ix.followups[0]["content"] == "finally"
+        edit = await fake.wait_for_request(
+            "PATCH", f"/webhooks/{fake.application_id}/{ix.token}/messages/@original")
+        assert edit.status == 200 and edit.json["content"] == "finally"
+        callback = fake.find_requests("POST", f"/interactions/{ix.id}/{ix.token}/callback")
+        assert [r.status for r in callback] == [200]  # acknowledged in time

@@ -10,12 +10,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from discord_host import FAST
+from discord_host import Running, hearth_app
 
-from fake_discord import FakeDiscord, Op, Recorded, Scene, standard_scene
-from hearth.adapters.discord.adapter import DiscordAdapter
-from hearth.app import App, bindings_for
-from hearth.bootstrap import load
+from fake_discord import FakeDiscord, Op, Scene, standard_scene
 
 VIEW, SEND = 1 << 10, 1 << 11
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -56,41 +53,21 @@ communities:
 
 
 @dataclass
-class Running:
-    fake: FakeDiscord
+class Hearth(Running):
     scene: Scene
-    app: App
-    adapter: DiscordAdapter
-
-    def posts(self, channel_id: int, since: int = 0) -> list[Recorded]:
-        return self.fake.find_requests("POST", f"/channels/{channel_id}/messages", since=since)
-
-    async def post_containing(self, channel_id: int, text: str, since: int = 0,
-                              timeout: float = 5.0) -> Recorded:  # noqa: ASYNC109
-        return await self.fake.wait_for_request(
-            "POST", f"/channels/{channel_id}/messages", timeout, since=since,
-            predicate=lambda r: r.status == 200 and text in str((r.json or {}).get("content")))
 
 
 @pytest_asyncio.fixture
-async def hearth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Running]:
+async def hearth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Hearth]:
     async with FakeDiscord() as fake:
         scene = standard_scene(fake)
         monkeypatch.setenv("HEARTH_TEST_DISCORD_TOKEN", fake.token)
-        loaded = load(config_yaml(fake, scene), text=True, strict_accounts=True)
-        adapter = DiscordAdapter(account=loaded.config.accounts["discord"],
-                                 communities=bindings_for(loaded.config, DiscordAdapter),
-                                 client_options=FAST)
-        app = App(loaded.config, loaded.plugins, [adapter], storage=f"sqlite:///{tmp_path}/h.db")
-        await app.start()
-        try:
-            yield Running(fake, scene, app, adapter)
-        finally:
-            await app.stop()
+        async with hearth_app(fake, config_yaml(fake, scene), tmp_path / "h.db") as running:
+            yield Hearth(running.fake, running.app, running.adapter, scene)
 
 
 @pytest.mark.asyncio
-async def test_member_joins_is_welcomed_accepts_and_gets_role(hearth: Running) -> None:
+async def test_member_joins_is_welcomed_accepts_and_gets_role(hearth: Hearth) -> None:
     fake, scene = hearth.fake, hearth.scene
     carol = fake.add_user("carol")
     await fake.user_joins(scene.guild, carol)
@@ -112,7 +89,7 @@ async def test_member_joins_is_welcomed_accepts_and_gets_role(hearth: Running) -
 
 
 @pytest.mark.asyncio
-async def test_ad_outside_window_deleted_dm_then_timeout(hearth: Running) -> None:
+async def test_ad_outside_window_deleted_dm_then_timeout(hearth: Hearth) -> None:
     fake, scene = hearth.fake, hearth.scene
     alice = scene.alice
     ad = await fake.user_says(scene.general, alice, "Cheap followers at https://spam.example.com")
@@ -134,7 +111,7 @@ async def test_ad_outside_window_deleted_dm_then_timeout(hearth: Running) -> Non
 
 
 @pytest.mark.asyncio
-async def test_slash_flash_group_created_with_overwrites_and_deleted_at_end(hearth: Running
+async def test_slash_flash_group_created_with_overwrites_and_deleted_at_end(hearth: Hearth
                                                                             ) -> None:
     fake, scene = hearth.fake, hearth.scene
     put = fake.find_requests(
@@ -145,8 +122,7 @@ async def test_slash_flash_group_created_with_overwrites_and_deleted_at_end(hear
     ix = await fake.invoke_slash(scene.guild, scene.general, scene.alice, "flash",
                                  {"title": "Night talk", "duration": "3s",
                                   "members": f"<@{scene.bob.id}>"})
-    response = await fake.wait_for_interaction_response(ix)
-    assert response["type"] == 4 and "night-talk" in response["data"]["content"]
+    assert "night-talk" in await hearth.slash_answer(ix)
     await fake.wait_for_request("POST", f"/guilds/{scene.guild.id}/channels",
                                 predicate=lambda r: r.json.get("type") == 0)
     channel = scene.guild.channel_named("night-talk")
@@ -162,17 +138,16 @@ async def test_slash_flash_group_created_with_overwrites_and_deleted_at_end(hear
 
 
 @pytest.mark.asyncio
-async def test_text_command_and_slash_help(hearth: Running) -> None:
+async def test_text_command_and_slash_help(hearth: Hearth) -> None:
     fake, scene = hearth.fake, hearth.scene
     await fake.user_says(scene.general, scene.alice, "!flash list")
     await hearth.post_containing(scene.general.id, "")
     ix = await fake.invoke_slash(scene.guild, scene.general, scene.bob, "help")
-    response = await fake.wait_for_interaction_response(ix)
-    assert "flash" in response["data"]["content"]
+    assert "flash" in await hearth.slash_answer(ix)
 
 
 @pytest.mark.asyncio
-async def test_gateway_drop_resume_handles_missed_events(hearth: Running) -> None:
+async def test_gateway_drop_resume_handles_missed_events(hearth: Hearth) -> None:
     fake, scene = hearth.fake, hearth.scene
     mark = fake.frame_mark()
     assert await fake.drop_gateway() == 1
@@ -184,7 +159,7 @@ async def test_gateway_drop_resume_handles_missed_events(hearth: Running) -> Non
 
 
 @pytest.mark.asyncio
-async def test_rate_limit_is_waited_out(hearth: Running) -> None:
+async def test_rate_limit_is_waited_out(hearth: Hearth) -> None:
     fake, scene = hearth.fake, hearth.scene
     fake.rate_limit_next("POST", f"/channels/{scene.general.id}/messages", retry_after=0.3)
     erin = fake.add_user("erin")

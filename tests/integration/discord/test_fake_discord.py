@@ -467,3 +467,56 @@ async def test_injected_errors_and_global_rate_limit(
     assert fetched.id == scene.alice.id
     limited = fake.rate_limited_requests
     assert len(limited) == 1 and limited[0].path == f"/guilds/{scene.guild.id}/members/{scene.alice.id}"
+
+
+@pytest.mark.asyncio
+async def test_members_chunked_by_1000_like_discord() -> None:
+    async with FakeDiscord(members_in_guild_create=False) as chunky:
+        restore = point_discord_py_at(chunky.api_url, chunky.gateway_url)
+        users = [chunky.add_user(f"u{i}") for i in range(2500)]
+        guild = chunky.add_guild("Big", members=users)
+        intents = discord.Intents.all()
+        intents.presences = False
+        client = TestBot(intents=intents)
+        try:
+            async with run_client(client, chunky.token):
+                dguild = client.get_guild(guild.id)
+                assert dguild is not None and dguild.chunked and len(dguild.members) == 2502
+        finally:
+            restore()
+        chunks = chunky.sent_events("GUILD_MEMBERS_CHUNK")
+        assert [(c["chunk_index"], c["chunk_count"], len(c["members"])) for c in chunks] == [
+            (0, 3, 1000), (1, 3, 1000), (2, 3, 502)]
+
+
+@pytest.mark.asyncio
+async def test_history_after_pages_by_100(fake: FakeDiscord, scene: Scene, bot: TestBot) -> None:
+    first = await fake.user_says(scene.general, scene.alice, "before")
+    sent = [await fake.user_says(scene.general, scene.bob, f"m{i}") for i in range(250)]
+    channel = bot.get_channel(scene.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    mark = fake.request_mark()
+    read = [m async for m in channel.history(limit=None, after=discord.Object(first.id),
+                                             oldest_first=True)]
+    assert [m.id for m in read] == [m.id for m in sent]
+    pages = fake.find_requests("GET", f"/channels/{scene.general.id}/messages", since=mark)
+    assert [r.query["limit"] for r in pages] == ["100", "100", "100"]
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.logs_from(scene.general.id, 101)
+    assert refused.value.status == 400 and refused.value.code == 50035
+
+
+@pytest.mark.asyncio
+async def test_interaction_deadlines_like_discord(fake: FakeDiscord, scene: Scene, bot: TestBot
+                                                  ) -> None:
+    fake.state.interaction_ack_seconds = 0.0  # too late to acknowledge
+    ix = await fake.invoke_slash(scene.guild, scene.general, scene.alice, "later")
+    callback = await fake.wait_for_request("POST", f"/interactions/{ix.id}/{ix.token}/callback")
+    assert callback.status == 404 and not ix.responded
+
+    fake.state.interaction_ack_seconds = 3.0
+    fake.state.interaction_token_seconds = 0.0  # the token has expired
+    ix = await fake.invoke_slash(scene.guild, scene.general, scene.alice, "later")
+    edit = await fake.wait_for_request(
+        "PATCH", f"/webhooks/{fake.application_id}/{ix.token}/messages/@original")
+    assert edit.status == 401

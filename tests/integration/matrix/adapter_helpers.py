@@ -38,13 +38,21 @@ class MemoryKV:
 class FakeHost:
     """What the core offers an adapter; records submitted events."""
 
-    def __init__(self, kv: MemoryKV | None = None) -> None:
+    def __init__(self, kv: MemoryKV | None = None, *, catch_up_limit: int = 10_000) -> None:
         self.clock = SystemClock()
         self.kv = kv or MemoryKV()
+        self.catch_up_limit = catch_up_limit
         self.events: list[Event] = []
+        self.skipped: list[tuple[str, str, int]] = []
 
     async def submit(self, event: Event) -> None:
         self.events.append(event)
+
+    async def handled(self) -> None:
+        return None  # recorded is handled
+
+    async def report_skipped(self, community: str, platform: str, count: int) -> None:
+        self.skipped.append((community, platform, count))
 
     def commands(self, community: str) -> list[Any]:
         return []

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from adapter_helpers import World, body_has, join_community, make_world, recent, send, wait_message
-from nio import AsyncClient, ErrorResponse
+from nio import AsyncClient, ErrorResponse, RoomPreset
 from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
 
 from hearth.adapters.matrix import ops
@@ -249,3 +249,120 @@ async def test_hearth_run_cli(synapse: SynapseServer, matrix_user: MatrixUserFac
     assert proc.returncode == 0, text[-3000:]
     assert world.bot.access_token not in text
     assert "started: 1 communities" in text
+
+
+def answers(world: World, question: str) -> Any:
+    """Matches the bot's reply to event ``question``."""
+    return lambda e: (e.get("sender") == world.bot.user_id and (e.get("content") or {}).get(
+        "m.relates_to", {}).get("m.in_reply_to", {}).get("event_id") == question)
+
+
+@pytest.mark.asyncio
+async def test_a_member_cannot_get_another_members_message_deleted_by_editing_it(hearth: Running) -> None:
+    world, alice, bob, general = hearth.world, hearth.alice, hearth.bob, hearth.world.room("general")
+    bobs = await send(bob, general, "good morning")
+    await send(alice, general, "* spam", **{
+        "m.new_content": {"msgtype": "m.text", "body": "Cheap followers at https://spam.example.com"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": bobs}})
+    own = await send(alice, general, "a word")
+    own_edit = await send(alice, general, "* spam", **{
+        "m.new_content": {"msgtype": "m.text", "body": "Cheap followers at https://spam.example.com"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": own}})
+    for event_id in (own, own_edit):  # her own message, and the edit that carries the ad
+        await wait_message(alice, general, lambda e, i=event_id: e["event_id"] == i and e["content"] == {})
+    question = await send(bob, general, "!help")
+    await wait_message(bob, general, answers(world, question))
+    kept = next(e for e in await recent(bob, general, 50) if e["event_id"] == bobs)
+    assert kept["content"]["body"] == "good morning"
+    assert len([e for e in await recent(bob, general, 50) if e.get("type") == "m.room.redaction"]) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_dm_command_is_answered_in_the_room_it_came_from(hearth: Running) -> None:
+    world, alice = hearth.world, hearth.alice
+    created = ops.check(await alice.room_create(is_direct=True, invite=[world.bot.user_id],
+                                                preset=RoomPreset.trusted_private_chat), "dm")
+    room = created.room_id
+    await wait_message(alice, room, lambda e: e.get("state_key") == world.bot.user_id
+                       and e.get("content", {}).get("membership") == "join")
+    await send(alice, room, "!help")
+    await wait_message(alice, room, lambda e: e.get("sender") == world.bot.user_id  # in this room
+                       and "help" in (e.get("content") or {}).get("body", ""))
+    # no other DM room was opened for the answer; this one is recorded, so it is reused later
+    assert (await ops.get_direct_rooms(world.bot)).get(alice.user_id) == [room]
+
+
+async def crash(running: Running) -> None:
+    """Stop the bot abruptly, as ``kill -9`` would: nothing is settled, flushed or stopped."""
+    for adapter in running.app.adapters:
+        assert isinstance(adapter, MatrixAdapter)
+        assert adapter.syncer is not None
+        tasks = [*adapter._tasks, *adapter.syncer._checkpoints]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await adapter.nio.close()
+    for task in list(running.app._tasks):
+        task.cancel()
+    await asyncio.gather(*running.app._tasks, return_exceptions=True)
+    assert running.app.db is not None
+    await running.app.db.close()
+    running.app.started = False
+
+
+@pytest.mark.asyncio
+async def test_events_received_but_not_handled_before_a_crash_are_handled_after_restart(
+        hearth: Running, matrix_user: MatrixUserFactory) -> None:
+    world, alice, bob, general = hearth.world, hearth.alice, hearth.bob, hearth.world.room("general")
+    app = hearth.app
+    await app.settle()
+    stuck = asyncio.Event()  # never set: the worker takes events but never finishes one
+
+    async def never_done(community: str, event: Any) -> None:
+        await stuck.wait()
+
+    app._handle = never_done  # type: ignore[method-assign]
+    queue = app._queues["tea"]
+    before = queue.put_count
+    question = await send(bob, general, "!help")
+    ad = await send(alice, general, "Cheap followers at https://spam.example.com")
+    carol = await matrix_user("carol")
+    await join_community(carol, world, "general")
+    for _ in range(300):  # received and queued: a message, an ad and a join
+        if queue.put_count - before >= 3:
+            break
+        await asyncio.sleep(0.05)
+    assert queue.put_count - before >= 3
+    await crash(hearth)
+
+    hearth.app, hearth.adapter = await start_app(world, hearth.db)
+    await wait_message(bob, general, answers(world, question))
+    await wait_message(alice, general, lambda e: e["event_id"] == ad and e["content"] == {})
+    await wait_message(carol, general, body_has("Welcome", world.bot.user_id))
+    await role_becomes(hearth, carol, Role.NEWCOMER)
+
+    # a clean stop stores the position once handled: nothing is handled twice after it
+    await hearth.restart_bot()
+    again = await send(bob, general, "!help")
+    await wait_message(bob, general, answers(world, again))
+    replies = [e for e in await recent(bob, general, 60) if answers(world, question)(e)]
+    assert len(replies) == 1
+    welcomes = [e for e in await recent(bob, general, 60) if body_has("Welcome", world.bot.user_id)(e)]
+    assert len(welcomes) == 1
+
+
+@pytest.mark.asyncio
+async def test_hearth_run_with_a_wrong_password_exits_with_one_line(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory,
+        tmp_path: Path) -> None:
+    world = await make_world(synapse, matrix_user, make_space, children=("general", "ads"))
+    config = tmp_path / "community.yaml"
+    config.write_text(config_yaml(world).replace(f"access_token: ${{{TOKEN_ENV}}}", "password: ${HEARTH_PW}")
+                      .replace("command_prefix", f"storage: sqlite:///{tmp_path}/h.db\ncommand_prefix"))
+    env = {**os.environ, "HEARTH_PW": "certainly-wrong"}
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "hearth.cli", "run", str(config)],
+                                   env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "certainly-wrong" not in done.stderr
+    (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("hearth: error:")]
+    assert f"login as {world.bot.user_id} failed" in line and "M_FORBIDDEN" in line
