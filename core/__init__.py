@@ -30,11 +30,23 @@ from hearth.errors import (
     RateLimited,
     StartupError,
     StorageError,
+    Unreachable,
     UsageError,
 )
 from hearth.hookspecs import hookimpl
 from hearth.i18n import TextOverrides, Texts, texts
-from hearth.models import Capability, Channel, Member, Message, Reaction, Role, SentMessage
+from hearth.models import (
+    Capability,
+    Channel,
+    Member,
+    Message,
+    Reaction,
+    Role,
+    SentMessage,
+    literal,
+)
+from hearth.outbox import Outcome, Pending
+from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -61,7 +73,10 @@ __all__ = [
     "Message",
     "Need",
     "NotFound",
+    "Outcome",
     "Param",
+    "Pattern",
+    "Pending",
     "PermissionDenied",
     "PluginConfig",
     "PluginContext",
@@ -69,6 +84,7 @@ __all__ = [
     "Reaction",
     "Role",
     "RoleName",
+    "SafePattern",
     "SentMessage",
     "StartupError",
     "StorageError",
@@ -76,10 +92,13 @@ __all__ = [
     "TextOverrides",
     "Texts",
     "TimeOfDay",
+    "Unreachable",
     "UsageError",
     "Verdict",
+    "compile_pattern",
     "format_duration",
     "hookimpl",
+    "literal",
     "longest",
     "parse_duration",
     "texts",

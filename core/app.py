@@ -9,6 +9,13 @@ its sender is a member of (see :meth:`App._route_dm`). Due jobs enter the same
 inbox (:class:`~hearth.events.JobDueEvent`). One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
+enables; a failing plugin is logged with its name and skipped.
+
+Outbound path: every action a plugin takes is handed to the network's
+:class:`~hearth.outbox.Outbound` and delivered by its own tasks at the
+network's pace; the worker never waits for delivery. An action queued with
+``then=`` comes back as an :class:`~hearth.events.ActionDoneEvent` in the
+community's inbox.
 enables; a failing plugin is logged with its name and skipped (and reported to
 ``on_plugin_error``); one whose migration or ``on_startup`` fails is disabled
 in every community. Hook names come from the hookspecs; :data:`NOTIFY_HOOKS`
@@ -47,7 +54,6 @@ from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import PluginContext
 from hearth.declarations import Verdict
 from hearth.errors import (
-    AdapterError,
     CommandError,
     PermissionDenied,
     StartupError,
@@ -55,6 +61,7 @@ from hearth.errors import (
     UsageError,
 )
 from hearth.events import (
+    ActionDoneEvent,
     AdapterReadyEvent,
     CommandInvokedEvent,
     Event,
@@ -66,16 +73,18 @@ from hearth.events import (
     MessagePostedEvent,
     ReactionAddedEvent,
 )
+from hearth.flood import FloodGuard
 from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
-from hearth.outbox import Outbox
+from hearth.outbox import Outbound, Outcome, Request
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
 from hearth.supervisor import Supervisor
+from hearth.timeutil import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +171,9 @@ class App:
         self._disabled: set[str] = set()
         self._impls: dict[str, dict[str, list[ImplRef]]] = {}
         self._by_community: dict[str, list[Adapter]] = {}
-        self._outboxes: dict[str, Outbox] = {}
+        self._outbound: dict[str, Outbound] = {}
+        self._flood = FloodGuard(config.command_flood)
+        self._done_ids = 0
         self._queues: dict[str, Inbox[Event]] = {}
         self.supervisor = Supervisor(self.clock)
         self._seen: set[tuple[str, str]] = set()
@@ -228,7 +239,8 @@ class App:
             self._queues[key] = Inbox(QUEUE_SIZE)
             self.supervisor.run(f"worker {key}", lambda k=key: self._worker(k))
         for adapter in self.adapters:
-            self._outboxes[adapter.name] = Outbox(adapter.send_rate)
+            self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
+                                                    self._action_done)
             await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}")))
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
@@ -260,6 +272,9 @@ class App:
             await self.settle()
             for key in self.config.communities:
                 await self._call(key, "on_shutdown")
+            await self.settle()
+        for outbound in self._outbound.values():
+            await outbound.close()
         await self.supervisor.stop()
         if self.db is not None:
             await self.db.close()
@@ -342,8 +357,23 @@ class App:
     def adapters_for(self, community: str) -> list[Adapter]:
         return self._by_community.get(community, [])
 
-    def outbox(self, adapter: Adapter) -> Outbox:
-        return self._outboxes[adapter.name]
+    def outbound(self, adapter: Adapter) -> Outbound:
+        """The outbound flow of ``adapter``'s network."""
+        return self._outbound[adapter.name]
+
+    def outbound_queued(self) -> int:
+        """Actions waiting or in flight on every network."""
+        return sum(o.queued for o in self._outbound.values())
+
+    async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
+        """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
+        queue = self._queues.get(community)
+        if queue is None:
+            return
+        self._done_ids += 1
+        await queue.put(ActionDoneEvent(platform="hearth", id=f"done:{self._done_ids}",
+                                        community=community, time=outcome.time, plugin=plugin,
+                                        outcome=outcome))
 
     # ------------------------------------------------------------------ inbound
     async def submit(self, event: Event) -> None:
@@ -478,10 +508,18 @@ class App:
             )
 
     async def settle(self) -> None:
-        """Wait until every queued event has been handled (tests and simulation)."""
-        while any(q.unfinished for q in self._queues.values()):
+        """Wait until every queued event has been handled and no outbound lane is working.
+
+        Lanes waiting for their pace (sleeping on the clock) may still hold
+        actions: under a virtual clock, the driver moves time to deliver them.
+        """
+        while True:
             for queue in self._queues.values():
                 await queue.join()
+            for outbound in self._outbound.values():
+                await outbound.quiet()
+            if not any(q.unfinished for q in self._queues.values()):
+                return
 
     async def _worker(self, community: str) -> None:
         queue = self._queues[community]
@@ -542,6 +580,9 @@ class App:
             await self._on_message(community, event.message)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
+        elif isinstance(event, ActionDoneEvent):
+            await self._call_plugin(community, event.plugin, "on_action_done",
+                                    {"outcome": event.outcome})
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
 
@@ -574,7 +615,7 @@ class App:
         return True
 
     async def delete_message(self, community: str, message: Message, reason: str) -> bool:
-        """Delete ``message`` once; later calls for the same message do nothing."""
+        """Queue the deletion of ``message`` (moderation lane) once; later calls do nothing."""
         key = message.key
         if key in self._deleted:
             return False
@@ -588,11 +629,12 @@ class App:
         self._deleted_order.append(key)
         if len(self._deleted_order) > SEEN_SIZE:
             self._deleted.discard(self._deleted_order.popleft())
-        try:
+
+        async def perform(_text: str | None, _reply: str | None) -> None:
             await adapter.delete(community, message.channel, message.id, reason)
-        except AdapterError as exc:
-            log.warning("could not delete message %s: %s", message.id, exc)
-            return False
+
+        self.outbound(adapter).submit(("delete",), Request("delete", perform),
+                                      community=community, plugin=plugin_var.get())
         return True
 
     # ------------------------------------------------------------------ commands
@@ -630,6 +672,8 @@ class App:
                     message, f"Unknown command {prefix}{name}.{hint} Type {prefix}help to see the commands."
                 )
             return
+        if not await self._flood_allows(community, message, core_ctx):
+            return
         ctx = contexts.get(command.plugin, core_ctx)
         token = plugin_var.set(command.plugin)
         try:
@@ -666,6 +710,21 @@ class App:
         finally:
             plugin_var.reset(token)
         await self._call(community, "on_command", invocation=invocation)
+
+    async def _flood_allows(self, community: str, message: Message, ctx: PluginContext) -> bool:
+        """Command flood control: admins are exempt; one notice, then silence for a while."""
+        cfg = self.config.command_flood
+        if cfg is None or message.author.role >= Role.ADMIN:
+            return True
+        verdict = self._flood.check((community, *message.author.key), self.clock.now())
+        if verdict == "notice":
+            log.info("%s sent more than %d commands in %s; ignored for %s",
+                     message.author.id, cfg.max, cfg.within, cfg.ignore_for)
+            await ctx.reply(message, (
+                f"{message.author.mention} slow down: more than {cfg.max} commands in "
+                f"{format_duration(cfg.within)}. I will ignore your commands for "
+                f"{format_duration(cfg.ignore_for)}."))
+        return verdict == "run"
 
     async def _resolve_members(
         self, ctx: PluginContext, command: Command, message: Message, args: dict[str, Any]
@@ -736,6 +795,14 @@ class App:
             if result is not None:
                 return result
         return None
+
+    async def _call_plugin(self, community: str, plugin: str, hook: str,
+                           kwargs: Mapping[str, Any]) -> None:
+        """Call ``hook`` of one plugin only (a job's or an action's owner)."""
+        contexts = self.contexts.get(community, {})
+        for ref in self._impls.get(community, {}).get(hook, []):
+            if ref.plugin == plugin:
+                await self._invoke(ref, contexts[ref.plugin], kwargs)
 
     async def _dispatch_job(self, job: Job) -> None:
         """The scheduler's hand-over: a due job joins its community's inbox."""

@@ -3,14 +3,19 @@
 All code asks a :class:`Clock` for the time; nothing calls ``datetime.now``.
 :class:`SystemClock` is real time. :class:`VirtualClock` moves only when told
 to, which is how tests, ``hearth simulate`` and the console's ``/time +2h``
-control time: the scheduler runs the jobs that fall due as it is advanced.
+control time: the scheduler runs the jobs that fall due as it is advanced, and
+whatever sleeps on the virtual clock (the outbound flow's pacing) wakes when
+time is moved past its deadline.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import heapq
+import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hearth.timeutil import format_duration
 
@@ -27,6 +32,23 @@ class Clock(abc.ABC):
     """The current time, always timezone-aware (UTC)."""
 
     virtual = False
+    _sleeping: set[asyncio.Task[Any]]
+
+    def is_sleeping(self, task: asyncio.Task[Any]) -> bool:
+        """Whether ``task`` is waiting in :meth:`sleep_until` (so it waits for time, not work)."""
+        return task in getattr(self, "_sleeping", ())
+
+    def _sleeper(self) -> asyncio.Task[Any] | None:
+        task = asyncio.current_task()
+        if task is not None:
+            if not hasattr(self, "_sleeping"):
+                self._sleeping = set()
+            self._sleeping.add(task)
+        return task
+
+    def _awake(self, task: asyncio.Task[Any] | None) -> None:
+        if task is not None:
+            self._sleeping.discard(task)
 
     @abc.abstractmethod
     def now(self) -> datetime:
@@ -45,20 +67,26 @@ class SystemClock(Clock):
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
         delay = max(0.0, (when - self.now()).total_seconds())
-        if wake is None:
-            await asyncio.sleep(delay)
-            return
+        task = self._sleeper()
         try:
-            await asyncio.wait_for(wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
+            if wake is None:
+                await asyncio.sleep(delay)
+                return
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+        finally:
+            self._awake(task)
 
 
 class VirtualClock(Clock):
-    """Time that moves only through :meth:`set`; sleepers never wake on their own.
+    """Time that moves only through :meth:`set`.
 
-    The scheduler is driven explicitly (see ``Scheduler.advance``), so nothing
-    waits on this clock in virtual mode; :meth:`sleep_until` only yields.
+    A sleeper wakes when :meth:`set` moves time to or past its deadline (or when
+    its ``wake`` event is set); :meth:`next_wake` tells a driver (tests,
+    ``simulate``, the console) where the next sleeper is due, so it can step
+    time through every deadline in order.
     """
 
     virtual = True
@@ -68,16 +96,29 @@ class VirtualClock(Clock):
             raise ValueError("the virtual clock needs a timezone-aware start time")
         check_instant(start)
         self._now = start.astimezone(UTC)
+        self._sleepers: list[tuple[datetime, int, asyncio.Future[None], asyncio.Task[Any] | None]] = []
+        self._order = itertools.count()
 
     def now(self) -> datetime:
         return self._now
 
     def set(self, when: datetime) -> None:
-        """Move to ``when``; time never goes backwards."""
+        """Move to ``when`` (time never goes backwards), waking sleepers due by then."""
         when = when.astimezone(UTC)
         if when < self._now:
             raise ValueError(f"time cannot go backwards ({when} < {self._now})")
         self._now = when
+        while self._sleepers and self._sleepers[0][0] <= when:
+            _, _, waiter, task = heapq.heappop(self._sleepers)
+            if not waiter.done():
+                waiter.set_result(None)
+                self._awake(task)  # at once: it is due, no longer waiting for time
+
+    def next_wake(self) -> datetime | None:
+        """The earliest deadline anyone sleeps until, if any."""
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)  # woken early or cancelled
+        return self._sleepers[0][0] if self._sleepers else None
 
     def check_jump(self, target: datetime) -> None:
         """``ValueError`` unless moving to ``target`` is a step forward of at most :data:`MAX_JUMP`."""
@@ -91,10 +132,26 @@ class VirtualClock(Clock):
         check_instant(target)
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
-        if wake is not None and when > self._now:
-            await wake.wait()
-        else:
+        if when <= self._now:
             await asyncio.sleep(0)
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = self._sleeper()
+        heapq.heappush(self._sleepers, (when.astimezone(UTC), next(self._order), waiter, task))
+        if wake is None:
+            try:
+                await waiter
+            finally:
+                waiter.cancel()
+                self._awake(task)
+            return
+        woken = asyncio.ensure_future(wake.wait())
+        try:
+            await asyncio.wait((waiter, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            woken.cancel()
+            self._awake(task)
 
 
 def check_instant(when: datetime) -> datetime:

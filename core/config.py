@@ -185,11 +185,27 @@ class CatchUpConfig(_Strict):
     report_to: str = "mods"
 
 
+class CommandFloodConfig(_Strict):
+    """Per-member command flood control: past ``max`` commands ``within``, one notice, then ignored."""
+
+    max: int = Field(default=5, ge=1, le=1000)
+    within: Duration = timedelta(seconds=10)
+    ignore_for: Duration = timedelta(minutes=1)
+
+
+def _flood(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted `off` as False
+    return None if value is False or value == "off" else value
+
+
 class HearthConfig(_Strict):
     """The whole validated configuration."""
 
     storage: str = "sqlite:///hearth.db"
     command_prefix: str = "!"
+    #: None when written ``command_flood: off``
+    command_flood: Annotated[CommandFloodConfig | None, BeforeValidator(_flood)] = Field(
+        default_factory=CommandFloodConfig)
     catch_up: CatchUpConfig = Field(default_factory=CatchUpConfig)
     accounts: dict[str, Any] = Field(default_factory=dict)
     communities: dict[str, CommunityConfig] = Field(default_factory=dict)
@@ -519,6 +535,9 @@ def validate(
             )
         )
 
+    flood = _flood(data.get("command_flood", {}))
+    if flood is not None:
+        flood = _validate(CommandFloodConfig, flood, ("command_flood",), src)
     catch_up = _validate(CatchUpConfig, data.get("catch_up"), ("catch_up",), src)
 
     errors = [i for i in src.issues if not i.warning]
@@ -528,6 +547,7 @@ def validate(
     return HearthConfig(
         storage=storage,
         command_prefix=prefix,
+        command_flood=flood,
         catch_up=catch_up,
         accounts=accounts,
         communities=communities,

@@ -2,20 +2,25 @@
 
 Every action a plugin takes goes through its context, which finds the right
 adapter (a community may span several networks), checks the adapter's
-capabilities (a missing one is logged once and the action skipped), and sends
-through the rate-limited outbox.
+capabilities (a missing one is logged once and the action skipped), and
+queues it in the network's outbound flow (:mod:`hearth.outbox`). Queued
+actions return at once with a :class:`~hearth.outbox.Pending`; what needs
+the result asks for it with ``then=`` (``on_action_done``) or as a compound
+action (``send(…, pin=True)``). ``create_group`` and ``invite`` are the
+exceptions: their result is needed at once, so they wait for the network.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hearth.errors import AdapterError
-from hearth.models import Capability, Channel, Member, Message, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Message, Role
+from hearth.outbox import Pending, Request
 from hearth.ports import Adapter, DissolveMode
 from hearth.scheduler import Job, Rule
 from hearth.storage import Store
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
     from hearth.config import CommunityConfig
 
 log = logging.getLogger(__name__)
+
 
 
 class PluginContext:
@@ -156,7 +162,7 @@ class PluginContext:
         return False
 
     async def _act(self, adapter: Adapter, what: str, coro: Any) -> tuple[bool, Any]:
-        """Run an adapter call; (True, its result), or (False, None) when the platform refused."""
+        """Run an adapter call now; (True, its result), or (False, None) when the platform refused."""
         try:
             return True, await coro
         except AdapterError as exc:
@@ -164,100 +170,164 @@ class PluginContext:
             log.warning("%s failed: %s", what, exc)
             return False, None
 
+    def _queue(
+        self,
+        adapter: Adapter,
+        lane: tuple[str, ...],
+        request: Request,
+        then: str | None,
+        data: dict[str, Any] | None,
+        **extra: Any,
+    ) -> Pending:
+        return self._app.outbound(adapter).submit(
+            lane, request, community=self.key, plugin=self.plugin, then=then, data=data, **extra)
+
     async def send(
-        self, channel: str | Channel, text: str, *, reply_to: str | None = None
-    ) -> list[SentMessage]:
-        """Post ``text`` in a channel: a neutral name (on every network) or a :class:`Channel`."""
+        self,
+        channel: str | Channel,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        pin: bool = False,
+        unpin_previous: str | None = None,
+        then: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> list[Pending]:
+        """Queue ``text`` for a channel: a neutral name (on every network) or a :class:`Channel`.
+
+        ``pin`` pins the message once posted, and ``unpin_previous`` (a message
+        id) unpins an older one then; ``then`` asks for the outcome (with the
+        message posted) through ``on_action_done``. Returns one
+        :class:`Pending` per network.
+        """
         targets = self.channels(channel) if isinstance(channel, str) else [channel]
         if isinstance(channel, str) and not targets:
             log.warning("no channel %r in %s", channel, self.key)
-        sent = []
+        queued = []
         for target in targets:
             adapter = self.adapter(target.platform)
             if adapter is None or not self._able(adapter, Capability.SEND):
                 continue
-            done = await self._app.outbox(adapter).send(
-                target.key,
-                lambda a=adapter, t=target: self._act(
-                    a, "send", a.send(self.key, t, text, reply_to=reply_to)
-                ),
-            )
-            if done and done[0]:
-                sent.append(done[1])
-        return sent
+            queued.append(self._send(adapter, target, text, reply_to, None, pin=pin,
+                                     unpin_previous=unpin_previous, then=then, data=data))
+        return queued
 
-    async def reply(self, message: Message, text: str) -> SentMessage | None:
+    def _send(
+        self, adapter: Adapter, target: Channel, text: str, reply_to: str | None,
+        mention: str | None, *, pin: bool = False, unpin_previous: str | None = None,
+        then: str | None = None, data: dict[str, Any] | None = None,
+    ) -> Pending:
+        community = self.key
+        pin = pin and self._able(adapter, Capability.PIN)
+
+        async def perform(text: str | None, reply_to: str | None) -> Any:
+            sent = await adapter.send(community, target, text or "", reply_to=reply_to)
+            if pin:  # a compound action: its parts fail alone, the message stays sent
+                for what, call in (("pin", adapter.pin), ("unpin", adapter.unpin)):
+                    message_id = sent.id if what == "pin" else unpin_previous
+                    if message_id:
+                        await self._act(adapter, what, call(community, target, message_id))
+            return sent
+
+        lane = self._app.outbound(adapter).lane_for("channel", target.id)
+        request = Request("send", perform, parts=[(text, mention)], reply_to=reply_to,
+                          mergeable=not pin)
+        return self._queue(adapter, lane, request, then, data)
+
+    async def reply(
+        self, message: Message, text: str, *, then: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Pending | None:
         """Answer ``message`` where it was posted (in its channel, or by DM).
 
-        The answer to a natively invoked command (a slash command) goes back to the
-        adapter that invoked it, which delivers it natively; None is returned then.
+        Under a backlog, replies to one channel may be merged into one message
+        that names each member answered. The answer to a natively invoked
+        command (a slash command) goes back to the adapter that invoked it, which
+        delivers it natively, never merged; None is returned then.
         """
         answers = self._app.answers_to(message)
         if answers is not None:
             answers.append(text)
             return None
         if message.channel.is_dm:
-            return await self.dm(message.author, text)
-        sent = await self.send(message.channel, text, reply_to=message.id)
-        return sent[0] if sent else None
+            return await self.dm(message.author, text, then=then, data=data)
+        adapter = self.adapter(message.channel.platform)
+        if adapter is None or not self._able(adapter, Capability.SEND):
+            return None
+        return self._send(adapter, message.channel, text, message.id, message.author.mention,
+                          then=then, data=data)
 
-    async def dm(self, member: Member, text: str) -> SentMessage | None:
-        """Send ``member`` a direct message."""
+    async def dm(
+        self, member: Member, text: str, *, then: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Pending | None:
+        """Queue a direct message to ``member`` (paced by the network's DM pace).
+
+        None when the network cannot send DMs; otherwise ``then`` tells whether
+        it was delivered (a member who refuses DMs: ``refused``).
+        """
         adapter = self.adapter(member.platform)
         if adapter is None or not self._able(adapter, Capability.DM):
             return None
-        done = await self._app.outbox(adapter).send(
-            (member.platform, f"dm:{member.id}"),
-            lambda: self._act(adapter, "dm", adapter.dm(self.key, member, text)),
-        )
-        return done[1] if done else None
+        community = self.key
+
+        async def perform(text: str | None, _reply: str | None) -> Any:
+            return await adapter.dm(community, member, text or "")
+
+        request = Request("dm", perform, parts=[(text, None)])
+        return self._queue(adapter, ("dm",), request, then, data, dm_to=member.id)
 
     async def delete(self, message: Message, reason: str) -> bool:
-        """Delete ``message`` (never twice); True if it was deleted now."""
+        """Queue the deletion of ``message`` (never twice); True if it was queued now."""
         return await self._app.delete_message(self.key, message, reason)
 
-    async def _member_action(
-        self, member: Member, capability: Capability, what: str, call: Any
-    ) -> bool:
+    def _member_action(
+        self, member: Member, capability: Capability, what: str, lane: str,
+        call: Callable[[Adapter], Awaitable[Any]], then: str | None, data: dict[str, Any] | None,
+    ) -> Pending | None:
         adapter = self.adapter(member.platform)
         if adapter is None or not self._able(adapter, capability):
-            return False
-        ok, _ = await self._act(adapter, what, call(adapter))
-        return ok
+            return None
 
-    async def mute(self, member: Member, until: datetime, reason: str) -> bool:
-        """Stop ``member`` posting until ``until``."""
-        return await self._member_action(
-            member, Capability.MUTE, "mute", lambda a: a.mute(self.key, member, until, reason)
-        )
+        async def perform(_text: str | None, _reply: str | None) -> Any:
+            return await call(adapter)
 
-    async def unmute(self, member: Member) -> bool:
-        return await self._member_action(
-            member, Capability.MUTE, "unmute", lambda a: a.unmute(self.key, member)
-        )
+        # A removal waits (bounded) for a DM queued to the member before it: it tells them why.
+        waits = member.id if what in ("kick", "ban") else None
+        return self._queue(adapter, (lane,), Request(what, perform), then, data, depends_on_dm=waits)
 
-    async def kick(self, member: Member, reason: str) -> bool:
-        return await self._member_action(
-            member, Capability.KICK, "kick", lambda a: a.kick(self.key, member, reason)
-        )
+    async def mute(self, member: Member, until: datetime, reason: str, *,
+                   then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot."""
+        return self._member_action(member, Capability.MUTE, "mute", "moderation",
+                                   lambda a: a.mute(self.key, member, until, reason), then, data)
 
-    async def ban(self, member: Member, reason: str) -> bool:
-        return await self._member_action(
-            member, Capability.BAN, "ban", lambda a: a.ban(self.key, member, reason)
-        )
+    async def unmute(self, member: Member, *, then: str | None = None,
+                     data: dict[str, Any] | None = None) -> Pending | None:
+        return self._member_action(member, Capability.MUTE, "unmute", "moderation",
+                                   lambda a: a.unmute(self.key, member), then, data)
 
-    async def grant_role(self, member: Member, role: Role) -> bool:
-        return await self._member_action(
-            member, Capability.ROLES, "grant role", lambda a: a.grant_role(self.key, member, role)
-        )
+    async def kick(self, member: Member, reason: str, *, then: str | None = None,
+                   data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue a kick; it waits (bounded) for a DM queued to the member before it."""
+        return self._member_action(member, Capability.KICK, "kick", "moderation",
+                                   lambda a: a.kick(self.key, member, reason), then, data)
 
-    async def revoke_role(self, member: Member, role: Role) -> bool:
-        return await self._member_action(
-            member,
-            Capability.ROLES,
-            "revoke role",
-            lambda a: a.revoke_role(self.key, member, role),
-        )
+    async def ban(self, member: Member, reason: str, *, then: str | None = None,
+                  data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue a ban; it waits (bounded) for a DM queued to the member before it."""
+        return self._member_action(member, Capability.BAN, "ban", "moderation",
+                                   lambda a: a.ban(self.key, member, reason), then, data)
+
+    async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
+                         data: dict[str, Any] | None = None) -> Pending | None:
+        return self._member_action(member, Capability.ROLES, "grant_role", "roles",
+                                   lambda a: a.grant_role(self.key, member, role), then, data)
+
+    async def revoke_role(self, member: Member, role: Role, *, then: str | None = None,
+                          data: dict[str, Any] | None = None) -> Pending | None:
+        return self._member_action(member, Capability.ROLES, "revoke_role", "roles",
+                                   lambda a: a.revoke_role(self.key, member, role), then, data)
 
     async def create_group(
         self,
@@ -269,7 +339,7 @@ class PluginContext:
         private: bool = True,
         expires: datetime | None = None,
     ) -> Channel | None:
-        """Create a group channel on ``platform``; None when the platform cannot."""
+        """Create a group channel on ``platform`` now (waits for the network); None when it cannot."""
         adapter = self.adapter(platform)
         if adapter is None or not self._able(adapter, Capability.GROUPS):
             return None
@@ -283,6 +353,7 @@ class PluginContext:
         return channel
 
     async def invite(self, channel: Channel, member: Member) -> bool:
+        """Add ``member`` to a group channel now (waits for the network); True if done."""
         adapter = self.adapter(channel.platform)
         if adapter is None or not self._able(adapter, Capability.GROUPS):
             return False
@@ -298,11 +369,12 @@ class PluginContext:
         caps = {"delete": Capability.GROUP_DELETE, "archive": Capability.GROUP_ARCHIVE}
         return next((m for m in order if adapter.can(caps[m])), None)
 
-    async def dissolve_group(self, channel: Channel, mode: DissolveMode) -> DissolveMode | None:
-        """End a group channel with ``mode`` or the nearest the platform offers.
-
-        Returns the mode used, or None when the platform could not dissolve it.
-        """
+    async def dissolve_group(
+        self, channel: Channel, mode: DissolveMode, *, then: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Pending | None:
+        """Queue the end of a group channel with ``mode`` or the nearest the platform offers
+        (:meth:`dissolve_mode`); None when the platform cannot dissolve it at all."""
         used = self.dissolve_mode(channel.platform, mode)
         adapter = self.adapter(channel.platform)
         if adapter is None or used is None:
@@ -318,12 +390,23 @@ class PluginContext:
                 mode,
                 used,
             )
-        ok, _ = await self._act(adapter, "dissolve group", adapter.dissolve_group(self.key, channel, used))
-        return used if ok else None
+        community = self.key
 
-    async def pin(self, channel: Channel, message_id: str) -> bool:
+        async def perform(_text: str | None, _reply: str | None) -> Any:
+            await adapter.dissolve_group(community, channel, used)
+
+        return self._queue(adapter, ("groups",), Request("dissolve_group", perform), then, data)
+
+    async def pin(self, channel: Channel, message_id: str, *, then: str | None = None,
+                  data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue pinning a message (in order with the channel's messages)."""
         adapter = self.adapter(channel.platform)
         if adapter is None or not self._able(adapter, Capability.PIN):
-            return False
-        ok, _ = await self._act(adapter, "pin", adapter.pin(self.key, channel, message_id))
-        return ok
+            return None
+        community = self.key
+
+        async def perform(_text: str | None, _reply: str | None) -> Any:
+            await adapter.pin(community, channel, message_id)
+
+        lane = self._app.outbound(adapter).lane_for("channel", channel.id)
+        return self._queue(adapter, lane, Request("pin", perform), then, data)

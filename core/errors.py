@@ -12,6 +12,7 @@ Every error Hearth raises derives from :class:`HearthError`::
     │   ├── CapabilityMissing  the adapter cannot do this at all
     │   ├── Forbidden          the bot lacks the permission on the platform
     │   ├── NotFound           the target (message, member, channel) does not exist
+    │   ├── Unreachable        the network could not be reached or failed on its side (retried)
     │   └── RateLimited        the platform asked to slow down (carries ``retry_after``)
     └── StorageError           the database failed or a migration is out of order
         └── StorageUnavailable the database cannot be used any more: the process stops
@@ -120,6 +121,14 @@ class Forbidden(AdapterError):
 
 class NotFound(AdapterError):
     """The target of an action does not exist (any more)."""
+
+
+class Unreachable(AdapterError):
+    """The network could not be reached, or failed on its side (a timeout, a 5xx).
+
+    Unlike the other adapter errors this one is worth retrying: the outbound
+    flow retries such an action with backoff.
+    """
 
 
 class RateLimited(AdapterError):

@@ -9,9 +9,13 @@ Events carry data; acting goes through the adapter port.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from hearth.models import Channel, Member, Message, Reaction, model
 from hearth.scheduler import Job
+
+if TYPE_CHECKING:
+    from hearth.outbox import Outcome
 
 
 @model
@@ -83,6 +87,19 @@ class CommandInvokedEvent(Event):
 @model
 class AdapterReadyEvent(Event):
     """An adapter connected (or reconnected) and sees its communities."""
+
+
+@model
+class ActionDoneEvent(Event):
+    """An action a plugin queued with ``then=`` was settled; ``plugin`` gets ``on_action_done``.
+
+    Produced by the core's outbound flow (``platform`` is the network that
+    performed it), so the plugin sees the outcome in order with its community's
+    other events.
+    """
+
+    plugin: str
+    outcome: Outcome
 
 
 @model

@@ -11,6 +11,12 @@ only the arguments it needs. Per-community hooks receive ``ctx``, the
 validated ``ctx.config``, its ``ctx.store``, the clock, the scheduler and every
 action (send, reply, dm, delete, mute, kick, ban, roles, groups, pin).
 
+Actions are queued, not awaited: ``await ctx.send(…)`` hands the message to
+the outbound flow, which delivers it at the network's pace while the handler
+goes on. What needs the result says so when queueing: a compound action
+(``ctx.send(channel, text, pin=True, unpin_previous=old_id)``) or a delivery
+callback (``then="key"``, answered through :func:`on_action_done`).
+
 An implementation that raises is logged with the plugin's and hook's names and
 skipped; the others still run.
 
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
     from hearth.context import PluginContext
     from hearth.declarations import Need, Verdict
     from hearth.models import Member, Message, Reaction
+    from hearth.outbox import Outcome
     from hearth.scheduler import Job
     from hearth.storage import Migration
 
@@ -184,6 +191,21 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
     so it never interleaves with a message handler. If this raises, the job is
     retried with backoff (``job.attempt`` counts the tries) instead of being
     marked done: raise when the work was not done, and make it safe to repeat.
+    """
+
+
+@hookspec
+async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
+    """An action this plugin queued with ``then=KEY`` was settled (only the owning plugin is called).
+
+    Actions are delivered by the outbound flow, after the handler that asked
+    for them has returned; a plugin whose records depend on what really
+    happened (the id of the message it posted, whether a kick or a group's
+    dissolution went through) updates them here. ``outcome.key`` is the
+    ``then`` given, ``outcome.data`` the ``data``, ``outcome.status`` one of
+    ``done``, ``gone``, ``refused``, ``failed``, ``dropped``, and
+    ``outcome.sent`` the message posted. It arrives as a new event in the
+    community's inbox, in order with the others.
     """
 
 

@@ -1,74 +1,415 @@
-"""Outbound actions, rate-limited per channel.
+"""The outbound flow: every action a plugin takes is queued and delivered at the network's pace.
 
-Each adapter may declare ``send_rate = (count, per_seconds)``. Sends to one
-channel pass through a token bucket: bursts up to ``count`` go straight
-through, then callers wait their turn in order. A flood cannot grow memory
-without bound: past ``max_waiting`` queued sends in one channel, new ones are
-dropped and logged.
+A plugin's action (``ctx.send``, ``ctx.dm``, ``ctx.kick`` …) becomes a request
+in a *lane* and the community worker goes on with its next event; each lane is
+drained by its own task, in order:
+
+- one lane per channel for its messages (and pins), at the network's channel pace;
+- one lane per network for direct messages, at the network's DM pace;
+- one lane per network for deletions and one for the other moderation
+  actions (mute, unmute, kick, ban), so moderation never waits behind
+  chatter. A kick or ban waits, for at most :data:`DEPENDENCY_WAIT`, for a
+  direct message queued earlier to the same member (the one telling them
+  why); a deletion never waits for that;
+- one lane per network for roles, and one for group channels.
+
+Every lane also draws from the network's global budget (:class:`~hearth.ports.Pace`).
+Pacing sleeps on the app's clock, so tests and ``hearth simulate`` run it in
+virtual time. Under a backlog, replies queued for one channel are merged into
+fewer messages within the network's length limit; a lane holds at most
+:data:`MAX_QUEUED` requests, and what is dropped beyond that is counted and
+logged with the lane (at most once a minute). A network that cannot be
+reached (:class:`~hearth.errors.Unreachable`) is retried with backoff for up
+to :data:`GIVE_UP_AFTER`; a 429 is waited out for the delay the network gives.
+What became of an action is an :class:`Outcome`; a plugin that asked for it
+(``then=``) receives it through ``on_action_done`` as a new inbox event.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from hearth.errors import RateLimited
+from hearth.clock import Clock
+from hearth.errors import AdapterError, NotFound, RateLimited, Unreachable
+from hearth.models import SentMessage
+from hearth.ports import Pace, Rate
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+
+MAX_QUEUED = 1000
+DEPENDENCY_WAIT = timedelta(seconds=10)
+FIRST_RETRY = 1.0
+MAX_RETRY = 300.0
+GIVE_UP_AFTER = timedelta(days=1)
+REPORT_EVERY = timedelta(minutes=1)
+
+Status = Literal["done", "gone", "refused", "failed", "dropped"]
+LaneKey = tuple[str, ...]
 
 
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    stamp: float
-    waiting: int = 0
-    lock: asyncio.Lock | None = None
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What became of a queued action (given to the plugin's ``on_action_done``).
+
+    ``status`` is ``done`` (delivered), ``gone`` (the target no longer exists:
+    the member left, the message or channel was deleted), ``refused`` (the
+    network said no: a missing permission or capability), ``failed`` (the
+    network stayed unreachable for too long) or ``dropped`` (never attempted:
+    the backlog was over its bound, or the bot stopped). ``key`` and ``data``
+    are what the plugin passed as ``then=`` and ``data=``; ``time`` is when it
+    was settled; ``sent`` holds the message posted, for a send or a DM.
+    """
+
+    key: str
+    data: dict[str, Any]
+    action: str
+    status: Status
+    time: datetime
+    sent: tuple[SentMessage, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "done"
 
 
-class Outbox:
-    """Per-channel token buckets in front of an adapter's sends."""
+class Pending:
+    """A queued action. A handler never waits for it: it asks for a callback (``then=``)."""
 
-    def __init__(self, rate: tuple[int, float] | None, *, max_waiting: int = 200) -> None:
-        self._rate = rate
-        self._max_waiting = max_waiting
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+    __slots__ = ("_future", "action")
 
-    async def send(self, channel: tuple[str, str], action: Callable[[], Awaitable[T]]) -> T | None:
-        """Run ``action`` when ``channel``'s bucket allows; None if it was dropped."""
-        if self._rate is None:
-            return await action()
-        count, per = self._rate
-        loop = asyncio.get_running_loop()
-        bucket = self._buckets.get(channel)
-        if bucket is None:
-            if len(self._buckets) > 10_000:  # forget idle channels
-                self._buckets = {k: b for k, b in self._buckets.items() if b.waiting}
-            bucket = self._buckets[channel] = _Bucket(float(count), loop.time(), lock=asyncio.Lock())
-        if bucket.waiting >= self._max_waiting:
-            log.warning("dropping a message to %s: %d already waiting", channel[1], bucket.waiting)
+    def __init__(self, action: str) -> None:
+        self.action = action
+        self._future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+
+    def __repr__(self) -> str:
+        state = self._future.result().status if self._future.done() else "queued"
+        return f"<Pending {self.action}: {state}>"
+
+    @property
+    def done(self) -> bool:
+        return self._future.done()
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The outcome once settled, else None."""
+        return self._future.result() if self._future.done() else None
+
+    async def wait(self) -> Outcome:
+        """Wait for the outcome (scripts and tests; a handler would block its community)."""
+        return await asyncio.shield(self._future)
+
+
+@dataclass(slots=True, eq=False)
+class _Ticket:
+    pending: Pending
+    community: str
+    plugin: str
+    then: str | None
+    data: dict[str, Any]
+
+
+#: performs a request: ``(text, reply_to)`` for a message, ``(None, None)`` otherwise
+Perform = Callable[[str | None, str | None], Awaitable[Any]]
+
+
+@dataclass(slots=True, eq=False)
+class Request:
+    """One action waiting in a lane (several merged replies form one request)."""
+
+    action: str
+    perform: Perform
+    tickets: list[_Ticket] = field(default_factory=list)
+    #: for a mergeable message: (text, mention of the member answered, or None)
+    parts: list[tuple[str, str | None]] = field(default_factory=list)
+    reply_to: str | None = None
+    mergeable: bool = False
+    after: Pending | None = None
+
+    def text(self) -> str | None:
+        if not self.parts:
             return None
-        bucket.waiting += 1
+        if len(self.parts) == 1:
+            return self.parts[0][0]
+        return "\n".join(f"{who} {text}" if who and who not in text else text
+                         for text, who in self.parts)
+
+
+class _Bucket:
+    """A token bucket in the app's clock."""
+
+    __slots__ = ("count", "per", "stamp", "tokens")
+
+    def __init__(self, rate: Rate, now: float) -> None:
+        self.count, self.per = rate
+        self.tokens = float(self.count)
+        self.stamp = now
+
+    def available(self, now: float) -> float:
+        self.tokens = min(self.count, self.tokens + (now - self.stamp) * self.count / self.per)
+        self.stamp = now
+        return self.tokens
+
+    def take(self, now: float) -> float:
+        """Take a token: 0.0, or the seconds to wait before trying again."""
+        if self.available(now) >= 1 - 1e-6:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) * self.per / self.count
+
+
+@dataclass(slots=True, eq=False)
+class _Lane:
+    key: LaneKey
+    bucket: _Bucket | None
+    queue: deque[Request] = field(default_factory=deque)
+    task: asyncio.Task[None] | None = None
+    waiting: bool = False  # for another lane's action (a dependency), not working
+    dropped: int = 0
+    reported: datetime | None = None
+
+
+class Outbound:
+    """The outbound flow of one network (one adapter)."""
+
+    def __init__(
+        self,
+        network: str,
+        pace: Pace,
+        clock: Clock,
+        notify: Callable[[str, str, Outcome], Awaitable[None]],
+        *,
+        max_queued: int = MAX_QUEUED,
+    ) -> None:
+        self.network = network
+        self.pace = pace
+        self._clock = clock
+        self._notify = notify
+        self._max_queued = max_queued
+        self._lanes: dict[LaneKey, _Lane] = {}
+        self._total = _Bucket(pace.total, self._stamp()) if pace.total else None
+        self._dms: dict[str, Pending] = {}  # member id -> the latest DM queued to them
+        self._notifying = 0  # outcomes on their way into an inbox
+
+    def _stamp(self) -> float:
+        return self._clock.now().timestamp()
+
+    # ------------------------------------------------------------------ queueing
+    def lane_for(self, kind: str, target: str = "") -> LaneKey:
+        """The lane of an action kind: ``channel`` (per channel id), ``dm``, ``delete``,
+        ``moderation``, ``roles``, ``groups``."""
+        return (kind, target) if kind == "channel" else (kind,)
+
+    def submit(
+        self,
+        lane_key: LaneKey,
+        request: Request,
+        *,
+        community: str,
+        plugin: str,
+        then: str | None = None,
+        data: dict[str, Any] | None = None,
+        dm_to: str | None = None,
+        depends_on_dm: str | None = None,
+    ) -> Pending:
+        """Queue ``request``; the returned :class:`Pending` settles once it is delivered."""
+        pending = Pending(request.action)
+        ticket = _Ticket(pending, community, plugin, then, dict(data or {}))
+        request.tickets.append(ticket)
+        if depends_on_dm is not None:
+            request.after = self._dms.get(depends_on_dm)
+        lane = self._lanes.get(lane_key)
+        if lane is None:
+            if len(self._lanes) > 10_000:  # forget idle channels
+                self._lanes = {k: v for k, v in self._lanes.items() if v.queue or v.task}
+            rate = {"channel": self.pace.channel, "dm": self.pace.dm}.get(lane_key[0])
+            lane = self._lanes[lane_key] = _Lane(lane_key, _Bucket(rate, self._stamp()) if rate else None)
+        if self._merge(lane, request):
+            pass
+        elif len(lane.queue) >= self._max_queued:
+            self._drop(lane, request)
+            return pending
+        else:
+            lane.queue.append(request)
+        if dm_to is not None:
+            self._dms[dm_to] = pending
+        if lane.task is None:
+            name = f"hearth-out-{self.network}-{'-'.join(lane_key)}"
+            lane.task = asyncio.create_task(self._drain(lane), name=name)
+        return pending
+
+    def _merge(self, lane: _Lane, request: Request) -> bool:
+        """Append a reply to the last one waiting when the lane is backlogged and it fits."""
+        if not request.mergeable or not lane.queue or lane.bucket is None:
+            return False
+        tail = lane.queue[-1]
+        if not tail.mergeable or len(lane.queue) < int(lane.bucket.available(self._stamp()) + 1e-6):
+            return False
+        merged = Request(tail.action, tail.perform, parts=[*tail.parts, *request.parts])
+        text = merged.text()
+        if text is None or len(text) > self.pace.max_length:
+            return False
+        tail.parts = merged.parts
+        tail.reply_to = None
+        tail.tickets.extend(request.tickets)
+        return True
+
+    def _drop(self, lane: _Lane, request: Request) -> None:
+        lane.dropped += len(request.tickets)
+        self._report_drops(lane)
+        self._settle(request, "dropped", None, f"more than {self._max_queued} actions waiting")
+
+    def _report_drops(self, lane: _Lane, *, final: bool = False) -> None:
+        now = self._clock.now()
+        if lane.dropped and (final or lane.reported is None or now - lane.reported >= REPORT_EVERY):
+            log.warning("%s: dropped %d actions for %s (backlog over %d)",
+                        self.network, lane.dropped, "/".join(lane.key), self._max_queued)
+            lane.dropped = 0
+            lane.reported = now
+
+    # ------------------------------------------------------------------ draining
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep on the app's clock (a lane sleeping there waits for time, not work)."""
+        # whole microseconds, rounded up: the clock's resolution, and never a zero wait
+        wait = timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000)))
+        await self._clock.sleep_until(self._clock.now() + wait)
+
+    async def _take(self, bucket: _Bucket | None) -> None:
+        while bucket is not None:
+            wait = bucket.take(self._stamp())
+            if not wait:
+                return
+            await self._sleep(wait)
+
+    async def _drain(self, lane: _Lane) -> None:
         try:
-            assert bucket.lock is not None
-            async with bucket.lock:
-                while True:
-                    now = loop.time()
-                    bucket.tokens = min(count, bucket.tokens + (now - bucket.stamp) * count / per)
-                    bucket.stamp = now
-                    if bucket.tokens >= 1:
-                        bucket.tokens -= 1
-                        break
-                    await asyncio.sleep((1 - bucket.tokens) * per / count)
-                for _attempt in range(3):
-                    try:
-                        return await action()
-                    except RateLimited as exc:
-                        log.info("rate limited in %s; waiting %.2fs", channel[1], exc.retry_after)
-                        await asyncio.sleep(exc.retry_after)
-                return await action()
+            while lane.queue:
+                head = lane.queue[0]
+                if head.after is not None and not head.after.done:
+                    await self._wait_for(lane, head.after)
+                await self._take(lane.bucket)
+                await self._take(self._total)
+                lane.queue.popleft()
+                await self._perform(head)
+                self._report_drops(lane)
+            self._report_drops(lane, final=True)
         finally:
-            bucket.waiting -= 1
+            lane.task = None
+
+    async def _wait_for(self, lane: _Lane, dependency: Pending) -> None:
+        lane.waiting = True
+        sleeper = asyncio.ensure_future(self._clock.sleep_until(self._clock.now() + DEPENDENCY_WAIT))
+        waiter = asyncio.ensure_future(dependency.wait())
+        try:
+            await asyncio.wait((waiter, sleeper), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+            lane.waiting = False
+
+    async def _perform(self, request: Request) -> None:
+        started = self._clock.now()
+        delay = FIRST_RETRY
+        while True:
+            try:
+                result = await request.perform(request.text(), request.reply_to)
+            except asyncio.CancelledError:
+                raise
+            except RateLimited as exc:
+                log.info("%s: rate limited (%s); waiting %.2fs", self.network, request.action,
+                         exc.retry_after)
+                await self._sleep(exc.retry_after)
+                continue
+            except Unreachable as exc:
+                if self._clock.now() - started >= GIVE_UP_AFTER:
+                    log.warning("%s: %s failed for %s; giving up: %s", self.network, request.action,
+                                GIVE_UP_AFTER, exc)
+                    self._settle(request, "failed", None, str(exc))
+                    return
+                log.warning("%s: %s failed, retrying in %.0fs: %s", self.network, request.action,
+                            delay, exc)
+                await self._sleep(delay)
+                delay = min(delay * 2, MAX_RETRY)
+                continue
+            except NotFound as exc:
+                log.info("%s: %s: %s", self.network, request.action, exc)
+                self._settle(request, "gone", None, str(exc))
+                return
+            except AdapterError as exc:
+                log.warning("%s: %s failed: %s", self.network, request.action, exc)
+                self._settle(request, "refused", None, str(exc))
+                return
+            except Exception as exc:
+                log.exception("%s: %s failed", self.network, request.action)
+                self._settle(request, "refused", None, repr(exc))
+                return
+            self._settle(request, "done", result, None)
+            return
+
+    def _settle(self, request: Request, status: Status, result: Any, error: str | None) -> None:
+        sent = (result,) if isinstance(result, SentMessage) else ()
+        now = self._clock.now()
+        for ticket in request.tickets:
+            outcome = Outcome(key=ticket.then or "", data=ticket.data, action=request.action,
+                              status=status, time=now, sent=sent, error=error)
+            if not ticket.pending.done:
+                ticket.pending._future.set_result(outcome)
+            if ticket.then is not None:
+                self._notifying += 1  # until the outcome is in the community's inbox
+                task = asyncio.ensure_future(self._notify(ticket.community, ticket.plugin, outcome))
+                task.add_done_callback(self._notified)
+        for member, pending in list(self._dms.items()):
+            if pending.done:
+                del self._dms[member]
+
+    def _notified(self, task: asyncio.Future[Any]) -> None:
+        self._notifying -= 1
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivering an action's outcome failed", exc_info=task.exception())
+
+    # ------------------------------------------------------------------ the app's view
+    @property
+    def queued(self) -> int:
+        """Requests waiting or in flight, in every lane."""
+        return sum(len(lane.queue) + (1 if lane.task else 0) for lane in self._lanes.values())
+
+    def _working(self) -> bool:
+        if self._notifying:
+            return True
+        return any(lane.task is not None and not lane.waiting
+                   and not self._clock.is_sleeping(lane.task) for lane in self._lanes.values())
+
+    async def quiet(self) -> None:
+        """Wait until no lane is working: each is empty, waits for another, or sleeps on the clock
+        (for its pace, a retry, or the network's own latency in a test)."""
+        await asyncio.sleep(0)
+        # Polled: "sleeping on the clock" is the clock's state, not an event the lanes signal.
+        while self._working():  # noqa: ASYNC110
+            await asyncio.sleep(0 if self._clock.virtual else 0.005)
+
+    async def close(self) -> None:
+        """Stop every lane; what is still queued is dropped (and counted in the log)."""
+        left = 0
+        for lane in self._lanes.values():
+            if lane.task is not None:
+                lane.task.cancel()
+                await asyncio.gather(lane.task, return_exceptions=True)
+            for request in lane.queue:
+                left += len(request.tickets)
+                for ticket in request.tickets:
+                    if not ticket.pending.done:
+                        ticket.pending._future.set_result(Outcome(
+                            key=ticket.then or "", data=ticket.data, action=request.action,
+                            status="dropped", time=self._clock.now(), error="the bot stopped"))
+            lane.queue.clear()
+        if left:
+            log.warning("%s: %d queued actions were not delivered before stopping", self.network, left)
+
+

@@ -31,6 +31,29 @@ if TYPE_CHECKING:
 
 DissolveMode = Literal["delete", "archive"]
 
+#: ``(count, per_seconds)``: at most ``count`` at once, refilled evenly over ``per_seconds``
+Rate = tuple[int, float]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pace:
+    """How fast a network accepts the bot's actions (None: no limit of that kind).
+
+    The core's outbound flow keeps to it, in the app's clock, so a backlog waits
+    in Hearth's queues rather than in the network's 429 answers.
+
+    :param channel: messages posted in one channel (Discord: 5 per 5 s).
+    :param dm: direct messages, to all members together (so a join wave's
+        welcome DMs leave gradually).
+    :param total: every request the bot makes on the network (Discord's global limit).
+    :param max_length: the longest message the network accepts (merged replies stay within it).
+    """
+
+    channel: Rate | None = None
+    dm: Rate | None = None
+    total: Rate | None = None
+    max_length: int = 2000
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommunityBinding:
@@ -117,8 +140,8 @@ class Adapter(abc.ABC):
     account_schema: ClassVar[type[BaseModel] | None] = None
     binding_schema: ClassVar[type[BaseModel] | None] = None
     virtual: ClassVar[bool] = False
-    #: outbound messages allowed per channel: (count, per seconds), None = unlimited
-    send_rate: ClassVar[tuple[int, float] | None] = None
+    #: how fast the network accepts actions (see :class:`Pace`); the default is unlimited
+    pace: Pace = Pace()
 
     capabilities: frozenset[Capability] = frozenset()
 
@@ -230,13 +253,18 @@ class Adapter(abc.ABC):
         """Pin a message in its channel."""
         raise CapabilityMissing(platform=self.name, action="pin", capability=Capability.PIN)
 
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        """Unpin a message in its channel (one that is not pinned is no error)."""
+        raise CapabilityMissing(f"{self.name} adapter cannot unpin")
+
 
 class AdapterInfo:
     """An installed adapter: its entry-point name, class and distribution version.
 
-    The class is imported on first use: a network's SDK is heavy (discord.py,
-    matrix-nio and aiohttp together cost about 30 MiB), so a process imports
-    only the adapters its config uses.
+    The class is imported on first use, so a process imports only the adapters
+    its config uses. An adapter's class module stays light (name, schemas,
+    capabilities): the network's SDK (discord.py, matrix-nio and aiohttp
+    together cost about 30 MiB) is imported when the adapter starts.
     """
 
     def __init__(self, name: str, load: Callable[[], type[Adapter]], version: Callable[[type], str]) -> None:

@@ -327,7 +327,11 @@ class Scheduler:
             await self._clock.sleep_until(until, self._changed)
 
     async def advance(self, target: datetime, settle: Callable[[], Awaitable[None]]) -> None:
-        """Move a virtual clock to ``target``, running each job at its due time, in order."""
+        """Move a virtual clock to ``target``, running each job at its due time, in order.
+
+        Whatever sleeps on the clock (outbound pacing, retries) wakes at its own
+        deadline on the way.
+        """
         clock = self._clock
         if not isinstance(clock, VirtualClock):
             raise TypeError("only a virtual clock can be advanced")
@@ -335,6 +339,9 @@ class Scheduler:
         while True:
             await settle()
             nxt = await self.next_due()
+            wake = clock.next_wake()
+            if wake is not None and (nxt is None or wake < nxt):
+                nxt = wake
             if nxt is None or nxt > target:
                 break
             clock.set(max(nxt, clock.now()))

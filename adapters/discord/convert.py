@@ -11,6 +11,7 @@ import discord
 from hearth.models import Channel, Member, Message, Role, extract_links
 
 PLATFORM = "discord"
+MAX_LENGTH = 2000  # Discord's limit for a message's content
 _CORE_MENTION = re.compile(r"(?<![<\w])@(\d{15,21})\b")
 
 
@@ -72,3 +73,17 @@ def render(text: str, is_known: Callable[[int], bool]) -> str:
 
 def role_ids(configured: Mapping[Role, str]) -> dict[Role, int]:
     return {role: int(rid) for role, rid in configured.items() if str(rid).isdigit()}
+
+
+def chunks(text: str) -> list[str]:
+    """``text`` cut to Discord's length limit, at line breaks where possible."""
+    text = text or "\u200b"
+    parts: list[str] = []
+    while len(text) > MAX_LENGTH:
+        cut = text.rfind("\n", 0, MAX_LENGTH)
+        if cut <= 0:
+            cut = MAX_LENGTH
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import aiohttp
 import discord
 
-from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited
+from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, Unreachable
 
 
 @contextlib.contextmanager
@@ -27,6 +28,10 @@ def boundary(action: str) -> Iterator[None]:
         raise NotFound(f"not found on Discord: {exc.text}", **where) from exc
     except discord.RateLimited as exc:
         raise RateLimited("rate limited by Discord", exc.retry_after, **where) from exc
+    except discord.DiscordServerError as exc:
+        raise Unreachable(f"Discord answered {exc.status}: {exc.text}", **where) from exc
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise Unreachable(f"Discord unreachable ({type(exc).__name__})", **where) from exc
     except discord.HTTPException as exc:
         raise AdapterError(f"Discord answered {exc.status}: {exc.text}", **where) from exc
     except discord.DiscordException as exc:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 
 import discord
 
+from hearth.adapters.discord.convert import role_ids
+from hearth.adapters.discord.session import Session
 from hearth.models import Role
 
 #: (permission attribute, its name in Discord's UI, the features that need it)
@@ -27,6 +29,25 @@ NEEDED: tuple[tuple[str, str, str], ...] = (
     ("kick_members", "Kick Members", "kicking members (rules not accepted, ad strikes)"),
     ("ban_members", "Ban Members", "banning members (ad strikes)"),
 )
+
+
+def check(session: Session) -> list[str]:
+    """The problems with the bot's permissions in every guild on this process's shards."""
+    problems: list[str] = []
+    client = session.connected()
+    for key, gid in session.guild_ids().items():
+        if not session.on_my_shards(gid):
+            continue
+        guild = client.get_guild(gid)
+        if guild is None:
+            problems.append(
+                f"community {key!r}: the bot is not in guild {gid}; invite it with "
+                f"{invite_url(client.application_id or client.user.id)}"
+            )
+            continue
+        binding = session.communities[key]
+        problems.extend(report(key, guild, role_ids(binding.roles), binding.channels.items()))
+    return problems
 
 
 def report(

@@ -16,6 +16,7 @@ from . import ops
 
 MXID_RE = re.compile(r"@[A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d+)?")
 _PILL_RE = re.compile(r"""href=["']https://matrix\.to/#/(@[^"'?/]+)""")
+PLATFORM = "matrix"
 JOINED = "join"
 
 

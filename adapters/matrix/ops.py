@@ -32,6 +32,8 @@ from nio import (
     RoomVisibility,
 )
 
+from hearth.models import CODE_SPAN
+
 from .errors import MatrixForbidden, MatrixNotFound, MatrixOpError, MatrixRateLimited
 
 __all__ = [
@@ -295,20 +297,34 @@ def build_text_content(
 
     Every user id of ``mentions`` that occurs literally in ``body`` becomes a pill in the
     HTML ``formatted_body`` and its display name in the plain ``body``; all of them go
-    into ``m.mentions.user_ids``. ``m.mentions`` is always present, so clients do not
-    fall back to keyword mentions. ``html_body``, when given, is used as-is.
+    into ``m.mentions.user_ids``. A code span (`` `@mallory:evil.org` ``, see
+    :func:`hearth.literal`) stays as written and becomes ``<code>``: an account id shown
+    beside a display name must not turn back into one. ``m.mentions`` is always present,
+    so clients do not fall back to keyword mentions. ``html_body``, when given, is used as-is.
     """
     names = _mention_map(mentions)
     content: dict[str, Any] = {"msgtype": "m.notice" if notice else "m.text", "body": body}
     formatted = html_body
-    if names:
-        pattern = re.compile("|".join(re.escape(u) for u in sorted(names, key=len, reverse=True)))
-        content["body"] = pattern.sub(lambda m: names[m.group(0)], body)
+    has_code = "`" in body and CODE_SPAN.search(body) is not None
+    if names or has_code:
+        alternatives = [CODE_SPAN.pattern] + [re.escape(u) for u in sorted(names, key=len, reverse=True)]
+        pattern = re.compile("|".join(alternatives))
+
+        def plain(m: re.Match[str]) -> str:
+            return names.get(m.group(0), m.group(0))
+
+        def rich(m: re.Match[str]) -> str:
+            token = m.group(0)
+            if token in names:
+                return pill(token, names[token])
+            return f"<code>{html.escape(token[1:-1])}</code>"
+
+        content["body"] = pattern.sub(plain, body)
         if formatted is None:
             parts, pos = [], 0
             for m in pattern.finditer(body):
                 parts.append(html.escape(body[pos : m.start()]))
-                parts.append(pill(m.group(0), names[m.group(0)]))
+                parts.append(rich(m))
                 pos = m.end()
             parts.append(html.escape(body[pos:]))
             formatted = "".join(parts).replace("\n", "<br>")

@@ -1,9 +1,12 @@
 """The in-memory adapter: members, channels and messages in memory, every action recorded.
 
-It imitates a platform's capability set (``imitate="discord"`` or
+It imitates a platform's capability set and pace (``imitate="discord"`` or
 ``"matrix"``), less any capabilities a test takes ``without``, and members
-may refuse DMs, so a plugin's degraded behaviour can be tested too. Actions
-are recorded as the dicts ``hearth simulate`` prints (see docs/SCENARIO.md).
+may refuse DMs, so a plugin's degraded behaviour and a backlog can be tested
+too. Actions are recorded as the dicts ``hearth simulate`` prints (see
+docs/SCENARIO.md), with the time they were delivered.
+:meth:`TestingAdapter.go_down` and :meth:`TestingAdapter.fail_next` make the
+network unreachable for a while.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hearth.errors import Forbidden, NotFound
+from hearth.errors import Forbidden, NotFound, RateLimited, Unreachable
 from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
@@ -35,7 +38,7 @@ from hearth.models import (
     SentMessage,
     extract_links,
 )
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, Pace
 
 PLATFORM = "testing"
 _ALL = frozenset(Capability)
@@ -45,6 +48,13 @@ PROFILES: dict[str, frozenset[Capability]] = {
     "matrix": _ALL - {Capability.GROUP_DELETE},
     "console": _ALL,
     "testing": _ALL,
+}
+#: the networks' paces, as their adapters declare them (a test keeps them in step)
+PACES: dict[str, Pace] = {
+    "discord": Pace(channel=(5, 5.0), dm=(10, 10.0), total=(50, 1.0), max_length=2000),
+    "matrix": Pace(channel=(10, 2.0), dm=(10, 10.0), max_length=16_000),
+    "console": Pace(),
+    "testing": Pace(),
 }
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
 
@@ -132,6 +142,11 @@ class TestingAdapter(Adapter):
             raise ValueError(f"unknown platform {imitate!r} (expected one of: {', '.join(PROFILES)})")
         self.imitate = imitate
         self.capabilities = PROFILES[imitate]
+        self.pace = PACES.get(imitate, Pace())
+        self.down_until: datetime | None = None
+        self.failing: dict[str, list[float | None]] = {}
+        #: how long every action takes on the imitated network, in the app's clock
+        self.latency = timedelta(0)
         self.remove_capabilities(*without)
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
@@ -160,6 +175,29 @@ class TestingAdapter(Adapter):
     def _now(self) -> datetime:
         assert self.host is not None, "the testing adapter is not started"
         return self.host.clock.now()
+
+    # -- faults ----------------------------------------------------------------
+    def go_down(self, until: datetime) -> None:
+        """Every action fails as unreachable until the (virtual) time ``until``."""
+        self.down_until = until
+
+    def fail_next(self, action: str, times: int = 1, *, retry_after: float | None = None) -> None:
+        """The next ``times`` calls of ``action`` (``send``, ``kick`` …) fail: unreachable,
+        or with ``retry_after`` rate limited (a 429 asking to wait that many seconds)."""
+        self.failing.setdefault(action, []).extend([retry_after] * times)
+
+    async def _network(self, action: str) -> None:
+        """A call on the imitated network: its latency, then its faults."""
+        if self.latency:
+            assert self.host is not None, "the testing adapter is not started"
+            await self.host.clock.sleep_until(self._now() + self.latency)
+        if self.down_until is not None and self._now() < self.down_until:
+            raise Unreachable(f"{action}: the network is down")
+        if self.failing.get(action):
+            retry_after = self.failing[action].pop(0)
+            if retry_after is not None:
+                raise RateLimited(f"{action}: slow down", retry_after)
+            raise Unreachable(f"{action}: the network did not answer")
 
     def _record(self, community: str | None, action: str, **fields: Any) -> None:
         self.actions.append({"time": self._now(), "community": community, "action": action, **fields})
@@ -347,6 +385,7 @@ class TestingAdapter(Adapter):
 
     async def send(self, community: str | None, channel: Channel, text: str, *,
                    reply_to: str | None = None) -> SentMessage:
+        await self._network("send")
         if channel.is_dm:
             assert channel.dm_with is not None
             self._check_dm(community, channel.dm_with)
@@ -362,11 +401,13 @@ class TestingAdapter(Adapter):
             raise Forbidden(f"{member_id} does not accept direct messages", platform=self.name, action="dm")
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+        await self._network("dm")
         self._check_dm(community, member.id)
         self._record(community, "dm", member=member.id, text=text)
         return self._sent(community, self.dm_channel(member.id))
 
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
+        await self._network("delete")
         stored = self.messages.pop(message_id, None)
         if stored is None:
             raise NotFound(f"no message {message_id!r}")
@@ -375,15 +416,20 @@ class TestingAdapter(Adapter):
                      reason=reason)
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
+        await self._network("mute")
         self.person(community, member.id).muted_until = until
         self._record(community, "mute", member=member.id, until=until, reason=reason)
 
     async def unmute(self, community: str, member: Member) -> None:
+        await self._network("unmute")
         self.person(community, member.id).muted_until = None
         self._record(community, "unmute", member=member.id)
 
     async def _remove(self, community: str, member: Member, action: str, reason: str) -> None:
+        await self._network(action)
         person = self.person(community, member.id)
+        if not person.present:
+            raise NotFound(f"{member.id!r} is no longer a member of {community}")
         person.present = False
         person.roles.clear()
         person.banned = person.banned or action == "ban"
@@ -401,16 +447,19 @@ class TestingAdapter(Adapter):
         await self._remove(community, member, "ban", reason)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
+        await self._network("grant_role")
         self.person(community, member.id).roles.add(role)
         self._record(community, "grant_role", member=member.id, role=role.label)
 
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
+        await self._network("revoke_role")
         self.person(community, member.id).roles.discard(role)
         self._record(community, "revoke_role", member=member.id, role=role.label)
 
     async def create_group(self, community: str, name: str, members: Sequence[Member], *,
                            topic: str, private: bool = True,
                            expires: datetime | None = None) -> Channel:
+        await self._network("create_group")
         base, n = name, 2
         while name in self._group_names(community) or name in self.communities[community].channels:
             name, n = f"{base}-{n}", n + 1
@@ -422,6 +471,7 @@ class TestingAdapter(Adapter):
         return Channel(platform=self.name, id=name, name=name)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
+        await self._network("invite")
         group = self.groups.get(channel.id)
         if group is None or not group["open"]:
             raise NotFound(f"no open group {channel.id!r}")
@@ -430,6 +480,7 @@ class TestingAdapter(Adapter):
         self._record(community, "invite", channel=channel.id, member=member.id)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
+        await self._network("dissolve_group")
         group = self.groups.get(channel.id)
         if group is None or not group["open"]:
             raise NotFound(f"no open group {channel.id!r}")
@@ -438,4 +489,9 @@ class TestingAdapter(Adapter):
         self._record(community, "dissolve_group", channel=channel.id, mode=mode)
 
     async def pin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        await self._network("pin")
         self._record(community, "pin", channel=channel.name or channel.id, message=message_id)
+
+    async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
+        await self._network("unpin")
+        self._record(community, "unpin", channel=channel.name or channel.id, message=message_id)

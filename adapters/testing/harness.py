@@ -116,6 +116,7 @@ class TestBot:
 
     async def stop(self) -> None:
         if self.app is not None:
+            await self.settle()
             await self.app.stop()
             self.app = None
 
@@ -139,9 +140,20 @@ class TestBot:
         await self.close()
 
     async def settle(self) -> None:
-        """Wait until every event is handled; a strict bot then raises :class:`PluginErrors`."""
-        assert self.app is not None, "the bot is not running"
-        await self.app.settle()
+        """Handle every queued event and deliver every queued action.
+
+        Actions waiting for the network's pace are delivered by moving virtual
+        time to when they can go (so their ``time`` is when they were
+        delivered); jobs falling due on the way run at their time.
+        """
+        app = self.app
+        assert app is not None, "the bot is not running"
+        await app.settle()
+        while app.outbound_queued():
+            wake = self.clock.next_wake()
+            if wake is None:
+                break
+            await app.scheduler.advance(wake, app.settle)
         self.check_plugin_errors()
 
     # -- plugin errors ---------------------------------------------------------
@@ -243,8 +255,10 @@ class TestBot:
 
     async def at(self, when: str | datetime) -> None:
         """Jump forward to ``when`` (never backwards), running due jobs in order."""
-        assert self.app is not None, "the bot is not running"
-        await self.app.scheduler.advance(_when(when), self.settle)
+        app = self.app
+        assert app is not None, "the bot is not running"
+        await app.scheduler.advance(_when(when), app.settle)
+        await self.settle()
 
     # -- what the bot did ------------------------------------------------------
     def _format(self, action: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Annotated, Any, Literal
@@ -13,6 +12,7 @@ from hearth import (
     ChannelName,
     Day,
     Duration,
+    Pattern,
     PluginConfig,
     Role,
     RoleName,
@@ -76,7 +76,7 @@ class Detect(PluginConfig):
     allow_domains: list[str] = Field(default_factory=list)
     invite_links: bool = True
     contact_handles: bool = True
-    patterns: list[str] = Field(default_factory=list)
+    patterns: list[Pattern] = Field(default_factory=list)
     repeat: Repeat = Repeat()
 
     @field_validator("allow_domains")
@@ -90,16 +90,6 @@ class Detect(PluginConfig):
                 raise ValueError(f"{raw!r} is not a domain (expected e.g. example.org)")
             out.append(domain)
         return out
-
-    @field_validator("patterns")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
-        return value
 
 
 class Announce(PluginConfig):

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from hearth import (
     Capability,
+    Channel,
     Command,
     Invocation,
     Job,
@@ -31,12 +32,13 @@ from hearth import (
     Verdict,
     format_duration,
     hookimpl,
+    literal,
 )
 from hearth.i18n import texts
 from hearth.plugins.ad_window import windows as win
 from hearth.plugins.ad_window.config import AdWindowConfig, Step
-from hearth.plugins.ad_window.detect import Detector, Finding, RepeatTracker
-from hearth.plugins.ad_window.strikes import MIGRATIONS, Records
+from hearth.plugins.ad_window.detect import Detector, Finding, RepeatTracker, repeat_key
+from hearth.plugins.ad_window.strikes import MIGRATIONS, Records, content_key
 from hearth.plugins.ad_window.texts import DEFAULTS
 
 log = logging.getLogger(__name__)
@@ -188,26 +190,36 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
     done = state.enforced.get(message.key)
     if done is not None:
         return Verdict(reason=done)  # already punished; the core deletes a message only once
-    finding = state.detector.detect(message.text)
+    now = ctx.now()
+    who = author.key
+    key = repeat_key(message.text) if state.tracker.copies >= 2 else None
+    repeated = state.tracker.seen(who, key, now, message.id)
+    finding = state.detector.detect(message.text, repeated=repeated)
     earlier: list[Message] = []
     if finding is None:
-        copies = state.tracker.record(author.key, message.text, ctx.now(), message.id, message)
+        copies = state.tracker.record(who, key, now, message.id, message.channel)
         if copies is None:
             return None
-        earlier = [m for m in copies if m.channel.name not in cfg.ad_channels]
+        earlier = [_copy(message, channel, mid) for channel, mid in copies
+                   if channel.name not in cfg.ad_channels]
         finding = Finding("repeat", " ".join(message.text.split())[:60])
 
     records = _records(ctx)
-    who = author.key
-    if await records.counted(who, message.id):
-        return None  # an edit of an ad that was allowed
-    now = ctx.now()
+    content = content_key(message.text)
     occurrence = win.current(cfg.windows, ctx.zone, now)
+    before = await records.allowed(who, message.id)
+    if before is not None and (
+        before.content == content or (occurrence is not None and before.window == occurrence.key)
+    ):
+        # An edit that keeps the text, or one made in the window the ad was allowed in (its
+        # own slot): still allowed. A pass, or an earlier window, covered only the old text.
+        await records.use(who, before.window, message.id, now, content)
+        return None
     if occurrence is not None and await records.used(who, occurrence.key) < cfg.per_window_quota:
-        await records.use(who, occurrence.key, message.id, now)
+        await records.use(who, occurrence.key, message.id, now, content)
         return None
     if await records.use_pass(who):
-        await records.use(who, 0.0, message.id, now)
+        await records.use(who, 0.0, message.id, now, content)
         log.info("%s used an ad pass for message %s", author.id, message.id)
         return None
 
@@ -218,6 +230,11 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
     reason = f"ad_window: {finding.kind} ({finding.evidence}) {_why_label(why)}"
     state.remember(message, reason)
     return Verdict(reason=reason)
+
+
+def _copy(message: Message, channel: Channel, message_id: str) -> Message:
+    """An earlier copy of ``message`` (the tracker keeps only where it was), to delete it."""
+    return replace(message, id=message_id, channel=channel, text="", raw=None)
 
 
 def _why_label(why: str) -> str:
@@ -257,10 +274,10 @@ async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: 
             cfg.audit_channel,
             say(
                 "audit",
-                mention=member.mention,
+                mention=member.name_and_id,
                 channel=channel,
                 kind=finding.kind,
-                evidence=finding.evidence,
+                evidence=literal(finding.evidence),
                 why=say(f"why_{why}"),
                 strikes=count,
                 action=say(f"action_{step.action}", until=until_text),
@@ -394,9 +411,9 @@ async def _cmd_adpass(inv: Invocation) -> str:
     if cfg.audit_channel:
         await ctx.send(
             cfg.audit_channel,
-            say("audit_pass", actor=inv.member.mention, mention=member.mention, passes=held),
+            say("audit_pass", actor=inv.member.name_and_id, mention=member.name_and_id, passes=held),
         )
-    return str(say("pass_granted", mention=member.mention, passes=held))
+    return str(say("pass_granted", mention=member.name_and_id, passes=held))
 
 
 async def _cmd_strikes(inv: Invocation) -> str:
@@ -406,7 +423,7 @@ async def _cmd_strikes(inv: Invocation) -> str:
     member: Member = inv.args["member"]
     active = await _records(ctx).strikes(member.key, ctx.now(), cfg.strike_decay)
     if not active:
-        return str(say("strikes_none", mention=member.mention))
+        return str(say("strikes_none", mention=member.name_and_id))
     lines = "\n".join(
         say("strike_line", time=f"{s.at.astimezone(ctx.zone):%Y-%m-%d %H:%M}",
             kind=say(f"kind_{s.kind}"), channel=s.channel)
@@ -414,7 +431,7 @@ async def _cmd_strikes(inv: Invocation) -> str:
     )
     step = cfg.escalation[min(len(active) + 1, len(cfg.escalation)) - 1]
     return str(
-        say("strikes_list", mention=member.mention, count=len(active),
+        say("strikes_list", mention=member.name_and_id, count=len(active),
             decay=format_duration(cfg.strike_decay), lines=lines, next_step=str(step))
     )
 
@@ -428,10 +445,10 @@ async def _cmd_pardon(inv: Invocation) -> str:
     if await ctx.cancel(_unmute_key(member)):
         await ctx.unmute(member)
     if not cleared:
-        return str(say("pardon_none", mention=member.mention))
+        return str(say("pardon_none", mention=member.name_and_id))
     if cfg.audit_channel:
         await ctx.send(
             cfg.audit_channel,
-            say("audit_pardon", actor=inv.member.mention, mention=member.mention, count=cleared),
+            say("audit_pardon", actor=inv.member.name_and_id, mention=member.name_and_id, count=cleared),
         )
-    return str(say("pardoned", count=cleared, mention=member.mention))
+    return str(say("pardoned", count=cleared, mention=member.name_and_id))

@@ -7,6 +7,7 @@ epoch seconds.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -39,7 +40,25 @@ async def upgrade_v1(store: Store) -> None:
     )
 
 
-MIGRATIONS = (upgrade_v1,)
+async def upgrade_v2(store: Store) -> None:
+    # The fingerprint of the text an ad was allowed with: an edit that changes it is judged again.
+    await store.execute(f"ALTER TABLE {store.table('quota')} ADD COLUMN content TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = (upgrade_v1, upgrade_v2)
+
+
+def content_key(text: str) -> str:
+    """A fingerprint of a message's exact text (stored, so stable across restarts)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """An ad that was let through: in which window (``0.0``: by a pass) and with what text."""
+
+    window: float
+    content: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +117,7 @@ class Records:
             (self.community, (now - decay).timestamp()),
         )
         await self.store.execute(
-            f"DELETE FROM {self._quota} WHERE community = ? AND window < ?",
+            f"DELETE FROM {self._quota} WHERE community = ? AND at < ?",
             (self.community, (now - keep_windows).timestamp()),
         )
 
@@ -111,20 +130,24 @@ class Records:
         )
         return int(row["n"]) if row else 0
 
-    async def counted(self, member: tuple[str, str], message: str) -> bool:
-        """Whether ``message`` was already allowed as an ad (an edit of it is not a new ad)."""
+    async def allowed(self, member: tuple[str, str], message: str) -> Allowed | None:
+        """How ``message`` was allowed as an ad, if it was (its edits are judged against it)."""
         row = await self.store.fetchone(
-            f"SELECT 1 AS x FROM {self._quota}"
+            f"SELECT window, content FROM {self._quota}"
             " WHERE community = ? AND platform = ? AND member = ? AND message = ?",
             (self.community, *member, message),
         )
-        return row is not None
+        return Allowed(float(row["window"]), str(row["content"])) if row else None
 
-    async def use(self, member: tuple[str, str], window: float, message: str, at: datetime) -> None:
+    async def use(
+        self, member: tuple[str, str], window: float, message: str, at: datetime, content: str
+    ) -> None:
+        """Count ``message`` (with text fingerprint ``content``) in ``window``; 0.0: a pass."""
         await self.store.execute(
-            f"INSERT INTO {self._quota} (community, platform, member, window, message, at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community, platform, member, message) DO NOTHING",
-            (self.community, *member, window, message, at.timestamp()),
+            f"INSERT INTO {self._quota} (community, platform, member, window, message, at, content)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community, platform, member, message)"
+            " DO UPDATE SET window = excluded.window, at = excluded.at, content = excluded.content",
+            (self.community, *member, window, message, at.timestamp(), content),
         )
 
     # -- passes --------------------------------------------------------------------------

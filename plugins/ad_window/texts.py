@@ -35,7 +35,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "action_kick": "kicked",
         "action_ban": "banned",
         "audit": (
-            "ad_window: removed {mention}'s message in #{channel} ({kind}: {evidence}; {why}). "
+            "ad_window: removed a message by {mention} in #{channel} ({kind}: {evidence}; {why}). "
             "Strike {strikes}: {action}."
         ),
         "audit_pass": "ad_window: {actor} gave {mention} an ad pass ({passes} held).",

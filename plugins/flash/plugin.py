@@ -24,6 +24,7 @@ from hearth import (
     Member,
     Message,
     Need,
+    Outcome,
     Param,
     PluginContext,
     Role,
@@ -39,6 +40,7 @@ from hearth.plugins.flash.texts import DEFAULTS, moment, span
 log = logging.getLogger(__name__)
 
 NAME_LIMIT = 32
+DISSOLVED = "dissolved"  # the outcome of a group's dissolution (then=)
 
 
 def slug(title: str, limit: int = NAME_LIMIT) -> str:
@@ -274,9 +276,26 @@ async def end_group(ctx: PluginContext, group: FlashGroup) -> None:
 
 
 async def _dissolve(ctx: PluginContext, group: FlashGroup) -> None:
-    used = await ctx.dissolve_group(group.channel, ctx.config.on_close)
-    await _groups(ctx).finish_close(group.id, used)
-    log.info("closed flash group %s (%s)", group.name, used or "not dissolved")
+    """Queue the channel's end; the group is recorded closed once it really is (on_action_done)."""
+    used = ctx.dissolve_mode(group.platform, ctx.config.on_close)
+    data = {"group": group.id, "mode": used}
+    if await ctx.dissolve_group(group.channel, ctx.config.on_close, then=DISSOLVED, data=data) is None:
+        await _groups(ctx).finish_close(group.id, None)
+        log.info("closed flash group %s (not dissolved: the network cannot)", group.name)
+
+
+@hookimpl
+async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
+    if outcome.key != DISSOLVED:
+        return
+    group_id = outcome.data["group"]
+    if outcome.status in ("done", "gone"):  # gone: the channel was removed already
+        mode = outcome.data["mode"] if outcome.ok else None
+        await _groups(ctx).finish_close(group_id, mode)
+        log.info("closed flash group %s (%s)", group_id, mode or "its channel was already gone")
+    else:  # still closing: the next start-up tries again
+        log.warning("flash group %s could not be dissolved (%s: %s); it stays open until retried",
+                    group_id, outcome.status, outcome.error)
 
 
 @hookimpl

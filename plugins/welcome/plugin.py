@@ -20,6 +20,7 @@ from hearth import (
     Member,
     Message,
     Need,
+    Outcome,
     Param,
     PluginContext,
     Reaction,
@@ -155,6 +156,11 @@ async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
 @hookimpl
 async def on_message(ctx: PluginContext, message: Message) -> None:
     await ritual.on_message(ctx, message)
+
+
+@hookimpl
+async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
+    await ritual.on_action_done(ctx, outcome)
 
 
 @hookimpl

@@ -8,7 +8,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from hearth import Capability, Job, Member, Message, PluginContext, Reaction, Role, format_duration
+from hearth import (
+    Capability,
+    Job,
+    Member,
+    Message,
+    Outcome,
+    PluginContext,
+    Reaction,
+    Role,
+    format_duration,
+)
 from hearth.i18n import texts
 
 from .records import LEFT, Codes, Newcomer, Newcomers, ts
@@ -18,6 +28,13 @@ log = logging.getLogger(__name__)
 
 BURST_JOB = "burst"
 REMINDER_JOB = "reminder"
+#: a burst welcome names at most this many newcomers and counts the rest
+NAMED_IN_BURST = 5
+# what a queued action's outcome is for (``then=``)
+RULES_DM = "rules_dm"
+RULES_POST = "rules_post"
+TELL = "tell"
+KICKED = "kicked"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -103,8 +120,19 @@ def how_to_accept(ctx: PluginContext, platform: str, *, on_message: bool,
     return text
 
 
-def mentions(people: Sequence[Newcomer]) -> str:
-    return ", ".join(p.mention for p in people)
+def mentions(ctx: PluginContext, people: Sequence[Newcomer]) -> str:
+    """The newcomers' mentions; past :data:`NAMED_IN_BURST`, the rest are counted."""
+    shown = ", ".join(p.mention for p in people[:NAMED_IN_BURST])
+    if len(people) <= NAMED_IN_BURST:
+        return shown
+    return say_for(ctx)("and_others", shown=shown, count=f"{len(people) - NAMED_IN_BURST:,}")
+
+
+def names(ctx: PluginContext, people: Sequence[Newcomer]) -> str:
+    shown = ", ".join(p.name for p in people[:NAMED_IN_BURST])
+    if len(people) <= NAMED_IN_BURST:
+        return shown
+    return say_for(ctx)("and_others", shown=shown, count=f"{len(people) - NAMED_IN_BURST:,}")
 
 
 def deadline_key(platform: str, member_id: str) -> str:
@@ -117,10 +145,14 @@ def same_emoji(a: str, b: str) -> bool:
 
 async def _tell(ctx: PluginContext, member: Member, text: str) -> None:
     """DM ``member``; where DMs fail, mention them in the welcome channel instead."""
-    if await ctx.dm(member, text) is None:
-        channel = welcome_channel(ctx)
-        if channel:
-            await ctx.send(channel, text if member.mention in text else f"{member.mention} {text}")
+    if await ctx.dm(member, text, then=TELL, data={"mention": member.mention, "text": text}) is None:
+        await _tell_in_channel(ctx, member.mention, text)
+
+
+async def _tell_in_channel(ctx: PluginContext, mention: str, text: str) -> None:
+    channel = welcome_channel(ctx)
+    if channel:
+        await ctx.send(channel, text if mention in text else f"{mention} {text}")
 
 
 # --------------------------------------------------------------------------- joining
@@ -141,11 +173,8 @@ async def on_join(ctx: PluginContext, member: Member, invited_by: str | None) ->
     if "dm" in cfg.rules_delivery:
         text = say_for(ctx)("rules_dm", **values(
             ctx, name=member.name, how=how_to_accept(ctx, member.platform, on_message=True)))
-        sent = await ctx.dm(member, text)
-        if sent is not None:
-            await people.remember_rules_message(sent.platform, sent.id, [member.id])
-        else:
-            log.info("rules could not be sent to %s by DM; posting them in the channel", member.id)
+        data = {"platform": member.platform, "id": member.id}
+        if await ctx.dm(member, text, then=RULES_DM, data=data) is None:
             await people.update(member.platform, member.id, rules_in_channel=1)
     if cfg.burst is None:
         await welcome_batch(ctx)
@@ -170,24 +199,27 @@ async def welcome_batch(ctx: PluginContext) -> None:
             text = say("welcome", **values(ctx, mention=person.mention, name=person.name,
                                              member_count=count, inviter=await _inviter(ctx, person)))
         else:
-            text = say("welcome_many", **values(ctx, mentions=mentions(batch),
-                                                  names=", ".join(p.name for p in batch),
-                                                  member_count=count))
+            text = say("welcome_many", **values(ctx, mentions=mentions(ctx, batch),
+                                                  names=names(ctx, batch), member_count=count))
         prompt = say("intro_prompt")
         if prompt.strip():
-            text += "\n" + say("intro_invite", mentions=mentions(batch), prompt=prompt,
+            text += "\n" + say("intro_invite", mentions=mentions(ctx, batch), prompt=prompt,
                                channel=intro_channel(ctx))
         await ctx.send(channel, text)
         readers = [p for p in batch
                    if p.pending and ("channel" in ctx.config.rules_delivery or p.rules_in_channel)]
         if readers:
-            post = say("rules_post", **values(
-                ctx, mentions=mentions(readers),
-                how=how_to_accept(ctx, readers[0].platform, on_message=True)))
-            for sent in await ctx.send(channel, post):
-                await people.remember_rules_message(sent.platform, sent.id, [p.member_id for p in readers])
+            await _post_rules(ctx, channel, readers)
     for person in batch:
         await people.update(person.platform, person.member_id, welcomed=1)
+
+
+async def _post_rules(ctx: PluginContext, channel: str, readers: Sequence[Newcomer]) -> None:
+    """Post the rules for ``readers``; the message is remembered for reaction acceptance."""
+    post = say_for(ctx)("rules_post", **values(
+        ctx, mentions=mentions(ctx, readers),
+        how=how_to_accept(ctx, readers[0].platform, on_message=True)))
+    await ctx.send(channel, post, then=RULES_POST, data={"members": [p.member_id for p in readers]})
 
 
 async def _inviter(ctx: PluginContext, person: Newcomer) -> str:
@@ -276,15 +308,48 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
     say = say_for(ctx)
     action = ctx.config.accept.on_timeout
     if action == "kick":
-        if ctx.can(Capability.KICK, platform):
-            await ctx.kick(member, say("kick_reason", **values(ctx)))
-            await people.update(platform, member_id, status=LEFT)
+        # Recorded as left once the kick went through (on_action_done), not before.
+        if await ctx.kick(member, say("kick_reason", **values(ctx)), then=KICKED,
+                          data={"platform": platform, "id": member_id}):
             return
         log.warning("cannot kick %s on %s: reminding instead", member_id, platform)
         action = "remind"
     if action == "remind" and not person.reminded:
         await _tell(ctx, member, say("timeout_remind", **values(ctx, mention=member.mention)))
         await people.update(platform, member_id, reminded=1)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
+    """Records follow what the network really did with the actions queued above."""
+    people = Newcomers(ctx.store, ctx.key)
+    if outcome.key == RULES_DM:
+        platform, member_id = outcome.data["platform"], outcome.data["id"]
+        if outcome.ok:
+            for sent in outcome.sent:
+                await people.remember_rules_message(sent.platform, sent.id, [member_id])
+            return
+        log.info("the rules could not be sent to %s by DM (%s); posting them in the channel",
+                 member_id, outcome.status)
+        await people.update(platform, member_id, rules_in_channel=1)
+        person = await people.get(platform, member_id)
+        channel = welcome_channel(ctx)
+        if person is not None and person.pending and person.welcomed and channel:
+            await _post_rules(ctx, channel, [person])  # the welcome has gone already
+    elif outcome.key == RULES_POST and outcome.ok:
+        for sent in outcome.sent:
+            await people.remember_rules_message(sent.platform, sent.id, outcome.data["members"])
+    elif outcome.key == TELL and not outcome.ok:
+        await _tell_in_channel(ctx, outcome.data["mention"], outcome.data["text"])
+    elif outcome.key == KICKED:
+        platform, member_id = outcome.data["platform"], outcome.data["id"]
+        if outcome.status in ("done", "gone"):
+            await people.update(platform, member_id, status=LEFT)
+        else:
+            log.warning("%s was not removed after the deadline (%s: %s); they stay a newcomer",
+                        member_id, outcome.status, outcome.error)
 
 
 # --------------------------------------------------------------------------- introductions

@@ -92,6 +92,7 @@ async def test_the_imitated_network_refuses_banned_and_kicked_members(hearth_bot
     core = bot.app.contexts["tea"]["hearth"]
     await core.ban(await core.get_member("testing", "bob"), "spam")
     await core.kick(await core.get_member("testing", "carl"), "rude")
+    await bot.settle()  # actions are queued: deliver them
     bot.take()
     await bot.join("bob")  # a banned member cannot come back
     await bot.say("bob", "general", "let me in")

@@ -14,7 +14,6 @@ from hearth.adapters.testing import TestBot
 from hearth.errors import StorageError
 from hearth.inbox import Inbox
 from hearth.logs import ContextFilter
-from hearth.outbox import Outbox
 from hearth.storage import Database
 
 
@@ -32,29 +31,6 @@ async def test_inbox_makes_producers_wait_when_full() -> None:
     for _ in range(3):
         inbox.task_done()
     await asyncio.wait_for(inbox.join(), 1)
-
-
-@pytest.mark.asyncio
-async def test_outbox_bursts_then_queues_in_order_and_drops_past_the_bound() -> None:
-    outbox = Outbox((2, 3600.0), max_waiting=3)  # two at once, then one an hour
-    done: list[int] = []
-
-    def action(n: int) -> Any:
-        async def run() -> int:
-            done.append(n)
-            return n
-        return run
-
-    assert await outbox.send(("x", "c"), action(1)) == 1
-    assert await outbox.send(("x", "c"), action(2)) == 2
-    waiting = [asyncio.create_task(outbox.send(("x", "c"), action(n))) for n in (3, 4, 5)]
-    await asyncio.sleep(0)
-    assert await outbox.send(("x", "c"), action(6)) is None  # dropped: three already wait
-    assert await outbox.send(("x", "other"), action(7)) == 7  # other channels are unaffected
-    assert done == [1, 2, 7]
-    for task in waiting:
-        task.cancel()
-    await asyncio.gather(*waiting, return_exceptions=True)
 
 
 @pytest.mark.asyncio
@@ -121,7 +97,7 @@ communities:
 
 class Kicker:
     def __init__(self) -> None:
-        self.results: list[object] = []
+        self.results: list[tuple[str, str]] = []
 
     @hookimpl
     def register_config_schema(self) -> type[PluginConfig]:
@@ -132,12 +108,16 @@ class Kicker:
         from hearth.models import Member
 
         ghost = Member(platform=message.platform, id="ghost", name="Ghost")
-        self.results.append(await ctx.kick(ghost, "test"))
-        self.results.append(await ctx.kick(message.author, "test"))
+        await ctx.kick(ghost, "test", then="ghost")
+        await ctx.kick(message.author, "test", then="author")
+
+    @hookimpl
+    async def on_action_done(self, outcome: Any) -> None:
+        self.results.append((outcome.key, outcome.status))
 
 
 @pytest.mark.asyncio
-async def test_actions_tell_the_plugin_when_the_platform_refused(caplog: pytest.LogCaptureFixture) -> None:
+async def test_actions_tell_the_plugin_what_the_platform_did(caplog: pytest.LogCaptureFixture) -> None:
     config = """
 communities:
   tea:
@@ -148,12 +128,12 @@ communities:
     kicker = Kicker()
     bot = await TestBot.create(config, extra_plugins={"kicker": kicker}, members=[{"id": "ann"}])
     try:
-        with caplog.at_level(logging.WARNING):
+        with caplog.at_level(logging.INFO):
             await bot.say("ann", "general", "hello")
     finally:
         await bot.close()
-    assert kicker.results == [False, True]
-    assert "kick failed: testing: no member 'ghost' in tea" in caplog.text
+    assert kicker.results == [("ghost", "gone"), ("author", "done")]
+    assert "no member 'ghost' in tea" in caplog.text
 
 
 @pytest.mark.asyncio

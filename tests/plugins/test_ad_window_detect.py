@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hearth.plugins.ad_window.detect import Detector, RepeatTracker, normalise
+from hearth.plugins.ad_window.detect import Detector, RepeatTracker, repeat_key
+from hearth.plugins.ad_window.normalise import view
 
 DETECTOR = Detector.build(
     allow_domains=["example.org", "tea-wiki.net"],
@@ -160,9 +161,9 @@ def test_subdomains_of_allowed_domains_are_allowed_but_lookalikes_are_not():
 
 
 def test_normalise_undoes_evasions_only():
-    assert normalise("a (dot) b [.] c") == "a.b.c"
-    assert normalise("hxxps://x.com") == "https://x.com"
-    assert normalise("plain text") == "plain text"
+    assert view("a (dot) b [.] c").base == "a.b.c"
+    assert view("hxxps://x.com").base == "https://x.com"
+    assert view("plain text").base == "plain text"
 
 
 # --------------------------------------------------------------------------- repeats
@@ -173,35 +174,65 @@ TEXT = "Great oolong for sale, message me"
 
 def test_repeat_third_copy_within_the_span_is_caught():
     tracker = RepeatTracker(3, timedelta(minutes=10))
-    assert tracker.record("alice", TEXT, T0, "m1", "p1") is None
-    assert tracker.record("alice", TEXT.upper(), T0 + timedelta(minutes=3), "m2", "p2") is None
-    assert tracker.record("bob", TEXT, T0 + timedelta(minutes=4), "m3", "p3") is None  # another member
-    assert tracker.record("alice", f"  {TEXT} ", T0 + timedelta(minutes=9), "m4", "p4") == ["p1", "p2"]
+    assert tracker.record("alice", repeat_key(TEXT), T0, "m1", "p1") is None
+    assert tracker.record("alice", repeat_key(TEXT.upper()), T0 + timedelta(minutes=3), "m2", "p2") is None
+    # another member
+    assert tracker.record("bob", repeat_key(TEXT), T0 + timedelta(minutes=4), "m3", "p3") is None
+    assert tracker.record("alice", repeat_key(f"  {TEXT} "), T0 + timedelta(minutes=9), "m4", "p4") == [
+        ("p1", "m1"), ("p2", "m2")]
 
 
 def test_repeat_copies_older_than_the_span_do_not_count():
     tracker = RepeatTracker(3, timedelta(minutes=10))
-    tracker.record("alice", TEXT, T0, "m1")
-    tracker.record("alice", TEXT, T0 + timedelta(minutes=6), "m2")
-    assert tracker.record("alice", TEXT, T0 + timedelta(minutes=11), "m3") is None
+    tracker.record("alice", repeat_key(TEXT), T0, "m1")
+    tracker.record("alice", repeat_key(TEXT), T0 + timedelta(minutes=6), "m2")
+    assert tracker.record("alice", repeat_key(TEXT), T0 + timedelta(minutes=11), "m3") is None
 
 
 def test_repeat_ignores_short_texts_edits_and_can_be_off():
     tracker = RepeatTracker(2, timedelta(minutes=10))
-    assert tracker.record("alice", "thanks!", T0, "m1") is None
-    assert tracker.record("alice", "thanks!", T0, "m2") is None
-    tracker.record("alice", TEXT, T0, "m3")
-    assert tracker.record("alice", TEXT, T0, "m3") is None  # the same message again (an edit)
+    assert tracker.record("alice", repeat_key("thanks!"), T0, "m1") is None
+    assert tracker.record("alice", repeat_key("thanks!"), T0, "m2") is None
+    tracker.record("alice", repeat_key(TEXT), T0, "m3")
+    assert tracker.record("alice", repeat_key(TEXT), T0, "m3") is None  # the same message again (an edit)
     off = RepeatTracker(0, timedelta(minutes=10))
     for i in range(5):
-        assert off.record("alice", TEXT, T0, f"x{i}") is None
+        assert off.record("alice", repeat_key(TEXT), T0, f"x{i}") is None
 
 
-def test_repeat_memory_is_bounded():
-    tracker = RepeatTracker(3, timedelta(minutes=10), max_members=100, max_texts=4)
-    for i in range(1000):
-        tracker.record(f"m{i}", f"{TEXT} number {i}", T0, f"id{i}")
-    assert len(tracker) == 100
+def test_repeat_keeps_at_most_max_texts_per_member():
+    tracker = RepeatTracker(3, timedelta(minutes=10), max_texts=4)
     for i in range(50):
-        tracker.record("alice", f"{TEXT} number {i}", T0, f"a{i}")
+        tracker.record("alice", repeat_key(f"{TEXT} number {i}"), T0, f"a{i}")
     assert len(tracker._members["alice"]) == 4
+
+
+def test_repeat_keeps_fingerprints_only_and_stays_within_its_byte_budget():
+    """Issue 10 item 13: 64k-character messages from many members cost a bounded, small memory."""
+    import tracemalloc
+
+    budget = 256 * 1024
+    tracker = RepeatTracker(3, timedelta(minutes=10), max_bytes=budget)
+    texts = [("x" * 65_000) + str(i) for i in range(40)]
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for i in range(4000):
+            when = T0 + timedelta(seconds=i / 100)
+            tracker.record(f"member{i}", repeat_key(texts[i % 40]), when, f"id{i}", "ch")
+        grown = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert tracker.bytes <= budget
+    assert 0 < len(tracker) < 4000  # the least recently active members were forgotten
+    assert grown < 2 * budget  # the texts themselves (4000 x 64 KB = 260 MB) are never kept
+
+
+def test_repeat_expires_by_within_not_by_count():
+    tracker = RepeatTracker(2, timedelta(minutes=10))
+    for i in range(100):
+        tracker.record(f"m{i}", repeat_key(f"{TEXT} number {i}"), T0, f"id{i}")
+    assert len(tracker) == 100
+    tracker.record("late", repeat_key(TEXT), T0 + timedelta(minutes=11), "x")
+    assert len(tracker) == 1 and tracker.bytes < 1000  # everyone older than `within` is gone
+    assert not tracker.seen("m1", repeat_key(f"{TEXT} number 1"), T0 + timedelta(minutes=11), "y")

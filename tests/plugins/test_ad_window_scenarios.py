@@ -80,8 +80,8 @@ async def test_ad_outside_the_window_is_deleted_with_dm_strike_and_one_audit_lin
     )
     assert audit["channel"] == "mods"
     assert audit["text"] == (
-        "ad_window: removed @alice's message in #general (link: cheap-tea.com; outside the ad window). "
-        "Strike 1: warned."
+        "ad_window: removed a message by Alice (`alice`) in #general (link: `cheap-tea.com`; "
+        "outside the ad window). Strike 1: warned."
     )
     assert (delete["message"], delete["member"], delete["channel"]) == ("m1", "alice", "general")
     assert "outside the ad window" in delete["reason"]
@@ -281,7 +281,7 @@ async def test_quota_survives_a_restart(hearth_bot):
 async def test_editing_an_allowed_ad_does_not_use_the_quota_again(hearth_bot):
     bot = await make(hearth_bot, start="2026-11-20T20:05:00+08:00")
     await bot.say("alice", "general", AD, ref="a1")
-    await edit(bot, "alice", "general", "a1", AD + " (now 20% off)")
+    await bot.edit("alice", "a1", AD + " (now 20% off)")
     assert bot.take() == []
 
 
@@ -325,8 +325,8 @@ async def test_adpass_allows_one_ad_outside_the_window_and_survives_restart(hear
     await bot.say("adam", "general", "!adpass @bob")
     acts = bot.take()
     assert [(a["channel"], a["text"]) for a in acts] == [
-        ("mods", "ad_window: @adam gave @bob an ad pass (1 held)."),
-        ("general", "@bob may post one ad outside the window (passes held: 1)."),
+        ("mods", "ad_window: Adam (`adam`) gave Bob (`bob`) an ad pass (1 held)."),
+        ("general", "Bob (`bob`) may post one ad outside the window (passes held: 1)."),
     ]
     await bot.restart(downtime="1m")
     bot.take()
@@ -381,7 +381,9 @@ async def test_full_escalation_ladder_and_the_last_step_repeats(hearth_bot):
 
     await bot.say("alice", "general", AD)  # 4: kick
     acts = bot.take()
-    assert kinds(acts) == ["dm", "kick", "send", "delete"]
+    # Lanes run side by side: only the DM before the removal is an order.
+    assert sorted(kinds(acts)) == ["delete", "dm", "kick", "send"]
+    assert kinds(acts).index("dm") < kinds(acts).index("kick")
     assert "You are removed from the community (strike 4)." in acts[0]["text"]
     assert not bot.is_present("alice")
 
@@ -389,8 +391,9 @@ async def test_full_escalation_ladder_and_the_last_step_repeats(hearth_bot):
     bot.take()
     await bot.say("alice", "general", AD)  # 5: ban
     acts = bot.take()
-    assert kinds(acts) == ["dm", "ban", "send", "delete"]
-    assert "Strike 5: banned." in acts[2]["text"]
+    assert sorted(kinds(acts)) == ["ban", "delete", "dm", "send"]
+    assert kinds(acts).index("dm") < kinds(acts).index("ban")
+    assert "Strike 5: banned." in bot.sent("send")[-1]["text"]
 
     short = await make(hearth_bot, config(escalation=["warn", "kick"]))
     for _ in range(2):
@@ -441,7 +444,7 @@ async def test_strikes_and_pardon_commands(hearth_bot):
     assert "for leaders and above" in bot.take()[0]["text"]
     await bot.say("lee", "general", "!strikes @alice")
     assert bot.take()[0]["text"] == (
-        "@alice has 2 active strike(s); each expires 30d after it was given:\n"
+        "Alice (`alice`) has 2 active strike(s); each expires 30d after it was given:\n"
         "- 2026-11-20 19:00: links to other sites in #general\n"
         "- 2026-11-20 19:00: contact handles in #intro\n"
         "The next strike means: mute 1d."
@@ -451,12 +454,12 @@ async def test_strikes_and_pardon_commands(hearth_bot):
     await bot.say("adam", "general", "!pardon @alice")
     acts = bot.take()
     assert kinds(acts) == ["unmute", "send", "send"]  # the running mute is lifted
-    assert acts[1]["text"] == "ad_window: @adam pardoned @alice (2 strike(s) cleared)."
-    assert acts[2]["text"] == "Cleared 2 strike(s) of @alice."
+    assert acts[1]["text"] == "ad_window: Adam (`adam`) pardoned Alice (`alice`) (2 strike(s) cleared)."
+    assert acts[2]["text"] == "Cleared 2 strike(s) of Alice (`alice`)."
     await bot.say("adam", "general", "!pardon @alice")
-    assert bot.take()[0]["text"] == "@alice has no strikes to clear."
+    assert bot.take()[0]["text"] == "Alice (`alice`) has no strikes to clear."
     await bot.say("lee", "general", "!strikes @alice")
-    assert bot.take()[0]["text"] == "@alice has no active strikes."
+    assert bot.take()[0]["text"] == "Alice (`alice`) has no active strikes."
     await bot.say("alice", "general", AD)
     assert "This is a warning (strike 1)." in bot.take()[0]["text"]
     await bot.wait("2h")
@@ -539,7 +542,8 @@ async def test_matrix_links_inside_the_community_are_fine(hearth_bot):
     assert "invitations to other servers or rooms" in acts[0]["text"]
 
 
-async def edit(bot, member: str, channel: str, message_id: str, text: str) -> None:
+async def edit_racing_its_deletion(bot, member: str, channel: str, message_id: str, text: str) -> None:
+    """An edit event that arrives after the bot deleted the message (the adapter no longer has it)."""
     adapter = bot.adapter
     person = adapter.person(bot.community, member)
     edited = adapter._message(bot.community, adapter.channel(bot.community, channel), person, text,
@@ -555,7 +559,7 @@ async def test_an_edit_of_a_removed_ad_is_not_a_second_offence(hearth_bot):
     bot = await make(hearth_bot)
     await bot.say("alice", "general", AD, ref="once")
     bot.take()
-    await edit(bot, "alice", "general", "once", AD + " edited")
+    await edit_racing_its_deletion(bot, "alice", "general", "once", AD + " edited")
     assert bot.take() == []  # no second DM, strike or delete
     await bot.say("alice", "general", AD)
     assert "strike 2" in bot.take()[0]["text"]
@@ -565,7 +569,7 @@ async def test_an_edit_of_a_removed_ad_is_not_a_second_offence(hearth_bot):
 async def test_editing_chat_into_an_ad_is_caught(hearth_bot):
     bot = await make(hearth_bot)
     await bot.say("alice", "general", "hello all", ref="m1")
-    await edit(bot, "alice", "general", "m1", "hello all, deals at cheap-tea.com")
+    await bot.edit("alice", "m1", "hello all, deals at cheap-tea.com")
     acts = bot.take()
     assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "m1"
 
@@ -576,3 +580,78 @@ def test_capabilities_are_declared():
 
     needed = {n.capability for n in plugin.register_capabilities()}
     assert needed == {Capability.DELETE, Capability.DM, Capability.MUTE, Capability.KICK, Capability.BAN}
+
+
+# --------------------------------------------------------------------------- edits (issue 10 item 10)
+
+
+@pytest.mark.asyncio
+async def test_an_ad_allowed_in_the_window_and_edited_after_it_into_another_ad_is_removed(hearth_bot):
+    bot = await make(hearth_bot, start="2026-11-20T21:50:00+08:00")
+    await bot.say("alice", "general", AD, ref="a1")
+    assert bot.take() == []
+    await bot.at("2026-11-20T22:30:00+08:00")  # the window has closed
+    bot.take()
+    await bot.edit("alice", "a1", "Now join discord.gg/teaparty for giveaways")
+    acts = bot.take()
+    assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "a1"
+    assert "(invite: `discord.gg/teaparty`; outside the ad window)" in acts[1]["text"]
+
+
+@pytest.mark.asyncio
+async def test_an_edit_that_keeps_the_text_is_not_judged_again(hearth_bot):
+    bot = await make(hearth_bot, start="2026-11-20T21:50:00+08:00")
+    await bot.say("alice", "general", AD, ref="a1")
+    await bot.at("2026-11-20T22:30:00+08:00")
+    bot.take()
+    await bot.edit("alice", "a1", AD)  # e.g. a link preview added: the same text
+    assert bot.take() == []
+
+
+@pytest.mark.asyncio
+async def test_a_pass_covers_one_message_content_not_its_future_edits(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("adam", "mods", "!adpass @alice")
+    bot.take()
+    await bot.say("alice", "general", AD, ref="p1")
+    assert bot.take() == []  # the pass let it through
+    await bot.edit("alice", "p1", "wechat: tea_lover88 for wholesale")
+    acts = bot.take()
+    assert kinds(acts) == ["dm", "send", "delete"] and acts[2]["message"] == "p1"
+    await bot.say("adam", "mods", "!adpass @alice")
+    bot.take()
+    await edit_racing_its_deletion(bot, "alice", "general", "p1", "wechat: tea_lover88 for wholesale")
+    # an edit racing the deletion: no second strike, and the new pass is kept
+    assert bot.take() == []
+    await bot.say("alice", "general", AD)
+    assert bot.take() == []
+
+
+@pytest.mark.asyncio
+async def test_an_edit_in_another_window_uses_that_windows_quota(hearth_bot):
+    bot = await make(hearth_bot, start="2026-11-20T21:50:00+08:00")
+    await bot.say("alice", "general", AD, ref="a1")
+    await bot.at("2026-11-27T20:30:00+08:00")  # next Friday's window
+    bot.take()
+    await bot.edit("alice", "a1", "New stock at https://cheap-tea.com/new")
+    assert bot.take() == []  # allowed: this window's one ad
+    await bot.say("alice", "general", "More at https://cheap-tea.com/more", ref="a2")
+    assert kinds(bot.take()) == ["dm", "send", "delete"]  # the quota is used by the edit
+
+
+# --------------------------------------------------------------------------- names (issue 10 item 16)
+
+
+@pytest.mark.asyncio
+async def test_moderators_see_the_account_id_beside_a_borrowed_display_name(hearth_bot):
+    members = [*MEMBERS, {"id": "mallory", "name": "alice"}]
+    bot = await make(hearth_bot, members=members)
+    await bot.say("mallory", "general", AD)
+    audit = next(a for a in bot.take() if a["action"] == "send")
+    assert audit["text"].startswith("ad_window: removed a message by alice (`mallory`) in #general")
+    await bot.say("adam", "mods", "!strikes @mallory")
+    assert bot.take()[0]["text"].startswith("alice (`mallory`) has 1 active strike(s)")
+    await bot.say("adam", "mods", "!adpass @mallory")
+    acts = bot.take()
+    audit_pass = next(a for a in acts if a["channel"] == "mods" and "gave" in a["text"])
+    assert audit_pass["text"] == "ad_window: Adam (`adam`) gave alice (`mallory`) an ad pass (1 held)."

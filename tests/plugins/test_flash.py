@@ -327,6 +327,7 @@ async def test_close_without_a_name(hearth_bot):
     assert only(acts, "dissolve_group")[0]["channel"] == "tea-swap"
     assert not replies(acts)
     # One open group left: it is the one.
+    await bot.wait("10s")  # (lea's sixth command in a moment would be flood-ignored)
     await bot.say("lea", "general", "!flash close")
     acts = bot.take()
     assert only(acts, "dissolve_group")[0]["channel"] == "night-talk"
@@ -503,3 +504,38 @@ async def test_example_scenario_runs_against_the_example_config():
     assert [a["channel"] for a in out if a["action"] == "dissolve_group"] == ["night-talk", "tea-swap"]
     assert any("closes in 10m" in a.get("text", "") for a in out)
     assert out[-1]["text"] == "No flash group is open right now."
+
+
+# --------------------------------------------------------------------------- the network fails
+
+
+async def _state(bot, name: str) -> str:
+    row = await bot.app.db.fetchone("SELECT state FROM flash_groups WHERE name = ?", (name,))
+    return row["state"]
+
+
+@pytest.mark.asyncio
+async def test_a_group_is_closed_only_once_its_channel_really_was_dissolved(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("lea", "general", '!flash "Night talk" 1h @bob')
+    bot.take()
+    bot.adapter.go_down(T0 + timedelta(hours=3))  # the network is unreachable at the end
+    app = bot.app
+    await app.scheduler.advance(T0 + timedelta(hours=2), app.settle)  # time passes, retries fail
+    assert await _state(bot, "night-talk") == "closing"  # not "closed": the room is still open
+    assert bot.adapter.groups["night-talk"]["open"]
+    assert not only(bot.take(), "dissolve_group")
+    await bot.wait("2h")  # the network is back: the retry goes through
+    [dissolved] = only(bot.take(), "dissolve_group")
+    assert datetime.fromisoformat(dissolved["time"]) >= T0 + timedelta(hours=3)
+    assert await _state(bot, "night-talk") == "closed"
+    assert not bot.adapter.groups["night-talk"]["open"]
+
+
+@pytest.mark.asyncio
+async def test_a_group_whose_channel_is_already_gone_is_recorded_closed(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("lea", "general", '!flash "Night talk" 1h @bob')
+    bot.adapter.groups["night-talk"]["open"] = False  # someone deleted the channel by hand
+    await bot.wait("1h")
+    assert await _state(bot, "night-talk") == "closed"

@@ -365,6 +365,70 @@ async def test_example_scenario_shows_the_ritual():
     assert any("Thanks for introducing yourself, @alice" in a.get("text", "") for a in out)
 
 
+# --------------------------------------------------------------------------- the network fails
+
+
+async def test_a_newcomer_is_recorded_as_left_only_once_the_kick_went_through(hearth_bot):
+    bot = await hearth_bot(config(accept={"within": "2h", "on_timeout": "kick"}), start=START,
+                           members=STAFF)
+    await bot.join("alice")
+    bot.adapter.go_down(t(START) + timedelta(hours=3))
+    app = bot.app
+    await app.scheduler.advance(t(START) + timedelta(hours=2, minutes=30), app.settle)
+    person = await records.Newcomers(app.contexts["tea-house"]["welcome"].store, "tea-house").get(
+        "testing", "alice")
+    assert person is not None and person.status == "pending"  # not "left": she is still here
+    assert bot.is_present("alice") and not bot.sent("kick")
+    await bot.wait("1h")
+    [kick] = bot.sent("kick")
+    assert t(kick["time"]) >= t(START) + timedelta(hours=3)
+    person = await records.Newcomers(app.contexts["tea-house"]["welcome"].store, "tea-house").get(
+        "testing", "alice")
+    assert person is not None and person.status == "left" and not bot.is_present("alice")
+
+
+async def test_rules_dms_over_the_backlog_bound_are_posted_in_the_channel(hearth_bot):
+    bot = await hearth_bot(config(burst="60s", accept={"reaction": "✅"}), start=START, members=STAFF)
+    app = bot.app
+    app.outbound(bot.adapter)._max_queued = 5  # a small bound, so a small wave reaches it
+    for n in range(30):
+        await bot.adapter.inject_join("tea-house", f"n{n}", f"N{n}")
+    await app.settle()
+    await bot.wait("60s")
+    dms = bot.sent("dm")
+    assert 10 <= len(dms) < 30  # paced and bounded: the rest were dropped, not sent later
+    [_welcome, post] = bot.sent("send", channel="general")
+    assert "please read our rules" in post["text"] and "others" in post["text"]
+    dropped = sorted({f"n{n}" for n in range(30)} - {d["member"] for d in dms})
+    # A newcomer whose DM was dropped accepts by reacting to the channel's rules post.
+    await bot.react(dropped[-1], "last-bot-message", "✅", in_="general")
+    assert bot.role_of(dropped[-1]) == Role.MEMBER
+
+
+# --------------------------------------------------------------------------- join floods
+
+
+async def test_a_wave_of_joins_is_paced_bounded_and_never_holds_up_other_members(hearth_bot):
+    bot = await hearth_bot(config(burst="60s"), start=START, members=STAFF)
+    bot.adapter.latency = timedelta(milliseconds=200)  # every network call takes a while
+    app = bot.app
+    asked = None
+    for n in range(300):  # 300 joins in 51 s
+        when = t(START) + timedelta(seconds=n * 51 / 300)
+        await app.scheduler.advance(when, app.settle)
+        await bot.adapter.inject_join("tea-house", f"n{n}", f"N{n}")
+        if n == 150:
+            asked = when
+            await bot.adapter.inject_message("tea-house", "carol", "general", "!help", "help1")
+    await bot.settle()
+    [answer] = [s for s in bot.sent("send") if s.get("reply_to") == "help1"]
+    assert asked is not None and t(answer["time"]) - asked <= timedelta(seconds=2)
+    dms = bot.sent("dm")
+    assert len(dms) == 300
+    assert t(dms[-1]["time"]) >= t(START) + timedelta(minutes=4)  # about one a second, not all at once
+    [welcome] = [s for s in bot.sent("send") if s["text"].startswith("Welcome")]
+    assert "@n0, @n1, @n2, @n3, @n4 and 295 others" in welcome["text"]
+    assert len(welcome["text"]) < 500
 async def test_rules_in_the_deprecated_place_are_still_sent(hearth_bot):
     import yaml
 

@@ -153,7 +153,7 @@ async def test_malformed_events_do_not_stop_the_receiver(
 async def test_an_event_that_cannot_be_processed_is_skipped_and_logged(
         synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory,
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    from hearth.adapters.matrix import adapter as module
+    from hearth.adapters.matrix import inbound as module
 
     world = await make_world(synapse, matrix_user, make_space, children=("general",))
     alice = await matrix_user("alice")
@@ -378,7 +378,7 @@ async def test_an_unreachable_homeserver_fails_within_the_start_timeout(
 async def test_a_stop_while_the_core_cannot_handle_events_ends_and_keeps_them_for_later(
         synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from hearth.adapters.matrix import adapter as module
+    from hearth.adapters.matrix import client as module
 
     monkeypatch.setattr(module, "STOP_GRACE", 0.5)
     world = await make_world(synapse, matrix_user, make_space, children=("general",))

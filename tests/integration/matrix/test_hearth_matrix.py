@@ -58,6 +58,7 @@ communities:
           - {{days: [{other_day}], from: "20:00", to: "21:00"}}
         ad_channels: [ads]
         escalation: [warn, {{mute: 1h}}]
+        audit_channel: general
       flash:
         creators: member
         on_close: delete
@@ -159,6 +160,22 @@ async def test_ad_outside_the_window_is_redacted_and_author_told_by_dm(hearth: R
     assert told["content"]["body"]
     kept = next(e for e in await recent(alice, world.room("ads")) if e["event_id"] == allowed)
     assert kept["content"]["body"].startswith("Ads go here")
+
+
+@pytest.mark.asyncio
+async def test_audit_line_shows_the_account_id_beside_a_borrowed_display_name(hearth: Running) -> None:
+    """Issue 10 item 16: bob calls himself "alice"; the audit line names his account."""
+    world, bob, general = hearth.world, hearth.bob, hearth.world.room("general")
+    await bob.set_displayname("alice")
+    await wait_message(bob, general, lambda e: e.get("type") == "m.room.member"
+                       and e.get("state_key") == bob.user_id
+                       and e.get("content", {}).get("displayname") == "alice")
+    await send(bob, general, "Cheap followers at https://spam.example.com")
+    audit = await wait_message(bob, general, body_has("removed a message by", world.bot.user_id))
+    content = audit["content"]
+    assert f"alice (`{bob.user_id}`)" in content["body"]
+    assert f"alice (<code>{bob.user_id}</code>)" in content["formatted_body"]
+    assert bob.user_id not in content["m.mentions"].get("user_ids", [])  # shown, not pinged
 
 
 @pytest.mark.asyncio

@@ -1,0 +1,210 @@
+"""The connection to Discord: the discord.py client, its gateway session, start and stop.
+
+Built when the adapter starts, with the parts that do the adapter's work:
+:mod:`.inbound` (events in), :mod:`.downtime` (catching up, checkpoints),
+:mod:`.actions`, :mod:`.groups` and :mod:`.interactions` (slash commands).
+A dropped connection is RESUMEd by discord.py, which replays what was missed;
+a new session replays nothing, so what can be recovered is caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from hearth.adapters.discord import permissions
+from hearth.adapters.discord.actions import Actions
+from hearth.adapters.discord.convert import PLATFORM
+from hearth.adapters.discord.downtime import Downtime
+from hearth.adapters.discord.endpoint import Endpoint
+from hearth.adapters.discord.groups import Groups
+from hearth.adapters.discord.inbound import Inbound
+from hearth.adapters.discord.interactions import Interactions
+from hearth.adapters.discord.session import Session
+from hearth.errors import StartupError
+from hearth.events import AdapterReadyEvent
+from hearth.ports import AdapterHost
+
+if TYPE_CHECKING:
+    from hearth.adapters.discord.adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Guilds, members, guild and DM messages, message content, reactions."""
+    return discord.Intents(guilds=True, members=True, guild_messages=True, dm_messages=True,
+                           message_content=True, guild_reactions=True, dm_reactions=True)
+
+
+class Connection:
+    """A started Discord adapter: the client and the parts working through it."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+        self.session = session = Session(adapter)
+        self.inbound = Inbound(session)
+        self.downtime = Downtime(session, self.inbound)
+        self.actions = Actions(session)
+        self.groups = Groups(session)
+        self.interactions = Interactions(session, self.actions)
+        self._endpoint = Endpoint(adapter.account.api_url)
+        self._runner: asyncio.Task[None] | None = None
+        self._ready_count = 0
+
+    async def start(self, host: AdapterHost) -> None:
+        s = self.session
+        await s.load(host)
+        s.host = host
+        await self._endpoint.apply(s.account.token.get_secret_value())
+        try:
+            await self._connect()
+            await self.interactions.sync_commands()
+        except BaseException:
+            await self.stop()
+            raise
+        await s.submit(self._ready_event())
+        s.spawn(self.downtime.checkpoints(host), "hearth-discord-checkpoints")
+
+    async def stop(self) -> None:
+        s = self.session
+        host, s.host = s.host, None
+        client, s.client = s.client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            if not runner.done():
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(runner, 5.0)
+            elif not runner.cancelled():
+                runner.exception()  # retrieved: reported by start() or _runner_done
+        await s.cancel_tasks()
+        if host is not None:
+            try:
+                await asyncio.wait_for(self.downtime.checkpoint(host),
+                                       self.adapter.final_checkpoint_timeout)
+            except Exception as exc:
+                log.warning("could not save the Discord position at stop (events received "
+                            "since the last save will be read again): %r", exc)
+        self.interactions.reset()
+        s.ready.clear()
+        self._endpoint.restore()
+
+    def check_permissions(self) -> list[str]:
+        """The problems with the bot's own permissions (see :mod:`.permissions`)."""
+        return permissions.check(self.session)
+
+    # ------------------------------------------------------------------ connecting
+    def _make_client(self) -> discord.Client:
+        s = self.session
+        options: dict[str, Any] = {
+            "intents": intents(),
+            "allowed_mentions": discord.AllowedMentions(everyone=False, roles=False, users=True,
+                                                        replied_user=True),
+            "chunk_guilds_at_startup": True,
+        }
+        if s.account.application_id:
+            options["application_id"] = int(s.account.application_id)
+        count, ids = s.shards()
+        options.update(self.adapter.client_options)
+        if count > 1 or ids is not None:
+            if ids is not None:
+                options["shard_ids"] = ids
+            client: discord.Client = discord.AutoShardedClient(shard_count=count, **options)
+        else:
+            client = discord.Client(**options)
+        handlers: dict[str, Any] = {
+            "on_connect": self._on_connect, "on_ready": self._on_ready,
+            "on_resumed": self._on_resumed, "on_interaction": self.interactions.on_interaction,
+        }
+        handlers.update({event: getattr(self.inbound, event) for event in Inbound.EVENTS})
+        for event, handler in handlers.items():
+            setattr(client, event, handler)
+        return client
+
+    async def _connect(self) -> None:
+        s = self.session
+        token = s.account.token.get_secret_value()
+        client = s.client = self._make_client()
+        try:
+            await client.login(token)
+        except discord.LoginFailure as exc:
+            raise StartupError(
+                "Discord refused the bot token (accounts.discord.token): copy it again from "
+                "the Developer Portal, Bot page, and set it in the environment"
+            ) from exc
+        except (discord.HTTPException, OSError) as exc:
+            raise StartupError(f"cannot log in to Discord at {s.account.api_url}: "
+                               f"{type(exc).__name__}") from exc
+        runner = self._runner = asyncio.create_task(client.connect(reconnect=True),
+                                                    name="hearth-discord-gateway")
+        ready = asyncio.create_task(s.ready.wait(), name="hearth-discord-ready")
+        timeout = self.adapter.start_timeout
+        done, _ = await asyncio.wait({runner, ready}, timeout=timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready in done:
+            runner.add_done_callback(self._runner_done)
+            return
+        ready.cancel()
+        if runner not in done:
+            raise StartupError(f"Discord did not become ready within {timeout:.0f}s")
+        failure = runner.exception()
+        if isinstance(failure, discord.PrivilegedIntentsRequired):
+            raise StartupError(self._intents_message()) from failure
+        raise StartupError(f"the Discord gateway connection failed: {failure!r}") from failure
+
+    def _intents_message(self) -> str:
+        client = self.session.client
+        flags = client.application_flags if client else None
+        missing = []
+        if flags is None or not (flags.gateway_guild_members or flags.gateway_guild_members_limited):
+            missing.append("SERVER MEMBERS INTENT (welcomes, member roles)")
+        if flags is None or not (flags.gateway_message_content
+                                 or flags.gateway_message_content_limited):
+            missing.append("MESSAGE CONTENT INTENT (text commands, ad detection)")
+        return (
+            "Discord refused the gateway connection: the bot needs privileged intents that "
+            f"are not enabled: {', '.join(missing) or 'members and message content'}. Enable "
+            "them at https://discord.com/developers/applications -> your application -> Bot "
+            "-> Privileged Gateway Intents, then start Hearth again"
+        )
+
+    def _runner_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or self.session.host is None:
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("the Discord connection stopped: %r", exc)
+        else:
+            log.warning("the Discord connection closed")
+
+    # ------------------------------------------------------------------ the gateway session
+    def _ready_event(self) -> AdapterReadyEvent:
+        self._ready_count += 1
+        return AdapterReadyEvent(platform=PLATFORM,
+                                 id=f"ready:{id(self.adapter)}:{self._ready_count}",
+                                 community=None, time=discord.utils.utcnow())
+
+    async def _on_connect(self) -> None:
+        # A new session (not a RESUME): Discord replays nothing from before it. Dispatched
+        # before the session's other events, so the position it marks precedes them.
+        for progress in self.session.progress.values():
+            progress.begin_session()
+
+    async def _on_ready(self) -> None:
+        s = self.session
+        if s.ready.is_set():
+            log.info("Discord session re-established (new session)")
+            await s.submit(self._ready_event())
+        s.ready.set()
+        # A new session replays nothing that happened before it: recover what can be.
+        s.spawn(self.downtime.catch_up_all(), "hearth-discord-catch-up")
+
+    async def _on_resumed(self) -> None:
+        log.info("Discord session resumed")

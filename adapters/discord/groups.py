@@ -1,0 +1,127 @@
+"""Group channels: private text channels in a category, created, joined, archived or deleted.
+
+The categories (one for groups, one for archived groups) are configured,
+remembered, or created on first use; the groups the bot created are
+remembered by name (:mod:`.memory`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from hearth.adapters.discord.convert import to_channel
+from hearth.adapters.discord.errors import boundary
+from hearth.adapters.discord.session import Session
+from hearth.errors import NotFound
+from hearth.models import Channel, Member
+from hearth.ports import DissolveMode
+
+CATEGORY_NAMES = {"groups": "Hearth groups", "archive": "Hearth archive"}
+MEMBER_ALLOW = discord.PermissionOverwrite(view_channel=True, send_messages=True,
+                                           read_message_history=True)
+
+
+class Groups:
+    """Group channels in a guild."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def create(self, community: str, name: str, members: Sequence[Member], *,
+                     topic: str, private: bool) -> Channel:
+        s = self.session
+        guild = s.guild(community)
+        category = await self._category(community, "groups")
+        overwrites: dict[discord.Role | discord.Member | discord.Object,
+                         discord.PermissionOverwrite] = {}
+        if private:
+            overwrites[guild.default_role] = discord.PermissionOverwrite(view_channel=False)
+        overwrites[guild.me] = discord.PermissionOverwrite(
+            view_channel=True, send_messages=True, read_message_history=True,
+            manage_channels=True)
+        for member in members:
+            if member.id.isdigit() and int(member.id) != guild.me.id:
+                overwrites[discord.Object(int(member.id), type=discord.Member)] = MEMBER_ALLOW
+        with boundary(f"creating group channel {name!r}"):
+            created = await guild.create_text_channel(
+                name, category=category, overwrites=overwrites, topic=topic[:1024],
+                reason="Hearth group")
+        memory = s.memory[community]
+        memory.groups[name] = created.id
+        assert s.host is not None
+        await memory.save_groups(s.host.kv)
+        return to_channel(created.id, name)
+
+    async def invite(self, community: str, channel: Channel, member: Member) -> None:
+        found = await self._group_channel(community, channel)
+        target = await self.session.member_of(community, int(member.id))
+        with boundary(f"inviting {member.id} to {channel.id}"):
+            await found.set_permissions(target, overwrite=MEMBER_ALLOW, reason="Hearth group")
+
+    async def dissolve(self, community: str, channel: Channel, mode: DissolveMode) -> None:
+        s = self.session
+        found = await self._group_channel(community, channel)
+        if mode == "delete":
+            with boundary(f"deleting group channel {channel.id}"):
+                await found.delete(reason="Hearth group ended")
+        else:
+            archive = await self._category(community, "archive")
+            overwrites: dict[Any, discord.PermissionOverwrite] = {}
+            for target, overwrite in found.overwrites.items():
+                if target == found.guild.me:
+                    overwrites[target] = overwrite
+                    continue
+                overwrite = discord.PermissionOverwrite(**dict(overwrite))
+                overwrite.update(send_messages=False, add_reactions=False,
+                                 create_public_threads=False, create_private_threads=False,
+                                 send_messages_in_threads=False)
+                overwrites[target] = overwrite
+            with boundary(f"archiving group channel {channel.id}"):
+                await found.edit(category=archive, overwrites=overwrites, sync_permissions=False,
+                                 reason="Hearth group ended (archived)")
+        memory = s.memory[community]
+        for name, cid in list(memory.groups.items()):
+            if cid == found.id:
+                del memory.groups[name]
+        s.progress[community].forget_channel(found.id)
+        assert s.host is not None
+        await memory.save_groups(s.host.kv)
+
+    async def _category(self, community: str, which: str) -> discord.CategoryChannel:
+        """The category for group (or archived) channels: configured, remembered or created."""
+        s = self.session
+        guild = s.guild(community)
+        space = s.communities[community].space
+        configured = getattr(space, f"{which}_category", None) if space else None
+        if configured:
+            found = guild.get_channel(int(configured))
+            if isinstance(found, discord.CategoryChannel):
+                return found
+            raise NotFound(f"{which}_category {configured} is not a category the bot can see")
+        memory = s.memory[community]
+        async with s.lock(f"category:{guild.id}:{which}"):
+            remembered = guild.get_channel(memory.categories.get(which, 0))
+            if isinstance(remembered, discord.CategoryChannel):
+                return remembered
+            name = CATEGORY_NAMES[which]
+            found = discord.utils.get(guild.categories, name=name)
+            if found is None:
+                with boundary(f"creating the {name!r} category"):
+                    found = await guild.create_category(name, reason="Hearth group channels")
+            memory.categories[which] = found.id
+            assert s.host is not None
+            await memory.save_categories(s.host.kv)
+            return found
+
+    async def _group_channel(self, community: str, channel: Channel) -> discord.TextChannel:
+        guild = self.session.guild(community)
+        found: object = guild.get_channel(int(channel.id))
+        if found is None:
+            with boundary(f"looking up channel {channel.id}"):
+                found = await guild.fetch_channel(int(channel.id))
+        if not isinstance(found, discord.TextChannel):
+            raise NotFound(f"channel {channel.id} is not a text channel")
+        return found

@@ -1,0 +1,194 @@
+"""What the parts of a started Discord adapter share, and the lookups on it.
+
+Built when the adapter starts: the guild of each community, the Discord role
+of each neutral role, what Hearth keeps per guild (:mod:`.memory`), the resume
+position (:mod:`.catchup`), the connected client and the background tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from hearth.adapters.discord.catchup import Progress
+from hearth.adapters.discord.convert import RoleMap, render, role_ids, to_channel, to_member
+from hearth.adapters.discord.errors import boundary
+from hearth.adapters.discord.memory import GuildMemory
+from hearth.adapters.discord.schema import DiscordBinding, Shards
+from hearth.errors import AdapterError, NotFound
+from hearth.events import Event
+from hearth.models import Channel, Member
+from hearth.ports import AdapterHost
+
+if TYPE_CHECKING:
+    from hearth.adapters.discord.adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    """The shared state of a started Discord adapter."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+        self.account = adapter.account
+        self.communities = adapter.communities
+        self.client: discord.Client | None = None
+        self.host: AdapterHost | None = None
+        #: set once the gateway session is ready
+        self.ready = asyncio.Event()
+        self.guilds: dict[int, str] = {}  # guild id -> community key
+        self.roles: dict[str, RoleMap] = {}
+        self.memory: dict[str, GuildMemory] = {}
+        self.progress: dict[str, Progress] = {}
+        self.mapped: dict[str, frozenset[int]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        for key, binding in self.communities.items():
+            space = binding.space
+            if isinstance(space, DiscordBinding):
+                self.guilds[int(space.guild)] = key
+            self.roles[key] = RoleMap(role_ids(binding.roles))
+            self.mapped[key] = frozenset(int(c) for c in binding.channels.values() if c.isdigit())
+
+    async def load(self, host: AdapterHost) -> None:
+        """Read what Hearth keeps per guild (created roles, categories, groups, position)."""
+        for key, gid in self.guild_ids().items():
+            memory = self.memory[key] = await GuildMemory.load(host.kv, gid)
+            for role, rid in memory.roles.items():
+                self.roles[key].ids.setdefault(role, rid)
+            self.progress[key] = await Progress.load(host.kv, gid)
+
+    # ------------------------------------------------------------------ tasks
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def cancel_tasks(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def lock(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())
+
+    async def submit(self, event: Event) -> bool:
+        """Hand ``event`` to the core; False once stopped (the event was not taken)."""
+        host = self.host
+        if host is None:
+            return False
+        await host.submit(event)
+        return True
+
+    # ------------------------------------------------------------------ guilds and shards
+    def guild_ids(self) -> dict[str, int]:
+        return {key: gid for gid, key in self.guilds.items()}
+
+    def shards(self) -> tuple[int, list[int] | None]:
+        shards = self.account.shards
+        if shards is None:
+            return 1, None
+        if isinstance(shards, int):
+            return shards, None
+        assert isinstance(shards, Shards)
+        return shards.count, shards.ids
+
+    def on_my_shards(self, guild_id: int) -> bool:
+        count, ids = self.shards()
+        return ids is None or (guild_id >> 22) % count in ids
+
+    def connected(self) -> discord.Client:
+        """The client, or AdapterError when the adapter is not connected."""
+        if self.client is None:
+            raise AdapterError("the discord adapter is not connected")
+        return self.client
+
+    def guild(self, community: str | None) -> discord.Guild:
+        gid = self.guild_ids().get(community or "")
+        guild = self.connected().get_guild(gid) if gid else None
+        if guild is None:
+            raise NotFound(f"community {community!r} has no guild the bot is in")
+        return guild
+
+    # ------------------------------------------------------------------ members
+    async def member_of(self, community: str, user_id: int) -> discord.Member:
+        guild = self.guild(community)
+        member = guild.get_member(user_id)
+        if member is None:
+            with boundary("looking up a member"):
+                member = await guild.fetch_member(user_id)
+        return member
+
+    async def member_count(self, community: str) -> int:
+        guild = self.connected().get_guild(self.guild_ids().get(community, 0))
+        return (guild.member_count or len(guild.members)) if guild else 0
+
+    async def get_member(self, community: str, member_id: str) -> Member | None:
+        try:
+            found = await self.member_of(community, int(member_id))
+        except NotFound:
+            return None
+        return to_member(found, self.roles[community])
+
+    def author(self, key: str | None, user: discord.abc.User) -> Member:
+        return to_member(user, self.roles[key] if key else None)
+
+    def dm_community(self, user_id: int) -> tuple[str | None, discord.Member | None]:
+        """The first community ``user_id`` is a member of, for a direct message."""
+        client = self.client
+        if client is None:
+            return None, None
+        for gid, key in self.guilds.items():
+            guild = client.get_guild(gid)
+            member = guild.get_member(user_id) if guild else None
+            if member is not None:
+                return key, member
+        return None, None
+
+    # ------------------------------------------------------------------ channels
+    def channel(self, key: str, channel_id: int, dm_with: int | None = None) -> Channel:
+        if dm_with is not None:
+            return to_channel(channel_id, None, dm_with)
+        name = self.communities[key].channel_name(str(channel_id))
+        if name is None and key in self.memory:
+            name = self.memory[key].group_name(channel_id)
+        return to_channel(channel_id, name)
+
+    def group(self, community: str, name: str) -> Channel | None:
+        """A group channel the bot created, by name."""
+        memory = self.memory.get(community)
+        cid = memory.groups.get(name) if memory else None
+        return to_channel(cid, name) if cid else None
+
+    def followed(self, key: str) -> set[int]:
+        """The channels whose history is caught up after downtime: mapped and group channels."""
+        memory = self.memory.get(key)
+        return set(self.mapped.get(key, ())) | set(memory.groups.values() if memory else ())
+
+    def is_followed(self, key: str, channel_id: int) -> bool:
+        if channel_id in self.mapped.get(key, ()):
+            return True
+        memory = self.memory.get(key)
+        return memory is not None and channel_id in memory.groups.values()
+
+    # ------------------------------------------------------------------ text
+    def render(self, community: str | None, text: str) -> str:
+        """``text`` with the mentions of users the bot knows as Discord mentions."""
+        client = self.client
+        guild = None
+        if client is not None and community is not None:
+            gid = self.guild_ids().get(community)
+            guild = client.get_guild(gid) if gid else None
+
+        def known(user_id: int) -> bool:
+            if guild is not None and guild.get_member(user_id) is not None:
+                return True
+            return client is not None and client.get_user(user_id) is not None
+
+        return render(text, known)

@@ -1,0 +1,130 @@
+"""Members as Hearth sees them: display names, and the neutral role read from power levels.
+
+A neutral role is a power level in every room of the community
+(``accounts.matrix.power_levels``); newcomers, who may have a member's level,
+are recorded in the adapter's store.
+"""
+
+from __future__ import annotations
+
+from hearth.models import CODE_SPAN, Member, Role
+
+from . import ops
+from .convert import JOINED, MXID_RE, PLATFORM, user_id
+from .session import Session
+from .topology import Topology
+
+
+class Identity:
+    """Members, their names and their roles in each community."""
+
+    def __init__(self, session: Session, topology: Topology) -> None:
+        self.session = session
+        self.topology = topology
+
+    def display_name(self, user: str) -> str:
+        s = self.session
+        name = s.names.get(user)
+        if name:
+            return name
+        for state in s.rooms.values():
+            name = state.names.get(user)
+            if name:
+                return name
+        return user.split(":", 1)[0].lstrip("@")
+
+    def role(self, community: str, user: str) -> Role:
+        pl = self.session.acc.power_levels
+        states = self.topology.member_rooms(community)
+        level = max((s.level(user) for s in states), default=0)
+        home = states[0] if states else None
+        if level >= ops.CREATOR_LEVEL:
+            return Role.OWNER
+        if pl.owner > pl.admin and level >= pl.owner:
+            return Role.OWNER
+        if home is not None and home.creator == user and level >= pl.admin:
+            return Role.OWNER
+        if level >= pl.admin:
+            return Role.ADMIN
+        if level >= pl.leader:
+            return Role.LEADER
+        if user in self.session.newcomers.get(community, set()):
+            return Role.NEWCOMER
+        if pl.newcomer < pl.member and level <= pl.newcomer:
+            return Role.NEWCOMER
+        return Role.MEMBER
+
+    def member(self, community: str | None, user: str) -> Member:
+        role = self.role(community, user) if community else Role.MEMBER
+        return Member(platform=PLATFORM, id=user, name=self.display_name(user), role=role,
+                      is_bot=user == self.session.me)
+
+    def mentions(self, text: str) -> dict[str, str]:
+        """The users mentioned in ``text`` whom the bot knows, with their display names."""
+        known: dict[str, str] = {}
+        outside_code = CODE_SPAN.sub("", text)  # an id shown literally is no mention
+        for uid in dict.fromkeys(MXID_RE.findall(outside_code)):
+            if any(uid in s.members for s in self.session.rooms.values()):
+                known[uid] = self.display_name(uid)
+        return known
+
+    # ------------------------------------------------------------------ lookups
+    async def member_count(self, community: str) -> int:
+        users: set[str] = set()
+        for state in self.topology.member_rooms(community):
+            users |= state.joined()
+        users.discard(self.session.me)
+        return len(users)
+
+    async def get_member(self, community: str, member_id: str) -> Member | None:
+        s = self.session
+        uid = user_id(member_id)
+        if self.topology.in_community(community, uid):
+            return self.member(community, uid)
+        for rid in s.groups.get(community, {}).values():
+            if rid in s.rooms and s.rooms[rid].members.get(uid) == JOINED:
+                return self.member(community, uid)
+        return None
+
+    # ------------------------------------------------------------------ granting and revoking
+    async def _set_level(self, community: str, uid: str, level: int | None) -> None:
+        s = self.session
+
+        async def set_one(room_id: str) -> None:
+            await ops.set_power_level(s.nio, room_id, uid, level)
+            if room_id in s.rooms:  # do not wait for the sync to see the new role
+                s.rooms[room_id].power = dict((await ops.get_power_levels(s.nio, room_id)).content)
+
+        await s.each("set power level", s.community_rooms.get(community, []), set_one)
+
+    async def _newcomer(self, community: str, uid: str, on: bool) -> None:
+        records = self.session.newcomers.setdefault(community, set())
+        if (uid in records) != on:
+            (records.add if on else records.discard)(uid)
+            await self.session.save("newcomers")
+
+    def _level_now(self, community: str, uid: str) -> int:
+        return max((s.level(uid) for s in self.topology.member_rooms(community)), default=0)
+
+    async def grant_role(self, community: str, member: Member, role: Role) -> None:
+        uid, pl = user_id(member.id), self.session.acc.power_levels
+        if role == Role.NEWCOMER:
+            await self._newcomer(community, uid, True)
+            if pl.newcomer != pl.member:
+                await self._set_level(community, uid, pl.newcomer)
+            return
+        await self._newcomer(community, uid, False)
+        if role == Role.MEMBER:
+            if self._level_now(community, uid) < pl.member:
+                await self._set_level(community, uid, pl.member)
+            return
+        await self._set_level(community, uid, getattr(pl, role.label))
+
+    async def revoke_role(self, community: str, member: Member, role: Role) -> None:
+        uid, pl = user_id(member.id), self.session.acc.power_levels
+        if role == Role.NEWCOMER:
+            await self._newcomer(community, uid, False)
+            if pl.newcomer != pl.member and self._level_now(community, uid) == pl.newcomer:
+                await self._set_level(community, uid, pl.member)
+        elif role > Role.MEMBER and self.role(community, uid) == role:
+            await self._set_level(community, uid, pl.member)
