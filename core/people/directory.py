@@ -99,7 +99,7 @@ class Directory:
         self._members: dict[str, dict[Account, _Entry]] = {}
         self._dirty: dict[str, set[Account]] = {}
         #: members whose last activity alone changed since it was last written
-        self._active: set[tuple[str, Account]] = set()
+        self._active: dict[str, set[Account]] = {}
         self._active_written_ms: int | None = None
         self._failed: set[tuple[str, str]] = set()
 
@@ -109,6 +109,7 @@ class Directory:
         for key in communities:
             self._members.setdefault(key, {})
             self._dirty.setdefault(key, set())
+            self._active.setdefault(key, set())
         rows = await db.fetchall(
             "SELECT community, platform, member_id, name, role, is_bot, joined_ms, join_known,"
             " invited_by, last_active_ms, present FROM hearth_members"
@@ -129,7 +130,7 @@ class Directory:
     def activity_due(self) -> bool:
         """Whether last activity is waiting and due to be written."""
         written = self._active_written_ms
-        return bool(self._active) and (
+        return any(self._active.values()) and (
             written is None or to_ms(self._clock.now()) - written >= ACTIVE_EVERY_MS)
 
     def take_changes(self, *, all_activity: bool = False) -> Changes:
@@ -151,18 +152,21 @@ class Directory:
             self._active_written_ms = now
         if all_activity or now - self._active_written_ms >= ACTIVE_EVERY_MS:
             self._active_written_ms = now
-            for community, account in self._active:
-                e = self._members[community].get(account)
-                if e is not None:
-                    active.append((e.last_active_ms, now, community, account[0], account[1]))
-            self._active.clear()
+            for community, accounts in self._active.items():
+                entries = self._members[community]
+                for account in accounts:
+                    e = entries.get(account)
+                    if e is not None:
+                        active.append((e.last_active_ms, now, community, account[0], account[1]))
+                accounts.clear()
         return Changes(rows, active)
 
     def mark_changed(self, changes: Changes) -> None:
         """Write these again with the next batch (the last one failed)."""
         for row in changes.members:
             self._dirty.setdefault(row[0], set()).add((row[1], row[2]))
-        self._active.update((row[2], (row[3], row[4])) for row in changes.active)
+        for row in changes.active:
+            self._active.setdefault(row[2], set()).add((row[3], row[4]))
 
     @staticmethod
     async def write(db: Database, changes: Changes) -> None:
@@ -250,20 +254,18 @@ class Directory:
 
     def active(self, community: str, member: Member, ms: int) -> None:
         """``member`` did something at ``ms`` (hot path: called for every message)."""
-        entries = self._members.get(community)
         account = (member.platform, member.id)
-        e = entries.get(account) if entries is not None else None
+        e = self._members[community].get(account)
         if e is None:
             e = self._entry(community, member, ms)
         elif e.name != member.name or e.role != member.role or not e.present:
             e.name, e.role, e.present = member.name, member.role, True
             self._dirty[community].add(account)
         else:
-            self._active.add((community, account))
-        if e.last_active_ms is None or ms > e.last_active_ms:
-            e.last_active_ms = ms
-        if ms > e.seen_ms:
-            e.seen_ms = ms
+            self._active[community].add(account)
+        last = e.last_active_ms
+        if last is None or ms > last:
+            e.last_active_ms = e.seen_ms = ms
 
     # ------------------------------------------------------------------ reading
     def is_person(self, community: str, account: Account) -> bool:
@@ -310,7 +312,7 @@ class Directory:
         for community, entries in self._members.items():
             entries.pop(account, None)
             self._dirty[community].discard(account)
-            self._active.discard((community, account))
+            self._active[community].discard(account)
 
     @staticmethod
     async def erase(db: Database, account: Account) -> int:
