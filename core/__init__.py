@@ -25,6 +25,7 @@ from hearth.errors import (
     ConfigError,
     Forbidden,
     HearthError,
+    LimitReached,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -33,6 +34,7 @@ from hearth.errors import (
     Unreachable,
     UsageError,
 )
+from hearth.groups import Group, Summary, adopt_group
 from hearth.hookspecs import hookimpl
 from hearth.i18n import TextOverrides, Texts, texts
 from hearth.models import (
@@ -66,9 +68,11 @@ __all__ = [
     "Deprecated",
     "Duration",
     "Forbidden",
+    "Group",
     "HearthError",
     "Invocation",
     "Job",
+    "LimitReached",
     "Member",
     "Message",
     "Need",
@@ -89,12 +93,14 @@ __all__ = [
     "StartupError",
     "StorageError",
     "Store",
+    "Summary",
     "TextOverrides",
     "Texts",
     "TimeOfDay",
     "Unreachable",
     "UsageError",
     "Verdict",
+    "adopt_group",
     "compile_pattern",
     "format_duration",
     "hookimpl",

@@ -60,6 +60,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.flood import FloodGuard
+from hearth.groups import GroupService
 from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Message, Role
@@ -163,6 +164,7 @@ class App:
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
+        self.groups = GroupService(self, CORE)
         self.started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -187,6 +189,7 @@ class App:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
         self.db = await Database.open(self._storage_url)
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
+        await self.groups.migrate(self.db)
         self.scheduler = Scheduler(self.db, self.clock, self._run_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
@@ -207,6 +210,7 @@ class App:
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
+        await self.groups.start()
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
@@ -461,8 +465,11 @@ class App:
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
         elif isinstance(event, ActionDoneEvent):
-            await self._call_plugin(community, event.plugin, "on_action_done",
-                                    {"outcome": event.outcome})
+            if event.plugin == CORE:
+                await self.groups.action_done(community, event.outcome)
+            else:
+                await self.call_plugin(community, event.plugin, "on_action_done",
+                                       {"outcome": event.outcome})
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
 
@@ -478,8 +485,10 @@ class App:
     async def _on_message(self, community: str, message: Message) -> None:
         if message.author.is_bot:
             return
-        if message.channel.dm_with is None and await self._moderate(community, message):
-            return
+        if message.channel.dm_with is None:
+            if await self._moderate(community, message):
+                return
+            await self.groups.message(message.platform, message.channel.id, message.author.id)
         prefix = self.config.command_prefix
         if message.text.startswith(prefix):
             await self._run_command(community, message, message.text[len(prefix) :])
@@ -667,15 +676,22 @@ class App:
                 return result
         return None
 
-    async def _call_plugin(self, community: str, plugin: str, hook: str,
-                           kwargs: Mapping[str, Any]) -> None:
-        """Call ``hook`` of one plugin only (a job's or an action's owner)."""
+    async def call_plugin(self, community: str, plugin: str, hook: str,
+                          kwargs: Mapping[str, Any]) -> None:
+        """Call ``hook`` of one plugin only (a job's, an action's or a group's owner)."""
         contexts = self.contexts.get(community, {})
         for ref in self._impls.get(community, {}).get(hook, []):
             if ref.plugin == plugin:
                 await self._invoke(ref, contexts[ref.plugin], kwargs)
 
     async def _run_job(self, job: Job) -> None:
+        if job.plugin == CORE:
+            token = community_var.set(job.community)
+            try:
+                await self.groups.job_due(job)
+            finally:
+                community_var.reset(token)
+            return
         refs = [r for r in self._impls.get(job.community, {}).get("on_job_due", [])
                 if r.plugin == job.plugin]
         if not refs:

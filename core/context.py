@@ -6,22 +6,24 @@ capabilities (a missing one is logged once and the action skipped), and
 queues it in the network's outbound flow (:mod:`hearth.outbox`). Queued
 actions return at once with a :class:`~hearth.outbox.Pending`; what needs
 the result asks for it with ``then=`` (``on_action_done``) or as a compound
-action (``send(…, pin=True)``). ``create_group`` and ``invite`` are the
-exceptions: their result is needed at once, so they wait for the network.
+action (``send(…, pin=True)``). Temporary groups have their own service,
+``ctx.groups`` (:mod:`hearth.groups`): creating, inviting and removing wait
+for the network, since their result is needed at once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hearth.errors import AdapterError
+from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
-from hearth.ports import Adapter, DissolveMode
+from hearth.ports import Adapter
 from hearth.scheduler import Job
 from hearth.storage import Store
 
@@ -304,73 +306,11 @@ class PluginContext:
         return self._member_action(member, Capability.ROLES, "revoke_role", "roles",
                                    lambda a: a.revoke_role(self.key, member, role), then, data)
 
-    async def create_group(
-        self,
-        platform: str,
-        name: str,
-        members: Sequence[Member],
-        *,
-        topic: str,
-        private: bool = True,
-        expires: datetime | None = None,
-    ) -> Channel | None:
-        """Create a group channel on ``platform`` now (waits for the network); None when it cannot."""
-        adapter = self.adapter(platform)
-        if adapter is None or not self._able(adapter, Capability.GROUPS):
-            return None
-        _, channel = await self._act(
-            adapter,
-            "create group",
-            adapter.create_group(
-                self.key, name, members, topic=topic, private=private, expires=expires
-            ),
-        )
-        return channel
-
-    async def invite(self, channel: Channel, member: Member) -> bool:
-        """Add ``member`` to a group channel now (waits for the network); True if done."""
-        adapter = self.adapter(channel.platform)
-        if adapter is None or not self._able(adapter, Capability.GROUPS):
-            return False
-        ok, _ = await self._act(adapter, "invite", adapter.invite(self.key, channel, member))
-        return ok
-
-    def dissolve_mode(self, platform: str, wanted: DissolveMode) -> DissolveMode | None:
-        """The closest dissolve mode ``platform`` offers to ``wanted`` (None: neither)."""
-        adapter = self.adapter(platform)
-        if adapter is None:
-            return None
-        order: list[DissolveMode] = ["delete", "archive"] if wanted == "delete" else ["archive", "delete"]
-        caps = {"delete": Capability.GROUP_DELETE, "archive": Capability.GROUP_ARCHIVE}
-        return next((m for m in order if adapter.can(caps[m])), None)
-
-    async def dissolve_group(
-        self, channel: Channel, mode: DissolveMode, *, then: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> Pending | None:
-        """Queue the end of a group channel with ``mode`` or the nearest the platform offers
-        (:meth:`dissolve_mode`); None when the platform cannot dissolve it at all."""
-        used = self.dissolve_mode(channel.platform, mode)
-        adapter = self.adapter(channel.platform)
-        if adapter is None or used is None:
-            if adapter is not None:
-                self._app.report_missing(self.key, self.plugin, adapter.name, Capability.GROUP_DELETE)
-            return None
-        if used != mode:
-            self._app.report_once(
-                (self.key, self.plugin, adapter.name, "dissolve", mode),
-                "%s on %s cannot %s a group channel; using %s instead",
-                self.plugin,
-                adapter.name,
-                mode,
-                used,
-            )
-        community = self.key
-
-        async def perform(_text: str | None, _reply: str | None) -> Any:
-            await adapter.dissolve_group(community, channel, used)
-
-        return self._queue(adapter, ("groups",), Request("dissolve_group", perform), then, data)
+    @property
+    def groups(self) -> GroupsView:
+        """This plugin's temporary groups: create, invite, remove, summarise, close
+        (:class:`~hearth.groups.GroupsView`)."""
+        return GroupsView(self._app.groups, self)
 
     async def pin(self, channel: Channel, message_id: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:

@@ -229,12 +229,23 @@ class Adapter(abc.ABC):
         private: bool = True,
         expires: datetime | None = None,
     ) -> Channel:
-        """Create a group channel named ``name`` with ``members`` in it; return it."""
+        """Create a group channel named ``name`` with ``members`` in it; return it.
+
+        The core's group service (:mod:`hearth.groups`) calls this and keeps
+        ``expires`` itself; an adapter may use it (e.g. in a channel's topic).
+        Raises :class:`~hearth.errors.LimitReached` when the network's limits
+        (or the configured cap) leave no room for another group.
+        """
         raise CapabilityMissing(platform=self.name, action="create group", capability=Capability.GROUPS)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         """Add ``member`` to a group channel."""
         raise CapabilityMissing(platform=self.name, action="invite", capability=Capability.GROUPS)
+
+    async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
+        """Take ``member`` out of a group channel (one who is not in it is no error)."""
+        raise CapabilityMissing(platform=self.name, action="remove from group",
+                                capability=Capability.GROUPS)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         """End a group channel: delete it, or archive it (read-only, out of the way)."""

@@ -181,10 +181,12 @@ class TestingAdapter(Adapter):
         """Every action fails as unreachable until the (virtual) time ``until``."""
         self.down_until = until
 
-    def fail_next(self, action: str, times: int = 1, *, retry_after: float | None = None) -> None:
+    def fail_next(self, action: str, times: int = 1, *, retry_after: float | None = None,
+                  refuse: bool = False) -> None:
         """The next ``times`` calls of ``action`` (``send``, ``kick`` …) fail: unreachable,
-        or with ``retry_after`` rate limited (a 429 asking to wait that many seconds)."""
-        self.failing.setdefault(action, []).extend([retry_after] * times)
+        with ``retry_after`` rate limited (a 429 asking to wait that many seconds), or
+        with ``refuse`` refused (a missing permission, not retried by the outbound flow)."""
+        self.failing.setdefault(action, []).extend([-1.0 if refuse else retry_after] * times)
 
     async def _network(self, action: str) -> None:
         """A call on the imitated network: its latency, then its faults."""
@@ -195,6 +197,8 @@ class TestingAdapter(Adapter):
             raise Unreachable(f"{action}: the network is down")
         if self.failing.get(action):
             retry_after = self.failing[action].pop(0)
+            if retry_after == -1.0:
+                raise Forbidden(f"{action}: missing permission")
             if retry_after is not None:
                 raise RateLimited(f"{action}: slow down", retry_after)
             raise Unreachable(f"{action}: the network did not answer")
@@ -478,6 +482,15 @@ class TestingAdapter(Adapter):
         if member.id not in group["members"]:
             group["members"].append(member.id)
         self._record(community, "invite", channel=channel.id, member=member.id)
+
+    async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
+        await self._network("remove_from_group")
+        group = self.groups.get(channel.id)
+        if group is None or not group["open"]:
+            raise NotFound(f"no open group {channel.id!r}")
+        if member.id in group["members"]:
+            group["members"].remove(member.id)
+        self._record(community, "remove_from_group", channel=channel.id, member=member.id)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         await self._network("dissolve_group")
