@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hearth.errors import Forbidden, NotFound, RateLimited, Unreachable
+from hearth.errors import Forbidden, LimitReached, NotFound, RateLimited, Unreachable
 from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
@@ -151,6 +151,8 @@ class TestingAdapter(Adapter):
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
         self.groups: dict[str, dict[str, Any]] = {}
+        #: open group channels allowed per community (None: no limit), like Discord's caps
+        self.max_groups: int | None = None
         self.actions: list[dict[str, Any]] = []
         self.messages: dict[str, _Stored] = {}
         self.last_bot_message: dict[tuple[str, str], str] = {}
@@ -464,6 +466,10 @@ class TestingAdapter(Adapter):
                            topic: str, private: bool = True,
                            expires: datetime | None = None) -> Channel:
         await self._network("create_group")
+        opened = sum(1 for g in self.groups.values() if g["community"] == community and g["open"])
+        if self.max_groups is not None and opened >= self.max_groups:
+            raise LimitReached(f"{opened} group channels are open, the most this network allows",
+                               platform=self.name, action="create group")
         base, n = name, 2
         while name in self._group_names(community) or name in self.communities[community].channels:
             name, n = f"{base}-{n}", n + 1
