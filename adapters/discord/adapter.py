@@ -160,5 +160,8 @@ class DiscordAdapter(Adapter):
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         await self._started().groups.invite(community, channel, member)
 
+    async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
+        await self._started().groups.remove(community, channel, member)
+
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         await self._started().groups.dissolve(community, channel, mode)

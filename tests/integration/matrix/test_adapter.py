@@ -187,6 +187,10 @@ async def test_actions_out(synapse: SynapseServer, matrix_user: MatrixUserFactor
         await adapter.invite(KEY, group, member(bob))
         for user in (alice, bob):
             await ops.join(user, group.id)
+        # removed from the group (kicked from its room); a second removal is no error
+        await adapter.remove_from_group(KEY, group, member(bob))
+        assert await ops._membership(alice, group.id, bob.user_id) == "leave"
+        await adapter.remove_from_group(KEY, group, member(bob))
         await adapter.dissolve_group(KEY, group, "archive")
         children = [c.room_id for c in await ops.list_space_rooms(world.owner, world.space.space_id)]
         assert group.id not in children
