@@ -33,6 +33,7 @@ from hearth.outbox import Outcome, Request
 from hearth.ports import Adapter, DissolveMode
 from hearth.scheduler import Job
 from hearth.storage import Database, Migration, Store
+from hearth.timeutil import format_duration
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -75,6 +76,8 @@ class Group:
     closed: datetime | None = None
     mode: DissolveMode | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: a text the service posts in the group at ``remind_at`` (``{left}``: the time left)
+    reminder: str | None = None
 
     @property
     def channel(self) -> Channel:
@@ -100,6 +103,12 @@ class Summary:
         return len(self.speakers)
 
 
+def _whole_minutes(span: timedelta) -> timedelta:
+    """``span`` rounded up to whole minutes (a reminder late by seconds says "10m", not "9m58s")."""
+    minutes = -(-span // timedelta(minutes=1))
+    return timedelta(minutes=minutes)
+
+
 def _ms(when: datetime) -> int:
     return round(when.timestamp() * 1000)
 
@@ -117,7 +126,7 @@ async def _v1(store: Store) -> None:
         " id INTEGER PRIMARY KEY,"
         " community TEXT NOT NULL, plugin TEXT NOT NULL, platform TEXT NOT NULL,"
         " channel_id TEXT NOT NULL, name TEXT NOT NULL, topic TEXT NOT NULL DEFAULT '',"
-        " created_ms BIGINT NOT NULL, expires_ms BIGINT, remind_ms BIGINT,"
+        " created_ms BIGINT NOT NULL, expires_ms BIGINT, remind_ms BIGINT, reminder TEXT,"
         " on_close TEXT NOT NULL, state TEXT NOT NULL, closed_ms BIGINT, mode TEXT,"
         " data TEXT NOT NULL DEFAULT '{}')"
     )
@@ -197,6 +206,7 @@ class Records:
             created=_dt(row["created_ms"]) or datetime.min, expires=_dt(row["expires_ms"]),
             remind_at=_dt(row["remind_ms"]), on_close=row["on_close"], state=row["state"],
             closed=_dt(row["closed_ms"]), mode=row["mode"], data=json.loads(row["data"]),
+            reminder=row["reminder"],
         )
 
     async def select(self, where: str, params: Sequence[Any] = ()) -> list[Group]:
@@ -211,14 +221,18 @@ class Records:
 
     async def insert(self, *, community: str, plugin: str, channel: Channel, topic: str,
                      members: Sequence[str], created: datetime, expires: datetime | None,
-                     remind_at: datetime | None, on_close: DissolveMode,
+                     remind_at: datetime | None, reminder: str | None, on_close: DissolveMode,
                      data: dict[str, Any]) -> int:
         async with self.db.transaction():
-            return await adopt_group(
+            group_id = await adopt_group(
                 Store(self.db, plugin), community=community, platform=channel.platform,
                 channel_id=channel.id, name=channel.name or channel.id, topic=topic,
                 created=created, expires=expires, remind_at=remind_at, on_close=on_close,
                 members=members, data=data)
+            if reminder is not None:
+                await self.db.execute(f"UPDATE {GROUPS} SET reminder = ? WHERE id = ?",
+                                      (reminder, group_id))
+            return group_id
 
     async def add_member(self, group_id: int, member: str, when: datetime) -> None:
         await self.db.execute(
@@ -302,7 +316,7 @@ class GroupService:
     async def create(
         self, ctx: PluginContext, platform: str, name: str, members: Sequence[Member], *,
         topic: str, expires: datetime | None, remind_before: timedelta | None,
-        on_close: DissolveMode, private: bool, data: dict[str, Any] | None,
+        reminder: str | None, on_close: DissolveMode, private: bool, data: dict[str, Any] | None,
     ) -> Group | None:
         adapter = self._adapter(ctx.key, ctx.plugin, platform, Capability.GROUPS)
         if adapter is None:
@@ -328,7 +342,7 @@ class GroupService:
         group_id = await self.records.insert(
             community=ctx.key, plugin=ctx.plugin, channel=channel, topic=topic,
             members=[m.id for m in members], created=now, expires=expires, remind_at=remind_at,
-            on_close=on_close, data=data or {})
+            reminder=reminder, on_close=on_close, data=data or {})
         group = await self.records.get(group_id)
         assert group is not None
         self._open[(group.platform, group.channel_id)] = group.id
@@ -413,8 +427,13 @@ class GroupService:
             await self.records.reminded(group.id)
             now = self._app.clock.now()
             if group.expires is not None and now < group.expires:
+                left = group.expires - now
+                ctx = self._app.contexts[group.community][self._core]
+                if group.reminder:
+                    await ctx.send(group.channel, group.reminder.replace(
+                        "{left}", format_duration(_whole_minutes(left))))
                 await self._app.call_plugin(group.community, group.plugin, "on_group_reminder",
-                                            {"group": group, "left": group.expires - now})
+                                            {"group": group, "left": left})
 
     async def action_done(self, community: str, outcome: Outcome) -> None:
         if outcome.key != DISSOLVED:
@@ -517,6 +536,7 @@ class GroupsView:
         topic: str,
         expires: datetime | None = None,
         remind_before: timedelta | None = None,
+        reminder: str | None = None,
         on_close: DissolveMode = "delete",
         private: bool = True,
         data: dict[str, Any] | None = None,
@@ -525,14 +545,17 @@ class GroupsView:
 
         At ``expires`` the group ends by itself (``on_group_ending``, then it is
         dissolved with ``on_close`` or the nearest mode the network offers);
-        ``remind_before`` the end, ``on_group_reminder`` is called. ``data``
+        ``remind_before`` the end, ``on_group_reminder`` is called, and
+        ``reminder`` (when given) is posted in the group, ``{left}`` replaced by
+        the time left (``10m``). ``data``
         (JSON values) is kept with the group for the plugin. None when the
         network cannot create groups, refused, or its group cap is reached (the
         admins are told in ``catch_up.report_to``).
         """
         return await self._service.create(
             self._ctx, platform, name, members, topic=topic, expires=expires,
-            remind_before=remind_before, on_close=on_close, private=private, data=data)
+            remind_before=remind_before, reminder=reminder, on_close=on_close, private=private,
+            data=data)
 
     async def get(self, group_id: int) -> Group | None:
         """One of this plugin's groups (in any state) by id."""

@@ -266,3 +266,15 @@ async def test_plugins_see_only_their_own_groups(hearth_bot):
     assert await theirs.open() == [] and await theirs.get(group.id) is None
     await bot.wait("1h")
     assert other.calls == [] and [c[0] for c in party.calls] == ["reminder", "ending", "closed"]
+
+
+@pytest.mark.asyncio
+async def test_a_reminder_text_supplied_at_creation_is_posted_with_the_time_left(hearth_bot):
+    bot, party = await start(hearth_bot)
+    group = await open_group(bot, reminder="Closing in {left}: say goodbye {politely}")
+    bot.take()
+    await bot.wait("49m")
+    await bot.restart(downtime="1m30s")  # it fell due while down: late, with the true time left
+    texts = [a["text"] for a in bot.take() if a["action"] == "send"]
+    assert texts[0] == "Closing in 10m: say goodbye {politely}"  # 9m30s, rounded up
+    assert party.calls[0][:2] == ("reminder", group.name)
