@@ -502,9 +502,12 @@ class GroupService:
         async def perform(_text: str | None, _reply: str | None) -> Any:
             await adapter.dissolve_group(community, channel, used)
 
-        app.outbound(adapter).submit(("groups",), Request("dissolve_group", perform),
-                                     community=community, plugin=self._core, then=DISSOLVED,
-                                     data={"group": group.id, "mode": used})
+        # In the group channel's own lane: after every message queued to it (the
+        # summary), which would find no channel if the dissolution overtook it.
+        outbound = app.outbound(adapter)
+        outbound.submit(outbound.lane_for("channel", channel.id),
+                        Request("dissolve_group", perform), community=community,
+                        plugin=self._core, then=DISSOLVED, data={"group": group.id, "mode": used})
 
     async def _tell_admins(self, community: str, text: str) -> None:
         ctx = self._app.contexts.get(community, {}).get(self._core)

@@ -203,8 +203,8 @@ class Outbound:
 
     # ------------------------------------------------------------------ queueing
     def lane_for(self, kind: str, target: str = "") -> LaneKey:
-        """The lane of an action kind: ``channel`` (per channel id), ``dm``, ``delete``,
-        ``moderation``, ``roles``, ``groups``."""
+        """The lane of an action kind: ``channel`` (per channel id: its messages, pins,
+        and its dissolution when it is a group), ``dm``, ``delete``, ``moderation``, ``roles``."""
         return (kind, target) if kind == "channel" else (kind,)
 
     def submit(

@@ -278,3 +278,27 @@ async def test_a_reminder_text_supplied_at_creation_is_posted_with_the_time_left
     texts = [a["text"] for a in bot.take() if a["action"] == "send"]
     assert texts[0] == "Closing in 10m: say goodbye {politely}"  # 9m30s, rounded up
     assert party.calls[0][:2] == ("reminder", group.name)
+
+
+class Talkative(Party):
+    """Says a lot at the end: more than Discord's pace lets through at once."""
+
+    @hookimpl
+    async def on_group_ending(self, ctx, group, summary):
+        for n in range(8):
+            await ctx.send(group.channel, f"last words {n}")
+
+
+@pytest.mark.asyncio
+async def test_the_dissolution_waits_for_what_was_said_before_it(hearth_bot):
+    bot = await hearth_bot(CONFIG, start=START, members=PEOPLE,
+                           extra_plugins={"party": Talkative()})
+    await open_group(bot)
+    bot.take()
+    await bot.wait("1h")
+    await bot.wait("1m")  # the channel's pace spreads the last words over a few seconds
+    acts = [a for a in bot.take() if "left" not in a.get("text", "")]
+    *said, dissolved = acts
+    assert dissolved["action"] == "dissolve_group"
+    assert "\n".join(a["text"] for a in said) == "\n".join(f"last words {n}" for n in range(8))
+    assert dissolved["time"] > said[0]["time"]  # it waited for the channel's pace
