@@ -133,8 +133,9 @@ async def _v1(store: Store) -> None:
     await store.execute(f"CREATE INDEX {GROUPS}_state ON {GROUPS} (community, state)")
     await store.execute(f"CREATE INDEX {GROUPS}_channel ON {GROUPS} (platform, channel_id)")
     await store.execute(
-        f"CREATE TABLE {MEMBERS} (group_id INTEGER NOT NULL REFERENCES {GROUPS} (id),"
-        " member TEXT NOT NULL, added_ms BIGINT NOT NULL, PRIMARY KEY (group_id, member))"
+        f"CREATE TABLE {MEMBERS} (id INTEGER PRIMARY KEY,"
+        f" group_id INTEGER NOT NULL REFERENCES {GROUPS} (id),"
+        " member TEXT NOT NULL, added_ms BIGINT NOT NULL, UNIQUE (group_id, member))"
     )
     await store.execute(
         f"CREATE TABLE {SPEAKERS} (group_id INTEGER NOT NULL REFERENCES {GROUPS} (id),"
@@ -198,7 +199,7 @@ class Records:
 
     async def _group(self, row: Any) -> Group:
         members = await self.db.fetchall(
-            f"SELECT member FROM {MEMBERS} WHERE group_id = ? ORDER BY added_ms, rowid", (row["id"],))
+            f"SELECT member FROM {MEMBERS} WHERE group_id = ? ORDER BY id", (row["id"],))
         return Group(
             id=row["id"], community=row["community"], plugin=row["plugin"],
             platform=row["platform"], channel_id=row["channel_id"], name=row["name"],
@@ -252,7 +253,7 @@ class Records:
     async def speakers(self, group_id: int) -> dict[str, int]:
         rows = await self.db.fetchall(
             f"SELECT member, messages FROM {SPEAKERS} WHERE group_id = ?"
-            " ORDER BY messages DESC, rowid", (group_id,))
+            " ORDER BY messages DESC, member", (group_id,))
         return {r["member"]: int(r["messages"]) for r in rows}
 
     async def claim_close(self, group_id: int, when: datetime) -> bool:
