@@ -172,6 +172,7 @@ class App:
         self._disabled: set[str] = set()
         self._impls: dict[str, dict[str, list[ImplRef]]] = {}
         self._by_community: dict[str, list[Adapter]] = {}
+        self._by_platform: dict[str, dict[str, Adapter]] = {}
         self._outbound: dict[str, Outbound] = {}
         self._flood = FloodGuard(config.command_flood)
         self._done_ids = 0
@@ -310,6 +311,7 @@ class App:
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
+        self._by_platform[key] = {a.name: a for a in reversed(self._by_community[key])}
 
     def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
         """Every command of community ``key``; :class:`StartupError` on a name clash."""
@@ -360,6 +362,11 @@ class App:
 
     def adapters_for(self, community: str) -> list[Adapter]:
         return self._by_community.get(community, [])
+
+    def adapter_for(self, community: str, platform: str) -> Adapter | None:
+        """The adapter serving ``community`` on ``platform`` (None: the community is not there)."""
+        found = self._by_platform.get(community)
+        return found.get(platform) if found else None
 
     def outbound(self, adapter: Adapter) -> Outbound:
         """The outbound flow of ``adapter``'s network."""
@@ -424,8 +431,7 @@ class App:
         """
         homes: dict[str, Member] = {}
         for key in self.config.communities:
-            adapter = next((a for a in self._by_community.get(key, []) if a.name == sender.platform),
-                           None)
+            adapter = self.adapter_for(key, sender.platform)
             member = await adapter.get_member(key, sender.id) if adapter else None
             if member is not None:
                 homes[key] = member
@@ -472,8 +478,7 @@ class App:
         message, prefix = event.message, self.config.command_prefix
         homes = []
         for key in self.config.communities:
-            adapter = next((a for a in self._by_community.get(key, []) if a.name == message.platform),
-                           None)
+            adapter = self.adapter_for(key, message.platform)
             if adapter and await adapter.get_member(key, message.author.id):
                 homes.append(key)
         line = (self._command_line(event) or "").strip()
@@ -485,8 +490,7 @@ class App:
                     "open to you. Join the community first.")
         else:
             return
-        key = next((k for k in self.config.communities
-                    if any(a.name == message.platform for a in self._by_community.get(k, []))), None)
+        key = next((k for k in self.config.communities if self.adapter_for(k, message.platform)), None)
         if key is not None:
             await self.contexts[key][CORE].reply(message, text)
 
@@ -628,7 +632,7 @@ class App:
         key = message.key
         if key in self._deleted:
             return False
-        adapter = next((a for a in self.adapters_for(community) if a.name == message.platform), None)
+        adapter = self.adapter_for(community, message.platform)
         if adapter is None:
             return False
         if not adapter.can(Capability.DELETE):

@@ -86,7 +86,8 @@ class PluginContext:
         return self._app.adapters_for(self.key)
 
     def adapter(self, platform: str) -> Adapter | None:
-        return next((a for a in self.adapters if a.name == platform), None)
+        """The adapter serving this community on ``platform``, if any."""
+        return self._app.adapter_for(self.key, platform)
 
     def can(self, capability: Capability, platform: str | None = None) -> bool:
         """Whether the adapter for ``platform`` (default: every adapter) can do this."""
