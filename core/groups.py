@@ -400,7 +400,7 @@ class GroupService:
     def dissolve_mode(self, community: str, platform: str,
                       wanted: DissolveMode) -> DissolveMode | None:
         """The closest dissolve mode ``platform`` offers to ``wanted`` (None: neither)."""
-        adapter = next((a for a in self._app.adapters_for(community) if a.name == platform), None)
+        adapter = self._app.adapter_for(community, platform)
         if adapter is None:
             return None
         order: list[DissolveMode] = ["delete", "archive"] if wanted == "delete" else ["archive", "delete"]
@@ -461,7 +461,7 @@ class GroupService:
     # -- internals -----------------------------------------------------------
     def _adapter(self, community: str, plugin: str, platform: str,
                  capability: Capability) -> Adapter | None:
-        adapter = next((a for a in self._app.adapters_for(community) if a.name == platform), None)
+        adapter = self._app.adapter_for(community, platform)
         if adapter is None:
             return None
         if not adapter.can(capability):
@@ -482,8 +482,7 @@ class GroupService:
         """Queue the channel's end; the group is recorded closed once it really is."""
         app = self._app
         used = self.dissolve_mode(group.community, group.platform, group.on_close)
-        adapter = next((a for a in app.adapters_for(group.community) if a.name == group.platform),
-                       None)
+        adapter = app.adapter_for(group.community, group.platform)
         if adapter is None or used is None:
             if adapter is not None:
                 app.report_missing(group.community, group.plugin, adapter.name,
