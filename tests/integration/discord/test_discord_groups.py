@@ -97,3 +97,17 @@ async def test_the_configured_cap_on_group_channels(fake: FakeDiscord, scene: Sc
             await adapter.create_group("tea", "three", [member(scene.alice.id)], topic="t")
         await adapter.dissolve_group("tea", one, "archive")  # archived: no longer open
         await adapter.create_group("tea", "three", [member(scene.alice.id)], topic="t")
+
+
+@pytest.mark.asyncio
+async def test_the_configured_category_is_used_and_spills_over_under_its_name(
+        fake: FakeDiscord, scene: Scene) -> None:
+    guild = scene.guild
+    config = binding(guild.id, group_category=str(scene.category.id))  # "Community", with #lounge
+    async with running(make_adapter(fake, config), RecordingHost()) as adapter:
+        made = [await adapter.create_group("tea", f"g{n}", [member(scene.alice.id)], topic="t")
+                for n in range(50)]
+        assert {guild.channels[int(g.id)].parent_id for g in made[:49]} == {scene.category.id}
+        spill = guild.channel_named("Community 2")
+        assert guild.channels[int(made[49].id)].parent_id == spill.id
+        assert not [c for c in guild.channels.values() if c.name == "Hearth groups"]
