@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hearth import mutes
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
@@ -51,7 +52,7 @@ from hearth.commands import (
     parse_args,
 )
 from hearth.config import CommunityConfig, HearthConfig
-from hearth.context import PluginContext
+from hearth.context import CORE, PluginContext
 from hearth.declarations import Verdict
 from hearth.errors import (
     CommandError,
@@ -88,7 +89,6 @@ from hearth.timeutil import format_duration
 
 log = logging.getLogger(__name__)
 
-CORE = "hearth"
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
 #: the inbox of direct messages that belong to no community (not a valid community key)
@@ -821,6 +821,9 @@ class App:
 
     async def _run_job(self, job: Job) -> None:
         """Run a due job's handler (in its community's worker) and report how it went."""
+        if job.plugin == CORE:
+            await self._run_core_job(job)
+            return
         refs = [r for r in self._impls[job.community]["on_job_due"] if r.plugin == job.plugin]
         if not refs:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
@@ -837,6 +840,21 @@ class App:
                               job.attempt)
                 self._plugin_failed(job.community, ref.plugin, f"job {job.key}", exc)
                 error = exc
+        await self.scheduler.finished(job, error)
+
+    async def _run_core_job(self, job: Job) -> None:
+        """The core's own jobs: lifting a mute the network does not end by itself."""
+        error: Exception | None = None
+        if job.key.startswith(mutes.PREFIX):
+            try:
+                member = mutes.member_of(job)
+                log.info("unmuting %s in %s: the mute ran out", member.id, job.community)
+                await self.contexts[job.community][CORE].unmute(member)
+            except Exception as exc:
+                log.exception("core job %s in %s failed", job.key, job.community)
+                error = exc
+        else:
+            log.warning("core job %s in %s is unknown; dropped", job.key, job.community)
         await self.scheduler.finished(job, error)
 
 

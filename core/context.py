@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from hearth import mutes
 from hearth.errors import AdapterError
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from hearth.config import CommunityConfig
 
 log = logging.getLogger(__name__)
+
+#: the core's own name as the owner of jobs and stored records
+CORE = "hearth"
 
 
 
@@ -299,12 +303,23 @@ class PluginContext:
 
     async def mute(self, member: Member, until: datetime, reason: str, *,
                    then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot."""
-        return self._member_action(member, Capability.MUTE, "mute", "moderation",
-                                   lambda a: a.mute(self.key, member, until, reason), then, data)
+        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot.
+
+        On a network whose mutes do not end by themselves (no ``TIMED_MUTE``), the
+        core unmutes the member at ``until`` (a persistent job; muting again moves it).
+        """
+        pending = self._member_action(member, Capability.MUTE, "mute", "moderation",
+                                      lambda a: a.mute(self.key, member, until, reason), then, data)
+        adapter = self.adapter(member.platform)
+        if pending is not None and adapter is not None and not adapter.can(Capability.TIMED_MUTE):
+            await self._app.scheduler.schedule(self.key, CORE, mutes.job_key(member), until,
+                                               data=mutes.job_data(member))
+        return pending
 
     async def unmute(self, member: Member, *, then: str | None = None,
                      data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting ``member``'s mute now (a pending unmute by the core is cancelled)."""
+        await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(member))
         return self._member_action(member, Capability.MUTE, "unmute", "moderation",
                                    lambda a: a.unmute(self.key, member), then, data)
 

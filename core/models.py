@@ -82,6 +82,8 @@ class Capability(StrEnum):
     DM = "dm"
     DELETE = "delete"
     MUTE = "mute"
+    #: a mute ends by itself at its time (a Discord timeout); without it the core unmutes
+    TIMED_MUTE = "timed_mute"
     KICK = "kick"
     BAN = "ban"
     ROLES = "roles"

@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,8 +44,9 @@ PLATFORM = "testing"
 _ALL = frozenset(Capability)
 PROFILES: dict[str, frozenset[Capability]] = {
     "discord": _ALL,
-    # Matrix cannot truly delete a room: it is closed and archived instead.
-    "matrix": _ALL - {Capability.GROUP_DELETE},
+    # Matrix cannot truly delete a room: it is closed and archived instead; a mute (a
+    # power level) lasts until it is lifted.
+    "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE},
     "console": _ALL,
     "testing": _ALL,
 }
@@ -56,6 +57,8 @@ PACES: dict[str, Pace] = {
     "console": Pace(),
     "testing": Pace(),
 }
+#: the end of a mute on a network without timed mutes: none
+UNTIL_UNMUTED = datetime.max.replace(tzinfo=UTC)
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
 
 
@@ -417,7 +420,9 @@ class TestingAdapter(Adapter):
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         await self._network("mute")
-        self.person(community, member.id).muted_until = until
+        # A network without timed mutes keeps the member muted until unmuted.
+        self.person(community, member.id).muted_until = (
+            until if self.can(Capability.TIMED_MUTE) else UNTIL_UNMUTED)
         self._record(community, "mute", member=member.id, until=until, reason=reason)
 
     async def unmute(self, community: str, member: Member) -> None:

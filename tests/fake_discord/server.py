@@ -356,6 +356,11 @@ class FakeDiscord:
         """
         return await self.gateway.drop(resumable=resumable)
 
+    async def close_gateway(self, code: int, message: str = "") -> int:
+        """Close the gateway connection(s) with a close frame of ``code`` (4004: the token
+        was revoked); the sessions end. Returns the number of connections closed."""
+        return await self.gateway.close_with(code, message)
+
     # -- gateway observation -------------------------------------------------------------
 
     @property
