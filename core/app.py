@@ -50,6 +50,7 @@ from hearth.errors import CommandError, PermissionDenied, StartupError, UsageErr
 from hearth.events import (
     ActionDoneEvent,
     AdapterReadyEvent,
+    ChoiceMadeEvent,
     CommandInvokedEvent,
     Event,
     MemberJoinedEvent,
@@ -62,8 +63,9 @@ from hearth.events import (
 from hearth.flood import FloodGuard
 from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
-from hearth.models import Capability, Message, Role
+from hearth.models import Capability, Member, Message, Role
 from hearth.outbox import Outbound, Outcome, Request
+from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
@@ -163,6 +165,8 @@ class App:
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
+        #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
+        self.dialogs = Dialogs(self)
         self.started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -187,6 +191,7 @@ class App:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
         self.db = await Database.open(self._storage_url)
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
+        await self.dialogs.open(self.db)
         self.scheduler = Scheduler(self.db, self.clock, self._run_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
@@ -207,6 +212,7 @@ class App:
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
+        await self.dialogs.resume()
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
@@ -359,9 +365,31 @@ class App:
         self._seen_order.append(key)
         if len(self._seen_order) > SEEN_SIZE:
             self._seen.discard(self._seen_order.popleft())
-        community = self._community_of(event)
+        community = self._question_community(event) or self._community_of(event)
         if community is not None:
             await self._queues[community].put(event)
+
+    def _question_community(self, event: Event) -> str | None:
+        """The asking community, when ``event`` answers an open question (see :mod:`hearth.people.dialogs`).
+
+        Taken before any other attribution of a DM: a member of several
+        communities answers the community that asked.
+        """
+        question = self._question_answered(event)
+        return question.community if question is not None else None
+
+    def _question_answered(self, event: Event) -> Question | None:
+        """The open question ``event`` answers: a pick, or a DM that is not a command."""
+        if isinstance(event, ChoiceMadeEvent):
+            return self.dialogs.question(event.question)
+        if not isinstance(event, MessagePostedEvent):
+            return None
+        message = event.message
+        if message.channel.dm_with is None or message.author.is_bot:
+            return None
+        if message.text.startswith(self.config.command_prefix):
+            return None
+        return self.dialogs.asking(message.platform, message.author.id)
 
     def _community_of(self, event: Event) -> str | None:
         """The community an event belongs to; None (logged) when it cannot be told."""
@@ -451,13 +479,18 @@ class App:
         return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
+        if isinstance(event, MemberLeftEvent):
+            await self.dialogs.member_left(community, event.member)
         hook = NOTIFY_HOOKS.get(type(event))
         if hook is not None:
             if await self._passes(community, event):
                 args = self.plugins.arguments(hook)
                 await self._call(community, hook, **{a: getattr(event, a) for a in args})
         elif isinstance(event, MessagePostedEvent):
-            await self._on_message(community, event.message)
+            if not await self._take_answer(community, event):
+                await self._on_message(community, event.message)
+        elif isinstance(event, ChoiceMadeEvent):
+            await self._take_answer(community, event)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
         elif isinstance(event, ActionDoneEvent):
@@ -465,6 +498,37 @@ class App:
                                     {"outcome": event.outcome})
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
+
+    async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:
+        """Take ``event`` as the answer to an open question, if it is one; True if it was.
+
+        The asking plugin gets ``on_answer``. An answer that reaches another
+        community's inbox than the question's (the member's next question came
+        from elsewhere meanwhile) moves there; a pick for a question no longer
+        open is ignored.
+        """
+        question = self._question_answered(event)
+        if question is None:
+            if isinstance(event, ChoiceMadeEvent):
+                log.debug("choice for question %d, which is not open; ignored", event.question)
+            return isinstance(event, ChoiceMadeEvent)
+        if question.community != community:
+            await self._queues[question.community].put(replace(event, community=question.community))
+            return True
+        if isinstance(event, ChoiceMadeEvent):
+            member, answer = event.member, await self.dialogs.answer(question, event.picked)
+        else:
+            member, answer = event.message.author, await self.dialogs.answer(question, event.message.text)
+        if answer is not None:
+            await self._answered(question, member, answer)
+        return True
+
+    async def _answered(self, question: Question, member: Member, answer: Answer) -> None:
+        log.debug("question %d (%s of %s) answered by %s", question.id, question.key,
+                  question.plugin, member.id)
+        await self._call_plugin(question.community, question.plugin, "on_answer",
+                                {"member": member, "question_key": question.key,
+                                 "answer": answer, "data": question.data})
 
     async def _passes(self, community: str, event: Event) -> bool:
         """Whether plugins hear of ``event``: not the bot's own doings, not a moderated edit."""
