@@ -4,7 +4,9 @@ Inbound path: an adapter calls :meth:`App.submit`; the event is de-duplicated
 by ``(platform, id)`` and queued for its community (bounded: a flood makes
 adapters wait instead of growing memory); a natively invoked command (a slash
 command) is queued the same way by :meth:`App.run_command`, which returns its
-answers to the adapter once handled. One worker per community handles
+answers to the adapter once handled. A direct message belongs to the community
+its sender is a member of (see :meth:`App._route_dm`). Due jobs enter the same
+inbox (:class:`~hearth.events.JobDueEvent`). One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
 enables; a failing plugin is logged with its name and skipped.
@@ -18,6 +20,11 @@ enables; a failing plugin is logged with its name and skipped (and reported to
 ``on_plugin_error``); one whose migration or ``on_startup`` fails is disabled
 in every community. Hook names come from the hookspecs; :data:`NOTIFY_HOOKS`
 routes events to them.
+
+Every long-running task (the workers, the scheduler, adapters' receiving
+loops through :meth:`AdapterHost.supervise`) runs under one
+:class:`~hearth.supervisor.Supervisor`; when the app cannot work, ``failed``
+is set and ``hearth run`` exits non-zero with ``failure``.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import asyncio
 import gc
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,13 +53,20 @@ from hearth.commands import (
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import PluginContext
 from hearth.declarations import Verdict
-from hearth.errors import CommandError, PermissionDenied, StartupError, UsageError
+from hearth.errors import (
+    CommandError,
+    PermissionDenied,
+    StartupError,
+    StorageUnavailable,
+    UsageError,
+)
 from hearth.events import (
     ActionDoneEvent,
     AdapterReadyEvent,
     ChoiceMadeEvent,
     CommandInvokedEvent,
     Event,
+    JobDueEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
     MessageDeletedEvent,
@@ -63,7 +77,7 @@ from hearth.events import (
 from hearth.flood import FloodGuard
 from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
-from hearth.models import Capability, Member, Message, Role
+from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
 from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
@@ -71,6 +85,7 @@ from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
+from hearth.supervisor import Supervisor
 from hearth.timeutil import format_duration
 
 log = logging.getLogger(__name__)
@@ -78,6 +93,8 @@ log = logging.getLogger(__name__)
 CORE = "hearth"
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
+#: the inbox of direct messages that belong to no community (not a valid community key)
+LOBBY = "*"
 
 #: Events that notify plugins through one hook, which receives the event's
 #: fields of the same names as its arguments (a test checks this against the
@@ -125,6 +142,9 @@ class _Host(AdapterHost):
     async def run_command(self, event: CommandInvokedEvent) -> list[str]:
         return await self._app.run_command(event)
 
+    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        return self._app.supervisor.run(name, factory)
+
 
 class App:
     """One Hearth process: every configured community on every adapter."""
@@ -157,7 +177,7 @@ class App:
         self._flood = FloodGuard(config.command_flood)
         self._done_ids = 0
         self._queues: dict[str, Inbox[Event]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.supervisor = Supervisor(self.clock)
         self._seen: set[tuple[str, str]] = set()
         self._seen_order: deque[tuple[str, str]] = deque()
         self._deleted: set[tuple[str, str]] = set()
@@ -187,12 +207,30 @@ class App:
             self.registries[key] = CommandRegistry(commands)
             self._powers[key] = frozenset(c.power for c in commands if c.power)
 
+    @property
+    def failed(self) -> asyncio.Event:
+        """Set when the app cannot work any more (see :attr:`failure`)."""
+        return self.supervisor.failed
+
+    @property
+    def failure(self) -> str | None:
+        """Why the app cannot work, in one line; None while it can."""
+        return self.supervisor.reason
+
     async def start(self, *, run_scheduler: bool = True) -> None:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
         self.db = await Database.open(self._storage_url)
+        self.db.on_fatal = self.supervisor.fail
+        bound = sorted({p for c in self.config.communities.values() for p in c.bindings})
+        if self.db.created and bound and not any(a.virtual for a in self.adapters):
+            log.warning(
+                "the database %s is new, but the config binds communities to %s: if Hearth ran "
+                "here before, its state (jobs, strikes, codes, positions) is not in this file",
+                self.db.path, ", ".join(bound),
+            )
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
         await self.dialogs.open(self.db)
-        self.scheduler = Scheduler(self.db, self.clock, self._run_job, self._zone)
+        self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -202,9 +240,9 @@ class App:
                     self._disable(name, f"its migration failed: {exc!r}")
         for key, community in self.config.communities.items():
             self._prepare(key, community)
-        for key in self.config.communities:
+        for key in [*self.config.communities, LOBBY]:
             self._queues[key] = Inbox(QUEUE_SIZE)
-            self._spawn(self._worker(key), f"hearth-worker-{key}")
+            self.supervisor.run(f"worker {key}", lambda k=key: self._worker(k))
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
@@ -217,7 +255,7 @@ class App:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
-            self._spawn(self.scheduler.run_forever(), "hearth-scheduler")
+            self.supervisor.run("scheduler", self.scheduler.run_forever)
         self.started = True
         # What start-up built (modules, plugins, config) lives as long as the process:
         # keep it out of every later garbage collection, which would walk it each time.
@@ -236,16 +274,14 @@ class App:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter %s failed to stop cleanly", adapter.name)
-        if self.started:
+        if self.started and not self.failed.is_set():  # after a failure, work may never finish
             await self.settle()
             for key in self.config.communities:
                 await self._call(key, "on_shutdown")
             await self.settle()
         for outbound in self._outbound.values():
             await outbound.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.supervisor.stop()
         if self.db is not None:
             await self.db.close()
             self.db = None
@@ -257,16 +293,6 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-    def _spawn(self, coro: Any, name: str) -> None:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("task %s died", task.get_name(), exc_info=task.exception())
 
     def _zone(self, community: str) -> ZoneInfo:
         found = self.config.communities.get(community)
@@ -361,22 +387,29 @@ class App:
         key = (event.platform, event.id)
         if key in self._seen:
             return
+        self._remember(key)
+        routed = await self._route(event)
+        if routed is not None:
+            await self._queues[routed[0]].put(routed[1])
+
+    def _remember(self, key: tuple[str, str]) -> None:
+        """Note an event id as seen (the oldest are forgotten past ``SEEN_SIZE``)."""
         self._seen.add(key)
         self._seen_order.append(key)
         if len(self._seen_order) > SEEN_SIZE:
             self._seen.discard(self._seen_order.popleft())
-        community = self._question_community(event) or self._community_of(event)
-        if community is not None:
-            await self._queues[community].put(event)
 
-    def _question_community(self, event: Event) -> str | None:
-        """The asking community, when ``event`` answers an open question (see :mod:`hearth.people.dialogs`).
+    async def _route(self, event: Event) -> tuple[str, Event] | None:
+        """The inbox an event goes to, with the event as that community sees it; None: dropped.
 
-        Taken before any other attribution of a DM: a member of several
-        communities answers the community that asked.
+        An answer to an open question goes to the community that asked, before
+        any other attribution of a DM (see :mod:`hearth.people.dialogs`).
         """
         question = self._question_answered(event)
-        return question.community if question is not None else None
+        if question is not None:
+            return question.community, replace(event, community=question.community)
+        sender = _dm_sender(event)
+        return self._community_of(event) if sender is None else await self._route_dm(event, sender)
 
     def _question_answered(self, event: Event) -> Question | None:
         """The open question ``event`` answers: a pick, or a DM that is not a command."""
@@ -391,15 +424,92 @@ class App:
             return None
         return self.dialogs.asking(message.platform, message.author.id)
 
-    def _community_of(self, event: Event) -> str | None:
-        """The community an event belongs to; None (logged) when it cannot be told."""
+    def _community_of(self, event: Event) -> tuple[str, Event] | None:
+        """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
         community = event.community
         if community is None and len(self.config.communities) == 1:
             community = next(iter(self.config.communities))
         if community not in self.config.communities:
             log.debug("event %s belongs to no configured community; dropped", event.id)
             return None
-        return community
+        return community, event
+
+    async def _route_dm(self, event: Event, sender: Member) -> tuple[str, Event] | None:
+        """A direct message belongs to the community its sender is a member of *now*.
+
+        Never a guess: a command may name its community as its last word
+        (``!flash list tea-house``); otherwise the sender must be a member of
+        exactly one community. A command from a member of several goes to the
+        lobby (which asks which community is meant), as does ``help`` from
+        someone in none; anything else from them is dropped.
+        """
+        homes: dict[str, Member] = {}
+        for key in self.config.communities:
+            adapter = next((a for a in self._by_community.get(key, []) if a.name == sender.platform),
+                           None)
+            member = await adapter.get_member(key, sender.id) if adapter else None
+            if member is not None:
+                homes[key] = member
+        line = self._command_line(event)
+        if line is not None:
+            words = line.split()
+            named = words[-1] if len(words) > 1 else None
+            if named in homes:
+                return named, self._as_member(event, named, homes[named], line.rsplit(None, 1)[0])
+        if len(homes) == 1:
+            key, member = next(iter(homes.items()))
+            return key, self._as_member(event, key, member, None)
+        if line is not None:
+            return LOBBY, event
+        log.debug("direct message %s from %s: not a member of exactly one community; dropped",
+                  event.id, sender.id)
+        return None
+
+    def _command_line(self, event: Event) -> str | None:
+        """The command line (without prefix) a DM event carries, if it is a command."""
+        if isinstance(event, CommandInvokedEvent):
+            return event.message.text
+        if isinstance(event, MessagePostedEvent):
+            prefix = self.config.command_prefix
+            text = event.message.text
+            return text[len(prefix):] if text.startswith(prefix) else None
+        return None
+
+    def _as_member(self, event: Event, community: str, member: Member, line: str | None) -> Event:
+        """``event`` attributed to ``community``, from ``member`` (with their role there)."""
+        if isinstance(event, ReactionAddedEvent):
+            reaction: Reaction = replace(event.reaction, member=member)
+            return replace(event, community=community, reaction=reaction)
+        assert isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent))
+        message = replace(event.message, author=member)
+        if line is not None:
+            text = line if isinstance(event, CommandInvokedEvent) else self.config.command_prefix + line
+            message = replace(message, text=text)
+        return replace(event, community=community, message=message)
+
+    async def _lobby(self, event: Event) -> None:
+        """Answer a DM command that belongs to no single community."""
+        assert isinstance(event, (MessagePostedEvent, CommandInvokedEvent))
+        message, prefix = event.message, self.config.command_prefix
+        homes = []
+        for key in self.config.communities:
+            adapter = next((a for a in self._by_community.get(key, []) if a.name == message.platform),
+                           None)
+            if adapter and await adapter.get_member(key, message.author.id):
+                homes.append(key)
+        line = (self._command_line(event) or "").strip()
+        if homes:
+            text = (f"You are a member of several communities here ({', '.join(homes)}): put the "
+                    f"one you mean at the end of the command, e.g. {prefix}{line or 'help'} {homes[0]}")
+        elif line.split(maxsplit=1)[:1] == ["help"]:
+            text = ("You are not a member of a community this bot serves, so its commands are not "
+                    "open to you. Join the community first.")
+        else:
+            return
+        key = next((k for k in self.config.communities
+                    if any(a.name == message.platform for a in self._by_community.get(k, []))), None)
+        if key is not None:
+            await self.contexts[key][CORE].reply(message, text)
 
     async def handled(self) -> None:
         """Wait until every event queued so far has been handled (later ones need not be)."""
@@ -447,7 +557,8 @@ class App:
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    log.exception("handling %s failed", type(event).__name__)
+                    log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
+                                  event.platform)
                 finally:
                     queue.task_done()
         finally:
@@ -461,14 +572,16 @@ class App:
         adapter delivers them through the network's own answer path (a Discord
         interaction), apart from every other reply.
         """
-        community = self._community_of(event)
-        if community is None:
+        key = (event.platform, event.id)
+        routed = None if key in self._seen else await self._route(event)
+        if routed is None:
             return []
-        queue = self._queues[community]
+        self._remember(key)
+        queue = self._queues[routed[0]]
         answers: list[str] = []
         self._answers[event.message.key] = answers
         try:
-            await self.submit(event)
+            await queue.put(routed[1])
             await queue.reached(queue.put_count)
         finally:
             del self._answers[event.message.key]
@@ -482,10 +595,14 @@ class App:
         if isinstance(event, MemberLeftEvent):
             await self.dialogs.member_left(community, event.member)
         hook = NOTIFY_HOOKS.get(type(event))
-        if hook is not None:
+        if community == LOBBY:
+            await self._lobby(event)
+        elif hook is not None:
             if await self._passes(community, event):
                 args = self.plugins.arguments(hook)
                 await self._call(community, hook, **{a: getattr(event, a) for a in args})
+        elif isinstance(event, JobDueEvent):
+            await self._run_job(event.job)
         elif isinstance(event, MessagePostedEvent):
             if not await self._take_answer(community, event):
                 await self._on_message(community, event.message)
@@ -691,7 +808,9 @@ class App:
         return self._powers[community] if answer is None else frozenset(answer)
 
     # ------------------------------------------------------------------ hooks
-    async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any]) -> Any:
+    async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,
+                      isolate: bool = True) -> Any:
+        """Call one hook implementation; its exception is logged and swallowed if ``isolate``."""
         token = plugin_var.set(ref.plugin)
         try:
             call = {a: (ctx if a == "ctx" else kwargs[a]) for a in ref.argnames}
@@ -701,7 +820,14 @@ class App:
             return result
         except asyncio.CancelledError:
             raise
+        except StorageUnavailable as exc:  # the app is stopping: no traceback for each plugin
+            if not isolate:
+                raise
+            log.error("plugin %s stopped in %s: %s", ref.plugin, ref.hook, exc)
+            return None
         except Exception as exc:
+            if not isolate:
+                raise
             log.exception("plugin %s failed in %s", ref.plugin, ref.hook)
             self._plugin_failed(ctx.key, ref.plugin, ref.hook, exc)
             return None
@@ -739,19 +865,46 @@ class App:
             if ref.plugin == plugin:
                 await self._invoke(ref, contexts[ref.plugin], kwargs)
 
+    async def _dispatch_job(self, job: Job) -> None:
+        """The scheduler's hand-over: a due job joins its community's inbox."""
+        queue = self._queues.get(job.community)
+        if queue is None:
+            log.warning("job %s of %s belongs to no configured community %r; dropped", job.key,
+                        job.plugin, job.community)
+            await self.scheduler.finished(job, None)
+            return
+        await queue.put(JobDueEvent(platform=CORE, id=f"job:{job.id}:{job.attempt}",
+                                    community=job.community, time=self.clock.now(), job=job))
+
     async def _run_job(self, job: Job) -> None:
-        refs = [r for r in self._impls.get(job.community, {}).get("on_job_due", [])
-                if r.plugin == job.plugin]
+        """Run a due job's handler (in its community's worker) and report how it went."""
+        refs = [r for r in self._impls[job.community]["on_job_due"] if r.plugin == job.plugin]
         if not refs:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
                         job.community)
-            return
-        token = community_var.set(job.community)
-        try:
-            for ref in refs:
-                await self._invoke(ref, self.contexts[job.community][ref.plugin], {"job": job})
-        finally:
-            community_var.reset(token)
+        error: Exception | None = None
+        for ref in refs:
+            try:
+                await self._invoke(ref, self.contexts[job.community][ref.plugin], {"job": job},
+                                   isolate=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("plugin %s failed in job %s (attempt %d)", ref.plugin, job.key,
+                              job.attempt)
+                self._plugin_failed(job.community, ref.plugin, f"job {job.key}", exc)
+                error = exc
+        await self.scheduler.finished(job, error)
+
+
+def _dm_sender(event: Event) -> Member | None:
+    """Who sent ``event`` when it came by direct message; None for everything else."""
+    if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
+        message = event.message
+        return message.author if message.channel.dm_with is not None else None
+    if isinstance(event, ReactionAddedEvent) and event.reaction.channel.dm_with is not None:
+        return event.reaction.member
+    return None
 
 
 def require_accounts(config: HearthConfig, adapters: Mapping[str, Any]) -> None:

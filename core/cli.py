@@ -161,7 +161,8 @@ def run(ctx: click.Context, config: str) -> None:
         for name, info in loaded.adapters.items() if name in used
     ]
 
-    async def serve() -> None:
+    async def serve() -> str | None:
+        """Run until interrupted; the reason when the app could not go on."""
         app = App(loaded.config, loaded.plugins, adapters)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -169,15 +170,21 @@ def run(ctx: click.Context, config: str) -> None:
             loop.add_signal_handler(sig, stop.set)
         try:
             await app.start()
-            await stop.wait()
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(app.failed.wait())]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
             log.info("stopping")
         finally:
             await app.stop()
+        return app.failure
 
     try:
-        asyncio.run(serve())
+        failure = asyncio.run(serve())
     except HearthError as exc:
         _fail(str(exc))
+    if failure is not None:
+        _fail(failure)
 
 
 @main.command()

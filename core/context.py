@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from hearth.errors import AdapterError
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
 from hearth.ports import Adapter, DissolveMode
-from hearth.scheduler import Job
+from hearth.scheduler import Job, Rule
 from hearth.storage import Store
 
 if TYPE_CHECKING:
@@ -118,8 +118,33 @@ class PluginContext:
         data: dict[str, Any] | None = None,
         every: timedelta | None = None,
     ) -> None:
-        """Run this plugin's ``on_job_due`` at ``at`` (then every ``every``), even after a restart."""
+        """Run this plugin's ``on_job_due`` at ``at`` (then every ``every``), even after a restart.
+
+        Scheduling a key again moves the job. ``data`` must be JSON (a
+        ``TypeError`` here otherwise). For a recurring job use :meth:`ensure_schedule`.
+        """
         await self._app.scheduler.schedule(self.key, self.plugin, key, at, data=data, every=every)
+
+    async def ensure_schedule(
+        self,
+        key: str,
+        *,
+        every: timedelta | str,
+        at: time | str | None = None,
+        day: int | str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> datetime:
+        """Declare the recurring job ``key``; idempotent, so call it in every ``on_startup``.
+
+        ``every="1h"`` runs hourly; ``every="1d", at="20:00"`` daily at 20:00;
+        ``every="7d", at="09:00", day="mon"`` every Monday at 09:00; times are
+        in the community's timezone and keep their wall-clock time across DST.
+        A job already declared with the same rule keeps its time (a run missed
+        while the bot was down runs once, soon after start-up); a changed rule
+        reschedules it. Returns when it runs next.
+        """
+        rule = Rule.of(every, at, day)
+        return await self._app.scheduler.ensure(self.key, self.plugin, key, rule, data=data)
 
     async def cancel(self, key: str) -> bool:
         """Cancel the job ``key``; True if it existed."""

@@ -15,6 +15,7 @@ Every error Hearth raises derives from :class:`HearthError`::
     │   ├── Unreachable        the network could not be reached or failed on its side (retried)
     │   └── RateLimited        the platform asked to slow down (carries ``retry_after``)
     └── StorageError           the database failed or a migration is out of order
+        └── StorageUnavailable the database cannot be used any more: the process stops
 
 Adapters translate their SDK's exceptions at the boundary and keep the
 cause (``raise Forbidden(exc.text, platform="discord", action="kick") from exc``)
@@ -144,3 +145,10 @@ class RateLimited(AdapterError):
 
 class StorageError(HearthError):
     """The database failed, or its schema is newer than this code."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be used any more (corrupt, read-only, deleted, failing for too long).
+
+    Fatal: the app stops and ``hearth run`` exits non-zero with this message.
+    """

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hearth.models import Channel, Member, Message, Reaction, model
+from hearth.scheduler import Job
 
 if TYPE_CHECKING:
     from hearth.outbox import Outcome
@@ -99,6 +100,17 @@ class ActionDoneEvent(Event):
 
     plugin: str
     outcome: Outcome
+
+
+@model
+class JobDueEvent(Event):
+    """A scheduled job fell due (produced by the scheduler, never by an adapter).
+
+    It is handled in its community's inbox like every other event, so a job
+    never runs in the middle of another handler of the same community.
+    """
+
+    job: Job
 
 
 @model

@@ -112,7 +112,11 @@ def register_capabilities() -> Iterable[Need]:
 async def on_startup(ctx: PluginContext) -> None:
     """The app has started: storage is ready and adapters are connected.
 
-    Schedule recurring jobs here; catch up on what happened while stopped.
+    Declare recurring jobs here with ``ctx.ensure_schedule(key, every=…, at=…,
+    day=…)``: it is idempotent, so a job keeps its rhythm across restarts and a
+    run missed while the bot was down runs once, soon after start-up. (Calling
+    ``ctx.schedule`` here for a recurring job would move it at every start and
+    drop the missed run.) Catch up on what happened while stopped.
     """
 
 
@@ -180,8 +184,14 @@ async def on_command(ctx: PluginContext, invocation: Invocation) -> None:
 async def on_job_due(ctx: PluginContext, job: Job) -> None:
     """One of this plugin's scheduled jobs is due (only the owning plugin is called).
 
-    Jobs are scheduled with ``ctx.schedule(key, at, data=…, every=…)`` and
-    survive restarts; ``job.key`` and ``job.data`` say which is due.
+    Jobs are scheduled with ``ctx.schedule(key, at, data=…)`` (one-off) or
+    declared with ``ctx.ensure_schedule(key, every=…, at=…, day=…)``
+    (recurring) and survive restarts; ``job.key`` and ``job.data`` say which is
+    due. The scheduler never calls this directly: a due job enters the
+    community's inbox and runs one at a time with the community's other events,
+    so it never interleaves with a message handler. If this raises, the job is
+    retried with backoff (``job.attempt`` counts the tries) instead of being
+    marked done: raise when the work was not done, and make it safe to repeat.
     """
 
 

@@ -12,8 +12,9 @@ Adapters map their SDK's errors to :mod:`hearth.errors` at the boundary.
 from __future__ import annotations
 
 import abc
+import asyncio
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
@@ -115,6 +116,14 @@ class AdapterHost(Protocol):
         It is handled in turn with the community's other events. Returns once it
         was handled, with its answers (texts), which the adapter delivers through
         the network's own answer path, never merged with other replies.
+        """
+
+    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run a long-running loop (the adapter's receiver) under the app's supervisor.
+
+        ``factory()`` is called again, after a backoff, whenever the loop
+        raises; a loop that keeps failing stops the app with a clear error
+        instead of leaving it deaf. Cancel the returned task to stop it.
         """
 
 

@@ -6,9 +6,17 @@ a restart loses none; overdue jobs run once at start-up (a recurring job that
 missed several runs runs once, then keeps its rhythm). Recurring jobs whose
 interval is whole days keep their local wall-clock time across DST changes.
 
-A job is claimed before it runs (its due time moves forward by a lease), so
-several processes sharing one database never run it twice at once; a process
-that dies mid-job leaves it to be retried when the lease ends.
+The scheduler never calls a plugin. A due job is claimed (its due time moves
+forward: a lease for a one-off job, the next occurrence for a recurring one)
+and *dispatched*: the app puts it in its community's inbox, where the worker
+handles it in order with every other event, then reports back through
+:meth:`Scheduler.finished`. A job whose handler failed is retried with
+backoff (``attempts`` is kept in its row) instead of being marked done; a
+process that dies mid-job leaves it to run again when the lease ends.
+
+Recurring jobs are best declared with :meth:`Scheduler.ensure` (a plugin's
+``ctx.ensure_schedule``): idempotent, so declaring it at every start-up keeps
+its rhythm and lets a run missed during downtime catch up once.
 """
 
 from __future__ import annotations
@@ -18,18 +26,22 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hearth.clock import Clock, VirtualClock
 from hearth.storage import Database
-from hearth.timeutil import add_calendar
+from hearth.timeutil import add_calendar, parse_day, parse_duration, parse_time_of_day, wall_time
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 IDLE_CHECK = timedelta(seconds=60)
+#: a failed job is retried after 30s, 1m, 2m … at most an hour apart, this many attempts in all
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+MAX_ATTEMPTS = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +54,76 @@ class Job:
     due: datetime
     data: dict[str, Any] = field(default_factory=dict)
     every: timedelta | None = None
+    #: 1 for the first try; more when earlier tries failed
+    attempt: int = 1
+    id: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """When a recurring job runs: every ``every``, at local ``at`` (on weekday ``day``).
+
+    ``Rule(timedelta(hours=1))`` runs hourly; ``Rule(timedelta(days=1), at=time(20))``
+    daily at 20:00; ``Rule(timedelta(days=7), at=time(9), day=0)`` Mondays at 09:00,
+    in the community's timezone (DST-correct).
+    """
+
+    every: timedelta
+    at: time | None = None
+    day: int | None = None
+
+    @classmethod
+    def of(cls, every: timedelta | str, at: time | str | None = None,
+           day: int | str | None = None) -> Rule:
+        """A rule from values as plugins write them (``"1d"``, ``"20:00"``, ``"fri"``)."""
+        step = parse_duration(every) if isinstance(every, str) else every
+        if step <= timedelta(0):
+            raise ValueError(f"every must be longer than zero, not {step}")
+        when = parse_time_of_day(at) if isinstance(at, str) else at
+        weekday = parse_day(day) if isinstance(day, str) else day
+        if weekday is not None and not 0 <= weekday <= 6:
+            raise ValueError(f"day must be 0 (Monday) to 6 (Sunday), not {weekday}")
+        if weekday is not None and when is None:
+            raise ValueError("a rule with a day needs a time of day (at=...)")
+        return cls(step, when, weekday)
+
+    def signature(self) -> str:
+        """The rule as stored with its job (an unchanged rule keeps the job as it is)."""
+        return json.dumps({"every": self.every.total_seconds(),
+                           "at": self.at.strftime("%H:%M:%S.%f") if self.at else None,
+                           "day": self.day}, sort_keys=True)
+
+    def first(self, now: datetime, zone: ZoneInfo) -> datetime:
+        """The first run after ``now``."""
+        if self.at is None:
+            return now + self.every
+        local = now.astimezone(zone)
+        day = local.date()
+        for _ in range(8):
+            if self.day is None or day.weekday() == self.day:
+                when = wall_time(zone, day, self.at)
+                if when > now:
+                    return when.astimezone(UTC)
+            day += timedelta(days=1)
+        raise AssertionError("no run within eight days")  # pragma: no cover
+
+
+def encode_data(key: str, data: dict[str, Any] | None) -> str:
+    """``data`` as JSON; ``TypeError`` at the call when it would not come back the same."""
+    value = {} if data is None else data
+    problem = None
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        problem, text = str(exc), ""
+    if problem is None and (not isinstance(value, dict) or json.loads(text) != value):
+        problem = "it would not come back the same (tuples become lists, keys become strings)"
+    if problem is not None:
+        raise TypeError(
+            f"job {key!r}: data must be a dict of JSON values (str, int, float, bool, None, "
+            f"lists, dicts with str keys): {problem}"
+        )
+    return text
 
 
 def _ts(when: datetime) -> float:
@@ -53,20 +135,26 @@ def _dt(ts: float) -> datetime:
 
 
 class Scheduler:
-    """Runs due jobs through ``handler``; driven by real time or by :meth:`advance`."""
+    """Hands due jobs to ``dispatch``; driven by real time or by :meth:`advance`.
+
+    ``dispatch`` must not run the job itself: it queues it, and whoever runs
+    it calls :meth:`finished` afterwards.
+    """
 
     def __init__(
         self,
         db: Database,
         clock: Clock,
-        handler: Callable[[Job], Awaitable[None]],
+        dispatch: Callable[[Job], Awaitable[None]],
         zone_for: Callable[[str], ZoneInfo],
     ) -> None:
         self._db = db
         self._clock = clock
-        self._handler = handler
+        self._dispatch = dispatch
         self._zone_for = zone_for
         self._changed = asyncio.Event()
+        #: row id -> the due time it was claimed with, for jobs dispatched and not finished
+        self._inflight: dict[int, float] = {}
 
     async def schedule(
         self,
@@ -78,22 +166,46 @@ class Scheduler:
         data: dict[str, Any] | None = None,
         every: timedelta | None = None,
     ) -> None:
-        """Create or move the job ``key``; it runs at ``at`` (then every ``every``)."""
+        """Create or move the job ``key``; it runs at ``at`` (then every ``every``).
+
+        ``data`` must be JSON (``TypeError`` otherwise, at the call).
+        """
+        await self._put(community, plugin, key, at, encode_data(key, data), every, None)
+
+    async def _put(self, community: str, plugin: str, key: str, at: datetime, data: str,
+                   every: timedelta | None, rule: str | None) -> None:
         await self._db.execute(
-            "INSERT INTO hearth_jobs (community, plugin, key, due, every_seconds, data)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO hearth_jobs (community, plugin, key, due, every_seconds, data, rule)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (community, plugin, key) DO UPDATE SET due = excluded.due,"
-            " every_seconds = excluded.every_seconds, data = excluded.data",
-            (
-                community,
-                plugin,
-                key,
-                _ts(at),
-                every.total_seconds() if every else None,
-                json.dumps(data or {}),
-            ),
+            " every_seconds = excluded.every_seconds, data = excluded.data,"
+            " rule = excluded.rule, attempts = 0, anchor = NULL",
+            (community, plugin, key, _ts(at), every.total_seconds() if every else None, data, rule),
         )
         self._changed.set()
+
+    async def ensure(self, community: str, plugin: str, key: str, rule: Rule, *,
+                     data: dict[str, Any] | None = None) -> datetime:
+        """Declare the recurring job ``key`` (idempotent); return when it runs next.
+
+        An existing job with the same rule keeps its time (an overdue one runs
+        once, then keeps its rhythm); a changed rule, or a job that was not
+        declared with one, is rescheduled to the rule's first run from now.
+        """
+        encoded = encode_data(key, data)
+        row = await self._db.fetchone(
+            "SELECT id, due, rule, data FROM hearth_jobs WHERE community = ? AND plugin = ? AND key = ?",
+            (community, plugin, key),
+        )
+        signature = rule.signature()
+        if row is not None and row["rule"] == signature:
+            if row["data"] != encoded:
+                await self._db.execute("UPDATE hearth_jobs SET data = ? WHERE id = ?",
+                                       (encoded, row["id"]))
+            return _dt(row["due"])
+        first = rule.first(self._clock.now(), self._zone_for(community))
+        await self._put(community, plugin, key, first, encoded, rule.every, signature)
+        return first
 
     async def cancel(self, community: str, plugin: str, key: str) -> bool:
         """Remove the job ``key``; True if there was one."""
@@ -121,6 +233,8 @@ class Scheduler:
             due=_dt(row["due"]),
             data=json.loads(row["data"]),
             every=timedelta(seconds=every) if every else None,
+            attempt=int(row["attempts"]) + 1,
+            id=int(row["id"]),
         )
 
     async def next_due(self) -> datetime | None:
@@ -128,46 +242,84 @@ class Scheduler:
         return None if row is None or row["due"] is None else _dt(row["due"])
 
     async def run_due(self) -> int:
-        """Run every job due now, in due order; return how many ran."""
+        """Claim and dispatch every job due now, in due order; return how many."""
         now = self._clock.now()
         rows = await self._db.fetchall(
             "SELECT * FROM hearth_jobs WHERE due <= ? ORDER BY due, id", (_ts(now),)
         )
         ran = 0
         for row in rows:
+            if row["id"] in self._inflight:
+                # Still waiting in its community's inbox: renew the lease, do not run it twice.
+                lease = _ts(now + LEASE)
+                if await self._db.execute("UPDATE hearth_jobs SET due = ? WHERE id = ? AND due = ?",
+                                          (lease, row["id"], row["due"])):
+                    self._inflight[row["id"]] = lease
+                continue
             job = self._job(row)
             if job.every:
                 zone = self._zone_for(job.community)
-                following = add_calendar(job.due, job.every, zone)
+                anchor = row["anchor"]
+                following = _dt(anchor) if anchor is not None else add_calendar(job.due, job.every, zone)
                 while following <= now:
                     following = add_calendar(following, job.every, zone)
                 claim = following
             else:
                 claim = now + LEASE
             claimed = await self._db.execute(
-                "UPDATE hearth_jobs SET due = ? WHERE id = ? AND due = ?",
+                "UPDATE hearth_jobs SET due = ?, anchor = NULL WHERE id = ? AND due = ?",
                 (_ts(claim), row["id"], row["due"]),
             )
             if not claimed:
                 continue  # another process took it
-            try:
-                await self._handler(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("job %s of %s in %s failed", job.key, job.plugin, job.community)
-            if not job.every:
-                # The handler may have rescheduled the same key: keep that.
-                await self._db.execute(
-                    "DELETE FROM hearth_jobs WHERE id = ? AND due = ?", (row["id"], _ts(claim))
-                )
+            self._inflight[job.id] = _ts(claim)
+            await self._dispatch(job)
             ran += 1
         return ran
+
+    async def finished(self, job: Job, error: BaseException | None) -> None:
+        """Record how a dispatched job went: done, or to be retried with backoff."""
+        claim = self._inflight.pop(job.id, None)
+        if claim is None:
+            return
+        if error is None:
+            if job.every:
+                await self._db.execute("UPDATE hearth_jobs SET attempts = 0 WHERE id = ?", (job.id,))
+            else:
+                # The handler may have rescheduled the same key: keep that.
+                await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due = ?",
+                                       (job.id, claim))
+            return
+        if job.attempt >= MAX_ATTEMPTS:
+            log.error("job %s of %s in %s failed %d times; giving up on it%s: %s", job.key,
+                      job.plugin, job.community, job.attempt,
+                      " until its next run" if job.every else "", error)
+            if job.every:
+                await self._db.execute("UPDATE hearth_jobs SET attempts = 0 WHERE id = ?", (job.id,))
+            else:
+                await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due = ?",
+                                       (job.id, claim))
+            return
+        delay = min(RETRY_FIRST * 2 ** (job.attempt - 1), RETRY_MAX)
+        retry = _ts(self._clock.now() + delay)
+        if job.every and retry >= claim:
+            # The next regular run comes first: it is the retry.
+            await self._db.execute("UPDATE hearth_jobs SET attempts = ? WHERE id = ? AND due = ?",
+                                   (job.attempt, job.id, claim))
+        else:
+            await self._db.execute(
+                "UPDATE hearth_jobs SET due = ?, attempts = ?, anchor = ? WHERE id = ? AND due = ?",
+                (retry, job.attempt, claim if job.every else None, job.id, claim),
+            )
+        log.warning("job %s of %s in %s failed (attempt %d); retrying in %s", job.key, job.plugin,
+                    job.community, job.attempt, delay)
+        self._changed.set()
 
     async def run_forever(self) -> None:
         """Run jobs as they fall due in real time (until cancelled)."""
         while True:
             self._changed.clear()
+            self._db.check_file()
             await self.run_due()
             now = self._clock.now()
             nxt = await self.next_due()

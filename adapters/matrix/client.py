@@ -102,7 +102,9 @@ class Connection:
             if isinstance(exc, AdapterError) and not isinstance(exc, StartupError):
                 raise StartupError(f"matrix: cannot start ({s.acc.homeserver}): {exc}") from None
             raise
-        s.spawn(s.syncer.run(), "matrix sync")
+        sync = host.supervise("matrix sync", s.syncer.run)  # restarted after a failure
+        s.tasks.add(sync)
+        sync.add_done_callback(s.tasks.discard)
         s.spawn(self.actions.mute_timer(), "matrix-unmute")
         await self._ready()
 

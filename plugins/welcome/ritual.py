@@ -20,7 +20,6 @@ from hearth import (
     format_duration,
 )
 from hearth.i18n import texts
-from hearth.timeutil import wall_time
 
 from .records import LEFT, Codes, Newcomer, Newcomers, ts
 from .texts import DEFAULTS
@@ -391,32 +390,13 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
 # --------------------------------------------------------------------------- reminders
 
 
-def first_reminder(now_local: datetime, at: Any, day: int | None) -> datetime:
-    """The first local ``at`` (on weekday ``day``, if given) after ``now_local``."""
-    zone = now_local.tzinfo
-    date = now_local.date()
-    for _ in range(15):
-        if day is None or date.weekday() == day:
-            when = wall_time(zone, date, at)
-            if when > now_local:
-                return when
-        date += timedelta(days=1)
-    raise AssertionError("no reminder time within two weeks")
-
-
 async def schedule_reminder(ctx: PluginContext) -> None:
-    """Keep the recurring reminder job in step with the config (idempotent across restarts)."""
+    """Declare the recurring reminder job from the config (idempotent across restarts)."""
     reminder = ctx.config.reminder
     if reminder.every is None:
         await ctx.cancel(REMINDER_JOB)
         return
-    signature = {"every": reminder.every.total_seconds(), "at": reminder.at.strftime("%H:%M"),
-                 "day": reminder.day}
-    current = [j for j in await ctx.jobs(REMINDER_JOB) if j.key == REMINDER_JOB]
-    if current and current[0].data == signature:
-        return
-    first = first_reminder(ctx.local_now(), reminder.at, reminder.day)
-    await ctx.schedule(REMINDER_JOB, first, data=signature, every=reminder.every)
+    await ctx.ensure_schedule(REMINDER_JOB, every=reminder.every, at=reminder.at, day=reminder.day)
 
 
 async def reminder_due(ctx: PluginContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -59,6 +59,9 @@ class FakeHost:
 
     async def run_command(self, event: Event) -> None:
         return None
+
+    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        return asyncio.create_task(factory(), name=name)  # type: ignore[arg-type]
 
     def of(self, kind: type[E], pred: Callable[[E], bool] = lambda e: True) -> list[E]:
         return [e for e in self.events if isinstance(e, kind) and pred(e)]

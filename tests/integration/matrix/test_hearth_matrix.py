@@ -319,9 +319,7 @@ async def crash(running: Running) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await adapter.nio.close()
-    for task in list(running.app._tasks):
-        task.cancel()
-    await asyncio.gather(*running.app._tasks, return_exceptions=True)
+    await running.app.supervisor.stop()
     assert running.app.db is not None
     await running.app.db.close()
     running.app.started = False
