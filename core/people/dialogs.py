@@ -10,7 +10,9 @@ asking plugin's ``on_answer``. A DM that starts with the command prefix stays a
 command. Answers to numbered choices are numbers (``2``, or ``1 3`` when
 several may be picked); an adapter with :attr:`~hearth.models.Capability.CHOICES`
 also shows them as buttons or a menu (:class:`~hearth.events.ChoiceMadeEvent`).
-A malformed answer gets a short re-ask; the question stays open.
+A malformed answer gets a short re-ask; the question stays open. A question
+that cannot reach its member (DMs refused, the member gone, a network without
+DMs) is dropped with a warning, so it blocks no other.
 
 Table ``hearth_questions`` (namespace ``hearth:dialogs``): explicit integer ids
 (in asking order), times in integer epoch milliseconds.
@@ -25,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hearth.errors import Forbidden, NotFound
 from hearth.models import Capability, Member, Prompt
 from hearth.outbox import Request
 from hearth.storage import Database, Migration, Row, Store
@@ -243,14 +246,29 @@ class Dialogs:
         if adapter is None or not adapter.can(Capability.DM):
             if adapter is not None:
                 app.report_missing(question.community, question.plugin, adapter.name, Capability.DM)
+            await self._undeliverable(question, "the network cannot send direct messages")
             return
         prompt, member, community = question.prompt(), question.member, question.community
 
         async def perform(_text: str | None, _reply: str | None) -> Any:
-            return await adapter.ask(community, member, prompt)
+            try:
+                return await adapter.ask(community, member, prompt)
+            except (Forbidden, NotFound) as exc:  # refuses DMs, or gone: it can never be answered
+                await self._undeliverable(question, str(exc))
+                raise
 
         app.outbound(adapter).submit(("dm",), Request("dm", perform), community=community,
                                      plugin=question.plugin, dm_to=member.id)
+
+    async def _undeliverable(self, question: Question, why: str) -> None:
+        """A question that cannot reach its member is dropped, so it blocks no other."""
+        log.warning("question %r of %s in %s to %s could not be sent (%s); dropped", question.key,
+                    question.plugin, question.community, question.member_id, why)
+        async with self._store.transaction():
+            await self._store.execute("DELETE FROM hearth_questions WHERE id = ?", (question.id,))
+            current = self._open.get(question.conversation)
+            if current is not None and current.id == question.id:
+                await self._next(question.conversation)
 
     async def _next(self, conversation: tuple[str, str]) -> None:
         """The conversation's open question was closed: open (and send) the next, if any."""

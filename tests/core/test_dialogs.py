@@ -254,3 +254,32 @@ def test_a_question_parses_numbers_only_within_its_choices() -> None:
     assert q.parse(" 2 ") == Answer(text="y", picked=(2,), labels=("y",))
     assert q.parse("2 2") == Answer(text="y", picked=(2,), labels=("y",))
     assert q.parse("") is None and q.parse("-1") is None and q.parse("2.") is None
+
+
+@pytest.mark.asyncio
+async def test_a_question_that_cannot_be_delivered_is_dropped_and_blocks_no_other() -> None:
+    survey = Questionnaire()
+    bot = await bot_for(survey, Questionnaire("quiz"))
+    try:
+        bot.refuse_dms("alice")
+        await bot.say("alice", "general", "!survey")
+        assert bot.app is not None
+        assert await bot.app.dialogs.pending("tea", "survey") == []
+        bot.refuse_dms("alice", False)
+        await bot.say("alice", "general", "!quiz")
+        assert [a["text"] for a in dms(bot)] == ["[tea] What do you do for a living?"]
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_without_direct_messages_a_question_is_dropped() -> None:
+    survey = Questionnaire()
+    bot = await bot_for(survey, Questionnaire("quiz"), without=["dm"])
+    try:
+        await bot.say("alice", "general", "!survey")
+        assert bot.app is not None
+        assert await bot.app.dialogs.pending("tea", "survey") == []
+        assert bot.app.dialogs.asking("testing", "alice") is None
+    finally:
+        await bot.close()
