@@ -194,10 +194,22 @@ class Dialogs:
             self._open.setdefault(question.conversation, question)
 
     async def resume(self) -> None:
-        """Send the open questions that were never sent (the app stopped before it could)."""
+        """After start-up: drop the questions of plugins no longer enabled in their community
+        (nobody would hear the answer), and send the open ones never sent (the app stopped
+        before it could)."""
         assert self._db is not None
-        rows = await self._db.fetchall("SELECT id FROM hearth_questions WHERE shown = 0")
-        unsent = {int(r["id"]) for r in rows}
+        rows = await self._db.fetchall("SELECT id, community, plugin, shown FROM hearth_questions")
+        config = self._app.config.communities
+        orphans = [int(r["id"]) for r in rows
+                   if r["community"] not in config or r["plugin"] not in self._app.enabled(r["community"])]
+        if orphans:
+            log.warning("%d unanswered questions of plugins no longer enabled are dropped",
+                        len(orphans))
+            async with self._store.transaction():
+                for qid in orphans:
+                    await self._store.execute("DELETE FROM hearth_questions WHERE id = ?", (qid,))
+            await self.open(self._db)
+        unsent = {int(r["id"]) for r in rows if not r["shown"]} - set(orphans)
         for question in list(self._open.values()):
             if question.id in unsent:
                 await self._show(question)

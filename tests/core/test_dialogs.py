@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -281,5 +282,24 @@ async def test_without_direct_messages_a_question_is_dropped() -> None:
         assert bot.app is not None
         assert await bot.app.dialogs.pending("tea", "survey") == []
         assert bot.app.dialogs.asking("testing", "alice") is None
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_questions_of_a_plugin_no_longer_enabled_are_dropped_at_start(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    survey, quiz = Questionnaire(), Questionnaire("quiz")
+    bot = await bot_for(survey, quiz, storage=db)
+    await bot.say("alice", "general", "!survey")
+    await bot.say("alice", "general", "!quiz")
+    await bot.close()
+    without_survey = CONFIG.replace("{survey: {}, quiz: {}}", "{quiz: {}}")
+    bot = await bot_for(survey, quiz, config=without_survey, storage=db)
+    try:
+        # The quiz's first question, queued behind the survey's, is sent now.
+        assert [a["text"] for a in bot.sent("dm")] == ["[tea] What do you do for a living?"]
+        await bot.dm("alice", "quizzed")
+        assert survey.answers == [] and quiz.answers[0][3] == Answer(text="quizzed")
     finally:
         await bot.close()
