@@ -413,8 +413,9 @@ class App:
 
     def _question_answered(self, event: Event) -> Question | None:
         """The open question ``event`` answers: a pick, or a DM that is not a command."""
-        if isinstance(event, ChoiceMadeEvent):
-            return self.dialogs.question(event.question)
+        if isinstance(event, ChoiceMadeEvent):  # only the member asked can answer
+            question = self.dialogs.question(event.question)
+            return question if question and question.conversation == event.member.key else None
         if not isinstance(event, MessagePostedEvent):
             return None
         message = event.message

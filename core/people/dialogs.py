@@ -253,8 +253,6 @@ class Dialogs:
         app = self._app
         adapter = next((a for a in app.adapters_for(question.community)
                         if a.name == question.platform), None)
-        await self._store.execute("UPDATE hearth_questions SET shown = 1 WHERE id = ?",
-                                  (question.id,))
         if adapter is None or not adapter.can(Capability.DM):
             if adapter is not None:
                 app.report_missing(question.community, question.plugin, adapter.name, Capability.DM)
@@ -264,10 +262,14 @@ class Dialogs:
 
         async def perform(_text: str | None, _reply: str | None) -> Any:
             try:
-                return await adapter.ask(community, member, prompt)
+                sent = await adapter.ask(community, member, prompt)
             except (Forbidden, NotFound) as exc:  # refuses DMs, or gone: it can never be answered
                 await self._undeliverable(question, str(exc))
                 raise
+            # Only now: a question still queued when the app stops is sent after the restart.
+            await self._store.execute("UPDATE hearth_questions SET shown = 1 WHERE id = ?",
+                                      (question.id,))
+            return sent
 
         app.outbound(adapter).submit(("dm",), Request("dm", perform), community=community,
                                      plugin=question.plugin, dm_to=member.id)

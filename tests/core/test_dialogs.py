@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -301,5 +301,21 @@ async def test_questions_of_a_plugin_no_longer_enabled_are_dropped_at_start(tmp_
         assert [a["text"] for a in bot.sent("dm")] == ["[tea] What do you do for a living?"]
         await bot.dm("alice", "quizzed")
         assert survey.answers == [] and quiz.answers[0][3] == Answer(text="quizzed")
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_a_question_never_delivered_is_sent_after_a_restart() -> None:
+    survey = Questionnaire()
+    bot = await bot_for(survey, Questionnaire("quiz"))
+    try:
+        bot.adapter.go_down(until=bot.clock.now() + timedelta(hours=30))
+        await bot.say("alice", "general", "!survey")  # retried for a day, then given up
+        assert dms(bot) == []
+        await bot.restart("7h")
+        assert [a["text"] for a in dms(bot)] == ["[tea] What do you do for a living?"]
+        await bot.dm("alice", "tea")
+        assert survey.answers == [("tea", "alice", "work", Answer(text="tea"))]
     finally:
         await bot.close()
