@@ -9,6 +9,8 @@ import pytest
 
 from hearth import Answer
 from hearth.adapters.testing import TestBot
+from hearth.events import ChoiceMadeEvent
+from hearth.models import Member
 from hearth.people.dialogs import Question, check_question
 from tests.questionnaire import Questionnaire
 
@@ -317,5 +319,36 @@ async def test_a_question_never_delivered_is_sent_after_a_restart() -> None:
         assert [a["text"] for a in dms(bot)] == ["[tea] What do you do for a living?"]
         await bot.dm("alice", "tea")
         assert survey.answers == [("tea", "alice", "work", Answer(text="tea"))]
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_picks_made_natively_answer_only_the_open_question_of_the_member_asked() -> None:
+    survey = Questionnaire()
+    bot = await bot_for(survey, Questionnaire("quiz"))
+    app = bot.app
+    assert app is not None
+
+    async def pick(member: str, question: int, *numbers: int) -> None:
+        who = Member(platform="testing", id=member, name=member)
+        await app.submit(ChoiceMadeEvent(platform="testing", id=bot.next_id(), community=None,
+                                         time=bot.clock.now(), member=who, question=question,
+                                         picked=numbers))
+        await bot.settle()
+
+    try:
+        await bot.say("alice", "general", "!survey")
+        await bot.dm("alice", "tea")
+        tea = app.dialogs.asking("testing", "alice")
+        assert tea is not None and tea.key == "tea"
+        await pick("bob", tea.id, 1)  # not the member asked: ignored
+        await pick("alice", tea.id - 1, 1)  # answered already: ignored
+        assert len(survey.answers) == 1
+        bot.take()
+        await pick("alice", tea.id, 4)  # no such choice: re-asked
+        assert [a["text"] for a in dms(bot)] == ["[tea] Answer with one number from 1 to 3."]
+        await pick("alice", tea.id, 3)
+        assert survey.answers[-1][2:] == ("tea", Answer(text="Oolong", picked=(3,), labels=("Oolong",)))
     finally:
         await bot.close()
