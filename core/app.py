@@ -64,6 +64,7 @@ from hearth.errors import (
 from hearth.events import (
     ActionDoneEvent,
     AdapterReadyEvent,
+    ChoiceMadeEvent,
     CommandInvokedEvent,
     Event,
     JobDueEvent,
@@ -79,6 +80,7 @@ from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
+from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
@@ -184,6 +186,8 @@ class App:
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
+        #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
+        self.dialogs = Dialogs(self)
         self.started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -226,6 +230,7 @@ class App:
                 self.db.path, ", ".join(bound),
             )
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
+        await self.dialogs.open(self.db)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
@@ -246,6 +251,7 @@ class App:
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
+        await self.dialogs.resume()
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
@@ -389,8 +395,7 @@ class App:
         if key in self._seen:
             return
         self._remember(key)
-        sender = _dm_sender(event)
-        routed = self._community_of(event) if sender is None else await self._route_dm(event, sender)
+        routed = await self._route(event)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
 
@@ -402,9 +407,30 @@ class App:
             self._seen.discard(self._seen_order.popleft())
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
-        """The inbox an event goes to, with the event as that community sees it; None: dropped."""
+        """The inbox an event goes to, with the event as that community sees it; None: dropped.
+
+        An answer to an open question goes to the community that asked, before
+        any other attribution of a DM (see :mod:`hearth.people.dialogs`).
+        """
+        question = self._question_answered(event)
+        if question is not None:
+            return question.community, replace(event, community=question.community)
         sender = _dm_sender(event)
         return self._community_of(event) if sender is None else await self._route_dm(event, sender)
+
+    def _question_answered(self, event: Event) -> Question | None:
+        """The open question ``event`` answers: a pick, or a DM that is not a command."""
+        if isinstance(event, ChoiceMadeEvent):  # only the member asked can answer
+            question = self.dialogs.question(event.question)
+            return question if question and question.conversation == event.member.key else None
+        if not isinstance(event, MessagePostedEvent):
+            return None
+        message = event.message
+        if message.channel.dm_with is None or message.author.is_bot:
+            return None
+        if message.text.startswith(self.config.command_prefix):
+            return None
+        return self.dialogs.asking(message.platform, message.author.id)
 
     def _community_of(self, event: Event) -> tuple[str, Event] | None:
         """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
@@ -571,6 +597,8 @@ class App:
         return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
+        if isinstance(event, MemberLeftEvent):
+            await self.dialogs.member_left(community, event.member)
         hook = NOTIFY_HOOKS.get(type(event))
         if community == LOBBY:
             await self._lobby(event)
@@ -581,7 +609,10 @@ class App:
         elif isinstance(event, JobDueEvent):
             await self._run_job(event.job)
         elif isinstance(event, MessagePostedEvent):
-            await self._on_message(community, event.message)
+            if not await self._take_answer(community, event):
+                await self._on_message(community, event.message)
+        elif isinstance(event, ChoiceMadeEvent):
+            await self._take_answer(community, event)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
         elif isinstance(event, ActionDoneEvent):
@@ -589,6 +620,37 @@ class App:
                                     {"outcome": event.outcome})
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
+
+    async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:
+        """Take ``event`` as the answer to an open question, if it is one; True if it was.
+
+        The asking plugin gets ``on_answer``. An answer that reaches another
+        community's inbox than the question's (the member's next question came
+        from elsewhere meanwhile) moves there; a pick for a question no longer
+        open is ignored.
+        """
+        question = self._question_answered(event)
+        if question is None:
+            if isinstance(event, ChoiceMadeEvent):
+                log.debug("choice for question %d, which is not open; ignored", event.question)
+            return isinstance(event, ChoiceMadeEvent)
+        if question.community != community:
+            await self._queues[question.community].put(replace(event, community=question.community))
+            return True
+        if isinstance(event, ChoiceMadeEvent):
+            member, answer = event.member, await self.dialogs.answer(question, event.picked)
+        else:
+            member, answer = event.message.author, await self.dialogs.answer(question, event.message.text)
+        if answer is not None:
+            await self._answered(question, member, answer)
+        return True
+
+    async def _answered(self, question: Question, member: Member, answer: Answer) -> None:
+        log.debug("question %d (%s of %s) answered by %s", question.id, question.key,
+                  question.plugin, member.id)
+        await self._call_plugin(question.community, question.plugin, "on_answer",
+                                {"member": member, "question_key": question.key,
+                                 "answer": answer, "data": question.data})
 
     async def _passes(self, community: str, event: Event) -> bool:
         """Whether plugins hear of ``event``: not the bot's own doings, not a moderated edit."""

@@ -282,6 +282,38 @@ class PluginContext:
         request = Request("dm", perform, parts=[(text, None)])
         return self._queue(adapter, ("dm",), request, then, data, dm_to=member.id)
 
+    async def ask(
+        self,
+        member: Member,
+        question: str,
+        choices: Sequence[str] | None = None,
+        multiple: bool = False,
+        *,
+        key: str,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        """Ask ``member`` a question by direct message; the answer comes to ``on_answer``.
+
+        Without ``choices`` any non-empty reply is the answer; with them (2 to
+        100 labels) the member answers by number (``2``; ``1 3`` when
+        ``multiple``), or with buttons or a menu where the network shows them.
+        A member has one open question per DM conversation: this one waits its
+        turn behind questions asked before (by any plugin or community). The
+        question names this community, and only this plugin, here, hears the
+        answer, with ``key`` and ``data`` (JSON) given back. Questions survive
+        a restart; those of a member who leaves are dropped. Returns the
+        question's id. ``ValueError`` for a question that cannot be asked.
+        """
+        return await self._app.dialogs.ask(self.key, self.plugin, member, question,
+                                           choices=choices, multiple=multiple, key=key, data=data)
+
+    async def cancel_questions(self, member: Member | None = None,
+                               keys: Sequence[str] | None = None) -> int:
+        """Withdraw this plugin's unanswered questions here, open or waiting: those to
+        ``member`` if given, with one of ``keys`` if given. Returns how many; the
+        member's next question (if any) is sent."""
+        return await self._app.dialogs.cancel(self.key, self.plugin, member, keys)
+
     async def delete(self, message: Message, reason: str) -> bool:
         """Queue the deletion of ``message`` (never twice); True if it was queued now."""
         return await self._app.delete_message(self.key, message, reason)

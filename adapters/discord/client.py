@@ -2,7 +2,8 @@
 
 Built when the adapter starts, with the parts that do the adapter's work:
 :mod:`.inbound` (events in), :mod:`.downtime` (catching up, checkpoints),
-:mod:`.actions`, :mod:`.groups` and :mod:`.interactions` (slash commands).
+:mod:`.actions`, :mod:`.groups`, :mod:`.interactions` (slash commands) and
+:mod:`.choices` (questions' buttons and menus).
 A dropped connection is RESUMEd by discord.py, which replays what was missed;
 a new session replays nothing, so what can be recovered is caught up. Once
 started, the gateway connection runs under the app's supervisor
@@ -23,6 +24,7 @@ import discord
 
 from hearth.adapters.discord import permissions
 from hearth.adapters.discord.actions import Actions
+from hearth.adapters.discord.choices import Choices
 from hearth.adapters.discord.convert import PLATFORM
 from hearth.adapters.discord.downtime import Downtime
 from hearth.adapters.discord.endpoint import Endpoint
@@ -67,7 +69,8 @@ class Connection:
         self.downtime = Downtime(session, self.inbound)
         self.actions = Actions(session)
         self.groups = Groups(session)
-        self.interactions = Interactions(session, self.actions)
+        self.choices = Choices(session)
+        self.interactions = Interactions(session, self.actions, self.choices)
         self._endpoint = Endpoint(adapter.account.api_url)
         self._runner: asyncio.Task[None] | None = None
         self._receiver: asyncio.Task[None] | None = None

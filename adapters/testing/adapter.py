@@ -33,6 +33,7 @@ from hearth.models import (
     Channel,
     Member,
     Message,
+    Prompt,
     Reaction,
     Role,
     SentMessage,
@@ -45,9 +46,9 @@ _ALL = frozenset(Capability)
 PROFILES: dict[str, frozenset[Capability]] = {
     "discord": _ALL,
     # Matrix cannot truly delete a room: it is closed and archived instead; a mute (a
-    # power level) lasts until it is lifted.
-    "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE},
-    "console": _ALL,
+    # power level) lasts until it is lifted; choices are numbered text.
+    "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE, Capability.CHOICES},
+    "console": _ALL - {Capability.CHOICES},
     "testing": _ALL,
 }
 #: the networks' paces, as their adapters declare them (a test keeps them in step)
@@ -407,6 +408,14 @@ class TestingAdapter(Adapter):
         await self._network("dm")
         self._check_dm(community, member.id)
         self._record(community, "dm", member=member.id, text=text)
+        return self._sent(community, self.dm_channel(member.id))
+
+    async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
+        """A question's DM, recorded with its ``choices``; the member answers with numbers."""
+        await self._network("dm")
+        self._check_dm(community, member.id)
+        choices = {"choices": list(prompt.choices)} if prompt.choices else {}
+        self._record(community, "dm", member=member.id, text=prompt.text, **choices)
         return self._sent(community, self.dm_channel(member.id))
 
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:

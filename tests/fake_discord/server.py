@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .events import Events
 from .gateway import Gateway, GatewayFrame, Intents
-from .interactions import build_slash
+from .interactions import build_component, build_slash
 from .rest import API_PREFIX, FaultRule, Recorded, compile_pattern, rate_limit_fault, react
 from .rest_routes import RestApi
 from .state import (
@@ -246,6 +246,20 @@ class FakeDiscord:
         for the bot's callback.
         """
         record = build_slash(self.state, guild, channel, user, name, options)
+        self.events.interaction_create(record.payload)
+        return record
+
+    async def use_component(
+        self, message: Message, user: User, custom_id: str, values: list[str] | None = None,
+    ) -> InteractionRecord:
+        """``user`` presses button ``custom_id`` on ``message``, or picks ``values`` in its
+        select menu ``custom_id`` (INTERACTION_CREATE, type 3 MESSAGE_COMPONENT).
+
+        Only a component the message shows can be used (``ValueError``). Await
+        ``fake.wait_for_interaction_response(rec)`` for the bot's callback (type 7
+        updates ``message``, as on Discord).
+        """
+        record = build_component(self.state, message, user, custom_id, values)
         self.events.interaction_create(record.payload)
         return record
 
