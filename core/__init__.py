@@ -49,6 +49,7 @@ from hearth.models import (
 )
 from hearth.outbox import Outcome, Pending
 from hearth.patterns import Pattern, SafePattern, compile_pattern
+from hearth.people.dialogs import Answer
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -57,6 +58,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdapterError",
+    "Answer",
     "Capability",
     "CapabilityMissing",
     "Channel",

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hearth import mutes
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
@@ -51,7 +52,7 @@ from hearth.commands import (
     parse_args,
 )
 from hearth.config import CommunityConfig, HearthConfig
-from hearth.context import PluginContext
+from hearth.context import CORE, PluginContext
 from hearth.declarations import Verdict
 from hearth.errors import (
     CommandError,
@@ -63,6 +64,7 @@ from hearth.errors import (
 from hearth.events import (
     ActionDoneEvent,
     AdapterReadyEvent,
+    ChoiceMadeEvent,
     CommandInvokedEvent,
     Event,
     JobDueEvent,
@@ -74,11 +76,13 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.flood import FloodGuard
+from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
 from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
+from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
@@ -89,7 +93,6 @@ from hearth.timeutil import format_duration
 
 log = logging.getLogger(__name__)
 
-CORE = "hearth"
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
 #: the inbox of direct messages that belong to no community (not a valid community key)
@@ -186,6 +189,8 @@ class App:
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
         self.groups = GroupService(self, CORE)
+        #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
+        self.dialogs = Dialogs(self)
         self.started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -229,6 +234,7 @@ class App:
             )
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
         await self.groups.migrate(self.db)
+        await self.dialogs.open(self.db)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
@@ -250,6 +256,7 @@ class App:
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
         await self.groups.start()
+        await self.dialogs.resume()
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
@@ -393,8 +400,7 @@ class App:
         if key in self._seen:
             return
         self._remember(key)
-        sender = _dm_sender(event)
-        routed = self._community_of(event) if sender is None else await self._route_dm(event, sender)
+        routed = await self._route(event)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
 
@@ -406,9 +412,30 @@ class App:
             self._seen.discard(self._seen_order.popleft())
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
-        """The inbox an event goes to, with the event as that community sees it; None: dropped."""
+        """The inbox an event goes to, with the event as that community sees it; None: dropped.
+
+        An answer to an open question goes to the community that asked, before
+        any other attribution of a DM (see :mod:`hearth.people.dialogs`).
+        """
+        question = self._question_answered(event)
+        if question is not None:
+            return question.community, replace(event, community=question.community)
         sender = _dm_sender(event)
         return self._community_of(event) if sender is None else await self._route_dm(event, sender)
+
+    def _question_answered(self, event: Event) -> Question | None:
+        """The open question ``event`` answers: a pick, or a DM that is not a command."""
+        if isinstance(event, ChoiceMadeEvent):  # only the member asked can answer
+            question = self.dialogs.question(event.question)
+            return question if question and question.conversation == event.member.key else None
+        if not isinstance(event, MessagePostedEvent):
+            return None
+        message = event.message
+        if message.channel.dm_with is None or message.author.is_bot:
+            return None
+        if message.text.startswith(self.config.command_prefix):
+            return None
+        return self.dialogs.asking(message.platform, message.author.id)
 
     def _community_of(self, event: Event) -> tuple[str, Event] | None:
         """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
@@ -575,6 +602,8 @@ class App:
         return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
+        if isinstance(event, MemberLeftEvent):
+            await self.dialogs.member_left(community, event.member)
         hook = NOTIFY_HOOKS.get(type(event))
         if community == LOBBY:
             await self._lobby(event)
@@ -585,7 +614,10 @@ class App:
         elif isinstance(event, JobDueEvent):
             await self._run_job(event.job)
         elif isinstance(event, MessagePostedEvent):
-            await self._on_message(community, event.message)
+            if not await self._take_answer(community, event):
+                await self._on_message(community, event.message)
+        elif isinstance(event, ChoiceMadeEvent):
+            await self._take_answer(community, event)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
         elif isinstance(event, ActionDoneEvent):
@@ -596,6 +628,37 @@ class App:
                                        {"outcome": event.outcome})
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
+
+    async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:
+        """Take ``event`` as the answer to an open question, if it is one; True if it was.
+
+        The asking plugin gets ``on_answer``. An answer that reaches another
+        community's inbox than the question's (the member's next question came
+        from elsewhere meanwhile) moves there; a pick for a question no longer
+        open is ignored.
+        """
+        question = self._question_answered(event)
+        if question is None:
+            if isinstance(event, ChoiceMadeEvent):
+                log.debug("choice for question %d, which is not open; ignored", event.question)
+            return isinstance(event, ChoiceMadeEvent)
+        if question.community != community:
+            await self._queues[question.community].put(replace(event, community=question.community))
+            return True
+        if isinstance(event, ChoiceMadeEvent):
+            member, answer = event.member, await self.dialogs.answer(question, event.picked)
+        else:
+            member, answer = event.message.author, await self.dialogs.answer(question, event.message.text)
+        if answer is not None:
+            await self._answered(question, member, answer)
+        return True
+
+    async def _answered(self, question: Question, member: Member, answer: Answer) -> None:
+        log.debug("question %d (%s of %s) answered by %s", question.id, question.key,
+                  question.plugin, member.id)
+        await self.call_plugin(question.community, question.plugin, "on_answer",
+                                {"member": member, "question_key": question.key,
+                                 "answer": answer, "data": question.data})
 
     async def _passes(self, community: str, event: Event) -> bool:
         """Whether plugins hear of ``event``: not the bot's own doings, not a moderated edit."""
@@ -830,16 +893,8 @@ class App:
 
     async def _run_job(self, job: Job) -> None:
         """Run a due job's handler (in its community's worker) and report how it went."""
-        if job.plugin == CORE:  # the group service's reminders and ends
-            failure: Exception | None = None
-            try:
-                await self.groups.job_due(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.exception("group job %s failed (attempt %d)", job.key, job.attempt)
-                failure = exc
-            await self.scheduler.finished(job, failure)
+        if job.plugin == CORE:
+            await self._run_core_job(job)
             return
         refs = [r for r in self._impls[job.community]["on_job_due"] if r.plugin == job.plugin]
         if not refs:
@@ -857,6 +912,28 @@ class App:
                               job.attempt)
                 self._plugin_failed(job.community, ref.plugin, f"job {job.key}", exc)
                 error = exc
+        await self.scheduler.finished(job, error)
+
+    async def _run_core_job(self, job: Job) -> None:
+        """The core's own jobs: a group's reminder and end, lifting a mute the network
+        does not end by itself."""
+        error: Exception | None = None
+        if job.key.startswith(GROUP_JOBS):
+            try:
+                await self.groups.job_due(job)
+            except Exception as exc:
+                log.exception("core job %s in %s failed", job.key, job.community)
+                error = exc
+        elif job.key.startswith(mutes.PREFIX):
+            try:
+                member = mutes.member_of(job)
+                log.info("unmuting %s in %s: the mute ran out", member.id, job.community)
+                await self.contexts[job.community][CORE].unmute(member)
+            except Exception as exc:
+                log.exception("core job %s in %s failed", job.key, job.community)
+                error = exc
+        else:
+            log.warning("core job %s in %s is unknown; dropped", job.key, job.community)
         await self.scheduler.finished(job, error)
 
 

@@ -14,11 +14,12 @@ for the network, since their result is needed at once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from hearth import mutes
 from hearth.errors import AdapterError
 from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from hearth.config import CommunityConfig
 
 log = logging.getLogger(__name__)
+
+#: the core's own name as the owner of jobs and stored records
+CORE = "hearth"
 
 
 
@@ -280,6 +284,38 @@ class PluginContext:
         request = Request("dm", perform, parts=[(text, None)])
         return self._queue(adapter, ("dm",), request, then, data, dm_to=member.id)
 
+    async def ask(
+        self,
+        member: Member,
+        question: str,
+        choices: Sequence[str] | None = None,
+        multiple: bool = False,
+        *,
+        key: str,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        """Ask ``member`` a question by direct message; the answer comes to ``on_answer``.
+
+        Without ``choices`` any non-empty reply is the answer; with them (2 to
+        100 labels) the member answers by number (``2``; ``1 3`` when
+        ``multiple``), or with buttons or a menu where the network shows them.
+        A member has one open question per DM conversation: this one waits its
+        turn behind questions asked before (by any plugin or community). The
+        question names this community, and only this plugin, here, hears the
+        answer, with ``key`` and ``data`` (JSON) given back. Questions survive
+        a restart; those of a member who leaves are dropped. Returns the
+        question's id. ``ValueError`` for a question that cannot be asked.
+        """
+        return await self._app.dialogs.ask(self.key, self.plugin, member, question,
+                                           choices=choices, multiple=multiple, key=key, data=data)
+
+    async def cancel_questions(self, member: Member | None = None,
+                               keys: Sequence[str] | None = None) -> int:
+        """Withdraw this plugin's unanswered questions here, open or waiting: those to
+        ``member`` if given, with one of ``keys`` if given. Returns how many; the
+        member's next question (if any) is sent."""
+        return await self._app.dialogs.cancel(self.key, self.plugin, member, keys)
+
     async def delete(self, message: Message, reason: str) -> bool:
         """Queue the deletion of ``message`` (never twice); True if it was queued now."""
         return await self._app.delete_message(self.key, message, reason)
@@ -301,12 +337,23 @@ class PluginContext:
 
     async def mute(self, member: Member, until: datetime, reason: str, *,
                    then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot."""
-        return self._member_action(member, Capability.MUTE, "mute", "moderation",
-                                   lambda a: a.mute(self.key, member, until, reason), then, data)
+        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot.
+
+        On a network whose mutes do not end by themselves (no ``TIMED_MUTE``), the
+        core unmutes the member at ``until`` (a persistent job; muting again moves it).
+        """
+        pending = self._member_action(member, Capability.MUTE, "mute", "moderation",
+                                      lambda a: a.mute(self.key, member, until, reason), then, data)
+        adapter = self.adapter(member.platform)
+        if pending is not None and adapter is not None and not adapter.can(Capability.TIMED_MUTE):
+            await self._app.scheduler.schedule(self.key, CORE, mutes.job_key(member), until,
+                                               data=mutes.job_data(member))
+        return pending
 
     async def unmute(self, member: Member, *, then: str | None = None,
                      data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting ``member``'s mute now (a pending unmute by the core is cancelled)."""
+        await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(member))
         return self._member_action(member, Capability.MUTE, "unmute", "moderation",
                                    lambda a: a.unmute(self.key, member), then, data)
 

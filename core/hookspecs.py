@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from hearth.groups import Group, Summary
     from hearth.models import Member, Message, Reaction
     from hearth.outbox import Outcome
+    from hearth.people.dialogs import Answer
     from hearth.scheduler import Job
     from hearth.storage import Migration
 
@@ -243,6 +244,25 @@ async def on_group_closed(ctx: PluginContext, group: Group, summary: Summary) ->
 
     While the network refuses, the group stays ``closing`` and the service
     tries again (an hour later, and at every start-up); this comes only then.
+    """
+
+
+# --------------------------------------------------------------------------- dialogs
+
+
+@hookspec
+async def on_answer(
+    ctx: PluginContext, member: Member, question_key: str, answer: Answer, data: dict[str, Any]
+) -> None:
+    """``member`` answered a question this plugin asked with ``ctx.ask`` (only the asking
+    plugin is called, in the community that asked).
+
+    ``question_key`` and ``data`` are what ``ctx.ask`` was given. ``answer.text``
+    is the free-text answer, or the labels picked joined by ", ";
+    ``answer.picked`` the 1-based numbers of the choices picked (empty for free
+    text) and ``answer.labels`` their labels. Malformed answers never arrive
+    here: the member was asked again. It arrives as an event in the
+    community's inbox, in order with the others, even after a restart.
     """
 
 

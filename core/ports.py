@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 from pydantic import BaseModel
 
 from hearth.errors import CapabilityMissing
-from hearth.models import Capability, Channel, Member, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Prompt, Role, SentMessage
 
 if TYPE_CHECKING:
     from hearth.clock import Clock
@@ -198,6 +198,16 @@ class Adapter(abc.ABC):
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         """Send ``text`` to ``member`` privately."""
         raise CapabilityMissing(platform=self.name, action="dm", capability=Capability.DM)
+
+    async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
+        """Ask ``member`` a question privately.
+
+        The default sends ``prompt.text`` as a direct message (numbered choices,
+        answered by typing numbers). An adapter declaring
+        :attr:`Capability.CHOICES` overrides it to show the choices natively and
+        submits a picked choice as a :class:`~hearth.events.ChoiceMadeEvent`.
+        """
+        return await self.dm(community, member, prompt.text)
 
     async def delete(self, community: str | None, channel: Channel, message_id: str,
                      reason: str) -> None:

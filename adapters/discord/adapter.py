@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding
 from hearth.errors import AdapterError, StartupError
-from hearth.models import Capability, Channel, Member, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Prompt, Role, SentMessage
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, Pace
 
 if TYPE_CHECKING:
@@ -114,6 +114,9 @@ class DiscordAdapter(Adapter):
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         return await self._started().actions.dm(community, member, text)
+
+    async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
+        return await self._started().choices.ask(community, member, prompt)
 
     async def delete(self, community: str | None, channel: Channel, message_id: str,
                      reason: str) -> None:

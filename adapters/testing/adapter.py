@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from hearth.models import (
     Channel,
     Member,
     Message,
+    Prompt,
     Reaction,
     Role,
     SentMessage,
@@ -44,9 +45,10 @@ PLATFORM = "testing"
 _ALL = frozenset(Capability)
 PROFILES: dict[str, frozenset[Capability]] = {
     "discord": _ALL,
-    # Matrix cannot truly delete a room: it is closed and archived instead.
-    "matrix": _ALL - {Capability.GROUP_DELETE},
-    "console": _ALL,
+    # Matrix cannot truly delete a room: it is closed and archived instead; a mute (a
+    # power level) lasts until it is lifted; choices are numbered text.
+    "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE, Capability.CHOICES},
+    "console": _ALL - {Capability.CHOICES},
     "testing": _ALL,
 }
 #: the networks' paces, as their adapters declare them (a test keeps them in step)
@@ -56,6 +58,8 @@ PACES: dict[str, Pace] = {
     "console": Pace(),
     "testing": Pace(),
 }
+#: the end of a mute on a network without timed mutes: none
+UNTIL_UNMUTED = datetime.max.replace(tzinfo=UTC)
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
 
 
@@ -412,6 +416,14 @@ class TestingAdapter(Adapter):
         self._record(community, "dm", member=member.id, text=text)
         return self._sent(community, self.dm_channel(member.id))
 
+    async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
+        """A question's DM, recorded with its ``choices``; the member answers with numbers."""
+        await self._network("dm")
+        self._check_dm(community, member.id)
+        choices = {"choices": list(prompt.choices)} if prompt.choices else {}
+        self._record(community, "dm", member=member.id, text=prompt.text, **choices)
+        return self._sent(community, self.dm_channel(member.id))
+
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
         await self._network("delete")
         stored = self.messages.pop(message_id, None)
@@ -423,7 +435,9 @@ class TestingAdapter(Adapter):
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         await self._network("mute")
-        self.person(community, member.id).muted_until = until
+        # A network without timed mutes keeps the member muted until unmuted.
+        self.person(community, member.id).muted_until = (
+            until if self.can(Capability.TIMED_MUTE) else UNTIL_UNMUTED)
         self._record(community, "mute", member=member.id, until=until, reason=reason)
 
     async def unmute(self, community: str, member: Member) -> None:

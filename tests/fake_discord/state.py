@@ -556,6 +556,8 @@ class InteractionRecord:
     followups: list[JSON] = field(default_factory=list)
     edits: list[JSON] = field(default_factory=list)
     response_message_id: int | None = None
+    #: a component interaction's message (the one whose button or menu was used)
+    message_id: int | None = None
     #: ``time.monotonic()`` when the interaction was sent
     created: float = field(default_factory=time.monotonic)
 
