@@ -25,6 +25,7 @@ from hearth.errors import (
     ConfigError,
     Forbidden,
     HearthError,
+    LimitReached,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -33,6 +34,7 @@ from hearth.errors import (
     Unreachable,
     UsageError,
 )
+from hearth.groups import Group, Summary, adopt_group
 from hearth.hookspecs import hookimpl
 from hearth.i18n import TextOverrides, Texts, texts
 from hearth.models import (
@@ -48,6 +50,7 @@ from hearth.models import (
 from hearth.outbox import Outcome, Pending
 from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
+from hearth.people.dialogs import Answer
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -57,6 +60,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Activity",
     "AdapterError",
+    "Answer",
     "Capability",
     "CapabilityMissing",
     "Channel",
@@ -69,10 +73,12 @@ __all__ = [
     "Deprecated",
     "Duration",
     "Forbidden",
+    "Group",
     "HearthError",
     "InteractionGraph",
     "Invocation",
     "Job",
+    "LimitReached",
     "Member",
     "MemberRecord",
     "Message",
@@ -94,12 +100,14 @@ __all__ = [
     "StartupError",
     "StorageError",
     "Store",
+    "Summary",
     "TextOverrides",
     "Texts",
     "TimeOfDay",
     "Unreachable",
     "UsageError",
     "Verdict",
+    "adopt_group",
     "compile_pattern",
     "format_duration",
     "hookimpl",

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hearth import mutes
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
@@ -51,7 +52,7 @@ from hearth.commands import (
     parse_args,
 )
 from hearth.config import CommunityConfig, HearthConfig
-from hearth.context import PluginContext
+from hearth.context import CORE, PluginContext
 from hearth.declarations import Verdict
 from hearth.errors import (
     CommandError,
@@ -64,6 +65,7 @@ from hearth.errors import (
 from hearth.events import (
     ActionDoneEvent,
     AdapterReadyEvent,
+    ChoiceMadeEvent,
     CommandInvokedEvent,
     Event,
     JobDueEvent,
@@ -75,10 +77,13 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.flood import FloodGuard
+from hearth.groups import JOB_PREFIX as GROUP_JOBS
+from hearth.groups import GroupService
 from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
+from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.records import Account
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
@@ -91,7 +96,6 @@ from hearth.timeutil import format_duration
 
 log = logging.getLogger(__name__)
 
-CORE = "hearth"
 QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
 #: the inbox of direct messages that belong to no community (not a valid community key)
@@ -174,18 +178,22 @@ class App:
         self._disabled: set[str] = set()
         self._impls: dict[str, dict[str, list[ImplRef]]] = {}
         self._by_community: dict[str, list[Adapter]] = {}
+        self._by_platform: dict[str, dict[str, Adapter]] = {}
         self._outbound: dict[str, Outbound] = {}
         self._flood = FloodGuard(config.command_flood)
         self._done_ids = 0
         self._queues: dict[str, Inbox[Event]] = {}
         self.supervisor = Supervisor(self.clock)
-        self._seen: set[tuple[str, str]] = set()
-        self._seen_order: deque[tuple[str, str]] = deque()
+        self._seen: set[int] = set()
+        self._seen_order: deque[int] = deque()
         self._deleted: set[tuple[str, str]] = set()
         self._deleted_order: deque[tuple[str, str]] = deque()
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
+        self.groups = GroupService(self, CORE)
+        #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
+        self.dialogs = Dialogs(self)
         #: the member directory and the activity ledger
         self.people = People(self.clock, self._zone, config.activity.retention)
         self.started = False
@@ -230,6 +238,8 @@ class App:
                 self.db.path, ", ".join(bound),
             )
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
+        await self.groups.migrate(self.db)
+        await self.dialogs.open(self.db)
         await self.people.open(self.db, self.config.communities)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
@@ -255,6 +265,8 @@ class App:
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
+        await self.groups.start()
+        await self.dialogs.resume()
         for key in self.config.communities:
             await self.people.refresh(key, self._by_community[key])
         for key in self.config.communities:
@@ -325,6 +337,7 @@ class App:
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
+        self._by_platform[key] = {a.name: a for a in reversed(self._by_community[key])}
 
     def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
         """Every command of community ``key``; :class:`StartupError` on a name clash."""
@@ -376,6 +389,11 @@ class App:
     def adapters_for(self, community: str) -> list[Adapter]:
         return self._by_community.get(community, [])
 
+    def adapter_for(self, community: str, platform: str) -> Adapter | None:
+        """The adapter serving ``community`` on ``platform`` (None: the community is not there)."""
+        found = self._by_platform.get(community)
+        return found.get(platform) if found else None
+
     def outbound(self, adapter: Adapter) -> Outbound:
         """The outbound flow of ``adapter``'s network."""
         return self._outbound[adapter.name]
@@ -397,26 +415,47 @@ class App:
     # ------------------------------------------------------------------ inbound
     async def submit(self, event: Event) -> None:
         """Accept an event from an adapter: de-duplicate, then queue it for its community."""
-        key = (event.platform, event.id)
-        if key in self._seen:
+        seen = hash((event.platform, event.id))
+        if seen in self._seen:
             return
-        self._remember(key)
-        sender = _dm_sender(event)
-        routed = self._community_of(event) if sender is None else await self._route_dm(event, sender)
+        self._remember(seen)
+        routed = await self._route(event)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
 
-    def _remember(self, key: tuple[str, str]) -> None:
-        """Note an event id as seen (the oldest are forgotten past ``SEEN_SIZE``)."""
-        self._seen.add(key)
-        self._seen_order.append(key)
+    def _remember(self, seen: int) -> None:
+        """Note an event as seen, by the hash of ``(platform, id)`` (a tenth of the memory of
+        the keys; the oldest are forgotten past ``SEEN_SIZE``)."""
+        self._seen.add(seen)
+        self._seen_order.append(seen)
         if len(self._seen_order) > SEEN_SIZE:
             self._seen.discard(self._seen_order.popleft())
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
-        """The inbox an event goes to, with the event as that community sees it; None: dropped."""
+        """The inbox an event goes to, with the event as that community sees it; None: dropped.
+
+        An answer to an open question goes to the community that asked, before
+        any other attribution of a DM (see :mod:`hearth.people.dialogs`).
+        """
+        question = self._question_answered(event)
+        if question is not None:
+            return question.community, replace(event, community=question.community)
         sender = _dm_sender(event)
         return self._community_of(event) if sender is None else await self._route_dm(event, sender)
+
+    def _question_answered(self, event: Event) -> Question | None:
+        """The open question ``event`` answers: a pick, or a DM that is not a command."""
+        if isinstance(event, ChoiceMadeEvent):  # only the member asked can answer
+            question = self.dialogs.question(event.question)
+            return question if question and question.conversation == event.member.key else None
+        if not isinstance(event, MessagePostedEvent):
+            return None
+        message = event.message
+        if message.channel.dm_with is None or message.author.is_bot:
+            return None
+        if message.text.startswith(self.config.command_prefix):
+            return None
+        return self.dialogs.asking(message.platform, message.author.id)
 
     def _community_of(self, event: Event) -> tuple[str, Event] | None:
         """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
@@ -439,8 +478,7 @@ class App:
         """
         homes: dict[str, Member] = {}
         for key in self.config.communities:
-            adapter = next((a for a in self._by_community.get(key, []) if a.name == sender.platform),
-                           None)
+            adapter = self.adapter_for(key, sender.platform)
             member = await adapter.get_member(key, sender.id) if adapter else None
             if member is not None:
                 homes[key] = member
@@ -487,8 +525,7 @@ class App:
         message, prefix = event.message, self.config.command_prefix
         homes = []
         for key in self.config.communities:
-            adapter = next((a for a in self._by_community.get(key, []) if a.name == message.platform),
-                           None)
+            adapter = self.adapter_for(key, message.platform)
             if adapter and await adapter.get_member(key, message.author.id):
                 homes.append(key)
         line = (self._command_line(event) or "").strip()
@@ -500,8 +537,7 @@ class App:
                     "open to you. Join the community first.")
         else:
             return
-        key = next((k for k in self.config.communities
-                    if any(a.name == message.platform for a in self._by_community.get(k, []))), None)
+        key = next((k for k in self.config.communities if self.adapter_for(k, message.platform)), None)
         if key is not None:
             await self.contexts[key][CORE].reply(message, text)
 
@@ -566,11 +602,11 @@ class App:
         adapter delivers them through the network's own answer path (a Discord
         interaction), apart from every other reply.
         """
-        key = (event.platform, event.id)
-        routed = None if key in self._seen else await self._route(event)
+        seen = hash((event.platform, event.id))
+        routed = None if seen in self._seen else await self._route(event)
         if routed is None:
             return []
-        self._remember(key)
+        self._remember(seen)
         queue = self._queues[routed[0]]
         answers: list[str] = []
         self._answers[event.message.key] = answers
@@ -586,7 +622,10 @@ class App:
         return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
-        self.people.observe(community, event)
+        if isinstance(event, MemberLeftEvent):
+            await self.dialogs.member_left(community, event.member)
+        if community != LOBBY:
+            self.people.observe(community, event)
         hook = NOTIFY_HOOKS.get(type(event))
         if community == LOBBY:
             await self._lobby(event)
@@ -597,14 +636,51 @@ class App:
         elif isinstance(event, JobDueEvent):
             await self._run_job(event.job)
         elif isinstance(event, MessagePostedEvent):
-            await self._on_message(community, event.message)
+            if not await self._take_answer(community, event):
+                await self._on_message(community, event.message)
+        elif isinstance(event, ChoiceMadeEvent):
+            await self._take_answer(community, event)
         elif isinstance(event, CommandInvokedEvent):
             await self._run_command(community, event.message, event.message.text)
         elif isinstance(event, ActionDoneEvent):
-            await self._call_plugin(community, event.plugin, "on_action_done",
-                                    {"outcome": event.outcome})
+            if event.plugin == CORE:
+                await self.groups.action_done(community, event.outcome)
+            else:
+                await self.call_plugin(community, event.plugin, "on_action_done",
+                                       {"outcome": event.outcome})
         elif isinstance(event, AdapterReadyEvent):
             log.info("%s is ready", event.platform)
+
+    async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:
+        """Take ``event`` as the answer to an open question, if it is one; True if it was.
+
+        The asking plugin gets ``on_answer``. An answer that reaches another
+        community's inbox than the question's (the member's next question came
+        from elsewhere meanwhile) moves there; a pick for a question no longer
+        open is ignored.
+        """
+        question = self._question_answered(event)
+        if question is None:
+            if isinstance(event, ChoiceMadeEvent):
+                log.debug("choice for question %d, which is not open; ignored", event.question)
+            return isinstance(event, ChoiceMadeEvent)
+        if question.community != community:
+            await self._queues[question.community].put(replace(event, community=question.community))
+            return True
+        if isinstance(event, ChoiceMadeEvent):
+            member, answer = event.member, await self.dialogs.answer(question, event.picked)
+        else:
+            member, answer = event.message.author, await self.dialogs.answer(question, event.message.text)
+        if answer is not None:
+            await self._answered(question, member, answer)
+        return True
+
+    async def _answered(self, question: Question, member: Member, answer: Answer) -> None:
+        log.debug("question %d (%s of %s) answered by %s", question.id, question.key,
+                  question.plugin, member.id)
+        await self.call_plugin(question.community, question.plugin, "on_answer",
+                                {"member": member, "question_key": question.key,
+                                 "answer": answer, "data": question.data})
 
     async def _passes(self, community: str, event: Event) -> bool:
         """Whether plugins hear of ``event``: not the bot's own doings, not a moderated edit."""
@@ -618,8 +694,10 @@ class App:
     async def _on_message(self, community: str, message: Message) -> None:
         if message.author.is_bot:
             return
-        if message.channel.dm_with is None and await self._moderate(community, message):
-            return
+        if message.channel.dm_with is None:
+            if await self._moderate(community, message):
+                return
+            await self.groups.message(message.platform, message.channel.id, message.author.id)
         prefix = self.config.command_prefix
         if message.text.startswith(prefix):
             await self._run_command(community, message, message.text[len(prefix) :])
@@ -641,7 +719,7 @@ class App:
         key = message.key
         if key in self._deleted:
             return False
-        adapter = next((a for a in self.adapters_for(community) if a.name == message.platform), None)
+        adapter = self.adapter_for(community, message.platform)
         if adapter is None:
             return False
         if not adapter.can(Capability.DELETE):
@@ -836,9 +914,9 @@ class App:
                 return result
         return None
 
-    async def _call_plugin(self, community: str, plugin: str, hook: str,
-                           kwargs: Mapping[str, Any]) -> None:
-        """Call ``hook`` of one plugin only (a job's or an action's owner)."""
+    async def call_plugin(self, community: str, plugin: str, hook: str,
+                          kwargs: Mapping[str, Any]) -> None:
+        """Call ``hook`` of one plugin only (a job's, an action's or a group's owner)."""
         contexts = self.contexts.get(community, {})
         for ref in self._impls.get(community, {}).get(hook, []):
             if ref.plugin == plugin:
@@ -857,6 +935,9 @@ class App:
 
     async def _run_job(self, job: Job) -> None:
         """Run a due job's handler (in its community's worker) and report how it went."""
+        if job.plugin == CORE:
+            await self._run_core_job(job)
+            return
         refs = [r for r in self._impls[job.community]["on_job_due"] if r.plugin == job.plugin]
         if not refs:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
@@ -873,6 +954,28 @@ class App:
                               job.attempt)
                 self._plugin_failed(job.community, ref.plugin, f"job {job.key}", exc)
                 error = exc
+        await self.scheduler.finished(job, error)
+
+    async def _run_core_job(self, job: Job) -> None:
+        """The core's own jobs: a group's reminder and end, lifting a mute the network
+        does not end by itself."""
+        error: Exception | None = None
+        if job.key.startswith(GROUP_JOBS):
+            try:
+                await self.groups.job_due(job)
+            except Exception as exc:
+                log.exception("core job %s in %s failed", job.key, job.community)
+                error = exc
+        elif job.key.startswith(mutes.PREFIX):
+            try:
+                member = mutes.member_of(job)
+                log.info("unmuting %s in %s: the mute ran out", member.id, job.community)
+                await self.contexts[job.community][CORE].unmute(member)
+            except Exception as exc:
+                log.exception("core job %s in %s failed", job.key, job.community)
+                error = exc
+        else:
+            log.warning("core job %s in %s is unknown; dropped", job.key, job.community)
         await self.scheduler.finished(job, error)
 
 

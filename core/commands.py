@@ -155,11 +155,14 @@ class _OutOfBounds(Exception):
     """A token of the right kind whose value is outside the parameter's bounds."""
 
 
+_INT_RE = re.compile(r"[+-]?\d+")
+
+
 def _convert(param: Param, token: str) -> Any:
     if param.kind in ("word", "text"):
         return token
     if param.kind == "int":
-        if not re.fullmatch(r"[+-]?\d+", token):
+        if not _INT_RE.fullmatch(token):
             raise ValueError
         low, high = param.bounds
         digits = token.lstrip("+-").lstrip("0")

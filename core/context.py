@@ -6,8 +6,9 @@ capabilities (a missing one is logged once and the action skipped), and
 queues it in the network's outbound flow (:mod:`hearth.outbox`). Queued
 actions return at once with a :class:`~hearth.outbox.Pending`; what needs
 the result asks for it with ``then=`` (``on_action_done``) or as a compound
-action (``send(…, pin=True)``). ``create_group`` and ``invite`` are the
-exceptions: their result is needed at once, so they wait for the network.
+action (``send(…, pin=True)``). Temporary groups have their own service,
+``ctx.groups`` (:mod:`hearth.groups`): creating, inviting and removing wait
+for the network, since their result is needed at once.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from hearth import mutes
 from hearth.errors import AdapterError
+from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
 from hearth.people.activity import WEIGHTS
 from hearth.people.records import Activity, DayTotals, InteractionGraph, MemberRecord, account_of
-from hearth.ports import Adapter, DissolveMode
+from hearth.ports import Adapter
 from hearth.scheduler import Job, Rule
 from hearth.storage import Store
 
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
     from hearth.config import CommunityConfig
 
 log = logging.getLogger(__name__)
+
+#: the core's own name as the owner of jobs and stored records
+CORE = "hearth"
 
 
 
@@ -86,7 +92,8 @@ class PluginContext:
         return self._app.adapters_for(self.key)
 
     def adapter(self, platform: str) -> Adapter | None:
-        return next((a for a in self.adapters if a.name == platform), None)
+        """The adapter serving this community on ``platform``, if any."""
+        return self._app.adapter_for(self.key, platform)
 
     def can(self, capability: Capability, platform: str | None = None) -> bool:
         """Whether the adapter for ``platform`` (default: every adapter) can do this."""
@@ -345,6 +352,38 @@ class PluginContext:
         request = Request("dm", perform, parts=[(text, None)])
         return self._queue(adapter, ("dm",), request, then, data, dm_to=member.id)
 
+    async def ask(
+        self,
+        member: Member,
+        question: str,
+        choices: Sequence[str] | None = None,
+        multiple: bool = False,
+        *,
+        key: str,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        """Ask ``member`` a question by direct message; the answer comes to ``on_answer``.
+
+        Without ``choices`` any non-empty reply is the answer; with them (2 to
+        100 labels) the member answers by number (``2``; ``1 3`` when
+        ``multiple``), or with buttons or a menu where the network shows them.
+        A member has one open question per DM conversation: this one waits its
+        turn behind questions asked before (by any plugin or community). The
+        question names this community, and only this plugin, here, hears the
+        answer, with ``key`` and ``data`` (JSON) given back. Questions survive
+        a restart; those of a member who leaves are dropped. Returns the
+        question's id. ``ValueError`` for a question that cannot be asked.
+        """
+        return await self._app.dialogs.ask(self.key, self.plugin, member, question,
+                                           choices=choices, multiple=multiple, key=key, data=data)
+
+    async def cancel_questions(self, member: Member | None = None,
+                               keys: Sequence[str] | None = None) -> int:
+        """Withdraw this plugin's unanswered questions here, open or waiting: those to
+        ``member`` if given, with one of ``keys`` if given. Returns how many; the
+        member's next question (if any) is sent."""
+        return await self._app.dialogs.cancel(self.key, self.plugin, member, keys)
+
     async def delete(self, message: Message, reason: str) -> bool:
         """Queue the deletion of ``message`` (never twice); True if it was queued now."""
         return await self._app.delete_message(self.key, message, reason)
@@ -366,12 +405,23 @@ class PluginContext:
 
     async def mute(self, member: Member, until: datetime, reason: str, *,
                    then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot."""
-        return self._member_action(member, Capability.MUTE, "mute", "moderation",
-                                   lambda a: a.mute(self.key, member, until, reason), then, data)
+        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot.
+
+        On a network whose mutes do not end by themselves (no ``TIMED_MUTE``), the
+        core unmutes the member at ``until`` (a persistent job; muting again moves it).
+        """
+        pending = self._member_action(member, Capability.MUTE, "mute", "moderation",
+                                      lambda a: a.mute(self.key, member, until, reason), then, data)
+        adapter = self.adapter(member.platform)
+        if pending is not None and adapter is not None and not adapter.can(Capability.TIMED_MUTE):
+            await self._app.scheduler.schedule(self.key, CORE, mutes.job_key(member), until,
+                                               data=mutes.job_data(member))
+        return pending
 
     async def unmute(self, member: Member, *, then: str | None = None,
                      data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting ``member``'s mute now (a pending unmute by the core is cancelled)."""
+        await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(member))
         return self._member_action(member, Capability.MUTE, "unmute", "moderation",
                                    lambda a: a.unmute(self.key, member), then, data)
 
@@ -397,73 +447,11 @@ class PluginContext:
         return self._member_action(member, Capability.ROLES, "revoke_role", "roles",
                                    lambda a: a.revoke_role(self.key, member, role), then, data)
 
-    async def create_group(
-        self,
-        platform: str,
-        name: str,
-        members: Sequence[Member],
-        *,
-        topic: str,
-        private: bool = True,
-        expires: datetime | None = None,
-    ) -> Channel | None:
-        """Create a group channel on ``platform`` now (waits for the network); None when it cannot."""
-        adapter = self.adapter(platform)
-        if adapter is None or not self._able(adapter, Capability.GROUPS):
-            return None
-        _, channel = await self._act(
-            adapter,
-            "create group",
-            adapter.create_group(
-                self.key, name, members, topic=topic, private=private, expires=expires
-            ),
-        )
-        return channel
-
-    async def invite(self, channel: Channel, member: Member) -> bool:
-        """Add ``member`` to a group channel now (waits for the network); True if done."""
-        adapter = self.adapter(channel.platform)
-        if adapter is None or not self._able(adapter, Capability.GROUPS):
-            return False
-        ok, _ = await self._act(adapter, "invite", adapter.invite(self.key, channel, member))
-        return ok
-
-    def dissolve_mode(self, platform: str, wanted: DissolveMode) -> DissolveMode | None:
-        """The closest dissolve mode ``platform`` offers to ``wanted`` (None: neither)."""
-        adapter = self.adapter(platform)
-        if adapter is None:
-            return None
-        order: list[DissolveMode] = ["delete", "archive"] if wanted == "delete" else ["archive", "delete"]
-        caps = {"delete": Capability.GROUP_DELETE, "archive": Capability.GROUP_ARCHIVE}
-        return next((m for m in order if adapter.can(caps[m])), None)
-
-    async def dissolve_group(
-        self, channel: Channel, mode: DissolveMode, *, then: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> Pending | None:
-        """Queue the end of a group channel with ``mode`` or the nearest the platform offers
-        (:meth:`dissolve_mode`); None when the platform cannot dissolve it at all."""
-        used = self.dissolve_mode(channel.platform, mode)
-        adapter = self.adapter(channel.platform)
-        if adapter is None or used is None:
-            if adapter is not None:
-                self._app.report_missing(self.key, self.plugin, adapter.name, Capability.GROUP_DELETE)
-            return None
-        if used != mode:
-            self._app.report_once(
-                (self.key, self.plugin, adapter.name, "dissolve", mode),
-                "%s on %s cannot %s a group channel; using %s instead",
-                self.plugin,
-                adapter.name,
-                mode,
-                used,
-            )
-        community = self.key
-
-        async def perform(_text: str | None, _reply: str | None) -> Any:
-            await adapter.dissolve_group(community, channel, used)
-
-        return self._queue(adapter, ("groups",), Request("dissolve_group", perform), then, data)
+    @property
+    def groups(self) -> GroupsView:
+        """This plugin's temporary groups: create, invite, remove, summarise, close
+        (:class:`~hearth.groups.GroupsView`)."""
+        return GroupsView(self._app.groups, self)
 
     async def pin(self, channel: Channel, message_id: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:

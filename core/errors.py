@@ -119,6 +119,11 @@ class Forbidden(AdapterError):
     """The bot lacks the platform permission for this action."""
 
 
+class LimitReached(AdapterError):
+    """The network's limit is reached (Discord: 500 channels per guild, or the
+    configured cap on group channels); nothing was created."""
+
+
 class NotFound(AdapterError):
     """The target of an action does not exist (any more)."""
 

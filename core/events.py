@@ -118,3 +118,18 @@ class JobDueEvent(Event):
     """
 
     job: Job
+
+
+@model
+class ChoiceMadeEvent(Event):
+    """A member picked choices of a question shown natively (a Discord button or menu).
+
+    ``question`` is the question's id (:attr:`hearth.models.Prompt.question`),
+    ``picked`` the 1-based numbers chosen. The core routes it to the asking
+    community whatever ``community`` says; a pick for a question no longer
+    open (answered, cancelled) is ignored.
+    """
+
+    member: Member
+    question: int
+    picked: tuple[int, ...]

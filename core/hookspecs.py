@@ -30,6 +30,7 @@ Hook families:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -40,8 +41,10 @@ if TYPE_CHECKING:
     from hearth.commands import Command, Invocation
     from hearth.context import PluginContext
     from hearth.declarations import Need, Verdict
+    from hearth.groups import Group, Summary
     from hearth.models import Member, Message, Reaction
     from hearth.outbox import Outcome
+    from hearth.people.dialogs import Answer
     from hearth.scheduler import Job
     from hearth.storage import Migration
 
@@ -218,6 +221,60 @@ async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
     ``done``, ``gone``, ``refused``, ``failed``, ``dropped``, and
     ``outcome.sent`` the message posted. It arrives as a new event in the
     community's inbox, in order with the others.
+    """
+
+
+# --------------------------------------------------------------------------- groups
+
+
+@hookspec
+async def on_group_reminder(ctx: PluginContext, group: Group, left: timedelta) -> None:
+    """``group`` (created by this plugin with ``remind_before``) ends in ``left``.
+
+    Only the owning plugin is called, once; after a restart a reminder that
+    fell due while the bot was down comes late, with the true time left, and
+    only if the group is still open. Post what the members should know.
+    """
+
+
+@hookspec
+async def on_group_ending(ctx: PluginContext, group: Group, summary: Summary) -> None:
+    """``group`` ends now (it expired, or ``ctx.groups.close`` was called).
+
+    Only the owning plugin is called, once per group. The channel still
+    exists: post the summary in it here (and elsewhere); it is dissolved
+    right after, in order with what is queued here. ``summary`` says how long
+    it lasted, how many messages were written and by whom.
+    """
+
+
+@hookspec
+async def on_group_closed(ctx: PluginContext, group: Group, summary: Summary) -> None:
+    """The network really dissolved ``group`` (``group.mode``: ``delete``,
+    ``archive``, or None when its channel was already gone or the network
+    cannot dissolve groups). Only the owning plugin is called.
+
+    While the network refuses, the group stays ``closing`` and the service
+    tries again (an hour later, and at every start-up); this comes only then.
+    """
+
+
+# --------------------------------------------------------------------------- dialogs
+
+
+@hookspec
+async def on_answer(
+    ctx: PluginContext, member: Member, question_key: str, answer: Answer, data: dict[str, Any]
+) -> None:
+    """``member`` answered a question this plugin asked with ``ctx.ask`` (only the asking
+    plugin is called, in the community that asked).
+
+    ``question_key`` and ``data`` are what ``ctx.ask`` was given. ``answer.text``
+    is the free-text answer, or the labels picked joined by ", ";
+    ``answer.picked`` the 1-based numbers of the choices picked (empty for free
+    text) and ``answer.labels`` their labels. Malformed answers never arrive
+    here: the member was asked again. It arrives as an event in the
+    community's inbox, in order with the others, even after a restart.
     """
 
 

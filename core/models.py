@@ -82,6 +82,8 @@ class Capability(StrEnum):
     DM = "dm"
     DELETE = "delete"
     MUTE = "mute"
+    #: a mute ends by itself at its time (a Discord timeout); without it the core unmutes
+    TIMED_MUTE = "timed_mute"
     KICK = "kick"
     BAN = "ban"
     ROLES = "roles"
@@ -91,6 +93,7 @@ class Capability(StrEnum):
     PIN = "pin"
     REACTIONS = "reactions"  # receive reactions
     MEMBERS = "members"  # list every member of a community (Adapter.list_members)
+    CHOICES = "choices"  # show a question's choices as buttons or a menu (else: numbered text)
 
 
 MAX_NAME_CHARS = 64
@@ -221,3 +224,21 @@ class Reaction:
     member: Member
     emoji: str
     time: datetime
+
+
+@model
+class Prompt:
+    """A question the bot asks a member by direct message (see ``PluginContext.ask``).
+
+    ``text`` is complete as it stands: the community asking, the question and,
+    when there are ``choices``, the numbered list, so an adapter without
+    :attr:`Capability.CHOICES` sends it as it is and the member answers with
+    numbers. An adapter with it may also show ``choices`` natively (buttons, a
+    menu), each picked choice naming ``question`` (the question's id) and its
+    1-based number.
+    """
+
+    question: int
+    text: str
+    choices: tuple[str, ...] = ()
+    multiple: bool = False

@@ -114,6 +114,8 @@ class _Ticket:
     plugin: str
     then: str | None
     data: dict[str, Any]
+    #: the member a DM goes to (a kick of theirs may wait for it)
+    dm_to: str | None = None
 
 
 #: performs a request: ``(text, reply_to)`` for a message, ``(None, None)`` otherwise
@@ -203,8 +205,8 @@ class Outbound:
 
     # ------------------------------------------------------------------ queueing
     def lane_for(self, kind: str, target: str = "") -> LaneKey:
-        """The lane of an action kind: ``channel`` (per channel id), ``dm``, ``delete``,
-        ``moderation``, ``roles``, ``groups``."""
+        """The lane of an action kind: ``channel`` (per channel id: its messages, pins,
+        and its dissolution when it is a group), ``dm``, ``delete``, ``moderation``, ``roles``."""
         return (kind, target) if kind == "channel" else (kind,)
 
     def submit(
@@ -221,7 +223,7 @@ class Outbound:
     ) -> Pending:
         """Queue ``request``; the returned :class:`Pending` settles once it is delivered."""
         pending = Pending(request.action)
-        ticket = _Ticket(pending, community, plugin, then, dict(data or {}))
+        ticket = _Ticket(pending, community, plugin, then, dict(data) if data else {}, dm_to)
         request.tickets.append(ticket)
         if depends_on_dm is not None:
             request.after = self._dms.get(depends_on_dm)
@@ -365,9 +367,8 @@ class Outbound:
                 self._notifying += 1  # until the outcome is in the community's inbox
                 task = asyncio.ensure_future(self._notify(ticket.community, ticket.plugin, outcome))
                 task.add_done_callback(self._notified)
-        for member, pending in list(self._dms.items()):
-            if pending.done:
-                del self._dms[member]
+            if ticket.dm_to is not None and self._dms.get(ticket.dm_to) is ticket.pending:
+                del self._dms[ticket.dm_to]  # a later DM to them, still queued, stays
 
     def _notified(self, task: asyncio.Future[Any]) -> None:
         self._notifying -= 1

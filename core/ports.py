@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 from pydantic import BaseModel
 
 from hearth.errors import CapabilityMissing
-from hearth.models import Capability, Channel, Member, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Prompt, Role, SentMessage
 
 if TYPE_CHECKING:
     from hearth.clock import Clock
@@ -223,6 +223,16 @@ class Adapter(abc.ABC):
         """Send ``text`` to ``member`` privately."""
         raise CapabilityMissing(platform=self.name, action="dm", capability=Capability.DM)
 
+    async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
+        """Ask ``member`` a question privately.
+
+        The default sends ``prompt.text`` as a direct message (numbered choices,
+        answered by typing numbers). An adapter declaring
+        :attr:`Capability.CHOICES` overrides it to show the choices natively and
+        submits a picked choice as a :class:`~hearth.events.ChoiceMadeEvent`.
+        """
+        return await self.dm(community, member, prompt.text)
+
     async def delete(self, community: str | None, channel: Channel, message_id: str,
                      reason: str) -> None:
         """Delete a message."""
@@ -262,12 +272,23 @@ class Adapter(abc.ABC):
         private: bool = True,
         expires: datetime | None = None,
     ) -> Channel:
-        """Create a group channel named ``name`` with ``members`` in it; return it."""
+        """Create a group channel named ``name`` with ``members`` in it; return it.
+
+        The core's group service (:mod:`hearth.groups`) calls this and keeps
+        ``expires`` itself; an adapter may use it (e.g. in a channel's topic).
+        Raises :class:`~hearth.errors.LimitReached` when the network's limits
+        (or the configured cap) leave no room for another group.
+        """
         raise CapabilityMissing(platform=self.name, action="create group", capability=Capability.GROUPS)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         """Add ``member`` to a group channel."""
         raise CapabilityMissing(platform=self.name, action="invite", capability=Capability.GROUPS)
+
+    async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
+        """Take ``member`` out of a group channel (one who is not in it is no error)."""
+        raise CapabilityMissing(platform=self.name, action="remove from group",
+                                capability=Capability.GROUPS)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         """End a group channel: delete it, or archive it (read-only, out of the way)."""

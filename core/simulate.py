@@ -168,6 +168,7 @@ def human(action: dict[str, Any]) -> str:
     if "community" in rest:
         when = f"{when} [{rest.pop('community')}]"
     text = rest.pop("text", None)
+    rest.pop("choices", None)  # a question's text lists them, numbered
     where = f"#{rest.pop('channel')}" if "channel" in rest else ""
     who = f"@{rest.pop('member')}" if "member" in rest else ""
     head = " ".join(p for p in (when, kind, where, who) if p)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding
 from hearth.errors import AdapterError, StartupError
-from hearth.models import Capability, Channel, Member, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Prompt, Role, SentMessage
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember, Pace
 
 if TYPE_CHECKING:
@@ -120,6 +120,9 @@ class DiscordAdapter(Adapter):
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         return await self._started().actions.dm(community, member, text)
 
+    async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
+        return await self._started().choices.ask(community, member, prompt)
+
     async def delete(self, community: str | None, channel: Channel, message_id: str,
                      reason: str) -> None:
         await self._started().actions.delete(channel, message_id, reason)
@@ -164,6 +167,9 @@ class DiscordAdapter(Adapter):
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         await self._started().groups.invite(community, channel, member)
+
+    async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
+        await self._started().groups.remove(community, channel, member)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         await self._started().groups.dissolve(community, channel, mode)

@@ -2,9 +2,15 @@
 
 Built when the adapter starts, with the parts that do the adapter's work:
 :mod:`.inbound` (events in), :mod:`.downtime` (catching up, checkpoints),
-:mod:`.actions`, :mod:`.groups` and :mod:`.interactions` (slash commands).
+:mod:`.actions`, :mod:`.groups`, :mod:`.interactions` (slash commands) and
+:mod:`.choices` (questions' buttons and menus).
 A dropped connection is RESUMEd by discord.py, which replays what was missed;
-a new session replays nothing, so what can be recovered is caught up.
+a new session replays nothing, so what can be recovered is caught up. Once
+started, the gateway connection runs under the app's supervisor
+(``host.supervise``): a connection that ends for good (discord.py gave up, or
+it closed while Hearth was not stopping) is connected again with backoff, and
+one Discord refuses as configured (the token revoked, intents disallowed)
+stops the app with one line.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import discord
 
 from hearth.adapters.discord import permissions
 from hearth.adapters.discord.actions import Actions
+from hearth.adapters.discord.choices import Choices
 from hearth.adapters.discord.convert import PLATFORM
 from hearth.adapters.discord.downtime import Downtime
 from hearth.adapters.discord.endpoint import Endpoint
@@ -25,7 +32,7 @@ from hearth.adapters.discord.groups import Groups
 from hearth.adapters.discord.inbound import Inbound
 from hearth.adapters.discord.interactions import Interactions
 from hearth.adapters.discord.session import Session
-from hearth.errors import StartupError
+from hearth.errors import StartupError, Unreachable
 from hearth.events import AdapterReadyEvent
 from hearth.ports import AdapterHost
 
@@ -33,6 +40,17 @@ if TYPE_CHECKING:
     from hearth.adapters.discord.adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
+
+#: gateway close codes that no reconnection can fix: the token or the configuration is refused
+REFUSED = {
+    4004: "authentication failed: the bot token was revoked or reset (accounts.discord.token); "
+          "copy it again from the Developer Portal, Bot page, and set it in the environment",
+    4010: "invalid shard (accounts.discord.shards)",
+    4011: "sharding required: the bot is in too many servers for one connection "
+          "(accounts.discord.shards)",
+    4012: "invalid API version",
+    4013: "invalid intents",
+}
 
 
 def intents() -> discord.Intents:
@@ -51,27 +69,40 @@ class Connection:
         self.downtime = Downtime(session, self.inbound)
         self.actions = Actions(session)
         self.groups = Groups(session)
-        self.interactions = Interactions(session, self.actions)
+        self.choices = Choices(session)
+        self.interactions = Interactions(session, self.actions, self.choices)
         self._endpoint = Endpoint(adapter.account.api_url)
         self._runner: asyncio.Task[None] | None = None
+        self._receiver: asyncio.Task[None] | None = None
+        self._stopping = False
         self._ready_count = 0
 
     async def start(self, host: AdapterHost) -> None:
         s = self.session
         await s.load(host)
         s.host = host
+        self._stopping = False
         await self._endpoint.apply(s.account.token.get_secret_value())
         try:
             await self._connect()
             await self.interactions.sync_commands()
+        except Unreachable as exc:
+            await self.stop()
+            raise StartupError(str(exc)) from exc
         except BaseException:
             await self.stop()
             raise
         await s.submit(self._ready_event())
         s.spawn(self.downtime.checkpoints(host), "hearth-discord-checkpoints")
+        self._receiver = host.supervise("discord gateway", self._receive)
 
     async def stop(self) -> None:
         s = self.session
+        self._stopping = True
+        receiver, self._receiver = self._receiver, None
+        if receiver is not None:
+            receiver.cancel()
+            await asyncio.gather(receiver, return_exceptions=True)
         host, s.host = s.host, None
         client, s.client = s.client, None
         if client is not None:
@@ -83,7 +114,7 @@ class Connection:
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(runner, 5.0)
             elif not runner.cancelled():
-                runner.exception()  # retrieved: reported by start() or _runner_done
+                runner.exception()  # retrieved: reported by start() or _receive
         await s.cancel_tasks()
         if host is not None:
             try:
@@ -129,6 +160,12 @@ class Connection:
         return client
 
     async def _connect(self) -> None:
+        """Log in and open the gateway session; return once Discord says it is ready.
+
+        :class:`StartupError` when Discord refuses the configuration (the
+        token, the intents), :class:`Unreachable` when it could not be reached
+        or did not become ready in time.
+        """
         s = self.session
         token = s.account.token.get_secret_value()
         client = s.client = self._make_client()
@@ -140,8 +177,8 @@ class Connection:
                 "the Developer Portal, Bot page, and set it in the environment"
             ) from exc
         except (discord.HTTPException, OSError) as exc:
-            raise StartupError(f"cannot log in to Discord at {s.account.api_url}: "
-                               f"{type(exc).__name__}") from exc
+            raise Unreachable(f"cannot log in to Discord at {s.account.api_url}: "
+                              f"{type(exc).__name__}") from exc
         runner = self._runner = asyncio.create_task(client.connect(reconnect=True),
                                                     name="hearth-discord-gateway")
         ready = asyncio.create_task(s.ready.wait(), name="hearth-discord-ready")
@@ -149,15 +186,57 @@ class Connection:
         done, _ = await asyncio.wait({runner, ready}, timeout=timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
         if ready in done:
-            runner.add_done_callback(self._runner_done)
             return
         ready.cancel()
         if runner not in done:
-            raise StartupError(f"Discord did not become ready within {timeout:.0f}s")
-        failure = runner.exception()
+            raise Unreachable(f"Discord did not become ready within {timeout:.0f}s")
+        raise self._ended(runner)
+
+    async def _receive(self) -> None:
+        """The gateway connection, run by the app's supervisor until the adapter stops.
+
+        discord.py resumes or reconnects a dropped connection itself; when it
+        gives up, or the connection closes while Hearth is not stopping, this
+        raises (so the supervisor restarts it with backoff, or stops the app
+        when Discord refuses the configuration), and a restart connects anew.
+        """
+        runner = self._runner
+        if runner is None or runner.done():
+            await self._reconnect()
+            runner = self._runner
+            assert runner is not None
+        await asyncio.wait({runner})  # cancelling this task leaves the connection to stop()
+        if self._stopping:
+            return
+        raise self._ended(runner)
+
+    async def _reconnect(self) -> None:
+        """A new client and a new gateway session after the last one ended for good."""
+        s = self.session
+        old, s.client = s.client, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await old.close()
+        s.ready.clear()
+        await self._connect()
+        log.info("Discord connected again (a new session)")
+        await s.submit(self._ready_event())
+
+    def _ended(self, runner: asyncio.Task[None]) -> Exception:
+        """Why the gateway connection ``runner`` ended, as the error to raise."""
+        failure = None if runner.cancelled() else runner.exception()
         if isinstance(failure, discord.PrivilegedIntentsRequired):
-            raise StartupError(self._intents_message()) from failure
-        raise StartupError(f"the Discord gateway connection failed: {failure!r}") from failure
+            return StartupError(self._intents_message())
+        if isinstance(failure, discord.ConnectionClosed) and failure.code in REFUSED:
+            error: Exception = StartupError(
+                f"Discord closed the gateway connection with code {failure.code}, "
+                f"{REFUSED[failure.code]}")
+        elif failure is None:
+            error = Unreachable("the Discord gateway connection closed")
+        else:
+            error = Unreachable(f"the Discord gateway connection failed: {failure!r}")
+        error.__cause__ = failure
+        return error
 
     def _intents_message(self) -> str:
         client = self.session.client
@@ -174,15 +253,6 @@ class Connection:
             "them at https://discord.com/developers/applications -> your application -> Bot "
             "-> Privileged Gateway Intents, then start Hearth again"
         )
-
-    def _runner_done(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled() or self.session.host is None:
-            return
-        exc = task.exception()
-        if exc is not None:
-            log.error("the Discord connection stopped: %r", exc)
-        else:
-            log.warning("the Discord connection closed")
 
     # ------------------------------------------------------------------ the gateway session
     def _ready_event(self) -> AdapterReadyEvent:

@@ -12,7 +12,11 @@ from collections.abc import Iterator
 import aiohttp
 import discord
 
-from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, Unreachable
+from hearth.errors import AdapterError, Forbidden, LimitReached, NotFound, RateLimited, Unreachable
+
+#: Discord's "maximum number of … reached" codes (30013: guild channels); a full
+#: category answers 50035 with "Maximum number of channels in category reached"
+LIMIT_CODES = frozenset({30013})
 
 
 @contextlib.contextmanager
@@ -33,6 +37,8 @@ def boundary(action: str) -> Iterator[None]:
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise Unreachable(f"Discord unreachable ({type(exc).__name__})", **where) from exc
     except discord.HTTPException as exc:
+        if exc.code in LIMIT_CODES or "Maximum number of" in exc.text:
+            raise LimitReached(f"Discord's limit: {exc.text}", **where) from exc
         raise AdapterError(f"Discord answered {exc.status}: {exc.text}", **where) from exc
     except discord.DiscordException as exc:
         raise AdapterError(str(exc), **where) from exc

@@ -1,8 +1,13 @@
-"""Group channels: private text channels in a category, created, joined, archived or deleted.
+"""Group channels: private text channels in a category, created, joined, left, archived or deleted.
 
-The categories (one for groups, one for archived groups) are configured,
+The categories (for groups, and for archived groups) are configured,
 remembered, or created on first use; the groups the bot created are
-remembered by name (:mod:`.memory`).
+remembered by name (:mod:`.memory`). Discord allows 50 channels in a category
+and 500 in a guild (categories included): a full category spills over into
+the next ("Hearth groups 2", "Hearth groups 3" …, created when needed), and at
+the guild's limit, or at the binding's ``max_group_channels`` open groups,
+creating one more raises :class:`~hearth.errors.LimitReached` (the core's
+group service tells the admins).
 """
 
 from __future__ import annotations
@@ -15,11 +20,15 @@ import discord
 from hearth.adapters.discord.convert import to_channel
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
-from hearth.errors import NotFound
+from hearth.errors import LimitReached, NotFound
 from hearth.models import Channel, Member
 from hearth.ports import DissolveMode
 
 CATEGORY_NAMES = {"groups": "Hearth groups", "archive": "Hearth archive"}
+CATEGORY_KEYS = {"groups": "group_category", "archive": "archive_category"}  # in the binding
+#: Discord's limits: channels in one category, and channels in a guild (categories included)
+CATEGORY_LIMIT = 50
+GUILD_LIMIT = 500
 MEMBER_ALLOW = discord.PermissionOverwrite(view_channel=True, send_messages=True,
                                            read_message_history=True)
 
@@ -34,6 +43,15 @@ class Groups:
                      topic: str, private: bool) -> Channel:
         s = self.session
         guild = s.guild(community)
+        memory = s.memory[community]
+        space = s.communities[community].space
+        cap = getattr(space, "max_group_channels", GUILD_LIMIT)
+        if len(memory.groups) >= cap:
+            raise LimitReached(f"{len(memory.groups)} group channels are open, the most allowed "
+                               f"(max_group_channels: {cap})", action="create group")
+        if len(guild.channels) >= GUILD_LIMIT:
+            raise LimitReached(f"the server has {len(guild.channels)} channels, Discord's limit",
+                               action="create group")
         category = await self._category(community, "groups")
         overwrites: dict[discord.Role | discord.Member | discord.Object,
                          discord.PermissionOverwrite] = {}
@@ -49,7 +67,6 @@ class Groups:
             created = await guild.create_text_channel(
                 name, category=category, overwrites=overwrites, topic=topic[:1024],
                 reason="Hearth group")
-        memory = s.memory[community]
         memory.groups[name] = created.id
         assert s.host is not None
         await memory.save_groups(s.host.kv)
@@ -60,6 +77,17 @@ class Groups:
         target = await self.session.member_of(community, int(member.id))
         with boundary(f"inviting {member.id} to {channel.id}"):
             await found.set_permissions(target, overwrite=MEMBER_ALLOW, reason="Hearth group")
+
+    async def remove(self, community: str, channel: Channel, member: Member) -> None:
+        found = await self._group_channel(community, channel)
+        # By id, not through a Member: the member may have left the server already.
+        http = self.session.connected().http
+        try:
+            with boundary(f"removing {member.id} from {channel.id}"):
+                await http.delete_channel_permissions(found.id, int(member.id),
+                                                      reason="Hearth group")
+        except NotFound:
+            pass  # not in the group: nothing to take away
 
     async def dissolve(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         s = self.session
@@ -91,30 +119,53 @@ class Groups:
         await memory.save_groups(s.host.kv)
 
     async def _category(self, community: str, which: str) -> discord.CategoryChannel:
-        """The category for group (or archived) channels: configured, remembered or created."""
+        """A category for group (or archived) channels with room for one more.
+
+        The first is configured, remembered or created; when it holds 50
+        channels the next one is used ("Hearth groups 2" …), created when needed.
+        """
+        s = self.session
+        guild = s.guild(community)
+        async with s.lock(f"category:{guild.id}:{which}"):
+            number = 1
+            while True:
+                category = await self._nth_category(community, which, number)
+                if len(category.channels) < CATEGORY_LIMIT:
+                    return category
+                number += 1
+
+    async def _nth_category(self, community: str, which: str,
+                            number: int) -> discord.CategoryChannel:
         s = self.session
         guild = s.guild(community)
         space = s.communities[community].space
-        configured = getattr(space, f"{which}_category", None) if space else None
-        if configured:
+        configured = getattr(space, CATEGORY_KEYS[which], None) if space else None
+        if configured and number == 1:
             found = guild.get_channel(int(configured))
             if isinstance(found, discord.CategoryChannel):
                 return found
-            raise NotFound(f"{which}_category {configured} is not a category the bot can see")
+            raise NotFound(f"{CATEGORY_KEYS[which]} {configured} is not a category the bot can see")
         memory = s.memory[community]
-        async with s.lock(f"category:{guild.id}:{which}"):
-            remembered = guild.get_channel(memory.categories.get(which, 0))
-            if isinstance(remembered, discord.CategoryChannel):
-                return remembered
-            name = CATEGORY_NAMES[which]
-            found = discord.utils.get(guild.categories, name=name)
-            if found is None:
-                with boundary(f"creating the {name!r} category"):
-                    found = await guild.create_category(name, reason="Hearth group channels")
-            memory.categories[which] = found.id
-            assert s.host is not None
-            await memory.save_categories(s.host.kv)
-            return found
+        key = which if number == 1 else f"{which}:{number}"
+        remembered = guild.get_channel(memory.categories.get(key, 0))
+        if isinstance(remembered, discord.CategoryChannel):
+            return remembered
+        base = CATEGORY_NAMES[which]
+        if configured:
+            first = guild.get_channel(int(configured))
+            base = first.name if first is not None else base
+        name = base if number == 1 else f"{base} {number}"
+        found = discord.utils.get(guild.categories, name=name)
+        if found is None:
+            if len(guild.channels) + 1 >= GUILD_LIMIT:  # room for the category and a channel in it
+                raise LimitReached(f"the server has {len(guild.channels)} channels, Discord's "
+                                   f"limit", action=f"create the {name!r} category")
+            with boundary(f"creating the {name!r} category"):
+                found = await guild.create_category(name, reason="Hearth group channels")
+        memory.categories[key] = found.id
+        assert s.host is not None
+        await memory.save_categories(s.host.kv)
+        return found
 
     async def _group_channel(self, community: str, channel: Channel) -> discord.TextChannel:
         guild = self.session.guild(community)

@@ -1,5 +1,7 @@
 """Slash commands: registered per guild, taken in turn, answered through the interaction.
 
+(Clicks on a question's buttons or menu are interactions too: :mod:`.choices`.)
+
 The command registry of each community is synced to its guild (the payloads
 are built in :mod:`.slash`). An invoked command is acknowledged at once
 ("thinking…") and queued in the community's inbox like a text command; its
@@ -16,6 +18,7 @@ import discord
 
 from hearth.adapters.discord import slash
 from hearth.adapters.discord.actions import Actions
+from hearth.adapters.discord.choices import Choices
 from hearth.adapters.discord.convert import PLATFORM, chunks
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
@@ -29,9 +32,10 @@ log = logging.getLogger(__name__)
 class Interactions:
     """The guilds' slash commands and the interactions waiting for their answers."""
 
-    def __init__(self, session: Session, actions: Actions) -> None:
+    def __init__(self, session: Session, actions: Actions, choices: Choices) -> None:
         self.session = session
         self.actions = actions
+        self.choices = choices
         self._slash: dict[int, slash.SlashSet] = {}
         self._answering: set[int] = set()  # interaction ids being answered
 
@@ -62,6 +66,9 @@ class Interactions:
                 log.info("%s: %d slash commands registered", key, len(found.payload))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.component:
+            await self.choices.on_component(interaction)
+            return
         if interaction.type is not discord.InteractionType.application_command:
             return
         s = self.session

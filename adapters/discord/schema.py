@@ -39,7 +39,9 @@ class DiscordBinding(BaseModel):
 
     ``group_category`` / ``archive_category``: category ids for group channels and
     for archived ones; when unset the bot creates "Hearth groups" / "Hearth archive"
-    and remembers them.
+    and remembers them. A full category (50 channels) spills over into "… 2", "… 3".
+    ``max_group_channels``: at most this many group channels open at once in the
+    guild; one more is refused (and the admins told).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,6 +49,7 @@ class DiscordBinding(BaseModel):
     guild: str
     group_category: str | None = None
     archive_category: str | None = None
+    max_group_channels: int = Field(200, ge=1, le=500)
 
     @field_validator("guild", mode="before")
     @classmethod

@@ -3,15 +3,15 @@
 Sending (mentions as pills, replies quoting the original), direct messages in
 the DM room the member last used (or a new one), redacting a message with its
 edits, pinning, and moderation in every room of the community: mutes (a power
-level; Matrix has no timed mute, so a timer lifts them), kicks and bans.
+level; Matrix has no timed mute, so the core's scheduler lifts them at their
+end: see :mod:`hearth.mutes`), kicks and bans.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
 from hearth.errors import AdapterError, Forbidden, NotFound
@@ -25,6 +25,9 @@ from .topology import Topology
 
 log = logging.getLogger(__name__)
 
+#: where an older Hearth kept the mutes its own timer lifted (read once, then emptied)
+LEGACY_MUTES = "mutes"
+
 
 class Actions:
     """Messages and members acted on through the homeserver."""
@@ -33,7 +36,6 @@ class Actions:
         self.session = session
         self.topology = topology
         self.identity = identity
-        self._mute_wakeup = asyncio.Event()
 
     async def send(self, community: str | None, channel: Channel, text: str, *,
                    reply_to: str | None = None) -> SentMessage:
@@ -92,36 +94,39 @@ class Actions:
         uid = user_id(member.id)
         await s.each("mute", self.topology.all_rooms(community, space=False),
                      lambda r: ops.mute(s.nio, r, uid))
-        s.mutes[f"{community}\t{uid}"] = until.timestamp()
-        await s.save("mutes")
-        self._mute_wakeup.set()
 
     async def unmute(self, community: str, member: Member) -> None:
         s = self.session
         uid = user_id(member.id)
         await s.each("unmute", self.topology.all_rooms(community, space=False),
                      lambda r: ops.unmute(s.nio, r, uid))
-        if s.mutes.pop(f"{community}\t{uid}", None) is not None:
-            await s.save("mutes")
 
-    async def mute_timer(self) -> None:
-        """Unmute members whose mute ran out (Matrix has no timed mute)."""
+    async def lift_legacy_mutes(self) -> None:
+        """Lift the mutes an older Hearth timed itself (its ``mutes`` record), then forget it.
+
+        Their end is not known to the core's scheduler, which times mutes now; a
+        mute still running is lifted early rather than kept for ever.
+        """
         s = self.session
-        while True:
-            now = datetime.now(UTC).timestamp()
-            for key, until in sorted(s.mutes.items(), key=lambda kv: kv[1]):
-                if until <= now:
-                    community, uid = key.split("\t", 1)
-                    try:
-                        await self.unmute(community, Member(platform=PLATFORM, id=uid, name=uid))
-                        log.info("unmuted %s in %s: the mute ran out", uid, community)
-                    except AdapterError as exc:
-                        log.warning("could not unmute %s: %s", uid, exc)
-                        s.mutes[key] = now + 60
-            upcoming = min(s.mutes.values(), default=now + 3600)
-            self._mute_wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._mute_wakeup.wait(), max(0.05, min(upcoming - now, 3600)))
+        assert s.host is not None
+        raw = await s.host.kv.get(LEGACY_MUTES)
+        if not raw:
+            return
+        try:
+            records = json.loads(raw)
+        except ValueError:
+            records = {}
+        for key in records if isinstance(records, dict) else ():
+            community, _, uid = str(key).partition("\t")
+            if community not in s.communities or not uid:
+                continue
+            try:
+                await self.unmute(community, Member(platform=PLATFORM, id=uid, name=uid))
+                log.warning("unmuted %s in %s: a mute timed by an older Hearth (mute them again "
+                            "if it had not run out)", uid, community)
+            except AdapterError as exc:
+                log.warning("could not lift the mute of %s in %s: %s", uid, community, exc)
+        await s.host.kv.set(LEGACY_MUTES, "")
 
     async def kick(self, community: str, member: Member, reason: str) -> None:
         s = self.session

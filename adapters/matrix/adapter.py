@@ -38,7 +38,7 @@ BASE_CAPABILITIES = frozenset({
     Capability.SEND, Capability.REPLY, Capability.DM, Capability.DELETE, Capability.MUTE,
     Capability.KICK, Capability.BAN, Capability.ROLES, Capability.GROUPS, Capability.GROUP_ARCHIVE,
     Capability.PIN, Capability.REACTIONS, Capability.MEMBERS,
-})
+})  # no TIMED_MUTE: a mute is a power level, lifted by the core when it runs out
 
 
 class MatrixAdapter(Adapter):
@@ -80,7 +80,7 @@ class MatrixAdapter(Adapter):
 
     @property
     def _tasks(self) -> set[asyncio.Task[Any]]:
-        """The adapter's running tasks (the sync loop, the mute timer)."""
+        """The adapter's running tasks (the sync loop)."""
         return self._connection.session.tasks if self._connection else set()
 
     async def _do(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
@@ -170,6 +170,9 @@ class MatrixAdapter(Adapter):
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         await self._started().groups.invite(community, channel, member)
+
+    async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
+        await self._started().groups.remove(community, channel, member)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         await self._started().groups.dissolve(community, channel, mode)

@@ -85,6 +85,7 @@ class Connection:
                 {Capability.GROUP_DELETE} if s.admin_delete else set()
             )
             await self.topology.join_communities()
+            await self.actions.lift_legacy_mutes()
             with contextlib.suppress(AdapterError):
                 direct = await s.do("read m.direct", lambda: ops.get_direct_rooms(s.nio))
                 for uid, rooms in direct.items():
@@ -105,7 +106,6 @@ class Connection:
         sync = host.supervise("matrix sync", s.syncer.run)  # restarted after a failure
         s.tasks.add(sync)
         sync.add_done_callback(s.tasks.discard)
-        s.spawn(self.actions.mute_timer(), "matrix-unmute")
         await self._ready()
 
     async def stop(self) -> None:

@@ -50,6 +50,11 @@ class Groups:
         s = self.session
         await s.do("invite", lambda: ops.invite(s.nio, channel.id, user_id(member.id)))
 
+    async def remove(self, community: str, channel: Channel, member: Member) -> None:
+        s = self.session
+        await s.do("remove from group", lambda: ops.remove_from_room(
+            s.nio, channel.id, user_id(member.id), reason="Removed from this group."))
+
     async def dissolve(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         s = self.session
         space = s.spaces.get(community)

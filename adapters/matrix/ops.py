@@ -738,6 +738,15 @@ async def kick(client: AsyncClient, room_id: str, user_id: str, *, reason: str |
     check(await client.room_kick(room_id, user_id, reason=reason), "kick")
 
 
+async def remove_from_room(client: AsyncClient, room_id: str, user_id: str, *,
+                           reason: str | None = None) -> bool:
+    """Kick ``user_id`` if joined or invited (True); one who is not in the room is left alone."""
+    if await _membership(client, room_id, user_id) not in ("join", "invite"):
+        return False
+    await kick(client, room_id, user_id, reason=reason)
+    return True
+
+
 async def ban(client: AsyncClient, room_id: str, user_id: str, *, reason: str | None = None) -> None:
     """Ban ``user_id`` from the room."""
     check(await client.room_ban(room_id, user_id, reason=reason), "ban")

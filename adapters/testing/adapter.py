@@ -15,11 +15,11 @@ import itertools
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hearth.errors import AdapterError, Forbidden, NotFound, RateLimited, Unreachable
+from hearth.errors import AdapterError, Forbidden, LimitReached, NotFound, RateLimited, Unreachable
 from hearth.events import (
     AdapterReadyEvent,
     MemberJoinedEvent,
@@ -34,6 +34,7 @@ from hearth.models import (
     Channel,
     Member,
     Message,
+    Prompt,
     Reaction,
     Role,
     SentMessage,
@@ -45,11 +46,14 @@ PLATFORM = "testing"
 _ALL = frozenset(Capability)
 PROFILES: dict[str, frozenset[Capability]] = {
     "discord": _ALL,
-    # Matrix cannot truly delete a room: it is closed and archived instead.
-    "matrix": _ALL - {Capability.GROUP_DELETE},
-    "console": _ALL,
+    # Matrix cannot truly delete a room: it is closed and archived instead; a mute (a
+    # power level) lasts until it is lifted; choices are numbered text.
+    "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE, Capability.CHOICES},
+    "console": _ALL - {Capability.CHOICES},
     "testing": _ALL,
 }
+#: messages the imitated network remembers for edits, reactions and deletions
+MESSAGES_KEPT = 10_000
 #: the networks' paces, as their adapters declare them (a test keeps them in step)
 PACES: dict[str, Pace] = {
     "discord": Pace(channel=(5, 5.0), dm=(10, 10.0), total=(50, 1.0), max_length=2000),
@@ -57,6 +61,8 @@ PACES: dict[str, Pace] = {
     "console": Pace(),
     "testing": Pace(),
 }
+#: the end of a mute on a network without timed mutes: none
+UNTIL_UNMUTED = datetime.max.replace(tzinfo=UTC)
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
 
 
@@ -158,7 +164,10 @@ class TestingAdapter(Adapter):
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
         self.groups: dict[str, dict[str, Any]] = {}
+        #: open group channels allowed per community (None: no limit), like Discord's caps
+        self.max_groups: int | None = None
         self.actions: list[dict[str, Any]] = []
+        #: the messages the imitated network remembers (the newest MESSAGES_KEPT), by id
         self.messages: dict[str, _Stored] = {}
         self.last_bot_message: dict[tuple[str, str], str] = {}
         self._channels: dict[tuple[str, str], Channel] = {}
@@ -190,10 +199,12 @@ class TestingAdapter(Adapter):
         """Every action fails as unreachable until the (virtual) time ``until``."""
         self.down_until = until
 
-    def fail_next(self, action: str, times: int = 1, *, retry_after: float | None = None) -> None:
+    def fail_next(self, action: str, times: int = 1, *, retry_after: float | None = None,
+                  refuse: bool = False) -> None:
         """The next ``times`` calls of ``action`` (``send``, ``kick`` …) fail: unreachable,
-        or with ``retry_after`` rate limited (a 429 asking to wait that many seconds)."""
-        self.failing.setdefault(action, []).extend([retry_after] * times)
+        with ``retry_after`` rate limited (a 429 asking to wait that many seconds), or
+        with ``refuse`` refused (a missing permission, not retried by the outbound flow)."""
+        self.failing.setdefault(action, []).extend([-1.0 if refuse else retry_after] * times)
 
     async def _network(self, action: str) -> None:
         """A call on the imitated network: its latency, then its faults."""
@@ -204,6 +215,8 @@ class TestingAdapter(Adapter):
             raise Unreachable(f"{action}: the network is down")
         if self.failing.get(action):
             retry_after = self.failing[action].pop(0)
+            if retry_after == -1.0:
+                raise Forbidden(f"{action}: missing permission")
             if retry_after is not None:
                 raise RateLimited(f"{action}: slow down", retry_after)
             raise Unreachable(f"{action}: the network did not answer")
@@ -312,8 +325,13 @@ class TestingAdapter(Adapter):
             platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
             time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
         )
-        self.messages[message_id] = _Stored(community, channel, person.id)
+        self._keep(message_id, _Stored(community, channel, person.id))
         return message
+
+    def _keep(self, message_id: str, stored: _Stored) -> None:
+        self.messages[message_id] = stored
+        if len(self.messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
+            del self.messages[next(iter(self.messages))]
 
     def refusal(self, community: str, person: Person) -> str | None:
         """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
@@ -410,7 +428,7 @@ class TestingAdapter(Adapter):
     # -- actions ---------------------------------------------------------------
     def _sent(self, community: str | None, channel: Channel) -> SentMessage:
         message_id = f"b{next(self._ids)}"
-        self.messages[message_id] = _Stored(community or "", channel, "")
+        self._keep(message_id, _Stored(community or "", channel, ""))
         self.last_bot_message[(community or "", channel.id)] = message_id
         return SentMessage(platform=self.name, id=message_id, channel=channel)
 
@@ -437,6 +455,14 @@ class TestingAdapter(Adapter):
         self._record(community, "dm", member=member.id, text=text)
         return self._sent(community, self.dm_channel(member.id))
 
+    async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
+        """A question's DM, recorded with its ``choices``; the member answers with numbers."""
+        await self._network("dm")
+        self._check_dm(community, member.id)
+        choices = {"choices": list(prompt.choices)} if prompt.choices else {}
+        self._record(community, "dm", member=member.id, text=prompt.text, **choices)
+        return self._sent(community, self.dm_channel(member.id))
+
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
         await self._network("delete")
         stored = self.messages.pop(message_id, None)
@@ -448,7 +474,9 @@ class TestingAdapter(Adapter):
 
     async def mute(self, community: str, member: Member, until: datetime, reason: str) -> None:
         await self._network("mute")
-        self.person(community, member.id).muted_until = until
+        # A network without timed mutes keeps the member muted until unmuted.
+        self.person(community, member.id).muted_until = (
+            until if self.can(Capability.TIMED_MUTE) else UNTIL_UNMUTED)
         self._record(community, "mute", member=member.id, until=until, reason=reason)
 
     async def unmute(self, community: str, member: Member) -> None:
@@ -495,6 +523,10 @@ class TestingAdapter(Adapter):
                            topic: str, private: bool = True,
                            expires: datetime | None = None) -> Channel:
         await self._network("create_group")
+        opened = sum(1 for g in self.groups.values() if g["community"] == community and g["open"])
+        if self.max_groups is not None and opened >= self.max_groups:
+            raise LimitReached(f"{opened} group channels are open, the most this network allows",
+                               platform=self.name, action="create group")
         base, n = name, 2
         while name in self._group_names(community) or name in self.communities[community].channels:
             name, n = f"{base}-{n}", n + 1
@@ -513,6 +545,15 @@ class TestingAdapter(Adapter):
         if member.id not in group["members"]:
             group["members"].append(member.id)
         self._record(community, "invite", channel=channel.id, member=member.id)
+
+    async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
+        await self._network("remove_from_group")
+        group = self.groups.get(channel.id)
+        if group is None or not group["open"]:
+            raise NotFound(f"no open group {channel.id!r}")
+        if member.id in group["members"]:
+            group["members"].remove(member.id)
+        self._record(community, "remove_from_group", channel=channel.id, member=member.id)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         await self._network("dissolve_group")

@@ -1,4 +1,6 @@
-"""Members and activity as core data: the member directory and the activity ledger.
+"""Who is here and what they do: members, activity, people and dialogs.
+
+The member directory and the activity ledger are core data.
 
 Plugins read them through their context (``ctx.members()``, ``ctx.member()``,
 ``ctx.activity()``, ``ctx.interactions()``, ``ctx.daily_totals()``); see

@@ -346,9 +346,11 @@ async def _schedule_announcements(ctx: PluginContext, *, keep_overdue: bool) -> 
 @hookimpl
 async def on_job_due(ctx: PluginContext, job: Job) -> None:
     if job.key.startswith(UNMUTE_PREFIX):
-        member = await ctx.get_member(job.data["platform"], job.data["id"])
-        if member is not None:
-            await ctx.unmute(member)
+        # Where mutes do not end by themselves the core lifts them at the same time: once.
+        if ctx.can(Capability.TIMED_MUTE, job.data["platform"]):
+            member = await ctx.get_member(job.data["platform"], job.data["id"])
+            if member is not None:
+                await ctx.unmute(member)
         return
     if job.key not in (OPEN_JOB, CLOSE_JOB):
         log.warning("unknown job %s; dropped", job.key)

@@ -1,10 +1,10 @@
 """Flash groups: a temporary group for one event, dissolved when the event is over.
 
-``flash TITLE [DURATION] [@member …]`` opens a private group channel; a job
-reminds the group ``remind_before`` its end, and another ends it: a short
-summary, then the channel is deleted or archived (``on_close``). Groups and
-their jobs are stored, so a restart loses none and a group whose end passed
-while the bot was down is closed at start-up.
+``flash TITLE [DURATION] [@member …]`` opens a private group channel through
+the core's group service (``ctx.groups``), which reminds the group
+``remind_before`` its end (``on_group_reminder``), ends it (``on_group_ending``:
+flash posts the summary) and deletes or archives the channel (``on_close``).
+The service stores the groups and their jobs, so a restart loses none.
 """
 
 from __future__ import annotations
@@ -13,34 +13,32 @@ import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hearth import (
     Capability,
     Command,
     CommandError,
+    Group,
     Invocation,
-    Job,
     Member,
-    Message,
     Need,
-    Outcome,
     Param,
     PluginContext,
     Role,
     Store,
+    Summary,
     UsageError,
     hookimpl,
 )
 from hearth.i18n import texts
 from hearth.plugins.flash.config import FlashConfig
-from hearth.plugins.flash.groups import MIGRATIONS, FlashGroup, Groups
+from hearth.plugins.flash.groups import MIGRATIONS, creator, open_signup, title
 from hearth.plugins.flash.texts import DEFAULTS, moment, span
 
 log = logging.getLogger(__name__)
 
 NAME_LIMIT = 32
-DISSOLVED = "dissolved"  # the outcome of a group's dissolution (then=)
 
 
 def slug(title: str, limit: int = NAME_LIMIT) -> str:
@@ -54,13 +52,9 @@ def _say(ctx: PluginContext) -> Callable[..., str]:
     return texts(DEFAULTS, ctx.language, ctx.config.texts)
 
 
-def _groups(ctx: PluginContext) -> Groups:
-    return Groups(ctx.store, ctx.key)
-
-
-@hookimpl
-async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
-    await _groups(ctx).forget(platform, member_id)
+async def _named(ctx: PluginContext, name: str) -> Group | None:
+    wanted = name.strip().lstrip("#").lower()
+    return next((g for g in await ctx.groups.open() if g.name.lower() == wanted), None)
 
 
 def _when(ctx: PluginContext, when: datetime) -> str:
@@ -68,7 +62,7 @@ def _when(ctx: PluginContext, when: datetime) -> str:
 
 
 def _fate(ctx: PluginContext, group_platform: str) -> str:
-    mode = ctx.dissolve_mode(group_platform, ctx.config.on_close) or ctx.config.on_close
+    mode = ctx.groups.dissolve_mode(group_platform, ctx.config.on_close) or ctx.config.on_close
     return _say(ctx)(f"fate_{mode}")
 
 
@@ -133,90 +127,83 @@ def register_commands() -> Iterable[Command]:
 
 async def open_group(inv: Invocation) -> str:
     ctx, config, say = inv.ctx, inv.ctx.config, _say(inv.ctx)
-    creator = inv.member
-    title = " ".join(inv.args["title"].split())
-    if not title:
+    opener = inv.member
+    heading = " ".join(inv.args["title"].split())
+    if not heading:
         raise UsageError("the title is empty", inv.command.usage)
-    if not ctx.can(Capability.GROUPS, creator.platform):
-        raise CommandError(say("no_groups", platform=creator.platform))
+    if not ctx.can(Capability.GROUPS, opener.platform):
+        raise CommandError(say("no_groups", platform=opener.platform))
     duration = inv.args["duration"] or config.default_duration
     if duration > config.max_duration:
         raise CommandError(say("too_long", duration=span(duration), max=span(config.max_duration)))
-    groups = _groups(ctx)
-    open_now = await groups.open()
+    open_now = await ctx.groups.open()
     if len(open_now) >= config.max_open:
         raise CommandError(say("too_many", count=len(open_now), max=config.max_open, prefix=inv.prefix))
 
-    invited = [m for m in dict.fromkeys(inv.args["members"]) if m != creator and not m.is_bot]
+    invited = [m for m in dict.fromkeys(inv.args["members"]) if m != opener and not m.is_bot]
     taken = {g.name.lower() for g in open_now}
-    base = name = slug(title)
+    base = name = slug(heading)
     n = 2
     while name in taken:
         name, n = f"{base}-{n}", n + 1
     now = ctx.now()
     end = now + duration
-    channel = await ctx.create_group(
-        creator.platform,
+    signup = not inv.args["members"]
+    group = await ctx.groups.create(
+        opener.platform,
         name,
-        [creator, *invited],
-        topic=say("topic", title=title, end=_when(ctx, end)),
-        private=True,
+        [opener, *invited],
+        topic=say("topic", title=heading, end=_when(ctx, end)),
         expires=end,
+        remind_before=config.remind_before,
+        on_close=config.on_close,
+        data={"title": heading, "creator": opener.id, "open_signup": signup},
     )
-    if channel is None:
+    if group is None:
         raise CommandError(say("create_failed"))
-    group = await groups.add(
-        name=channel.name or channel.id, title=title, channel=channel, creator=creator.id,
-        open_signup=not inv.args["members"], started=now, ends=end, members=[m.id for m in invited],
-    )
-    await _schedule(ctx, group)
-    log.info("opened flash group %s until %s", group.name, end.isoformat())
 
     values = dict(
-        title=title, name=group.name, creator=creator.mention, duration=span(duration),
+        title=heading, name=group.name, creator=opener.mention, duration=span(duration),
         end=_when(ctx, end), fate=_fate(ctx, group.platform), prefix=inv.prefix,
     )
     purpose = say("purpose", **values)
-    if group.open_signup:
+    if signup:
         purpose += "\n" + say("purpose_open", **values)
-    await ctx.send(channel, purpose)
-    if group.open_signup:
+    await ctx.send(group.channel, purpose)
+    if signup:
         if config.announce:
             await ctx.send(config.announce, say("announce_open", **values))
         return say("opened_open", **values)
-    return say("opened", members=", ".join(m.mention for m in invited) or creator.mention, **values)
+    return say("opened", members=", ".join(m.mention for m in invited) or opener.mention, **values)
 
 
 async def join_group(inv: Invocation) -> str:
     ctx, say, member = inv.ctx, _say(inv.ctx), inv.member
-    groups = _groups(ctx)
-    group = await groups.open_named(inv.args["name"])
+    group = await _named(ctx, inv.args["name"])
     if group is None:
         raise CommandError(say("unknown_group", name=inv.args["name"], prefix=inv.prefix))
     if group.platform != member.platform:
         raise CommandError(say("other_platform", name=group.name, platform=group.platform))
-    if await groups.is_member(group.id, member.id):
+    if member.id in group.members:
         raise CommandError(say("already_in", name=group.name))
-    if not group.open_signup:
-        raise CommandError(say("invite_only", name=group.name, creator=f"@{group.creator}"))
-    if not await ctx.invite(group.channel, member):
+    if not open_signup(group):
+        raise CommandError(say("invite_only", name=group.name, creator=f"@{creator(group)}"))
+    if not await ctx.groups.invite(group, member):
         raise CommandError(say("join_failed", name=group.name))
-    await groups.add_member(group.id, member.id)
-    return say("joined", name=group.name, end=_when(ctx, group.ends))
+    return say("joined", name=group.name, end=_when(ctx, _ends(group)))
 
 
 async def close_group(inv: Invocation) -> str | None:
     ctx, say, member = inv.ctx, _say(inv.ctx), inv.member
-    groups = _groups(ctx)
     name = inv.args["name"]
     if name:
-        group = await groups.open_named(name)
+        group = await _named(ctx, name)
         if group is None:
             raise CommandError(say("unknown_group", name=name, prefix=inv.prefix))
     else:
-        group = None if inv.message.channel.is_dm else await groups.open_in(inv.message.channel)
+        group = None if inv.message.channel.is_dm else await ctx.groups.in_channel(inv.message.channel)
         if group is None:
-            mine = [g for g in await groups.open() if _is_creator(g, member)]
+            mine = [g for g in await ctx.groups.open() if _is_creator(g, member)]
             if not mine:
                 raise CommandError(say("none_to_close", prefix=inv.prefix))
             if len(mine) > 1:
@@ -224,121 +211,53 @@ async def close_group(inv: Invocation) -> str | None:
                 raise CommandError(say("which_group", names=names, prefix=inv.prefix))
             group = mine[0]
     if not (_is_creator(group, member) or member.role >= Role.ADMIN):
-        raise CommandError(say("not_allowed_close", name=group.name, creator=f"@{group.creator}"))
+        raise CommandError(say("not_allowed_close", name=group.name, creator=f"@{creator(group)}"))
     inside = inv.message.channel.key == group.channel.key
-    await end_group(ctx, group)
+    await ctx.groups.close(group)
     # Asked inside the group: the summary there is the answer.
     return None if inside else say("closed", name=group.name)
 
 
 async def list_groups(inv: Invocation) -> str:
     ctx, say = inv.ctx, _say(inv.ctx)
-    open_now = await _groups(ctx).open()
+    open_now = await ctx.groups.open()
     if not open_now:
         return say("list_empty")
     now = ctx.now()
     lines = [say("list_header")]
     for g in open_now:
-        access = say("access_open" if g.open_signup else "access_invite", name=g.name, prefix=inv.prefix)
-        lines.append(say("list_item", name=g.name, title=g.title, left=span(g.ends - now, up=True),
-                         end=_when(ctx, g.ends), access=access))
+        access = say("access_open" if open_signup(g) else "access_invite", name=g.name,
+                     prefix=inv.prefix)
+        lines.append(say("list_item", name=g.name, title=title(g), left=span(_ends(g) - now, up=True),
+                         end=_when(ctx, _ends(g)), access=access))
     return "\n".join(lines)
 
 
-def _is_creator(group: FlashGroup, member: Member) -> bool:
-    return group.creator == member.id and group.platform == member.platform
+def _is_creator(group: Group, member: Member) -> bool:
+    return creator(group) == member.id and group.platform == member.platform
+
+
+def _ends(group: Group) -> datetime:
+    assert group.expires is not None  # flash groups always have an end
+    return group.expires
 
 
 # --------------------------------------------------------------------------- lifecycle
 
 
-async def _schedule(ctx: PluginContext, group: FlashGroup) -> None:
-    data = {"group": group.id}
-    remind_at = group.ends - ctx.config.remind_before
-    if remind_at > group.started:
-        await ctx.schedule(f"remind:{group.id}", remind_at, data=data)
-    await ctx.schedule(f"end:{group.id}", group.ends, data=data)
+@hookimpl
+async def on_group_reminder(ctx: PluginContext, group: Group, left: timedelta) -> None:
+    await ctx.send(group.channel, _say(ctx)("reminder", left=span(left, up=True),
+                                             end=_when(ctx, _ends(group))))
 
 
-async def end_group(ctx: PluginContext, group: FlashGroup) -> None:
-    """Summarise and dissolve ``group`` (once, whoever asks first)."""
-    groups = _groups(ctx)
-    now = ctx.now()
-    if not await groups.claim_close(group.id, now):
-        return
-    await ctx.cancel(f"remind:{group.id}")
-    await ctx.cancel(f"end:{group.id}")
+@hookimpl
+async def on_group_ending(ctx: PluginContext, group: Group, summary: Summary) -> None:
     say = _say(ctx)
-    people, messages = await groups.activity(group.id)
     values = dict(
-        title=group.title, name=group.name, duration=span(now - group.started), people=people,
-        messages=messages, fate=_fate(ctx, group.platform),
+        title=title(group), name=group.name, duration=span(summary.lasted), people=summary.people,
+        messages=summary.messages, fate=_fate(ctx, group.platform),
     )
     await ctx.send(group.channel, say("summary", **values))
     if ctx.config.announce:
         await ctx.send(ctx.config.announce, say("announce_summary", **values))
-    await _dissolve(ctx, group)
-
-
-async def _dissolve(ctx: PluginContext, group: FlashGroup) -> None:
-    """Queue the channel's end; the group is recorded closed once it really is (on_action_done)."""
-    used = ctx.dissolve_mode(group.platform, ctx.config.on_close)
-    data = {"group": group.id, "mode": used}
-    if await ctx.dissolve_group(group.channel, ctx.config.on_close, then=DISSOLVED, data=data) is None:
-        await _groups(ctx).finish_close(group.id, None)
-        log.info("closed flash group %s (not dissolved: the network cannot)", group.name)
-
-
-@hookimpl
-async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
-    if outcome.key != DISSOLVED:
-        return
-    group_id = outcome.data["group"]
-    if outcome.status in ("done", "gone"):  # gone: the channel was removed already
-        mode = outcome.data["mode"] if outcome.ok else None
-        await _groups(ctx).finish_close(group_id, mode)
-        log.info("closed flash group %s (%s)", group_id, mode or "its channel was already gone")
-    else:  # still closing: the next start-up tries again
-        log.warning("flash group %s could not be dissolved (%s: %s); it stays open until retried",
-                    group_id, outcome.status, outcome.error)
-
-
-@hookimpl
-async def on_startup(ctx: PluginContext) -> None:
-    groups = _groups(ctx)
-    # A crash between claiming a group's end and dissolving it: finish the job.
-    for group in await groups.closing():
-        await _dissolve(ctx, group)
-    # Jobs are stored with the groups; re-create any that went missing. A
-    # group past its end is closed by its overdue job right after start-up.
-    pending = {job.key for job in await ctx.jobs()}
-    for group in await groups.open():
-        if f"end:{group.id}" not in pending:
-            await ctx.schedule(f"end:{group.id}", group.ends, data={"group": group.id})
-
-
-@hookimpl
-async def on_job_due(ctx: PluginContext, job: Job) -> None:
-    kind, _, ident = job.key.partition(":")
-    if not ident.isdigit():
-        return
-    group = await _groups(ctx).get(int(ident))
-    if group is None or group.state != "open":
-        return
-    if kind == "end":
-        await end_group(ctx, group)
-    elif kind == "remind":
-        now = ctx.now()
-        if now < group.ends:
-            left = span(group.ends - now, up=True)
-            await ctx.send(group.channel, _say(ctx)("reminder", left=left, end=_when(ctx, group.ends)))
-
-
-@hookimpl
-async def on_message(ctx: PluginContext, message: Message) -> None:
-    if message.channel.is_dm or message.channel.name in ctx.community.channels:
-        return  # configured channels are never flash groups: no lookup on the hot path
-    groups = _groups(ctx)
-    group = await groups.open_in(message.channel)
-    if group is not None:
-        await groups.count_message(group.id, message.author.id)

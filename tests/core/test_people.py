@@ -377,17 +377,15 @@ async def test_the_built_in_plugins_erase_what_they_keep_about_a_forgotten_accou
                                     start="2026-11-18T10:00:00+08:00") as bot:
         await bot.join("ann")  # welcome: a newcomer record and an acceptance deadline
         await bot.say("ann", "general", "join my server discord.gg/teaparty")  # ad_window: a strike
-        await bot.say("lea", "general", '!flash "Night talk" 2h @ann')  # flash: a group member
         assert bot.app is not None and bot.app.db is not None
         db = bot.app.db
         account = "member_id = 'ann'"
         queries = [f"SELECT 1 FROM welcome_newcomers WHERE {account}",
                    "SELECT 1 FROM ad_window_strikes WHERE member = 'ann'",
-                   "SELECT 1 FROM flash_members WHERE member = 'ann'",
                    "SELECT 1 FROM hearth_jobs WHERE key = 'deadline:testing:ann'"]
         assert all([await db.fetchall(q) for q in queries])
         await bot.app.forget(("testing", "ann"))
-        assert [await db.fetchall(q) for q in queries] == [[], [], [], []]
+        assert [await db.fetchall(q) for q in queries] == [[], [], []]
 
 
 @pytest.mark.asyncio

@@ -239,6 +239,18 @@ class Gateway:
                 await asyncio.wait_for(conn.done.wait(), 2.0)
         return len(connections)
 
+    async def close_with(self, code: int, message: str = "") -> int:
+        """Close every gateway connection with ``code`` (its session ends); returns how many."""
+        connections = list(self.connections)
+        for conn in connections:
+            if conn.session is not None:
+                conn.session.resumable = False
+            await conn.close(code, message)
+        for conn in connections:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(conn.done.wait(), 2.0)
+        return len(connections)
+
     async def reconnect_request(self) -> None:
         """Send op 7 RECONNECT to every connection (client should resume)."""
         for conn in list(self.connections):

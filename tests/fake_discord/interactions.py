@@ -1,4 +1,4 @@
-"""Build INTERACTION_CREATE payloads for slash-command invocations."""
+"""Build INTERACTION_CREATE payloads: slash commands (type 2) and message components (type 3)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .state import (
     Guild,
     InteractionRecord,
     Member,
+    Message,
     Role,
     State,
     User,
@@ -112,6 +113,54 @@ class _Resolver:
         return key
 
 
+# Message component types.
+ACTION_ROW = 1
+BUTTON = 2
+STRING_SELECT = 3
+
+
+def find_component(message: Message, custom_id: str) -> JSON | None:
+    """The interactive component called ``custom_id`` on ``message``, if it has one."""
+    for row in message.components:
+        for component in row.get("components") or []:
+            if component.get("custom_id") == custom_id:
+                return dict(component)
+    return None
+
+
+def build_component(
+    state: State, message: Message, user: User, custom_id: str, values: list[str] | None = None,
+) -> InteractionRecord:
+    """A message-component interaction (type 3, MESSAGE_COMPONENT) as Discord sends it.
+
+    ``user`` pressed the button ``custom_id`` on ``message``, or chose ``values``
+    in its select menu ``custom_id``. As on Discord, only a component the
+    message shows can be used, and a menu's choice must be within its options
+    and its ``min_values``..``max_values`` (``ValueError`` otherwise).
+    """
+    component = find_component(message, custom_id)
+    if component is None or component.get("disabled"):
+        raise ValueError(f"message {message.id} has no usable component {custom_id!r}")
+    kind = int(component["type"])
+    data: JSON = {"custom_id": custom_id, "component_type": kind}
+    if kind == STRING_SELECT:
+        allowed = {str(o["value"]) for o in component.get("options") or []}
+        chosen = [str(v) for v in values or []]
+        low, high = int(component.get("min_values", 1)), int(component.get("max_values", 1))
+        if not set(chosen) <= allowed or not low <= len(chosen) <= high:
+            raise ValueError(f"{chosen} is not a valid choice in menu {custom_id!r}")
+        data["values"] = chosen
+    elif values:
+        raise ValueError("a button takes no values")
+    channel = state.channel(message.channel_id)
+    assert channel is not None
+    guild = state.guild_of(channel)
+    record = _interaction(state, guild, channel, user, 3, data)
+    record.payload["message"] = state.message_payload(message)
+    record.message_id = message.id
+    return record
+
+
 def build_slash(
     state: State,
     guild: Guild | None,
@@ -149,12 +198,18 @@ def build_slash(
     if command is not None and command.guild_id is not None:
         data["guild_id"] = str(command.guild_id)
 
+    return _interaction(state, guild, channel, user, 2, data)
+
+
+def _interaction(state: State, guild: Guild | None, channel: Channel, user: User, kind: int,
+                 data: JSON) -> InteractionRecord:
+    """An interaction of type ``kind`` from ``user`` in ``channel``, remembered in ``state``."""
     interaction_id = state.new_id()
     token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
     payload: JSON = {
         "id": str(interaction_id),
         "application_id": str(state.application_id),
-        "type": 2,
+        "type": kind,
         "data": data,
         "channel_id": str(channel.id),
         "channel": channel.to_payload(),
@@ -186,7 +241,7 @@ def build_slash(
     record = InteractionRecord(
         id=interaction_id,
         token=token,
-        type=2,
+        type=kind,
         payload=payload,
         channel_id=channel.id,
         guild_id=guild.id if guild else None,

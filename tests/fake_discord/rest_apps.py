@@ -151,8 +151,17 @@ class AppRoutes(RouteBase):
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
         message: Message | None = None
+        if kind in (6, 7) and interaction.message_id is None:
+            interaction.callbacks.pop()
+            raise ApiError(400, 50035, "Invalid Form Body (type: only a message component's "
+                                       "interaction can update its message)")
         if kind in (4, 5):
             message = self._interaction_message(interaction, data, loading=kind == 5)
+        elif kind in (6, 7):  # DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE: the component's message
+            message = self.state.messages[interaction.message_id]  # type: ignore[index]
+            interaction.response_message_id = message.id
+            if kind == 7:
+                self._apply_edit(message, data)
         self.changed.notify()
         if request.query.get("with_response") not in ("1", "true", "True"):
             return no_content()

@@ -15,6 +15,7 @@ from .rest import (
 )
 from .state import (
     DM,
+    LimitError,
     Overwrite,
     iso,
 )
@@ -42,7 +43,14 @@ class ChannelRoutes(RouteBase):
         if "nsfw" in body:
             channel.nsfw = bool(body["nsfw"])
         if "parent_id" in body:
-            channel.parent_id = None if body["parent_id"] is None else int(body["parent_id"])
+            parent = None if body["parent_id"] is None else int(body["parent_id"])
+            guild = self.state.guild_of(channel)
+            if guild is not None:
+                try:
+                    guild.check_room(parent, moving=channel)
+                except LimitError as exc:
+                    raise ApiError(400, exc.code, exc.message) from exc
+            channel.parent_id = parent
         if "permission_overwrites" in body:
             channel.overwrites = parse_overwrites(body["permission_overwrites"])
         self.events.channel("CHANNEL_UPDATE", channel)

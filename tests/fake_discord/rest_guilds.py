@@ -16,6 +16,7 @@ from .state import (
     ADMINISTRATOR,
     GUILD_CATEGORY,
     GUILD_TEXT,
+    LimitError,
 )
 
 
@@ -45,6 +46,10 @@ class GuildRoutes(RouteBase):
         if not body.get("name"):
             raise ApiError(400, 50035, "Invalid Form Body (name: required)")
         parent = body.get("parent_id")
+        try:
+            guild.check_room(None if parent is None else int(parent))
+        except LimitError as exc:
+            raise ApiError(400, exc.code, exc.message) from exc
         channel = guild.add_channel(
             str(body["name"]),
             type=kind,

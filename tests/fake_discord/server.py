@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .events import Events
 from .gateway import Gateway, GatewayFrame, Intents
-from .interactions import build_slash
+from .interactions import build_component, build_slash
 from .rest import API_PREFIX, FaultRule, Recorded, compile_pattern, rate_limit_fault, react
 from .rest_routes import RestApi
 from .state import (
@@ -249,6 +249,20 @@ class FakeDiscord:
         self.events.interaction_create(record.payload)
         return record
 
+    async def use_component(
+        self, message: Message, user: User, custom_id: str, values: list[str] | None = None,
+    ) -> InteractionRecord:
+        """``user`` presses button ``custom_id`` on ``message``, or picks ``values`` in its
+        select menu ``custom_id`` (INTERACTION_CREATE, type 3 MESSAGE_COMPONENT).
+
+        Only a component the message shows can be used (``ValueError``). Await
+        ``fake.wait_for_interaction_response(rec)`` for the bot's callback (type 7
+        updates ``message``, as on Discord).
+        """
+        record = build_component(self.state, message, user, custom_id, values)
+        self.events.interaction_create(record.payload)
+        return record
+
     async def wait_for_interaction_response(
         self, interaction: InteractionRecord, timeout: float = 5.0  # noqa: ASYNC109
     ) -> JSON:
@@ -355,6 +369,11 @@ class FakeDiscord:
         Returns the number of connections cut.
         """
         return await self.gateway.drop(resumable=resumable)
+
+    async def close_gateway(self, code: int, message: str = "") -> int:
+        """Close the gateway connection(s) with a close frame of ``code`` (4004: the token
+        was revoked); the sessions end. Returns the number of connections closed."""
+        return await self.gateway.close_with(code, message)
 
     # -- gateway observation -------------------------------------------------------------
 

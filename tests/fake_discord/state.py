@@ -73,6 +73,20 @@ def snowflake_time(snowflake: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, dt.UTC)
 
 
+#: Discord's limits on channels (categories count as channels in the guild)
+GUILD_CHANNEL_LIMIT = 500
+CATEGORY_CHANNEL_LIMIT = 50
+
+
+class LimitError(Exception):
+    """A Discord limit was reached: ``code`` and ``message`` as the API answers."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 @dataclass
 class User:
     """A Discord user (a human or a bot)."""
@@ -428,6 +442,16 @@ class Guild:
         """The member for a user (KeyError if not a member)."""
         return self.members[_id(user)]
 
+    def check_room(self, parent_id: int | None, *, moving: Channel | None = None) -> None:
+        """Discord's limits: 500 channels in a guild, 50 in a category (raises ``LimitError``)."""
+        if moving is None and len(self.channels) >= GUILD_CHANNEL_LIMIT:
+            raise LimitError(30013, f"Maximum number of guild channels reached ({GUILD_CHANNEL_LIMIT})")
+        if parent_id is not None and (moving is None or moving.parent_id != parent_id):
+            inside = sum(1 for c in self.channels.values() if c.parent_id == parent_id)
+            if inside >= CATEGORY_CHANNEL_LIMIT:
+                raise LimitError(50035, "Invalid Form Body (parent_id: Maximum number of channels "
+                                        f"in category reached ({CATEGORY_CHANNEL_LIMIT}))")
+
     def channel_named(self, name: str) -> Channel:
         """The first channel with this name (KeyError if none)."""
         for channel in self.channels.values():
@@ -532,6 +556,8 @@ class InteractionRecord:
     followups: list[JSON] = field(default_factory=list)
     edits: list[JSON] = field(default_factory=list)
     response_message_id: int | None = None
+    #: a component interaction's message (the one whose button or menu was used)
+    message_id: int | None = None
     #: ``time.monotonic()`` when the interaction was sent
     created: float = field(default_factory=time.monotonic)
 

@@ -76,11 +76,12 @@ SHAPES: dict[str, Callable[[int], str]] = {
 
 
 def _seconds(text: str, runs: int = 5) -> float:
+    """The least CPU time of a few runs: this process's own work, whatever else the machine runs."""
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = time.process_time()
         DETECTOR.detect(text)
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
@@ -96,9 +97,9 @@ def test_detection_time_grows_linearly_with_the_message(shape, limit):
 
 
 def test_the_reported_message_is_fast():
-    start = time.perf_counter()
+    start = time.process_time()
     DETECTOR.detect("wechat" + " " * 1990 + "!.")
-    assert time.perf_counter() - start < 0.1
+    assert time.process_time() - start < 0.1
 
 
 def test_repeat_tracking_of_long_messages_is_linear():
@@ -107,12 +108,12 @@ def test_repeat_tracking_of_long_messages_is_linear():
     tracker = RepeatTracker(3, timedelta(minutes=10))
     now = datetime(2026, 1, 1, tzinfo=UTC)
     text = "spam " * (MATRIX_MAX // 5)
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(3):
         key = repeat_key(text)
         tracker.seen("m", key, now, f"x{i}")
         tracker.record("m", key, now, f"x{i}")
-    assert time.perf_counter() - start < CEILING_S
+    assert time.process_time() - start < CEILING_S
 
 
 # --------------------------------------------------------------------------- fuzz
@@ -133,7 +134,7 @@ _TEXT = st.one_of(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT)
 def test_fuzz_detection_never_raises_and_is_never_slow(text):
-    start = time.perf_counter()
+    start = time.process_time()
     found = DETECTOR.detect(text)
-    assert time.perf_counter() - start < CEILING_S
+    assert time.process_time() - start < CEILING_S
     assert found is None or (found.kind and isinstance(found.evidence, str))

@@ -542,6 +542,18 @@ async def test_matrix_links_inside_the_community_are_fine(hearth_bot):
     assert "invitations to other servers or rooms" in acts[0]["text"]
 
 
+@pytest.mark.asyncio
+async def test_matrix_a_mute_ends_with_one_unmute(hearth_bot):
+    """Matrix has no timed mute: the core's job lifts it, the plugin's own job does not again."""
+    bot = await make(hearth_bot, config(platform="matrix"), platform="matrix")
+    await bot.say("alice", "general", AD)  # 1: warn
+    await bot.say("alice", "general", AD)  # 2: mute 1h
+    assert "mute" in kinds(bot.take())
+    await bot.wait("1d")
+    unmutes = [a for a in bot.take() if a["action"] == "unmute"]
+    assert [(t(a["time"]), a["member"]) for a in unmutes] == [(t("2026-11-20T20:00:00+08:00"), "alice")]
+
+
 async def edit_racing_its_deletion(bot, member: str, channel: str, message_id: str, text: str) -> None:
     """An edit event that arrives after the bot deleted the message (the adapter no longer has it)."""
     adapter = bot.adapter

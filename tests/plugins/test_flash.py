@@ -441,8 +441,8 @@ async def test_a_close_interrupted_by_a_crash_is_finished_at_start_up(hearth_bot
     bot = await make(hearth_bot)
     await bot.say("lea", "general", '!flash "Night talk" 1h @bob')
     # As if the bot died after claiming the end, before dissolving the channel.
-    await bot.app.db.execute("UPDATE flash_groups SET state = 'closing'")
-    await bot.app.scheduler.cancel("tea-house", "flash", "end:1")
+    await bot.app.db.execute("UPDATE hearth_groups SET state = 'closing'")
+    await bot.app.scheduler.cancel("tea-house", "hearth", "group:1:end")
     bot.take()
     await bot.restart(downtime="1m")
     assert [(a["action"], a["channel"]) for a in bot.take()] == [("dissolve_group", "night-talk")]
@@ -510,7 +510,7 @@ async def test_example_scenario_runs_against_the_example_config():
 
 
 async def _state(bot, name: str) -> str:
-    row = await bot.app.db.fetchone("SELECT state FROM flash_groups WHERE name = ?", (name,))
+    row = await bot.app.db.fetchone("SELECT state FROM hearth_groups WHERE name = ?", (name,))
     return row["state"]
 
 

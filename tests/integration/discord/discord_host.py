@@ -20,6 +20,7 @@ from hearth.commands import Command
 from hearth.events import Event
 from hearth.models import Role
 from hearth.ports import CommunityBinding
+from hearth.supervisor import Supervisor
 
 E = TypeVar("E", bound=Event)
 FAST = {"guild_ready_timeout": 0.05}
@@ -54,6 +55,7 @@ class RecordingHost:
         self.handling = asyncio.Event()
         self.handling.set()
         self.handled_calls = 0
+        self.supervisor = Supervisor(self.clock)
         self._changed = asyncio.Condition()
 
     async def submit(self, event: Event) -> None:
@@ -77,6 +79,9 @@ class RecordingHost:
 
     async def report_skipped(self, community: str, platform: str, count: int) -> None:
         self.skipped.append((community, platform, count))
+
+    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        return self.supervisor.run(name, factory)
 
     async def run_command(self, event: Event) -> list[str]:
         await self.submit(event)

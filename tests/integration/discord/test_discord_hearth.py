@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from discord_host import Running, hearth_app
 
-from fake_discord import FakeDiscord, Op, Scene, standard_scene
+from fake_discord import CloseCode, FakeDiscord, Op, Scene, standard_scene
 from hearth.models import Role
 
 VIEW, SEND = 1 << 10, 1 << 11
@@ -166,6 +166,58 @@ async def test_gateway_drop_resume_handles_missed_events(hearth: Hearth) -> None
     await fake.wait_for_gateway_op(Op.RESUME, since=mark)
     welcome = await hearth.post_containing(scene.general.id, f"<@{dave.id}>")
     assert welcome.json["content"].startswith("Welcome")
+
+
+@pytest.mark.asyncio
+async def test_a_revoked_token_after_start_up_stops_the_app_with_one_line(
+        hearth: Hearth) -> None:
+    """Gateway close 4004 after ready: discord.py gives up; the supervisor fails the app."""
+    assert hearth.app.failure is None
+    assert await hearth.fake.close_gateway(CloseCode.AUTHENTICATION_FAILED,
+                                           "Authentication failed.") == 1
+    async with asyncio.timeout(10):
+        await hearth.app.failed.wait()
+    reason = hearth.app.failure
+    assert reason is not None and "\n" not in reason
+    assert reason.startswith("Discord closed the gateway connection with code 4004, "
+                             "authentication failed: the bot token was revoked")
+
+
+@pytest.mark.asyncio
+async def test_a_gateway_that_ends_while_hearth_runs_is_connected_again_by_the_supervisor(
+        hearth: Hearth, monkeypatch: pytest.MonkeyPatch) -> None:
+    """discord.py's connection returns (closed from inside) while Hearth is not stopping."""
+    monkeypatch.setattr(hearth.app.supervisor, "first_delay", dt.timedelta(milliseconds=10))
+    fake, scene = hearth.fake, hearth.scene
+    client = hearth.adapter.client
+    assert client is not None
+    mark = fake.frame_mark()
+    await client.close()
+    await fake.wait_for_gateway_op(Op.IDENTIFY, since=mark)  # a new session
+    assert hearth.adapter.client is not client
+    dave = fake.add_user("dave")
+    await fake.user_joins(scene.guild, dave)
+    welcome = await hearth.post_containing(scene.general.id, f"<@{dave.id}>")
+    assert welcome.json["content"].startswith("Welcome")
+    assert hearth.app.failure is None
+
+
+@pytest.mark.asyncio
+async def test_a_gateway_failing_again_and_again_stops_the_app_naming_discord(
+        hearth: Hearth, monkeypatch: pytest.MonkeyPatch) -> None:
+    supervisor = hearth.app.supervisor
+    monkeypatch.setattr(supervisor, "first_delay", dt.timedelta(milliseconds=10))
+    monkeypatch.setattr(supervisor, "max_failures", 2)
+    hearth.fake.fail_next("GET", "/users/@me", times=10)  # logging in again fails
+    client = hearth.adapter.client
+    assert client is not None
+    await client.close()
+    async with asyncio.timeout(10):
+        await hearth.app.failed.wait()
+    reason = hearth.app.failure
+    assert reason is not None and "\n" not in reason
+    assert reason.startswith("discord gateway failed 2 times in a row; last error: ")
+    assert "Discord" in reason
 
 
 @pytest.mark.asyncio

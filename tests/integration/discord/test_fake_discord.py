@@ -22,6 +22,7 @@ from fake_discord import (
     point_discord_py_at,
     run_client,
 )
+from fake_discord.interactions import build_slash
 
 
 class TestBot(discord.Client):
@@ -520,3 +521,55 @@ async def test_interaction_deadlines_like_discord(fake: FakeDiscord, scene: Scen
     edit = await fake.wait_for_request(
         "PATCH", f"/webhooks/{fake.application_id}/{ix.token}/messages/@original")
     assert edit.status == 401
+
+
+@pytest.mark.asyncio
+async def test_message_components_like_discord(fake: FakeDiscord, scene: Scene, bot: TestBot
+                                               ) -> None:
+    """discord.py's own views receive the fake's MESSAGE_COMPONENT interactions (type 3)."""
+    clicks: list[tuple[str, list[str]]] = []
+
+    class Pick(discord.ui.View):
+        @discord.ui.button(label="Yes", custom_id="yes")
+        async def yes(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+            clicks.append(("yes", []))
+            await interaction.response.edit_message(content="answered yes", view=None)
+
+        @discord.ui.select(custom_id="menu", min_values=1, max_values=2, options=[
+            discord.SelectOption(label="A", value="a"), discord.SelectOption(label="B", value="b"),
+            discord.SelectOption(label="C", value="c")])
+        async def menu(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
+            clicks.append(("menu", list(select.values)))
+            await interaction.response.defer()
+
+    channel = bot.get_channel(scene.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send("pick", view=Pick(timeout=None))
+    message = fake.message(sent.id)
+    assert [c["type"] for row in message.components for c in row["components"]] == [2, 3]
+
+    chose = await fake.use_component(message, scene.alice, "menu", ["a", "c"])
+    assert (await fake.wait_for_interaction_response(chose))["type"] == 6
+    assert clicks == [("menu", ["a", "c"])]
+    with pytest.raises(ValueError, match="not a valid choice"):
+        await fake.use_component(message, scene.alice, "menu", ["a", "b", "c"])  # max_values 2
+    with pytest.raises(ValueError, match="no usable component"):
+        await fake.use_component(message, scene.alice, "no")
+
+    pressed = await fake.use_component(message, scene.alice, "yes")
+    assert (await fake.wait_for_interaction_response(pressed))["type"] == 7
+    assert fake.message(sent.id).content == "answered yes"
+    assert fake.message(sent.id).components == []
+    assert clicks[-1] == ("yes", [])
+
+    # Once the buttons are gone they cannot be pressed; updating a message is for
+    # component interactions only, as on Discord.
+    with pytest.raises(ValueError, match="no usable component"):
+        await fake.use_component(fake.message(sent.id), scene.alice, "yes")
+    fake.state.interaction_ack_seconds = 60.0
+    ix = build_slash(fake.state, scene.guild, scene.general, scene.alice, "later")  # not sent
+    route = discord.http.Route("POST", "/interactions/{id}/{token}/callback", id=ix.id,
+                               token=ix.token)
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.request(route, json={"type": 7, "data": {"content": "x"}})
+    assert refused.value.status == 400 and not ix.responded

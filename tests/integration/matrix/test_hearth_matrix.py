@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -24,7 +25,8 @@ from hearth.adapters.matrix import ops
 from hearth.adapters.matrix.adapter import MatrixAdapter
 from hearth.app import App, bindings_for
 from hearth.bootstrap import load
-from hearth.models import Role
+from hearth.models import Capability, Role
+from hearth.storage import KeyValueStore
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 TOKEN_ENV = "HEARTH_TEST_MATRIX_TOKEN"
@@ -219,6 +221,49 @@ async def test_restart_loses_no_message_sent_while_the_bot_was_down(hearth: Runn
     await wait_message(hearth.bob, general, lambda e: e.get("sender") == world.bot.user_id
                        and e["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id")
                        == ads[1])
+
+
+async def muted_becomes(running: Running, user: AsyncClient, muted: bool,
+                        within: float = 15.0) -> None:
+    """``user`` becomes muted (below ``events_default`` in general) or not, as alice reads it."""
+    general = running.world.room("general")
+    for _ in range(int(within / 0.05)):
+        pl = await ops.get_power_levels(running.alice, general)
+        if (pl.user_level(user.user_id) < pl.events_default) == muted:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user.user_id} never became {'muted' if muted else 'unmuted'}")
+
+
+@pytest.mark.asyncio
+async def test_a_mute_is_lifted_by_the_core_job_at_its_end(hearth: Running) -> None:
+    """Matrix has no timed mute: the core's persistent job unmutes, the adapter keeps no timer."""
+    bob = await hearth.adapter.get_member("tea", hearth.bob.user_id)
+    assert bob is not None and not hearth.adapter.can(Capability.TIMED_MUTE)
+    ctx = hearth.app.contexts["tea"]["ad_window"]
+    until = ctx.now() + dt.timedelta(seconds=1)
+    await ctx.mute(bob, until, "testing")
+    await muted_becomes(hearth, hearth.bob, True)
+    (job,) = await hearth.app.contexts["tea"]["hearth"].jobs("unmute:")
+    assert job.key == f"unmute:matrix:{hearth.bob.user_id}" and job.due == until
+    await muted_becomes(hearth, hearth.bob, False)
+    assert dt.datetime.now(dt.UTC) >= until
+    assert await hearth.app.contexts["tea"]["hearth"].jobs("unmute:") == []
+
+
+@pytest.mark.asyncio
+async def test_mutes_timed_by_an_older_hearth_are_lifted_and_forgotten(hearth: Running) -> None:
+    general = hearth.world.room("general")
+    await ops.mute(hearth.world.bot, general, hearth.bob.user_id)
+    await muted_becomes(hearth, hearth.bob, True)
+    assert hearth.app.db is not None
+    kv = KeyValueStore(hearth.app.db, "adapter:matrix")
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).timestamp()
+    await kv.set("mutes", json.dumps({f"tea\t{hearth.bob.user_id}": later}))
+    await hearth.restart_bot()
+    await muted_becomes(hearth, hearth.bob, False)
+    assert hearth.app.db is not None
+    assert not await KeyValueStore(hearth.app.db, "adapter:matrix").get("mutes")
 
 
 @pytest.mark.asyncio
