@@ -103,8 +103,10 @@ async def main(events: int, communities: int, members: int, samples: int,
                mix: dict[str, float] = MIX, ledger: bool = True) -> dict[str, Any]:
     loaded = load(build_config(communities), text=True)
     with tempfile.TemporaryDirectory() as tmp:
+        # platform="testing": a network with no pace, so the figures are the bot's own work
+        # (with a network's pace, settling would step virtual time through every paced action)
         bot = TestBot(loaded, community="c0", start="2026-11-18T10:00:00+08:00",
-                      storage=Path(tmp) / "pipeline.db")
+                      storage=Path(tmp) / "pipeline.db", platform="testing")
         for c in range(communities):
             for m in range(members):
                 bot.adapter.add_person(f"c{c}", f"u{m}", f"User {m}")
