@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -168,7 +169,7 @@ class TestingAdapter(Adapter):
         self.max_groups: int | None = None
         self.actions: list[dict[str, Any]] = []
         #: the messages the imitated network remembers (the newest MESSAGES_KEPT), by id
-        self.messages: dict[str, _Stored] = {}
+        self.messages: OrderedDict[str, _Stored] = OrderedDict()
         self.last_bot_message: dict[tuple[str, str], str] = {}
         self._channels: dict[tuple[str, str], Channel] = {}
         self._ids = itertools.count(1)
@@ -331,7 +332,7 @@ class TestingAdapter(Adapter):
     def _keep(self, message_id: str, stored: _Stored) -> None:
         self.messages[message_id] = stored
         if len(self.messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
-            del self.messages[next(iter(self.messages))]
+            self.messages.popitem(last=False)
 
     def refusal(self, community: str, person: Person) -> str | None:
         """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
