@@ -13,6 +13,7 @@ Every error Hearth raises derives from :class:`HearthError`::
     │   ├── Forbidden          the bot lacks the permission on the platform
     │   ├── NotFound           the target (message, member, channel) does not exist
     │   ├── Unreachable        the network could not be reached or failed on its side (retried)
+    │   ├── ConnectionLost     the adapter cannot stay connected (a revoked token): the process stops
     │   └── RateLimited        the platform asked to slow down (carries ``retry_after``)
     └── StorageError           the database failed or a migration is out of order
         └── StorageUnavailable the database cannot be used any more: the process stops
@@ -133,6 +134,14 @@ class Unreachable(AdapterError):
 
     Unlike the other adapter errors this one is worth retrying: the outbound
     flow retries such an action with backoff.
+    """
+
+
+class ConnectionLost(AdapterError):
+    """The adapter's connection cannot go on (a revoked token, no way to log in again).
+
+    Retrying cannot help, so the supervisor stops the app at once and
+    ``hearth run`` exits non-zero for a service manager to restart it.
     """
 
 

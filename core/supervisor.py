@@ -4,7 +4,8 @@ Community workers, the scheduler and the adapters' receiving loops each run
 under :meth:`Supervisor.run`. A task that raises is logged with its name and
 restarted after a backoff; one that keeps failing (``max_failures`` times in a
 row, none of them after a healthy stretch) or raises a fatal error
-(:class:`~hearth.errors.StorageUnavailable`; :class:`~hearth.errors.StartupError`
+(:class:`~hearth.errors.StorageUnavailable`, :class:`~hearth.errors.ConnectionLost`;
+:class:`~hearth.errors.StartupError`
 from a network that refuses the configuration, such as a revoked token) makes the supervisor *fail*:
 ``failed`` is set with a one-line ``reason``, and ``hearth run`` stops the app
 and exits non-zero, so a service manager restarts the process. A live process
@@ -20,12 +21,12 @@ from datetime import timedelta
 from typing import Any
 
 from hearth.clock import Clock
-from hearth.errors import StartupError, StorageUnavailable
+from hearth.errors import ConnectionLost, StartupError, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
 #: fatal error types: retrying cannot help, the process must stop
-FATAL: tuple[type[BaseException], ...] = (StorageUnavailable, StartupError)
+FATAL: tuple[type[BaseException], ...] = (StorageUnavailable, StartupError, ConnectionLost)
 
 
 class Supervisor:

@@ -32,7 +32,7 @@ from typing import Any
 
 from nio import AsyncClient, SyncError, SyncResponse
 
-from hearth.errors import AdapterError
+from hearth.errors import ConnectionLost
 from hearth.ports import KeyValue
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ CHECKPOINT_EVERY = 100
 Handler = Callable[[SyncResponse, bool], Awaitable[None]]
 
 
-class SyncFailed(AdapterError):
+class SyncFailed(ConnectionLost):
     """The sync loop cannot go on: the bot would be deaf, so the process must stop."""
 
 

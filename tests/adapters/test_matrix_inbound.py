@@ -23,9 +23,8 @@ from hearth.adapters.matrix.adapter import MatrixAdapter
 from hearth.adapters.matrix.client import Connection
 from hearth.adapters.matrix.inbound import Inbound
 from hearth.adapters.matrix.schema import MatrixAccount, MatrixBinding
-from hearth.clock import SystemClock
+from hearth.adapters.testing.host import RecordingHost
 from hearth.events import (
-    Event,
     MemberJoinedEvent,
     MemberLeftEvent,
     MemberUpdatedEvent,
@@ -39,40 +38,6 @@ from hearth.ports import CommunityBinding
 RECORDED = json.loads((Path(__file__).parent / "matrix_sync" / "events_in.json").read_text())
 KEY = "tea-house"
 ALICE = "@alice2_e25847:localhost"
-
-
-class MemoryKV:
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.data[key] = value
-
-
-class RecordingHost:
-    def __init__(self) -> None:
-        self.clock = SystemClock()
-        self.kv = MemoryKV()
-        self.catch_up_limit = 10_000
-        self.events: list[Event] = []
-
-    async def submit(self, event: Event) -> None:
-        self.events.append(event)
-
-    async def handled(self) -> None:
-        return None
-
-    async def report_skipped(self, community: str, platform: str, count: int) -> None:
-        raise AssertionError("nothing is skipped outside a catch-up")
-
-    def commands(self, community: str) -> list[Any]:
-        return []
-
-    async def run_command(self, event: Event) -> list[str]:
-        return []
 
 
 def inbound(host: RecordingHost) -> Inbound:
@@ -98,6 +63,7 @@ async def replay(responses: list[dict[str, Any]]) -> RecordingHost:
         assert isinstance(resp, SyncResponse)
         # the first sync of a new account (no stored position) is history, not delivered
         await converter.on_sync(resp, n > 0)
+    assert host.skipped == []  # nothing is skipped outside a catch-up
     return host
 
 

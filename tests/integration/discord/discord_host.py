@@ -13,31 +13,19 @@ from typing import Any, TypeVar
 from fake_discord import FakeDiscord, InteractionRecord, Recorded
 from hearth.adapters.discord.adapter import DiscordAdapter
 from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding
+from hearth.adapters.testing.host import RecordingHost as BaseHost
 from hearth.app import App, bindings_for
 from hearth.bootstrap import load
-from hearth.clock import SystemClock
 from hearth.commands import Command
 from hearth.events import Event
 from hearth.models import Role
 from hearth.ports import CommunityBinding
-from hearth.supervisor import Supervisor
 
 E = TypeVar("E", bound=Event)
 FAST = {"guild_ready_timeout": 0.05}
 
 
-class MemoryKV:
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.data[key] = value
-
-
-class RecordingHost:
+class RecordingHost(BaseHost):
     """Records submitted events; ``on_command`` answers natively invoked commands.
 
     Every event counts as handled at once, unless the test holds ``handling``
@@ -45,26 +33,17 @@ class RecordingHost:
     """
 
     def __init__(self, commands: Sequence[Command] = ()) -> None:
-        self.clock = SystemClock()
-        self.kv = MemoryKV()
-        self.events: list[Event] = []
-        self.command_list = list(commands)
+        super().__init__(commands=commands)
         self.on_command: Callable[[Any], Awaitable[list[str] | None]] | None = None
-        self.catch_up_limit = 10_000
-        self.skipped: list[tuple[str, str, int]] = []
         self.handling = asyncio.Event()
         self.handling.set()
         self.handled_calls = 0
-        self.supervisor = Supervisor(self.clock)
         self._changed = asyncio.Condition()
 
     async def submit(self, event: Event) -> None:
         async with self._changed:
             self.events.append(event)
             self._changed.notify_all()
-
-    def commands(self, community: str) -> Sequence[Command]:
-        return self.command_list
 
     async def handled(self) -> None:
         async with self._changed:
@@ -76,12 +55,6 @@ class RecordingHost:
         """Wait until ``handled()`` was called ``calls`` times."""
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: self.handled_calls >= calls)
-
-    async def report_skipped(self, community: str, platform: str, count: int) -> None:
-        self.skipped.append((community, platform, count))
-
-    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        return self.supervisor.run(name, factory)
 
     async def run_command(self, event: Event) -> list[str]:
         await self.submit(event)

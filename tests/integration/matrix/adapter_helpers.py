@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -14,7 +14,7 @@ from synapse_harness import MatrixUserFactory, Space, SpaceFactory, SynapseServe
 from hearth.adapters.matrix import ops
 from hearth.adapters.matrix.adapter import MatrixAdapter
 from hearth.adapters.matrix.schema import MatrixAccount, MatrixBinding
-from hearth.clock import SystemClock
+from hearth.adapters.testing.host import MemoryKV, RecordingHost
 from hearth.events import Event
 from hearth.ports import CommunityBinding
 
@@ -22,46 +22,11 @@ E = TypeVar("E", bound=Event)
 KEY = "tea-house"
 
 
-class MemoryKV:
-    """The adapter's key/value store, in memory (shared across restarts in a test)."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.data[key] = value
-
-
-class FakeHost:
+class FakeHost(RecordingHost):
     """What the core offers an adapter; records submitted events."""
 
-    def __init__(self, kv: MemoryKV | None = None, *, catch_up_limit: int = 10_000) -> None:
-        self.clock = SystemClock()
-        self.kv = kv or MemoryKV()
-        self.catch_up_limit = catch_up_limit
-        self.events: list[Event] = []
-        self.skipped: list[tuple[str, str, int]] = []
-
-    async def submit(self, event: Event) -> None:
-        self.events.append(event)
-
-    async def handled(self) -> None:
-        return None  # recorded is handled
-
-    async def report_skipped(self, community: str, platform: str, count: int) -> None:
-        self.skipped.append((community, platform, count))
-
-    def commands(self, community: str) -> list[Any]:
+    async def run_command(self, event: Event) -> list[str]:
         return []
-
-    async def run_command(self, event: Event) -> None:
-        return None
-
-    def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        return asyncio.create_task(factory(), name=name)  # type: ignore[arg-type]
 
     def of(self, kind: type[E], pred: Callable[[E], bool] = lambda e: True) -> list[E]:
         return [e for e in self.events if isinstance(e, kind) and pred(e)]
