@@ -34,7 +34,7 @@ TEXTS = {
     "en": {
         "code_dm": (
             "Your link code for {community}: {code}\n"
-            "Within {lifetime}, send {prefix}link {code} from your account on the other network, "
+            "Within {lifetime}, send {command} from your account on the other network, "
             "in {community} or to me by direct message. The code works once."),
         "code_sent": "I sent you a link code by direct message.",
         "code_undelivered": "I could not send you a direct message; allow direct messages and try again.",
@@ -58,7 +58,7 @@ TEXTS = {
     "zh": {
         "code_dm": (
             "你在 {community} 的关联码：{code}\n"
-            "请在 {lifetime} 内，用你在另一个平台的账号发送 {prefix}link {code}"
+            "请在 {lifetime} 内，用你在另一个平台的账号发送 {command}"
             "（在 {community} 中或私信给我）。关联码只能使用一次。"),
         "code_sent": "我已通过私信把关联码发给你。",
         "code_undelivered": "无法给你发私信；请允许私信后再试。",
@@ -114,8 +114,9 @@ class PeopleCommands:
         if typed is None:
             code = await self.codes.give(ctx.key, me.key, now)
             lifetime = format_duration(LIFETIME)
-            pending = await ctx.dm(me, str(say("code_dm", community=ctx.key, code=literal(code.shown),
-                                                   lifetime=lifetime, prefix=inv.prefix)))
+            command = literal(f"{inv.prefix}link {code.shown}")
+            pending = await ctx.dm(me, str(say("code_dm", community=ctx.key, code=code.shown,
+                                                   lifetime=lifetime, command=command)))
             if pending is None:
                 return str(say("code_undelivered"))
             return None if inv.message.channel.is_dm else str(say("code_sent"))

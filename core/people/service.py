@@ -46,6 +46,9 @@ class People:
         communities = list(communities)
         await self.directory.load(db, communities)
         await self.persons.load(db, communities)
+        # members stored before people existed (or whose batch was lost) get theirs now
+        async with db.transaction():
+            await self.persons.assign(db, self.directory.accounts(), to_ms(self._clock.now()))
         self.strikes.db = db
         await self.strikes.prune(to_ms(self._clock.now()))
         await self.ledger.open(db)
