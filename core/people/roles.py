@@ -11,8 +11,8 @@ highest role Hearth granted across the person's accounts (a leader on
 Discord is a leader on Matrix); otherwise their network role. A network's
 admin does not carry over to the person's other networks.
 
-A role changed by someone on the network (a Discord role edit, a Matrix power
-level) is read back: when the network role a member shows changes, and
+A role changed by someone on a network that holds roles (a Discord role edit,
+a Matrix power level) is read back: when the network role a member shows changes, and
 differs from Hearth's, Hearth's role follows it (on every account of the
 person). A network role seen for the first time (at start-up, after a
 restart) is taken over when Hearth had none, or when it clearly differs
@@ -260,7 +260,7 @@ class Roles:
     async def _read_back(self, community: str, member: Member, last: Role | None) -> None:
         account = member.key
         before = self.granted(community, account)
-        if _takes_over(before, member.role, last):
+        if self._holds_roles(community, member.platform) and _takes_over(before, member.role, last):
             log.info("%s: %s shows %s on %s; Hearth's role follows (was %s)", community, member.id,
                      member.role.label, member.platform, before.label if before else "none")
             await self._store(community, account, member.role, source=f"network:{member.platform}")
@@ -271,6 +271,11 @@ class Roles:
         for other in self.accounts_of(community, account):
             if other != account:
                 self._changed_account(community, other, before, after)
+
+    def _holds_roles(self, community: str, platform: str) -> bool:
+        """Whether the network shows Hearth's roles (only then can it change them)."""
+        adapter = self._app.adapter_for(community, platform)
+        return adapter is not None and adapter.can(Capability.ROLES)
 
     async def _left(self, community: str, account: Account) -> None:
         """Roles above member stay across a leave; a newcomer's or member's role goes."""
