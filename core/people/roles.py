@@ -210,8 +210,8 @@ class Roles:
 
     # ------------------------------------------------------------------ people
     def accounts_of(self, community: str, account: Account) -> tuple[Account, ...]:
-        """Every account of the person ``account`` belongs to (one place to switch to persons)."""
-        return (account,)
+        """Every account of the person ``account`` belongs to (linked with ``!link``)."""
+        return self._app.people.persons.accounts(community, account)
 
     # ------------------------------------------------------------------ reading
     def granted(self, community: str, account: Account) -> Role | None:
@@ -219,6 +219,8 @@ class Roles:
         granted = self._granted.get(community)
         if not granted:
             return None
+        if granted.get(account) is Role.NEWCOMER:
+            return Role.NEWCOMER  # this account's gate is still closed: linking never opens it
         found = [r for a in self.accounts_of(community, account) if (r := granted.get(a)) is not None]
         return max(found) if found else None
 

@@ -63,7 +63,7 @@ class TwoNetworks(TestBot):
         return list(self.matrix.actions)
 
 
-ANN_M = "@ann:example.org"
+ANN_M = "annm"
 
 
 async def make(plugins: dict[str, Any] | None = None, *, ann_role: str = "member",
@@ -73,7 +73,7 @@ async def make(plugins: dict[str, Any] | None = None, *, ann_role: str = "member
     bot.add_member("ann", role=ann_role)
     bot.add_member("bo")
     bot.add_matrix_member(ANN_M, ann_matrix_role)
-    bot.add_matrix_member("@cy:example.org")
+    bot.add_matrix_member("cy")
     await bot.start()
     bot.take()
     return bot
@@ -107,7 +107,7 @@ async def test_a_person_linked_across_discord_and_matrix_has_one_strike_count_an
         code = code_in(acts)
         await bot.dm_on_matrix(ANN_M, f"!link {code.lower()}")  # any case
         answer = bot.matrix_actions()[-1]["text"]
-        assert answer.startswith("Linked: discord:`ann`, matrix:`@ann:example.org` are now one person")
+        assert answer.startswith("Linked: discord:`ann`, matrix:`annm` are now one person")
         assert bot.app is not None
         ctx = bot.app.contexts["tea"]["ad_window"]
         person = await ctx.person(("matrix", ANN_M))
@@ -123,7 +123,7 @@ async def test_a_person_linked_across_discord_and_matrix_has_one_strike_count_an
         assert [a["member"] for a in bot.take() if a["action"] == "mute"] == ["ann"]  # both networks
         assert await ctx.strikes.count(("discord", "ann")) == 2
         await bot.dm_on_matrix(ANN_M, "!strikes")
-        assert bot.matrix_actions()[-1]["text"].startswith("`@ann:example.org` has 2 active")
+        assert bot.matrix_actions()[-1]["text"].startswith("`annm` has 2 active")
         await bot.say("olivia", "general", "!pardon @ann 1")
         assert "Pardoned 1 strike(s)" in last_text(bot.take())
         assert await ctx.strikes.count(("matrix", ANN_M)) == 1
@@ -149,7 +149,7 @@ async def test_a_code_expires_after_ten_minutes_and_works_once() -> None:
         await bot.wait("9m")
         await bot.dm_on_matrix(ANN_M, f"!link {code}")
         assert bot.matrix_actions()[-1]["text"].startswith("Linked:")
-        await bot.dm_on_matrix("@cy:example.org", f"!link {code}")  # single use
+        await bot.dm_on_matrix("cy", f"!link {code}")  # single use
         assert bot.matrix_actions()[-1]["text"].startswith("That code is not valid")
     finally:
         await bot.close()
@@ -233,5 +233,48 @@ async def test_linking_two_people_with_strikes_and_ad_passes_merges_them() -> No
         assert not bot.matrix.actions[before:]  # allowed by the pass: no delete, no DM
         await bot.dm_on_matrix(ANN_M, "!ads")
         assert "ad pass" not in bot.matrix_actions()[-1]["text"]
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_linked_accounts_share_the_leader_role_hearth_granted_but_not_a_networks_admin() -> None:
+    bot = await make(ann_role="admin")
+    try:
+        await link(bot)
+        assert bot.app is not None
+        ctx = bot.app.contexts["tea"]["hearth"]
+        await bot.dm_on_matrix(ANN_M, "!pardon @cy")  # an admin on Discord only
+        assert "for admins and above" in bot.matrix_actions()[-1]["text"]
+        await bot.dm_on_matrix(ANN_M, "!strikes @cy")
+        assert "Only admins and leaders" in bot.matrix_actions()[-1]["text"]
+        discord_ann = await ctx.get_member("discord", "ann")
+        assert discord_ann is not None
+        await ctx.grant_role(discord_ann, Role.LEADER)  # Hearth's leader: the person's
+        await bot.settle()
+        assert bot.app.roles.granted("tea", ("matrix", ANN_M)) == Role.LEADER
+        await bot.dm_on_matrix(ANN_M, "!strikes @cy")
+        assert bot.matrix_actions()[-1]["text"] == "`cy` has no active strikes."
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_a_newcomer_account_stays_a_newcomer_when_linked_to_a_member() -> None:
+    bot = await make()
+    try:
+        assert bot.app is not None
+        ctx = bot.app.contexts["tea"]["hearth"]
+        matrix_ann = await ctx.get_member("matrix", ANN_M)
+        discord_ann = await ctx.get_member("discord", "ann")
+        assert matrix_ann is not None and discord_ann is not None
+        await ctx.grant_role(discord_ann, Role.MEMBER)  # she passed the gate on Discord
+        await ctx.grant_role(matrix_ann, Role.NEWCOMER)  # not yet on Matrix
+        await bot.settle()
+        await link(bot)
+        assert bot.matrix_actions()[-1]["text"].startswith("Linked:")
+        assert bot.app.roles.granted("tea", ("matrix", ANN_M)) == Role.NEWCOMER
+        await bot.dm_on_matrix(ANN_M, "!ads")  # a members' command
+        assert "for members and above" in bot.matrix_actions()[-1]["text"]
     finally:
         await bot.close()
