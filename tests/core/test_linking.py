@@ -278,3 +278,29 @@ async def test_a_newcomer_account_stays_a_newcomer_when_linked_to_a_member() -> 
         assert "for members and above" in bot.matrix_actions()[-1]["text"]
     finally:
         await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_a_ban_reaches_every_linked_account_and_groups_follow_the_person() -> None:
+    bot = await make()
+    try:
+        await link(bot)
+        assert bot.app is not None
+        ctx = bot.app.contexts["tea"]["hearth"]
+        olivia = await ctx.get_member("discord", "olivia")
+        matrix_ann = await ctx.get_member("matrix", ANN_M)
+        cy = await ctx.get_member("matrix", "cy")
+        assert olivia is not None and matrix_ann is not None and cy is not None
+        group = await ctx.groups.create("discord", "tea-talk", [olivia], topic="tea")
+        assert group is not None
+        assert await ctx.groups.invite(group, matrix_ann)  # invited as her Discord account
+        assert [a["member"] for a in bot.take() if a["action"] == "invite"] == ["ann"]
+        assert [g.id for g in await ctx.groups.of(matrix_ann)] == [group.id]
+        assert not await ctx.groups.invite(group, cy)  # no Discord account to invite
+        assert await ctx.groups.of(cy) == []
+        await ctx.ban(matrix_ann, "spam")
+        await bot.settle()
+        assert [a["member"] for a in bot.matrix.actions if a["action"] == "ban"] == [ANN_M]
+        assert [a["member"] for a in bot.take() if a["action"] == "ban"] == ["ann"]
+    finally:
+        await bot.close()
