@@ -31,7 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -213,8 +213,24 @@ class Roles:
 
     # ------------------------------------------------------------------ people
     def accounts_of(self, community: str, account: Account) -> tuple[Account, ...]:
-        """Every account of the person ``account`` belongs to (one place to switch to persons)."""
-        return (account,)
+        """Every account of the person ``account`` belongs to."""
+        return self._app.people.persons.accounts(community, account)
+
+    async def linked(self, community: str, before: Mapping[Account, Role | None]) -> None:
+        """Accounts became one person (``!link``); ``before``: each one's role from Hearth
+        until then. The person's role (the highest) is recorded and shown on every account,
+        and plugins hear of every account whose role changed."""
+        for account, was in before.items():
+            role = self.granted(community, account)
+            if role is None:
+                continue
+            if self._granted.get(community, {}).get(account) is not role:
+                await self._store_one(community, account, role, source="link")
+            if was is not role:
+                member = self._known(community, account)
+                self._apply(community, member, was, role)
+                self._changed(community, member, effective(was, member.role),
+                              effective(role, member.role))
 
     # ------------------------------------------------------------------ reading
     def granted(self, community: str, account: Account) -> Role | None:
@@ -222,7 +238,10 @@ class Roles:
         granted = self._granted.get(community)
         if not granted:
             return None
-        found = [r for a in self.accounts_of(community, account) if (r := granted.get(a)) is not None]
+        accounts = self.accounts_of(community, account)
+        if len(accounts) == 1:
+            return granted.get(account)
+        found = [r for a in accounts if (r := granted.get(a)) is not None]
         return max(found) if found else None
 
     def member(self, community: str, member: Member) -> Member:
@@ -338,18 +357,21 @@ class Roles:
 
     async def _store(self, community: str, account: Account, role: Role | None, *, source: str) -> None:
         """Hearth's role for every account of the person of ``account`` (None: no role)."""
+        for a in self.accounts_of(community, account):
+            await self._store_one(community, a, role, source=source)
+
+    async def _store_one(self, community: str, account: Account, role: Role | None, *,
+                         source: str) -> None:
         assert self.db is not None
         granted = self._granted.setdefault(community, {})
-        now = self._now_ms()
-        for a in self.accounts_of(community, account):
-            if role is None:
-                granted.pop(a, None)
-                await self.db.execute(
-                    "DELETE FROM hearth_roles WHERE community = ? AND platform = ? AND member_id = ?",
-                    (community, *a))
-            else:
-                granted[a] = role
-                await self.db.execute(_UPSERT, (community, a[0], a[1], int(role), source, now))
+        if role is None:
+            granted.pop(account, None)
+            await self.db.execute(
+                "DELETE FROM hearth_roles WHERE community = ? AND platform = ? AND member_id = ?",
+                (community, *account))
+        else:
+            granted[account] = role
+            await self.db.execute(_UPSERT, (community, *account, int(role), source, self._now_ms()))
 
     # ------------------------------------------------------------------ applying
     def _apply(self, community: str, member: Member, before: Role | None, after: Role | None, *,
