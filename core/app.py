@@ -902,10 +902,12 @@ class App:
         one = await persons.person(community, first, now)
         two = await persons.person(community, second, now)
         persons.check_join(community, one, two)
+        roles = {a: self.roles.granted(community, a) for a in (*one.accounts, *two.accounts)}
         async with self.db.transaction():
             kept, merged = await persons.merge(self.db, community, one, two, now)
             await self.people.strikes.merge(self.db, community, kept, merged)
         persons.merged(community, kept, merged)
+        await self.roles.linked(community, roles)
         log.info("%s: person %d merged into %d (%s:%s linked with %s:%s)", community, merged, kept,
                  *first, *second)
         await self._call(community, "on_persons_merged", kept=kept, merged=merged)

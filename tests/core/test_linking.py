@@ -206,6 +206,8 @@ async def test_newcomers_link_only_to_a_member_and_linking_completes_no_gate() -
         await link(bot)
         assert bot.matrix_actions()[-1]["text"].startswith("Linked:")
         assert bot.role_of("ann") == Role.NEWCOMER  # still a newcomer on Discord
+        await bot.dm_on_matrix(ANN_M, "!ads")  # and still a member on Matrix
+        assert "for members and above" not in bot.matrix_actions()[-1]["text"]
         kinds = {a["action"] for a in [*bot.adapter.actions, *bot.matrix.actions]}
         assert "grant_role" not in kinds and "revoke_role" not in kinds
     finally:
