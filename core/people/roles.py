@@ -213,7 +213,7 @@ class Roles:
 
     # ------------------------------------------------------------------ people
     def accounts_of(self, community: str, account: Account) -> tuple[Account, ...]:
-        """Every account of the person ``account`` belongs to (linked with ``!link``)."""
+        """Every account of the person ``account`` belongs to."""
         return self._app.people.persons.accounts(community, account)
 
     async def linked(self, community: str, before: Mapping[Account, Role | None]) -> None:
@@ -234,19 +234,20 @@ class Roles:
 
     # ------------------------------------------------------------------ reading
     def granted(self, community: str, account: Account) -> Role | None:
-        """The role Hearth granted the person of ``account`` (the highest across their accounts)."""
+        """The role Hearth granted ``account``: its own, or a leader role of the person's other accounts."""
         granted = self._granted.get(community)
         if not granted:
             return None
-        own = granted.get(account)
-        if own is Role.NEWCOMER:
-            return own  # this account's gate is still closed: linking never opens it
         accounts = self.accounts_of(community, account)
         if len(accounts) == 1:
-            return own
-        # the gate is each account's own: another account's newcomer role does not carry over
-        found = [r for a in accounts
-                 if (r := granted.get(a)) is not None and (a == account or r > Role.NEWCOMER)]
+            return granted.get(account)
+        # Leadership follows the person; newcomer and member are each account's own
+        # welcome on its network: linking never completes a gate.
+        own = granted.get(account)
+        found = [r for a in accounts if a != account
+                 and (r := granted.get(a)) is not None and r >= Role.LEADER]
+        if own is not None:
+            found.append(own)
         return max(found) if found else None
 
     def member(self, community: str, member: Member) -> Member:
