@@ -27,7 +27,7 @@ communities:
 async def old_database(path) -> None:
     """A database as flash left it before the group service: one open group, one closed."""
     db = await Database.open(f"sqlite:///{path}")
-    await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
+    await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS[:2])  # the core before integer times
     await db.migrate(Store(db, "flash"), (upgrade_v1,))
     started, ends = T0.timestamp(), (T0 + timedelta(hours=1)).timestamp()
     insert = ("INSERT INTO flash_groups (id, community, name, title, platform, channel_id, creator,"
@@ -61,9 +61,9 @@ async def test_open_and_closed_flash_groups_move_into_the_core_records(hearth_bo
                                         "members": ["lea", "bob"], "topic": "", "open": True}
     bot.take()
     db = bot.app.db
-    assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'flash_groups'") is None
-    assert not await db.fetchall("SELECT key FROM hearth_jobs WHERE plugin = 'flash'")
-    rows = await db.fetchall("SELECT * FROM hearth_groups ORDER BY id")
+    assert await db.fetchrow("SELECT name FROM sqlite_master WHERE name = 'flash_groups'") is None
+    assert not await db.fetch("SELECT key FROM hearth_jobs WHERE plugin = 'flash'")
+    rows = await db.fetch("SELECT * FROM hearth_groups ORDER BY id")
     assert [(r["name"], r["plugin"], r["state"]) for r in rows] == [
         ("night-talk", "flash", "open"), ("old-swap", "flash", "closed")]
     assert rows[0]["remind_ms"] == int((T0 + timedelta(minutes=50)).timestamp() * 1000)
@@ -81,5 +81,5 @@ async def test_open_and_closed_flash_groups_move_into_the_core_records(hearth_bo
     summary, dissolve = bot.take()
     assert "participants: 2, messages: 4" in summary["text"]  # counts from before the upgrade
     assert dissolve["action"] == "dissolve_group"
-    row = await db.fetchone("SELECT state FROM hearth_groups WHERE name = 'night-talk'")
+    row = await db.fetchrow("SELECT state FROM hearth_groups WHERE name = 'night-talk'")
     assert row["state"] == "closed"
