@@ -6,13 +6,15 @@ from the environment as libpq has it (``PGHOST``, ``PGUSER``, ``PGPASSWORD``,
 ``PGPASSFILE`` …), so no password needs to be in the config. Other query
 parameters are server settings (``?search_path=hearth``).
 
-Statements outside a transaction take any free connection of the pool; a
-transaction holds one connection until it ends. Migrations take a
+Statements outside a transaction run one at a time on one connection of the
+pool (a pool round trip for each would double their cost); a transaction
+holds another connection of its own until it ends. Migrations take a
 transaction-level advisory lock, so processes starting together migrate once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -61,6 +63,8 @@ class PostgresDatabase(Database):
     def __init__(self, pool: Any, url: str, created: bool) -> None:
         super().__init__(url, redact(url), created)
         self._pool = pool
+        self._solo: Any = None
+        self._solo_lock = asyncio.Lock()
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
@@ -68,7 +72,7 @@ class PostgresDatabase(Database):
         asyncpg = _asyncpg()
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=_POOL_SIZE,
-                                             timeout=_CONNECT_TIMEOUT)
+                                             timeout=_CONNECT_TIMEOUT, reset=_keep)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
                 ValueError) as exc:
             raise StorageError(f"cannot connect to the database {redact(url)}: {_reason(exc)}") from exc
@@ -88,6 +92,9 @@ class PostgresDatabase(Database):
         return cls(pool, url, bool(created))
 
     async def close(self) -> None:
+        if self._solo is not None:
+            await self._pool.release(self._solo)
+            self._solo = None
         await self._pool.close()
 
     # ------------------------------------------------------------------ failures
@@ -128,9 +135,13 @@ class PostgresDatabase(Database):
         held = _held.get()
         if held is not None and held[0] is self:
             yield held[1]
-        else:
-            async with self._pool.acquire() as conn:
-                yield conn
+            return
+        async with self._solo_lock:
+            if self._solo is None or self._solo.is_closed():
+                if self._solo is not None:
+                    await self._pool.release(self._solo)
+                self._solo = await self._pool.acquire()
+            yield self._solo
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         query = to_postgres(sql)
@@ -174,6 +185,11 @@ class PostgresDatabase(Database):
 
     async def _lock_schema(self) -> None:
         await self.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+
+
+async def _keep(conn: Any) -> None:
+    """A connection back in the pool keeps its state: Hearth leaves none behind (its
+    transactions end, its schema locks are transaction-level), and resetting costs a round trip."""
 
 
 def _reason(exc: BaseException) -> str:
