@@ -1,9 +1,8 @@
 """Tables and queries: newcomers in the ritual, rules messages, codes, redemptions, wrong guesses.
 
 Every table has a ``community`` column, which ``ctx.store`` (one community's
-view) fills and filters. Times are integer epoch milliseconds. Other plugins
-may read the referral tree (:func:`referrals`) and introductions
-(:func:`introduction`).
+view) fills and filters. Times are integer epoch milliseconds. Other plugins may read the referral tree
+(:func:`referrals`) and introductions (:func:`introduction`).
 """
 
 from __future__ import annotations
@@ -54,10 +53,23 @@ async def upgrade_v1(store: Store) -> None:
 
 
 async def upgrade_v2(store: Store) -> None:
-    """Times as integer epoch milliseconds; ids explicit (the portable schema)."""
-    keep = {c: c for c in ("community", "platform", "member_id", "name", "status", "invited_by",
-                           "agreed", "code_ok", "welcomed", "rules_in_channel", "reminded",
-                           "intro_message")}
+    # Codes, redemptions (the referral tree) and wrong guesses belong to people, not accounts:
+    # the person of each account is filled in at start-up (0: not yet known). The ritual
+    # (``newcomers``) stays per account: each network's gate is passed on that network.
+    for table, column in (("codes", "issuer_person"), ("redemptions", "inviter_person"),
+                          ("redemptions", "invitee_person"), ("wrong_codes", "person")):
+        await store.execute(
+            f"ALTER TABLE {store.table(table)} ADD COLUMN {column} BIGINT NOT NULL DEFAULT 0")
+    await store.execute(
+        f"CREATE INDEX {store.table('wrong_codes_person')} ON {store.table('wrong_codes')}"
+        " (community, person, time)")
+
+
+async def upgrade_v3(store: Store) -> None:
+    """Times as integer epoch milliseconds (the portable schema)."""
+    def same(*columns: str) -> dict[str, str]:
+        return {c: c for c in columns}
+
     await rebuild(
         store, store.table("newcomers"),
         "community TEXT NOT NULL, platform TEXT NOT NULL, member_id TEXT NOT NULL,"
@@ -67,36 +79,51 @@ async def upgrade_v2(store: Store) -> None:
         " reminded INTEGER NOT NULL DEFAULT 0, accepted_ms BIGINT,"
         " introduced_ms BIGINT, intro_message TEXT,"
         " PRIMARY KEY (community, platform, member_id)",
-        {**keep, "joined_ms": ms("joined_at"), "accepted_ms": ms("accepted_at"),
+        {**same("community", "platform", "member_id", "name", "status", "invited_by", "agreed",
+                "code_ok", "welcomed", "rules_in_channel", "reminded", "intro_message"),
+         "joined_ms": ms("joined_at"), "accepted_ms": ms("accepted_at"),
          "introduced_ms": ms("introduced_at")},
     )
     await rebuild(
         store, store.table("codes"),
         "community TEXT NOT NULL, code TEXT NOT NULL, issuer_platform TEXT NOT NULL,"
-        " issuer_id TEXT NOT NULL, uses_total INTEGER NOT NULL, uses_left INTEGER NOT NULL,"
+        " issuer_id TEXT NOT NULL, issuer_person BIGINT NOT NULL DEFAULT 0,"
+        " uses_total INTEGER NOT NULL, uses_left INTEGER NOT NULL,"
         " expires_ms BIGINT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (community, code)",
-        {**{c: c for c in ("community", "code", "issuer_platform", "issuer_id", "uses_total",
-                           "uses_left")},
+        {**same("community", "code", "issuer_platform", "issuer_id", "issuer_person", "uses_total",
+                "uses_left"),
          "expires_ms": ms("expires"), "created_ms": ms("created")},
     )
     await rebuild(
         store, store.table("redemptions"),
         "id INTEGER PRIMARY KEY, community TEXT NOT NULL, code TEXT NOT NULL,"
         " inviter_platform TEXT NOT NULL, inviter_id TEXT NOT NULL,"
-        " invitee_platform TEXT NOT NULL, invitee_id TEXT NOT NULL, time_ms BIGINT NOT NULL",
-        {**{c: c for c in ("id", "community", "code", "inviter_platform", "inviter_id",
-                           "invitee_platform", "invitee_id")}, "time_ms": ms("time")},
+        " inviter_person BIGINT NOT NULL DEFAULT 0, invitee_platform TEXT NOT NULL,"
+        " invitee_id TEXT NOT NULL, invitee_person BIGINT NOT NULL DEFAULT 0,"
+        " time_ms BIGINT NOT NULL",
+        {**same("id", "community", "code", "inviter_platform", "inviter_id", "inviter_person",
+                "invitee_platform", "invitee_id", "invitee_person"), "time_ms": ms("time")},
     )
+    wrong = store.table("wrong_codes")
     await rebuild(
-        store, store.table("wrong_codes"),
+        store, wrong,
         "id INTEGER PRIMARY KEY, community TEXT NOT NULL, platform TEXT NOT NULL,"
-        " member_id TEXT NOT NULL, code TEXT NOT NULL, time_ms BIGINT NOT NULL",
-        {**{c: c for c in ("id", "community", "platform", "member_id", "code")},
-         "time_ms": ms("time")},
+        " member_id TEXT NOT NULL, person BIGINT NOT NULL DEFAULT 0, code TEXT NOT NULL,"
+        " time_ms BIGINT NOT NULL",
+        {**same("id", "community", "platform", "member_id", "person", "code"), "time_ms": ms("time")},
+        indexes=[f"CREATE INDEX {store.table('wrong_codes_person')} ON {wrong} (community, person, time_ms)"],
     )
 
 
-MIGRATIONS = (upgrade_v1, upgrade_v2)
+MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3)
+
+#: each person column and the account columns it is the person of, per table
+PERSON_COLUMNS = (("codes", "issuer_person", "issuer_platform", "issuer_id"),
+                  ("redemptions", "inviter_person", "inviter_platform", "inviter_id"),
+                  ("redemptions", "invitee_person", "invitee_platform", "invitee_id"),
+                  ("wrong_codes", "person", "platform", "member_id"))
+
+
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -213,6 +240,8 @@ class Code:
     uses_total: int
     uses_left: int
     expires: datetime
+    #: the issuer's person (0: not yet known, a code from before people)
+    issuer_person: int = 0
 
 
 class Codes:
@@ -222,13 +251,13 @@ class Codes:
     def __init__(self, store: CommunityStore) -> None:
         self.store = store
 
-    async def add(self, code: str, issuer_platform: str, issuer_id: str, uses: int,
-                  expires: datetime, now: datetime) -> bool:
+    async def add(self, code: str, issuer_platform: str, issuer_id: str, issuer_person: int,
+                  uses: int, expires: datetime, now: datetime) -> bool:
         """Store a new code; False if it already exists here."""
         n = await self.store.insert(
             "codes", {"code": code, "issuer_platform": issuer_platform, "issuer_id": issuer_id,
-                      "uses_total": uses, "uses_left": uses, "expires_ms": to_ms(expires),
-                      "created_ms": to_ms(now)},
+                      "issuer_person": issuer_person, "uses_total": uses, "uses_left": uses,
+                      "expires_ms": to_ms(expires), "created_ms": to_ms(now)},
             on_conflict=())
         return int(n) > 0
 
@@ -238,9 +267,10 @@ class Codes:
             return None
         return Code(code=row["code"], issuer_platform=row["issuer_platform"], issuer_id=row["issuer_id"],
                     uses_total=row["uses_total"], uses_left=row["uses_left"],
-                    expires=from_ms(row["expires_ms"]))
+                    expires=from_ms(row["expires_ms"]), issuer_person=row["issuer_person"])
 
-    async def redeem(self, code: Code, platform: str, member_id: str, now: datetime) -> bool:
+    async def redeem(self, code: Code, platform: str, member_id: str, person: int,
+                     now: datetime) -> bool:
         """Use one of ``code``'s uses for this member and record who invited whom; False if none left."""
         async with self.store.transaction():
             taken = await self.store.update(
@@ -250,8 +280,9 @@ class Codes:
                 return False
             await self.store.insert(
                 "redemptions", {"code": code.code, "inviter_platform": code.issuer_platform,
-                                "inviter_id": code.issuer_id, "invitee_platform": platform,
-                                "invitee_id": member_id, "time_ms": to_ms(now)})
+                                "inviter_id": code.issuer_id, "inviter_person": code.issuer_person,
+                                "invitee_platform": platform, "invitee_id": member_id,
+                                "invitee_person": person, "time_ms": to_ms(now)})
         return True
 
     async def redeemed_since(self, platform: str, member_id: str, since: datetime) -> bool:
@@ -264,16 +295,38 @@ class Codes:
             (platform, member_id, to_ms(since)), columns="inviter_id", order_by="time_ms DESC, id DESC")
         return None if row is None else str(row["inviter_id"])
 
-    async def record_wrong(self, platform: str, member_id: str, code: str, now: datetime) -> None:
+    async def record_wrong(self, platform: str, member_id: str, person: int, code: str,
+                           now: datetime) -> None:
         await self.store.insert("wrong_codes", {"platform": platform, "member_id": member_id,
-                                                "code": code, "time_ms": to_ms(now)})
+                                                "person": person, "code": code, "time_ms": to_ms(now)})
 
-    async def wrong_since(self, platform: str, member_id: str, since: datetime) -> list[datetime]:
-        """Times of this member's wrong guesses since ``since``, oldest first."""
-        rows = await self.store.select("wrong_codes", f"{_MEMBER} AND time_ms > ?",
-                                       (platform, member_id, to_ms(since)), columns="time_ms",
-                                       order_by="time_ms, id")
+    async def wrong_since(self, person: int, since: datetime) -> list[datetime]:
+        """Times of this person's wrong guesses (from any of their accounts) since ``since``,
+        oldest first."""
+        rows = await self.store.select("wrong_codes", "person = ? AND time_ms > ?",
+                                       (person, to_ms(since)), columns="time_ms", order_by="time_ms, id")
         return [from_ms(r["time_ms"]) for r in rows]
+
+    async def unkeyed(self) -> list[tuple[str, str]]:
+        """Accounts named in rows from before people (person 0), to key on their person."""
+        found: dict[tuple[str, str], None] = {}
+        for table, column, platform, member in PERSON_COLUMNS:
+            for r in await self.store.select(table, f"{column} = 0", columns=f"{platform}, {member}",
+                                             order_by=f"{platform}, {member}"):
+                found[(r[0], r[1])] = None
+        return list(found)
+
+    async def key_on(self, account: tuple[str, str], person: int) -> None:
+        """Key ``account``'s rows on ``person`` (where they were not yet)."""
+        for table, column, platform, member in PERSON_COLUMNS:
+            await self.store.update(table, {column: person},
+                                    f"{platform} = ? AND {member} = ? AND {column} = 0", account)
+
+    async def merge(self, kept: int, merged: int) -> None:
+        """Person ``merged`` became ``kept``."""
+        async with self.store.transaction():
+            for table, column, _, _ in PERSON_COLUMNS:
+                await self.store.update(table, {column: kept}, f"{column} = ?", (merged,))
 
 
 async def forget(store: CommunityStore, platform: str, member_id: str) -> None:
