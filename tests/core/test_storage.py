@@ -221,7 +221,8 @@ async def test_every_migration_of_the_core_and_the_built_in_plugins_runs(storage
     bot = await TestBot.create(ALL_PLUGINS, storage=storage_url, members=[{"id": "ann"}])
     try:
         assert bot.app is not None and bot.app.db is not None
-        versions = {r[0]: r[1] for r in await bot.app.db.fetch("SELECT namespace, version FROM hearth_schema")}
+        rows = await bot.app.db.fetch("SELECT namespace, version FROM hearth_schema")
+        versions = {r[0]: r[1] for r in rows}
         for name in BUILTIN_PLUGINS:
             assert versions[name] == len(bot.app.plugins.migrations[name]), name
         assert versions["hearth"] == len(CORE_MIGRATIONS)
