@@ -226,6 +226,13 @@ async def test_every_migration_of_the_core_and_the_built_in_plugins_runs(storage
         for name in BUILTIN_PLUGINS:
             assert versions[name] == len(bot.app.plugins.migrations[name]), name
         assert versions["hearth"] == len(CORE_MIGRATIONS)
+        # every plugin table has the community column the scoped store fills, and no float time
+        db = bot.app.db
+        for table in await db.tables():
+            if any(table.startswith(f"{name}_") for name in BUILTIN_PLUGINS):
+                columns = await _columns(db, table)
+                assert columns.get("community") == "text", table
+                assert not [c for c, kind in columns.items() if kind in ("real", "double precision")], table
         await bot.join("bo")
         await bot.restart()  # and nothing is migrated twice
     finally:
@@ -311,6 +318,16 @@ async def test_migrate_storage_copies_an_sqlite_database_to_postgresql(
         await bot.join("zoe")  # new rows get new ids after the copied ones
     finally:
         await bot.close()
+
+
+async def _columns(db: Database, table: str) -> dict[str, str]:
+    """Each column of ``table`` and its declared type, lower case."""
+    if db.dialect == "sqlite":
+        rows = await db.fetch(f"PRAGMA table_info({table})")
+        return {str(r[1]): str(r[2]).lower() for r in rows}
+    rows = await db.fetch("SELECT column_name, data_type FROM information_schema.columns"
+                          " WHERE table_schema = current_schema() AND table_name = ?", (table,))
+    return {str(r[0]): str(r[1]) for r in rows}
 
 
 async def _snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
