@@ -7,6 +7,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -338,5 +339,19 @@ async def _snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
             rows = [tuple(r) for r in await db.fetch(f"SELECT * FROM {table}")]
             out[table] = sorted(rows, key=repr)
         return out
+    finally:
+        await db.close()
+
+
+@pytest.mark.asyncio
+async def test_credentials_come_from_the_environment(postgres_server: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL with no user (a unix socket here) takes PGUSER and the rest from the environment."""
+    socket = parse_qs(urlsplit(postgres_server).query)["host"][0]
+    monkeypatch.setenv("PGUSER", "postgres")
+    monkeypatch.setenv("PGDATABASE", "postgres")
+    db = await Database.open(f"postgresql://?host={socket}")
+    try:
+        assert await db.fetchval("SELECT current_user") == "postgres"
     finally:
         await db.close()
