@@ -316,7 +316,7 @@ async def test_secrets_stay_out_of_logs_and_errors(synapse: SynapseServer, matri
     assert bad not in caplog.text
 
     # password login works too (and its password is never shown)
-    from conftest import PASSWORD
+    from synapse_harness import PASSWORD
 
     by_password = world.adapter(password=PASSWORD, access_token=None)
     host = FakeHost()
