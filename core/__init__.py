@@ -2,7 +2,7 @@
 
 A plugin imports everything it needs from here::
 
-    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl
+    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl, mention
 """
 
 from hearth.commands import Command, Invocation, Param
@@ -53,6 +53,7 @@ from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
 from hearth.scheduler import Job
 from hearth.storage import Store
+from hearth.text import Mention, Text, mention
 from hearth.timeutil import format_duration, parse_duration
 
 __version__ = "0.1.0"
@@ -81,6 +82,7 @@ __all__ = [
     "LimitReached",
     "Member",
     "MemberRecord",
+    "Mention",
     "Message",
     "Need",
     "NotFound",
@@ -101,6 +103,7 @@ __all__ = [
     "StorageError",
     "Store",
     "Summary",
+    "Text",
     "TextOverrides",
     "Texts",
     "TimeOfDay",
@@ -113,6 +116,7 @@ __all__ = [
     "hookimpl",
     "literal",
     "longest",
+    "mention",
     "parse_duration",
     "texts",
 ]

@@ -29,6 +29,7 @@ from hearth.people.records import Activity, DayTotals, InteractionGraph, MemberR
 from hearth.ports import Adapter
 from hearth.scheduler import Job, Rule
 from hearth.storage import Store
+from hearth.text import Text, mention
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -288,7 +289,7 @@ class PluginContext:
 
     def _send(
         self, adapter: Adapter, target: Channel, text: str, reply_to: str | None,
-        mention: str | None, *, pin: bool = False, unpin_previous: str | None = None,
+        answered: Text | None, *, pin: bool = False, unpin_previous: str | None = None,
         then: str | None = None, data: dict[str, Any] | None = None,
     ) -> Pending:
         community = self.key
@@ -305,7 +306,7 @@ class PluginContext:
             return sent
 
         lane = self._app.outbound(adapter).lane_for("channel", target.id)
-        request = Request("send", perform, parts=[(text, mention)], reply_to=reply_to,
+        request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
                           mergeable=not pin)
         return self._queue(adapter, lane, request, then, data)
 
@@ -329,7 +330,7 @@ class PluginContext:
         adapter = self.adapter(message.channel.platform)
         if adapter is None or not self._able(adapter, Capability.SEND):
             return None
-        return self._send(adapter, message.channel, text, message.id, message.author.mention,
+        return self._send(adapter, message.channel, text, message.id, mention(message.author),
                           then=then, data=data)
 
     async def dm(

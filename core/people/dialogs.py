@@ -31,6 +31,7 @@ from hearth.errors import Forbidden, NotFound
 from hearth.models import Capability, Member, Prompt
 from hearth.outbox import Request
 from hearth.storage import Database, Migration, Row, Store
+from hearth.text import Text
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -114,11 +115,11 @@ class Question:
 
     def prompt(self) -> Prompt:
         """The DM: the community asking, the question, the numbered choices and how to answer."""
-        lines = [f"[{self.community}] {self.text}"]
+        lines = [f"[{self.community}] " + self.text]  # the question may mention members
         lines += [f"{n}. {label}" for n, label in enumerate(self.choices, start=1)]
         if self.choices:
             lines.append(self.hint())
-        return Prompt(question=self.id, text="\n".join(lines), choices=self.choices,
+        return Prompt(question=self.id, text=Text("\n").join(lines), choices=self.choices,
                       multiple=self.multiple)
 
     def hint(self) -> str:

@@ -420,7 +420,7 @@ async def _cmd_adpass(inv: Invocation) -> str:
             cfg.audit_channel,
             say("audit_pass", actor=inv.member.name_and_id, mention=member.name_and_id, passes=held),
         )
-    return str(say("pass_granted", mention=member.name_and_id, passes=held))
+    return say("pass_granted", mention=member.name_and_id, passes=held)
 
 
 async def _cmd_strikes(inv: Invocation) -> str:
@@ -430,17 +430,15 @@ async def _cmd_strikes(inv: Invocation) -> str:
     member: Member = inv.args["member"]
     active = await _records(ctx).strikes(member.key, ctx.now(), cfg.strike_decay)
     if not active:
-        return str(say("strikes_none", mention=member.name_and_id))
+        return say("strikes_none", mention=member.name_and_id)
     lines = "\n".join(
         say("strike_line", time=f"{s.at.astimezone(ctx.zone):%Y-%m-%d %H:%M}",
             kind=say(f"kind_{s.kind}"), channel=s.channel)
         for s in active
     )
     step = cfg.escalation[min(len(active) + 1, len(cfg.escalation)) - 1]
-    return str(
-        say("strikes_list", mention=member.name_and_id, count=len(active),
-            decay=format_duration(cfg.strike_decay), lines=lines, next_step=str(step))
-    )
+    return say("strikes_list", mention=member.name_and_id, count=len(active),
+               decay=format_duration(cfg.strike_decay), lines=lines, next_step=str(step))
 
 
 async def _cmd_pardon(inv: Invocation) -> str:
@@ -452,10 +450,10 @@ async def _cmd_pardon(inv: Invocation) -> str:
     if await ctx.cancel(_unmute_key(member)):
         await ctx.unmute(member)
     if not cleared:
-        return str(say("pardon_none", mention=member.name_and_id))
+        return say("pardon_none", mention=member.name_and_id)
     if cfg.audit_channel:
         await ctx.send(
             cfg.audit_channel,
             say("audit_pardon", actor=inv.member.name_and_id, mention=member.name_and_id, count=cleared),
         )
-    return str(say("pardoned", count=cleared, mention=member.name_and_id))
+    return say("pardoned", count=cleared, mention=member.name_and_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hearth import Store
+from hearth import Mention, Store, Text
 
 PENDING, ACCEPTED, LEFT = "pending", "accepted", "left"
 
@@ -82,8 +82,9 @@ class Newcomer:
     intro_message: str | None
 
     @property
-    def mention(self) -> str:
-        return f"@{self.member_id}"
+    def mention(self) -> Text:
+        """A mention of the newcomer (see :func:`hearth.mention`)."""
+        return Text(Mention(self.platform, self.member_id, self.name))
 
     @property
     def pending(self) -> bool:

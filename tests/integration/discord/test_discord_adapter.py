@@ -36,6 +36,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.models import Capability, Member, Role
+from hearth.text import mention
 
 VIEW, SEND = 1 << 10, 1 << 11
 
@@ -137,11 +138,17 @@ async def test_actions_out(fake: FakeDiscord, scene: Scene, host: RecordingHost,
     alice, bob = member(scene.alice.id, "alice"), member(scene.bob.id, "bob")
     incoming = await fake.user_says(scene.general, scene.alice, "hello")
 
-    sent = await adapter.send("tea", general, f"Welcome {alice.mention}!", reply_to=str(incoming.id))
+    sent = await adapter.send("tea", general, "Welcome " + mention(alice) + "!", reply_to=str(incoming.id))
     post = fake.find_requests("POST", f"/channels/{scene.general.id}/messages")[-1]
     assert post.json["content"] == f"Welcome <@{scene.alice.id}>!"
     assert int(post.json["message_reference"]["message_id"]) == incoming.id
     assert sent.id == str(fake.messages_in(scene.general)[-1].id)
+
+    # a member of another network is named, never shown by id (and a name cannot forge a mention)
+    carol = Member(platform="matrix", id="@carol:example.org", name="Carol <@1>")
+    await adapter.send("tea", general, "Welcome " + mention(carol) + " and " + carol.name_and_id)
+    post = fake.find_requests("POST", f"/channels/{scene.general.id}/messages")[-1]
+    assert post.json["content"] == "Welcome @Carol @1 and Carol @1 (matrix)"
 
     await adapter.dm("tea", bob, "psst")
     assert [m.content for m in fake.messages_in(fake.dm_channel(scene.bob))] == ["psst"]

@@ -6,8 +6,18 @@ base class, commands, and the context each hook receives.
 
 from __future__ import annotations
 
-from hearth import Command, Invocation, Param, PluginConfig, PluginContext, Store, hookimpl
-from hearth.models import Message
+from hearth import (
+    Command,
+    Invocation,
+    Message,
+    Param,
+    PluginConfig,
+    PluginContext,
+    Store,
+    Text,
+    hookimpl,
+    mention,
+)
 
 
 class ThanksConfig(PluginConfig):
@@ -24,6 +34,13 @@ async def upgrade_v1(store: Store) -> None:
     )
 
 
+async def upgrade_v2(store: Store) -> None:
+    """Counts name the member's network too (older counts have none: they are not shown)."""
+    await store.execute(
+        f"ALTER TABLE {store.table('counts')} ADD COLUMN platform TEXT NOT NULL DEFAULT ''"
+    )
+
+
 @hookimpl
 def register_config_schema() -> type[PluginConfig]:
     return ThanksConfig
@@ -31,7 +48,7 @@ def register_config_schema() -> type[PluginConfig]:
 
 @hookimpl
 def register_migrations() -> list:
-    return [upgrade_v1]
+    return [upgrade_v1, upgrade_v2]
 
 
 @hookimpl
@@ -41,9 +58,9 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
         return
     for member_id in set(message.mentions) - {message.author.id}:
         await ctx.store.execute(
-            f"INSERT INTO {ctx.store.table('counts')} (community, member, thanks) VALUES (?, ?, 1)"
-            " ON CONFLICT (community, member) DO UPDATE SET thanks = thanks + 1",
-            (ctx.key, member_id),
+            f"INSERT INTO {ctx.store.table('counts')} (community, platform, member, thanks)"
+            " VALUES (?, ?, ?, 1) ON CONFLICT (community, member) DO UPDATE SET thanks = thanks + 1",
+            (ctx.key, message.platform, member_id),
         )
 
 
@@ -51,13 +68,16 @@ async def _top(inv: Invocation) -> str:
     ctx = inv.ctx
     limit = inv.args["count"] or ctx.config.top
     rows = await ctx.store.fetchall(
-        f"SELECT member, thanks FROM {ctx.store.table('counts')} WHERE community = ?"
-        " ORDER BY thanks DESC, member LIMIT ?",
+        f"SELECT platform, member, thanks FROM {ctx.store.table('counts')}"
+        " WHERE community = ? AND platform != '' ORDER BY thanks DESC, member LIMIT ?",
         (ctx.key, limit),
     )
-    if not rows:
+    # mention(): a real mention on the member's network, their name elsewhere, never an id
+    found = [(ctx.member((r["platform"], r["member"])), r["thanks"]) for r in rows]
+    shown = [mention(who) + f" ({thanks})" for who, thanks in found if who is not None]
+    if not shown:
         return "Nobody has been thanked yet."
-    return "Most thanked: " + ", ".join(f"@{r['member']} ({r['thanks']})" for r in rows)
+    return "Most thanked: " + Text(", ").join(shown)
 
 
 @hookimpl
