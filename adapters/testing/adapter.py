@@ -282,6 +282,8 @@ class TestingAdapter(Adapter):
                 shown = self._mention(part) if isinstance(part, Mention) else part
                 body.append(shown)
                 rich.append(html.escape(shown).replace("\n", "<br>"))
+        if not ids:  # nobody of this network mentioned: plain text
+            return {"text": "".join(body)}
         return {"text": "".join(body), "html": "".join(rich), "mentions": list(dict.fromkeys(ids))}
 
     # -- the fake platform, driven by tests ------------------------------------
