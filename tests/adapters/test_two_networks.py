@@ -100,3 +100,14 @@ members:
     result = CliRunner().invoke(main, ["simulate", str(config), str(scenario), "--json"])
     assert result.exit_code == 2
     assert "scenario.yaml:5" in result.output and "not on matrix" in result.output
+
+
+def test_the_console_names_members_and_the_neutral_network_uses_scenario_ids() -> None:
+    from hearth import Member, mention
+    from hearth.adapters.console.adapter import ConsoleAdapter
+    from hearth.adapters.testing import TestingAdapter
+
+    ann = Member(platform="console", id="ann", name="Ann Lee")
+    assert ConsoleAdapter(communities={}).render("hi " + mention(ann)) == {"text": "hi @Ann Lee"}
+    bo = Member(platform="testing", id="bo", name="Bo")
+    assert TestingAdapter(communities={}).render("hi " + mention(bo)) == {"text": "hi @bo"}
