@@ -208,7 +208,7 @@ class TestBot:
         return self.adapter
 
     def _network(self, platform: str | None) -> TestingAdapter:
-        if platform is None:
+        if platform is None or platform == self.platform:  # one neutral network imitates it
             return self.adapter
         if platform not in self.adapters:
             known = ", ".join(self.adapters)

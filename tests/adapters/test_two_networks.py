@@ -87,6 +87,24 @@ steps:
     assert welcome == {"discord": "Welcome @Carol to tea!", "matrix": "Welcome Carol to tea!"}
 
 
+def test_members_all_on_the_default_network_run_on_one_network(tmp_path: Path) -> None:
+    config, scenario = tmp_path / "hearth.yaml", tmp_path / "scenario.yaml"
+    config.write_text(CONFIG)
+    scenario.write_text("""\
+community: tea
+start: "2026-11-20T19:00:00+08:00"
+members:
+  - {id: olivia, role: owner, platform: discord}
+steps:
+  - join: {id: carol, name: Carol, platform: discord}
+""")
+    result = CliRunner().invoke(main, ["simulate", str(config), str(scenario), "--json"])
+    assert result.exit_code == 0, result.output
+    sends = [json.loads(line) for line in result.stdout.splitlines() if '"send"' in line]
+    assert [first_line(a) for a in sends] == ["Welcome @carol to tea!"]
+    assert "network" not in sends[0]
+
+
 def test_a_member_on_a_network_the_community_is_not_on_is_refused_at_its_line(tmp_path: Path) -> None:
     config, scenario = tmp_path / "hearth.yaml", tmp_path / "scenario.yaml"
     config.write_text(CONFIG.replace('    matrix: {space: "!space:example.org"}\n', ""))
