@@ -24,9 +24,10 @@ class RoleMap:
     def role_of(self, member: discord.Member) -> Role:
         if member.guild.owner_id == member.id:
             return Role.OWNER
-        if member.guild_permissions.administrator:
+        roles = member.roles  # with @everyone; what guild_permissions would compute, read once
+        if any(r.permissions.administrator for r in roles):
             return Role.ADMIN
-        held = {r.id for r in member.roles}
+        held = {r.id for r in roles}
         found = [role for role, rid in self.ids.items() if rid in held]
         return max(found) if found else Role.MEMBER
 
