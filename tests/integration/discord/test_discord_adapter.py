@@ -424,3 +424,23 @@ async def test_a_role_or_name_changed_on_discord_is_an_update_event(
     listed = [m async for m in adapter.list_members("tea")]
     assert {str(scene.alice.id), str(scene.bob.id), str(carol.id)} <= {m.member.id for m in listed}
     assert all(m.joined is not None for m in listed)
+
+
+@pytest.mark.asyncio
+async def test_neutral_roles_read_from_the_guild(fake: FakeDiscord, scene: Scene,
+                                                 host: RecordingHost) -> None:
+    """The owner, a role with the administrator permission, a mapped role, and nothing at all."""
+    mods = scene.guild.add_role("Mods", permissions=ADMINISTRATOR)
+    scene.guild.member(scene.alice).roles.append(mods.id)
+    scene.guild.member(scene.bob).roles.append(scene.member_role.id)
+    leader = scene.guild.add_role("Leaders", permissions=0)
+    carol = fake.add_user("carol")
+    scene.guild.add_member(carol, roles=[leader])
+    bindings = binding(scene.guild.id, channels={"general": str(scene.general.id)},
+                       roles={Role.LEADER: str(leader.id)})
+    async with running(make_adapter(fake, bindings), host) as adapter:
+        listed = {m.member.id: m.member.role async for m in adapter.list_members("tea")}
+    assert listed[str(scene.guild.owner_id)] == Role.OWNER
+    assert listed[str(scene.alice.id)] == Role.ADMIN
+    assert listed[str(scene.bob.id)] == Role.MEMBER
+    assert listed[str(carol.id)] == Role.LEADER
