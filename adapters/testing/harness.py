@@ -63,6 +63,9 @@ class TestBot:
                  without: Iterable[Capability | str] = (), networks: Iterable[str] = ()) -> None:
         """``strict``: a plugin that raises fails the step (see :meth:`expect_plugin_errors`).
 
+        ``storage``: an SQLite file, or a storage URL (``postgresql://…``); a fresh
+        SQLite file by default.
+
         ``without``: capabilities the imitated network lacks (``["dm", "pin"]``).
         ``networks``: imitate these networks at once (``["discord", "matrix"]``): one
         in-memory adapter each, named by its network, ``platform`` (default: the
@@ -82,7 +85,8 @@ class TestBot:
         if storage is None:
             self._tmp = tempfile.mkdtemp(prefix="hearth-test-")
             storage = Path(self._tmp) / "hearth.db"
-        self.storage = f"sqlite:///{storage}"
+        #: the storage URL (a path given is an SQLite file)
+        self.storage = storage if isinstance(storage, str) and "://" in storage else f"sqlite:///{storage}"
         names = list(dict.fromkeys(networks))
         if names and self.platform not in names:
             if platform is not None:

@@ -7,6 +7,7 @@ base class, commands, and the context each hook receives.
 from __future__ import annotations
 
 from hearth import (
+    SQL,
     Command,
     Invocation,
     Message,
@@ -28,6 +29,7 @@ class ThanksConfig(PluginConfig):
 
 
 async def upgrade_v1(store: Store) -> None:
+    # Every plugin table has a community column: ctx.store fills and filters it.
     await store.execute(
         f"CREATE TABLE {store.table('counts')} (community TEXT NOT NULL, member TEXT NOT NULL,"
         " thanks INTEGER NOT NULL, PRIMARY KEY (community, member))"
@@ -57,21 +59,17 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
     if not message.mentions or not any(word in text for word in ctx.config.words):
         return
     for member_id in set(message.mentions) - {message.author.id}:
-        await ctx.store.execute(
-            f"INSERT INTO {ctx.store.table('counts')} (community, platform, member, thanks)"
-            " VALUES (?, ?, ?, 1) ON CONFLICT (community, member) DO UPDATE SET thanks = thanks + 1",
-            (ctx.key, message.platform, member_id),
-        )
+        # A member thanked before: one more (the stored row's column is named with its table).
+        await ctx.store.insert("counts", {"platform": message.platform, "member": member_id, "thanks": 1},
+                               on_conflict=("member",),
+                               update={"thanks": SQL(f"{ctx.store.table('counts')}.thanks + 1")})
 
 
 async def _top(inv: Invocation) -> str:
     ctx = inv.ctx
     limit = inv.args["count"] or ctx.config.top
-    rows = await ctx.store.fetchall(
-        f"SELECT platform, member, thanks FROM {ctx.store.table('counts')}"
-        " WHERE community = ? AND platform != '' ORDER BY thanks DESC, member LIMIT ?",
-        (ctx.key, limit),
-    )
+    rows = await ctx.store.select("counts", "platform != ''", columns="platform, member, thanks",
+                                  order_by="thanks DESC, member", limit=limit)
     # mention(): a real mention on the member's network, their name elsewhere, never an id
     found = [(ctx.member((r["platform"], r["member"])), r["thanks"]) for r in rows]
     shown = [mention(who) + f" ({thanks})" for who, thanks in found if who is not None]
