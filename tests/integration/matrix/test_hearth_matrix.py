@@ -142,6 +142,7 @@ async def test_newcomer_is_welcomed_accepts_rules_and_is_promoted(hearth: Runnin
     welcome = await wait_message(carol, general, body_has("Welcome", world.bot.user_id))
     assert welcome["content"]["m.mentions"] == {"user_ids": [carol.user_id]}  # a pill, not plain text
     assert f"https://matrix.to/#/{carol.user_id}" in welcome["content"]["formatted_body"]
+    assert carol.user_id not in welcome["content"]["body"]  # the pill's text is the display name
     assert "to tea! You are member #4" in welcome["content"]["body"]  # owner, alice, bob, carol
     await role_becomes(hearth, carol, Role.NEWCOMER)
 
