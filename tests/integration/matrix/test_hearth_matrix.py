@@ -21,6 +21,7 @@ from adapter_helpers import World, body_has, join_community, make_world, recent,
 from nio import AsyncClient, ErrorResponse, RoomPreset
 from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
 
+from hearth import from_ms, to_ms
 from hearth.adapters.matrix import ops
 from hearth.adapters.matrix.adapter import MatrixAdapter
 from hearth.app import App, bindings_for
@@ -245,8 +246,9 @@ async def test_a_mute_is_lifted_by_the_core_job_at_its_end(hearth: Running) -> N
     until = ctx.now() + dt.timedelta(seconds=1)
     await ctx.mute(bob, until, "testing")
     await muted_becomes(hearth, hearth.bob, True)
+    # jobs are stored to the millisecond
     (job,) = await hearth.app.contexts["tea"]["hearth"].jobs("unmute:")
-    assert job.key == f"unmute:matrix:{hearth.bob.user_id}" and job.due == until
+    assert job.key == f"unmute:matrix:{hearth.bob.user_id}" and job.due == from_ms(to_ms(until))
     await muted_becomes(hearth, hearth.bob, False)
     assert dt.datetime.now(dt.UTC) >= until
     assert await hearth.app.contexts["tea"]["hearth"].jobs("unmute:") == []
