@@ -231,3 +231,25 @@ async def test_linking_shows_the_persons_role_on_every_account() -> None:
         await bot.say("olivia", "general", "!demote @ann")  # revoked for the person
         assert roles(bot).granted("tea", on_matrix.key) == Role.MEMBER
         assert bot.sent("revoke_role", member="ann", role="leader")
+
+
+async def test_a_newcomer_who_leaves_and_returns_is_shown_as_a_newcomer_again() -> None:
+    """The network forgets roles on leave (as Discord does); Hearth drops a newcomer's role
+    then, so the welcome's grant on return is applied again."""
+    async with await make(Watch()) as bot:
+        await bot.join("alice")
+        await bot.leave("alice")
+        assert bot.app is not None and bot.app.roles.granted("tea", ("testing", "alice")) is None
+        await bot.join("alice")
+        assert len(bot.sent("grant_role", member="alice", role="newcomer")) == 2
+        assert bot.role_of("alice") == Role.NEWCOMER
+
+
+async def test_forgetting_an_account_erases_its_role(tmp_path: Path) -> None:
+    async with await make(Watch(), storage=tmp_path / "h.db", members=[*STAFF, {"id": "nina"}]) as bot:
+        await bot.say("olivia", "general", "!promote @nina")
+        assert bot.app is not None
+        await bot.app.forget(("testing", "nina"))
+        assert roles(bot).granted("tea", ("testing", "nina")) is None
+        assert bot.app.db is not None
+        assert await bot.app.db.fetchall("SELECT * FROM hearth_roles WHERE member_id = 'nina'") == []
