@@ -194,7 +194,7 @@ def run(ctx: click.Context, config: str) -> None:
 def forget(ctx: click.Context, config: str, account: str) -> None:
     """Erase one person's account (e.g. discord:1234) from CONFIG's storage.
 
-    The member directory and the activity ledger forget the account, and every
+    The member directory, the activity ledger and Hearth's roles forget the account, and every
     plugin is told (``on_forget``) to erase what it keeps. Nothing connects to
     the networks; stop the bot first, or it may write back what it holds.
     """

@@ -135,14 +135,19 @@ def _takes_over(hearth: Role | None, network: Role, last: Role | None) -> bool:
     return True
 
 
-def _member_of(event: Event) -> Member | None:
+def _member_of(event: Event) -> tuple[Member | None, bool]:
+    """The member an event carries, and whether their role there is the community's view
+    (a direct message's or a DM button's sender may carry no community role)."""
     if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
-        return event.message.author
+        message = event.message
+        return message.author, message.channel.dm_with is None
     if isinstance(event, ReactionAddedEvent):
-        return event.reaction.member
-    if isinstance(event, (MemberJoinedEvent, MemberLeftEvent, MemberUpdatedEvent, ChoiceMadeEvent)):
-        return event.member
-    return None
+        return event.reaction.member, event.reaction.channel.dm_with is None
+    if isinstance(event, (MemberJoinedEvent, MemberLeftEvent, MemberUpdatedEvent)):
+        return event.member, True
+    if isinstance(event, ChoiceMadeEvent):
+        return event.member, False
+    return None, False
 
 
 def _with_member(event: Event, member: Member) -> Event:
@@ -252,9 +257,12 @@ class Roles:
     # ------------------------------------------------------------------ inbound
     async def observe(self, community: str, event: Event) -> Event:
         """Read back the network role an event shows; the event with effective roles."""
-        member = _member_of(event)
+        member, shows_role = _member_of(event)
         if member is None or member.is_bot:
             return event
+        if not shows_role:
+            found = self.member(community, member)
+            return event if found is member else _with_member(event, found)
         account = (member.platform, member.id)
         seen = self._seen.setdefault(community, {})
         last = seen.get(account, _UNSEEN)

@@ -10,6 +10,7 @@ import pytest
 
 from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
 from hearth.adapters.testing import TestBot
+from hearth.bootstrap import load
 from hearth.models import Member
 from hearth.people.records import Account
 from hearth.storage import CORE_MIGRATIONS, Database, Store
@@ -253,3 +254,32 @@ async def test_forgetting_an_account_erases_its_role(tmp_path: Path) -> None:
         assert roles(bot).granted("tea", ("testing", "nina")) is None
         assert bot.app.db is not None
         assert await bot.app.db.fetchall("SELECT * FROM hearth_roles WHERE member_id = 'nina'") == []
+
+
+async def test_a_direct_message_does_not_read_back_another_communitys_role() -> None:
+    """Adapters give a DM's sender the role of the first community they share with the bot;
+    an answer routed to the asking community must not be read back as a role change there."""
+    two = CONFIG + """
+  club:
+    timezone: UTC
+    channels: {general: {}}
+    plugins: {watch: {}}
+"""
+    watch = Watch()
+    bot = TestBot(load(two, text=True, extra_plugins={"watch": watch}), community="tea",
+                  start=START, strict=True)
+    bot.adapter.add_person("tea", "alice", "Alice", Role.LEADER)
+    bot.adapter.add_person("club", "alice", "Alice")
+    try:
+        await bot.start()
+        tea = bot.app.contexts["tea"]["watch"] if bot.app else None
+        assert tea is not None and roles(bot).granted("tea", ("testing", "alice")) == Role.LEADER
+        alice = await tea.get_member("testing", "alice")
+        assert alice is not None
+        await tea.ask(alice, "Tea or coffee?", key="drink")
+        await bot.adapter.inject_dm("club", "alice", "tea", bot.next_id())  # as seen from club
+        await bot.settle()
+        assert roles(bot).granted("tea", ("testing", "alice")) == Role.LEADER
+        assert watch.changes == []
+    finally:
+        await bot.close()
