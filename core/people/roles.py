@@ -410,8 +410,11 @@ class Roles:
                data: dict[str, Any] | None = None) -> Pending | None:
         """Queue what makes ``member``'s network show ``after`` instead of ``before``.
 
-        The network shows one of Hearth's roles at a time (a leader keeps the
-        member role beneath): the new role is granted, then the old one revoked.
+        The network shows one of Hearth's roles at a time; a leader keeps the
+        member role beneath. Up, the new role is granted before the old one is
+        revoked; down, the old one is revoked first: so every state the network
+        passes through (and reports back) shows the new role or the network's
+        default, never the old role again.
         """
         adapter = self._app.adapter_for(community, member.platform)
         if adapter is None:
@@ -423,10 +426,14 @@ class Roles:
         if (seen.get(member.key) or Role.MEMBER) < Role.ADMIN:  # what the network will show
             seen[member.key] = after if after in (Role.MEMBER, Role.LEADER) else None
         steps: list[tuple[str, Role]] = []
-        if after is not None:
+        if (after if after is not None else -1) > (before if before is not None else -1):
             steps.append(("grant_role", after))
-        if before is not None and not (before is Role.MEMBER and after is not None and after > before):
+            if before is not None and before is not Role.MEMBER:
+                steps.append(("revoke_role", before))
+        elif before is not None:
             steps.append(("revoke_role", before))
+            if after is not None and after is not Role.MEMBER:
+                steps.append(("grant_role", after))
         first: Pending | None = None
         for n, (what, role) in enumerate(steps):
             call = adapter.grant_role if what == "grant_role" else adapter.revoke_role
