@@ -196,14 +196,14 @@ async def test_linked_accounts_share_hearths_role_but_not_a_networks_admin(
         assert record_role(bot, "ann") == Role.MEMBER and record_role(bot, "ann2") == Role.ADMIN
 
 
-async def test_the_matrix_adapters_newcomer_records_become_core_roles(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
-    db = await Database.open(f"sqlite:///{path}")
+async def test_the_matrix_adapters_newcomer_records_become_core_roles(storage_url: str) -> None:
+    """On both backends (SQLite, PostgreSQL)."""
+    db = await Database.open(storage_url)
     await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
     await db.execute("INSERT INTO hearth_kv (namespace, key, value) VALUES (?, ?, ?)",
                      ("adapter:matrix", "newcomers", json.dumps({"tea": ["@ann:hs", "@bo:hs"]})))
     await db.close()
-    async with await make(Watch(), storage=path) as bot:
+    async with await make(Watch(), storage=storage_url) as bot:
         assert roles(bot).granted("tea", ("matrix", "@ann:hs")) == Role.NEWCOMER
         assert roles(bot).granted("tea", ("matrix", "@bo:hs")) == Role.NEWCOMER
         assert bot.app is not None and bot.app.db is not None
@@ -253,7 +253,7 @@ async def test_forgetting_an_account_erases_its_role(tmp_path: Path) -> None:
         await bot.app.forget(("testing", "nina"))
         assert roles(bot).granted("tea", ("testing", "nina")) is None
         assert bot.app.db is not None
-        assert await bot.app.db.fetchall("SELECT * FROM hearth_roles WHERE member_id = 'nina'") == []
+        assert await bot.app.db.fetch("SELECT * FROM hearth_roles WHERE member_id = 'nina'") == []
 
 
 async def test_a_direct_message_does_not_read_back_another_communitys_role() -> None:
