@@ -54,6 +54,7 @@ from hearth.commands import (
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import CORE, PluginContext
 from hearth.declarations import Verdict
+from hearth.dispatch import BoundImpl, HookTable
 from hearth.errors import (
     CommandError,
     PermissionDenied,
@@ -71,6 +72,7 @@ from hearth.events import (
     JobDueEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
     MessagePostedEvent,
@@ -87,7 +89,7 @@ from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.records import Account
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
-from hearth.registry import HOOKS, ImplRef, PluginSet
+from hearth.registry import PluginSet
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
@@ -176,7 +178,8 @@ class App:
         self.registries: dict[str, CommandRegistry] = {}
         self._powers: dict[str, frozenset[str]] = {}
         self._disabled: set[str] = set()
-        self._impls: dict[str, dict[str, list[ImplRef]]] = {}
+        #: per community: each hook's implementations there, bound to their contexts
+        self._hooks: dict[str, HookTable] = {}
         self._by_community: dict[str, list[Adapter]] = {}
         self._by_platform: dict[str, dict[str, Adapter]] = {}
         self._outbound: dict[str, Outbound] = {}
@@ -197,6 +200,7 @@ class App:
         #: the member directory and the activity ledger
         self.people = People(self.clock, self._zone, config.activity.retention)
         self.started = False
+        self._handlers = self._event_handlers()
 
     # ------------------------------------------------------------------ lifecycle
     def enabled(self, community: str) -> list[str]:
@@ -210,8 +214,8 @@ class App:
             return
         self._disabled.add(plugin)
         log.error("plugin %s is disabled in every community: %s", plugin, why)
-        for key, impls in self._impls.items():
-            self._impls[key] = {h: [r for r in refs if r.plugin != plugin] for h, refs in impls.items()}
+        for key, table in self._hooks.items():
+            self._hooks[key] = table.without(plugin)
             commands = [c for c in self.registries[key] if c.plugin != plugin]
             self.registries[key] = CommandRegistry(commands)
             self._powers[key] = frozenset(c.power for c in commands if c.power)
@@ -333,7 +337,7 @@ class App:
         self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
         self.registries[key] = registry = self._command_registry(key, names)
         self._powers[key] = frozenset(c.power for c in registry if c.power)
-        self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
+        self._hooks[key] = HookTable.compile(self.plugins, names, self.contexts[key])
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
@@ -622,34 +626,58 @@ class App:
         return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
-        if isinstance(event, MemberLeftEvent):
-            await self.dialogs.member_left(community, event.member)
-        if community != LOBBY:
-            self.people.observe(community, event)
-        hook = NOTIFY_HOOKS.get(type(event))
         if community == LOBBY:
             await self._lobby(event)
-        elif hook is not None:
-            if await self._passes(community, event):
-                args = self.plugins.arguments(hook)
-                await self._call(community, hook, **{a: getattr(event, a) for a in args})
-        elif isinstance(event, JobDueEvent):
-            await self._run_job(event.job)
-        elif isinstance(event, MessagePostedEvent):
-            if not await self._take_answer(community, event):
-                await self._on_message(community, event.message)
-        elif isinstance(event, ChoiceMadeEvent):
-            await self._take_answer(community, event)
-        elif isinstance(event, CommandInvokedEvent):
-            await self._run_command(community, event.message, event.message.text)
-        elif isinstance(event, ActionDoneEvent):
-            if event.plugin == CORE:
-                await self.groups.action_done(community, event.outcome)
-            else:
-                await self.call_plugin(community, event.plugin, "on_action_done",
-                                       {"outcome": event.outcome})
-        elif isinstance(event, AdapterReadyEvent):
-            log.info("%s is ready", event.platform)
+        else:
+            await self._handlers[type(event)](community, event)
+
+    def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[None]]]:
+        """How a community's worker handles each kind of event (one lookup per event)."""
+        handlers: dict[type[Event], Callable[[str, Any], Awaitable[None]]] = {
+            event: self._notify for event in NOTIFY_HOOKS
+        }
+        handlers.update({
+            MessagePostedEvent: self._posted,
+            CommandInvokedEvent: self._invoked,
+            ChoiceMadeEvent: self._take_answer,
+            JobDueEvent: self._job_due,
+            ActionDoneEvent: self._done,
+            MemberUpdatedEvent: self._observed,
+            AdapterReadyEvent: self._ready,
+        })
+        return handlers
+
+    async def _posted(self, community: str, event: MessagePostedEvent) -> None:
+        # only a direct message can answer a question
+        if event.message.channel.dm_with is None or not await self._take_answer(community, event):
+            await self._on_message(community, event.message)
+
+    async def _invoked(self, community: str, event: CommandInvokedEvent) -> None:
+        await self._run_command(community, event.message, event.message.text)
+
+    async def _notify(self, community: str, event: Event) -> None:
+        """An event with a hook of its own (:data:`NOTIFY_HOOKS`)."""
+        if isinstance(event, MemberLeftEvent):
+            await self.dialogs.member_left(community, event.member)
+        self.people.observe(community, event)
+        if await self._passes(community, event):  # an edit is moderated like a new message
+            for impl in self._hooks[community].get(NOTIFY_HOOKS[type(event)]):
+                await self._invoke(impl, tuple(getattr(event, a) for a in impl.spec))
+
+    async def _observed(self, community: str, event: Event) -> None:
+        self.people.observe(community, event)
+
+    async def _job_due(self, community: str, event: JobDueEvent) -> None:
+        await self._run_job(event.job)
+
+    async def _done(self, community: str, event: ActionDoneEvent) -> None:
+        if event.plugin == CORE:
+            await self.groups.action_done(community, event.outcome)
+        else:
+            await self.call_plugin(community, event.plugin, "on_action_done", {"outcome": event.outcome})
+
+    async def _ready(self, community: str, event: AdapterReadyEvent) -> None:
+        log.info("%s is ready", event.platform)
 
     async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:
         """Take ``event`` as the answer to an open question, if it is one; True if it was.
@@ -704,10 +732,15 @@ class App:
         else:
             if message.channel.dm_with is None:
                 self.people.ledger.message(community, message)
-            await self._call(community, "on_message", message=message)
+            for impl in self._hooks[community].get("on_message"):
+                await self._invoke(impl, (message,))
 
     async def _moderate(self, community: str, message: Message) -> bool:
-        verdict = await self._first(community, "moderate_message", message=message)
+        verdict = None
+        for impl in self._hooks[community].get("moderate_message"):
+            verdict = await self._invoke(impl, (message,))
+            if verdict is not None:
+                break
         if not isinstance(verdict, Verdict):
             return False
         if verdict.delete:
@@ -865,14 +898,17 @@ class App:
         return known
 
     # ------------------------------------------------------------------ hooks
-    async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,
-                      isolate: bool = True) -> Any:
-        """Call one hook implementation; its exception is logged and swallowed if ``isolate``."""
-        token = plugin_var.set(ref.plugin)
+    async def _invoke(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
+        """Call one hook implementation with ``args`` (the hookspec's, in order, without ``ctx``);
+        its exception is logged and swallowed if ``isolate``."""
+        token = plugin_var.set(impl.plugin)
         try:
-            call = {a: (ctx if a == "ctx" else kwargs[a]) for a in ref.argnames}
-            result = ref.function(**call)
-            if ref.is_async:
+            names = impl.names
+            if names is None:
+                result = impl.function(impl.ctx, *args)
+            else:
+                result = impl.function(**impl.keywords(args)) if names else impl.function()
+            if impl.is_async:
                 result = await result
             return result
         except asyncio.CancelledError:
@@ -880,13 +916,13 @@ class App:
         except StorageUnavailable as exc:  # the app is stopping: no traceback for each plugin
             if not isolate:
                 raise
-            log.error("plugin %s stopped in %s: %s", ref.plugin, ref.hook, exc)
+            log.error("plugin %s stopped in %s: %s", impl.plugin, impl.hook, exc)
             return None
         except Exception as exc:
             if not isolate:
                 raise
-            log.exception("plugin %s failed in %s", ref.plugin, ref.hook)
-            self._plugin_failed(ctx.key, ref.plugin, ref.hook, exc)
+            log.exception("plugin %s failed in %s", impl.plugin, impl.hook)
+            self._plugin_failed(impl.ctx.key, impl.plugin, impl.hook, exc)
             return None
         finally:
             plugin_var.reset(token)
@@ -897,19 +933,15 @@ class App:
         if self._on_plugin_error is not None:
             self._on_plugin_error(PluginFailure(community, plugin, where, exc))
 
-    async def _call(self, community: str, hook: str, **kwargs: Any) -> list[Any]:
-        contexts = self.contexts[community]
-        results = []
-        for ref in self._impls[community][hook]:
-            result = await self._invoke(ref, contexts[ref.plugin], kwargs)
-            if result is not None:
-                results.append(result)
-        return results
+    async def _call(self, community: str, hook: str, **kwargs: Any) -> None:
+        """Call ``hook`` of every plugin enabled in ``community`` that implements it."""
+        for impl in self._hooks[community].get(hook):
+            await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
 
     async def _first(self, community: str, hook: str, **kwargs: Any) -> Any:
-        contexts = self.contexts[community]
-        for ref in self._impls[community][hook]:
-            result = await self._invoke(ref, contexts[ref.plugin], kwargs)
+        """The first answer (not None) of ``hook``'s implementations in ``community``."""
+        for impl in self._hooks[community].get(hook):
+            result = await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
             if result is not None:
                 return result
         return None
@@ -917,10 +949,10 @@ class App:
     async def call_plugin(self, community: str, plugin: str, hook: str,
                           kwargs: Mapping[str, Any]) -> None:
         """Call ``hook`` of one plugin only (a job's, an action's or a group's owner)."""
-        contexts = self.contexts.get(community, {})
-        for ref in self._impls.get(community, {}).get(hook, []):
-            if ref.plugin == plugin:
-                await self._invoke(ref, contexts[ref.plugin], kwargs)
+        table = self._hooks.get(community)
+        for impl in table.get(hook) if table is not None else ():
+            if impl.plugin == plugin:
+                await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
 
     async def _dispatch_job(self, job: Job) -> None:
         """The scheduler's hand-over: a due job joins its community's inbox."""
@@ -938,21 +970,20 @@ class App:
         if job.plugin == CORE:
             await self._run_core_job(job)
             return
-        refs = [r for r in self._impls[job.community]["on_job_due"] if r.plugin == job.plugin]
-        if not refs:
+        impls = [i for i in self._hooks[job.community].get("on_job_due") if i.plugin == job.plugin]
+        if not impls:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
                         job.community)
         error: Exception | None = None
-        for ref in refs:
+        for impl in impls:
             try:
-                await self._invoke(ref, self.contexts[job.community][ref.plugin], {"job": job},
-                                   isolate=False)
+                await self._invoke(impl, (job,), isolate=False)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.exception("plugin %s failed in job %s (attempt %d)", ref.plugin, job.key,
+                log.exception("plugin %s failed in job %s (attempt %d)", impl.plugin, job.key,
                               job.attempt)
-                self._plugin_failed(job.community, ref.plugin, f"job {job.key}", exc)
+                self._plugin_failed(job.community, impl.plugin, f"job {job.key}", exc)
                 error = exc
         await self.scheduler.finished(job, error)
 
