@@ -423,7 +423,10 @@ class App:
         if seen in self._seen:
             return
         self._remember(seen)
-        routed = await self._route(event)
+        if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
+            routed = self._community_of(event)  # most events: no DM to attribute, no answer
+        else:
+            routed = await self._route(event)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
 
@@ -439,7 +442,9 @@ class App:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
 
         An answer to an open question goes to the community that asked, before
-        any other attribution of a DM (see :mod:`hearth.people.dialogs`).
+        any other attribution of a DM (see :mod:`hearth.people.dialogs`). An event
+        that is neither a DM nor a pick belongs to its community
+        (:meth:`_community_of`; :meth:`submit` asks it directly then).
         """
         question = self._question_answered(event)
         if question is not None:
@@ -722,20 +727,24 @@ class App:
     async def _on_message(self, community: str, message: Message) -> None:
         if message.author.is_bot:
             return
-        if message.channel.dm_with is None:
-            if await self._moderate(community, message):
+        hooks = self._hooks[community]
+        in_channel = message.channel.dm_with is None
+        if in_channel:
+            if "moderate_message" in hooks and await self._moderate(community, message):
                 return
-            await self.groups.message(message.platform, message.channel.id, message.author.id)
+            if self.groups.is_open_group(message.platform, message.channel.id):
+                await self.groups.message(message.platform, message.channel.id, message.author.id)
         prefix = self.config.command_prefix
         if message.text.startswith(prefix):
             await self._run_command(community, message, message.text[len(prefix) :])
         else:
-            if message.channel.dm_with is None:
+            if in_channel:
                 self.people.ledger.message(community, message)
-            for impl in self._hooks[community].get("on_message"):
+            for impl in hooks.get("on_message"):
                 await self._invoke(impl, (message,))
 
     async def _moderate(self, community: str, message: Message) -> bool:
+        """Whether a plugin's verdict stopped ``message`` (then it is deleted if the verdict says so)."""
         verdict = None
         for impl in self._hooks[community].get("moderate_message"):
             verdict = await self._invoke(impl, (message,))
