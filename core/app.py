@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -89,6 +88,7 @@ from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.records import Account
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
+from hearth.recent import Recent
 from hearth.registry import PluginSet
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
@@ -99,6 +99,7 @@ from hearth.timeutil import format_duration
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000
+#: events (and queued deletions) remembered at least, so a repeat is ignored
 SEEN_SIZE = 100_000
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
@@ -187,10 +188,10 @@ class App:
         self._done_ids = 0
         self._queues: dict[str, Inbox[Event]] = {}
         self.supervisor = Supervisor(self.clock)
-        self._seen: set[int] = set()
-        self._seen_order: deque[int] = deque()
-        self._deleted: set[tuple[str, str]] = set()
-        self._deleted_order: deque[tuple[str, str]] = deque()
+        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
+        self._seen: Recent[int, bool] = Recent(SEEN_SIZE)
+        #: messages whose deletion was queued
+        self._deleted: Recent[tuple[str, str], bool] = Recent(SEEN_SIZE)
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
@@ -422,21 +423,13 @@ class App:
         seen = hash((event.platform, event.id))
         if seen in self._seen:
             return
-        self._remember(seen)
+        self._seen[seen] = True
         if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
             routed = self._community_of(event)  # most events: no DM to attribute, no answer
         else:
             routed = await self._route(event)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
-
-    def _remember(self, seen: int) -> None:
-        """Note an event as seen, by the hash of ``(platform, id)`` (a tenth of the memory of
-        the keys; the oldest are forgotten past ``SEEN_SIZE``)."""
-        self._seen.add(seen)
-        self._seen_order.append(seen)
-        if len(self._seen_order) > SEEN_SIZE:
-            self._seen.discard(self._seen_order.popleft())
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
@@ -615,7 +608,7 @@ class App:
         routed = None if seen in self._seen else await self._route(event)
         if routed is None:
             return []
-        self._remember(seen)
+        self._seen[seen] = True
         queue = self._queues[routed[0]]
         answers: list[str] = []
         self._answers[event.message.key] = answers
@@ -767,10 +760,7 @@ class App:
         if not adapter.can(Capability.DELETE):
             self.report_missing(community, plugin_var.get(), adapter.name, Capability.DELETE)
             return False
-        self._deleted.add(key)
-        self._deleted_order.append(key)
-        if len(self._deleted_order) > SEEN_SIZE:
-            self._deleted.discard(self._deleted_order.popleft())
+        self._deleted[key] = True
 
         async def perform(_text: str | None, _reply: str | None) -> None:
             await adapter.delete(community, message.channel, message.id, reason)
