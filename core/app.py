@@ -583,7 +583,7 @@ class App:
         token = community_var.set(community)
         try:
             while True:
-                event = await queue.get()
+                event = queue.get_nowait() if len(queue) else await queue.get()
                 try:
                     await self._handle(community, event)
                 except asyncio.CancelledError:
@@ -659,7 +659,7 @@ class App:
             await self.dialogs.member_left(community, event.member)
         self.people.observe(community, event)
         if await self._passes(community, event):  # an edit is moderated like a new message
-            for impl in self._hooks[community].get(NOTIFY_HOOKS[type(event)]):
+            for impl in self._hooks[community].get(NOTIFY_HOOKS[type(event)], ()):
                 await self._invoke(impl, tuple(getattr(event, a) for a in impl.spec))
 
     async def _observed(self, community: str, event: Event) -> None:
@@ -733,13 +733,13 @@ class App:
         else:
             if in_channel:
                 self.people.ledger.message(community, message)
-            for impl in hooks.get("on_message"):
+            for impl in hooks.get("on_message", ()):
                 await self._invoke(impl, (message,))
 
     async def _moderate(self, community: str, message: Message) -> bool:
         """Whether a plugin's verdict stopped ``message`` (then it is deleted if the verdict says so)."""
         verdict = None
-        for impl in self._hooks[community].get("moderate_message"):
+        for impl in self._hooks[community].get("moderate_message", ()):
             verdict = await self._invoke(impl, (message,))
             if verdict is not None:
                 break
@@ -934,12 +934,12 @@ class App:
 
     async def _call(self, community: str, hook: str, **kwargs: Any) -> None:
         """Call ``hook`` of every plugin enabled in ``community`` that implements it."""
-        for impl in self._hooks[community].get(hook):
+        for impl in self._hooks[community].get(hook, ()):
             await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
 
     async def _first(self, community: str, hook: str, **kwargs: Any) -> Any:
         """The first answer (not None) of ``hook``'s implementations in ``community``."""
-        for impl in self._hooks[community].get(hook):
+        for impl in self._hooks[community].get(hook, ()):
             result = await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
             if result is not None:
                 return result
@@ -949,7 +949,7 @@ class App:
                           kwargs: Mapping[str, Any]) -> None:
         """Call ``hook`` of one plugin only (a job's, an action's or a group's owner)."""
         table = self._hooks.get(community)
-        for impl in table.get(hook) if table is not None else ():
+        for impl in table.get(hook, ()) if table is not None else ():
             if impl.plugin == plugin:
                 await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
 
@@ -969,7 +969,7 @@ class App:
         if job.plugin == CORE:
             await self._run_core_job(job)
             return
-        impls = [i for i in self._hooks[job.community].get("on_job_due") if i.plugin == job.plugin]
+        impls = [i for i in self._hooks[job.community].get("on_job_due", ()) if i.plugin == job.plugin]
         if not impls:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
                         job.community)

@@ -40,39 +40,34 @@ class BoundImpl:
         return {n: (self.ctx if n == "ctx" else given[n]) for n in self.names}
 
 
-class HookTable:
+class HookTable(dict[str, tuple[BoundImpl, ...]]):
     """The hooks of one community: hook name -> its bound implementations, in call order.
 
-    Only hooks some enabled plugin implements are present.
+    Only hooks some enabled plugin implements are keys: ``table.get(hook, ())``.
     """
 
-    __slots__ = ("_hooks",)
-
-    def __init__(self, hooks: Mapping[str, tuple[BoundImpl, ...]]) -> None:
-        self._hooks = {h: impls for h, impls in hooks.items() if impls}
+    __slots__ = ()
 
     @classmethod
     def compile(cls, plugins: PluginSet, enabled: Iterable[str], contexts: Mapping[str, Any]) -> HookTable:
         """The table of the ``enabled`` plugins, each bound to its context in ``contexts``."""
         names = list(enabled)
-        table: dict[str, tuple[BoundImpl, ...]] = {}
+        table = cls()
         for hook in HOOKS:
             spec = plugins.arguments(hook)
-            table[hook] = tuple(_bind(ref, contexts[ref.plugin], spec)
-                                for ref in plugins.impls(hook, names))
-        return cls(table)
-
-    def get(self, hook: str) -> tuple[BoundImpl, ...]:
-        """``hook``'s implementations (empty when no enabled plugin implements it)."""
-        return self._hooks.get(hook, ())
+            impls = tuple(_bind(ref, contexts[ref.plugin], spec) for ref in plugins.impls(hook, names))
+            if impls:
+                table[hook] = impls
+        return table
 
     def without(self, plugin: str) -> HookTable:
         """This table less ``plugin``'s implementations."""
-        return HookTable({h: tuple(i for i in impls if i.plugin != plugin)
-                          for h, impls in self._hooks.items()})
-
-    def __contains__(self, hook: str) -> bool:
-        return hook in self._hooks
+        table = HookTable()
+        for hook, impls in self.items():
+            kept = tuple(i for i in impls if i.plugin != plugin)
+            if kept:
+                table[hook] = kept
+        return table
 
 
 def _bind(ref: ImplRef, ctx: Any, spec: tuple[str, ...]) -> BoundImpl:

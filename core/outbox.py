@@ -309,8 +309,8 @@ class Outbound:
         wait = timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000)))
         await self._clock.sleep_until(self._clock.now() + wait)
 
-    async def _take(self, bucket: _Bucket | None) -> None:
-        while bucket is not None:
+    async def _take(self, bucket: _Bucket) -> None:
+        while True:
             wait = bucket.take(self._stamp())
             if not wait:
                 return
@@ -322,8 +322,10 @@ class Outbound:
                 head = lane.queue[0]
                 if head.after is not None and not head.after.done:
                     await self._wait_for(lane, head.after)
-                await self._take(lane.bucket)
-                await self._take(self._total)
+                if lane.bucket is not None:
+                    await self._take(lane.bucket)
+                if self._total is not None:
+                    await self._take(self._total)
                 lane.queue.popleft()
                 await self._perform(head)
                 self._report_drops(lane)

@@ -87,13 +87,13 @@ async def test_a_community_table_holds_only_its_enabled_plugins_implementations(
     bot = await hearth_bot(CONFIG, extra_plugins={"full": full, "picky": picky, "bare": bare})
     assert bot.app is not None
     tea, quiet = bot.app._hooks["tea"], bot.app._hooks["quiet"]
-    assert sorted(i.plugin for i in tea.get("on_message")) == ["bare", "full", "picky"]
-    assert [i.plugin for i in quiet.get("on_message")] == ["bare"]
+    assert sorted(i.plugin for i in tea.get("on_message", ())) == ["bare", "full", "picky"]
+    assert [i.plugin for i in quiet.get("on_message", ())] == ["bare"]
     # a hook no enabled plugin implements is not in the table at all: nothing to call
-    assert "on_member_join" not in quiet and quiet.get("on_member_join") == ()
+    assert "on_member_join" not in quiet and quiet.get("on_member_join", ()) == ()
     assert "on_reaction" not in tea
     # each implementation is bound to its own plugin's context in that community
-    assert {(i.plugin, i.ctx.key, i.ctx.plugin) for i in tea.get("on_member_join")} == {
+    assert {(i.plugin, i.ctx.key, i.ctx.plugin) for i in tea.get("on_member_join", ())} == {
         ("full", "tea", "full"), ("picky", "tea", "picky")}
 
 
@@ -115,7 +115,7 @@ async def test_a_plugin_disabled_at_startup_leaves_every_table(hearth_bot: Facto
     bot = await hearth_bot(config, extra_plugins={"full": failing, "bare": bare},
                            members=[{"id": "carl"}])
     assert bot.app is not None
-    assert all("on_message" not in t or all(i.plugin != "full" for i in t.get("on_message"))
+    assert all("on_message" not in t or all(i.plugin != "full" for i in t.get("on_message", ()))
                for t in bot.app._hooks.values())
     await bot.say("carl", "general", "hello")
     assert failing.calls == [] and bare.calls == [("message",)]
@@ -130,4 +130,4 @@ def test_without_drops_one_plugin_and_hooks_left_empty() -> None:
     assert "on_member_join" in table
     less = table.without("full")
     assert "on_member_join" not in less
-    assert [i.plugin for i in less.get("on_message")] == ["bare"]
+    assert [i.plugin for i in less.get("on_message", ())] == ["bare"]
