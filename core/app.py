@@ -579,13 +579,16 @@ class App:
                 return
 
     async def _worker(self, community: str) -> None:
-        queue = self._queues[community]
+        queue, handlers = self._queues[community], self._handlers
         token = community_var.set(community)
         try:
             while True:
                 event = queue.get_nowait() if len(queue) else await queue.get()
                 try:
-                    await self._handle(community, event)
+                    if community == LOBBY:
+                        await self._lobby(event)
+                    else:
+                        await handlers[type(event)](community, event)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -623,19 +626,13 @@ class App:
         """The answers of ``message`` when it is a natively invoked command being handled."""
         return self._answers.get(message.key) if self._answers else None
 
-    async def _handle(self, community: str, event: Event) -> None:
-        if community == LOBBY:
-            await self._lobby(event)
-        else:
-            await self._handlers[type(event)](community, event)
-
     def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[None]]]:
         """How a community's worker handles each kind of event (one lookup per event)."""
         handlers: dict[type[Event], Callable[[str, Any], Awaitable[None]]] = {
             event: self._notify for event in NOTIFY_HOOKS
         }
         handlers.update({
-            MessagePostedEvent: self._posted,
+            MessagePostedEvent: self._on_message,
             CommandInvokedEvent: self._invoked,
             ChoiceMadeEvent: self._take_answer,
             JobDueEvent: self._job_due,
@@ -644,11 +641,6 @@ class App:
             AdapterReadyEvent: self._ready,
         })
         return handlers
-
-    async def _posted(self, community: str, event: MessagePostedEvent) -> None:
-        # only a direct message can answer a question
-        if event.message.channel.dm_with is None or not await self._take_answer(community, event):
-            await self._on_message(community, event.message)
 
     async def _invoked(self, community: str, event: CommandInvokedEvent) -> None:
         await self._run_command(community, event.message, event.message.text)
@@ -717,11 +709,14 @@ class App:
             return not message.author.is_bot and not await self._moderate(community, message)
         return True
 
-    async def _on_message(self, community: str, message: Message) -> None:
+    async def _on_message(self, community: str, event: MessagePostedEvent) -> None:
+        message = event.message
         if message.author.is_bot:
             return
         hooks = self._hooks[community]
         in_channel = message.channel.dm_with is None
+        if not in_channel and await self._take_answer(community, event):
+            return  # the answer to a question (only a direct message can be one)
         if in_channel:
             if "moderate_message" in hooks and await self._moderate(community, message):
                 return
