@@ -799,7 +799,8 @@ class App:
                     message, f"Unknown command {prefix}{name}.{hint} Type {prefix}help to see the commands."
                 )
             return
-        if not await self._flood_allows(community, message, core_ctx):
+        if self.config.command_flood is not None and not await self._flood_allows(
+                community, message, core_ctx):
             return
         self.people.ledger.command(community, message)
         ctx = contexts.get(command.plugin, core_ctx)
@@ -837,7 +838,8 @@ class App:
             return
         finally:
             plugin_var.reset(token)
-        await self._call(community, "on_command", invocation=invocation)
+        for impl in self._hooks[community].get("on_command", ()):
+            await self._invoke(impl, (invocation,))
 
     async def _flood_allows(self, community: str, message: Message, ctx: PluginContext) -> bool:
         """Command flood control: admins are exempt; one notice, then silence for a while."""
@@ -871,6 +873,8 @@ class App:
 
     async def leader_powers(self, community: str) -> frozenset[str]:
         """What ``leader_powers`` answers, else every power a command here declares."""
+        if "leader_powers" not in self._hooks[community]:
+            return self._powers[community]
         answer = await self._first(community, "leader_powers")
         return self._powers[community] if answer is None else frozenset(answer)
 
