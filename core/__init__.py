@@ -51,13 +51,16 @@ from hearth.outbox import Outcome, Pending
 from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
+from hearth.people.persons import Person
+from hearth.people.strikes import Strike
 from hearth.scheduler import Job
-from hearth.storage import Store
-from hearth.timeutil import format_duration, parse_duration
+from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
+from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SQL",
     "Activity",
     "AdapterError",
     "Answer",
@@ -67,6 +70,7 @@ __all__ = [
     "ChannelName",
     "Command",
     "CommandError",
+    "CommunityStore",
     "ConfigError",
     "Day",
     "DayTotals",
@@ -89,17 +93,20 @@ __all__ = [
     "Pattern",
     "Pending",
     "PermissionDenied",
+    "Person",
     "PluginConfig",
     "PluginContext",
     "RateLimited",
     "Reaction",
     "Role",
     "RoleName",
+    "Row",
     "SafePattern",
     "SentMessage",
     "StartupError",
     "StorageError",
     "Store",
+    "Strike",
     "Summary",
     "TextOverrides",
     "Texts",
@@ -110,9 +117,12 @@ __all__ = [
     "adopt_group",
     "compile_pattern",
     "format_duration",
+    "from_ms",
     "hookimpl",
+    "like_prefix",
     "literal",
     "longest",
     "parse_duration",
     "texts",
+    "to_ms",
 ]

@@ -30,6 +30,7 @@ is set and ``hearth run`` exits non-zero with ``failure``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -76,6 +77,7 @@ from hearth.events import (
     MessageEditedEvent,
     MessagePostedEvent,
     ReactionAddedEvent,
+    RoleChangedEvent,
 )
 from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
@@ -84,15 +86,18 @@ from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
+from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
-from hearth.people.records import Account
+from hearth.people.persons import Person
+from hearth.people.records import Account, to_ms
+from hearth.people.roles import Roles
 from hearth.people.service import People
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
-from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
+from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
 from hearth.supervisor import Supervisor
 from hearth.timeutil import format_duration
 
@@ -107,13 +112,14 @@ LOBBY = "*"
 #: Events that notify plugins through one hook, which receives the event's
 #: fields of the same names as its arguments (a test checks this against the
 #: hookspecs). Posted messages and native commands go through moderation and
-#: the command registry first (:meth:`App._handle`).
+#: the command registry first (:meth:`App._event_handlers`).
 NOTIFY_HOOKS: dict[type[Event], str] = {
     MemberJoinedEvent: "on_member_join",
     MemberLeftEvent: "on_member_leave",
     ReactionAddedEvent: "on_reaction",
     MessageEditedEvent: "on_message_edit",
     MessageDeletedEvent: "on_message_delete",
+    RoleChangedEvent: "on_role_changed",
 }
 
 
@@ -130,10 +136,11 @@ class PluginFailure:
 class _Host(AdapterHost):
     """The core as one adapter sees it."""
 
-    def __init__(self, app: App, kv: KeyValue) -> None:
+    def __init__(self, app: App, kv: KeyValue, role_ids: RoleIds) -> None:
         self._app = app
         self.clock = app.clock
         self.kv = kv
+        self.role_ids = role_ids
         self.catch_up_limit = app.config.catch_up.max_events
         self.submit = app.submit  # type: ignore[method-assign,unused-ignore]  # hot path: no extra call
 
@@ -200,6 +207,10 @@ class App:
         self.dialogs = Dialogs(self)
         #: the member directory and the activity ledger
         self.people = People(self.clock, self._zone, config.activity.retention)
+        #: ``link``, ``strikes`` and ``pardon``
+        self.people_commands = PeopleCommands(self, CORE)
+        #: the roles Hearth grants, applied to each network and read back
+        self.roles = Roles(self)
         self.started = False
         self._handlers = self._event_handlers()
 
@@ -240,12 +251,14 @@ class App:
             log.warning(
                 "the database %s is new, but the config binds communities to %s: if Hearth ran "
                 "here before, its state (jobs, strikes, codes, positions) is not in this file",
-                self.db.path, ", ".join(bound),
+                self.db.where, ", ".join(bound),
             )
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
         await self.groups.migrate(self.db)
         await self.dialogs.open(self.db)
         await self.people.open(self.db, self.config.communities)
+        self.people_commands.codes.db = self.db
+        await self.roles.open(self.db, self.config.communities)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
@@ -266,14 +279,16 @@ class App:
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
-            await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}")))
+            await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}"),
+                                      self.roles.network_roles(adapter.name)))
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
         await self.groups.start()
         await self.dialogs.resume()
         for key in self.config.communities:
-            await self.people.refresh(key, self._by_community[key])
+            await self.people.refresh(key, self._by_community[key],
+                                      functools.partial(self.roles.listed, key))
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
@@ -332,10 +347,12 @@ class App:
         assert self.db is not None
         names = self.enabled(key)
         self.contexts[key] = {
-            name: PluginContext(self, community, name, community.plugins.get(name), Store(self.db, name))
+            name: PluginContext(self, community, name, community.plugins.get(name),
+                                CommunityStore(self.db, name, key))
             for name in names
         }
-        self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
+        self.contexts[key][CORE] = PluginContext(self, community, CORE, None,
+                                                 CommunityStore(self.db, CORE, key))
         self.registries[key] = registry = self._command_registry(key, names)
         self._powers[key] = frozenset(c.power for c in registry if c.power)
         self._hooks[key] = HookTable.compile(self.plugins, names, self.contexts[key])
@@ -346,7 +363,7 @@ class App:
 
     def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
         """Every command of community ``key``; :class:`StartupError` on a name clash."""
-        commands = [self._help_command(), rules_command(CORE)]
+        commands = [self._help_command(), rules_command(CORE), *self.people_commands.commands()]
         for name in names:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))
@@ -406,6 +423,13 @@ class App:
     def outbound_queued(self) -> int:
         """Actions waiting or in flight on every network."""
         return sum(o.queued for o in self._outbound.values())
+
+    def follow_up(self, community: str, event: Event) -> None:
+        """Queue an event the core produced while handling another (a role change) in
+        ``community``'s inbox; it is handled after the current one."""
+        queue = self._queues.get(community)
+        if queue is not None:
+            queue.push(event)
 
     async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
         """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
@@ -588,6 +612,8 @@ class App:
                     if community == LOBBY:
                         await self._lobby(event)
                     else:
+                        # every event shows members with their effective (Hearth) role
+                        event = await self.roles.observe(community, event)
                         await handlers[type(event)](community, event)
                 except asyncio.CancelledError:
                     raise
@@ -880,13 +906,16 @@ class App:
 
     # ------------------------------------------------------------------ people
     async def forget(self, account: Account) -> list[str]:
-        """Erase one person's account from the directory and the ledger, and tell every plugin.
+        """Erase one person's account from the core (directory, ledger, its person's strikes,
+        link codes, group memberships), and tell every plugin.
 
         Every community's enabled plugins get ``on_forget`` (they may hold
         data about the account even where the directory never saw it).
         Returns the communities the directory knew the account in.
         """
-        known = await self.people.forget(account)
+        known = await self.people.forget(account, self.people_commands.codes)
+        await self.groups.records.forget(account)
+        await self.roles.forget(account)
         for key in self.config.communities:
             token = community_var.set(key)
             try:
@@ -894,6 +923,35 @@ class App:
             finally:
                 community_var.reset(token)
         return known
+
+    async def join_persons(self, community: str, first: Account, second: Account) -> Person:
+        """Make the people of accounts ``first`` and ``second`` one person (``!link``).
+
+        The core's person-keyed data moves in one transaction; then every plugin
+        enabled here gets ``on_persons_merged``. :class:`LinkRefused` when they
+        cannot be one person (already one; both have an account on one network).
+        """
+        assert self.db is not None
+        persons, now = self.people.persons, to_ms(self.clock.now())
+        one = await persons.person(community, first, now)
+        two = await persons.person(community, second, now)
+        persons.check_join(community, one, two)
+        roles = {a: self.roles.granted(community, a) for a in (*one.accounts, *two.accounts)}
+        async with self.db.transaction():
+            kept, merged = await persons.merge(self.db, community, one, two, now)
+            await self.people.strikes.merge(self.db, community, kept, merged)
+        persons.merged(community, kept, merged)
+        await self.roles.linked(community, roles)
+        log.info("%s: person %d merged into %d (%s:%s linked with %s:%s)", community, merged, kept,
+                 *first, *second)
+        await self._call(community, "on_persons_merged", kept=kept, merged=merged)
+        person = persons.get(community, kept)
+        assert person is not None
+        return person
+
+    async def strikes_pardoned(self, community: str, person: Person, count: int, by: Member) -> None:
+        """Tell every plugin here that ``by`` pardoned ``count`` of ``person``'s strikes."""
+        await self._call(community, "on_strikes_pardoned", person=person, count=count, by=by)
 
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
@@ -1068,7 +1126,8 @@ def command_clashes(config: HearthConfig, plugins: PluginSet) -> dict[str, Comma
     for key, community in config.communities.items():
         names = app.enabled(key)
         app.contexts[key] = {
-            name: PluginContext(app, community, name, community.plugins.get(name), Store(None, name))
+            name: PluginContext(app, community, name, community.plugins.get(name),
+                                CommunityStore(None, name, key))
             for name in names
         }
         try:

@@ -25,10 +25,20 @@ from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
 from hearth.people.activity import WEIGHTS
-from hearth.people.records import Activity, DayTotals, InteractionGraph, MemberRecord, account_of
+from hearth.people.persons import Person
+from hearth.people.records import (
+    Account,
+    Activity,
+    DayTotals,
+    InteractionGraph,
+    MemberRecord,
+    account_of,
+    to_ms,
+)
+from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
 from hearth.scheduler import Job, Rule
-from hearth.storage import Store
+from hearth.storage import CommunityStore
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -45,7 +55,7 @@ class PluginContext:
     """One plugin in one community: its config, storage, schedule and actions."""
 
     def __init__(
-        self, app: App, community: CommunityConfig, plugin: str, config: Any, store: Store
+        self, app: App, community: CommunityConfig, plugin: str, config: Any, store: CommunityStore
     ) -> None:
         self._app = app
         self.community = community
@@ -112,8 +122,10 @@ class PluginContext:
         return total
 
     async def get_member(self, platform: str, member_id: str) -> Member | None:
+        """A member of this community on ``platform``, with their effective role."""
         adapter = self.adapter(platform)
-        return await adapter.get_member(self.key, member_id) if adapter else None
+        found = await adapter.get_member(self.key, member_id) if adapter else None
+        return None if found is None else self._app.roles.member(self.key, found)
 
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
@@ -145,7 +157,7 @@ class PluginContext:
 
     async def activity(
         self,
-        account: Member | MemberRecord | tuple[str, str] | str,
+        account: Member | MemberRecord | tuple[str, str] | str | Person,
         since: datetime,
         until: datetime | None = None,
     ) -> Activity:
@@ -153,8 +165,56 @@ class PluginContext:
 
         Days are the community's local days; the days holding ``since`` and
         ``until`` count whole. Activity older than ``activity.retention`` is gone.
+        Given a :class:`Person`, the sum over all their accounts (``account`` is
+        their first account then).
         """
-        return await self._app.people.ledger.activity(self.key, account_of(account), since, until)
+        ledger = self._app.people.ledger
+        if not isinstance(account, Person):
+            return await ledger.activity(self.key, account_of(account), since, until)
+        parts = [await ledger.activity(self.key, a, since, until) for a in account.accounts]
+        fields = ("messages", "replies_given", "replies_received", "reactions_given",
+                  "reactions_received", "commands", "active_days")
+        return Activity(account=account.accounts[0],
+                        **{f: sum(getattr(p, f) for p in parts) for f in fields})
+
+    # -- people across networks -------------------------------------------
+    async def person(self, who: Member | MemberRecord | Account | str | Person | int) -> Person:
+        """The person ``who`` is: an account (a Member, a MemberRecord, ``(platform, id)``,
+        ``"platform:id"``), a :class:`Person` (read afresh) or a person id.
+
+        Every account belongs to a person (one of its own until ``!link`` joins it
+        to another), so an account always has one: given first when the account
+        is first seen, or here. Key what a plugin stores about a member on
+        ``person.id``. ``LookupError`` for a person id no account has here.
+        """
+        persons = self._app.people.persons
+        if isinstance(who, Person | int):
+            number = who.id if isinstance(who, Person) else who
+            found = persons.get(self.key, number)
+            if found is None:
+                raise LookupError(f"no person {number} in {self.key}")
+            return found
+        return await persons.person(self.key, account_of(who), to_ms(self.now()))
+
+    def accounts(self, who: Member | MemberRecord | Account | str | Person | int) -> list[MemberRecord]:
+        """The directory's records of every account of ``who``'s person here (``who``'s own
+        first), one per network. Accounts the directory does not know are left out."""
+        persons = self._app.people.persons
+        if isinstance(who, Person | int):
+            found = persons.get(self.key, who.id if isinstance(who, Person) else who)
+            accounts: tuple[Account, ...] = found.accounts if found else ()
+        else:
+            own = account_of(who)
+            accounts = (own, *(a for a in persons.accounts(self.key, own) if a != own))
+        directory = self._app.people.directory
+        records = (directory.get(self.key, a) for a in accounts)
+        return [r for r in records if r is not None]
+
+    @property
+    def strikes(self) -> StrikesView:
+        """The community's strike ledger, keyed on the person (:class:`~hearth.people.strikes.StrikesView`):
+        ``add``, ``count``, ``active``, ``pardon``."""
+        return StrikesView(self)
 
     async def interactions(
         self,
@@ -403,13 +463,29 @@ class PluginContext:
         waits = member.id if what in ("kick", "ban") else None
         return self._queue(adapter, (lane,), Request(what, perform), then, data, depends_on_dm=waits)
 
+    def _linked(self, member: Member) -> list[Member]:
+        """``member`` and the person's other accounts present here (moderation reaches them all)."""
+        others = [r.member for r in self.accounts(member)[1:] if r.present]
+        return [member, *others]
+
     async def mute(self, member: Member, until: datetime, reason: str, *,
                    then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot.
+        """Queue a mute: ``member`` cannot post until ``until``; None when the network cannot.
 
-        On a network whose mutes do not end by themselves (no ``TIMED_MUTE``), the
-        core unmutes the member at ``until`` (a persistent job; muting again moves it).
+        The person's linked accounts on other networks are muted too (``then`` and
+        the returned :class:`Pending` are ``member``'s). On a network whose mutes do
+        not end by themselves (no ``TIMED_MUTE``), the core unmutes at ``until`` (a
+        persistent job; muting again moves it).
         """
+        first = None
+        for i, target in enumerate(self._linked(member)):
+            pending = await self._mute_one(target, until, reason, then if i == 0 else None,
+                                           data if i == 0 else None)
+            first = pending if i == 0 else first
+        return first
+
+    async def _mute_one(self, member: Member, until: datetime, reason: str, then: str | None,
+                        data: dict[str, Any] | None) -> Pending | None:
         pending = self._member_action(member, Capability.MUTE, "mute", "moderation",
                                       lambda a: a.mute(self.key, member, until, reason), then, data)
         adapter = self.adapter(member.platform)
@@ -418,34 +494,66 @@ class PluginContext:
                                                data=mutes.job_data(member))
         return pending
 
+    def _to_linked(
+        self, member: Member, capability: Capability, what: str,
+        call: Callable[[Adapter, Member], Awaitable[Any]], then: str | None,
+        data: dict[str, Any] | None,
+    ) -> Pending | None:
+        """Queue ``what`` for ``member`` and the person's linked accounts; ``member``'s Pending."""
+        def on(target: Member) -> Callable[[Adapter], Awaitable[Any]]:
+            return lambda adapter: call(adapter, target)
+
+        first = None
+        for i, target in enumerate(self._linked(member)):
+            pending = self._member_action(target, capability, what, "moderation", on(target),
+                                          then if i == 0 else None, data if i == 0 else None)
+            first = pending if i == 0 else first
+        return first
+
     async def unmute(self, member: Member, *, then: str | None = None,
                      data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue lifting ``member``'s mute now (a pending unmute by the core is cancelled)."""
-        await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(member))
-        return self._member_action(member, Capability.MUTE, "unmute", "moderation",
-                                   lambda a: a.unmute(self.key, member), then, data)
+        """Queue lifting the mute of ``member`` and the person's linked accounts now (pending
+        unmutes by the core are cancelled)."""
+        for target in self._linked(member):
+            await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(target))
+        return self._to_linked(member, Capability.MUTE, "unmute",
+                               lambda a, member: a.unmute(self.key, member), then, data)
 
     async def kick(self, member: Member, reason: str, *, then: str | None = None,
                    data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a kick; it waits (bounded) for a DM queued to the member before it."""
-        return self._member_action(member, Capability.KICK, "kick", "moderation",
-                                   lambda a: a.kick(self.key, member, reason), then, data)
+        """Queue a kick of ``member`` and of the person's linked accounts; it waits (bounded)
+        for a DM queued to the member before it."""
+        return self._to_linked(member, Capability.KICK, "kick",
+                               lambda a, member: a.kick(self.key, member, reason), then, data)
 
     async def ban(self, member: Member, reason: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a ban; it waits (bounded) for a DM queued to the member before it."""
-        return self._member_action(member, Capability.BAN, "ban", "moderation",
-                                   lambda a: a.ban(self.key, member, reason), then, data)
+        """Queue a ban of ``member`` and of the person's linked accounts; it waits (bounded)
+        for a DM queued to the member before it."""
+        return self._to_linked(member, Capability.BAN, "ban",
+                               lambda a, member: a.ban(self.key, member, reason), then, data)
 
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:
-        return self._member_action(member, Capability.ROLES, "grant_role", "roles",
-                                   lambda a: a.grant_role(self.key, member, role), then, data)
+        """Make ``role`` (newcomer, member or leader) Hearth's role for ``member``.
+
+        Core data (:mod:`hearth.people.roles`): it holds for the person on every
+        network they are on, and is applied to each (a Discord role, a Matrix
+        power level) in the network's ``roles`` lane. A granted role replaces
+        the one before (a newcomer granted member is a member; a leader granted
+        member is a member again). Every member whose effective role changes is
+        told to plugins through ``on_role_changed``. Returns the application on
+        ``member``'s network (``then=`` tells its outcome), None when nothing
+        changes or the network cannot hold roles. ``ValueError`` for admin or
+        owner: those are made on the network.
+        """
+        return await self._app.roles.grant(self.key, self.plugin, member, role, then=then, data=data)
 
     async def revoke_role(self, member: Member, role: Role, *, then: str | None = None,
                           data: dict[str, Any] | None = None) -> Pending | None:
-        return self._member_action(member, Capability.ROLES, "revoke_role", "roles",
-                                   lambda a: a.revoke_role(self.key, member, role), then, data)
+        """Take back ``role`` if it is Hearth's role for ``member``: a leader becomes a
+        member; a newcomer or member is left with the network's role. See :meth:`grant_role`."""
+        return await self._app.roles.revoke(self.key, self.plugin, member, role, then=then, data=data)
 
     @property
     def groups(self) -> GroupsView:

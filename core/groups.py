@@ -24,16 +24,18 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from hearth.errors import AdapterError, LimitReached
 from hearth.models import Capability, Channel, Member
 from hearth.outbox import Outcome, Request
+from hearth.people.persons import Person
+from hearth.people.records import account_of
 from hearth.ports import Adapter, DissolveMode
 from hearth.scheduler import Job
 from hearth.storage import Database, Migration, Store
-from hearth.timeutil import format_duration
+from hearth.timeutil import format_duration, from_ms, to_ms
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -109,12 +111,11 @@ def _whole_minutes(span: timedelta) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def _ms(when: datetime) -> int:
-    return round(when.timestamp() * 1000)
+_ms = to_ms
 
 
 def _dt(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+    return None if ms is None else from_ms(ms)
 
 
 # --------------------------------------------------------------------------- schema
@@ -170,10 +171,10 @@ async def adopt_group(
     ``store`` is the plugin's own; the group belongs to it. Returns the group's
     id. The service schedules its reminder and end at the next start-up.
     """
-    group_id = await store.insert(
+    group_id = await store.fetchval(
         f"INSERT INTO {GROUPS} (community, plugin, platform, channel_id, name, topic, created_ms,"
         " expires_ms, remind_ms, on_close, state, closed_ms, mode, data)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (community, store.namespace, platform, channel_id, name, topic, _ms(created),
          None if expires is None else _ms(expires), None if remind_at is None else _ms(remind_at),
          on_close, state, None if closed is None else _ms(closed), mode, json.dumps(data or {})),
@@ -185,7 +186,7 @@ async def adopt_group(
         await store.execute(
             f"INSERT INTO {SPEAKERS} (group_id, member, messages) VALUES (?, ?, ?)",
             (group_id, member, messages))
-    return group_id
+    return int(group_id)
 
 
 # --------------------------------------------------------------------------- records
@@ -198,7 +199,7 @@ class Records:
         self.db = db
 
     async def _group(self, row: Any) -> Group:
-        members = await self.db.fetchall(
+        members = await self.db.fetch(
             f"SELECT member FROM {MEMBERS} WHERE group_id = ? ORDER BY id", (row["id"],))
         return Group(
             id=row["id"], community=row["community"], plugin=row["plugin"],
@@ -211,7 +212,7 @@ class Records:
         )
 
     async def select(self, where: str, params: Sequence[Any] = ()) -> list[Group]:
-        rows = await self.db.fetchall(
+        rows = await self.db.fetch(
             f"SELECT * FROM {GROUPS} WHERE {where} ORDER BY expires_ms IS NULL, expires_ms, id",
             params)
         return [await self._group(r) for r in rows]
@@ -240,6 +241,16 @@ class Records:
             f"INSERT INTO {MEMBERS} (group_id, member, added_ms) VALUES (?, ?, ?)"
             " ON CONFLICT (group_id, member) DO NOTHING", (group_id, member, _ms(when)))
 
+    async def forget(self, account: tuple[str, str]) -> int:
+        """Erase ``account`` from every group's members and speakers; the rows erased."""
+        platform, member = account
+        mine = f"group_id IN (SELECT id FROM {GROUPS} WHERE platform = ?)"
+        erased = await self.db.execute(f"DELETE FROM {MEMBERS} WHERE member = ? AND {mine}",
+                                       (member, platform))
+        erased += await self.db.execute(f"DELETE FROM {SPEAKERS} WHERE member = ? AND {mine}",
+                                        (member, platform))
+        return erased
+
     async def remove_member(self, group_id: int, member: str) -> None:
         await self.db.execute(f"DELETE FROM {MEMBERS} WHERE group_id = ? AND member = ?",
                               (group_id, member))
@@ -247,11 +258,11 @@ class Records:
     async def count(self, group_id: int, author: str) -> None:
         await self.db.execute(
             f"INSERT INTO {SPEAKERS} (group_id, member, messages) VALUES (?, ?, 1)"
-            " ON CONFLICT (group_id, member) DO UPDATE SET messages = messages + 1",
+            f" ON CONFLICT (group_id, member) DO UPDATE SET messages = {SPEAKERS}.messages + 1",
             (group_id, author))
 
     async def speakers(self, group_id: int) -> dict[str, int]:
-        rows = await self.db.fetchall(
+        rows = await self.db.fetch(
             f"SELECT member, messages FROM {SPEAKERS} WHERE group_id = ?"
             " ORDER BY messages DESC, member", (group_id,))
         return {r["member"]: int(r["messages"]) for r in rows}
@@ -356,6 +367,13 @@ class GroupService:
         adapter = self._adapter(ctx.key, ctx.plugin, group.platform, Capability.GROUPS)
         if adapter is None or not group.is_open:
             return False
+        if member.platform != group.platform:  # the person's account on the group's network
+            there = next((r.member for r in ctx.accounts(member) if r.platform == group.platform), None)
+            if there is None:
+                log.info("cannot invite %s:%s to group %s: no linked account on %s",
+                         member.platform, member.id, group.name, group.platform)
+                return False
+            member = there
         try:
             await adapter.invite(ctx.key, group.channel, member)
         except AdapterError as exc:
@@ -583,8 +601,21 @@ class GroupsView:
         return found[0] if found else None
 
     async def invite(self, group: Group, member: Member) -> bool:
-        """Add ``member`` to an open group now (waits for the network); True if done."""
+        """Add ``member`` to an open group now (waits for the network); True if done.
+
+        A member from another network than the group's is invited through the
+        person's linked account on the group's network (False when they have none).
+        """
         return await self._service.invite(self._ctx, group, member)
+
+    async def of(self, who: Any) -> list[Group]:
+        """This plugin's open groups here that ``who``'s person belongs to through any of
+        their accounts (``who``: any account, a Person or a person id)."""
+        accounts = {r.key for r in self._ctx.accounts(who)}
+        if not isinstance(who, int | Person):
+            accounts.add(account_of(who))
+        return [g for g in await self.open()
+                if any((g.platform, m) in accounts for m in g.members)]
 
     async def remove(self, group: Group, member: Member) -> bool:
         """Take ``member`` out of an open group now (waits for the network); True if done."""

@@ -31,6 +31,7 @@ from hearth.clock import Clock
 from hearth.errors import StorageError
 from hearth.models import Message, Reaction, SentMessage
 from hearth.people.directory import Changes, Directory
+from hearth.people.persons import Persons
 from hearth.people.records import Account, Activity, DayTotals, InteractionGraph, from_ms, to_ms
 from hearth.recent import Recent
 from hearth.storage import Database
@@ -92,6 +93,8 @@ class Ledger:
     ) -> None:
         self._clock = clock
         self.directory = directory
+        #: every member first seen gets a person in the batch that writes them
+        self.persons: Persons | None = None
         self._zone_of = zone_of
         self.retention = retention
         self.batch_size = batch_size
@@ -257,9 +260,13 @@ class Ledger:
             counted, self._counted, self._first_ms = self._counted, 0, None
             if not (days or pairs or bot or members):
                 return
+            assigned: list[tuple[str, Account]] = []
             try:
                 async with db.transaction():
                     await self.directory.write(db, members)
+                    if self.persons is not None and members.members:
+                        assigned = await self.persons.assign(
+                            db, [(r[0], (r[1], r[2])) for r in members.members], members.members[0][-1])
                     # in key order: neighbouring rows are written together
                     if days:
                         await db.executemany(_DAY_UPSERT, [(*k, *days[k]) for k in sorted(days)])
@@ -268,6 +275,8 @@ class Ledger:
                     if bot:
                         await db.executemany(_BOT_UPSERT, [(*k, v) for k, v in bot.items()])
             except BaseException:
+                if self.persons is not None:
+                    self.persons.unassign(assigned)
                 self._restore(days, pairs, bot, members, counted)
                 raise
             if self._failing:
@@ -353,7 +362,7 @@ class Ledger:
         await self.flush()
         assert self.db is not None
         first, last = self._window(community, since, until)
-        row = await self.db.fetchone(
+        row = await self.db.fetchrow(
             "SELECT SUM(messages), SUM(replies_given), SUM(replies_received), SUM(reactions_given),"
             f" SUM(reactions_received), SUM(commands), SUM({_ACTIVE}) FROM hearth_activity"
             " WHERE community = ? AND platform = ? AND member_id = ? AND day_ms >= ? AND day_ms <= ?",
@@ -387,7 +396,7 @@ class Ledger:
             raise ValueError(f"unknown interaction kinds {sorted(unknown)} (expected {sorted(WEIGHTS)})")
         w = [weights.get(k, 0.0) for k in ("replies", "mentions", "reactions")]
         half = None if half_life is None else half_life.total_seconds() * 1000
-        rows = await self.db.fetchall(
+        rows = await self.db.fetch(
             "SELECT platform, source_id, target_id, day_ms, replies, mentions, reactions"
             " FROM hearth_interactions WHERE community = ? AND day_ms >= ? AND day_ms <= ?",
             (community, first, last),
@@ -410,17 +419,17 @@ class Ledger:
         first, last = self._window(community, since, until)
         span = (community, first, last)
         sums: dict[int, list[int]] = {}
-        for day_ms, messages, active in await self.db.fetchall(
+        for day_ms, messages, active in await self.db.fetch(
             f"SELECT day_ms, SUM(messages), SUM({_ACTIVE}) FROM hearth_activity"
             " WHERE community = ? AND day_ms >= ? AND day_ms <= ? GROUP BY day_ms", span
         ):
             sums.setdefault(day_ms, [0, 0, 0, 0])[0:2] = [int(messages), int(active)]
-        for day_ms, count in await self.db.fetchall(
+        for day_ms, count in await self.db.fetch(
             "SELECT day_ms, SUM(replies + mentions + reactions) FROM hearth_interactions"
             " WHERE community = ? AND day_ms >= ? AND day_ms <= ? GROUP BY day_ms", span
         ):
             sums.setdefault(day_ms, [0, 0, 0, 0])[2] = int(count)
-        for day_ms, messages, active, interactions, bot in await self.db.fetchall(
+        for day_ms, messages, active, interactions, bot in await self.db.fetch(
             "SELECT day_ms, messages, active_members, interactions, bot_messages"
             " FROM hearth_community_days WHERE community = ? AND day_ms >= ? AND day_ms <= ?", span
         ):
