@@ -444,10 +444,8 @@ class App:
     # ------------------------------------------------------------------ inbound
     async def submit(self, event: Event) -> None:
         """Accept an event from an adapter: de-duplicate, then queue it for its community."""
-        seen = hash((event.platform, event.id))
-        if seen in self._seen:
+        if not self._seen.add(hash((event.platform, event.id)), True):
             return
-        self._seen[seen] = True
         if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
             routed = self._community_of(event)  # most events: no DM to attribute, no answer
         else:

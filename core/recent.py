@@ -31,6 +31,13 @@ class Recent(Generic[K, V]):
         if len(new) >= self.size:
             self._old, self._new = new, {}
 
+    def add(self, key: K, value: V) -> bool:
+        """Remember ``key``; False (and nothing changed) when it is already remembered."""
+        if key in self._new or key in self._old:
+            return False
+        self[key] = value
+        return True
+
     def get(self, key: K) -> V | None:
         found = self._new.get(key)
         return self._old.get(key) if found is None else found

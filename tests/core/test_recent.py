@@ -28,3 +28,11 @@ def test_values_are_discarded_in_both_halves() -> None:
         recent[n] = who
     recent.discard_values(lambda who: who == "alice")
     assert [recent.get(n) for n in range(4)] == [None, "bob", None, "carl"]
+
+
+def test_adding_tells_whether_the_key_was_new() -> None:
+    recent: Recent[int, bool] = Recent(2)
+    assert recent.add(1, True) and recent.add(2, True)
+    assert not recent.add(1, False) and recent.get(1) is True  # older half: still known
+    assert recent.add(3, True) and recent.add(4, True)  # 1 and 2 forgotten
+    assert recent.add(1, True)
