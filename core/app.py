@@ -605,7 +605,10 @@ class App:
         token = community_var.set(community)
         try:
             while True:
-                event = queue.get_nowait() if len(queue) else await queue.get()
+                try:
+                    event = queue.get_nowait()
+                except IndexError:  # nothing queued: wait
+                    event = await queue.get()
                 try:
                     if community == LOBBY:
                         await self._lobby(event)
