@@ -256,6 +256,8 @@ class Roles:
 
     def member(self, community: str, member: Member) -> Member:
         """``member`` (as a network reports them) with their effective role."""
+        if not self._granted.get(community):  # nothing granted here (every message asks)
+            return member
         role = effective(self.granted(community, member.key), member.role)
         return member if role is member.role else replace(member, role=role)
 
