@@ -1,0 +1,1 @@
+"""The ``leaders`` plugin: the opinion-leader pyramid (influence scores, proposals, cohorts)."""
