@@ -603,7 +603,7 @@ class App:
                 return
 
     async def _worker(self, community: str) -> None:
-        queue, handlers = self._queues[community], self._handlers
+        queue = self._queues[community]
         token = community_var.set(community)
         try:
             while True:
@@ -612,12 +612,7 @@ class App:
                 except IndexError:  # nothing queued: wait
                     event = await queue.get()
                 try:
-                    if community == LOBBY:
-                        await self._lobby(event)
-                    else:
-                        # every event shows members with their effective (Hearth) role
-                        event = await self.roles.observe(community, event)
-                        await handlers[type(event)](community, event)
+                    await self._handle(community, event)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -654,6 +649,15 @@ class App:
     def answers_to(self, message: Message) -> list[str] | None:
         """The answers of ``message`` when it is a natively invoked command being handled."""
         return self._answers.get(message.key) if self._answers else None
+
+    async def _handle(self, community: str, event: Event) -> None:
+        """Handle one event of ``community``'s inbox (its worker's only step)."""
+        if community == LOBBY:
+            await self._lobby(event)
+        else:
+            # every event shows members with their effective (Hearth) role
+            event = await self.roles.observe(community, event)
+            await self._handlers[type(event)](community, event)
 
     def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[None]]]:
         """How a community's worker handles each kind of event (one lookup per event)."""

@@ -376,7 +376,7 @@ class TestingAdapter(Adapter):
         )
 
     def _message(self, community: str, channel: Channel, person: Person, text: str,
-                 message_id: str, reply_to: str | None, now: datetime) -> Message:
+                 message_id: str, reply_to: str | None, now: datetime | None = None) -> Message:
         if "@" in text:
             known = self.people.get(community, {})
             mentions = tuple(m for pair in _MENTION.findall(text) for m in pair if m in known)
@@ -384,7 +384,8 @@ class TestingAdapter(Adapter):
             mentions = ()
         message = Message(
             platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
-            time=now, mentions=mentions, links=extract_links(text), reply_to=reply_to,
+            time=self._now() if now is None else now, mentions=mentions, links=extract_links(text),
+            reply_to=reply_to,
         )
         self._keep(message_id, _Stored(community, channel, person.id))
         return message
@@ -426,8 +427,7 @@ class TestingAdapter(Adapter):
 
     async def inject_dm(self, community: str, member_id: str, text: str, message_id: str) -> Message:
         person = self.person(community, member_id)
-        message = self._message(community, self.dm_channel(member_id), person, text, message_id, None,
-                                self._now())
+        message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
         await self._submit(
             MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
                                time=self._now(), message=message)
@@ -442,7 +442,7 @@ class TestingAdapter(Adapter):
         if stored.author != member_id:
             raise NotFound(f"message {message_id!r} is not by {member_id!r}; only its author can edit it")
         person = self.person(community, member_id)
-        message = self._message(community, stored.channel, person, text, message_id, None, self._now())
+        message = self._message(community, stored.channel, person, text, message_id, None)
         await self._submit(
             MessageEditedEvent(platform=self.name, id=self._eid("edit"), community=community,
                                time=self._now(), message=message)
