@@ -76,6 +76,7 @@ class Detect(PluginConfig):
     allow_domains: list[str] = Field(default_factory=list)
     invite_links: bool = True
     contact_handles: bool = True
+    pitches: bool = True
     patterns: list[Pattern] = Field(default_factory=list)
     repeat: Repeat = Repeat()
 
