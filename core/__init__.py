@@ -37,6 +37,7 @@ from hearth.errors import (
 from hearth.groups import Group, Summary, adopt_group
 from hearth.hookspecs import hookimpl
 from hearth.i18n import TextOverrides, Texts, texts
+from hearth.ladder import Ladder, Step, default_ladder, step_for
 from hearth.models import (
     Capability,
     Channel,
@@ -55,11 +56,13 @@ from hearth.people.persons import Person
 from hearth.people.strikes import Strike
 from hearth.scheduler import Job
 from hearth.storage import Store
+from hearth.textnorm import INVISIBLE, plain
 from hearth.timeutil import format_duration, parse_duration
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "INVISIBLE",
     "Activity",
     "AdapterError",
     "Answer",
@@ -80,6 +83,7 @@ __all__ = [
     "InteractionGraph",
     "Invocation",
     "Job",
+    "Ladder",
     "LimitReached",
     "Member",
     "MemberRecord",
@@ -101,6 +105,7 @@ __all__ = [
     "SafePattern",
     "SentMessage",
     "StartupError",
+    "Step",
     "StorageError",
     "Store",
     "Strike",
@@ -113,10 +118,13 @@ __all__ = [
     "Verdict",
     "adopt_group",
     "compile_pattern",
+    "default_ladder",
     "format_duration",
     "hookimpl",
     "literal",
     "longest",
     "parse_duration",
+    "plain",
+    "step_for",
     "texts",
 ]

@@ -838,6 +838,9 @@ class App:
             found = []
             for member_id in ids:
                 member = await ctx.get_member(message.platform, member_id)
+                if member is None and not param.present:
+                    record = ctx.member((message.platform, member_id))
+                    member = record.member if record is not None else None
                 if member is None:
                     raise UsageError(f"there is no member @{member_id} here", command.usage)
                 found.append(member)

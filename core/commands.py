@@ -51,7 +51,9 @@ class Param:
     ``kind``: ``word`` (one token), ``text`` (one token; quote several words),
     ``int``, ``duration``, ``member`` (a mention), ``rest`` (everything left).
     An ``int`` must lie within ``bounds``, a ``duration`` be at most ``longest``:
-    a number outside them is a usage error, never a crash deeper in.
+    a number outside them is a usage error, never a crash deeper in. A
+    ``member`` with ``present=False`` may be someone who left or was banned
+    (the directory's last record of them), for commands such as ``unban``.
     """
 
     name: str
@@ -61,6 +63,7 @@ class Param:
     help: str = ""
     bounds: tuple[int, int] = (0, 1_000_000)
     longest: timedelta = MAX_DURATION
+    present: bool = True
 
     @property
     def usage(self) -> str:

@@ -125,6 +125,18 @@ class PluginContext:
         adapter = self.adapter(platform)
         return await adapter.get_member(self.key, member_id) if adapter else None
 
+    async def fetch_message(self, channel: Channel, message_id: str) -> Message | None:
+        """A message of ``channel`` by id (its author and text as the network has them now),
+        or None when it is gone or the network cannot look it up."""
+        adapter = self.adapter(channel.platform)
+        if adapter is None:
+            return None
+        try:
+            return await adapter.fetch_message(self.key, channel, message_id)
+        except AdapterError as exc:
+            log.info("cannot read message %s in %s: %s", message_id, channel.id, exc)
+            return None
+
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
 
@@ -494,6 +506,12 @@ class PluginContext:
         """Queue a ban; it waits (bounded) for a DM queued to the member before it."""
         return self._member_action(member, Capability.BAN, "ban", "moderation",
                                    lambda a: a.ban(self.key, member, reason), then, data)
+
+    async def unban(self, member: Member, *, then: str | None = None,
+                    data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting ``member``'s ban."""
+        return self._member_action(member, Capability.BAN, "unban", "moderation",
+                                   lambda a: a.unban(self.key, member), then, data)
 
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:

@@ -29,6 +29,7 @@ from hearth import (
     Param,
     PluginContext,
     Role,
+    Step,
     Verdict,
     format_duration,
     hookimpl,
@@ -36,7 +37,7 @@ from hearth import (
 )
 from hearth.i18n import texts
 from hearth.plugins.ad_window import windows as win
-from hearth.plugins.ad_window.config import AdWindowConfig, Step
+from hearth.plugins.ad_window.config import AdWindowConfig
 from hearth.plugins.ad_window.detect import Detector, Finding, RepeatTracker, repeat_key
 from hearth.plugins.ad_window.strikes import MIGRATIONS, Records, content_key
 from hearth.plugins.ad_window.texts import DEFAULTS
