@@ -90,7 +90,7 @@ async def test_reports_of_one_message_are_merged_and_numbers_go_on(hearth_bot):
     assert mods[0].startswith("Report 1: Bob")
     assert mods[1] == "Report 1: also reported by Carol (`carol`): me too"
     assert mods[2].startswith("Report 2: Bob")
-    assert [a["text"] for a in acts if a["action"] == "dm" and a["member"] == "carol"][0] == (
+    assert one(acts, "dm", member="carol")["text"] == (
         "Thank you: that message was already reported; your report is added to report 1.")
 
 
@@ -125,7 +125,8 @@ async def test_uphold_removes_strikes_and_thanks_publicly(hearth_bot):
     assert one(acts, "dm", member="bob")["text"] == (
         "Your message in #general was removed after a report: it broke the rules. "
         "This is a warning (strike 1).")
-    assert one(acts, "dm", member="alice")["text"] == "Your report 1 was upheld: the message was removed. Thank you!"
+    assert one(acts, "dm", member="alice")["text"] == (
+        "Your report 1 was upheld: the message was removed. Thank you!")
     assert one(acts, "send", channel="general")["text"] == (
         "Thanks to @alice for reporting a message that broke the rules.")
     assert one(acts, "send", channel="mods", reply_to=None)["text"] == (
@@ -140,7 +141,8 @@ async def test_reward_none_thanks_by_dm_only(hearth_bot):
     await bot.say("adam", "mods", "!uphold 1")
     acts = bot.take()
     assert not [a for a in acts if a["action"] == "send" and a["channel"] == "general"]
-    assert one(acts, "dm", member="alice", text="Your report 1 was upheld: the message was removed. Thank you!")
+    assert one(acts, "dm", member="alice",
+               text="Your report 1 was upheld: the message was removed. Thank you!")
 
 
 @pytest.mark.asyncio
@@ -178,7 +180,8 @@ async def test_dismiss_tells_the_reporter_and_a_decided_message_is_not_reported_
 
 @pytest.mark.asyncio
 async def test_a_reporter_with_many_dismissed_reports_is_throttled(hearth_bot):
-    bot = await make(hearth_bot, config(reports={"channel": "mods", "throttle": {"dismissed": 2, "within": "7d"}}))
+    throttle = {"dismissed": 2, "within": "7d"}
+    bot = await make(hearth_bot, config(reports={"channel": "mods", "throttle": throttle}))
     for i in (1, 2):
         await bot.say("bob", "general", f"fine message {i}", ref=f"m{i}")
         await bot.say("alice", "general", "!report", reply_to=f"m{i}")
@@ -303,7 +306,8 @@ async def test_word_actions_remove_and_report(hearth_bot):
     await bot2.say("bob", "general", "darn it", ref="w1")
     acts = bot2.take()
     assert kinds(acts) == ["send"]
-    assert acts[0]["text"].startswith("Report 1: Bob (`bob`) in #general: `darn it`\nReported by the word list")
+    assert acts[0]["text"].startswith(
+        "Report 1: Bob (`bob`) in #general: `darn it`\nReported by the word list")
 
 
 @pytest.mark.asyncio
