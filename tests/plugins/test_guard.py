@@ -90,8 +90,8 @@ async def test_reports_of_one_message_are_merged_and_numbers_go_on(hearth_bot):
     assert mods[0].startswith("Report 1: Bob")
     assert mods[1] == "Report 1: also reported by Carol (`carol`): me too"
     assert mods[2].startswith("Report 2: Bob")
-    assert one(acts, "dm", member="carol")["text"] == (
-        "Thank you: that message was already reported; your report is added to report 1.")
+    assert one(acts, "dm", member="carol", text=(
+        "Thank you: that message was already reported; your report is added to report 1."))
 
 
 @pytest.mark.asyncio
