@@ -315,3 +315,41 @@ async def test_word_patterns_run_on_the_linear_engine(hearth_bot):
     bot = await make(hearth_bot, config(words={"block": [], "patterns": [r"idi+ot"]}))
     await bot.say("bob", "general", "what an idiiiot", ref="w1")
     assert one(bot.take(), "delete", message="w1")
+
+
+# --------------------------------------------------------------------------- one ledger
+
+
+def both(**guard: Any) -> str:
+    data = yaml.safe_load(config(**guard))
+    community = data["communities"]["tea-house"]
+    community["channels"]["ads"] = {"discord": "22"}
+    community["plugins"]["ad_window"] = {
+        "windows": [{"days": ["fri"], "from": "20:00", "to": "22:00"}],
+        "ad_channels": ["ads"],
+        "escalation": ["warn", {"mute": "1h"}, {"mute": "24h"}, "kick", "ban"],
+        "audit_channel": "mods",
+    }
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+@pytest.mark.asyncio
+async def test_an_ad_strike_then_an_upheld_report_escalate_to_a_mute(hearth_bot):
+    """Issue 17 done-when: one ledger; guard's ladder sees the ad strike too."""
+    bot = await make(hearth_bot, both())
+    await bot.say("bob", "general", "Best tea deals at https://cheap-tea.com/sale", ref="ad")
+    acts = bot.take()
+    assert "This is a warning (strike 1)." in one(acts, "dm", member="bob")["text"]
+    await bot.say("bob", "general", "you are all fools", ref="rude")
+    await bot.say("alice", "general", "!report rude", reply_to="rude")
+    await bot.say("lee", "mods", "!uphold 1")
+    acts = bot.take()
+    assert one(acts, "mute", member="bob")["until"] == "2026-11-20T20:00:00+08:00"
+    assert one(acts, "dm", member="bob")["text"].endswith(
+        "You are muted until 2026-11-20 20:00 (Asia/Shanghai) (strike 2).")
+    await bot.say("bob", "general", "let me speak")
+    assert one(bot.take(), "refused", member="bob")["why"] == "muted"
+    await bot.wait("1h")
+    bot.take()
+    await bot.say("bob", "general", "sorry everyone")
+    assert bot.take() == []
