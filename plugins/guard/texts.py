@@ -74,7 +74,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "action_kick": "kicked",
         "action_ban": "banned",
         # audit lines
-        "audit_manual": "guard: {actor} {action} {target}: {reason} (strike {strikes}).",
+        "audit_manual": "guard: {target} {action} by {actor}: {reason} (strike {strikes}).",
         "audit_lift": "guard: {actor} lifted {what} of {target}.",
         "audit_words": (
             "guard: removed a message by {target} in #{channel} (word list: {word}). {outcome}"
@@ -146,7 +146,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "action_mute": "禁言至 {until}",
         "action_kick": "移出",
         "action_ban": "封禁",
-        "audit_manual": "群管：{actor} 对 {target} 执行了{action}：{reason}（第 {strikes} 次违规）。",
+        "audit_manual": "群管：{target} 被 {actor} {action}：{reason}（第 {strikes} 次违规）。",
         "audit_lift": "群管：{actor} 解除了 {target} 的{what}。",
         "audit_words": "群管：删除了 {target} 在 #{channel} 的消息（屏蔽词：{word}）。{outcome}",
         "audit_words_strike": "第 {strikes} 次违规：{action}。",

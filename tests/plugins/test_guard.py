@@ -211,7 +211,7 @@ async def test_leader_with_moderate_can_warn_and_mute_but_not_kick(hearth_bot):
     assert one(acts, "dm", member="bob")["text"] == (
         "A moderator warned you in tea-house: stop shouting (strike 1).")
     assert one(acts, "send", channel="mods")["text"] == (
-        "guard: Lee (`lee`) warned Bob (`bob`): stop shouting (strike 1).")
+        "guard: Bob (`bob`) warned by Lee (`lee`): stop shouting (strike 1).")
     assert one(acts, "send", channel="general")["text"] == "Bob (`bob`) was warned (strike 1)."
     await bot.say("lee", "general", "!mute @bob 2h spamming")
     acts = bot.take()
