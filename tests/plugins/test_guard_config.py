@@ -71,5 +71,6 @@ def test_errors_name_file_line_and_key(tmp_path: Path) -> None:
 def test_report_action_needs_somewhere_to_report(tmp_path: Path) -> None:
     code, out = check(tmp_path, "        words: {block: [darn], action: report}\n")
     assert code == 2 and "words.action: report needs reports.channel" in out
-    code, out = check(tmp_path, "        words: {block: [darn], action: report}\n        audit_channel: mods\n")
+    block = "        words: {block: [darn], action: report}\n        audit_channel: mods\n"
+    code, out = check(tmp_path, block)
     assert code == 0, out
