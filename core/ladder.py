@@ -63,7 +63,7 @@ def _ladder(value: Any) -> list[Step]:
         try:
             steps.append(parse_step(item))
         except ValueError as exc:
-            raise ValueError(f"entry {i + 1}: {exc}") from None
+            raise ValueError(f"entry {i + 1}: {exc}") from exc
     return steps
 
 
