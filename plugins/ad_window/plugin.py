@@ -34,7 +34,6 @@ from hearth import (
     format_duration,
     hookimpl,
     literal,
-    step_for,
 )
 from hearth.i18n import texts
 from hearth.plugins.ad_window import windows as win
@@ -249,12 +248,11 @@ async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: 
     say = _say(ctx)
     member = message.author
     now = ctx.now()
+    records = _records(ctx)
     channel = message.channel.name or message.channel.id
-    # The community's one ledger: strikes from every plugin add up for the person.
-    await ctx.strikes.add(member, finding.kind, lasts=cfg.strike_decay,
-                          detail=f"#{channel} {finding.evidence}")
-    count = await ctx.strikes.count(member)
-    step = step_for(cfg.escalation, count)
+    await records.add_strike(member.key, now, finding.kind, channel, finding.evidence)
+    count = len(await records.strikes(member.key, now, cfg.strike_decay))
+    step = cfg.escalation[min(count, len(cfg.escalation)) - 1]
     until = now + step.duration if step.action == "mute" and step.duration else None
     if until is not None:
         until = await _mute_until(ctx, member, until)
@@ -432,16 +430,15 @@ async def _cmd_strikes(inv: Invocation) -> str:
     cfg: AdWindowConfig = ctx.config
     say = _say(ctx)
     member: Member = inv.args["member"]
-    active = await ctx.strikes.active(member)
+    active = await _records(ctx).strikes(member.key, ctx.now(), cfg.strike_decay)
     if not active:
         return str(say("strikes_none", mention=member.name_and_id))
     lines = "\n".join(
-        say("strike_line", time=f"{s.given.astimezone(ctx.zone):%Y-%m-%d %H:%M}",
-            kind=say(f"kind_{s.reason}") if s.source == ctx.plugin else f"{s.source}: {s.reason}",
-            channel=s.detail.split(" ", 1)[0].removeprefix("#") if s.detail.startswith("#") else "-")
+        say("strike_line", time=f"{s.at.astimezone(ctx.zone):%Y-%m-%d %H:%M}",
+            kind=say(f"kind_{s.kind}"), channel=s.channel)
         for s in active
     )
-    step = step_for(cfg.escalation, len(active) + 1)
+    step = cfg.escalation[min(len(active) + 1, len(cfg.escalation)) - 1]
     return str(
         say("strikes_list", mention=member.name_and_id, count=len(active),
             decay=format_duration(cfg.strike_decay), lines=lines, next_step=str(step))
@@ -453,7 +450,7 @@ async def _cmd_pardon(inv: Invocation) -> str:
     cfg: AdWindowConfig = ctx.config
     say = _say(ctx)
     member: Member = inv.args["member"]
-    cleared = await ctx.strikes.pardon(member)
+    cleared = await _records(ctx).pardon(member.key, ctx.now(), cfg.strike_decay)
     if await ctx.cancel(_unmute_key(member)):
         await ctx.unmute(member)
     if not cleared:

@@ -1,7 +1,4 @@
-"""What ad_window keeps across restarts: quota use per window, ad passes.
-
-Strikes live in the core's strike ledger (``ctx.strikes``); the old ``strikes``
-table is no longer written and its rows expire with ``prune``.
+"""What ad_window keeps across restarts: strikes, quota use per window, ad passes.
 
 One repository over the plugin's namespaced tables; every row carries the
 community key (the database is shared by every community). Times are UTC
@@ -12,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hearth import Store
 
@@ -64,6 +61,14 @@ class Allowed:
     content: str
 
 
+@dataclass(frozen=True, slots=True)
+class Strike:
+    at: datetime
+    kind: str
+    channel: str
+    evidence: str
+
+
 class Records:
     """ad_window's stored state in one community."""
 
@@ -82,8 +87,39 @@ class Records:
                     f"DELETE FROM {table} WHERE community = ? AND platform = ? AND member = ?",
                     (self.community, *member))
 
+    # -- strikes -------------------------------------------------------------------------
+    async def add_strike(
+        self, member: tuple[str, str], at: datetime, kind: str, channel: str, evidence: str
+    ) -> None:
+        await self.store.insert(
+            f"INSERT INTO {self._strikes} (community, platform, member, at, kind, channel, evidence)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.community, *member, at.timestamp(), kind, channel, evidence[:200]),
+        )
+
+    async def strikes(self, member: tuple[str, str], now: datetime, decay: timedelta) -> list[Strike]:
+        """``member``'s active strikes (given less than ``decay`` ago), oldest first."""
+        rows = await self.store.fetchall(
+            f"SELECT at, kind, channel, evidence FROM {self._strikes}"
+            " WHERE community = ? AND platform = ? AND member = ? AND at > ? ORDER BY at, id",
+            (self.community, *member, (now - decay).timestamp()),
+        )
+        return [
+            Strike(datetime.fromtimestamp(r["at"], UTC), r["kind"], r["channel"], r["evidence"])
+            for r in rows
+        ]
+
+    async def pardon(self, member: tuple[str, str], now: datetime, decay: timedelta) -> int:
+        """Clear every strike of ``member``; return how many were still active."""
+        active = len(await self.strikes(member, now, decay))
+        await self.store.execute(
+            f"DELETE FROM {self._strikes} WHERE community = ? AND platform = ? AND member = ?",
+            (self.community, *member),
+        )
+        return active
+
     async def prune(self, now: datetime, decay: timedelta, keep_windows: timedelta) -> None:
-        """Drop decayed strikes of the old table and the quota use of long-gone windows."""
+        """Drop decayed strikes and the quota use of long-gone windows."""
         await self.store.execute(
             f"DELETE FROM {self._strikes} WHERE community = ? AND at <= ?",
             (self.community, (now - decay).timestamp()),
