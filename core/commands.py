@@ -85,6 +85,9 @@ class Command:
     config returning it). With ``power``, leaders may run it only when the
     community grants leaders that power (admins and owners always may).
     The handler may return a reply, or reply itself through the invocation.
+    ``menu``: the label of a message context-menu entry where the network has
+    them (Discord): choosing it on a message runs the command, without
+    arguments, as a reply to that message.
 
     Who the command is *for*, so that ``help`` lists it only to them:
     ``max_role``, the highest role it is meant for (``agree`` is for
@@ -102,6 +105,7 @@ class Command:
     plugin: str = ""
     max_role: Role | None = None
     available: Callable[[PluginContext, Member], Awaitable[bool]] | None = None
+    menu: str | None = None
 
     @property
     def usage(self) -> str:
@@ -113,7 +117,12 @@ class Command:
 
 @dataclass(slots=True, kw_only=True)
 class Invocation:
-    """A command being run: who ran it, where, with which parsed arguments."""
+    """A command being run: who ran it, where, with which parsed arguments.
+
+    ``native``: invoked through the network's own command UI (a slash command
+    or a context menu), so there is no message of the member's to remove, and
+    the answer goes back through that UI.
+    """
 
     command: Command
     member: Member
@@ -121,6 +130,7 @@ class Invocation:
     args: dict[str, Any]
     ctx: PluginContext
     prefix: str = "!"
+    native: bool = False
 
     async def reply(self, text: str) -> None:
         """Answer where the command was run (the channel, or the DM)."""

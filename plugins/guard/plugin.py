@@ -58,6 +58,7 @@ LONGEST_MUTE = timedelta(days=28)  # Discord's longest timeout; every network is
 LINK_DISCORD = re.compile(r"discord(?:app)?\.com/channels/(?:\d+|@me)/([\w-]+)/([\w-]+)")
 LINK_MATRIX = re.compile(r"matrix\.to/#/(![^/\s?]+)/(\$[^/\s?]+)")
 WORDS_REPORTER = "words"  # the reporter id of reports filed by the word list
+REPORT_MENU = "Report to moderators"  # the message context-menu entry (Discord)
 
 
 # --------------------------------------------------------------------------- declarations
@@ -92,7 +93,7 @@ def register_commands() -> list[Command]:
     moderate: dict[str, Any] = {"min_role": Role.LEADER, "power": "moderate"}
     return [
         Command(name="report", handler=_cmd_report, params=(Param("reason", "rest", optional=True),),
-                min_role=Role.MEMBER,
+                min_role=Role.MEMBER, menu=REPORT_MENU,
                 help="report a message to the moderators (reply to it, or give its link)"),
         Command(name="uphold", handler=_cmd_uphold, params=(number,), **moderate,
                 help="uphold a report: remove the message and strike its author"),
@@ -229,7 +230,7 @@ def _linked(message: Message, reason: str | None) -> tuple[tuple[Channel, str], 
 async def _tell(inv: Invocation, text: str) -> None:
     """Answer the reporter privately and remove the ``!report`` (nobody sees who reported)."""
     message = inv.message
-    if message.channel.is_dm:
+    if message.channel.is_dm or inv.native:  # a context menu's answer is seen by its user only
         await inv.reply(text)
         return
     await inv.ctx.dm(inv.member, text)
