@@ -64,6 +64,8 @@ communities:
       flash:
         creators: member
         on_close: delete
+      guard:
+        reports: {{channel: ads}}
 """
 
 
@@ -162,6 +164,18 @@ async def test_ad_outside_the_window_is_redacted_and_author_told_by_dm(hearth: R
     assert told["content"]["body"]
     kept = next(e for e in await recent(alice, world.room("ads")) if e["event_id"] == allowed)
     assert kept["content"]["body"].startswith("Ads go here")
+
+
+@pytest.mark.asyncio
+async def test_a_report_by_reply_reads_the_reported_event_and_files_it(hearth: Running) -> None:
+    """Issue 17: the reported message is read back from the server (fetch_message)."""
+    world, alice, bob, general = hearth.world, hearth.alice, hearth.bob, hearth.world.room("general")
+    rude = await send(bob, general, "you are all fools")
+    report = await ops.reply(alice, general, rude, "!report rude")
+    filed = await wait_message(alice, world.room("ads"), body_has("Report 1:", world.bot.user_id))
+    assert "`you are all fools`" in filed["content"]["body"]
+    assert f"`{bob.user_id}`" in filed["content"]["body"]
+    await wait_message(alice, general, lambda e: e["event_id"] == report and e["content"] == {})
 
 
 @pytest.mark.asyncio
