@@ -166,9 +166,11 @@ async def _audit(ctx: PluginContext, text: str) -> None:
 
 
 async def _strike(ctx: PluginContext, who: Member | tuple[str, str], reason: str, detail: str) -> int:
-    """Record a strike in the community's ledger; the person's total of active strikes."""
+    """Record a strike in the community's ledger (``reason``: warn, mute, kick, ban, report,
+    words; shown in the community's language); the person's total of active strikes."""
     cfg: GuardConfig = ctx.config
-    await ctx.strikes.add(who, reason, lasts=cfg.strike_decay, detail=detail)
+    await ctx.strikes.add(who, str(_say(ctx)(f"reason_{reason}")), lasts=cfg.strike_decay,
+                          detail=detail)
     return await ctx.strikes.count(who)
 
 
@@ -404,7 +406,7 @@ async def _manual(inv: Invocation, action: str, reason: str | None,
     if duration is not None and duration > LONGEST_MUTE:
         note = str(say("mute_clamped", longest=format_duration(LONGEST_MUTE))) + "\n"
         duration = LONGEST_MUTE
-    count = await _strike(ctx, target, action, f"{reason} (by {inv.member.name_and_id})")
+    count = await _strike(ctx, target, action, f"{reason} ({inv.member.name_and_id})")
     until = ctx.now() + duration if duration is not None else None
     until_text = _when(ctx, until) if until else ""
     await ctx.dm(target, str(say(f"dm_{action}", community=ctx.key, reason=reason, strikes=count,

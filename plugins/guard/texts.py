@@ -94,6 +94,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "verb_unban": "unban",
         "verb_uphold": "strike",
         "dm_upheld": "Your message in #{channel} was removed after a report: it broke the rules.",
+        "reason_warn": "warned by a moderator",
+        "reason_mute": "muted by a moderator",
+        "reason_kick": "removed by a moderator",
+        "reason_ban": "banned by a moderator",
+        "reason_report": "upheld report",
+        "reason_words": "blocked word",
     },
     "zh": {
         "report_how": (
@@ -164,6 +170,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "verb_unban": "解除封禁",
         "verb_uphold": "处罚",
         "dm_upheld": "你在 #{channel} 的消息被举报并已删除：它违反了群规。",
+        "reason_warn": "管理员警告",
+        "reason_mute": "管理员禁言",
+        "reason_kick": "管理员移出",
+        "reason_ban": "管理员封禁",
+        "reason_report": "举报成立",
+        "reason_words": "屏蔽词",
     },
 }
 

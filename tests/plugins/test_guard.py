@@ -333,11 +333,6 @@ def both(**guard: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True)
 
 
-PENDING_LEDGER = pytest.mark.xfail(
-    strict=True, reason="ad_window records its strikes in the core ledger with the people branch")
-
-
-@PENDING_LEDGER
 @pytest.mark.asyncio
 async def test_an_ad_strike_then_an_upheld_report_escalate_to_a_mute(hearth_bot):
     """Issue 17 done-when: one ledger; guard's ladder sees the ad strike too."""

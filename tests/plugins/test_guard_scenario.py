@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from hearth.cli import main
@@ -26,7 +25,6 @@ def find(actions: list[dict[str, Any]], action: str, **match: Any) -> list[dict[
             and all(str(match[k]) in str(a.get(k)) for k in match)]
 
 
-@pytest.mark.xfail(strict=True, reason="ad_window records its strikes in the core ledger (people)")
 def test_an_ad_strike_and_an_upheld_report_add_up_to_a_mute_that_the_network_enforces() -> None:
     actions = simulate()
     assert find(actions, "dm", member="bob", text="This is a warning (strike 1).")
