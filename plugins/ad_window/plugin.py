@@ -34,6 +34,7 @@ from hearth import (
     Verdict,
     hookimpl,
     literal,
+    step_for,
 )
 from hearth.i18n import texts
 from hearth.plugins.ad_window import windows as win
@@ -255,7 +256,7 @@ async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: 
                           detail=_detail(channel, finding.evidence))
     # the person's strikes from every plugin (a guard strike counts) on every network
     count = await ctx.strikes.count(member)
-    step = cfg.escalation[min(count, len(cfg.escalation)) - 1]
+    step = step_for(cfg.escalation, count)
     until = now + step.duration if step.action == "mute" and step.duration else None
     if until is not None:
         until = await _mute_until(ctx, member, until)
