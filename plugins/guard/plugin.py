@@ -260,7 +260,8 @@ async def _cmd_report(inv: Invocation) -> str | None:
     now = ctx.now()
     records = _reports(ctx)
     throttle = cfg.reports.throttle
-    dismissed = await records.dismissed_since(reporter.platform, reporter.id, now - throttle.within)
+    accounts = [reporter.key, *(r.key for r in ctx.accounts(reporter))]  # linked ones too
+    dismissed = await records.dismissed_since(accounts, now - throttle.within)
     if len(dismissed) >= throttle.dismissed:
         again = dismissed[len(dismissed) - throttle.dismissed] + throttle.within
         await _tell(inv, str(say("report_throttled", count=len(dismissed),

@@ -7,6 +7,7 @@ community), never a rowid.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -149,15 +150,20 @@ class Reports:
             (status, by, decision[:EXCERPT], to_ms(at), self.community, number, OPEN))
         return changed > 0
 
-    async def dismissed_since(self, platform: str, member_id: str, since: datetime) -> list[datetime]:
-        """When each report by this member dismissed since ``since`` was decided, oldest first."""
-        rows = await self.store.fetchall(
-            f"SELECT r.decided_ms AS at FROM {self._reports} r JOIN {self._reporters} p"
-            " ON p.community = r.community AND p.number = r.number"
-            " WHERE r.community = ? AND p.platform = ? AND p.member_id = ? AND r.status = ?"
-            " AND r.decided_ms > ? ORDER BY r.decided_ms",
-            (self.community, platform, member_id, DISMISSED, to_ms(since)))
-        return [from_ms(int(r["at"])) for r in rows]
+    async def dismissed_since(self, accounts: Sequence[tuple[str, str]], since: datetime
+                              ) -> list[datetime]:
+        """When each report by these accounts (one person's) dismissed since ``since`` was
+        decided, oldest first."""
+        found: list[datetime] = []
+        for platform, member_id in dict.fromkeys(accounts):
+            rows = await self.store.fetchall(
+                f"SELECT r.decided_ms AS at FROM {self._reports} r JOIN {self._reporters} p"
+                " ON p.community = r.community AND p.number = r.number"
+                " WHERE r.community = ? AND p.platform = ? AND p.member_id = ? AND r.status = ?"
+                " AND r.decided_ms > ?",
+                (self.community, platform, member_id, DISMISSED, to_ms(since)))
+            found.extend(from_ms(int(r["at"])) for r in rows)
+        return sorted(found)
 
     async def forget(self, platform: str, member_id: str) -> None:
         """Erase one account: its reports filed, and the reports about its messages."""
