@@ -234,14 +234,20 @@ class Roles:
 
     # ------------------------------------------------------------------ reading
     def granted(self, community: str, account: Account) -> Role | None:
-        """The role Hearth granted the person of ``account`` (the highest across their accounts)."""
+        """The role Hearth granted ``account``: its own, or a leader role of the person's other accounts."""
         granted = self._granted.get(community)
         if not granted:
             return None
         accounts = self.accounts_of(community, account)
         if len(accounts) == 1:
             return granted.get(account)
-        found = [r for a in accounts if (r := granted.get(a)) is not None]
+        # Leadership follows the person; newcomer and member are each account's own
+        # welcome on its network: linking never completes a gate.
+        own = granted.get(account)
+        found = [r for a in accounts if a != account
+                 and (r := granted.get(a)) is not None and r >= Role.LEADER]
+        if own is not None:
+            found.append(own)
         return max(found) if found else None
 
     def member(self, community: str, member: Member) -> Member:
