@@ -58,7 +58,6 @@ _APP_WORD = re.compile(
     r"\b(?:wechat|weixin|telegram|whatsapp|skype|viber|kakao|kik|threema|wickr|line|signal|snap"
     r"|snapchat|insta|instagram|ig|tg|qq|vx|facebook|fb|messenger)\b"
 )
-_ZH_HINT = re.compile(r"[微威薇维徽卫扣抠企电飞加联私找信号]|qq|vx|wx|tg")
 _ME = re.compile(r"\bme\b", re.IGNORECASE)  # every English pitch says "DM me", "PM me"…
 _SEVEN_DIGITS = re.compile(r"\d(?:[ ().\-]{0,3}\d){6}")  # the separators are never digits
 
@@ -341,10 +340,9 @@ class Detector:
                 if handle is not None and len(handle) < 5:
                     continue
                 return Finding("contact", m.group(0).strip())
-        if _ZH_HINT.search(skel):
-            handle = pitches.contact_zh(skel)
-            if handle is not None:
-                return Finding("contact", handle)
+        handle = pitches.contact_zh(skel)
+        if handle is not None:
+            return Finding("contact", handle)
         if _SEVEN_DIGITS.search(skel):
             for phone in _PHONE.finditer(skel):
                 start, end = phone.span()

@@ -34,17 +34,21 @@ _TELEGRAM = r"(?:电报|纸?飞机|tg|telegram)"
 _APP = rf"(?:{_WECHAT}|{_QQ}|{_TELEGRAM})"
 _HANDLE = r"@?([a-z0-9][a-z0-9_\-]{4,19})"  # WeChat ids are 6-20 characters, QQ numbers 5-11 digits
 
-_CONTACTS = (
-    # 加我微信 teashop88, 加V：teashop88, +vx abc123, 联系扣扣 12345678
-    rx(rf"(?:加我?|\+|联系|私聊|私信|找我|添加|加个|加下) ?(?:{_APP}|v|微) ?(?:号|id)? ?[:=]? ?{_HANDLE}"),
-    # 微信号 teashop88, QQ号123456789, V信号是 tea_88
-    rx(rf"{_APP} ?(?:号码?|id) ?(?:是|为)? ?[:=]? ?{_HANDLE}"),
-    # QQ：123456 (a full-width colon is a colon in the skeleton), 威信: teashop
-    rx(rf"{_APP} ?[:=] ?@?([a-z0-9][a-z0-9_\-]{{3,19}})"),
-    # vx tea_88, qq 12345678: bare, so only a handle with a digit or underscore counts
-    rx(rf"{_APP} ?([a-z0-9][a-z0-9_\-]{{4,19}})"),
+# One RE2 pass; the group that matched says which way the handle was written.
+_CONTACT = rx(
+    # 1: 加我微信 teashop88, 加V：teashop88, +vx abc123, 联系扣扣 12345678
+    rf"(?:加我?|\+|联系|私聊|私信|找我|添加|加个|加下) ?(?:{_APP}|v|微) ?(?:号|id)? ?[:=]? ?{_HANDLE}"
+    # 2: 微信号 teashop88, QQ号123456789, V信号是 tea_88
+    rf"|{_APP} ?(?:号码?|id) ?(?:是|为)? ?[:=]? ?{_HANDLE}"
+    # 3: QQ：123456 (a full-width colon is a colon in the skeleton), 威信: teashop
+    rf"|{_APP} ?[:=] ?@?([a-z0-9][a-z0-9_\-]{{3,19}})"
+    # 4: vx tea_88, qq 12345678: bare, so only a handle with a digit or underscore counts
+    rf"|{_APP} ?([a-z0-9][a-z0-9_\-]{{4,19}})"
 )
-_BARE = len(_CONTACTS) - 1
+_BARE = 4
+# Cheap (bounded, Python's re): the text names one of the apps, or "add V".
+CONTACT_HINT = re.compile(
+    r"[微威薇维徽围卫扣抠企电飞]|v ?信|[加+] ?v|qq|vx|wx|tg|weixin|wechat|telegram|绿泡泡")
 
 
 def _ascii_word_before(skel: str, at: int) -> bool:
@@ -58,14 +62,15 @@ def _ascii_word_after(skel: str, at: int) -> bool:
 
 def contact_zh(skel: str) -> str | None:
     """The Chinese-style contact handle in ``skel`` (its evidence), or None."""
-    for i, pattern in enumerate(_CONTACTS):
-        for m in pattern.finditer(skel):
-            handle = m.group(1)
-            if _ascii_word_before(skel, m.start()) or _ascii_word_after(skel, m.end()):
-                continue
-            if i == _BARE and not any(ch.isdigit() or ch == "_" for ch in handle):
-                continue
-            return str(m.group(0)).strip()
+    if CONTACT_HINT.search(skel) is None:
+        return None
+    for m in _CONTACT.finditer(skel):
+        if _ascii_word_before(skel, m.start()) or _ascii_word_after(skel, m.end()):
+            continue
+        handle = m.group(_BARE)
+        if handle is not None and not any(ch.isdigit() or ch == "_" for ch in handle):
+            continue
+        return str(m.group(0)).strip()
     return None
 
 
@@ -82,6 +87,7 @@ _SHOP_NAMED = rx(
 _SHOP_WINDOW = 25
 _NOT_NAMING = "了不过到得"  # 搜了 (searched), 搜不到 (cannot find), 搜过, 搜到, 搜得到
 # "Copy this and open Taobao", and the share tokens it is said of (¥AbC123dEf4¥).
+_TOKEN_MARK = re.compile(r"[¥€$₳₴£][a-z0-9]")
 _SHOP_TOKEN = rx(
     r"复制.{0,30}打开.{0,8}(?:淘宝|手淘|闲鱼|拼多多|京东|抖音|天猫)|[¥€$₳₴£][a-z0-9]{8,14}[¥€$₳₴£]"
 )
@@ -107,6 +113,8 @@ def shop_search(skel: str) -> str | None:
             named = _SHOP_NAMED.search(skel[end : end + _SHOP_WINDOW])
             if named is not None:
                 return _clause(skel, start, end + named.end())
+    if "复制" not in skel and _TOKEN_MARK.search(skel) is None:
+        return None
     token = _SHOP_TOKEN.search(skel)
     return None if token is None else str(token.group(0))
 
@@ -116,6 +124,7 @@ _PRIVATE_ZH = rx(
     r"私 ?聊|私 ?信|私 ?我|私戳|私 ?(?:$|[,.!~])|滴滴我?|dd ?我|戳我|找我|联系我"
     r"|加我|加 ?v|加 ?微|\+ ?v|\+ ?微|加好友"
 )
+_PRIVATE_HINT = re.compile(r"私|滴滴|dd ?我|戳我|找我|联系我|加我|加 ?[v微]|\+ ?[v微]|加好友")  # bounded
 # Someone saying what they (or you) did or will do, not inviting the reader: 我私聊你了.
 _SPEAKER_BEFORE = frozenset("我你他她它已刚在都先再会去自")
 _TARGET_AFTER = ("你", "他", "她", "它", "了", "过", "群主", "管理", "卖家", "客服", "老板", "店主", "版主")
@@ -164,7 +173,7 @@ def _invites(skel: str, start: int, end: int) -> bool:
 
 def pitch(skel: str) -> str | None:
     """The pitch moving buyers to a private chat in ``skel`` (its evidence), or None."""
-    if not skel.isascii() and _SALE_ZH.search(skel):
+    if not skel.isascii() and _PRIVATE_HINT.search(skel) and _SALE_ZH.search(skel):
         for m in _PRIVATE_ZH.finditer(skel):
             start, end = m.span()
             if not _invites(skel, start, end):
