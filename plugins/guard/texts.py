@@ -16,7 +16,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "report_bot": "That message is mine; tell an admin if something is wrong with it.",
         "report_nowhere": "Reports are not set up in this community (no reports channel).",
         "report_throttled": (
-            "You have had {count} reports dismissed in the last {within}; you can report again "
+            "{count} of your reports were dismissed in the last {within}; you can report again "
             "{when}."
         ),
         "report_decided": "That message was already reported and the report was decided (report {id}).",

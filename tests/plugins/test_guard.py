@@ -191,7 +191,7 @@ async def test_a_reporter_with_many_dismissed_reports_is_throttled(hearth_bot):
     await bot.say("alice", "general", "!report", reply_to="m3", ref="r3")
     acts = bot.take()
     assert one(acts, "dm", member="alice")["text"] == (
-        "You have had 2 reports dismissed in the last 7d; you can report again 2026-11-27 19:00 "
+        "2 of your reports were dismissed in the last 7d; you can report again 2026-11-27 19:00 "
         "(Asia/Shanghai).")
     assert not [a for a in acts if a["action"] == "send" and a["channel"] == "mods"]
     assert one(acts, "delete", message="r3")
@@ -353,3 +353,22 @@ async def test_an_ad_strike_then_an_upheld_report_escalate_to_a_mute(hearth_bot)
     bot.take()
     await bot.say("bob", "general", "sorry everyone")
     assert bot.take() == []
+
+
+@pytest.mark.asyncio
+async def test_chinese_texts_for_members_and_moderators(hearth_bot):
+    bot = await make(hearth_bot, config(language="zh"))
+    await bot.say("bob", "general", "你是傻逼吗", ref="w1")
+    acts = bot.take()
+    assert one(acts, "dm", member="bob")["text"] == (
+        "你在 #general 的消息已被删除：其中含有本社群不允许的词语（`傻逼`）。 这是一次警告（第 1 次违规）。")
+    assert one(acts, "send", channel="mods")["text"] == (
+        "群管：删除了 Bob (`bob`) 在 #general 的消息（屏蔽词：`傻逼`）。第 1 次违规：警告。")
+    await bot.say("lee", "general", "!mute @bob 2h 刷屏")
+    acts = bot.take()
+    assert one(acts, "dm", member="bob")["text"] == (
+        "管理员在 tea-house 将你禁言至 2026-11-20 21:00（Asia/Shanghai）：刷屏（第 2 次违规）。")
+    assert one(acts, "send", channel="mods")["text"] == (
+        "群管：Bob (`bob`) 被 Lee (`lee`) 禁言至 2026-11-20 21:00（Asia/Shanghai）：刷屏（第 2 次违规）。")
+    await bot.say("lee", "general", "!warn @lena 吵")
+    assert bot.take()[0]["text"] == "你不能警告 Lena (`lena`)：对方的身份（骨干）不低于你。"

@@ -78,7 +78,7 @@ async def test_dismissed_reports_of_a_persons_accounts_count_together() -> None:
         bo_m = await bot.on_matrix("@bo:example.org", "another fine message")
         await bot.on_matrix(ANN_M, "!report", reply_to=bo_m)
         told = [a["text"] for a in bot.matrix.actions if a["action"] == "dm" and a["member"] == ANN_M]
-        assert told[-1].startswith("You have had 1 reports dismissed in the last 7d")
+        assert told[-1].startswith("1 of your reports were dismissed in the last 7d")
     finally:
         await bot.close()
 
