@@ -861,7 +861,9 @@ class App:
             for member_id in ids:
                 member = await ctx.get_member(message.platform, member_id)
                 if member is None and not param.present:
-                    record = ctx.member((message.platform, member_id))
+                    # "@alice" mentions lose their "@", which a Matrix id keeps (@alice:server)
+                    record = (ctx.member((message.platform, member_id))
+                              or ctx.member((message.platform, f"@{member_id}")))
                     member = record.member if record is not None else None
                 if member is None:
                     raise UsageError(f"there is no member @{member_id} here", command.usage)

@@ -179,6 +179,27 @@ async def test_a_report_by_reply_reads_the_reported_event_and_files_it(hearth: R
     await wait_message(alice, general, lambda e: e["event_id"] == report and e["content"] == {})
 
 
+async def membership_becomes(world: World, room: str, user: str, state: str,
+                             within: float = 15.0) -> None:
+    for _ in range(int(within / 0.05)):
+        if await ops._membership(world.owner, room, user) == state:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user} never became {state!r} in {room}")
+
+
+@pytest.mark.asyncio
+async def test_an_admin_bans_and_unbans_in_every_room_of_the_community(hearth: Running) -> None:
+    """Issue 17: ``!unban`` finds the banned member in the directory and lifts the ban everywhere."""
+    world, bob, general = hearth.world, hearth.bob, hearth.world.room("general")
+    await send(world.owner, general, f"!ban {bob.user_id} spam")
+    for room in (general, world.room("ads"), world.space.space_id):
+        await membership_becomes(world, room, bob.user_id, "ban")
+    await send(world.owner, general, f"!unban {bob.user_id}")
+    for room in (general, world.room("ads"), world.space.space_id):
+        await membership_becomes(world, room, bob.user_id, "leave")
+
+
 @pytest.mark.asyncio
 async def test_audit_line_shows_the_account_id_beside_a_borrowed_display_name(hearth: Running) -> None:
     """Issue 10 item 16: bob calls himself "alice"; the audit line names his account."""
