@@ -55,14 +55,15 @@ from hearth.people.dialogs import Answer
 from hearth.people.persons import Person
 from hearth.people.strikes import Strike
 from hearth.scheduler import Job
-from hearth.storage import Store
+from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
 from hearth.textnorm import INVISIBLE, plain
-from hearth.timeutil import format_duration, parse_duration
+from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
 
 __all__ = [
     "INVISIBLE",
+    "SQL",
     "Activity",
     "AdapterError",
     "Answer",
@@ -72,6 +73,7 @@ __all__ = [
     "ChannelName",
     "Command",
     "CommandError",
+    "CommunityStore",
     "ConfigError",
     "Day",
     "DayTotals",
@@ -102,6 +104,7 @@ __all__ = [
     "Reaction",
     "Role",
     "RoleName",
+    "Row",
     "SafePattern",
     "SentMessage",
     "StartupError",
@@ -120,11 +123,14 @@ __all__ = [
     "compile_pattern",
     "default_ladder",
     "format_duration",
+    "from_ms",
     "hookimpl",
+    "like_prefix",
     "literal",
     "longest",
     "parse_duration",
     "plain",
     "step_for",
     "texts",
+    "to_ms",
 ]
