@@ -134,7 +134,7 @@ def _say(ctx: PluginContext) -> Any:
 
 
 def _reports(ctx: PluginContext) -> Reports:
-    return Reports(ctx.store, ctx.key)
+    return Reports(ctx.store)
 
 
 def _when(ctx: PluginContext, when: datetime) -> str:
