@@ -2,7 +2,7 @@
 
 A plugin imports everything it needs from here::
 
-    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl
+    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl, mention
 """
 
 from hearth.commands import Command, Invocation, Param
@@ -56,6 +56,7 @@ from hearth.people.persons import Person
 from hearth.people.strikes import Strike
 from hearth.scheduler import Job
 from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
+from hearth.text import Mention, Text, mention
 from hearth.textnorm import INVISIBLE, plain
 from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
@@ -89,6 +90,7 @@ __all__ = [
     "LimitReached",
     "Member",
     "MemberRecord",
+    "Mention",
     "Message",
     "Need",
     "NotFound",
@@ -113,6 +115,7 @@ __all__ = [
     "Store",
     "Strike",
     "Summary",
+    "Text",
     "TextOverrides",
     "Texts",
     "TimeOfDay",
@@ -128,6 +131,7 @@ __all__ = [
     "like_prefix",
     "literal",
     "longest",
+    "mention",
     "parse_duration",
     "plain",
     "step_for",

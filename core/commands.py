@@ -33,6 +33,7 @@ from hearth.timeutil import MAX_DURATION, DurationTooLong, format_duration, pars
 
 if TYPE_CHECKING:
     from hearth.context import PluginContext
+    from hearth.people.records import MemberRecord
 
 ParamKind = Literal["word", "text", "int", "duration", "member", "rest"]
 
@@ -73,6 +74,7 @@ class Param:
         return f"[{label}]" if self.optional or self.variadic else label
 
 
+#: a handler returns its reply (a :class:`~hearth.Text` keeps its mentions), or None
 Handler: TypeAlias = Callable[["Invocation"], Awaitable[str | None]]
 RoleRule: TypeAlias = Role | Callable[[Any], Role]
 
@@ -158,6 +160,48 @@ def mention_id(token: str) -> str | None:
     """The member id in a mention token (``@alice``, ``<@123>``), or None."""
     m = _MENTION_RE.match(token)
     return (m.group(1) or m.group(2)) if m else None
+
+
+async def resolve_members(ctx: PluginContext, command: Command, message: Message,
+                          args: dict[str, Any]) -> None:
+    """Replace each ``member`` argument (an id from a mention) with the :class:`Member`.
+
+    Members are looked up on the network the command came from. A mention of
+    someone who is not a member there is a :class:`UsageError` saying so: one
+    who left (the member directory remembers them) is told apart from an
+    unknown name. Every command taking a member argument goes through here.
+    """
+    for param in command.params:
+        if param.kind != "member" or args.get(param.name) is None:
+            continue
+        ids = args[param.name] if param.variadic else [args[param.name]]
+        found = []
+        for member_id in ids:
+            member = await ctx.get_member(message.platform, member_id)
+            if member is None:
+                former = _former(ctx, message.platform, member_id)
+                if former is None or param.present:
+                    raise UsageError(_not_a_member(former, member_id), command.usage)
+                member = former.member  # someone who left or was banned (``unban``)
+            found.append(member)
+        args[param.name] = found if param.variadic else found[0]
+
+
+def _former(ctx: PluginContext, platform: str, member_id: str) -> MemberRecord | None:
+    """The directory's record of someone no longer a member here, or None."""
+    # a network whose ids start with "@" (Matrix) keeps it in the directory
+    for account in ((platform, member_id), (platform, f"@{member_id}")):
+        record = ctx.member(account)
+        if record is not None and not record.present:
+            return record
+    return None
+
+
+def _not_a_member(former: MemberRecord | None, member_id: str) -> str:
+    shown = _shown(member_id if member_id.startswith("@") else f"@{member_id}")
+    if former is not None:
+        return f"{shown} is no longer a member here (they left)"
+    return f"there is no member {shown} here"
 
 
 def _shown(token: str) -> str:
