@@ -44,6 +44,7 @@ from hearth import (
     format_duration,
     hookimpl,
     literal,
+    mention,
     step_for,
 )
 from hearth.i18n import texts
@@ -365,7 +366,7 @@ async def _cmd_uphold(inv: Invocation) -> str:
             continue
         await ctx.dm(member, str(say("reporter_upheld", id=report.number)))
         if cfg.reports.reward == "thanks":
-            await ctx.send(channel, str(say("thanks_public", reporter=member.mention)))
+            await ctx.send(channel, say("thanks_public", reporter=mention(member)))
     await _audit(ctx, str(say("audit_uphold", actor=inv.member.name_and_id, id=report.number,
                               target=who.name_and_id, strikes=count, action=action)))
     return str(say("upheld", id=report.number, author=who.name_and_id, strikes=count, action=action))
