@@ -37,6 +37,7 @@ from hearth.errors import (
 from hearth.groups import Group, Summary, adopt_group
 from hearth.hookspecs import hookimpl
 from hearth.i18n import TextOverrides, Texts, texts
+from hearth.ladder import Ladder, Step, default_ladder, step_for
 from hearth.models import (
     Capability,
     Channel,
@@ -56,11 +57,13 @@ from hearth.people.strikes import Strike
 from hearth.scheduler import Job
 from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
 from hearth.text import Mention, Text, mention
+from hearth.textnorm import INVISIBLE, plain
 from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "INVISIBLE",
     "SQL",
     "Activity",
     "AdapterError",
@@ -83,6 +86,7 @@ __all__ = [
     "InteractionGraph",
     "Invocation",
     "Job",
+    "Ladder",
     "LimitReached",
     "Member",
     "MemberRecord",
@@ -106,6 +110,7 @@ __all__ = [
     "SafePattern",
     "SentMessage",
     "StartupError",
+    "Step",
     "StorageError",
     "Store",
     "Strike",
@@ -119,6 +124,7 @@ __all__ = [
     "Verdict",
     "adopt_group",
     "compile_pattern",
+    "default_ladder",
     "format_duration",
     "from_ms",
     "hookimpl",
@@ -127,6 +133,8 @@ __all__ = [
     "longest",
     "mention",
     "parse_duration",
+    "plain",
+    "step_for",
     "texts",
     "to_ms",
 ]

@@ -846,7 +846,7 @@ class App:
             await resolve_members(ctx, command, message, args)
             invocation = Invocation(
                 command=command, member=message.author, message=message, args=args, ctx=ctx,
-                prefix=prefix,
+                prefix=prefix, native=self.answers_to(message) is not None,
             )
             answer = await command.handler(invocation)
             if answer:

@@ -128,6 +128,18 @@ class PluginContext:
         found = await adapter.get_member(self.key, member_id) if adapter else None
         return None if found is None else self._app.roles.member(self.key, found)
 
+    async def fetch_message(self, channel: Channel, message_id: str) -> Message | None:
+        """A message of ``channel`` by id (its author and text as the network has them now),
+        or None when it is gone or the network cannot look it up."""
+        adapter = self.adapter(channel.platform)
+        if adapter is None:
+            return None
+        try:
+            return await adapter.fetch_message(self.key, channel, message_id)
+        except AdapterError as exc:
+            log.info("cannot read message %s in %s: %s", message_id, channel.id, exc)
+            return None
+
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
 
@@ -533,6 +545,12 @@ class PluginContext:
         for a DM queued to the member before it."""
         return self._to_linked(member, Capability.BAN, "ban",
                                lambda a, member: a.ban(self.key, member, reason), then, data)
+
+    async def unban(self, member: Member, *, then: str | None = None,
+                    data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting ``member``'s ban."""
+        return self._member_action(member, Capability.BAN, "unban", "moderation",
+                                   lambda a: a.unban(self.key, member), then, data)
 
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 from pydantic import BaseModel
 
 from hearth.errors import CapabilityMissing
-from hearth.models import Capability, Channel, Member, Prompt, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Message, Prompt, Role, SentMessage
 
 if TYPE_CHECKING:
     from hearth.clock import Clock
@@ -210,6 +210,11 @@ class Adapter(abc.ABC):
         """A member of the community by platform id, or None."""
         return None
 
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        """A message of ``channel`` by id, as the network still has it, or None (gone, unseen,
+        or a network that cannot look messages up)."""
+        return None
+
     def list_members(self, community: str) -> AsyncIterator[ListedMember]:
         """Every member of the community on this network (with :attr:`Capability.MEMBERS`).
 
@@ -262,6 +267,10 @@ class Adapter(abc.ABC):
     async def ban(self, community: str, member: Member, reason: str) -> None:
         """Remove ``member`` and keep them out."""
         raise CapabilityMissing(platform=self.name, action="ban", capability=Capability.BAN)
+
+    async def unban(self, community: str, member: Member) -> None:
+        """Lift ``member``'s ban (they may join again)."""
+        raise CapabilityMissing(platform=self.name, action="unban", capability=Capability.BAN)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
         """Make the network show ``member`` with Hearth's ``role`` (newcomer, member or leader).

@@ -137,6 +137,11 @@ class Actions:
             raise NotFound(f"kick: {uid} is not in community {community!r}")
         await s.each("kick", rooms, lambda r: ops.kick(s.nio, r, uid, reason=reason))
 
+    async def unban(self, community: str, member: Member) -> None:
+        s = self.session
+        uid = user_id(member.id)
+        await s.each("unban", self.topology.all_rooms(community), lambda r: ops.unban(s.nio, r, uid))
+
     async def ban(self, community: str, member: Member, reason: str) -> None:
         s = self.session
         uid = user_id(member.id)

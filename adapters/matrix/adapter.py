@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from hearth.errors import AdapterError, StartupError
-from hearth.models import Capability, Channel, Member, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Message, Role, SentMessage
 from hearth.ports import Adapter, AdapterHost, DissolveMode, ListedMember, Pace
 
 from .schema import MatrixAccount, MatrixBinding
@@ -149,6 +149,12 @@ class MatrixAdapter(Adapter):
 
     async def unmute(self, community: str, member: Member) -> None:
         await self._started().actions.unmute(community, member)
+
+    async def unban(self, community: str, member: Member) -> None:
+        await self._started().actions.unban(community, member)
+
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        return await self._started().inbound.fetch_message(community, channel, message_id)
 
     async def kick(self, community: str, member: Member, reason: str) -> None:
         await self._started().actions.kick(community, member, reason)

@@ -143,6 +143,8 @@ class _Stored(NamedTuple):
     community: str
     channel: Channel
     author: str  # member id, or "" for the bot
+    text: str = ""
+    time: datetime | None = None
 
 
 class TestingAdapter(Adapter):
@@ -387,7 +389,7 @@ class TestingAdapter(Adapter):
             time=self._now() if now is None else now, mentions=mentions, links=extract_links(text),
             reply_to=reply_to,
         )
-        self._keep(message_id, _Stored(community, channel, person.id))
+        self._keep(message_id, _Stored(community, channel, person.id, text, message.time))
         return message
 
     def _keep(self, message_id: str, stored: _Stored) -> None:
@@ -479,6 +481,19 @@ class TestingAdapter(Adapter):
     async def member_count(self, community: str) -> int:
         return sum(1 for p in self.people.get(community, {}).values() if p.present)
 
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        stored = self.messages.get(message_id)
+        if stored is None or stored.community != community or stored.channel.id != channel.id:
+            return None
+        if not stored.author:  # the bot's own
+            author = Member(platform=self.name, id="hearth", name="Hearth", is_bot=True)
+        else:
+            person = self.people.get(community, {}).get(stored.author)
+            author = person.member() if person else Member(platform=self.name, id=stored.author,
+                                                           name=stored.author)
+        return Message(platform=self.name, id=message_id, channel=stored.channel, author=author,
+                       text=stored.text, time=stored.time or self._now())
+
     async def get_member(self, community: str, member_id: str) -> Member | None:
         person = self.people.get(community, {}).get(member_id)
         return person.member() if person and person.present else None
@@ -550,6 +565,11 @@ class TestingAdapter(Adapter):
         await self._network("unmute")
         self.person(community, member.id).muted_until = None
         self._record(community, "unmute", member=member.id)
+
+    async def unban(self, community: str, member: Member) -> None:
+        await self._network("unban")
+        self.person(community, member.id).banned = False
+        self._record(community, "unban", member=member.id)
 
     async def _remove(self, community: str, member: Member, action: str, reason: str) -> None:
         await self._network(action)
