@@ -15,6 +15,7 @@ from hearth.config import (
     RoleName,
     TimeOfDay,
     longest,
+    shortest,
 )
 from hearth.context import PluginContext
 from hearth.declarations import Need, Verdict
@@ -51,6 +52,7 @@ from hearth.outbox import Outcome, Pending
 from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
+from hearth.reports import Pyramid, Report
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -91,8 +93,10 @@ __all__ = [
     "PermissionDenied",
     "PluginConfig",
     "PluginContext",
+    "Pyramid",
     "RateLimited",
     "Reaction",
+    "Report",
     "Role",
     "RoleName",
     "SafePattern",
@@ -114,5 +118,6 @@ __all__ = [
     "literal",
     "longest",
     "parse_duration",
+    "shortest",
     "texts",
 ]

@@ -88,6 +88,7 @@ from hearth.people.records import Account
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
+from hearth.reports import Pyramid, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
@@ -846,6 +847,16 @@ class App:
         """What ``leader_powers`` answers, else every power a command here declares."""
         answer = await self._first(community, "leader_powers")
         return self._powers[community] if answer is None else frozenset(answer)
+
+    async def pyramid(self, community: str) -> Pyramid | None:
+        """What ``pyramid`` answers in ``community`` (None: no plugin manages leaders there)."""
+        answer = await self._first(community, "pyramid")
+        return answer if isinstance(answer, Pyramid) else None
+
+    async def report(self, community: str, weeks: int) -> Report | None:
+        """What ``community_report`` answers in ``community`` (None: no plugin reports there)."""
+        answer = await self._first(community, "community_report", weeks=weeks)
+        return answer if isinstance(answer, Report) else None
 
     # ------------------------------------------------------------------ people
     async def forget(self, account: Account) -> list[str]:

@@ -99,7 +99,7 @@ class TestBot:
         is_text = isinstance(config, str) and "\n" in config
         bot = cls(load(config, extra_plugins=extra_plugins, text=is_text), **kwargs)
         for m in members:
-            bot.add_member(m["id"], m.get("name"), m.get("role", "member"))
+            bot.add_member(m["id"], m.get("name"), m.get("role", "member"), joined=m.get("joined"))
         try:
             await bot.start()
         except BaseException:
@@ -183,10 +183,14 @@ class TestBot:
             raise AssertionError("a plugin error was expected, but no plugin raised")
 
     # -- members ---------------------------------------------------------------
-    def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member") -> None:
-        """A member present from the start (no join event)."""
+    def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member", *,
+                   joined: str | datetime | None = None) -> None:
+        """A member present from the start (no join event); ``joined``: when the network
+        says they joined (default: it does not say, so the bot counts from first seeing them)."""
         parsed = role if isinstance(role, Role) else Role.parse(role)
-        self.adapter.add_person(self.community, member_id, name or member_id.title(), parsed)
+        person = self.adapter.add_person(self.community, member_id, name or member_id.title(), parsed)
+        if joined is not None:
+            person.joined = _when(joined)
 
     def refuse_dms(self, member_id: str, refuse: bool = True) -> None:
         """Make ``member_id`` refuse direct messages (the network answers Forbidden)."""
