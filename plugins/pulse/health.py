@@ -82,25 +82,27 @@ def quiet_streak(ctx: PluginContext, days: list[DayTotals], floor: float) -> int
 
 
 async def figures(ctx: PluginContext, weeks: int) -> Figures:
-    """The figures of the last seven days, with ``weeks`` weeks of days for the chart."""
+    """The figures of the last seven whole days, with ``weeks`` weeks of days for the chart."""
     config = _config(ctx)
     floor = config.dying_below if config is not None else 0
     today = ctx.local_now().date()
     history = max(weeks * WEEK, DISSOLVE_AFTER + 1)
-    days = await ctx.daily_totals(day_start(ctx, today - timedelta(days=history - 1)))
+    end = day_start(ctx, today) - timedelta(milliseconds=1)  # the end of yesterday
+    days = await ctx.daily_totals(day_start(ctx, today - timedelta(days=history)), end)
     week = days[-WEEK:]
     start = day_start(ctx, week[0].day)
     messages = sum(d.messages for d in week)
     bot = sum(d.bot_messages for d in week)
-    joins, leaves = await store_of(ctx).joins_and_leaves(day_ms(ctx, start), day_ms(ctx, ctx.now()))
-    inviters = Counter((r.platform, r.invited_by) for r in joins_within(ctx, start) if r.invited_by)
+    joins, leaves = await store_of(ctx).joins_and_leaves(day_ms(ctx, start), day_ms(ctx, end))
+    inviters = Counter((r.platform, r.invited_by) for r in joins_within(ctx, start)
+                       if r.invited_by and r.joined <= end)
     referrers = []
     for (platform, inviter), count in inviters.most_common(TOP_REFERRERS):
         record = ctx.member((platform, inviter))
         referrers.append((record.mention if record else f"@{inviter}", count))
     return Figures(
-        start=week[0].day, end=today, members=len(people(ctx)),
-        active=await ctx.speakers(start),
+        start=week[0].day, end=week[-1].day, members=len(people(ctx)),
+        active=await ctx.speakers(start, end),
         messages_a_day=messages / WEEK,
         interactions_a_day=sum(d.interactions for d in week) / WEEK,
         joins=joins, leaves=leaves,
@@ -191,11 +193,15 @@ async def daily(ctx: PluginContext) -> None:
     today = ctx.local_now().date()
     days = await ctx.daily_totals(day_start(ctx, today - timedelta(days=DISSOLVE_AFTER + 1)))
     streak = quiet_streak(ctx, days, config.dying_below)
-    if streak < WARN_AFTER:
-        return
     store = store_of(ctx)
     state = await store.state("health")
-    spell = (today - timedelta(days=streak)).isoformat()  # the spell's first quiet day names it
+    if streak < WARN_AFTER:
+        if state.pop("spell", None) is not None:
+            await store.save("health", state)
+        return
+    # The spell is named by its first quiet day, kept while it lasts (the window read is bounded).
+    spell = state.setdefault("spell", (today - timedelta(days=streak)).isoformat())
+    streak = max(streak, (today - date.fromisoformat(spell)).days)
     say = say_for(ctx)
     values = dict(community=ctx.key, floor=_number(config.dying_below), days=streak, prefix=ctx.prefix)
     if streak >= DISSOLVE_AFTER and state.get("proposed") != spell:

@@ -83,10 +83,10 @@ async def plan(ctx: PluginContext, config: Inactivity, store: PulseStore) -> Pla
         nudge = nudges.get(record.key)
         silent_since = record.silent_since
         if nudge is not None:
-            answered = nudge.answered_ms or 0
-            if _ms(silent_since) > nudge.nudged_ms or answered > nudge.nudged_ms:
+            answered = nudge.answered_ms  # set only by an answer to this reminder
+            if _ms(silent_since) >= nudge.nudged_ms or answered is not None:
                 # They spoke (or answered the DM) since their reminder: silence restarts then.
-                silent_since = max(silent_since, _at(answered))
+                silent_since = max(silent_since, _at(answered or 0))
             elif config.remove_after is not None:
                 due = _at(nudge.nudged_ms) + config.remove_after
                 out.removals.append((record, nudge, due))

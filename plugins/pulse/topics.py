@@ -211,7 +211,7 @@ async def check_due(ctx: PluginContext) -> None:
     await store.save("topics", state)
 
 
-async def command(inv: Invocation) -> str:
+async def command(inv: Invocation) -> str | None:
     """``!topic TEXT``: the leader on duty (or an admin, or a leader with ``announce``)
     posts today's topic."""
     ctx, say = inv.ctx, say_for(inv.ctx)
@@ -230,4 +230,5 @@ async def command(inv: Invocation) -> str:
         raise CommandError(say("topic_not_on_duty", leader=f"@{duty['id']}" if duty else "—"))
     topic = " ".join(inv.args["text"].split())
     await _post(ctx, config, state, say("topic_by", leader=member.mention, topic=topic), author=member)
-    return say("topic_posted", channel=config.channel)
+    here = any(c.key == inv.message.channel.key for c in ctx.channels(config.channel))
+    return None if here else say("topic_posted", channel=config.channel)
