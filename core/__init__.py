@@ -52,6 +52,8 @@ from hearth.outbox import Outcome, Pending
 from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
+from hearth.people.persons import Person
+from hearth.people.strikes import Strike
 from hearth.reports import Pyramid, Report
 from hearth.scheduler import Job
 from hearth.storage import Store
@@ -91,6 +93,7 @@ __all__ = [
     "Pattern",
     "Pending",
     "PermissionDenied",
+    "Person",
     "PluginConfig",
     "PluginContext",
     "Pyramid",
@@ -104,6 +107,7 @@ __all__ = [
     "StartupError",
     "StorageError",
     "Store",
+    "Strike",
     "Summary",
     "TextOverrides",
     "Texts",

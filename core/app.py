@@ -84,7 +84,8 @@ from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
 from hearth.people.dialogs import Answer, Dialogs, Question
-from hearth.people.records import Account
+from hearth.people.persons import Person
+from hearth.people.records import Account, to_ms
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
 from hearth.registry import HOOKS, ImplRef, PluginSet
@@ -874,6 +875,29 @@ class App:
             finally:
                 community_var.reset(token)
         return known
+
+    async def join_persons(self, community: str, first: Account, second: Account) -> Person:
+        """Make the people of accounts ``first`` and ``second`` one person (``!link``).
+
+        The core's person-keyed data moves in one transaction; then every plugin
+        enabled here gets ``on_persons_merged``. :class:`LinkRefused` when they
+        cannot be one person (already one; both have an account on one network).
+        """
+        assert self.db is not None
+        persons, now = self.people.persons, to_ms(self.clock.now())
+        one = await persons.person(community, first, now)
+        two = await persons.person(community, second, now)
+        persons.check_join(community, one, two)
+        async with self.db.transaction():
+            kept, merged = await persons.merge(self.db, community, one, two, now)
+            await self.people.strikes.merge(self.db, community, kept, merged)
+        persons.merged(community, kept, merged)
+        log.info("%s: person %d merged into %d (%s:%s linked with %s:%s)", community, merged, kept,
+                 *first, *second)
+        await self._call(community, "on_persons_merged", kept=kept, merged=merged)
+        person = persons.get(community, kept)
+        assert person is not None
+        return person
 
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,

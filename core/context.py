@@ -25,7 +25,17 @@ from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
 from hearth.people.activity import WEIGHTS
-from hearth.people.records import Activity, DayTotals, InteractionGraph, MemberRecord, account_of
+from hearth.people.persons import Person
+from hearth.people.records import (
+    Account,
+    Activity,
+    DayTotals,
+    InteractionGraph,
+    MemberRecord,
+    account_of,
+    to_ms,
+)
+from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
 from hearth.reports import Pyramid
 from hearth.scheduler import Job, Rule
@@ -150,7 +160,7 @@ class PluginContext:
 
     async def activity(
         self,
-        account: Member | MemberRecord | tuple[str, str] | str,
+        account: Member | MemberRecord | tuple[str, str] | str | Person,
         since: datetime,
         until: datetime | None = None,
     ) -> Activity:
@@ -158,8 +168,56 @@ class PluginContext:
 
         Days are the community's local days; the days holding ``since`` and
         ``until`` count whole. Activity older than ``activity.retention`` is gone.
+        Given a :class:`Person`, the sum over all their accounts (``account`` is
+        their first account then).
         """
-        return await self._app.people.ledger.activity(self.key, account_of(account), since, until)
+        ledger = self._app.people.ledger
+        if not isinstance(account, Person):
+            return await ledger.activity(self.key, account_of(account), since, until)
+        parts = [await ledger.activity(self.key, a, since, until) for a in account.accounts]
+        fields = ("messages", "replies_given", "replies_received", "reactions_given",
+                  "reactions_received", "commands", "active_days")
+        return Activity(account=account.accounts[0],
+                        **{f: sum(getattr(p, f) for p in parts) for f in fields})
+
+    # -- people across networks -------------------------------------------
+    async def person(self, who: Member | MemberRecord | Account | str | Person | int) -> Person:
+        """The person ``who`` is: an account (a Member, a MemberRecord, ``(platform, id)``,
+        ``"platform:id"``), a :class:`Person` (read afresh) or a person id.
+
+        Every account belongs to a person (one of its own until ``!link`` joins it
+        to another), so an account always has one: given first when the account
+        is first seen, or here. Key what a plugin stores about a member on
+        ``person.id``. ``LookupError`` for a person id no account has here.
+        """
+        persons = self._app.people.persons
+        if isinstance(who, Person | int):
+            number = who.id if isinstance(who, Person) else who
+            found = persons.get(self.key, number)
+            if found is None:
+                raise LookupError(f"no person {number} in {self.key}")
+            return found
+        return await persons.person(self.key, account_of(who), to_ms(self.now()))
+
+    def accounts(self, who: Member | MemberRecord | Account | str | Person | int) -> list[MemberRecord]:
+        """The directory's records of every account of ``who``'s person here (``who``'s own
+        first), one per network. Accounts the directory does not know are left out."""
+        persons = self._app.people.persons
+        if isinstance(who, Person | int):
+            found = persons.get(self.key, who.id if isinstance(who, Person) else who)
+            accounts: tuple[Account, ...] = found.accounts if found else ()
+        else:
+            own = account_of(who)
+            accounts = (own, *(a for a in persons.accounts(self.key, own) if a != own))
+        directory = self._app.people.directory
+        records = (directory.get(self.key, a) for a in accounts)
+        return [r for r in records if r is not None]
+
+    @property
+    def strikes(self) -> StrikesView:
+        """The community's strike ledger, keyed on the person (:class:`~hearth.people.strikes.StrikesView`):
+        ``add``, ``count``, ``active``, ``pardon``."""
+        return StrikesView(self)
 
     async def speakers(self, since: datetime, until: datetime | None = None) -> int:
         """How many members wrote at least one message on the days from ``since`` to

@@ -154,6 +154,19 @@ async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
     """
 
 
+@hookspec
+async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
+    """Two people became one (``!link`` joined their accounts): move this plugin's state.
+
+    Everything stored under person id ``merged`` now belongs to ``kept`` (the
+    older person); ``merged`` is retired and never given again. The core has
+    already moved its own data (strikes) in one transaction; its activity,
+    roles, groups and directory are per account and read over the person, so
+    they need no moving. Re-key this plugin's rows, combining those that
+    clash (e.g. add counts). Called in the community where the link was made.
+    """
+
+
 # --------------------------------------------------------------------------- messages
 
 
