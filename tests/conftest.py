@@ -1,1 +1,3 @@
 """Shared test configuration."""
+
+from browser import browser  # noqa: F401 - the headless Chromium fixture, for every page test
