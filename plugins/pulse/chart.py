@@ -34,6 +34,7 @@ def _cjk_fonts() -> list[str]:
 
 def _figure(days: Sequence[DayTotals], labels: tuple[str, str], title: str) -> Figure:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(9, 3.6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
@@ -45,6 +46,7 @@ def _figure(days: Sequence[DayTotals], labels: tuple[str, str], title: str) -> F
     twin.set_ylabel(labels[1], color=ACTIVE_COLOUR)
     for axis in (ax, twin):
         axis.set_ylim(bottom=0)
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
         axis.spines["top"].set_visible(False)
     ax.set_title(title, fontsize=11)
     ax.tick_params(axis="x", labelsize=8, rotation=30)

@@ -213,6 +213,23 @@ def fake_now():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.asyncio
+async def test_a_file_is_uploaded_with_its_caption_and_pins_come_off(
+        fake: FakeDiscord, scene: Scene, adapter: DiscordAdapter) -> None:
+    general = adapter.resolve_channel("tea", "general")
+    assert general is not None and adapter.can(Capability.FILES)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    sent = await adapter.send_file("tea", general, png, "activity.png", text="Health of tea")
+    [message] = [m for m in fake.messages_in(scene.general) if str(m.id) == sent.id]
+    assert message.content == "Health of tea"
+    assert [(a["filename"], a["size"]) for a in message.attachments] == [("activity.png", len(png))]
+
+    await adapter.pin("tea", general, sent.id)
+    assert message.pinned
+    await adapter.unpin("tea", general, sent.id)
+    assert not message.pinned
+
+
+@pytest.mark.asyncio
 async def test_forbidden_is_mapped(fake: FakeDiscord, scene: Scene, adapter: DiscordAdapter
                                    ) -> None:
     fake.fail_next("DELETE", "/guilds/{gid}/members/{uid}")
