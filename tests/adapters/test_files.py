@@ -67,7 +67,11 @@ async def test_the_console_saves_the_file_and_prints_its_path(tmp_path: Path) ->
     shown = out.getvalue()
     found = re.search(r"path=(\S+chart\.png)", shown)
     assert found and "file" in shown, shown
-    assert Path(found.group(1)).read_bytes() == PNG
+    assert _contents(found.group(1)) == PNG
+
+
+def _contents(path: str) -> bytes:
+    return Path(path).read_bytes()
 
 
 @pytest.mark.asyncio
