@@ -123,8 +123,10 @@ class PluginContext:
         return total
 
     async def get_member(self, platform: str, member_id: str) -> Member | None:
+        """A member of this community on ``platform``, with their effective role."""
         adapter = self.adapter(platform)
-        return await adapter.get_member(self.key, member_id) if adapter else None
+        found = await adapter.get_member(self.key, member_id) if adapter else None
+        return None if found is None else self._app.roles.member(self.key, found)
 
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
@@ -547,13 +549,25 @@ class PluginContext:
 
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:
-        return self._member_action(member, Capability.ROLES, "grant_role", "roles",
-                                   lambda a: a.grant_role(self.key, member, role), then, data)
+        """Make ``role`` (newcomer, member or leader) Hearth's role for ``member``.
+
+        Core data (:mod:`hearth.people.roles`): it holds for the person on every
+        network they are on, and is applied to each (a Discord role, a Matrix
+        power level) in the network's ``roles`` lane. A granted role replaces
+        the one before (a newcomer granted member is a member; a leader granted
+        member is a member again). Every member whose effective role changes is
+        told to plugins through ``on_role_changed``. Returns the application on
+        ``member``'s network (``then=`` tells its outcome), None when nothing
+        changes or the network cannot hold roles. ``ValueError`` for admin or
+        owner: those are made on the network.
+        """
+        return await self._app.roles.grant(self.key, self.plugin, member, role, then=then, data=data)
 
     async def revoke_role(self, member: Member, role: Role, *, then: str | None = None,
                           data: dict[str, Any] | None = None) -> Pending | None:
-        return self._member_action(member, Capability.ROLES, "revoke_role", "roles",
-                                   lambda a: a.revoke_role(self.key, member, role), then, data)
+        """Take back ``role`` if it is Hearth's role for ``member``: a leader becomes a
+        member; a newcomer or member is left with the network's role. See :meth:`grant_role`."""
+        return await self._app.roles.revoke(self.key, self.plugin, member, role, then=then, data=data)
 
     @property
     def groups(self) -> GroupsView:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from hearth.context import PluginContext
     from hearth.declarations import Need, Verdict
     from hearth.groups import Group, Summary
-    from hearth.models import Member, Message, Reaction
+    from hearth.models import Member, Message, Reaction, Role
     from hearth.outbox import Outcome
     from hearth.people.dialogs import Answer
     from hearth.reports import Pyramid, Report
@@ -140,6 +140,21 @@ async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | N
 @hookspec
 async def on_member_leave(ctx: PluginContext, member: Member) -> None:
     """``member`` left the community or was removed."""
+
+
+@hookspec
+async def on_role_changed(ctx: PluginContext, member: Member, old: Role, new: Role) -> None:
+    """``member``'s effective role went from ``old`` to ``new`` (``member.role`` is ``new``).
+
+    Called for a role Hearth granted or revoked (``ctx.grant_role``, e.g.
+    newcomer -> member when the welcome admits someone) and for a role changed
+    on the network and read back (a Discord role given by hand, a Matrix power
+    level, an admin made or unmade), once for each account whose role changed
+    (a leader granted to a linked person changes it on each network). It
+    arrives as an event in the community's inbox, after the handler that made
+    the change. Roles that changed while the bot was down are read at
+    start-up without this call.
+    """
 
 
 @hookspec

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from hearth.events import (
     MemberUpdatedEvent,
     ReactionAddedEvent,
 )
+from hearth.models import Member
 from hearth.people.activity import Ledger
 from hearth.people.directory import Directory
 from hearth.people.persons import Persons
@@ -49,10 +50,12 @@ class People:
         await self.strikes.prune(to_ms(self._clock.now()))
         await self.ledger.open(db)
 
-    async def refresh(self, community: str, adapters: Sequence[Adapter]) -> None:
-        """Bring ``community``'s members in step with each network's member list."""
+    async def refresh(self, community: str, adapters: Sequence[Adapter],
+                      through: Callable[[Member], Awaitable[Member]] | None = None) -> None:
+        """Bring ``community``'s members in step with each network's member list
+        (each listed member seen ``through`` the role overlay first)."""
         for adapter in adapters:
-            await self.directory.refresh(community, adapter)
+            await self.directory.refresh(community, adapter, through)
         await self.ledger.flush()
 
     def observe(self, community: str, event: Event) -> None:
