@@ -71,6 +71,11 @@ def _exempt(config: Inactivity, record: MemberRecord) -> bool:
     return record.is_bot or record.role == Role.OWNER or record.role in config.exempt_roles
 
 
+def _silent_since(ctx: PluginContext, record: MemberRecord) -> datetime:
+    """Since when the member's person did nothing, on any of their linked accounts."""
+    return max((r.silent_since for r in ctx.accounts(record)), default=record.silent_since)
+
+
 async def plan(ctx: PluginContext, config: Inactivity, store: PulseStore) -> Plan:
     now = ctx.now()
     nudges = await store.nudges()
@@ -81,7 +86,7 @@ async def plan(ctx: PluginContext, config: Inactivity, store: PulseStore) -> Pla
             continue
         seen.add(record.key)
         nudge = nudges.get(record.key)
-        silent_since = record.silent_since
+        silent_since = _silent_since(ctx, record)
         if nudge is not None:
             answered = nudge.answered_ms  # set only by an answer to this reminder
             if _ms(silent_since) >= nudge.nudged_ms or answered is not None:
@@ -124,7 +129,7 @@ async def due(ctx: PluginContext) -> None:
             if announced is not None and when <= now and now - _at(announced) >= NOTICE - timedelta(hours=1):
                 if removed < config.max_removals_per_day:
                     removed += 1
-                    reason = say("removal_reason", silent=span_days(now - record.silent_since))
+                    reason = say("removal_reason", silent=span_days(now - _silent_since(ctx, record)))
                     await ctx.kick(record.member, reason)
                     await store.drop_nudge(record.platform, record.id)
                 else:
@@ -146,7 +151,7 @@ async def due(ctx: PluginContext) -> None:
 
     for record in todo.nudge:
         text = say("nudge", name=record.name, community=ctx.key, channel="",
-                   silent=span_days(now - record.silent_since), date="")
+                   silent=span_days(now - _silent_since(ctx, record)), date="")
         if config.remove_after is not None:
             text += say("nudge_removal", date=local_date(ctx, now + config.remove_after))
         await store.nudged(record.platform, record.id, _ms(now))
@@ -183,13 +188,14 @@ async def command(inv: Invocation) -> str:
     def when(moment: datetime) -> str:
         return say("now") if moment <= now else say("on", date=local_date(ctx, moment))
 
+    def since(record: MemberRecord) -> str:
+        return local_date(ctx, _silent_since(ctx, record))
+
     lines = []
     for record in todo.nudge:
-        lines.append(say("quiet_nudge", member=record.mention, since=local_date(ctx, record.silent_since),
-                         when=say("now")))
+        lines.append(say("quiet_nudge", member=record.mention, since=since(record), when=say("now")))
     for record, moment in sorted(todo.soon, key=lambda s: s[1]):
-        lines.append(say("quiet_nudge", member=record.mention, since=local_date(ctx, record.silent_since),
-                         when=when(moment)))
+        lines.append(say("quiet_nudge", member=record.mention, since=since(record), when=when(moment)))
     for record, nudge, moment in todo.removals:
         line = say("quiet_removal", member=record.mention, nudged=local_date(ctx, _at(nudge.nudged_ms)),
                    when=when(moment))

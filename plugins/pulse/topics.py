@@ -227,7 +227,8 @@ async def command(inv: Invocation) -> str | None:
     on_duty = (duty.get("day") == _today(ctx).isoformat()
                and (duty.get("platform"), duty.get("id")) == (member.platform, member.id))
     if not (on_duty or member.role >= Role.ADMIN or "announce" in await ctx.leader_powers()):
-        raise CommandError(say("topic_not_on_duty", leader=f"@{duty['id']}" if duty else "—"))
+        record = ctx.member((duty["platform"], duty["id"])) if duty else None
+        raise CommandError(say("topic_not_on_duty", leader=record.mention if record else "—"))
     topic = " ".join(inv.args["text"].split())
     await _post(ctx, config, state, say("topic_by", leader=member.mention, topic=topic), author=member)
     here = any(c.key == inv.message.channel.key for c in ctx.channels(config.channel))
