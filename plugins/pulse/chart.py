@@ -8,6 +8,7 @@ Its object API is used (no ``pyplot``): no global state, no display needed.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 Format = Literal["png", "svg"]
+#: matplotlib's settings are global: one chart is drawn at a time (drawing runs in threads)
+_DRAWING = threading.Lock()
 MESSAGES_COLOUR = "#d9822b"
 ACTIVE_COLOUR = "#2b6cb0"
 #: fonts tried for labels in Chinese (whichever is installed), before matplotlib's default
@@ -55,7 +58,9 @@ def _figure(days: Sequence[DayTotals], labels: tuple[str, str], title: str) -> F
 
 def draw(days: Sequence[DayTotals], *, labels: tuple[str, str], title: str,
          fmt: Format = "png") -> bytes:
-    """The chart of ``days`` (oldest first): bars of messages, a line of active members."""
+    """The chart of ``days`` (oldest first): bars of messages, a line of active members.
+
+    Safe to call from several threads at once (they take turns)."""
     from matplotlib import rc_context
 
     settings: dict[str, Any] = {"svg.hashsalt": "hearth", "svg.fonttype": "path"}
@@ -65,7 +70,7 @@ def draw(days: Sequence[DayTotals], *, labels: tuple[str, str], title: str,
             settings["font.family"] = [*fonts, "DejaVu Sans"]
         else:  # no font here shows these labels: English rather than empty boxes
             labels, title = ("messages", "active members"), ""
-    with rc_context(settings):  # type: ignore[arg-type]
+    with _DRAWING, rc_context(settings):  # type: ignore[arg-type]
         fig = _figure(days, labels, title)
         out = io.BytesIO()
         fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)

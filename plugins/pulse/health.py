@@ -7,16 +7,21 @@ day counts. Only reading here, so ``hearth report`` can build it offline.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from hearth import DayTotals, PluginContext, Pyramid, Report
 
 from .common import born, day_ms, day_start, joins_within, people, say_for, store_of
 from .config import Health
+
+if TYPE_CHECKING:
+    from .chart import Format
 
 log = logging.getLogger(__name__)
 
@@ -140,22 +145,25 @@ def text(ctx: PluginContext, f: Figures) -> str:
     return "\n".join(lines)
 
 
-def chart(ctx: PluginContext, f: Figures, fmt: str) -> bytes:
+async def chart(ctx: PluginContext, f: Figures, fmt: Format) -> bytes:
+    """The report's chart, drawn in a worker thread: drawing takes about a second, which
+    the community's other events should not wait for."""
     from .chart import draw
 
     say = say_for(ctx)
     weeks = len(f.days) // WEEK
-    return draw(f.days, labels=(say("chart_messages"), say("chart_active")),
-                title=say("report_chart", weeks=weeks), fmt="svg" if fmt == "svg" else "png")
+    return await asyncio.to_thread(draw, f.days, labels=(say("chart_messages"), say("chart_active")),
+                                   title=say("report_chart", weeks=weeks), fmt=fmt)
 
 
-def page(ctx: PluginContext, f: Figures) -> str:
+async def page(ctx: PluginContext, f: Figures) -> str:
     """The report as a self-contained HTML page: the text, and the chart inline as SVG."""
-    body = "".join(f"<p>{html.escape(line)}</p>\n" for line in text(ctx, f).splitlines()[1:])
-    title = html.escape(text(ctx, f).splitlines()[0])
+    heading, *lines = text(ctx, f).splitlines()
+    body = "".join(f"<p>{html.escape(line)}</p>\n" for line in lines)
+    title = html.escape(heading)
     figure = ""
     if f.days:
-        svg = chart(ctx, f, "svg").decode("utf-8")
+        svg = (await chart(ctx, f, "svg")).decode("utf-8")
         svg = svg[svg.index("<svg"):]  # inline: no XML prolog or doctype inside HTML
         figure = f'<figure class="chart" id="activity-chart">{svg}</figure>\n'
     lang = "zh" if ctx.language == "zh" else "en"
@@ -170,7 +178,7 @@ def page(ctx: PluginContext, f: Figures) -> str:
 
 async def report(ctx: PluginContext, weeks: int) -> Report:
     f = await figures(ctx, weeks)
-    return Report(text=text(ctx, f), html=page(ctx, f))
+    return Report(text=text(ctx, f), html=await page(ctx, f))
 
 
 async def post(ctx: PluginContext) -> None:
@@ -180,7 +188,8 @@ async def post(ctx: PluginContext) -> None:
         return
     f = await figures(ctx, config.chart_weeks)
     if f.days:
-        await ctx.send_file(config.channel, chart(ctx, f, "png"), "activity.png", text=text(ctx, f))
+        await ctx.send_file(config.channel, await chart(ctx, f, "png"), "activity.png",
+                            text=text(ctx, f))
     else:
         await ctx.send(config.channel, text(ctx, f))
 

@@ -170,7 +170,7 @@ async def health_now(inv: Invocation) -> str | None:
     text = health.text(ctx, f)
     if not f.days or inv.message.channel.is_dm:
         return text
-    await ctx.send_file(inv.message.channel, health.chart(ctx, f, "png"), "activity.png", text=text)
+    await ctx.send_file(inv.message.channel, await health.chart(ctx, f, "png"), "activity.png", text=text)
     return None
 
 
