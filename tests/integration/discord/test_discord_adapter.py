@@ -326,9 +326,10 @@ async def test_permission_report(fake: FakeDiscord) -> None:
         problems = await adapter.check_permissions()
     text = "\n".join(problems)
     for needed in ("Read Message History", "Manage Messages", "Timeout Members", "Manage Roles",
-                   "Manage Channels", "Kick Members", "Ban Members"):
+                   "Manage Channels", "Kick Members", "Ban Members", "Attach Files"):
         assert sum(needed in p for p in problems) == 1, (needed, problems)
     assert "deleting ads" in text and "muting members" in text and "group channels" in text
+    assert "health report's chart" in text
     assert "channel 'ads' is mapped to 123" in text
     assert all(p.startswith("community 'tea'") for p in problems)
 
