@@ -84,6 +84,19 @@ async def test_reminders_are_daily_while_young_then_weekly_pinning_the_newest(he
 
 
 @pytest.mark.asyncio
+async def test_a_restart_neither_repeats_a_reminder_nor_forgets_the_pinned_one(hearth_bot):
+    bot = await make(hearth_bot, REMINDERS)
+    await bot.wait("3h")  # the first reminder at 10:00
+    [first] = only(bot.take(), "pin")
+    await bot.restart(downtime="1h")
+    await bot.wait("1h")
+    assert not only(bot.take(), "send")  # today's reminder is out already
+    await bot.wait("1d")
+    acts = bot.take()
+    assert len(only(acts, "send")) == 1 and only(acts, "unpin")[0]["message"] == first["message"]
+
+
+@pytest.mark.asyncio
 async def test_an_established_community_is_not_young(hearth_bot):
     old = [{**p, "joined": "2024-01-01T00:00:00+00:00"} for p in PEOPLE]
     bot = await make(hearth_bot, REMINDERS, members=old)
