@@ -469,3 +469,21 @@ async def test_chinese_texts(hearth_bot):
     await bot.at("2026-11-02T20:00:00+08:00")
     [topic] = topics_in(bot.take())
     assert topic["text"].startswith("💬 今日话题:")
+
+
+@pytest.mark.asyncio
+async def test_a_linked_person_is_silent_only_when_silent_on_every_network(hearth_bot):
+    from hearth import Member
+
+    bot = await make(hearth_bot, "inactivity: {nudge_after: 30d}",
+                     members=[{"id": "olivia", "role": "owner"}, {"id": "bob"}, {"id": "carol"}])
+    app = bot.app
+    bob_elsewhere = Member(platform="matrix", id="@bob:example.org", name="Bob")
+    app.people.directory.joined("tea", bob_elsewhere, bot.clock.now(), None)
+    await app.join_persons("tea", (bot.adapter.name, "bob"), ("matrix", "@bob:example.org"))
+    await bot.wait("20d")
+    # Bob speaks on the other network (as the ledger records a message there).
+    app.people.directory.active("tea", bob_elsewhere, int(bot.clock.now().timestamp() * 1000))
+    await bot.wait("10d")
+    await bot.wait("4h")
+    assert [a["member"] for a in only(bot.take(), "dm")] == ["carol"]
