@@ -56,12 +56,13 @@ from hearth.people.persons import Person
 from hearth.people.strikes import Strike
 from hearth.reports import Pyramid, Report
 from hearth.scheduler import Job
-from hearth.storage import Store
-from hearth.timeutil import format_duration, parse_duration
+from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
+from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SQL",
     "Activity",
     "AdapterError",
     "Answer",
@@ -71,6 +72,7 @@ __all__ = [
     "ChannelName",
     "Command",
     "CommandError",
+    "CommunityStore",
     "ConfigError",
     "Day",
     "DayTotals",
@@ -102,6 +104,7 @@ __all__ = [
     "Report",
     "Role",
     "RoleName",
+    "Row",
     "SafePattern",
     "SentMessage",
     "StartupError",
@@ -118,10 +121,13 @@ __all__ = [
     "adopt_group",
     "compile_pattern",
     "format_duration",
+    "from_ms",
     "hookimpl",
+    "like_prefix",
     "literal",
     "longest",
     "parse_duration",
     "shortest",
     "texts",
+    "to_ms",
 ]

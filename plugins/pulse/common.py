@@ -19,7 +19,7 @@ def say_for(ctx: PluginContext) -> Callable[..., str]:
 
 
 def store_of(ctx: PluginContext) -> PulseStore:
-    return PulseStore(ctx.store, ctx.key)
+    return PulseStore(ctx.store)
 
 
 def day_start(ctx: PluginContext, day: date) -> datetime:

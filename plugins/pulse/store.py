@@ -7,7 +7,8 @@
   DM arrived, and when the moderators were told of their removal.
 * ``pulse_days``: joins and leaves per local day (the directory keeps no leave times).
 
-Times are integer epoch milliseconds; every row names its community.
+Times are integer epoch milliseconds; every row names its community, and the
+community-scoped store (``ctx.store``) fills and filters it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hearth import Store
+from hearth import SQL, CommunityStore, Store
 
 
 async def upgrade_v1(store: Store) -> None:
@@ -41,6 +42,8 @@ async def upgrade_v1(store: Store) -> None:
 
 MIGRATIONS: Sequence[Callable[[Store], Awaitable[None]]] = [upgrade_v1]
 
+_MEMBER = "platform = ? AND member_id = ?"
+
 
 @dataclass(frozen=True, slots=True)
 class Nudge:
@@ -55,91 +58,61 @@ class Nudge:
 
 
 class PulseStore:
-    """Pulse's rows of one community."""
+    """Pulse's rows of one community (over ``ctx.store``)."""
 
-    def __init__(self, store: Store, community: str) -> None:
+    def __init__(self, store: CommunityStore) -> None:
         self.store = store
-        self.community = community
-        self._state = store.table("state")
-        self._nudges = store.table("nudges")
-        self._days = store.table("days")
 
     # -- state ---------------------------------------------------------------
     async def state(self, part: str) -> dict[str, Any]:
-        row = await self.store.fetchone(
-            f"SELECT value FROM {self._state} WHERE community = ? AND part = ?", (self.community, part))
-        return dict(json.loads(row[0])) if row is not None else {}
+        value = await self.store.select_value("state", "value", "part = ?", (part,))
+        return dict(json.loads(value)) if value is not None else {}
 
     async def save(self, part: str, value: dict[str, Any]) -> None:
-        await self.store.execute(
-            f"INSERT INTO {self._state} (community, part, value) VALUES (?, ?, ?)"
-            " ON CONFLICT (community, part) DO UPDATE SET value = excluded.value",
-            (self.community, part, json.dumps(value, sort_keys=True)),
-        )
+        await self.store.insert("state", {"part": part, "value": json.dumps(value, sort_keys=True)},
+                                on_conflict=["part"], update=["value"])
 
     # -- nudges --------------------------------------------------------------
     async def nudges(self) -> dict[tuple[str, str], Nudge]:
-        rows = await self.store.fetchall(
-            f"SELECT platform, member_id, nudged_ms, delivered, answered_ms, announced_ms"
-            f" FROM {self._nudges} WHERE community = ?", (self.community,))
+        rows = await self.store.select(
+            "nudges", columns="platform, member_id, nudged_ms, delivered, answered_ms, announced_ms")
         return {(r[0], r[1]): Nudge(r[0], r[1], int(r[2]), bool(r[3]), r[4], r[5]) for r in rows}
 
     async def nudged(self, platform: str, member_id: str, ms: int) -> None:
-        await self.store.execute(
-            f"INSERT INTO {self._nudges} (community, platform, member_id, nudged_ms)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (community, platform, member_id) DO UPDATE SET"
-            " nudged_ms = excluded.nudged_ms, delivered = 1, answered_ms = NULL, announced_ms = NULL",
-            (self.community, platform, member_id, ms),
-        )
+        await self.store.insert(
+            "nudges", {"platform": platform, "member_id": member_id, "nudged_ms": ms},
+            on_conflict=["platform", "member_id"],
+            update={"nudged_ms": SQL("excluded.nudged_ms"), "delivered": 1, "answered_ms": None,
+                    "announced_ms": None})
 
     async def undelivered(self, platform: str, member_id: str) -> None:
-        await self.store.execute(
-            f"UPDATE {self._nudges} SET delivered = 0"
-            " WHERE community = ? AND platform = ? AND member_id = ?",
-            (self.community, platform, member_id),
-        )
+        await self.store.update("nudges", {"delivered": 0}, _MEMBER, (platform, member_id))
 
     async def answered(self, platform: str, member_id: str, ms: int) -> bool:
         """The member answered their reminder's DM; False when they had none."""
-        changed = await self.store.execute(
-            f"UPDATE {self._nudges} SET answered_ms = ?"
-            " WHERE community = ? AND platform = ? AND member_id = ?",
-            (ms, self.community, platform, member_id),
-        )
-        return changed > 0
+        return await self.store.update("nudges", {"answered_ms": ms}, _MEMBER, (platform, member_id)) > 0
 
     async def announced(self, accounts: Sequence[tuple[str, str]], ms: int) -> None:
         async with self.store.transaction():
             for platform, member_id in accounts:
-                await self.store.execute(
-                    f"UPDATE {self._nudges} SET announced_ms = ?"
-                    " WHERE community = ? AND platform = ? AND member_id = ?",
-                    (ms, self.community, platform, member_id),
-                )
+                await self.store.update("nudges", {"announced_ms": ms}, _MEMBER, (platform, member_id))
 
     async def drop_nudge(self, platform: str, member_id: str) -> None:
-        await self.store.execute(
-            f"DELETE FROM {self._nudges} WHERE community = ? AND platform = ? AND member_id = ?",
-            (self.community, platform, member_id),
-        )
+        await self.store.delete("nudges", _MEMBER, (platform, member_id))
 
     async def forget(self, platform: str, member_id: str) -> None:
         await self.drop_nudge(platform, member_id)
 
     # -- joins and leaves ----------------------------------------------------
     async def count_day(self, day_ms: int, *, joins: int = 0, leaves: int = 0) -> None:
-        await self.store.execute(
-            f"INSERT INTO {self._days} (community, day_ms, joins, leaves) VALUES (?, ?, ?, ?)"
-            f" ON CONFLICT (community, day_ms) DO UPDATE SET joins = {self._days}.joins + excluded.joins,"
-            f" leaves = {self._days}.leaves + excluded.leaves",
-            (self.community, day_ms, joins, leaves),
-        )
+        days = self.store.table("days")
+        await self.store.insert(
+            "days", {"day_ms": day_ms, "joins": joins, "leaves": leaves}, on_conflict=["day_ms"],
+            update={"joins": SQL(f"{days}.joins + excluded.joins"),
+                    "leaves": SQL(f"{days}.leaves + excluded.leaves")})
 
     async def joins_and_leaves(self, first_ms: int, last_ms: int) -> tuple[int, int]:
         """Joins and leaves on the days starting from ``first_ms`` up to ``last_ms``."""
-        row = await self.store.fetchone(
-            f"SELECT SUM(joins), SUM(leaves) FROM {self._days}"
-            " WHERE community = ? AND day_ms >= ? AND day_ms <= ?",
-            (self.community, first_ms, last_ms),
-        )
+        row = await self.store.select_one("days", "day_ms >= ? AND day_ms <= ?", (first_ms, last_ms),
+                                          columns="SUM(joins), SUM(leaves)")
         return (int(row[0] or 0), int(row[1] or 0)) if row is not None else (0, 0)

@@ -487,3 +487,24 @@ async def test_a_linked_person_is_silent_only_when_silent_on_every_network(heart
     await bot.wait("10d")
     await bot.wait("4h")
     assert [a["member"] for a in only(bot.take(), "dm")] == ["carol"]
+
+
+@pytest.mark.asyncio
+async def test_pulse_keeps_its_state_on_both_storage_backends(hearth_bot, storage_url):
+    bot = await make(hearth_bot, """
+rules_reminder: {channel: general, pin: true}
+topics: {channel: general, pool: ["Tea?"]}
+inactivity: {nudge_after: 1d, remove_after: 1d, moderators: mods}
+health: {channel: mods}
+""", storage=storage_url, members=[{"id": "olivia", "role": "owner"}, {"id": "bob"}])
+    await bot.join("carol", invited_by="bob")
+    await bot.leave("carol")
+    await bot.wait("2d")
+    await bot.dm("bob", "still here")  # answers his reminder
+    await bot.say("olivia", "mods", "!health")
+    acts = bot.take()
+    assert only(acts, "unpin") and only(acts, "dm", member="bob")
+    assert "Joins: 1 · leaves: 1" in only(acts, "file")[-1]["text"]
+    await bot.restart()
+    await bot.wait("3d")
+    assert not only(bot.take(), "kick")  # his answer was kept across the restart
