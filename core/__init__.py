@@ -2,7 +2,7 @@
 
 A plugin imports everything it needs from here::
 
-    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl
+    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl, mention
 """
 
 from hearth.commands import Command, Invocation, Param
@@ -57,6 +57,7 @@ from hearth.people.strikes import Strike
 from hearth.reports import Pyramid, Report
 from hearth.scheduler import Job
 from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
+from hearth.text import Mention, Text, mention
 from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
@@ -87,6 +88,7 @@ __all__ = [
     "LimitReached",
     "Member",
     "MemberRecord",
+    "Mention",
     "Message",
     "Need",
     "NotFound",
@@ -112,6 +114,7 @@ __all__ = [
     "Store",
     "Strike",
     "Summary",
+    "Text",
     "TextOverrides",
     "Texts",
     "TimeOfDay",
@@ -126,6 +129,7 @@ __all__ = [
     "like_prefix",
     "literal",
     "longest",
+    "mention",
     "parse_duration",
     "shortest",
     "texts",

@@ -40,6 +40,7 @@ from hearth.ports import Adapter
 from hearth.reports import Pyramid
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
+from hearth.text import Text, mention
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -358,7 +359,7 @@ class PluginContext:
 
     def _send(
         self, adapter: Adapter, target: Channel, text: str, reply_to: str | None,
-        mention: str | None, *, pin: bool = False, unpin_previous: str | None = None,
+        answered: Text | None, *, pin: bool = False, unpin_previous: str | None = None,
         then: str | None = None, data: dict[str, Any] | None = None,
     ) -> Pending:
         community = self.key
@@ -375,7 +376,7 @@ class PluginContext:
             return sent
 
         lane = self._app.outbound(adapter).lane_for("channel", target.id)
-        request = Request("send", perform, parts=[(text, mention)], reply_to=reply_to,
+        request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
                           mergeable=not pin)
         return self._queue(adapter, lane, request, then, data)
 
@@ -439,7 +440,7 @@ class PluginContext:
         adapter = self.adapter(message.channel.platform)
         if adapter is None or not self._able(adapter, Capability.SEND):
             return None
-        return self._send(adapter, message.channel, text, message.id, message.author.mention,
+        return self._send(adapter, message.channel, text, message.id, mention(message.author),
                           then=then, data=data)
 
     async def dm(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from hearth import DayTotals, PluginContext, Pyramid, Report
+from hearth import DayTotals, PluginContext, Pyramid, Report, Text, mention
 
 from .common import born, day_ms, day_start, joins_within, people, say_for, store_of
 from .config import Health
@@ -63,7 +63,7 @@ class Figures:
     leaves: int
     bot_share: float
     pyramid: Pyramid | None
-    referrers: list[tuple[str, int]]
+    referrers: list[tuple[Text, int]]
     quiet_days: int
     days: list[DayTotals]
 
@@ -104,7 +104,7 @@ async def figures(ctx: PluginContext, weeks: int) -> Figures:
     referrers = []
     for (platform, inviter), count in inviters.most_common(TOP_REFERRERS):
         record = ctx.member((platform, inviter))
-        referrers.append((record.mention if record else f"@{inviter}", count))
+        referrers.append((mention(record) if record else Text(f"@{inviter}"), count))
     return Figures(
         start=week[0].day, end=week[-1].day, members=len(people(ctx)),
         active=await ctx.speakers(start, end),
@@ -122,7 +122,7 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def text(ctx: PluginContext, f: Figures) -> str:
+def text(ctx: PluginContext, f: Figures) -> Text:
     """The report as chat text."""
     say = say_for(ctx)
     config = _config(ctx)
@@ -138,11 +138,11 @@ def text(ctx: PluginContext, f: Figures) -> str:
         lines.append(say("report_leaders", leaders=f.pyramid.leaders,
                          share=f"{f.pyramid.leader_share:.0%}", cohort=f.pyramid.largest_cohort))
     if f.referrers:
-        lines.append(say("report_referrers",
-                         referrers=", ".join(f"{who} ({n})" for who, n in f.referrers)))
+        lines.append(say("report_referrers", referrers=Text(", ").join(
+            Text("{who} ({n})").format(who=who, n=n) for who, n in f.referrers)))
     if config is not None and f.quiet_days >= WARN_AFTER:
         lines.append(say("report_dying", floor=_number(config.dying_below), days=f.quiet_days))
-    return "\n".join(lines)
+    return Text("\n").join(lines)
 
 
 async def chart(ctx: PluginContext, f: Figures, fmt: Format) -> bytes:
@@ -158,7 +158,7 @@ async def chart(ctx: PluginContext, f: Figures, fmt: Format) -> bytes:
 
 async def page(ctx: PluginContext, f: Figures) -> str:
     """The report as a self-contained HTML page: the text, and the chart inline as SVG."""
-    heading, *lines = text(ctx, f).splitlines()
+    heading, *lines = str(text(ctx, f)).splitlines()
     body = "".join(f"<p>{html.escape(line)}</p>\n" for line in lines)
     title = html.escape(heading)
     figure = ""
@@ -178,7 +178,7 @@ async def page(ctx: PluginContext, f: Figures) -> str:
 
 async def report(ctx: PluginContext, weeks: int) -> Report:
     f = await figures(ctx, weeks)
-    return Report(text=text(ctx, f), html=await page(ctx, f))
+    return Report(text=str(text(ctx, f)), html=await page(ctx, f))
 
 
 async def post(ctx: PluginContext) -> None:

@@ -15,7 +15,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from hearth import CommandError, Invocation, MemberRecord, Message, Outcome, PluginContext, Role
+from hearth import (
+    CommandError,
+    Invocation,
+    MemberRecord,
+    Message,
+    Outcome,
+    PluginContext,
+    Role,
+    Text,
+    mention,
+)
 
 from .common import local_date, people, say_for, span_days, store_of
 from .config import DAY, Inactivity
@@ -146,7 +156,7 @@ async def due(ctx: PluginContext) -> None:
             await ctx.send(moderators, say(
                 "removal_list", date=local_date(ctx, now + NOTICE), count=len(announce),
                 nudged=local_date(ctx, _at(first)),
-                members=", ".join(r.mention for r, _ in announce)))
+                members=Text(", ").join(mention(r) for r, _ in announce)))
             await store.announced([r.key for r, _ in announce], _ms(now))
 
     for record in todo.nudge:
@@ -176,7 +186,7 @@ async def heard(ctx: PluginContext, message: Message) -> None:
     await store_of(ctx).answered(message.platform, message.author.id, _ms(message.time))
 
 
-async def command(inv: Invocation) -> str:
+async def command(inv: Invocation) -> Text:
     """``!quiet``: who is due for a reminder or a removal, and when."""
     ctx, say = inv.ctx, say_for(inv.ctx)
     config = _config(ctx)
@@ -191,18 +201,18 @@ async def command(inv: Invocation) -> str:
     def since(record: MemberRecord) -> str:
         return local_date(ctx, _silent_since(ctx, record))
 
-    lines = []
+    lines: list[Text | str] = []
     for record in todo.nudge:
-        lines.append(say("quiet_nudge", member=record.mention, since=since(record), when=say("now")))
+        lines.append(say("quiet_nudge", member=mention(record), since=since(record), when=say("now")))
     for record, moment in sorted(todo.soon, key=lambda s: s[1]):
-        lines.append(say("quiet_nudge", member=record.mention, since=since(record), when=when(moment)))
+        lines.append(say("quiet_nudge", member=mention(record), since=since(record), when=when(moment)))
     for record, nudge, moment in todo.removals:
-        line = say("quiet_removal", member=record.mention, nudged=local_date(ctx, _at(nudge.nudged_ms)),
+        line = say("quiet_removal", member=mention(record), nudged=local_date(ctx, _at(nudge.nudged_ms)),
                    when=when(moment))
-        lines.append(line + ("" if nudge.delivered else say("quiet_blocked")))
+        lines.append(line if nudge.delivered else line + say("quiet_blocked"))
     if not lines:
-        return say("quiet_none")
+        return Text(say("quiet_none"))
     shown = [say("quiet_header"), *lines[:QUIET_SHOWN]]
     if len(lines) > QUIET_SHOWN:
         shown.append(say("quiet_more", count=len(lines) - QUIET_SHOWN))
-    return "\n".join(shown)
+    return Text("\n").join(shown)

@@ -29,6 +29,7 @@ from hearth import (
     Role,
     Store,
     hookimpl,
+    mention,
 )
 
 from . import health, inactivity, reminders, topics
@@ -184,6 +185,6 @@ async def activity(inv: Invocation) -> str:
     done = await ctx.activity(who, now - timedelta(days=ACTIVITY_DAYS - 1))
     record = ctx.member(who)
     seen = record.last_active if record is not None else None
-    return say("activity", member=who.mention, messages=done.messages, days=done.active_days,
+    return say("activity", member=mention(who), messages=done.messages, days=done.active_days,
                replies=done.replies_received, reactions=done.reactions_received,
                seen=ctx.local(seen).strftime("%Y-%m-%d %H:%M") if seen else say("never"))

@@ -23,6 +23,7 @@ from hearth import (
     Outcome,
     PluginContext,
     Role,
+    mention,
 )
 
 from .common import day_start, say_for, store_of
@@ -241,8 +242,8 @@ async def command(inv: Invocation) -> str | None:
                and (duty.get("platform"), duty.get("id")) == (member.platform, member.id))
     if not (on_duty or member.role >= Role.ADMIN or "announce" in await ctx.leader_powers()):
         record = ctx.member((duty["platform"], duty["id"])) if duty else None
-        raise CommandError(say("topic_not_on_duty", leader=record.mention if record else "—"))
+        raise CommandError(say("topic_not_on_duty", leader=mention(record) if record else "—"))
     topic = " ".join(inv.args["text"].split())
-    await _post(ctx, config, state, say("topic_by", leader=member.mention, topic=topic), author=member)
+    await _post(ctx, config, state, say("topic_by", leader=mention(member), topic=topic), author=member)
     here = any(c.key == inv.message.channel.key for c in ctx.channels(config.channel))
     return None if here else say("topic_posted", channel=config.channel)
