@@ -52,9 +52,8 @@ class Actions:
     async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
                         text: str) -> SentMessage:
         """Upload ``data`` as an attachment (Discord shows a PNG inline), ``text`` above it."""
-        s = self.session
-        target = s.connected().get_partial_messageable(int(channel.id))
-        caption = next(iter(chunks(s.render(community, text))), None) if text else None
+        target = self.session.connected().get_partial_messageable(int(channel.id))
+        caption = next(iter(chunks(render(text))), None) if text else None
         with boundary(f"sending a file to channel {channel.id}"):
             sent = await target.send(caption, file=discord.File(io.BytesIO(data), filename=filename))
         return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
