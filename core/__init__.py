@@ -15,6 +15,7 @@ from hearth.config import (
     RoleName,
     TimeOfDay,
     longest,
+    shortest,
 )
 from hearth.context import PluginContext
 from hearth.declarations import Need, Verdict
@@ -54,6 +55,7 @@ from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
 from hearth.people.persons import Person
 from hearth.people.strikes import Strike
+from hearth.reports import Pyramid, Report
 from hearth.scheduler import Job
 from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
 from hearth.text import Mention, Text, mention
@@ -102,8 +104,10 @@ __all__ = [
     "Person",
     "PluginConfig",
     "PluginContext",
+    "Pyramid",
     "RateLimited",
     "Reaction",
+    "Report",
     "Role",
     "RoleName",
     "Row",
@@ -134,6 +138,7 @@ __all__ = [
     "mention",
     "parse_duration",
     "plain",
+    "shortest",
     "step_for",
     "texts",
     "to_ms",

@@ -96,6 +96,7 @@ from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
+from hearth.reports import Pyramid, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -895,6 +896,16 @@ class App:
             return self._powers[community]
         answer = await self._first(community, "leader_powers")
         return self._powers[community] if answer is None else frozenset(answer)
+
+    async def pyramid(self, community: str) -> Pyramid | None:
+        """What ``pyramid`` answers in ``community`` (None: no plugin manages leaders there)."""
+        answer = await self._first(community, "pyramid")
+        return answer if isinstance(answer, Pyramid) else None
+
+    async def report(self, community: str, weeks: int) -> Report | None:
+        """What ``community_report`` answers in ``community`` (None: no plugin reports there)."""
+        answer = await self._first(community, "community_report", weeks=weeks)
+        return answer if isinstance(answer, Report) else None
 
     # ------------------------------------------------------------------ people
     async def forget(self, account: Account) -> list[str]:

@@ -37,6 +37,7 @@ from hearth.people.records import (
 )
 from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
+from hearth.reports import Pyramid
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
 from hearth.text import Text, mention
@@ -143,6 +144,10 @@ class PluginContext:
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
 
+    async def pyramid(self) -> Pyramid | None:
+        """The community's user pyramid, from the plugin that manages leaders (None: none does)."""
+        return await self._app.pyramid(self.key)
+
     # -- members and activity ----------------------------------------------
     def members(
         self,
@@ -228,6 +233,11 @@ class PluginContext:
         """The community's strike ledger, keyed on the person (:class:`~hearth.people.strikes.StrikesView`):
         ``add``, ``count``, ``active``, ``pardon``."""
         return StrikesView(self)
+
+    async def speakers(self, since: datetime, until: datetime | None = None) -> int:
+        """How many members wrote at least one message on the days from ``since`` to
+        ``until`` (default: now); local days, counted whole, as for :meth:`activity`."""
+        return await self._app.people.ledger.speakers(self.key, since, until)
 
     async def interactions(
         self,
@@ -381,6 +391,46 @@ class PluginContext:
         request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
                           mergeable=not pin)
         return self._queue(adapter, lane, request, then, data)
+
+    async def send_file(
+        self,
+        channel: str | Channel,
+        content: bytes,
+        filename: str,
+        *,
+        text: str = "",
+        then: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> list[Pending]:
+        """Queue a file (an image: ``chart.png``) for a channel, with ``text`` as its caption.
+
+        On a network without :attr:`~hearth.Capability.FILES` the ``text`` alone is
+        posted (the missing capability is logged once). Returns one
+        :class:`Pending` per network; ``then`` and ``data`` as for :meth:`send`.
+        """
+        targets = self.channels(channel) if isinstance(channel, str) else [channel]
+        if isinstance(channel, str) and not targets:
+            log.warning("no channel %r in %s", channel, self.key)
+        queued = []
+        community = self.key
+        for target in targets:
+            adapter = self.adapter(target.platform)
+            if adapter is None or not self._able(adapter, Capability.SEND):
+                continue
+            if not self._able(adapter, Capability.FILES):
+                if text:
+                    queued.append(self._send(adapter, target, text, None, None, then=then, data=data))
+                continue
+
+            async def perform(_text: str | None, _reply: str | None, adapter: Adapter = adapter,
+                              target: Channel = target) -> Any:
+                sent = await adapter.send_file(community, target, content, filename, text=text)
+                self._app.people.ledger.bot_message(community, sent)
+                return sent
+
+            lane = self._app.outbound(adapter).lane_for("channel", target.id)
+            queued.append(self._queue(adapter, lane, Request("send_file", perform), then, data))
+        return queued
 
     async def reply(
         self, message: Message, text: str, *, then: str | None = None,

@@ -233,6 +233,13 @@ class Adapter(abc.ABC):
         """Post ``text`` in ``channel`` (optionally as a reply to message ``reply_to``)."""
         raise CapabilityMissing(platform=self.name, action="send", capability=Capability.SEND)
 
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        """Post a file in ``channel`` (with :attr:`Capability.FILES`): ``data`` named
+        ``filename`` (its extension says the kind: ``.png`` is shown as an image),
+        with ``text`` as its caption where the network has one."""
+        raise CapabilityMissing(platform=self.name, action="send a file", capability=Capability.FILES)
+
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         """Send ``text`` to ``member`` privately."""
         raise CapabilityMissing(platform=self.name, action="dm", capability=Capability.DM)
@@ -326,7 +333,7 @@ class Adapter(abc.ABC):
 
     async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
         """Unpin a message in its channel (one that is not pinned is no error)."""
-        raise CapabilityMissing(f"{self.name} adapter cannot unpin")
+        raise CapabilityMissing(platform=self.name, action="unpin", capability=Capability.PIN)
 
 
 class AdapterInfo:

@@ -8,6 +8,7 @@ its errors become :mod:`hearth.errors` at :func:`~.errors.boundary`.
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +47,15 @@ class Actions:
             for i, chunk in enumerate(chunks(text)):
                 sent = await target.send(chunk, **(first if i == 0 else {}))
         assert sent is not None
+        return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
+
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        text: str) -> SentMessage:
+        """Upload ``data`` as an attachment (Discord shows a PNG inline), ``text`` above it."""
+        target = self.session.connected().get_partial_messageable(int(channel.id))
+        caption = next(iter(chunks(render(text))), None) if text else None
+        with boundary(f"sending a file to channel {channel.id}"):
+            sent = await target.send(caption, file=discord.File(io.BytesIO(data), filename=filename))
         return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:

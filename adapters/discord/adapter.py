@@ -117,6 +117,10 @@ class DiscordAdapter(Adapter):
     ) -> SentMessage:
         return await self._started().actions.send(community, channel, text, reply_to=reply_to)
 
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        return await self._started().actions.send_file(community, channel, data, filename, text)
+
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         return await self._started().actions.dm(community, member, text)
 

@@ -37,7 +37,7 @@ START_TIMEOUT = 60.0
 BASE_CAPABILITIES = frozenset({
     Capability.SEND, Capability.REPLY, Capability.DM, Capability.DELETE, Capability.MUTE,
     Capability.KICK, Capability.BAN, Capability.ROLES, Capability.GROUPS, Capability.GROUP_ARCHIVE,
-    Capability.PIN, Capability.REACTIONS, Capability.MEMBERS,
+    Capability.PIN, Capability.REACTIONS, Capability.MEMBERS, Capability.FILES,
 })  # no TIMED_MUTE: a mute is a power level, lifted by the core when it runs out
 
 
@@ -131,6 +131,10 @@ class MatrixAdapter(Adapter):
     async def send(self, community: str | None, channel: Channel, text: str, *,
                    reply_to: str | None = None) -> SentMessage:
         return await self._started().actions.send(community, channel, text, reply_to=reply_to)
+
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        return await self._started().actions.send_file(community, channel, data, filename, text)
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         return await self._started().actions.dm(community, member, text)

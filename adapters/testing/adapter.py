@@ -185,6 +185,8 @@ class TestingAdapter(Adapter):
         #: the messages the imitated network remembers (the newest MESSAGES_KEPT), by id
         self.messages: OrderedDict[str, _Stored] = OrderedDict()
         self.last_bot_message: dict[tuple[str, str], str] = {}
+        #: files the bot posted, by message id: (file name, contents)
+        self.files: dict[str, tuple[str, bytes]] = {}
         self._channels: dict[tuple[str, str], Channel] = {}
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
@@ -525,6 +527,21 @@ class TestingAdapter(Adapter):
             self._record(community, "send", channel=channel.name or channel.id, **self.render(text),
                          **extra)
         return self._sent(community, channel)
+
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        """Record a ``file`` action (its name, size and caption); keep the bytes in :attr:`files`."""
+        await self._network("send_file")
+        sent = self._sent(community, channel)
+        self.files[sent.id] = (filename, data)
+        caption = self.render(text) if text else {}
+        self._record(community, "file", channel=channel.name or channel.id, file=filename,
+                     bytes=len(data), **caption, **self._file_fields(filename, data))
+        return sent
+
+    def _file_fields(self, filename: str, data: bytes) -> dict[str, Any]:
+        """Extra fields of a recorded ``file`` action (the console adds where it saved it)."""
+        return {}
 
     def _check_dm(self, community: str | None, member_id: str) -> None:
         person = self.people.get(community or "", {}).get(member_id)

@@ -215,6 +215,7 @@ communities:
       ad_window: {windows: [{days: [fri], from: "20:00", to: "22:00"}]}
       flash: {}
       guard: {}
+      pulse: {health: {channel: mods}}
 """
 
 
