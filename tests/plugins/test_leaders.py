@@ -1,0 +1,139 @@
+"""Scenario tests for the leaders plugin: proposals, the pyramid, powers, config errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hearth.cli import main
+
+START = "2026-11-20T10:00:00+08:00"
+
+BASE = """
+communities:
+  tea-house:
+    timezone: Asia/Shanghai
+    discord: {{guild: "1"}}
+    channels: {{general: {{discord: "11"}}, council: {{discord: "77"}}}}
+    plugins:
+      leaders: {leaders}
+"""
+
+STARS = ("ann", "ben")
+OTHERS = [f"m{i}" for i in range(15)]
+PEOPLE = [{"id": "olivia", "role": "owner"}, {"id": "adam", "role": "admin"},
+          *({"id": s} for s in STARS), *({"id": m} for m in OTHERS), {"id": "zed"}]
+
+
+async def make(hearth_bot, leaders: str = "{channel: council}", **options):
+    options.setdefault("start", START)
+    options.setdefault("members", PEOPLE)
+    bot = await hearth_bot(BASE.format(leaders=leaders), **options)
+    bot.take()
+    return bot
+
+
+def sent(acts, channel):
+    return [a["text"] for a in acts if a["action"] == "send" and a["channel"] == channel]
+
+
+def dms(acts, to):
+    return [a["text"] for a in acts if a["action"] == "dm" and a.get("member") == to]
+
+
+async def everyone_turns_to_the_stars(bot) -> None:
+    """Each of the 15 members is answered by, mentions and thanks ann and ben; the
+    members also chat in a ring, and m0 and m1 exchange many messages."""
+    posts = {s: await bot.say(s, "general", f"{s} here, ask me anything") for s in STARS}
+    for i, m in enumerate(OTHERS):
+        for s in STARS:
+            await bot.say(m, "general", f"thanks @{s}!", reply_to=posts[s])
+            await bot.react(m, posts[s], "🙏", in_="general")
+        await bot.say(m, "general", f"hi @{OTHERS[(i + 1) % len(OTHERS)]}")
+    first = await bot.say("m0", "general", "ping")
+    for _ in range(30):
+        reply = await bot.say("m1", "general", "pong", reply_to=first)
+        first = await bot.say("m0", "general", "ping", reply_to=reply)
+
+
+@pytest.mark.asyncio
+async def test_propose_names_exactly_the_two_people_everyone_turns_to(hearth_bot):
+    bot = await make(hearth_bot)
+    await everyone_turns_to_the_stars(bot)
+    bot.take()
+    await bot.say("adam", "general", "!leaders propose")
+    acts = bot.take()
+    [reply] = sent(acts, "general")
+    assert "Proposed 2" in reply and "@ann" in reply and "@ben" in reply
+    [council] = sent(acts, "council")
+    assert council == "Proposed as leaders: @ann, @ben" or council == "Proposed as leaders: @ben, @ann"
+    [owner] = dms(acts, "olivia")
+    lines = owner.splitlines()
+    assert len(lines) == 3 and all("answered by 15 people" in line for line in lines[1:])
+    assert "@m0" not in owner and "@m1" not in owner
+
+
+@pytest.mark.asyncio
+async def test_only_admins_propose_and_leaders_are_not_proposed_again(hearth_bot):
+    people = [dict(p, role="leader") if p["id"] == "ann" else p for p in PEOPLE]
+    bot = await make(hearth_bot, members=people)
+    await everyone_turns_to_the_stars(bot)
+    bot.take()
+    await bot.say("m3", "general", "!leaders propose")
+    [refusal] = sent(bot.take(), "general")
+    assert "Proposed" not in refusal
+    await bot.say("adam", "general", "!leaders propose")
+    [reply] = sent(bot.take(), "general")
+    assert "Proposed 1: @ben" in reply
+
+
+@pytest.mark.asyncio
+async def test_nothing_to_propose_in_a_quiet_community(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("adam", "general", "!leaders propose")
+    acts = bot.take()
+    assert sent(acts, "general") == ["No one to propose: 0 leaders for 20 members (aim: 2)."]
+    assert sent(acts, "council") == [] and dms(acts, "olivia") == []
+
+
+@pytest.mark.asyncio
+async def test_the_pyramid_command_and_hook(hearth_bot):
+    people = [dict(p, role="leader") if p["id"] in STARS else p for p in PEOPLE]
+    bot = await make(hearth_bot, "{span: 9}", members=people)
+    await bot.say("m3", "general", "!leaders")
+    [shown] = sent(bot.take(), "general")
+    assert shown.splitlines()[0] == "tea-house: 2 leaders for 20 members (aim: 2)."
+    # 16 members (the owner and admin are above the pyramid) over two leaders
+    assert "@ann: 8 in their cohort" in shown and "@ben: 8 in their cohort" in shown
+    assert bot.app is not None
+    pyramid = await bot.app.contexts[bot.community]["hearth"].pyramid()
+    assert (pyramid.leaders, pyramid.members, pyramid.largest_cohort) == (2, 18, 8)
+
+
+@pytest.mark.asyncio
+async def test_chinese_texts(hearth_bot):
+    zone = "timezone: Asia/Shanghai"
+    zh = BASE.format(leaders="{}").replace(zone, zone + "\n    language: zh")
+    bot = await hearth_bot(zh, start=START, members=PEOPLE)
+    bot.take()
+    await bot.say("m3", "general", "!leaders")
+    [shown] = sent(bot.take(), "general")
+    assert shown.splitlines() == ["tea-house：20 名成员，0 名领袖（目标：2）。", "还没有领袖。"]
+
+
+@pytest.mark.parametrize(("block", "key"), [
+    ("{min: 5, max: 2}", "min (5) is more than max (2)"),
+    ("{powers: [announce, fly]}", "powers"),
+    ("{share: 0}", "share"),
+    ("{span: 0}", "span"),
+    ("{approval: sometimes}", "approval"),
+])
+def test_bad_config_is_refused_at_check_naming_the_key(tmp_path: Path, block: str, key: str) -> None:
+    path = tmp_path / "hearth.yaml"
+    community = BASE.format(leaders=block).replace('discord: {guild: "1"}', "testing: {}")
+    path.write_text("accounts: {testing: {}}\n" + community)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code != 0
+    assert key in result.output and "leaders" in result.output and "hearth.yaml" in result.output
