@@ -1,29 +1,40 @@
 """The ``leaders`` plugin: the opinion-leader pyramid (docs/plugins/leaders.md).
 
-This first part computes proposals (``!leaders propose``: the owner gets the
-reasons by DM, the council channel the names only), shows the pyramid
-(``!leaders``), tells the core which powers leaders hold (``leader_powers``)
-and answers the ``pyramid`` hook for health reports.
+Proposals (``!leaders propose``): the owner gets the reasons by DM, the
+council channel the names only, and each proposed person an offer that waits
+for the owner (``!leaders approve @m``; at once with ``approval: auto``); then
+the person is asked by DM and becomes a leader (the core's leader role, on
+every network they are on) only on ``!leaders accept`` or the dialog's yes.
+``!leaders`` shows the pyramid; ``leader_powers`` tells the core which powers
+leaders hold; the ``pyramid`` hook answers health reports.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hearth import (
+    Answer,
     Command,
+    CommandError,
     Invocation,
+    Member,
     MemberRecord,
+    Param,
     PluginContext,
     Pyramid,
     Role,
+    Store,
     Text,
     hookimpl,
     mention,
+    to_ms,
 )
 from hearth.i18n import texts
+from hearth.plugins.leaders import offers
 from hearth.plugins.leaders.cohorts import assign
 from hearth.plugins.leaders.config import LeadersConfig
 from hearth.plugins.leaders.influence import influence
@@ -71,10 +82,11 @@ async def proposals(ctx: PluginContext, people: Census) -> list[Proposal[int]]:
     graph = await ctx.interactions(ctx.now() - config.window)
     scores = influence(graph.edges, people.person_of.get, people.people)
     leaders = people.with_role(Role.LEADER)
+    asked = await offers.pending(ctx.store)
     return propose(
         scores, members=len(people.people), leaders=len(leaders), share=config.share,
         low=config.min, high=config.max,
-        exclude=[p for p in people.people if people.highest(p) >= Role.LEADER],
+        exclude=[*asked, *(p for p in people.people if people.highest(p) >= Role.LEADER)],
     )
 
 
@@ -87,13 +99,43 @@ def register_config_schema() -> type[LeadersConfig]:
 
 
 @hookimpl
+def register_migrations() -> Sequence[Callable[[Store], Awaitable[None]]]:
+    return offers.MIGRATIONS
+
+
+@hookimpl
 def register_commands() -> Iterable[Command]:
+    who = (Param("member", "member"),)
     return [
         Command(name="leaders", handler=show_pyramid, min_role=Role.MEMBER,
                 help="the pyramid: leaders and their cohorts"),
         Command(name="leaders propose", handler=propose_now, min_role=Role.ADMIN,
                 help="compute and post leader proposals (reasons to the owner by DM)"),
+        Command(name="leaders approve", handler=approve, params=who, min_role=Role.OWNER,
+                help="approve a leader: the member is asked by DM"),
+        Command(name="leaders revoke", handler=revoke, params=who, min_role=Role.OWNER,
+                help="take a leader's role and powers at once"),
+        Command(name="leaders accept", handler=accept, min_role=Role.NEWCOMER,
+                help="accept becoming a leader (after the owner's approval)"),
+        Command(name="leaders decline", handler=decline, min_role=Role.NEWCOMER,
+                help="decline becoming a leader"),
+        Command(name="leaders resign", handler=resign, min_role=Role.LEADER,
+                help="step down as a leader"),
     ]
+
+
+@hookimpl
+async def on_answer(ctx: PluginContext, member: Member, question_key: str, answer: Answer,
+                    data: dict[str, Any]) -> None:
+    if question_key != OFFER:
+        return
+    if await offers.state(ctx.store, (await ctx.person(member)).id) != offers.APPROVED:
+        return  # answered already with a command, or withdrawn
+    if answer.picked[:1] == (1,):
+        text = await _become_leader(ctx, member)
+    else:
+        text = await _decline(ctx, member)
+    await ctx.dm(member, text)
 
 
 @hookimpl
@@ -139,6 +181,12 @@ async def propose_now(inv: Invocation) -> Text:
         return say("nothing_to_propose", leaders=leaders, members=len(people.people),
                    wanted=wanted(len(people.people), config.share, config.min, config.max))
     names = Text(", ").join(mention(people.people[p.person][0]) for p in found)
+    auto = config.approval == "auto"
+    for p in found:
+        await offers.offer(ctx.store, p.person, offers.APPROVED if auto else offers.PROPOSED,
+                           to_ms(ctx.now()), replace=False)
+        if auto:
+            await _ask(ctx, people.people[p.person][0])
     await _tell_owner(ctx, people, found)
     if config.channel is not None:
         await ctx.send(config.channel, say("proposal_council", names=names))
@@ -160,3 +208,74 @@ async def _tell_owner(ctx: PluginContext, people: Census, found: list[Proposal[i
             if member is not None and await ctx.dm(member, text) is not None:
                 return
     log.warning("%s: no owner reachable by DM for the leader proposals", ctx.key)
+
+
+OFFER = "offer"
+
+
+async def _ask(ctx: PluginContext, record: MemberRecord | Member) -> None:
+    """Ask the person by DM whether they will lead (the dialog's yes, or ``!leaders accept``)."""
+    say = _say(ctx)
+    member = record if isinstance(record, Member) else await ctx.get_member(record.platform, record.id)
+    if member is None:
+        return
+    question = say("offer_question", community=ctx.key, prefix=ctx.prefix)
+    await ctx.ask(member, str(question), [str(say("yes")), str(say("no"))], key=OFFER)
+
+
+async def approve(inv: Invocation) -> Text:
+    ctx, say, target = inv.ctx, _say(inv.ctx), inv.args["member"]
+    if target.is_bot:
+        raise CommandError(say("approve_bot", who=mention(target)))
+    people = await census(ctx)
+    person = (await ctx.person(target)).id
+    if person in people.people and people.highest(person) >= Role.LEADER:
+        raise CommandError(say("already_leader", who=mention(target)))
+    current = await offers.state(ctx.store, person)
+    if current is None:
+        log.info("%s: the owner approved %s:%s as a leader without a proposal",
+                 ctx.key, target.platform, target.id)
+    await offers.offer(ctx.store, person, offers.APPROVED, to_ms(ctx.now()), replace=True)
+    await _ask(ctx, target)
+    return say("approved", who=mention(target))
+
+
+async def _become_leader(ctx: PluginContext, member: Member) -> Text:
+    say = _say(ctx)
+    person = (await ctx.person(member)).id
+    if await offers.state(ctx.store, person) != offers.APPROVED:
+        raise CommandError(say("no_offer"))
+    await offers.close(ctx.store, person)
+    await ctx.cancel_questions(member, [OFFER])
+    await ctx.grant_role(member, Role.LEADER)
+    return say("welcome_leader", community=ctx.key, prefix=ctx.prefix)
+
+
+async def _decline(ctx: PluginContext, member: Member) -> Text:
+    person = (await ctx.person(member)).id
+    if await offers.state(ctx.store, person) not in (offers.PROPOSED, offers.APPROVED):
+        raise CommandError(_say(ctx)("no_offer"))
+    await offers.offer(ctx.store, person, offers.DECLINED, to_ms(ctx.now()), replace=True)
+    await ctx.cancel_questions(member, [OFFER])
+    return _say(ctx)("declined")
+
+
+async def accept(inv: Invocation) -> Text:
+    return await _become_leader(inv.ctx, inv.member)
+
+
+async def decline(inv: Invocation) -> Text:
+    return await _decline(inv.ctx, inv.member)
+
+
+async def resign(inv: Invocation) -> Text:
+    await inv.ctx.revoke_role(inv.member, Role.LEADER)
+    return _say(inv.ctx)("resigned")
+
+
+async def revoke(inv: Invocation) -> Text:
+    ctx, say, target = inv.ctx, _say(inv.ctx), inv.args["member"]
+    if target.role != Role.LEADER:
+        raise CommandError(say("not_leader", who=mention(target)))
+    await ctx.revoke_role(target, Role.LEADER)
+    return say("revoked", who=mention(target))

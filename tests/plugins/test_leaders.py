@@ -137,3 +137,80 @@ def test_bad_config_is_refused_at_check_naming_the_key(tmp_path: Path, block: st
     result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code != 0
     assert key in result.output and "leaders" in result.output and "hearth.yaml" in result.output
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def role_of(bot, member_id: str) -> str:
+    assert bot.app is not None
+    record = bot.app.contexts[bot.community]["hearth"].member(f"testing:{member_id}")
+    assert record is not None
+    return record.role.name.lower()
+
+
+@pytest.mark.asyncio
+async def test_owner_approves_then_the_person_accepts_and_becomes_leader(hearth_bot):
+    bot = await make(hearth_bot)
+    await everyone_turns_to_the_stars(bot)
+    await bot.say("adam", "general", "!leaders propose")
+    acts = bot.take()
+    assert dms(acts, "ann") == []  # approval: owner, nobody is asked yet
+    await bot.say("olivia", "general", "!leaders approve @ann")
+    acts = bot.take()
+    assert "Approved @ann" in sent(acts, "general")[0]
+    [question] = dms(acts, "ann")
+    assert "leaders accept" in question
+    assert role_of(bot, "ann") == "member"
+    await bot.dm("ann", "1")  # the dialog's yes
+    assert role_of(bot, "ann") == "leader"
+    assert "You are now a leader of tea-house" in dms(bot.take(), "ann")[-1]
+    await bot.say("ann", "general", "!leaders resign")
+    assert "You stepped down" in sent(bot.take(), "general")[0]
+    assert role_of(bot, "ann") == "member"
+
+
+@pytest.mark.asyncio
+async def test_auto_approval_asks_at_once_and_decline_ends_it(hearth_bot):
+    bot = await make(hearth_bot, "{channel: council, approval: auto}")
+    await everyone_turns_to_the_stars(bot)
+    await bot.say("adam", "general", "!leaders propose")
+    acts = bot.take()
+    assert dms(acts, "ann") and dms(acts, "ben")
+    await bot.say("ben", "general", "!leaders decline")
+    assert "you are not a leader" in sent(bot.take(), "general")[0]
+    await bot.say("ben", "general", "!leaders accept")
+    assert "no leadership offer" in sent(bot.take(), "general")[0]
+    await bot.say("ann", "general", "!leaders accept")
+    bot.take()
+    assert (role_of(bot, "ann"), role_of(bot, "ben")) == ("leader", "member")
+    # the declined and the new leader are not proposed again
+    await bot.say("adam", "general", "!leaders propose")
+    assert "@ben" not in sent(bot.take(), "general")[0]
+
+
+@pytest.mark.asyncio
+async def test_approve_and_revoke_bad_input(hearth_bot, caplog):
+    bot = await make(hearth_bot)
+    bot.adapter.add_person(bot.community, "robo", "Robo").is_bot = True
+    await bot.say("olivia", "general", "!leaders approve @robo")
+    assert "bots cannot be leaders" in sent(bot.take(), "general")[0]
+    await bot.say("olivia", "general", "!leaders approve @adam")
+    assert "already a leader (or an admin" in sent(bot.take(), "general")[0]
+    await bot.say("olivia", "general", "!leaders approve @nobody")
+    [unknown] = sent(bot.take(), "general")
+    assert "Approved" not in unknown
+    with caplog.at_level("INFO"):
+        await bot.say("olivia", "general", "!leaders approve @zed")  # not proposed: allowed, logged
+    assert "Approved @zed" in sent(bot.take(), "general")[0]
+    assert "without a proposal" in caplog.text
+    await bot.say("zed", "general", "!leaders accept")
+    await bot.say("adam", "general", "!leaders approve @m1")  # only the owner approves
+    assert "Approved" not in sent(bot.take(), "general")[-1]
+    await bot.say("zed", "general", "!leaders approve @m1")  # a leader cannot approve leaders
+    assert "Approved" not in sent(bot.take(), "general")[-1]
+    await bot.say("olivia", "general", "!leaders revoke @m2")
+    assert "@m2 is not a leader" in sent(bot.take(), "general")[0]
+    await bot.say("olivia", "general", "!leaders revoke @zed")
+    assert "@zed is no longer a leader" in sent(bot.take(), "general")[0]
+    assert role_of(bot, "zed") == "member"
