@@ -51,6 +51,8 @@ from hearth.outbox import Outcome, Pending
 from hearth.patterns import Pattern, SafePattern, compile_pattern
 from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
+from hearth.people.persons import Person
+from hearth.people.strikes import Strike
 from hearth.scheduler import Job
 from hearth.storage import Store
 from hearth.timeutil import format_duration, parse_duration
@@ -89,6 +91,7 @@ __all__ = [
     "Pattern",
     "Pending",
     "PermissionDenied",
+    "Person",
     "PluginConfig",
     "PluginContext",
     "RateLimited",
@@ -100,6 +103,7 @@ __all__ = [
     "StartupError",
     "StorageError",
     "Store",
+    "Strike",
     "Summary",
     "TextOverrides",
     "Texts",

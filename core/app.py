@@ -30,6 +30,7 @@ is set and ``hearth run`` exits non-zero with ``failure``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 from collections import deque
@@ -75,6 +76,7 @@ from hearth.events import (
     MessageEditedEvent,
     MessagePostedEvent,
     ReactionAddedEvent,
+    RoleChangedEvent,
 )
 from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
@@ -84,9 +86,11 @@ from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
 from hearth.people.dialogs import Answer, Dialogs, Question
-from hearth.people.records import Account
+from hearth.people.persons import Person
+from hearth.people.records import Account, to_ms
+from hearth.people.roles import Roles
 from hearth.people.service import People
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue
+from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
@@ -111,6 +115,7 @@ NOTIFY_HOOKS: dict[type[Event], str] = {
     ReactionAddedEvent: "on_reaction",
     MessageEditedEvent: "on_message_edit",
     MessageDeletedEvent: "on_message_delete",
+    RoleChangedEvent: "on_role_changed",
 }
 
 
@@ -127,10 +132,11 @@ class PluginFailure:
 class _Host(AdapterHost):
     """The core as one adapter sees it."""
 
-    def __init__(self, app: App, kv: KeyValue) -> None:
+    def __init__(self, app: App, kv: KeyValue, role_ids: RoleIds) -> None:
         self._app = app
         self.clock = app.clock
         self.kv = kv
+        self.role_ids = role_ids
         self.catch_up_limit = app.config.catch_up.max_events
         self.submit = app.submit  # type: ignore[method-assign,unused-ignore]  # hot path: no extra call
 
@@ -196,6 +202,8 @@ class App:
         self.dialogs = Dialogs(self)
         #: the member directory and the activity ledger
         self.people = People(self.clock, self._zone, config.activity.retention)
+        #: the roles Hearth grants, applied to each network and read back
+        self.roles = Roles(self)
         self.started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -241,6 +249,7 @@ class App:
         await self.groups.migrate(self.db)
         await self.dialogs.open(self.db)
         await self.people.open(self.db, self.config.communities)
+        await self.roles.open(self.db, self.config.communities)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
@@ -261,14 +270,16 @@ class App:
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
-            await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}")))
+            await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}"),
+                                      self.roles.network_roles(adapter.name)))
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
         await self.groups.start()
         await self.dialogs.resume()
         for key in self.config.communities:
-            await self.people.refresh(key, self._by_community[key])
+            await self.people.refresh(key, self._by_community[key],
+                                      functools.partial(self.roles.listed, key))
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()
@@ -401,6 +412,13 @@ class App:
     def outbound_queued(self) -> int:
         """Actions waiting or in flight on every network."""
         return sum(o.queued for o in self._outbound.values())
+
+    def follow_up(self, community: str, event: Event) -> None:
+        """Queue an event the core produced while handling another (a role change) in
+        ``community``'s inbox; it is handled after the current one."""
+        queue = self._queues.get(community)
+        if queue is not None:
+            queue.push(event)
 
     async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
         """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
@@ -625,6 +643,7 @@ class App:
         if isinstance(event, MemberLeftEvent):
             await self.dialogs.member_left(community, event.member)
         if community != LOBBY:
+            event = await self.roles.observe(community, event)
             self.people.observe(community, event)
         hook = NOTIFY_HOOKS.get(type(event))
         if community == LOBBY:
@@ -856,6 +875,7 @@ class App:
         Returns the communities the directory knew the account in.
         """
         known = await self.people.forget(account)
+        await self.roles.forget(account)
         for key in self.config.communities:
             token = community_var.set(key)
             try:
@@ -863,6 +883,29 @@ class App:
             finally:
                 community_var.reset(token)
         return known
+
+    async def join_persons(self, community: str, first: Account, second: Account) -> Person:
+        """Make the people of accounts ``first`` and ``second`` one person (``!link``).
+
+        The core's person-keyed data moves in one transaction; then every plugin
+        enabled here gets ``on_persons_merged``. :class:`LinkRefused` when they
+        cannot be one person (already one; both have an account on one network).
+        """
+        assert self.db is not None
+        persons, now = self.people.persons, to_ms(self.clock.now())
+        one = await persons.person(community, first, now)
+        two = await persons.person(community, second, now)
+        persons.check_join(community, one, two)
+        async with self.db.transaction():
+            kept, merged = await persons.merge(self.db, community, one, two, now)
+            await self.people.strikes.merge(self.db, community, kept, merged)
+        persons.merged(community, kept, merged)
+        log.info("%s: person %d merged into %d (%s:%s linked with %s:%s)", community, merged, kept,
+                 *first, *second)
+        await self._call(community, "on_persons_merged", kept=kept, merged=merged)
+        person = persons.get(community, kept)
+        assert person is not None
+        return person
 
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,

@@ -25,7 +25,17 @@ from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
 from hearth.people.activity import WEIGHTS
-from hearth.people.records import Activity, DayTotals, InteractionGraph, MemberRecord, account_of
+from hearth.people.persons import Person
+from hearth.people.records import (
+    Account,
+    Activity,
+    DayTotals,
+    InteractionGraph,
+    MemberRecord,
+    account_of,
+    to_ms,
+)
+from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
 from hearth.scheduler import Job, Rule
 from hearth.storage import Store
@@ -112,8 +122,10 @@ class PluginContext:
         return total
 
     async def get_member(self, platform: str, member_id: str) -> Member | None:
+        """A member of this community on ``platform``, with their effective role."""
         adapter = self.adapter(platform)
-        return await adapter.get_member(self.key, member_id) if adapter else None
+        found = await adapter.get_member(self.key, member_id) if adapter else None
+        return None if found is None else self._app.roles.member(self.key, found)
 
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
@@ -145,7 +157,7 @@ class PluginContext:
 
     async def activity(
         self,
-        account: Member | MemberRecord | tuple[str, str] | str,
+        account: Member | MemberRecord | tuple[str, str] | str | Person,
         since: datetime,
         until: datetime | None = None,
     ) -> Activity:
@@ -153,8 +165,56 @@ class PluginContext:
 
         Days are the community's local days; the days holding ``since`` and
         ``until`` count whole. Activity older than ``activity.retention`` is gone.
+        Given a :class:`Person`, the sum over all their accounts (``account`` is
+        their first account then).
         """
-        return await self._app.people.ledger.activity(self.key, account_of(account), since, until)
+        ledger = self._app.people.ledger
+        if not isinstance(account, Person):
+            return await ledger.activity(self.key, account_of(account), since, until)
+        parts = [await ledger.activity(self.key, a, since, until) for a in account.accounts]
+        fields = ("messages", "replies_given", "replies_received", "reactions_given",
+                  "reactions_received", "commands", "active_days")
+        return Activity(account=account.accounts[0],
+                        **{f: sum(getattr(p, f) for p in parts) for f in fields})
+
+    # -- people across networks -------------------------------------------
+    async def person(self, who: Member | MemberRecord | Account | str | Person | int) -> Person:
+        """The person ``who`` is: an account (a Member, a MemberRecord, ``(platform, id)``,
+        ``"platform:id"``), a :class:`Person` (read afresh) or a person id.
+
+        Every account belongs to a person (one of its own until ``!link`` joins it
+        to another), so an account always has one: given first when the account
+        is first seen, or here. Key what a plugin stores about a member on
+        ``person.id``. ``LookupError`` for a person id no account has here.
+        """
+        persons = self._app.people.persons
+        if isinstance(who, Person | int):
+            number = who.id if isinstance(who, Person) else who
+            found = persons.get(self.key, number)
+            if found is None:
+                raise LookupError(f"no person {number} in {self.key}")
+            return found
+        return await persons.person(self.key, account_of(who), to_ms(self.now()))
+
+    def accounts(self, who: Member | MemberRecord | Account | str | Person | int) -> list[MemberRecord]:
+        """The directory's records of every account of ``who``'s person here (``who``'s own
+        first), one per network. Accounts the directory does not know are left out."""
+        persons = self._app.people.persons
+        if isinstance(who, Person | int):
+            found = persons.get(self.key, who.id if isinstance(who, Person) else who)
+            accounts: tuple[Account, ...] = found.accounts if found else ()
+        else:
+            own = account_of(who)
+            accounts = (own, *(a for a in persons.accounts(self.key, own) if a != own))
+        directory = self._app.people.directory
+        records = (directory.get(self.key, a) for a in accounts)
+        return [r for r in records if r is not None]
+
+    @property
+    def strikes(self) -> StrikesView:
+        """The community's strike ledger, keyed on the person (:class:`~hearth.people.strikes.StrikesView`):
+        ``add``, ``count``, ``active``, ``pardon``."""
+        return StrikesView(self)
 
     async def interactions(
         self,
@@ -439,13 +499,25 @@ class PluginContext:
 
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:
-        return self._member_action(member, Capability.ROLES, "grant_role", "roles",
-                                   lambda a: a.grant_role(self.key, member, role), then, data)
+        """Make ``role`` (newcomer, member or leader) Hearth's role for ``member``.
+
+        Core data (:mod:`hearth.people.roles`): it holds for the person on every
+        network they are on, and is applied to each (a Discord role, a Matrix
+        power level) in the network's ``roles`` lane. A granted role replaces
+        the one before (a newcomer granted member is a member; a leader granted
+        member is a member again). Every member whose effective role changes is
+        told to plugins through ``on_role_changed``. Returns the application on
+        ``member``'s network (``then=`` tells its outcome), None when nothing
+        changes or the network cannot hold roles. ``ValueError`` for admin or
+        owner: those are made on the network.
+        """
+        return await self._app.roles.grant(self.key, self.plugin, member, role, then=then, data=data)
 
     async def revoke_role(self, member: Member, role: Role, *, then: str | None = None,
                           data: dict[str, Any] | None = None) -> Pending | None:
-        return self._member_action(member, Capability.ROLES, "revoke_role", "roles",
-                                   lambda a: a.revoke_role(self.key, member, role), then, data)
+        """Take back ``role`` if it is Hearth's role for ``member``: a leader becomes a
+        member; a newcomer or member is left with the network's role. See :meth:`grant_role`."""
+        return await self._app.roles.revoke(self.key, self.plugin, member, role, then=then, data=data)
 
     @property
     def groups(self) -> GroupsView:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hearth.models import Channel, Member, Message, Reaction, model
+from hearth.models import Channel, Member, Message, Reaction, Role, model
 from hearth.scheduler import Job
 
 if TYPE_CHECKING:
@@ -48,6 +48,19 @@ class MemberUpdatedEvent(Event):
     """A member's display name or role changed on the network; ``member`` is as they are now."""
 
     member: Member
+
+
+@model
+class RoleChangedEvent(Event):
+    """A member's effective role changed from ``old`` to ``new`` (produced by the core).
+
+    By Hearth (``ctx.grant_role``, ``ctx.revoke_role``) or on the network (read
+    back); ``member`` carries the new role. See :mod:`hearth.people.roles`.
+    """
+
+    member: Member
+    old: Role
+    new: Role
 
 
 @model

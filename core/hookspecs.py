@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from hearth.context import PluginContext
     from hearth.declarations import Need, Verdict
     from hearth.groups import Group, Summary
-    from hearth.models import Member, Message, Reaction
+    from hearth.models import Member, Message, Reaction, Role
     from hearth.outbox import Outcome
     from hearth.people.dialogs import Answer
     from hearth.scheduler import Job
@@ -141,6 +141,21 @@ async def on_member_leave(ctx: PluginContext, member: Member) -> None:
 
 
 @hookspec
+async def on_role_changed(ctx: PluginContext, member: Member, old: Role, new: Role) -> None:
+    """``member``'s effective role went from ``old`` to ``new`` (``member.role`` is ``new``).
+
+    Called for a role Hearth granted or revoked (``ctx.grant_role``, e.g.
+    newcomer -> member when the welcome admits someone) and for a role changed
+    on the network and read back (a Discord role given by hand, a Matrix power
+    level, an admin made or unmade), once for each account whose role changed
+    (a leader granted to a linked person changes it on each network). It
+    arrives as an event in the community's inbox, after the handler that made
+    the change. Roles that changed while the bot was down are read at
+    start-up without this call.
+    """
+
+
+@hookspec
 async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
     """Erase everything this plugin keeps about the account ``platform:member_id``.
 
@@ -149,6 +164,19 @@ async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
     already erased the account from the member directory and the activity
     ledger. Delete the rows keyed on the account; keep only what cannot name
     the person (counts, totals).
+    """
+
+
+@hookspec
+async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
+    """Two people became one (``!link`` joined their accounts): move this plugin's state.
+
+    Everything stored under person id ``merged`` now belongs to ``kept`` (the
+    older person); ``merged`` is retired and never given again. The core has
+    already moved its own data (strikes) in one transaction; its activity,
+    roles, groups and directory are per account and read over the person, so
+    they need no moving. Re-key this plugin's rows, combining those that
+    clash (e.g. add counts). Called in the community where the link was made.
     """
 
 

@@ -49,6 +49,18 @@ class Inbox(Generic[T]):
             if not getter.done():
                 getter.set_result(None)
 
+    def push(self, item: T) -> None:
+        """Put ``item`` without waiting on the bound: for the core's own follow-up events,
+        which a worker queues into its own inbox (waiting there would wait forever)."""
+        self._items.append(item)
+        self.unfinished += 1
+        self.put_count += 1
+        getter = self._getter
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
+
     async def get(self) -> T:
         while not self._items:
             self._getter = asyncio.get_running_loop().create_future()

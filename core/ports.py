@@ -98,11 +98,20 @@ class KeyValue(Protocol):
     async def set(self, key: str, value: str) -> None: ...
 
 
+class RoleIds(Protocol):
+    """The network's own ids of Hearth's roles in each community (the Discord roles the
+    bot created), kept by the core so they survive restarts."""
+
+    async def get(self, community: str) -> dict[Role, str]: ...
+    async def set(self, community: str, role: Role, network_id: str) -> None: ...
+
+
 class AdapterHost(Protocol):
     """What the core offers an adapter."""
 
     clock: Clock
     kv: KeyValue
+    role_ids: RoleIds
 
     #: at most this many missed events are replayed per community after downtime
     catch_up_limit: int
@@ -255,11 +264,18 @@ class Adapter(abc.ABC):
         raise CapabilityMissing(platform=self.name, action="ban", capability=Capability.BAN)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
-        """Give ``member`` the neutral ``role``."""
+        """Make the network show ``member`` with Hearth's ``role`` (newcomer, member or leader).
+
+        The core keeps Hearth's roles (:mod:`hearth.people.roles`) and calls this
+        and :meth:`revoke_role` to apply a change: the new role granted, then the
+        old one revoked (a leader keeps the member role beneath). A member's
+        role changed on the network is reported as a
+        :class:`~hearth.events.MemberUpdatedEvent` and read back by the core.
+        """
         raise CapabilityMissing(platform=self.name, action="grant role", capability=Capability.ROLES)
 
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
-        """Take the neutral ``role`` from ``member``."""
+        """Stop showing ``member`` with Hearth's ``role`` (see :meth:`grant_role`)."""
         raise CapabilityMissing(platform=self.name, action="revoke role", capability=Capability.ROLES)
 
     async def create_group(

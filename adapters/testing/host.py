@@ -18,6 +18,7 @@ from typing import Any
 
 from hearth.clock import SystemClock
 from hearth.events import Event
+from hearth.models import Role
 from hearth.supervisor import Supervisor
 
 
@@ -34,6 +35,19 @@ class MemoryKV:
         self.data[key] = value
 
 
+class MemoryRoleIds:
+    """The network's ids of Hearth's roles, in memory (share one across restarts in a test)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[Role, str]] = {}
+
+    async def get(self, community: str) -> dict[Role, str]:
+        return dict(self.data.get(community, {}))
+
+    async def set(self, community: str, role: Role, network_id: str) -> None:
+        self.data.setdefault(community, {})[role] = network_id
+
+
 class RecordingHost:
     """Records submitted events and skipped-event reports; every event counts as handled.
 
@@ -42,9 +56,10 @@ class RecordingHost:
     """
 
     def __init__(self, kv: MemoryKV | None = None, *, catch_up_limit: int = 10_000,
-                 commands: Sequence[Any] = ()) -> None:
+                 commands: Sequence[Any] = (), role_ids: MemoryRoleIds | None = None) -> None:
         self.clock = SystemClock()
         self.kv = kv or MemoryKV()
+        self.role_ids = role_ids or MemoryRoleIds()
         self.catch_up_limit = catch_up_limit
         self.events: list[Event] = []
         self.skipped: list[tuple[str, str, int]] = []

@@ -32,6 +32,7 @@ from hearth.clock import Clock
 from hearth.errors import StorageError
 from hearth.models import Message, Reaction, SentMessage
 from hearth.people.directory import Changes, Directory
+from hearth.people.persons import Persons
 from hearth.people.records import Account, Activity, DayTotals, InteractionGraph, from_ms, to_ms
 from hearth.storage import Database
 
@@ -92,6 +93,8 @@ class Ledger:
     ) -> None:
         self._clock = clock
         self.directory = directory
+        #: every member first seen gets a person in the batch that writes them
+        self.persons: Persons | None = None
         self._zone_of = zone_of
         self.retention = retention
         self.batch_size = batch_size
@@ -263,9 +266,13 @@ class Ledger:
             counted, self._counted, self._first_ms = self._counted, 0, None
             if not (days or pairs or bot or members):
                 return
+            assigned: list[tuple[str, Account]] = []
             try:
                 async with db.transaction():
                     await self.directory.write(db, members)
+                    if self.persons is not None and members.members:
+                        assigned = await self.persons.assign(
+                            db, [(r[0], (r[1], r[2])) for r in members.members], members.members[0][-1])
                     # in key order: neighbouring rows are written together
                     if days:
                         await db.executemany(_DAY_UPSERT, [(*k, *days[k]) for k in sorted(days)])
@@ -274,6 +281,8 @@ class Ledger:
                     if bot:
                         await db.executemany(_BOT_UPSERT, [(*k, v) for k, v in bot.items()])
             except BaseException:
+                if self.persons is not None:
+                    self.persons.unassign(assigned)
                 self._restore(days, pairs, bot, members, counted)
                 raise
             if self._failing:

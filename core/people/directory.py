@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -178,8 +178,13 @@ class Directory:
                 " WHERE community = ? AND platform = ? AND member_id = ?", changes.active)
 
     # ------------------------------------------------------------------ keeping in step
-    async def refresh(self, community: str, adapter: Adapter) -> bool:
-        """Compare the directory with ``adapter``'s member list; False when it could not be read."""
+    async def refresh(self, community: str, adapter: Adapter,
+                      through: Callable[[Member], Awaitable[Member]] | None = None) -> bool:
+        """Compare the directory with ``adapter``'s member list; False when it could not be read.
+
+        ``through`` sees each listed member first and gives them as the directory keeps
+        them (with their effective role, :mod:`hearth.people.roles`).
+        """
         if not adapter.can(Capability.MEMBERS):
             return False
         entries = self._members.setdefault(community, {})
@@ -188,7 +193,7 @@ class Directory:
         listed: set[Account] = set()
         try:
             async for found in adapter.list_members(community):
-                member = found.member
+                member = found.member if through is None else await through(found.member)
                 account = (member.platform, member.id)
                 listed.add(account)
                 joined = started if found.joined is None else to_ms(found.joined)
@@ -251,6 +256,14 @@ class Directory:
         """The network says ``member``'s name or role changed."""
         e = self._entry(community, member, to_ms(when))
         e.name, e.role, e.is_bot, e.present = member.name, member.role, member.is_bot, True
+
+    def role_changed(self, community: str, member: Member) -> None:
+        """``member``'s effective role changed (a member not listed yet is not added)."""
+        account = (member.platform, member.id)
+        e = self._members.get(community, {}).get(account)
+        if e is not None and e.role != member.role:
+            e.role = member.role
+            self._dirty[community].add(account)
 
     def active(self, community: str, member: Member, ms: int) -> None:
         """``member`` did something at ``ms`` (hot path: called for every message)."""

@@ -51,4 +51,38 @@ async def _v1(store: Store) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+async def _v2(store: Store) -> None:
+    # People across networks (hearth.people.persons): each person id of a community, once
+    # (ids are never reused), and which person each account belongs to.
+    await store.execute(
+        "CREATE TABLE hearth_person_ids ("
+        " community TEXT NOT NULL, id BIGINT NOT NULL, created_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, id))"
+    )
+    await store.execute(
+        "CREATE TABLE hearth_accounts ("
+        " community TEXT NOT NULL, platform TEXT NOT NULL, member_id TEXT NOT NULL,"
+        " person BIGINT NOT NULL, linked_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, platform, member_id))"
+    )
+    await store.execute("CREATE INDEX hearth_accounts_person ON hearth_accounts (community, person)")
+    # !link codes (hearth.people.linking): single use, short-lived.
+    await store.execute(
+        "CREATE TABLE hearth_link_codes ("
+        " community TEXT NOT NULL, code TEXT NOT NULL, platform TEXT NOT NULL,"
+        " member_id TEXT NOT NULL, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, code))"
+    )
+    # The strike ledger (hearth.people.strikes): one per community, keyed on the person.
+    await store.execute(
+        "CREATE TABLE hearth_strikes ("
+        " id INTEGER PRIMARY KEY, community TEXT NOT NULL, person BIGINT NOT NULL,"
+        " source TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',"
+        " platform TEXT NOT NULL, member_id TEXT NOT NULL, given_ms BIGINT NOT NULL,"
+        " expires_ms BIGINT NOT NULL, pardoned_ms BIGINT)"
+    )
+    await store.execute(
+        "CREATE INDEX hearth_strikes_person ON hearth_strikes (community, person, expires_ms)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,10 +15,13 @@ from hearth.events import (
     MemberUpdatedEvent,
     ReactionAddedEvent,
 )
+from hearth.models import Member
 from hearth.people.activity import Ledger
 from hearth.people.directory import Directory
-from hearth.people.records import Account
+from hearth.people.persons import Persons
+from hearth.people.records import Account, to_ms
 from hearth.people.schema import MIGRATIONS, NAMESPACE
+from hearth.people.strikes import StrikeLedger
 from hearth.ports import Adapter
 from hearth.storage import Database, Store
 
@@ -26,22 +29,33 @@ log = logging.getLogger(__name__)
 
 
 class People:
-    """Who is in each community (:attr:`directory`) and what they do (:attr:`ledger`)."""
+    """Who is in each community (:attr:`directory`), who they are across networks
+    (:attr:`persons`), what they do (:attr:`ledger`) and their strikes (:attr:`strikes`)."""
 
     def __init__(self, clock: Clock, zone_of: Callable[[str], ZoneInfo], retention: timedelta) -> None:
+        self._clock = clock
         self.directory = Directory(clock)
+        self.persons = Persons()
         self.ledger = Ledger(clock, self.directory, zone_of, retention)
+        self.ledger.persons = self.persons
+        self.strikes = StrikeLedger()
 
     async def open(self, db: Database, communities: Iterable[str]) -> None:
         """Migrate the tables and read what was known before."""
         await db.migrate(Store(db, NAMESPACE), MIGRATIONS)
+        communities = list(communities)
         await self.directory.load(db, communities)
+        await self.persons.load(db, communities)
+        self.strikes.db = db
+        await self.strikes.prune(to_ms(self._clock.now()))
         await self.ledger.open(db)
 
-    async def refresh(self, community: str, adapters: Sequence[Adapter]) -> None:
-        """Bring ``community``'s members in step with each network's member list."""
+    async def refresh(self, community: str, adapters: Sequence[Adapter],
+                      through: Callable[[Member], Awaitable[Member]] | None = None) -> None:
+        """Bring ``community``'s members in step with each network's member list
+        (each listed member seen ``through`` the role overlay first)."""
         for adapter in adapters:
-            await self.directory.refresh(community, adapter)
+            await self.directory.refresh(community, adapter, through)
         await self.ledger.flush()
 
     def observe(self, community: str, event: Event) -> None:

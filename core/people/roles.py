@@ -1,0 +1,420 @@
+"""The role overlay: the roles Hearth grants (newcomer, member, leader), as core data.
+
+Hearth's role for a member is kept here (``hearth_roles``), one row per
+account, and applied to each network by its adapter (a Discord role, a
+Matrix power level) through the outbound flow. Admin and owner belong to the
+networks: Hearth reads them, never grants them.
+
+A member's *effective* role, the one events, commands and ``ctx.members()``
+carry, is their network role when it is admin or owner; otherwise the
+highest role Hearth granted across the person's accounts (a leader on
+Discord is a leader on Matrix); otherwise their network role. A network's
+admin does not carry over to the person's other networks.
+
+A role changed by someone on a network that holds roles (a Discord role edit,
+a Matrix power level) is read back: when the network role a member shows changes, and
+differs from Hearth's, Hearth's role follows it (on every account of the
+person). A network role seen for the first time (at start-up, after a
+restart) is taken over when Hearth had none, or when it clearly differs
+(a member shown where Hearth has a newcomer is not: Matrix often shows
+newcomers and members at the same level). Roles above member are kept when a
+member leaves, and given back when they return; a newcomer's or member's
+role is dropped (the welcome starts again).
+
+Every change of a member's effective role reaches plugins as
+``on_role_changed`` (a :class:`~hearth.events.RoleChangedEvent` queued in the
+community's inbox, after the handler that caused it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from hearth.events import (
+    ChoiceMadeEvent,
+    CommandInvokedEvent,
+    Event,
+    MemberJoinedEvent,
+    MemberLeftEvent,
+    MemberUpdatedEvent,
+    MessageEditedEvent,
+    MessagePostedEvent,
+    ReactionAddedEvent,
+    RoleChangedEvent,
+)
+from hearth.models import Capability, Member, Role
+from hearth.outbox import Pending, Request
+from hearth.people.records import Account, to_ms
+from hearth.storage import Database, Migration, Store
+
+if TYPE_CHECKING:
+    from hearth.app import App
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "hearth:roles"
+#: the roles Hearth grants; admin and owner are the networks'
+GRANTABLE = (Role.NEWCOMER, Role.MEMBER, Role.LEADER)
+#: the core's name in the events it produces
+CORE = "hearth"
+
+_UPSERT = (
+    "INSERT INTO hearth_roles (community, platform, member_id, role, source, changed_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community, platform, member_id) DO UPDATE SET"
+    " role = excluded.role, source = excluded.source, changed_ms = excluded.changed_ms"
+)
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+async def _v1(store: Store) -> None:
+    await store.execute(
+        "CREATE TABLE hearth_roles ("
+        " community TEXT NOT NULL, platform TEXT NOT NULL, member_id TEXT NOT NULL,"
+        " role INTEGER NOT NULL, source TEXT NOT NULL, changed_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, platform, member_id))"
+    )
+    await store.execute(
+        "CREATE TABLE hearth_network_roles ("
+        " community TEXT NOT NULL, platform TEXT NOT NULL, role INTEGER NOT NULL,"
+        " network_id TEXT NOT NULL, changed_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, platform, role))"
+    )
+    await _adopt_matrix_newcomers(store)
+
+
+async def _adopt_matrix_newcomers(store: Store) -> None:
+    """The Matrix adapter kept its newcomers in a JSON blob (``{community: [user, …]}``);
+    they become newcomers in the overlay, and the blob goes."""
+    row = await store.fetchone(
+        "SELECT value FROM hearth_kv WHERE namespace = 'adapter:matrix' AND key = 'newcomers'")
+    if row is None:
+        return
+    try:
+        recorded = json.loads(row["value"] or "{}")
+    except ValueError:
+        recorded = {}
+    rows = [(community, "matrix", str(user), int(Role.NEWCOMER), "matrix adapter", 0)
+            for community, users in (recorded.items() if isinstance(recorded, dict) else ())
+            if isinstance(users, list) for user in users]
+    for values in rows:
+        await store.execute(_UPSERT, values)
+    await store.execute("DELETE FROM hearth_kv WHERE namespace = 'adapter:matrix' AND key = 'newcomers'")
+    log.info("took over %d newcomers the Matrix adapter had recorded", len(rows))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1,)
+
+
+# ---------------------------------------------------------------------------- combining
+
+
+def effective(hearth: Role | None, network: Role) -> Role:
+    """A member's role: the network's admin or owner, else Hearth's role, else the network's."""
+    if hearth is None or network >= Role.ADMIN:
+        return network
+    return hearth
+
+
+def _takes_over(hearth: Role | None, network: Role, last: Role | None) -> bool:
+    """Whether the network role ``network`` (last seen as ``last``) replaces Hearth's role."""
+    if network >= Role.ADMIN or network is hearth:
+        return False
+    if hearth is None:  # a newcomer or leader made on the network (or before the overlay)
+        return network is not Role.MEMBER
+    if last is None:  # first sight: a member level can be how the network shows a newcomer
+        return not (hearth is Role.NEWCOMER and network is Role.MEMBER)
+    return True
+
+
+def _member_of(event: Event) -> Member | None:
+    if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
+        return event.message.author
+    if isinstance(event, ReactionAddedEvent):
+        return event.reaction.member
+    if isinstance(event, (MemberJoinedEvent, MemberLeftEvent, MemberUpdatedEvent, ChoiceMadeEvent)):
+        return event.member
+    return None
+
+
+def _with_member(event: Event, member: Member) -> Event:
+    if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
+        return replace(event, message=replace(event.message, author=member))
+    if isinstance(event, ReactionAddedEvent):
+        return replace(event, reaction=replace(event.reaction, member=member))
+    return replace(event, member=member)
+
+
+class NetworkRoles:
+    """One network's own ids for Hearth's roles (the Discord roles the bot created), per
+    community: the :class:`~hearth.ports.RoleIds` an adapter gets from its host."""
+
+    def __init__(self, db: Database, platform: str, now_ms: Callable[[], int]) -> None:
+        self._db = db
+        self._platform = platform
+        self._now_ms = now_ms
+
+    async def get(self, community: str) -> dict[Role, str]:
+        rows = await self._db.fetchall(
+            "SELECT role, network_id FROM hearth_network_roles WHERE community = ? AND platform = ?",
+            (community, self._platform))
+        return {Role(r["role"]): str(r["network_id"]) for r in rows}
+
+    async def set(self, community: str, role: Role, network_id: str) -> None:
+        await self._db.execute(
+            "INSERT INTO hearth_network_roles (community, platform, role, network_id, changed_ms)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (community, platform, role) DO UPDATE SET"
+            " network_id = excluded.network_id, changed_ms = excluded.changed_ms",
+            (community, self._platform, int(role), network_id, self._now_ms()))
+
+
+# ---------------------------------------------------------------------------- the overlay
+
+
+class Roles:
+    """Hearth's roles per community: granted, applied to the networks, read back."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self.db: Database | None = None
+        #: community -> account -> the role Hearth granted
+        self._granted: dict[str, dict[Account, Role]] = {}
+        #: community -> account -> the network role last seen (memory only)
+        self._seen: dict[str, dict[Account, Role]] = {}
+        self._ids = itertools.count(1)
+
+    async def open(self, db: Database, communities: Iterable[str]) -> None:
+        """Migrate the tables and read the roles granted before."""
+        self.db = db
+        await db.migrate(Store(db, NAMESPACE), MIGRATIONS)
+        for key in communities:
+            self._granted.setdefault(key, {})
+            self._seen.setdefault(key, {})
+        for row in await db.fetchall("SELECT community, platform, member_id, role FROM hearth_roles"):
+            granted = self._granted.get(row["community"])
+            if granted is not None:
+                granted[(row["platform"], row["member_id"])] = Role(row["role"])
+
+    def network_roles(self, platform: str) -> NetworkRoles:
+        assert self.db is not None
+        return NetworkRoles(self.db, platform, self._now_ms)
+
+    def _now_ms(self) -> int:
+        return to_ms(self._app.clock.now())
+
+    # ------------------------------------------------------------------ people
+    def accounts_of(self, community: str, account: Account) -> tuple[Account, ...]:
+        """Every account of the person ``account`` belongs to (one place to switch to persons)."""
+        return (account,)
+
+    # ------------------------------------------------------------------ reading
+    def granted(self, community: str, account: Account) -> Role | None:
+        """The role Hearth granted the person of ``account`` (the highest across their accounts)."""
+        granted = self._granted.get(community)
+        if not granted:
+            return None
+        found = [r for a in self.accounts_of(community, account) if (r := granted.get(a)) is not None]
+        return max(found) if found else None
+
+    def member(self, community: str, member: Member) -> Member:
+        """``member`` (as a network reports them) with their effective role."""
+        role = effective(self.granted(community, member.key), member.role)
+        return member if role is member.role else replace(member, role=role)
+
+    # ------------------------------------------------------------------ inbound
+    async def observe(self, community: str, event: Event) -> Event:
+        """Read back the network role an event shows; the event with effective roles."""
+        member = _member_of(event)
+        if member is None or member.is_bot:
+            return event
+        account = (member.platform, member.id)
+        seen = self._seen.setdefault(community, {})
+        last = seen.get(account)
+        if isinstance(event, MemberLeftEvent):
+            await self._left(community, account)
+        elif isinstance(event, MemberJoinedEvent):
+            seen[account] = member.role
+            self._returned(community, member)
+        elif member.role is not last:
+            seen[account] = member.role
+            await self._read_back(community, member, last)
+        found = self.member(community, member)
+        return event if found is member else _with_member(event, found)
+
+    async def listed(self, community: str, member: Member) -> Member:
+        """A member from a network's member list (start-up): read back, with the effective role."""
+        if not member.is_bot:
+            seen = self._seen.setdefault(community, {})
+            last = seen.get(member.key)
+            seen[member.key] = member.role
+            if member.role is not last:
+                await self._read_back(community, member, last)
+        return self.member(community, member)
+
+    async def _read_back(self, community: str, member: Member, last: Role | None) -> None:
+        account = member.key
+        before = self.granted(community, account)
+        if self._holds_roles(community, member.platform) and _takes_over(before, member.role, last):
+            log.info("%s: %s shows %s on %s; Hearth's role follows (was %s)", community, member.id,
+                     member.role.label, member.platform, before.label if before else "none")
+            await self._store(community, account, member.role, source=f"network:{member.platform}")
+            self._apply_all(community, before, member.role, skip=account)
+        after = self.granted(community, account)
+        if last is not None:  # what it was before is known: tell plugins of a change
+            self._changed(community, member, effective(before, last), effective(after, member.role))
+        for other in self.accounts_of(community, account):
+            if other != account:
+                self._changed_account(community, other, before, after)
+
+    def _holds_roles(self, community: str, platform: str) -> bool:
+        """Whether the network shows Hearth's roles (only then can it change them)."""
+        adapter = self._app.adapter_for(community, platform)
+        return adapter is not None and adapter.can(Capability.ROLES)
+
+    async def _left(self, community: str, account: Account) -> None:
+        """Roles above member stay across a leave; a newcomer's or member's role goes."""
+        self._seen.get(community, {}).pop(account, None)
+        role = self._granted.get(community, {}).get(account)
+        if role is not None and role <= Role.MEMBER:
+            del self._granted[community][account]
+            assert self.db is not None
+            await self.db.execute(
+                "DELETE FROM hearth_roles WHERE community = ? AND platform = ? AND member_id = ?",
+                (community, *account))
+
+    def _returned(self, community: str, member: Member) -> None:
+        """A member (re)joined: a role above member Hearth granted is given back."""
+        role = self.granted(community, member.key)
+        if role is not None and role > Role.MEMBER and member.role is not role:
+            self._apply(community, member, None, role)
+
+    # ------------------------------------------------------------------ granting
+    async def grant(self, community: str, plugin: str, member: Member, role: Role, *,
+                    then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
+        """Make ``role`` Hearth's role for ``member``'s person (see :meth:`PluginContext.grant_role`)."""
+        if role not in GRANTABLE:
+            raise ValueError(f"Hearth grants newcomer, member or leader, not {role.label} "
+                             "(admins and owners are made on the network)")
+        return await self._set(community, plugin, member, role, then=then, data=data)
+
+    async def revoke(self, community: str, plugin: str, member: Member, role: Role, *,
+                     then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
+        """Take ``role`` back: a leader becomes a member, a newcomer or member has no role from Hearth."""
+        if self.granted(community, member.key) is not role:
+            return None
+        return await self._set(community, plugin, member, Role.MEMBER if role is Role.LEADER else None,
+                               then=then, data=data)
+
+    async def _set(self, community: str, plugin: str, member: Member, role: Role | None, *,
+                   then: str | None, data: dict[str, Any] | None) -> Pending | None:
+        account = member.key
+        before = self.granted(community, account)
+        if before is role:
+            return None
+        network = self._seen.get(community, {}).get(account, member.role)
+        await self._store(community, account, role, source=f"plugin:{plugin}")
+        pending = self._apply(community, member, before, role, plugin=plugin, then=then, data=data)
+        self._apply_all(community, before, role, skip=account)
+        self._changed(community, replace(member, role=network), effective(before, network),
+                      effective(role, network))
+        for other in self.accounts_of(community, account):
+            if other != account:
+                self._changed_account(community, other, before, role)
+        return pending
+
+    async def _store(self, community: str, account: Account, role: Role | None, *, source: str) -> None:
+        """Hearth's role for every account of the person of ``account`` (None: no role)."""
+        assert self.db is not None
+        granted = self._granted.setdefault(community, {})
+        now = self._now_ms()
+        for a in self.accounts_of(community, account):
+            if role is None:
+                granted.pop(a, None)
+                await self.db.execute(
+                    "DELETE FROM hearth_roles WHERE community = ? AND platform = ? AND member_id = ?",
+                    (community, *a))
+            else:
+                granted[a] = role
+                await self.db.execute(_UPSERT, (community, a[0], a[1], int(role), source, now))
+
+    # ------------------------------------------------------------------ applying
+    def _apply_all(self, community: str, before: Role | None, after: Role | None, *,
+                   skip: Account) -> None:
+        """Apply the change on the person's other accounts (their other networks)."""
+        for account in self.accounts_of(community, skip):
+            if account != skip:
+                self._apply(community, self._known(community, account), before, after)
+
+    def _apply(self, community: str, member: Member, before: Role | None, after: Role | None, *,
+               plugin: str = CORE, then: str | None = None,
+               data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue what makes ``member``'s network show ``after`` instead of ``before``.
+
+        The network shows one of Hearth's roles at a time (a leader keeps the
+        member role beneath): the new role is granted, then the old one revoked.
+        """
+        adapter = self._app.adapter_for(community, member.platform)
+        if adapter is None:
+            return None
+        if not adapter.can(Capability.ROLES):
+            self._app.report_missing(community, plugin, adapter.name, Capability.ROLES)
+            return None
+        steps: list[tuple[str, Role]] = []
+        if after is not None:
+            steps.append(("grant_role", after))
+        if before is not None and not (before is Role.MEMBER and after is not None and after > before):
+            steps.append(("revoke_role", before))
+        first: Pending | None = None
+        for n, (what, role) in enumerate(steps):
+            call = adapter.grant_role if what == "grant_role" else adapter.revoke_role
+
+            async def perform(_text: str | None, _reply: str | None, call: Any = call,
+                              role: Role = role) -> Any:
+                await call(community, member, role)
+
+            pending = self._app.outbound(adapter).submit(
+                ("roles",), Request(what, perform), community=community, plugin=plugin,
+                then=then if n == 0 else None, data=data if n == 0 else None)
+            first = first or pending
+        return first
+
+    # ------------------------------------------------------------------ telling plugins
+    def _known(self, community: str, account: Account) -> Member:
+        record = self._app.people.directory.get(community, account)
+        if record is not None:
+            return replace(record.member, role=self._seen.get(community, {}).get(account, record.role))
+        return Member(platform=account[0], id=account[1], name=account[1],
+                      role=self._seen.get(community, {}).get(account, Role.MEMBER))
+
+    def _changed_account(self, community: str, account: Account, before: Role | None,
+                         after: Role | None) -> None:
+        member = self._known(community, account)
+        self._changed(community, member, effective(before, member.role), effective(after, member.role))
+
+    def _changed(self, community: str, member: Member, old: Role, new: Role) -> None:
+        """``member``'s effective role went from ``old`` to ``new``: the directory follows,
+        plugins hear of it."""
+        if old is new:
+            return
+        changed = replace(member, role=new)
+        self._app.people.directory.role_changed(community, changed)
+        self._app.follow_up(community, RoleChangedEvent(
+            platform=CORE, id=f"role:{next(self._ids)}", community=community,
+            time=self._app.clock.now(), member=changed, old=old, new=new))
+
+    # ------------------------------------------------------------------ forgetting
+    async def forget(self, account: Account) -> int:
+        """Erase ``account``'s roles everywhere."""
+        for granted in self._granted.values():
+            granted.pop(account, None)
+        for seen in self._seen.values():
+            seen.pop(account, None)
+        assert self.db is not None
+        return await self.db.execute(
+            "DELETE FROM hearth_roles WHERE platform = ? AND member_id = ?", account)

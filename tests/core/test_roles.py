@@ -1,0 +1,211 @@
+"""Hearth's roles as core data: granted, applied to the network, read back, told to plugins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
+from hearth.adapters.testing import TestBot
+from hearth.models import Member
+from hearth.people.records import Account
+from hearth.storage import CORE_MIGRATIONS, Database, Store
+
+pytestmark = pytest.mark.asyncio
+
+CONFIG = """
+communities:
+  tea:
+    timezone: Asia/Shanghai
+    channels: {general: {}}
+    plugins:
+      watch: {}
+      welcome: {channel: general}
+"""
+START = "2026-03-02T10:00:00+08:00"
+STAFF = [{"id": "olivia", "role": "owner"}]
+
+
+class Watch:
+    """Records every role change; ``!announce`` needs the ``announce`` power; ``!promote``
+    and ``!demote`` grant and revoke the leader role."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[str, Role, Role, Role]] = []
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def register_commands(self) -> list[Command]:
+        async def announce(inv: Any) -> str:
+            return "announced"
+
+        async def promote(inv: Any) -> None:
+            await inv.ctx.grant_role(inv.args["who"], Role.LEADER)
+
+        async def demote(inv: Any) -> None:
+            await inv.ctx.revoke_role(inv.args["who"], Role.LEADER)
+
+        from hearth.commands import Param
+        who = (Param("who", "member"),)
+        return [Command(name="announce", handler=announce, min_role=Role.LEADER, power="announce"),
+                Command(name="promote", handler=promote, params=who, min_role=Role.ADMIN),
+                Command(name="demote", handler=demote, params=who, min_role=Role.ADMIN)]
+
+    @hookimpl
+    def leader_powers(self, ctx: PluginContext) -> list[str]:
+        return ["announce"]
+
+    @hookimpl
+    async def on_role_changed(self, ctx: PluginContext, member: Member, old: Role, new: Role) -> None:
+        self.changes.append((member.id, old, new, member.role))
+
+
+async def make(watch: Watch, **options: Any) -> TestBot:
+    options.setdefault("start", START)
+    options.setdefault("strict", True)
+    options.setdefault("members", STAFF)
+    return await TestBot.create(CONFIG, extra_plugins={"watch": watch}, **options)
+
+
+def roles(bot: TestBot) -> Any:
+    assert bot.app is not None
+    return bot.app.roles
+
+
+def ctx(bot: TestBot) -> PluginContext:
+    assert bot.app is not None
+    return bot.app.contexts[bot.community]["watch"]
+
+
+def record_role(bot: TestBot, member_id: str) -> Role:
+    found = ctx(bot).member(("testing", member_id))
+    assert found is not None
+    return found.role
+
+
+async def test_the_welcome_admission_is_a_role_change_kept_by_the_core(tmp_path: Path) -> None:
+    watch = Watch()
+    async with await make(watch, storage=tmp_path / "h.db") as bot:
+        await bot.join("alice")
+        assert watch.changes == [("alice", Role.MEMBER, Role.NEWCOMER, Role.NEWCOMER)]
+        await bot.say("alice", "general", "!agree")
+        assert watch.changes[1:] == [("alice", Role.NEWCOMER, Role.MEMBER, Role.MEMBER)]
+        assert [(a["action"], a["role"]) for a in bot.sent() if "role" in a] == [
+            ("grant_role", "newcomer"), ("grant_role", "member"), ("revoke_role", "newcomer")]
+        await bot.restart()
+        assert roles(bot).granted("tea", ("testing", "alice")) == Role.MEMBER
+        assert record_role(bot, "alice") == Role.MEMBER
+        assert len(watch.changes) == 2  # nothing is told again at start-up
+
+
+async def test_a_role_hearth_granted_holds_where_the_network_cannot_show_it(tmp_path: Path) -> None:
+    """The permission check uses the effective role: a leader the network never shows may
+    use a leader's power; revoked, they may not."""
+    watch = Watch()
+    async with await make(watch, storage=tmp_path / "h.db", without=["roles"],
+                          members=[*STAFF, {"id": "nina"}]) as bot:
+        await bot.say("nina", "general", "!announce")
+        assert "for leaders" in bot.take()[-1]["text"]
+        await bot.say("olivia", "general", "!promote @nina")
+        assert not bot.sent("grant_role")  # the network holds no roles
+        assert bot.role_of("nina") == Role.MEMBER
+        assert watch.changes == [("nina", Role.MEMBER, Role.LEADER, Role.LEADER)]
+        assert [r.id for r in ctx(bot).members(role=Role.LEADER)] == ["nina"]
+        bot.take()
+        await bot.restart()
+        await bot.say("nina", "general", "!announce")
+        assert bot.take()[-1]["text"] == "announced"
+        await bot.say("olivia", "general", "!demote @nina")
+        await bot.say("nina", "general", "!announce")
+        assert "for leaders" in bot.take()[-1]["text"]
+        assert watch.changes[-1] == ("nina", Role.LEADER, Role.MEMBER, Role.MEMBER)
+
+
+async def test_a_role_changed_on_the_network_is_read_back() -> None:
+    watch = Watch()
+    async with await make(watch, members=[*STAFF, {"id": "nina"}]) as bot:
+        await bot.set_role("nina", "leader")  # given by hand on the network
+        assert roles(bot).granted("tea", ("testing", "nina")) == Role.LEADER
+        assert watch.changes == [("nina", Role.MEMBER, Role.LEADER, Role.LEADER)]
+        assert record_role(bot, "nina") == Role.LEADER
+        await bot.set_role("nina", "admin")  # an admin now: the network's role, not Hearth's
+        assert roles(bot).granted("tea", ("testing", "nina")) == Role.LEADER
+        await bot.set_role("nina", "member")  # unmade admin and leader
+        assert roles(bot).granted("tea", ("testing", "nina")) == Role.MEMBER
+        assert watch.changes[1:] == [("nina", Role.LEADER, Role.ADMIN, Role.ADMIN),
+                                     ("nina", Role.ADMIN, Role.MEMBER, Role.MEMBER)]
+        assert not bot.sent("grant_role") and not bot.sent("revoke_role")  # nothing re-applied
+
+
+async def test_a_role_taken_over_at_start_up_and_given_back_after_a_rejoin() -> None:
+    watch = Watch()
+    async with await make(watch, members=[*STAFF, {"id": "lee", "role": "leader"}]) as bot:
+        # a leader made on the network before the overlay existed is Hearth's leader now
+        assert roles(bot).granted("tea", ("testing", "lee")) == Role.LEADER
+        await bot.leave("lee")
+        await bot.join("lee")  # the network forgot their roles (as Discord does)
+        assert bot.sent("grant_role", member="lee", role="leader")
+        assert bot.role_of("lee") == Role.LEADER
+        assert not bot.sent("grant_role", member="lee", role="newcomer")  # welcome: staff skip it
+        assert watch.changes == []
+
+
+async def test_grant_refuses_the_networks_roles_and_revoking_a_role_not_held_does_nothing() -> None:
+    async with await make(Watch(), members=[*STAFF, {"id": "nina"}]) as bot:
+        nina = await ctx(bot).get_member("testing", "nina")
+        assert nina is not None
+        with pytest.raises(ValueError, match="not admin"):
+            await ctx(bot).grant_role(nina, Role.ADMIN)
+        assert await ctx(bot).revoke_role(nina, Role.LEADER) is None
+        await bot.settle()
+        assert not bot.sent("revoke_role")
+
+
+async def test_linked_accounts_share_hearths_role_but_not_a_networks_admin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two accounts of one person: a leader granted on one is a leader on the other (and
+    applied there); a network's admin stays on its own account."""
+    from hearth.people.roles import Roles
+
+    person = {("testing", "ann"), ("testing", "ann2")}
+
+    def accounts_of(self: Roles, community: str, account: Account) -> tuple[Account, ...]:
+        return tuple(sorted(person)) if account in person else (account,)
+
+    monkeypatch.setattr(Roles, "accounts_of", accounts_of)
+    watch = Watch()
+    async with await make(watch, members=[*STAFF, {"id": "ann"}, {"id": "ann2"}]) as bot:
+        await bot.say("olivia", "general", "!promote @ann")
+        assert {a["member"] for a in bot.sent("grant_role", role="leader")} == {"ann", "ann2"}
+        assert sorted(watch.changes) == [("ann", Role.MEMBER, Role.LEADER, Role.LEADER),
+                                         ("ann2", Role.MEMBER, Role.LEADER, Role.LEADER)]
+        await bot.set_role("ann2", "admin")
+        assert record_role(bot, "ann2") == Role.ADMIN and record_role(bot, "ann") == Role.LEADER
+        await bot.say("ann", "general", "!promote @carol")  # ann is no admin on her own account
+        assert "for admins" in bot.take()[-1]["text"]
+        await bot.say("olivia", "general", "!demote @ann")
+        assert {a["member"] for a in bot.sent("revoke_role", role="leader")} == {"ann", "ann2"}
+        assert record_role(bot, "ann") == Role.MEMBER and record_role(bot, "ann2") == Role.ADMIN
+
+
+async def test_the_matrix_adapters_newcomer_records_become_core_roles(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    db = await Database.open(f"sqlite:///{path}")
+    await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
+    await db.execute("INSERT INTO hearth_kv (namespace, key, value) VALUES (?, ?, ?)",
+                     ("adapter:matrix", "newcomers", json.dumps({"tea": ["@ann:hs", "@bo:hs"]})))
+    await db.close()
+    async with await make(Watch(), storage=path) as bot:
+        assert roles(bot).granted("tea", ("matrix", "@ann:hs")) == Role.NEWCOMER
+        assert roles(bot).granted("tea", ("matrix", "@bo:hs")) == Role.NEWCOMER
+        assert bot.app is not None and bot.app.db is not None
+        assert await bot.app.db.fetchone(
+            "SELECT value FROM hearth_kv WHERE namespace = 'adapter:matrix' AND key = 'newcomers'"
+        ) is None
