@@ -17,7 +17,7 @@ from hearth.config import (
     longest,
 )
 from hearth.context import PluginContext
-from hearth.declarations import Need, Verdict
+from hearth.declarations import LeaderCandidate, Need, Verdict
 from hearth.errors import (
     AdapterError,
     CapabilityMissing,
@@ -80,6 +80,7 @@ __all__ = [
     "InteractionGraph",
     "Invocation",
     "Job",
+    "LeaderCandidate",
     "LimitReached",
     "Member",
     "MemberRecord",

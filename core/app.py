@@ -54,7 +54,7 @@ from hearth.commands import (
 )
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import CORE, PluginContext
-from hearth.declarations import Verdict
+from hearth.declarations import LeaderCandidate, Verdict
 from hearth.errors import (
     CommandError,
     PermissionDenied,
@@ -860,6 +860,10 @@ class App:
                     raise UsageError(f"there is no member @{member_id} here", command.usage)
                 found.append(member)
             args[param.name] = found if param.variadic else found[0]
+
+    async def leader_candidates(self, community: str) -> list[LeaderCandidate]:
+        """What every enabled plugin answers to ``leader_candidates``, together."""
+        return [c for answer in await self._call(community, "leader_candidates") for c in answer]
 
     async def leader_powers(self, community: str) -> frozenset[str]:
         """What ``leader_powers`` answers, else every power a command here declares."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
+from hearth.declarations import LeaderCandidate
 from hearth.errors import AdapterError
 from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
@@ -129,6 +130,10 @@ class PluginContext:
 
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
+
+    async def leader_candidates(self) -> list[LeaderCandidate]:
+        """Every enabled plugin's answer to ``leader_candidates``, together."""
+        return await self._app.leader_candidates(self.key)
 
     # -- members and activity ----------------------------------------------
     def members(

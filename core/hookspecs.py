@@ -25,6 +25,7 @@ Hook families:
 * ``register_*``: return declarations, called once at start-up and checked then.
 * ``on_*``: notifications; every enabled plugin's implementation runs, in order.
 * ``moderate_message`` and ``leader_powers``: the first non-None answer wins.
+* ``leader_candidates``: every enabled plugin's answers are collected.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from hearth.commands import Command, Invocation
     from hearth.context import PluginContext
-    from hearth.declarations import Need, Verdict
+    from hearth.declarations import LeaderCandidate, Need, Verdict
     from hearth.groups import Group, Summary
     from hearth.models import Member, Message, Reaction, Role
     from hearth.outbox import Outcome
@@ -316,4 +317,17 @@ def leader_powers(ctx: PluginContext) -> Iterable[str] | None:
     Powers gate commands declared with ``power=`` (the built-ins declare
     ``invite_codes``, ``moderate``, ``flash``). With no answer, leaders hold
     every power a command enabled in the community declares.
+    """
+
+
+@hookspec
+async def leader_candidates(ctx: PluginContext) -> Iterable[LeaderCandidate] | None:
+    """People this plugin offers as leader candidates now, each with a reason.
+
+    Every enabled plugin's answers are collected by
+    ``await ctx.leader_candidates()``; the ``leaders`` plugin lists them in its
+    review (a candidate is a suggestion, never a grant). ``breakout`` offers
+    each ended group's most active member (with ``representatives: true``).
+    Return the current candidates each time (asking twice gives the same
+    answer): the plugin decides how long a reason stays fresh.
     """
