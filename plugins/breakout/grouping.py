@@ -101,6 +101,8 @@ class Plan:
     shared: tuple[tuple[tuple[str, int], ...], ...]
     #: people left over by ``max_groups`` (first in line next round), in the order given
     waiting: tuple[str, ...] = ()
+    #: the objective: the weight of the answers shared by the pairs in groups
+    score: float = 0.0
 
 
 def smallest_round(group_size: int) -> int:
@@ -115,7 +117,7 @@ def group_sizes(n: int, group_size: int) -> list[int]:
         raise ValueError("group_size is at least 2")
     if n < smallest_round(group_size):
         return []
-    low, high = -(-n // (group_size + 1)), n // (group_size - 1)
+    low, high = -(-n // (group_size + 1)), n // smallest_round(group_size)
     if low <= high:
         count = min(max(round(n / group_size), low), high)
         base, extra = divmod(n, count)
@@ -386,7 +388,8 @@ def plan(
     answers = {p.id: p.answers for p in people}
     everyone = Counter(a for p in people for a in p.answers)
     return Plan(groups=groups, repeats=repeats, quality=quality(groups, answers),
-                shared=tuple(shared(g, answers, everyone) for g in groups), waiting=waiting)
+                shared=tuple(shared(g, answers, everyone) for g in groups), waiting=waiting,
+                score=best[2])
 
 
 def shared(group: Sequence[str], answers: dict[str, frozenset[str]],
