@@ -179,8 +179,7 @@ async def show_preview(inv: Invocation) -> str:
 
 
 async def run_now(inv: Invocation) -> str:
-    report = await rounds.form(inv.ctx, await rounds.prepare(inv.ctx))
-    return "\n".join(report) or rounds.say_for(inv.ctx)("nobody")
+    return "\n".join(await rounds.form(inv.ctx, await rounds.prepare(inv.ctx)))
 
 
 async def tell_admins(ctx: PluginContext, text: str) -> None:

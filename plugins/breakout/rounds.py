@@ -116,6 +116,8 @@ async def prepare(ctx: PluginContext) -> Round:
 
     shuffle = random.Random(f"{ctx.key}:{number}")
     found = Round(number=number)
+    if not people:
+        found.notes.append(say("nobody"))
     history = [[str(p) for p in g] for g in await store.history(config.avoid_repeat_rounds, number)]
     groups_left = config.max_groups
     for platform, entries in sorted(people.items(), key=lambda kv: (-len(kv[1]), kv[0])):
@@ -139,8 +141,7 @@ async def prepare(ctx: PluginContext) -> Round:
 
 
 def kind(ctx: PluginContext, platform: str) -> str:
-    say = say_for(ctx)
-    return say("kind_channels" if platform == "discord" else "kind_rooms")
+    return say_for(ctx)("kind_channels")
 
 
 def shared_text(ctx: PluginContext, shared: tuple[tuple[str, int], ...]) -> str:
@@ -179,8 +180,6 @@ def preview(ctx: PluginContext, planned: Round) -> str:
             lines.append(say("preview_group", number=n, members=names, shared=shared_text(ctx, shared)))
         lines += _caveats(ctx, network)
     lines += planned.notes
-    if not planned.networks and not planned.notes:
-        lines.append(say("nobody"))
     return "\n".join(lines)
 
 
