@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -13,7 +14,6 @@ from click.testing import CliRunner
 from hearth.cli import main
 
 START = "2026-11-20T19:00:00+08:00"
-T0 = datetime.fromisoformat(START)
 
 CONFIG = """
 communities:
@@ -319,3 +319,26 @@ def test_bad_config_is_refused_at_check_with_file_line_and_key(
     result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code == 2
     assert f"{path}:{line}: communities.tea.plugins.{key}: {problem}" in result.output
+
+
+def test_the_example_scenario(tmp_path: Path) -> None:
+    """examples/scenarios/breakout.yaml with the shipped config: the done-when, end to end."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    result = CliRunner().invoke(main, ["simulate", str(examples / "community.yaml"),
+                                       str(examples / "scenarios" / "breakout.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    acts = [json.loads(line) for line in result.stdout.splitlines()]
+    rounds: dict[str, list[list[str]]] = {}
+    for g in created(acts):
+        rounds.setdefault(g["channel"].split("-")[1], []).append(sorted(g["members"]))
+    clusters = [sorted(c) for c in (["ada", "abe", "ari", "ava"], ["bea", "ben", "bo", "bri"],
+                                    ["cy", "cal", "cleo", "cora"], ["dee", "dan", "dot", "dov"])]
+    assert sorted(rounds["1"]) == sorted(clusters)
+    leaders = {"ada", "bea", "cy", "dee"}
+    assert all(len(leaders & set(g)) == 1 for r in rounds.values() for g in r)
+    assert len(rounds["2"]) == 4 and not pairs(rounds["1"]) & pairs(rounds["2"])
+    assert "quinn" not in {m for r in rounds.values() for g in r for m in g}
+    dissolved = [a for a in acts if a["action"] == "dissolve_group"]
+    opened = {g["channel"]: g for g in created(acts)}
+    assert sorted(a["channel"] for a in dissolved) == [f"breakout-1-{n}" for n in range(1, 5)]
+    assert all(a["time"] == opened[a["channel"]]["expires"] for a in dissolved)
