@@ -58,6 +58,8 @@ WINDOW = 12
 FROM_INDEX, AT_RANDOM = 8, 3
 #: a class this small is searched in full
 SMALL = 64
+#: rounds of kicks and descents tried while repeats remain
+KICKS = 20
 
 LEADER, NEWCOMER, OTHER = 0, 1, 2
 
@@ -283,7 +285,11 @@ class _Search:
         todo = list(range(len(feats)))
         spent = 0
         while todo and spent < budget:
-            self.rng.shuffle(todo)
+            # People who repeat a pair first, then those who share least with their group:
+            # where a swap is most likely to help when the budget runs out before the pass ends.
+            selfw = self.selfw
+            todo.sort(key=lambda i: (not (forbid[i] and not forbid[i].isdisjoint(groups[group_of[i]])),
+                                     own[i] / (selfw[i] or 1.0)))
             touched: set[int] = set()
             for i in todo:
                 a = group_of[i]
@@ -302,12 +308,13 @@ class _Search:
                     forbid_j = forbid[j]
                     repeats = 0
                     if forbid_i or forbid_j:
-                        both = 2 if j in forbid_i else 0
+                        # Most people share no history with a group: isdisjoint builds no set.
                         group_b = groups[b]
-                        repeats = ((len(forbid_i.intersection(group_b)) if forbid_i else 0)
-                                   + (len(forbid_j.intersection(group_a)) if forbid_j else 0)
-                                   - both - clash_ia
-                                   - (len(forbid_j.intersection(group_b)) if forbid_j else 0))
+                        repeats = (
+                            (0 if forbid_i.isdisjoint(group_b) else len(forbid_i.intersection(group_b)))
+                            + (0 if forbid_j.isdisjoint(group_a) else len(forbid_j.intersection(group_a)))
+                            - (0 if forbid_j.isdisjoint(group_b) else len(forbid_j.intersection(group_b)))
+                            - (2 if j in forbid_i else 0) - clash_ia)
                     if repeats < best_r or (repeats == best_r and weight > best_w):
                         best_j, best_r, best_w = j, repeats, weight
                 if best_j >= 0:
@@ -339,7 +346,7 @@ def plan(
     mix_newcomers: bool = True,
     max_groups: int | None = None,
     seed: int = 0,
-    effort: int = 8,
+    effort: int = 4,
 ) -> Plan:
     """Group ``people`` (in priority order: those first in line come first).
 
@@ -369,7 +376,7 @@ def plan(
     spent = search.descend(budget)
     best = ([list(g) for g in search.groups], search.repeats(), search.score())
     tries = 0
-    while best[1] and spent < 2 * budget and tries < 20:
+    while best[1] and spent < 2 * budget and tries < KICKS:
         tries += 1
         search.load(best[0])
         search.kick()
