@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from hearth import Capability, Group, MemberRecord, PluginContext, Role, texts
+from hearth import Capability, Channel, Group, MemberRecord, PluginContext, Role, texts
 
 from . import grouping
 from .config import BreakoutConfig
@@ -140,8 +140,20 @@ async def prepare(ctx: PluginContext) -> Round:
     return found
 
 
+def thread_parent(ctx: PluginContext, platform: str) -> Channel | None:
+    """With ``as: threads``, the channel groups on ``platform`` open in as private threads; None
+    where groups are channels (the network has no private threads: the core would refuse)."""
+    config: BreakoutConfig = ctx.config
+    if config.as_ != "threads" or not ctx.can(Capability.GROUP_THREADS, platform):
+        return None
+    return next((c for c in ctx.channels(config.thread_channel or "") if c.platform == platform), None)
+
+
 def kind(ctx: PluginContext, platform: str) -> str:
-    return say_for(ctx)("kind_channels")
+    say = say_for(ctx)
+    if thread_parent(ctx, platform) is not None:
+        return say("kind_threads", channel=ctx.config.thread_channel)
+    return say("kind_channels")
 
 
 def shared_text(ctx: PluginContext, shared: tuple[tuple[str, int], ...]) -> str:
@@ -232,7 +244,7 @@ async def _create(ctx: PluginContext, number: int, n: int, network: NetworkPlan,
     created = await ctx.groups.create(
         network.platform, say("group_name", round=number, number=n, platform=network.platform),
         members, topic=say("topic", round=number, number=n, shared=shared_text(ctx, shared)),
-        expires=expires, on_close=config.on_close,
+        expires=expires, on_close=config.on_close, within=thread_parent(ctx, network.platform),
         data={"round": number, "number": n})
     if created is None:
         return None

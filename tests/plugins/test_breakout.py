@@ -342,3 +342,23 @@ def test_the_example_scenario(tmp_path: Path) -> None:
     opened = {g["channel"]: g for g in created(acts)}
     assert sorted(a["channel"] for a in dissolved) == [f"breakout-1-{n}" for n in range(1, 5)]
     assert all(a["time"] == opened[a["channel"]]["expires"] for a in dissolved)
+
+
+@pytest.mark.asyncio
+async def test_groups_as_private_threads_where_the_network_offers_them(hearth_bot: Any) -> None:
+    options = "as: threads\nthread_channel: general"
+    bot = await make(hearth_bot, options)
+    await answer_clusters(bot)
+    await bot.say("olivia", "general", "!breakout preview")
+    assert "4 private threads in #general for 16 people" in bot.take()[-1]["text"]
+    await bot.say("olivia", "general", "!breakout run")
+    assert [g["within"] for g in created(bot.take())] == ["general"] * 4
+
+    # Matrix has no private threads: the groups are rooms of their own there.
+    bot = await make(hearth_bot, options, platform="matrix")
+    await answer_clusters(bot)
+    await bot.say("olivia", "general", "!breakout preview")
+    assert "4 private group channels for 16 people" in bot.take()[-1]["text"]
+    await bot.say("olivia", "general", "!breakout run")
+    groups = created(bot.take())
+    assert len(groups) == 4 and all("within" not in g for g in groups)
