@@ -85,6 +85,7 @@ from hearth.inbox import Inbox
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
+from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.persons import Person
 from hearth.people.records import Account, to_ms
@@ -202,6 +203,8 @@ class App:
         self.dialogs = Dialogs(self)
         #: the member directory and the activity ledger
         self.people = People(self.clock, self._zone, config.activity.retention)
+        #: ``link``, ``strikes`` and ``pardon``
+        self.people_commands = PeopleCommands(self, CORE)
         #: the roles Hearth grants, applied to each network and read back
         self.roles = Roles(self)
         self.started = False
@@ -249,6 +252,7 @@ class App:
         await self.groups.migrate(self.db)
         await self.dialogs.open(self.db)
         await self.people.open(self.db, self.config.communities)
+        self.people_commands.codes.db = self.db
         await self.roles.open(self.db, self.config.communities)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
@@ -352,7 +356,7 @@ class App:
 
     def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
         """Every command of community ``key``; :class:`StartupError` on a name clash."""
-        commands = [self._help_command(), rules_command(CORE)]
+        commands = [self._help_command(), rules_command(CORE), *self.people_commands.commands()]
         for name in names:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))
@@ -872,13 +876,15 @@ class App:
 
     # ------------------------------------------------------------------ people
     async def forget(self, account: Account) -> list[str]:
-        """Erase one person's account from the directory and the ledger, and tell every plugin.
+        """Erase one person's account from the core (directory, ledger, its person's strikes,
+        link codes, group memberships), and tell every plugin.
 
         Every community's enabled plugins get ``on_forget`` (they may hold
         data about the account even where the directory never saw it).
         Returns the communities the directory knew the account in.
         """
-        known = await self.people.forget(account)
+        known = await self.people.forget(account, self.people_commands.codes)
+        await self.groups.records.forget(account)
         await self.roles.forget(account)
         for key in self.config.communities:
             token = community_var.set(key)
@@ -900,16 +906,22 @@ class App:
         one = await persons.person(community, first, now)
         two = await persons.person(community, second, now)
         persons.check_join(community, one, two)
+        roles = {a: self.roles.granted(community, a) for a in (*one.accounts, *two.accounts)}
         async with self.db.transaction():
             kept, merged = await persons.merge(self.db, community, one, two, now)
             await self.people.strikes.merge(self.db, community, kept, merged)
         persons.merged(community, kept, merged)
+        await self.roles.linked(community, roles)
         log.info("%s: person %d merged into %d (%s:%s linked with %s:%s)", community, merged, kept,
                  *first, *second)
         await self._call(community, "on_persons_merged", kept=kept, merged=merged)
         person = persons.get(community, kept)
         assert person is not None
         return person
+
+    async def strikes_pardoned(self, community: str, person: Person, count: int, by: Member) -> None:
+        """Tell every plugin here that ``by`` pardoned ``count`` of ``person``'s strikes."""
+        await self._call(community, "on_strikes_pardoned", person=person, count=count, by=by)
 
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,

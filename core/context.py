@@ -468,13 +468,29 @@ class PluginContext:
         waits = member.id if what in ("kick", "ban") else None
         return self._queue(adapter, (lane,), Request(what, perform), then, data, depends_on_dm=waits)
 
+    def _linked(self, member: Member) -> list[Member]:
+        """``member`` and the person's other accounts present here (moderation reaches them all)."""
+        others = [r.member for r in self.accounts(member)[1:] if r.present]
+        return [member, *others]
+
     async def mute(self, member: Member, until: datetime, reason: str, *,
                    then: str | None = None, data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a mute: ``member`` cannot post until ``until``. None when the network cannot.
+        """Queue a mute: ``member`` cannot post until ``until``; None when the network cannot.
 
-        On a network whose mutes do not end by themselves (no ``TIMED_MUTE``), the
-        core unmutes the member at ``until`` (a persistent job; muting again moves it).
+        The person's linked accounts on other networks are muted too (``then`` and
+        the returned :class:`Pending` are ``member``'s). On a network whose mutes do
+        not end by themselves (no ``TIMED_MUTE``), the core unmutes at ``until`` (a
+        persistent job; muting again moves it).
         """
+        first = None
+        for i, target in enumerate(self._linked(member)):
+            pending = await self._mute_one(target, until, reason, then if i == 0 else None,
+                                           data if i == 0 else None)
+            first = pending if i == 0 else first
+        return first
+
+    async def _mute_one(self, member: Member, until: datetime, reason: str, then: str | None,
+                        data: dict[str, Any] | None) -> Pending | None:
         pending = self._member_action(member, Capability.MUTE, "mute", "moderation",
                                       lambda a: a.mute(self.key, member, until, reason), then, data)
         adapter = self.adapter(member.platform)
@@ -483,24 +499,44 @@ class PluginContext:
                                                data=mutes.job_data(member))
         return pending
 
+    def _to_linked(
+        self, member: Member, capability: Capability, what: str,
+        call: Callable[[Adapter, Member], Awaitable[Any]], then: str | None,
+        data: dict[str, Any] | None,
+    ) -> Pending | None:
+        """Queue ``what`` for ``member`` and the person's linked accounts; ``member``'s Pending."""
+        def on(target: Member) -> Callable[[Adapter], Awaitable[Any]]:
+            return lambda adapter: call(adapter, target)
+
+        first = None
+        for i, target in enumerate(self._linked(member)):
+            pending = self._member_action(target, capability, what, "moderation", on(target),
+                                          then if i == 0 else None, data if i == 0 else None)
+            first = pending if i == 0 else first
+        return first
+
     async def unmute(self, member: Member, *, then: str | None = None,
                      data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue lifting ``member``'s mute now (a pending unmute by the core is cancelled)."""
-        await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(member))
-        return self._member_action(member, Capability.MUTE, "unmute", "moderation",
-                                   lambda a: a.unmute(self.key, member), then, data)
+        """Queue lifting the mute of ``member`` and the person's linked accounts now (pending
+        unmutes by the core are cancelled)."""
+        for target in self._linked(member):
+            await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(target))
+        return self._to_linked(member, Capability.MUTE, "unmute",
+                               lambda a, member: a.unmute(self.key, member), then, data)
 
     async def kick(self, member: Member, reason: str, *, then: str | None = None,
                    data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a kick; it waits (bounded) for a DM queued to the member before it."""
-        return self._member_action(member, Capability.KICK, "kick", "moderation",
-                                   lambda a: a.kick(self.key, member, reason), then, data)
+        """Queue a kick of ``member`` and of the person's linked accounts; it waits (bounded)
+        for a DM queued to the member before it."""
+        return self._to_linked(member, Capability.KICK, "kick",
+                               lambda a, member: a.kick(self.key, member, reason), then, data)
 
     async def ban(self, member: Member, reason: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
-        """Queue a ban; it waits (bounded) for a DM queued to the member before it."""
-        return self._member_action(member, Capability.BAN, "ban", "moderation",
-                                   lambda a: a.ban(self.key, member, reason), then, data)
+        """Queue a ban of ``member`` and of the person's linked accounts; it waits (bounded)
+        for a DM queued to the member before it."""
+        return self._to_linked(member, Capability.BAN, "ban",
+                               lambda a, member: a.ban(self.key, member, reason), then, data)
 
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:

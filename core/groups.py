@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from hearth.errors import AdapterError, LimitReached
 from hearth.models import Capability, Channel, Member
 from hearth.outbox import Outcome, Request
+from hearth.people.persons import Person
+from hearth.people.records import account_of
 from hearth.ports import Adapter, DissolveMode
 from hearth.scheduler import Job
 from hearth.storage import Database, Migration, Store
@@ -240,6 +242,16 @@ class Records:
             f"INSERT INTO {MEMBERS} (group_id, member, added_ms) VALUES (?, ?, ?)"
             " ON CONFLICT (group_id, member) DO NOTHING", (group_id, member, _ms(when)))
 
+    async def forget(self, account: tuple[str, str]) -> int:
+        """Erase ``account`` from every group's members and speakers; the rows erased."""
+        platform, member = account
+        mine = f"group_id IN (SELECT id FROM {GROUPS} WHERE platform = ?)"
+        erased = await self.db.execute(f"DELETE FROM {MEMBERS} WHERE member = ? AND {mine}",
+                                       (member, platform))
+        erased += await self.db.execute(f"DELETE FROM {SPEAKERS} WHERE member = ? AND {mine}",
+                                        (member, platform))
+        return erased
+
     async def remove_member(self, group_id: int, member: str) -> None:
         await self.db.execute(f"DELETE FROM {MEMBERS} WHERE group_id = ? AND member = ?",
                               (group_id, member))
@@ -361,6 +373,13 @@ class GroupService:
         adapter = self._adapter(ctx.key, ctx.plugin, group.platform, Capability.GROUPS)
         if adapter is None or not group.is_open:
             return False
+        if member.platform != group.platform:  # the person's account on the group's network
+            there = next((r.member for r in ctx.accounts(member) if r.platform == group.platform), None)
+            if there is None:
+                log.info("cannot invite %s:%s to group %s: no linked account on %s",
+                         member.platform, member.id, group.name, group.platform)
+                return False
+            member = there
         try:
             await adapter.invite(ctx.key, group.channel, member)
         except AdapterError as exc:
@@ -590,8 +609,21 @@ class GroupsView:
         return found[0] if found else None
 
     async def invite(self, group: Group, member: Member) -> bool:
-        """Add ``member`` to an open group now (waits for the network); True if done."""
+        """Add ``member`` to an open group now (waits for the network); True if done.
+
+        A member from another network than the group's is invited through the
+        person's linked account on the group's network (False when they have none).
+        """
         return await self._service.invite(self._ctx, group, member)
+
+    async def of(self, who: Any) -> list[Group]:
+        """This plugin's open groups here that ``who``'s person belongs to through any of
+        their accounts (``who``: any account, a Person or a person id)."""
+        accounts = {r.key for r in self._ctx.accounts(who)}
+        if not isinstance(who, int | Person):
+            accounts.add(account_of(who))
+        return [g for g in await self.open()
+                if any((g.platform, m) in accounts for m in g.members)]
 
     async def remove(self, group: Group, member: Member) -> bool:
         """Take ``member`` out of an open group now (waits for the network); True if done."""

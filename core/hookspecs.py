@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from hearth.models import Member, Message, Reaction, Role
     from hearth.outbox import Outcome
     from hearth.people.dialogs import Answer
+    from hearth.people.persons import Person
     from hearth.scheduler import Job
     from hearth.storage import Migration
 
@@ -178,6 +179,15 @@ async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
     roles, groups and directory are per account and read over the person, so
     they need no moving. Re-key this plugin's rows, combining those that
     clash (e.g. add counts). Called in the community where the link was made.
+    """
+
+
+@hookspec
+async def on_strikes_pardoned(ctx: PluginContext, person: Person, count: int, by: Member) -> None:
+    """``by`` pardoned ``count`` of ``person``'s strikes with ``!pardon`` (any plugin's strikes).
+
+    Lift what this plugin imposed for them if it should (``ad_window`` ends
+    its mute), and note it in an audit channel if the plugin keeps one.
     """
 
 

@@ -116,7 +116,7 @@ class Actions:
             await found.remove_roles(discord.Object(role_id), reason=f"Hearth: {role.label}")
 
     async def _role_id(self, community: str, role: Role, *, create: bool) -> int | None:
-        """The Discord role for a neutral role: configured, remembered, or created now."""
+        """The Discord role for a neutral role: configured, kept by the core, or created now."""
         s = self.session
         guild = s.guild(community)
         roles = s.roles[community]
@@ -133,8 +133,6 @@ class Actions:
                     found = await guild.create_role(name=name, reason="Hearth neutral role")
                 log.info("%s: created role %r for %s", community, name, role.label)
             roles.ids[role] = found.id
-            memory = s.memory[community]
-            memory.roles[role] = found.id
             assert s.host is not None
-            await memory.save_roles(s.host.kv)
+            await s.host.role_ids.set(community, role, str(found.id))
             return found.id

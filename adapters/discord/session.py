@@ -25,7 +25,7 @@ from hearth.adapters.discord.convert import (
     to_member,
 )
 from hearth.adapters.discord.errors import boundary
-from hearth.adapters.discord.memory import GuildMemory
+from hearth.adapters.discord.memory import GuildMemory, take_legacy_roles
 from hearth.adapters.discord.schema import DiscordBinding, Shards
 from hearth.errors import AdapterError, NotFound
 from hearth.events import Event
@@ -66,9 +66,12 @@ class Session:
     async def load(self, host: AdapterHost) -> None:
         """Read what Hearth keeps per guild (created roles, categories, groups, position)."""
         for key, gid in self.guild_ids().items():
-            memory = self.memory[key] = await GuildMemory.load(host.kv, gid)
-            for role, rid in memory.roles.items():
-                self.roles[key].ids.setdefault(role, rid)
+            self.memory[key] = await GuildMemory.load(host.kv, gid)
+            for role, rid in (await take_legacy_roles(host.kv, gid)).items():
+                await host.role_ids.set(key, role, str(rid))
+            for role, found in (await host.role_ids.get(key)).items():
+                if found.isdigit():
+                    self.roles[key].ids.setdefault(role, int(found))
             self.progress[key] = await Progress.load(host.kv, gid)
 
     # ------------------------------------------------------------------ tasks

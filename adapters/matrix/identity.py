@@ -1,8 +1,10 @@
 """Members as Hearth sees them: display names, and the neutral role read from power levels.
 
 A neutral role is a power level in every room of the community
-(``accounts.matrix.power_levels``); newcomers, who may have a member's level,
-are recorded in the adapter's store.
+(``accounts.matrix.power_levels``). Hearth's roles are kept by the core
+(:mod:`hearth.people.roles`), which calls :meth:`Identity.grant_role` and
+:meth:`Identity.revoke_role` to apply them; where newcomers have a member's
+level (the default), a newcomer is one in the core's records only.
 """
 
 from __future__ import annotations
@@ -49,8 +51,6 @@ class Identity:
             return Role.ADMIN
         if level >= pl.leader:
             return Role.LEADER
-        if user in self.session.newcomers.get(community, set()):
-            return Role.NEWCOMER
         if pl.newcomer < pl.member and level <= pl.newcomer:
             return Role.NEWCOMER
         return Role.MEMBER
@@ -110,23 +110,15 @@ class Identity:
 
         await s.each("set power level", s.community_rooms.get(community, []), set_one)
 
-    async def _newcomer(self, community: str, uid: str, on: bool) -> None:
-        records = self.session.newcomers.setdefault(community, set())
-        if (uid in records) != on:
-            (records.add if on else records.discard)(uid)
-            await self.session.save("newcomers")
-
     def _level_now(self, community: str, uid: str) -> int:
         return max((s.level(uid) for s in self.topology.member_rooms(community)), default=0)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
         uid, pl = user_id(member.id), self.session.acc.power_levels
         if role == Role.NEWCOMER:
-            await self._newcomer(community, uid, True)
             if pl.newcomer != pl.member:
                 await self._set_level(community, uid, pl.newcomer)
             return
-        await self._newcomer(community, uid, False)
         if role == Role.MEMBER:
             if self._level_now(community, uid) < pl.member:
                 await self._set_level(community, uid, pl.member)
@@ -136,7 +128,6 @@ class Identity:
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
         uid, pl = user_id(member.id), self.session.acc.power_levels
         if role == Role.NEWCOMER:
-            await self._newcomer(community, uid, False)
             if pl.newcomer != pl.member and self._level_now(community, uid) == pl.newcomer:
                 await self._set_level(community, uid, pl.member)
         elif role > Role.MEMBER and self.role(community, uid) == role:

@@ -2,7 +2,7 @@
 
 The nio client and the sync loop, what is known of each room (kept current
 from the sync stream), the records Hearth keeps in the adapter's key/value
-store (group rooms, newcomers), and the helpers every part uses: a
+store (group rooms), and the helpers every part uses: a
 homeserver call through :mod:`.boundary`, the same call in several rooms,
 warnings logged once, supervised tasks.
 """
@@ -54,7 +54,6 @@ class Session:
         self.edits: OrderedDict[str, list[str]] = OrderedDict()  # event id -> its author's edits
         self.dm_rooms: dict[str, str] = {}  # room id -> the other user
         self.dm_for: dict[str, str] = {}  # user -> DM room the bot last used
-        self.newcomers: dict[str, set[str]] = {}  # community -> users recorded as newcomers
         self.admin_delete = False
         self.problems: list[str] = []
         self.warned: set[tuple[str, ...]] = set()
@@ -121,12 +120,8 @@ class Session:
 
     async def load_records(self) -> None:
         self.groups = {k: dict(v) for k, v in (await self._kv_json("groups", {})).items()}
-        self.newcomers = {k: set(v) for k, v in (await self._kv_json("newcomers", {})).items()}
 
     async def save(self, key: str) -> None:
         assert self.host is not None
-        value: Any = {
-            "groups": self.groups,
-            "newcomers": {k: sorted(v) for k, v in self.newcomers.items()},
-        }[key]
+        value: Any = {"groups": self.groups}[key]
         await self.host.kv.set(key, json.dumps(value))

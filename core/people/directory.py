@@ -316,6 +316,10 @@ class Directory:
         found.sort(key=lambda r: (r.joined, r.platform, r.id))
         return found
 
+    def accounts(self) -> list[tuple[str, Account]]:
+        """Every ``(community, account)`` the directory holds, present or gone."""
+        return [(c, a) for c, entries in self._members.items() for a in entries]
+
     def communities_of(self, account: Account) -> list[str]:
         return [c for c, entries in self._members.items() if account in entries]
 

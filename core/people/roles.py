@@ -31,7 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,8 @@ NAMESPACE = "hearth:roles"
 GRANTABLE = (Role.NEWCOMER, Role.MEMBER, Role.LEADER)
 #: the core's name in the events it produces
 CORE = "hearth"
+#: a network role never seen (since start-up)
+_UNSEEN = object()
 
 _UPSERT = (
     "INSERT INTO hearth_roles (community, platform, member_id, role, source, changed_ms)"
@@ -128,7 +130,7 @@ def _takes_over(hearth: Role | None, network: Role, last: Role | None) -> bool:
         return False
     if hearth is None:  # a newcomer or leader made on the network (or before the overlay)
         return network is not Role.MEMBER
-    if last is None:  # first sight: a member level can be how the network shows a newcomer
+    if last is None:  # unknown: a member level can be how the network shows a newcomer
         return not (hearth is Role.NEWCOMER and network is Role.MEMBER)
     return True
 
@@ -185,8 +187,9 @@ class Roles:
         self.db: Database | None = None
         #: community -> account -> the role Hearth granted
         self._granted: dict[str, dict[Account, Role]] = {}
-        #: community -> account -> the network role last seen (memory only)
-        self._seen: dict[str, dict[Account, Role]] = {}
+        #: community -> account -> the network role last seen (memory only); None: unknown
+        #: since Hearth applied a role whose look the network decides (a newcomer)
+        self._seen: dict[str, dict[Account, Role | None]] = {}
         self._ids = itertools.count(1)
 
     async def open(self, db: Database, communities: Iterable[str]) -> None:
@@ -210,16 +213,41 @@ class Roles:
 
     # ------------------------------------------------------------------ people
     def accounts_of(self, community: str, account: Account) -> tuple[Account, ...]:
-        """Every account of the person ``account`` belongs to (one place to switch to persons)."""
-        return (account,)
+        """Every account of the person ``account`` belongs to."""
+        return self._app.people.persons.accounts(community, account)
+
+    async def linked(self, community: str, before: Mapping[Account, Role | None]) -> None:
+        """Accounts became one person (``!link``); ``before``: each one's role from Hearth
+        until then. The person's role (the highest) is recorded and shown on every account,
+        and plugins hear of every account whose role changed."""
+        for account, was in before.items():
+            role = self.granted(community, account)
+            if role is None:
+                continue
+            if self._granted.get(community, {}).get(account) is not role:
+                await self._store_one(community, account, role, source="link")
+            if was is not role:
+                member = self._known(community, account)
+                self._apply(community, member, was, role)
+                self._changed(community, member, effective(was, member.role),
+                              effective(role, member.role))
 
     # ------------------------------------------------------------------ reading
     def granted(self, community: str, account: Account) -> Role | None:
-        """The role Hearth granted the person of ``account`` (the highest across their accounts)."""
+        """The role Hearth granted ``account``: its own, or a leader role of the person's other accounts."""
         granted = self._granted.get(community)
         if not granted:
             return None
-        found = [r for a in self.accounts_of(community, account) if (r := granted.get(a)) is not None]
+        accounts = self.accounts_of(community, account)
+        if len(accounts) == 1:
+            return granted.get(account)
+        # Leadership follows the person; newcomer and member are each account's own
+        # welcome on its network: linking never completes a gate.
+        own = granted.get(account)
+        found = [r for a in accounts if a != account
+                 and (r := granted.get(a)) is not None and r >= Role.LEADER]
+        if own is not None:
+            found.append(own)
         return max(found) if found else None
 
     def member(self, community: str, member: Member) -> Member:
@@ -235,7 +263,7 @@ class Roles:
             return event
         account = (member.platform, member.id)
         seen = self._seen.setdefault(community, {})
-        last = seen.get(account)
+        last = seen.get(account, _UNSEEN)
         if isinstance(event, MemberLeftEvent):
             await self._left(community, account)
         elif isinstance(event, MemberJoinedEvent):
@@ -251,26 +279,30 @@ class Roles:
         """A member from a network's member list (start-up): read back, with the effective role."""
         if not member.is_bot:
             seen = self._seen.setdefault(community, {})
-            last = seen.get(member.key)
+            last = seen.get(member.key, _UNSEEN)
             seen[member.key] = member.role
             if member.role is not last:
                 await self._read_back(community, member, last)
         return self.member(community, member)
 
-    async def _read_back(self, community: str, member: Member, last: Role | None) -> None:
+    async def _read_back(self, community: str, member: Member, last: Role | object) -> None:
+        """``member`` shows a network role other than ``last`` (``_UNSEEN``: never seen)."""
         account = member.key
         before = self.granted(community, account)
-        if self._holds_roles(community, member.platform) and _takes_over(before, member.role, last):
+        known = last if isinstance(last, Role) else None
+        others = self._others(community, account)
+        if self._holds_roles(community, member.platform) and _takes_over(before, member.role, known):
             log.info("%s: %s shows %s on %s; Hearth's role follows (was %s)", community, member.id,
                      member.role.label, member.platform, before.label if before else "none")
             await self._store(community, account, member.role, source=f"network:{member.platform}")
-            self._apply_all(community, before, member.role, skip=account)
+            for other in others:
+                self._apply(community, other, before, member.role)
         after = self.granted(community, account)
-        if last is not None:  # what it was before is known: tell plugins of a change
-            self._changed(community, member, effective(before, last), effective(after, member.role))
-        for other in self.accounts_of(community, account):
-            if other != account:
-                self._changed_account(community, other, before, after)
+        if last is not _UNSEEN:  # seen before (not at start-up): tell plugins of a change
+            shown = known if known is not None else Role.MEMBER
+            self._changed(community, member, effective(before, shown), effective(after, member.role))
+        for other in others:
+            self._changed(community, other, effective(before, other.role), effective(after, other.role))
 
     def _holds_roles(self, community: str, platform: str) -> bool:
         """Whether the network shows Hearth's roles (only then can it change them)."""
@@ -317,40 +349,37 @@ class Roles:
         before = self.granted(community, account)
         if before is role:
             return None
-        network = self._seen.get(community, {}).get(account, member.role)
+        network = self._seen.get(community, {}).get(account) or member.role
+        others = self._others(community, account)
         await self._store(community, account, role, source=f"plugin:{plugin}")
         pending = self._apply(community, member, before, role, plugin=plugin, then=then, data=data)
-        self._apply_all(community, before, role, skip=account)
+        for other in others:
+            self._apply(community, other, before, role)
         self._changed(community, replace(member, role=network), effective(before, network),
                       effective(role, network))
-        for other in self.accounts_of(community, account):
-            if other != account:
-                self._changed_account(community, other, before, role)
+        for other in others:
+            self._changed(community, other, effective(before, other.role), effective(role, other.role))
         return pending
 
     async def _store(self, community: str, account: Account, role: Role | None, *, source: str) -> None:
         """Hearth's role for every account of the person of ``account`` (None: no role)."""
+        for a in self.accounts_of(community, account):
+            await self._store_one(community, a, role, source=source)
+
+    async def _store_one(self, community: str, account: Account, role: Role | None, *,
+                         source: str) -> None:
         assert self.db is not None
         granted = self._granted.setdefault(community, {})
-        now = self._now_ms()
-        for a in self.accounts_of(community, account):
-            if role is None:
-                granted.pop(a, None)
-                await self.db.execute(
-                    "DELETE FROM hearth_roles WHERE community = ? AND platform = ? AND member_id = ?",
-                    (community, *a))
-            else:
-                granted[a] = role
-                await self.db.execute(_UPSERT, (community, a[0], a[1], int(role), source, now))
+        if role is None:
+            granted.pop(account, None)
+            await self.db.execute(
+                "DELETE FROM hearth_roles WHERE community = ? AND platform = ? AND member_id = ?",
+                (community, *account))
+        else:
+            granted[account] = role
+            await self.db.execute(_UPSERT, (community, *account, int(role), source, self._now_ms()))
 
     # ------------------------------------------------------------------ applying
-    def _apply_all(self, community: str, before: Role | None, after: Role | None, *,
-                   skip: Account) -> None:
-        """Apply the change on the person's other accounts (their other networks)."""
-        for account in self.accounts_of(community, skip):
-            if account != skip:
-                self._apply(community, self._known(community, account), before, after)
-
     def _apply(self, community: str, member: Member, before: Role | None, after: Role | None, *,
                plugin: str = CORE, then: str | None = None,
                data: dict[str, Any] | None = None) -> Pending | None:
@@ -365,6 +394,9 @@ class Roles:
         if not adapter.can(Capability.ROLES):
             self._app.report_missing(community, plugin, adapter.name, Capability.ROLES)
             return None
+        seen = self._seen.setdefault(community, {})
+        if (seen.get(member.key) or Role.MEMBER) < Role.ADMIN:  # what the network will show
+            seen[member.key] = after if after in (Role.MEMBER, Role.LEADER) else None
         steps: list[tuple[str, Role]] = []
         if after is not None:
             steps.append(("grant_role", after))
@@ -385,17 +417,17 @@ class Roles:
         return first
 
     # ------------------------------------------------------------------ telling plugins
+    def _others(self, community: str, account: Account) -> list[Member]:
+        """The person's other accounts (on their other networks), with their network roles."""
+        return [self._known(community, a) for a in self.accounts_of(community, account)
+                if a != account]
+
     def _known(self, community: str, account: Account) -> Member:
         record = self._app.people.directory.get(community, account)
         if record is not None:
-            return replace(record.member, role=self._seen.get(community, {}).get(account, record.role))
+            return replace(record.member, role=self._seen.get(community, {}).get(account) or record.role)
         return Member(platform=account[0], id=account[1], name=account[1],
-                      role=self._seen.get(community, {}).get(account, Role.MEMBER))
-
-    def _changed_account(self, community: str, account: Account, before: Role | None,
-                         after: Role | None) -> None:
-        member = self._known(community, account)
-        self._changed(community, member, effective(before, member.role), effective(after, member.role))
+                      role=self._seen.get(community, {}).get(account) or Role.MEMBER)
 
     def _changed(self, community: str, member: Member, old: Role, new: Role) -> None:
         """``member``'s effective role went from ``old`` to ``new``: the directory follows,

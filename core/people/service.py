@@ -18,6 +18,7 @@ from hearth.events import (
 from hearth.models import Member
 from hearth.people.activity import Ledger
 from hearth.people.directory import Directory
+from hearth.people.linking import LinkCodes
 from hearth.people.persons import Persons
 from hearth.people.records import Account, to_ms
 from hearth.people.schema import MIGRATIONS, NAMESPACE
@@ -46,6 +47,9 @@ class People:
         communities = list(communities)
         await self.directory.load(db, communities)
         await self.persons.load(db, communities)
+        # members stored before people existed (or whose batch was lost) get theirs now
+        async with db.transaction():
+            await self.persons.assign(db, self.directory.accounts(), to_ms(self._clock.now()))
         self.strikes.db = db
         await self.strikes.prune(to_ms(self._clock.now()))
         await self.ledger.open(db)
@@ -69,15 +73,24 @@ class People:
         elif isinstance(event, MemberUpdatedEvent):
             self.directory.updated(community, event.member, event.time)
 
-    async def forget(self, account: Account) -> list[str]:
-        """Erase ``account`` from the directory and the ledger; the communities it was in."""
+    async def forget(self, account: Account, codes: LinkCodes) -> list[str]:
+        """Erase ``account`` from the directory and the ledger, its person's strikes and its
+        link codes, and take it out of its person; the communities the directory knew it in.
+
+        The person's other accounts (linked on other networks) stay, as a person
+        of their own, without the strikes.
+        """
         db = self.ledger.db
         assert db is not None
         communities = self.directory.communities_of(account)
         await self.ledger.flush()
         self.directory.forget(account)
         erased = await self.ledger.forget(account)
-        erased += await self.directory.erase(db, account)
+        async with db.transaction():
+            erased += await self.directory.erase(db, account)
+            erased += await codes.forget(db, account)
+            for community, person in await self.persons.forget(db, account):
+                erased += await self.strikes.forget(db, community, person)
         log.info("forgot %s:%s (%d rows)", account[0], account[1], erased)
         return communities
 

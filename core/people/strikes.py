@@ -138,8 +138,9 @@ class StrikesView:
         return to_ms(self._ctx.now())
 
     async def add(self, who: Any, reason: str, *, lasts: timedelta = DEFAULT_LASTS,
-                  detail: str = "") -> Strike:
-        """Record a strike from this plugin against ``who``'s person; it is active for ``lasts``.
+                  detail: str = "", given: datetime | None = None) -> Strike:
+        """Record a strike from this plugin against ``who``'s person; it is active for ``lasts``
+        from ``given`` (default: now; an earlier time for strikes brought over from elsewhere).
 
         ``reason`` is a short word or phrase (``invite_link``, ``abuse``);
         ``detail`` (evidence) is cut to :data:`DETAIL_MAX` characters. The strike
@@ -147,7 +148,7 @@ class StrikesView:
         """
         person = await self._ctx.person(who)
         account = _account_named(who) or person.accounts[0]
-        now = self._now_ms()
+        now = self._now_ms() if given is None else to_ms(given)
         return await self._ledger.add(
             self._ctx.key, person.id, account, source=self._ctx.plugin, reason=reason,
             detail=detail, given_ms=now, expires_ms=now + int(lasts.total_seconds() * 1000))

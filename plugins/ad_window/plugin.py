@@ -27,10 +27,10 @@ from hearth import (
     Message,
     Need,
     Param,
+    Person,
     PluginContext,
     Role,
     Verdict,
-    format_duration,
     hookimpl,
     literal,
 )
@@ -83,10 +83,6 @@ def register_commands() -> list[Command]:
                 help="when the next ad window opens, and your quota left"),
         Command(name="adpass", handler=_cmd_adpass, params=member, min_role=Role.ADMIN,
                 help="let a member post one ad outside the window"),
-        Command(name="strikes", handler=_cmd_strikes, params=member, min_role=Role.LEADER,
-                power="moderate", help="a member's ad strikes"),
-        Command(name="pardon", handler=_cmd_pardon, params=member, min_role=Role.ADMIN,
-                help="clear a member's ad strikes"),
     ]
 
 
@@ -205,6 +201,7 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
         finding = Finding("repeat", " ".join(message.text.split())[:60])
 
     records = _records(ctx)
+    person = (await ctx.person(author)).id
     content = content_key(message.text)
     occurrence = win.current(cfg.windows, ctx.zone, now)
     before = await records.allowed(who, message.id)
@@ -213,13 +210,13 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
     ):
         # An edit that keeps the text, or one made in the window the ad was allowed in (its
         # own slot): still allowed. A pass, or an earlier window, covered only the old text.
-        await records.use(who, before.window, message.id, now, content)
+        await records.use(who, person, before.window, message.id, now, content)
         return None
-    if occurrence is not None and await records.used(who, occurrence.key) < cfg.per_window_quota:
-        await records.use(who, occurrence.key, message.id, now, content)
+    if occurrence is not None and await records.used(person, occurrence.key) < cfg.per_window_quota:
+        await records.use(who, person, occurrence.key, message.id, now, content)
         return None
-    if await records.use_pass(who):
-        await records.use(who, 0.0, message.id, now, content)
+    if await records.use_pass(person):
+        await records.use(who, person, 0.0, message.id, now, content)
         log.info("%s used an ad pass for message %s", author.id, message.id)
         return None
 
@@ -237,6 +234,11 @@ def _copy(message: Message, channel: Channel, message_id: str) -> Message:
     return replace(message, id=message_id, channel=channel, text="", raw=None)
 
 
+def _detail(channel: str, evidence: str) -> str:
+    """What a strike's record says about the ad (``#channel: evidence``)."""
+    return f"#{channel}: {evidence}"
+
+
 def _why_label(why: str) -> str:
     return "outside the ad window" if why == "outside" else "over the window's quota"
 
@@ -246,10 +248,11 @@ async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: 
     say = _say(ctx)
     member = message.author
     now = ctx.now()
-    records = _records(ctx)
     channel = message.channel.name or message.channel.id
-    await records.add_strike(member.key, now, finding.kind, channel, finding.evidence)
-    count = len(await records.strikes(member.key, now, cfg.strike_decay))
+    await ctx.strikes.add(member, str(say(f"kind_{finding.kind}")), lasts=cfg.strike_decay,
+                          detail=_detail(channel, finding.evidence))
+    # the person's strikes from every plugin (a guard strike counts) on every network
+    count = await ctx.strikes.count(member)
     step = cfg.escalation[min(count, len(cfg.escalation)) - 1]
     until = now + step.duration if step.action == "mute" and step.duration else None
     if until is not None:
@@ -317,14 +320,53 @@ async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
     await _records(ctx).forget((platform, member_id))
 
 
+@hookimpl
+async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
+    await _records(ctx).merge(kept, merged)
+
+
+@hookimpl
+async def on_strikes_pardoned(ctx: PluginContext, person: Person, count: int, by: Member) -> None:
+    """A pardon lifts the mute ad_window imposed (on every account of the person)."""
+    cfg: AdWindowConfig = ctx.config
+    accounts = ctx.accounts(person)
+    lifted = False
+    for record in accounts:
+        lifted = await ctx.cancel(_unmute_key(record.member)) or lifted
+    if lifted:  # on every linked account
+        await ctx.unmute(accounts[0].member)
+    if cfg.audit_channel:
+        mention = accounts[0].member.name_and_id if accounts else f"#{person.id}"
+        await ctx.send(cfg.audit_channel, _say(ctx)("audit_pardon", actor=by.name_and_id,
+                                                   mention=mention, count=count))
+    if lifted:
+        log.info("mute of person %d lifted: pardoned", person.id)
+
+
+async def _adopt(ctx: PluginContext) -> None:
+    """Bring state from before the core's strike ledger and people over to them (once)."""
+    cfg: AdWindowConfig = ctx.config
+    records = _records(ctx)
+    async with ctx.store.transaction():
+        for account in await records.unkeyed():
+            await records.key_on(account, (await ctx.person(account)).id)
+        legacy = await records.take_legacy_strikes()
+        for strike in legacy:
+            await ctx.strikes.add(strike.account, str(_say(ctx)(f"kind_{strike.kind}")),
+                                  lasts=cfg.strike_decay,
+                                  detail=_detail(strike.channel, strike.evidence), given=strike.at)
+    if legacy:
+        log.info("%s: %d ad strikes moved to the core's strike ledger", ctx.key, len(legacy))
+
+
 # --------------------------------------------------------------------------- time
 
 
 @hookimpl
 async def on_startup(ctx: PluginContext) -> None:
-    cfg: AdWindowConfig = ctx.config
     _states.pop(ctx, None)
-    await _records(ctx).prune(ctx.now(), cfg.strike_decay, KEEP_QUOTA)
+    await _adopt(ctx)
+    await _records(ctx).prune(ctx.now(), KEEP_QUOTA)
     await _schedule_announcements(ctx, keep_overdue=True)
 
 
@@ -376,7 +418,7 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
                 channel, say("announce_close", next_open=_when(ctx, upcoming.opens if upcoming else None))
             )
     if job.key == CLOSE_JOB:
-        await _records(ctx).prune(now, cfg.strike_decay, KEEP_QUOTA)
+        await _records(ctx).prune(now, KEEP_QUOTA)
     await _schedule_announcements(ctx, keep_overdue=False)
 
 
@@ -388,7 +430,7 @@ async def _cmd_ads(inv: Invocation) -> str:
     cfg: AdWindowConfig = ctx.config
     say = _say(ctx)
     records = _records(ctx)
-    who = inv.member.key
+    who = (await ctx.person(inv.member)).id
     now = ctx.now()
     current = win.current(cfg.windows, ctx.zone, now)
     if current is not None:
@@ -414,48 +456,10 @@ async def _cmd_adpass(inv: Invocation) -> str:
     cfg: AdWindowConfig = ctx.config
     say = _say(ctx)
     member: Member = inv.args["member"]
-    held = await _records(ctx).grant_pass(member.key)
+    held = await _records(ctx).grant_pass(member.key, (await ctx.person(member)).id)
     if cfg.audit_channel:
         await ctx.send(
             cfg.audit_channel,
             say("audit_pass", actor=inv.member.name_and_id, mention=member.name_and_id, passes=held),
         )
     return str(say("pass_granted", mention=member.name_and_id, passes=held))
-
-
-async def _cmd_strikes(inv: Invocation) -> str:
-    ctx = inv.ctx
-    cfg: AdWindowConfig = ctx.config
-    say = _say(ctx)
-    member: Member = inv.args["member"]
-    active = await _records(ctx).strikes(member.key, ctx.now(), cfg.strike_decay)
-    if not active:
-        return str(say("strikes_none", mention=member.name_and_id))
-    lines = "\n".join(
-        say("strike_line", time=f"{s.at.astimezone(ctx.zone):%Y-%m-%d %H:%M}",
-            kind=say(f"kind_{s.kind}"), channel=s.channel)
-        for s in active
-    )
-    step = cfg.escalation[min(len(active) + 1, len(cfg.escalation)) - 1]
-    return str(
-        say("strikes_list", mention=member.name_and_id, count=len(active),
-            decay=format_duration(cfg.strike_decay), lines=lines, next_step=str(step))
-    )
-
-
-async def _cmd_pardon(inv: Invocation) -> str:
-    ctx = inv.ctx
-    cfg: AdWindowConfig = ctx.config
-    say = _say(ctx)
-    member: Member = inv.args["member"]
-    cleared = await _records(ctx).pardon(member.key, ctx.now(), cfg.strike_decay)
-    if await ctx.cancel(_unmute_key(member)):
-        await ctx.unmute(member)
-    if not cleared:
-        return str(say("pardon_none", mention=member.name_and_id))
-    if cfg.audit_channel:
-        await ctx.send(
-            cfg.audit_channel,
-            say("audit_pardon", actor=inv.member.name_and_id, mention=member.name_and_id, count=cleared),
-        )
-    return str(say("pardoned", count=cleared, mention=member.name_and_id))

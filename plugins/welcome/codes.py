@@ -31,9 +31,10 @@ async def issue(ctx: PluginContext, issuer: Member, uses: int, lifetime: timedel
     expires = now + lifetime
     while True:  # a clash is astronomically rare at the minimum length; just draw again
         code = new_code(ctx.config.gate.code_length)
-        if await codes.add(code, issuer.platform, issuer.id, uses, expires, now):
+        person = (await ctx.person(issuer)).id
+        if await codes.add(code, issuer.platform, issuer.id, person, uses, expires, now):
             return Code(code=code, issuer_platform=issuer.platform, issuer_id=issuer.id,
-                        uses_total=uses, uses_left=uses, expires=expires)
+                        uses_total=uses, uses_left=uses, expires=expires, issuer_person=person)
 
 
 Outcome = Literal["ok", "wrong", "expired", "used_up", "throttled"]
@@ -47,11 +48,13 @@ class Redemption:
 
 
 async def redeem(ctx: PluginContext, member: Member, text: str) -> Redemption:
-    """Try to redeem ``text`` for ``member``; every failure counts towards the throttle."""
+    """Try to redeem ``text`` for ``member``; every failure counts towards the throttle (of the
+    person: wrong guesses from each of their accounts add up)."""
     codes = Codes(ctx.store, ctx.key)
     throttle = ctx.config.gate.throttle
     now = ctx.now()
-    recent = await codes.wrong_since(member.platform, member.id, now - throttle.within)
+    person = (await ctx.person(member)).id
+    recent = await codes.wrong_since(person, now - throttle.within)
     if len(recent) >= throttle.attempts:
         retry_at = recent[-throttle.attempts] + throttle.within
         return Redemption("throttled", retry_minutes=max(1, math.ceil((retry_at - now).total_seconds() / 60)))
@@ -62,11 +65,11 @@ async def redeem(ctx: PluginContext, member: Member, text: str) -> Redemption:
         outcome = "wrong"
     elif code.expires <= now:
         outcome = "expired"
-    elif code.uses_left <= 0 or not await codes.redeem(code, member.platform, member.id, now):
+    elif code.uses_left <= 0 or not await codes.redeem(code, member.platform, member.id, person, now):
         outcome = "used_up"
     else:
         return Redemption("ok", code)
-    await codes.record_wrong(member.platform, member.id, wanted, now)
+    await codes.record_wrong(member.platform, member.id, person, wanted, now)
     return Redemption(outcome, code)
 
 

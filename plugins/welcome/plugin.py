@@ -134,8 +134,17 @@ async def issue_code(inv: Invocation) -> str:
 
 @hookimpl
 async def on_startup(ctx: PluginContext) -> None:
+    codes_here = Codes(ctx.store, ctx.key)
+    async with ctx.store.transaction():  # rows from before people: keyed on the person once
+        for account in await codes_here.unkeyed():
+            await codes_here.key_on(account, (await ctx.person(account)).id)
     await ritual.schedule_reminder(ctx)
     await ritual.catch_up(ctx)
+
+
+@hookimpl
+async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
+    await Codes(ctx.store, ctx.key).merge(kept, merged)
 
 
 @hookimpl

@@ -51,7 +51,26 @@ async def upgrade_v1(store: Store) -> None:
     )
 
 
-MIGRATIONS = (upgrade_v1,)
+async def upgrade_v2(store: Store) -> None:
+    # Codes, redemptions (the referral tree) and wrong guesses belong to people, not accounts:
+    # the person of each account is filled in at start-up (0: not yet known). The ritual
+    # (``newcomers``) stays per account: each network's gate is passed on that network.
+    for table, column in (("codes", "issuer_person"), ("redemptions", "inviter_person"),
+                          ("redemptions", "invitee_person"), ("wrong_codes", "person")):
+        await store.execute(
+            f"ALTER TABLE {store.table(table)} ADD COLUMN {column} BIGINT NOT NULL DEFAULT 0")
+    await store.execute(
+        f"CREATE INDEX {store.table('wrong_codes_person')} ON {store.table('wrong_codes')}"
+        " (community, person, time)")
+
+
+MIGRATIONS = (upgrade_v1, upgrade_v2)
+
+#: each person column and the account columns it is the person of, per table
+PERSON_COLUMNS = (("codes", "issuer_person", "issuer_platform", "issuer_id"),
+                  ("redemptions", "inviter_person", "inviter_platform", "inviter_id"),
+                  ("redemptions", "invitee_person", "invitee_platform", "invitee_id"),
+                  ("wrong_codes", "person", "platform", "member_id"))
 
 
 def ts(when: datetime) -> float:
@@ -194,6 +213,8 @@ class Code:
     uses_total: int
     uses_left: int
     expires: datetime
+    #: the issuer's person (0: not yet known, a code from before people)
+    issuer_person: int = 0
 
 
 class Codes:
@@ -206,13 +227,15 @@ class Codes:
         self.redemptions = store.table("redemptions")
         self.wrong = store.table("wrong_codes")
 
-    async def add(self, code: str, issuer_platform: str, issuer_id: str, uses: int,
-                  expires: datetime, now: datetime) -> bool:
+    async def add(self, code: str, issuer_platform: str, issuer_id: str, issuer_person: int,
+                  uses: int, expires: datetime, now: datetime) -> bool:
         """Store a new code; False if it already exists here."""
         n = await self.store.execute(
-            f"INSERT INTO {self.codes} (community, code, issuer_platform, issuer_id, uses_total,"
-            " uses_left, expires, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (self.community, code, issuer_platform, issuer_id, uses, uses, ts(expires), ts(now)),
+            f"INSERT INTO {self.codes} (community, code, issuer_platform, issuer_id, issuer_person,"
+            " uses_total, uses_left, expires, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (self.community, code, issuer_platform, issuer_id, issuer_person, uses, uses, ts(expires),
+             ts(now)),
         )
         return n > 0
 
@@ -223,9 +246,11 @@ class Codes:
         if row is None:
             return None
         return Code(code=row["code"], issuer_platform=row["issuer_platform"], issuer_id=row["issuer_id"],
-                    uses_total=row["uses_total"], uses_left=row["uses_left"], expires=dt(row["expires"]))
+                    uses_total=row["uses_total"], uses_left=row["uses_left"], expires=dt(row["expires"]),
+                    issuer_person=row["issuer_person"])
 
-    async def redeem(self, code: Code, platform: str, member_id: str, now: datetime) -> bool:
+    async def redeem(self, code: Code, platform: str, member_id: str, person: int,
+                     now: datetime) -> bool:
         """Use one of ``code``'s uses for this member and record who invited whom; False if none left."""
         async with self.store.transaction():
             taken = await self.store.execute(
@@ -237,9 +262,10 @@ class Codes:
                 return False
             await self.store.insert(
                 f"INSERT INTO {self.redemptions} (community, code, inviter_platform, inviter_id,"
-                " invitee_platform, invitee_id, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (self.community, code.code, code.issuer_platform, code.issuer_id, platform, member_id,
-                 ts(now)),
+                " inviter_person, invitee_platform, invitee_id, invitee_person, time)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (self.community, code.code, code.issuer_platform, code.issuer_id, code.issuer_person,
+                 platform, member_id, person, ts(now)),
             )
         return True
 
@@ -251,20 +277,48 @@ class Codes:
         )
         return row is not None
 
-    async def record_wrong(self, platform: str, member_id: str, code: str, now: datetime) -> None:
+    async def record_wrong(self, platform: str, member_id: str, person: int, code: str,
+                           now: datetime) -> None:
         await self.store.insert(
-            f"INSERT INTO {self.wrong} (community, platform, member_id, code, time) VALUES (?, ?, ?, ?, ?)",
-            (self.community, platform, member_id, code, ts(now)),
+            f"INSERT INTO {self.wrong} (community, platform, member_id, person, code, time)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (self.community, platform, member_id, person, code, ts(now)),
         )
 
-    async def wrong_since(self, platform: str, member_id: str, since: datetime) -> list[datetime]:
-        """Times of this member's wrong guesses since ``since``, oldest first."""
+    async def wrong_since(self, person: int, since: datetime) -> list[datetime]:
+        """Times of this person's wrong guesses (from any of their accounts) since ``since``,
+        oldest first."""
         rows = await self.store.fetchall(
-            f"SELECT time FROM {self.wrong} WHERE community = ? AND platform = ? AND member_id = ?"
+            f"SELECT time FROM {self.wrong} WHERE community = ? AND person = ?"
             " AND time > ? ORDER BY time",
-            (self.community, platform, member_id, ts(since)),
+            (self.community, person, ts(since)),
         )
         return [dt(r["time"]) for r in rows]
+
+    async def unkeyed(self) -> list[tuple[str, str]]:
+        """Accounts named in rows from before people (person 0), to key on their person."""
+        selects = " UNION ".join(
+            f"SELECT {platform}, {member} FROM {self.store.table(table)}"
+            f" WHERE community = ? AND {column} = 0"
+            for table, column, platform, member in PERSON_COLUMNS)
+        rows = await self.store.fetchall(selects, (self.community,) * len(PERSON_COLUMNS))
+        return [(r[0], r[1]) for r in rows]
+
+    async def key_on(self, account: tuple[str, str], person: int) -> None:
+        """Key ``account``'s rows on ``person`` (where they were not yet)."""
+        for table, column, platform, member in PERSON_COLUMNS:
+            await self.store.execute(
+                f"UPDATE {self.store.table(table)} SET {column} = ?"
+                f" WHERE community = ? AND {platform} = ? AND {member} = ? AND {column} = 0",
+                (person, self.community, *account))
+
+    async def merge(self, kept: int, merged: int) -> None:
+        """Person ``merged`` became ``kept``."""
+        async with self.store.transaction():
+            for table, column, _, _ in PERSON_COLUMNS:
+                await self.store.execute(
+                    f"UPDATE {self.store.table(table)} SET {column} = ?"
+                    f" WHERE community = ? AND {column} = ?", (kept, self.community, merged))
 
 
 async def forget(store: Store, community: str, platform: str, member_id: str) -> None:

@@ -33,7 +33,8 @@ def test_every_routed_event_carries_its_hooks_arguments() -> None:
 def test_every_on_hook_is_routed_or_called_by_the_core() -> None:
     called_by_core = {"on_startup", "on_shutdown", "on_message", "on_command", "on_job_due",
                       "on_action_done", "on_answer", "on_group_reminder", "on_group_ending",
-                      "on_group_closed", "on_forget", "on_persons_merged"}
+                      "on_group_closed", "on_forget", "on_persons_merged",
+                      "on_strikes_pardoned"}
     on_hooks = {h for h in SPECS if h.startswith("on_")}
     assert on_hooks == set(NOTIFY_HOOKS.values()) | called_by_core
 

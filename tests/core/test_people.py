@@ -379,7 +379,7 @@ async def test_the_built_in_plugins_erase_what_they_keep_about_a_forgotten_accou
         db = bot.app.db
         account = "member_id = 'ann'"
         queries = [f"SELECT 1 FROM welcome_newcomers WHERE {account}",
-                   "SELECT 1 FROM ad_window_strikes WHERE member = 'ann'",
+                   f"SELECT 1 FROM hearth_strikes WHERE {account}",
                    "SELECT 1 FROM hearth_jobs WHERE key = 'deadline:testing:ann'"]
         assert all([await db.fetchall(q) for q in queries])
         await bot.app.forget(("testing", "ann"))

@@ -137,3 +137,35 @@ async def test_joining_two_people_merges_their_strikes_and_tells_plugins(tmp_pat
         assert fresh.id not in (old.id, new.id)  # a retired id is never given again
     finally:
         await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_forget_erases_the_persons_strikes_link_codes_and_group_memberships() -> None:
+    async with await TestBot.create(CONFIG, members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        ctx, app = core(bot), bot.app
+        assert app is not None and app.db is not None
+        platform = bot.adapter.name
+        ann, bo = (platform, "ann"), (platform, "bo")
+        matrix_ann = ("matrix", "@ann:example.org")
+        await app.join_persons("tea", ann, matrix_ann)
+        await ctx.strikes.add(matrix_ann, "spam")
+        await ctx.strikes.add(bo, "spam")
+        await bot.dm("ann", "!link")
+        members = [r.member for r in ctx.accounts(ann) + ctx.accounts(bo)]
+        group = await ctx.groups.create(platform, "tea-talk", members, topic="tea")
+        assert group is not None
+        await bot.say("ann", "tea-talk", "hello")
+        assert [g.id for g in await ctx.groups.of(matrix_ann)] == [group.id]  # through the link
+        db = app.db
+        queries = ["SELECT 1 FROM hearth_strikes WHERE member_id = '@ann:example.org'",
+                   "SELECT 1 FROM hearth_link_codes WHERE member_id = 'ann'",
+                   "SELECT 1 FROM hearth_accounts WHERE member_id = 'ann'",
+                   "SELECT 1 FROM hearth_group_members WHERE member = 'ann'",
+                   "SELECT 1 FROM hearth_group_speakers WHERE member = 'ann'"]
+        assert all([await db.fetchall(q) for q in queries])
+        await app.forget(ann)
+        assert [await db.fetchall(q) for q in queries] == [[]] * len(queries)
+        assert await ctx.strikes.count(bo) == 1  # another person's strikes stay
+        left = await ctx.person(matrix_ann)  # the linked account stays, on its own
+        assert left.accounts == (matrix_ann,) and await ctx.strikes.count(left) == 0
+        assert await db.fetchall("SELECT 1 FROM hearth_group_members WHERE member = 'bo'")

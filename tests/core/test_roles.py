@@ -209,3 +209,25 @@ async def test_the_matrix_adapters_newcomer_records_become_core_roles(tmp_path: 
         assert await bot.app.db.fetchone(
             "SELECT value FROM hearth_kv WHERE namespace = 'adapter:matrix' AND key = 'newcomers'"
         ) is None
+
+
+async def test_linking_shows_the_persons_role_on_every_account() -> None:
+    """A leader on one network who links an account on another is a leader there too
+    (applied on that network, told to plugins); the link is the person API's."""
+    watch = Watch()
+    async with await make(watch, members=[*STAFF, {"id": "ann"}]) as bot:
+        assert bot.app is not None
+        on_matrix = Member(platform="matrix", id="@ann:example.org", name="Ann")  # not served here
+        await ctx(bot).grant_role(on_matrix, Role.LEADER)
+        await bot.settle()
+        assert watch.changes == [("@ann:example.org", Role.MEMBER, Role.LEADER, Role.LEADER)]
+        await bot.app.join_persons("tea", ("testing", "ann"), on_matrix.key)
+        await bot.settle()
+        assert bot.sent("grant_role", member="ann", role="leader")
+        assert bot.role_of("ann") == Role.LEADER and record_role(bot, "ann") == Role.LEADER
+        assert watch.changes[1:] == [("ann", Role.MEMBER, Role.LEADER, Role.LEADER)]
+        await bot.restart()
+        assert roles(bot).granted("tea", ("testing", "ann")) == Role.LEADER
+        await bot.say("olivia", "general", "!demote @ann")  # revoked for the person
+        assert roles(bot).granted("tea", on_matrix.key) == Role.MEMBER
+        assert bot.sent("revoke_role", member="ann", role="leader")

@@ -441,23 +441,27 @@ async def test_strikes_and_pardon_commands(hearth_bot):
     await bot.say("alice", "intro", "add me on telegram: @teashop")
     bot.take()
     await bot.say("bob", "general", "!strikes @alice")
-    assert "for leaders and above" in bot.take()[0]["text"]
+    assert "Only admins and leaders with the moderate power" in bot.take()[0]["text"]
     await bot.say("lee", "general", "!strikes @alice")
     assert bot.take()[0]["text"] == (
-        "Alice (`alice`) has 2 active strike(s); each expires 30d after it was given:\n"
-        "- 2026-11-20 19:00: links to other sites in #general\n"
-        "- 2026-11-20 19:00: contact handles in #intro\n"
-        "The next strike means: mute 1d."
+        "Alice (`alice`) has 2 active strike(s):\n"
+        "- 2026-11-20 19:00: links to other sites `#general: cheap-tea.com` (ad_window, on testing);"
+        " expires 2026-12-20 19:00\n"
+        "- 2026-11-20 19:00: contact handles `#intro: add me on telegram: @teashop`"
+        " (ad_window, on testing);"
+        " expires 2026-12-20 19:00"
     )
+    await bot.dm("alice", "!strikes")  # a member sees their own (muted: by DM)
+    assert bot.take()[0]["text"].startswith("Alice (`alice`) has 2 active strike(s):")
     await bot.say("lee", "general", "!pardon @alice")
     assert "for admins and above" in bot.take()[0]["text"]
     await bot.say("adam", "general", "!pardon @alice")
     acts = bot.take()
     assert kinds(acts) == ["unmute", "send", "send"]  # the running mute is lifted
     assert acts[1]["text"] == "ad_window: Adam (`adam`) pardoned Alice (`alice`) (2 strike(s) cleared)."
-    assert acts[2]["text"] == "Cleared 2 strike(s) of Alice (`alice`)."
+    assert acts[2]["text"] == "Pardoned 2 strike(s) of Alice (`alice`); 0 active strike(s) left."
     await bot.say("adam", "general", "!pardon @alice")
-    assert bot.take()[0]["text"] == "Alice (`alice`) has no strikes to clear."
+    assert bot.take()[0]["text"] == "Alice (`alice`) has no active strikes to pardon."
     await bot.say("lee", "general", "!strikes @alice")
     assert bot.take()[0]["text"] == "Alice (`alice`) has no active strikes."
     await bot.say("alice", "general", AD)

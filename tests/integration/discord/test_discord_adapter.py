@@ -169,7 +169,7 @@ async def test_actions_out(fake: FakeDiscord, scene: Scene, host: RecordingHost,
     leader = scene.guild.role_named("Hearth leader")
     assert len(fake.find_requests("POST", f"/guilds/{scene.guild.id}/roles")) == 1
     assert leader.id in scene.guild.member(scene.bob).roles
-    assert '"leader"' in host.kv.data[f"roles:{scene.guild.id}"]
+    assert host.role_ids.data["tea"] == {Role.LEADER: str(leader.id)}  # kept by the core
     bob_now = await adapter.get_member("tea", str(scene.bob.id))
     assert bob_now is not None and bob_now.role == Role.LEADER
     await adapter.revoke_role("tea", bob, Role.LEADER)

@@ -122,8 +122,9 @@ async def dm_room(world: World, user: AsyncClient, within: float = 15.0) -> str:
 
 
 async def role_becomes(running: Running, user: AsyncClient, role: Role, within: float = 15.0) -> None:
+    """Wait until ``user``'s role, as Hearth sees it (the network's, with Hearth's roles), is ``role``."""
     for _ in range(int(within / 0.05)):
-        found = await running.adapter.get_member("tea", user.user_id)
+        found = await running.app.contexts["tea"]["hearth"].get_member("matrix", user.user_id)
         if found is not None and found.role == role:
             return
         await asyncio.sleep(0.05)
