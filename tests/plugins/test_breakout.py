@@ -362,3 +362,67 @@ async def test_groups_as_private_threads_where_the_network_offers_them(hearth_bo
     await bot.say("olivia", "general", "!breakout run")
     groups = created(bot.take())
     assert len(groups) == 4 and all("within" not in g for g in groups)
+
+
+@pytest.mark.asyncio
+async def test_on_two_networks_people_meet_within_one_and_a_linked_person_where_they_write_most() -> None:
+    from tests.core.test_linking import ANN_M, link
+    from tests.core.test_linking import make as two_networks
+
+    questions = {"questions": [{"key": "tea", "ask": "Tea?", "choices": ["green", "black"]}],
+                 "group_size": 2}
+    bot = await two_networks({"breakout": questions})
+    try:
+        bot.add_member("bea")
+        bot.add_matrix_member("@dee:example.org")
+        await link(bot)
+        for who in ("ann", "bo", "bea"):
+            await answer(bot, who, "1")
+        for who in ("@cy:example.org", "@dee:example.org"):
+            await bot.say_on_matrix(who, "general", "!breakout")
+            await bot.dm_on_matrix(who, "1")
+        for text in ("hello from Matrix", "I mostly write here", "more tea?"):
+            await bot.say_on_matrix(ANN_M, "general", text)
+        bot.take()
+        await bot.say("olivia", "general", "!breakout run")
+        on_discord = [sorted(g["members"]) for g in created(bot.take())]
+        on_matrix = [sorted(g["members"]) for g in created(bot.matrix_actions())]
+        assert on_discord == [["bea", "bo"]]
+        assert on_matrix == [sorted([ANN_M, "@cy:example.org", "@dee:example.org"])]
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_forget_erases_the_answers_and_history(hearth_bot: Any) -> None:
+    bot = await make(hearth_bot)
+    await answer_clusters(bot)
+    await bot.say("olivia", "general", "!breakout run")
+    ctx = bot.app.contexts["tea"]["breakout"]
+    person = (await ctx.person(("testing", "c1m2"))).id
+
+    async def rows(table: str) -> int:
+        found = await ctx.store.fetchall(
+            f"SELECT person FROM {ctx.store.table(table)} WHERE person = ?", (person,))
+        return len(found)
+
+    assert await rows("answers") == 2 and await rows("placements") == 1
+    await bot.app.forget(("testing", "c1m2"))
+    assert await rows("answers") == 0 and await rows("placements") == 0
+
+
+@pytest.mark.asyncio
+async def test_newcomers_since_the_last_round_are_spread(hearth_bot: Any) -> None:
+    bot = await make(hearth_bot, "avoid_repeat_rounds: 0", members=[
+        {"id": f"old{i}", "role": "member"} for i in range(8)])
+    for i in range(8):
+        await answer(bot, f"old{i}", str(i % 2 + 1), "1")
+    await bot.say("olivia", "general", "!breakout run")
+    for i in range(4):  # four newcomers who answer alike
+        await bot.join(f"new{i}")
+        await answer(bot, f"new{i}", "4", "4")
+    bot.take()
+    await bot.say("olivia", "general", "!breakout run")
+    groups = [g["members"] for g in created(bot.take())]
+    assert len(groups) == 3
+    assert sorted(sum(m.startswith("new") for m in g) for g in groups) == [1, 1, 2]
