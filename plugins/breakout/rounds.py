@@ -14,7 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from hearth import Capability, Channel, Group, MemberRecord, PluginContext, Role, texts
+from hearth import (
+    Capability,
+    Channel,
+    Group,
+    MemberRecord,
+    PluginContext,
+    Role,
+    format_duration,
+    texts,
+)
 
 from . import grouping
 from .config import BreakoutConfig
@@ -191,6 +200,14 @@ def preview(ctx: PluginContext, planned: Round) -> str:
             names = ", ".join(network.records[int(p)].name for p in group)
             lines.append(say("preview_group", number=n, members=names, shared=shared_text(ctx, shared)))
         lines += _caveats(ctx, network)
+    if planned.networks:
+        duration = ctx.config.duration
+        if duration is None:
+            lines.append(say("preview_stay"))
+        else:
+            wanted = ctx.config.on_close
+            mode = ctx.groups.dissolve_mode(planned.networks[0].platform, wanted) or wanted
+            lines.append(say("preview_end", duration=format_duration(duration), mode=say(f"mode_{mode}")))
     lines += planned.notes
     return "\n".join(lines)
 

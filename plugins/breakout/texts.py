@@ -62,6 +62,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "(random: {random}; at most: {bound})."
         ),
         "preview_group": "{number}. {members}: {shared}",
+        "preview_end": "Each group ends after {duration}, then it is {mode}.",
+        "preview_stay": "The groups stay open (no duration).",
         "preview_more": "… and {count} more groups.",
         "kind_channels": "private group channels",
         "kind_threads": "private threads in #{channel}",
@@ -106,6 +108,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "(随机:{random};上限:{bound})。"
         ),
         "preview_group": "{number}. {members}:{shared}",
+        "preview_end": "每个小组在 {duration} 后结束,之后将被{mode}。",
+        "preview_stay": "小组会一直保留(未设置 duration)。",
         "preview_more": "……还有 {count} 个小组。",
         "kind_channels": "私密小组频道",
         "kind_threads": "#{channel} 中的私密子区",

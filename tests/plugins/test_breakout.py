@@ -82,6 +82,8 @@ async def test_four_clusters_make_four_groups_then_no_pair_meets_again(hearth_bo
     await answer_clusters(bot)
     await answer(bot, "half", "1")  # stops half-way: incomplete answers never take part
     bot.take()
+    await bot.say("olivia", "general", "!breakout preview")
+    assert "Each group ends after 7d, then it is archived (read-only)." in bot.take()[-1]["text"]
 
     await bot.say("olivia", "general", "!breakout run")
     acts = bot.take()
@@ -126,6 +128,7 @@ async def test_preview_shows_the_groups_and_creates_nothing(hearth_bot: Any) -> 
     assert text.startswith("Next breakout round (nothing is created by this preview):")
     assert "3 private group channels for 12 people" in text
     assert "4 people wait for the next round (max_groups is 3)" in text
+    assert "The groups stay open (no duration)." in text
     await bot.say("c1m1", "general", "!breakout preview")
     assert "for admins" in bot.take()[-1]["text"]
 
@@ -172,6 +175,7 @@ async def test_the_questionnaire_is_asked_one_by_one_and_a_retake_replaces_the_a
     await bot.say("olivia", "general", "!breakout preview")
     text = bot.take()[-1]["text"]
     assert "design (2 of you)" in text and "tea (2 of you)" in text
+    assert "Each group ends after" not in text
 
 
 @pytest.mark.asyncio
