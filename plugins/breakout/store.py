@@ -47,7 +47,7 @@ async def upgrade_v1(store: Store) -> None:
         " PRIMARY KEY (community, person))")
     await store.execute(
         f"CREATE TABLE {rounds} (community TEXT NOT NULL, number INTEGER NOT NULL,"
-        " started_ms BIGINT NOT NULL, groups INTEGER NOT NULL, people INTEGER NOT NULL,"
+        " started_ms BIGINT NOT NULL, group_count INTEGER NOT NULL, people_count INTEGER NOT NULL,"
         " PRIMARY KEY (community, number))")
     await store.execute(
         f"CREATE TABLE {placements} (community TEXT NOT NULL, round INTEGER NOT NULL,"
@@ -186,7 +186,8 @@ class BreakoutStore:
         """Round ``number``'s groups (as formed) and who waits; the grouped wait no more."""
         async with self._store.transaction():
             await self._store.execute(
-                f"INSERT INTO {self._t['rounds']} (community, number, started_ms, groups, people)"
+                f"INSERT INTO {self._t['rounds']} (community, number, started_ms, group_count,"
+                " people_count)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (self._community, number, ms(when), len(groups), sum(len(g) for g in groups)))
             for n, group in enumerate(groups, start=1):
