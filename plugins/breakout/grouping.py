@@ -48,9 +48,10 @@ import heapq
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import mul
+from typing import Any, TypeVar
 
 #: how many people of a class the greedy construction looks ahead to fill a seat
 WINDOW = 12
@@ -62,6 +63,8 @@ SMALL = 64
 KICKS = 20
 
 LEADER, NEWCOMER, OTHER = 0, 1, 2
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,7 @@ class _Search:
         n = len(people)
         counts = Counter(a for p in people for a in p.answers)
         vocabulary = sorted(counts, key=lambda a: (counts[a], a))  # rarest first
+        self.vocabulary = vocabulary
         self.token = {a: f for f, a in enumerate(vocabulary)}
         self.weight = [math.log(n / counts[a]) for a in vocabulary]
         self.feats = [tuple(sorted(self.token[a] for a in p.answers)) for p in people]
@@ -170,9 +174,11 @@ class _Search:
         index = {p.id: i for i, p in enumerate(people)}
         self.forbid: list[set[int]] = [set() for _ in people]
         for past in history:
-            ids = [index[m] for m in past if m in index]
-            for i in ids:
-                self.forbid[i].update(j for j in ids if j != i)
+            together = {index[m] for m in past if m in index}
+            for i in together:
+                self.forbid[i] |= together
+        for i, forbid in enumerate(self.forbid):
+            forbid.discard(i)
         self.by_class: list[list[int]] = [[], [], []]
         for i, c in enumerate(classes):
             self.by_class[c].append(i)
@@ -392,15 +398,18 @@ def plan(
     repeats = tuple(sorted(
         (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i])
         for g in search.groups for x, i in enumerate(g) for j in g[x + 1:] if j in search.forbid[i]))
-    answers = {p.id: p.answers for p in people}
-    everyone = Counter(a for p in people for a in p.answers)
+    # Scored on the answers as integers (rarest first), which hash faster than the tokens.
+    answers = {ids[i]: search.featset[i] for i in range(len(ids))}
+    everyone = Counter(f for fs in search.feats for f in fs)
+    vocabulary = search.vocabulary
     return Plan(groups=groups, repeats=repeats, quality=quality(groups, answers),
-                shared=tuple(shared(g, answers, everyone) for g in groups), waiting=waiting,
-                score=best[2])
+                shared=tuple(tuple((vocabulary[f], c) for f, c in shared(g, answers, everyone))
+                             for g in groups),
+                waiting=waiting, score=best[2])
 
 
-def shared(group: Sequence[str], answers: dict[str, frozenset[str]],
-           everyone: Counter[str]) -> tuple[tuple[str, int], ...]:
+def shared(group: Sequence[str], answers: Mapping[str, frozenset[T]],
+           everyone: Counter[T]) -> tuple[tuple[T, int], ...]:
     """The answers at least two members of ``group`` share, with how many: most shared first,
     then the rarest (``everyone``: how many people hold each answer)."""
     here = Counter(a for m in group for a in answers[m])
@@ -408,7 +417,7 @@ def shared(group: Sequence[str], answers: dict[str, frozenset[str]],
     return tuple(sorted(common, key=lambda ac: (-ac[1], everyone[ac[0]], ac[0])))
 
 
-def quality(groups: Sequence[Sequence[str]], answers: dict[str, frozenset[str]]) -> Quality:
+def quality(groups: Sequence[Sequence[str]], answers: Mapping[str, frozenset[Any]]) -> Quality:
     """How many answers the pairs in ``groups`` share on average, against a random grouping of
     the same people into the same sizes and against an upper bound."""
     people = [m for g in groups for m in g]
