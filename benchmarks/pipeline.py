@@ -1,4 +1,4 @@
-"""The whole core under a realistic mix, with every built-in plugin and SQLite.
+"""The whole core under a realistic mix, with every built-in plugin, on SQLite or PostgreSQL.
 
 Many communities (each a copy of the bundled example community, every built-in
 plugin enabled), many members; mostly ordinary chat, some ads, commands and
@@ -8,7 +8,12 @@ loop: one event in, wait until it is handled) and RSS at the end, with the activ
 ledger (and the member directory it keeps up to date) on and off, in one run:
 the ledger's cost is the difference.
 
+``--backend postgresql`` (or both: ``--backend sqlite --backend postgresql``)
+runs on PostgreSQL: the server at ``--postgresql URL``, or one started from
+the ``pgserver`` package (the test suite's), a fresh schema for each run.
+
     python benchmarks/pipeline.py [--events 20000] [--communities 20] [--rounds 3]
+        [--backend sqlite|postgresql ...] [--postgresql URL]
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ import gc
 import random
 import resource
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,9 @@ import yaml
 
 from hearth.adapters.testing import TestBot
 from hearth.bootstrap import load
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import postgres
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "community.yaml"
 CHAT = [
@@ -99,14 +110,26 @@ async def inject(bot: TestBot, event: tuple[str, ...], n: int) -> None:
         await adapter.inject_message(event[1], event[2], event[3], event[4], f"e{n}")
 
 
+@asynccontextmanager
+async def database(server: str | None) -> AsyncIterator[str]:
+    """A fresh database's URL: an SQLite file, or a new schema on the PostgreSQL ``server``."""
+    if server is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'pipeline.db'}"
+    else:
+        async with postgres.fresh_schema(server) as url:
+            yield url
+
+
 async def main(events: int, communities: int, members: int, samples: int,
-               mix: dict[str, float] = MIX, ledger: bool = True) -> dict[str, Any]:
+               mix: dict[str, float] = MIX, ledger: bool = True,
+               server: str | None = None) -> dict[str, Any]:
     loaded = load(build_config(communities), text=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    async with database(server) as storage:
         # platform="testing": a network with no pace, so the figures are the bot's own work
         # (with a network's pace, settling would step virtual time through every paced action)
         bot = TestBot(loaded, community="c0", start="2026-11-18T10:00:00+08:00",
-                      storage=Path(tmp) / "pipeline.db", platform="testing")
+                      storage=storage, platform="testing")
         for c in range(communities):
             for m in range(members):
                 bot.adapter.add_person(f"c{c}", f"u{m}", f"User {m}")
@@ -168,22 +191,38 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs with the ledger off and on, alternating; the best of each counts")
     parser.add_argument("--by-kind", action="store_true", help="also measure each kind of event alone")
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"],
+                        help="the storage to measure on (repeat for both; default: sqlite)")
+    parser.add_argument("--postgresql", metavar="URL",
+                        help="a PostgreSQL server to use (default: start one from pgserver)")
     a = parser.parse_args()
     print("mix: " + ", ".join(f"{k} {v:.0%}" for k, v in MIX.items()))
-    best: dict[bool, dict[str, Any]] = {}
-    for _ in range(a.rounds):
+
+    def measure(server: str | None) -> None:
+        best: dict[bool, dict[str, Any]] = {}
+        for _ in range(a.rounds):
+            for on in (False, True):
+                r = asyncio.run(main(a.events, a.communities, a.members, a.samples, ledger=on,
+                                     server=server))
+                if on not in best or r["events_per_second"] > best[on]["events_per_second"]:
+                    best[on] = r
         for on in (False, True):
-            r = asyncio.run(main(a.events, a.communities, a.members, a.samples, ledger=on))
-            if on not in best or r["events_per_second"] > best[on]["events_per_second"]:
-                best[on] = r
-    for on in (False, True):
-        report(best[on])
-        print()
-    cost = 1 - best[True]["events_per_second"] / best[False]["events_per_second"]
-    print(f"ledger cost         {cost:.1%} of the throughput "
-          f"(p99 {best[False]['p99_ms']:.2f} -> {best[True]['p99_ms']:.2f} ms)")
-    if a.by_kind:
-        for kind in MIX:
-            r = asyncio.run(main(a.events // 4, a.communities, a.members, a.samples // 4, mix={kind: 1.0}))
-            print(f"  {kind:<8} alone: {r['events_per_second']:>8,.0f} events/s, "
-                  f"{r['cpu_us_per_event']:6.1f} µs CPU, p99 {r['p99_ms']:.2f} ms")
+            report(best[on])
+            print()
+        cost = 1 - best[True]["events_per_second"] / best[False]["events_per_second"]
+        print(f"ledger cost         {cost:.1%} of the throughput "
+              f"(p99 {best[False]['p99_ms']:.2f} -> {best[True]['p99_ms']:.2f} ms)")
+        if a.by_kind:
+            for kind in MIX:
+                r = asyncio.run(main(a.events // 4, a.communities, a.members, a.samples // 4,
+                                     mix={kind: 1.0}, server=server))
+                print(f"  {kind:<8} alone: {r['events_per_second']:>8,.0f} events/s, "
+                      f"{r['cpu_us_per_event']:6.1f} µs CPU, p99 {r['p99_ms']:.2f} ms")
+
+    for backend in a.backend or ["sqlite"]:
+        print(f"\n== {backend}")
+        if backend == "sqlite":
+            measure(None)
+            continue
+        with nullcontext(a.postgresql) if a.postgresql else postgres.server() as server:
+            measure(server)

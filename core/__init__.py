@@ -54,12 +54,13 @@ from hearth.people.dialogs import Answer
 from hearth.people.persons import Person
 from hearth.people.strikes import Strike
 from hearth.scheduler import Job
-from hearth.storage import Store
-from hearth.timeutil import format_duration, parse_duration
+from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
+from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SQL",
     "Activity",
     "AdapterError",
     "Answer",
@@ -69,6 +70,7 @@ __all__ = [
     "ChannelName",
     "Command",
     "CommandError",
+    "CommunityStore",
     "ConfigError",
     "Day",
     "DayTotals",
@@ -99,6 +101,7 @@ __all__ = [
     "Reaction",
     "Role",
     "RoleName",
+    "Row",
     "SafePattern",
     "SentMessage",
     "StartupError",
@@ -115,9 +118,12 @@ __all__ = [
     "adopt_group",
     "compile_pattern",
     "format_duration",
+    "from_ms",
     "hookimpl",
+    "like_prefix",
     "literal",
     "longest",
     "parse_duration",
     "texts",
+    "to_ms",
 ]

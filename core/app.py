@@ -95,7 +95,7 @@ from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleI
 from hearth.registry import HOOKS, ImplRef, PluginSet
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
-from hearth.storage import CORE_MIGRATIONS, Database, KeyValueStore, Store
+from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
 from hearth.supervisor import Supervisor
 from hearth.timeutil import format_duration
 
@@ -246,7 +246,7 @@ class App:
             log.warning(
                 "the database %s is new, but the config binds communities to %s: if Hearth ran "
                 "here before, its state (jobs, strikes, codes, positions) is not in this file",
-                self.db.path, ", ".join(bound),
+                self.db.where, ", ".join(bound),
             )
         await self.db.migrate(Store(self.db, CORE), CORE_MIGRATIONS)
         await self.groups.migrate(self.db)
@@ -342,10 +342,12 @@ class App:
         assert self.db is not None
         names = self.enabled(key)
         self.contexts[key] = {
-            name: PluginContext(self, community, name, community.plugins.get(name), Store(self.db, name))
+            name: PluginContext(self, community, name, community.plugins.get(name),
+                                CommunityStore(self.db, name, key))
             for name in names
         }
-        self.contexts[key][CORE] = PluginContext(self, community, CORE, None, Store(self.db, CORE))
+        self.contexts[key][CORE] = PluginContext(self, community, CORE, None,
+                                                 CommunityStore(self.db, CORE, key))
         self.registries[key] = registry = self._command_registry(key, names)
         self._powers[key] = frozenset(c.power for c in registry if c.power)
         self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
@@ -1098,7 +1100,8 @@ def command_clashes(config: HearthConfig, plugins: PluginSet) -> dict[str, Comma
     for key, community in config.communities.items():
         names = app.enabled(key)
         app.contexts[key] = {
-            name: PluginContext(app, community, name, community.plugins.get(name), Store(None, name))
+            name: PluginContext(app, community, name, community.plugins.get(name),
+                                CommunityStore(None, name, key))
             for name in names
         }
         try:

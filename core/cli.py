@@ -72,11 +72,23 @@ def _logging(ctx: click.Context, default: str) -> None:
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=True))
+@click.option("--connect", is_flag=True,
+              help="Also open the storage database (a PostgreSQL server is connected to).")
 @click.pass_context
-def check(ctx: click.Context, config: str) -> None:
-    """Validate CONFIG (a file or folder) without connecting to anything."""
+def check(ctx: click.Context, config: str, connect: bool) -> None:
+    """Validate CONFIG (a file or folder); with --connect, open its database too."""
     _logging(ctx, "WARNING")
     loaded = _load(config, warnings=True)
+    if connect:
+        url = loaded.config.storage
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            where = f"{url.removeprefix('sqlite:///')} does not exist yet; the first start creates it"
+        else:
+            try:
+                where = asyncio.run(_probe(url))
+            except HearthError as exc:
+                _fail(str(exc))
+        click.echo(f"{config}: storage: {where}")
     for key, community in loaded.config.communities.items():
         for platform in community.bindings:
             reported = any(w.key.startswith(f"accounts.{platform}") for w in loaded.warnings)
@@ -85,6 +97,58 @@ def check(ctx: click.Context, config: str) -> None:
                            f"accounts.{platform} is missing (needed by `hearth run`)", err=True)
     names = ", ".join(loaded.config.communities)
     click.echo(f"{config}: OK ({len(loaded.config.communities)} communities: {names})")
+
+
+async def _probe(url: str) -> str:
+    """Open the database at ``url`` and close it again; what was found, in words."""
+    from hearth.storage import Database
+
+    db = await Database.open(url)
+    try:
+        versions = await db.fetchval("SELECT COUNT(*) FROM hearth_schema")
+    finally:
+        await db.close()
+    return f"{db.where} is reachable" + ("" if versions else " (and empty: Hearth will set it up)")
+
+
+def _storage_url(value: str) -> str:
+    """A storage URL as given, or an SQLite file's path as its URL."""
+    return value if "://" in value else f"sqlite:///{value}"
+
+
+@main.command("migrate-storage")
+@click.argument("source")
+@click.argument("target")
+@click.pass_context
+def migrate_storage(ctx: click.Context, source: str, target: str) -> None:
+    """Copy the SQLite database SOURCE (a file or sqlite:///FILE) into the empty TARGET
+    (postgresql://…). Stop every Hearth process using SOURCE first."""
+    from hearth.storage import Database
+    from hearth.storage.copy import copy_database
+
+    _logging(ctx, "WARNING")
+
+    url = _storage_url(source)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        _fail(f"there is no database file {url.removeprefix('sqlite:///')}")
+
+    async def copy() -> str:
+        src = await Database.open(url)
+        try:
+            dst = await Database.open(_storage_url(target))
+            try:
+                copied = await copy_database(src, dst)
+            finally:
+                await dst.close()
+        finally:
+            await src.close()
+        return (f"copied {len(copied.rows)} tables ({copied.total} rows) from {src.where} to "
+                f"{dst.where}; set storage: to the new URL and start Hearth")
+
+    try:
+        click.echo(asyncio.run(copy()))
+    except HearthError as exc:
+        _fail(str(exc))
 
 
 @main.command()

@@ -523,7 +523,7 @@ def validate(
             file, line, "storage", f"{storage!r} names no database file, so everything would be "
             "lost at each restart (expected sqlite:///path/to/file.db)"
         ))
-    elif not isinstance(storage, str) or not re.match(r"^(sqlite:///|postgresql://)", storage):
+    elif not isinstance(storage, str) or not re.match(r"^(sqlite:///|postgres(ql)?://)", storage):
         file, line = src.locate(("storage",))
         src.issues.append(
             ConfigIssue(

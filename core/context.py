@@ -39,7 +39,7 @@ from hearth.people.records import (
 from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
 from hearth.scheduler import Job, Rule
-from hearth.storage import Store
+from hearth.storage import CommunityStore
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -56,7 +56,7 @@ class PluginContext:
     """One plugin in one community: its config, storage, schedule and actions."""
 
     def __init__(
-        self, app: App, community: CommunityConfig, plugin: str, config: Any, store: Store
+        self, app: App, community: CommunityConfig, plugin: str, config: Any, store: CommunityStore
     ) -> None:
         self._app = app
         self.community = community

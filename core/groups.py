@@ -24,7 +24,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from hearth.errors import AdapterError, LimitReached
@@ -35,7 +35,7 @@ from hearth.people.records import account_of
 from hearth.ports import Adapter, DissolveMode
 from hearth.scheduler import Job
 from hearth.storage import Database, Migration, Store
-from hearth.timeutil import format_duration
+from hearth.timeutil import format_duration, from_ms, to_ms
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -111,12 +111,11 @@ def _whole_minutes(span: timedelta) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def _ms(when: datetime) -> int:
-    return round(when.timestamp() * 1000)
+_ms = to_ms
 
 
 def _dt(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+    return None if ms is None else from_ms(ms)
 
 
 # --------------------------------------------------------------------------- schema
@@ -172,10 +171,10 @@ async def adopt_group(
     ``store`` is the plugin's own; the group belongs to it. Returns the group's
     id. The service schedules its reminder and end at the next start-up.
     """
-    group_id = await store.insert(
+    group_id = await store.fetchval(
         f"INSERT INTO {GROUPS} (community, plugin, platform, channel_id, name, topic, created_ms,"
         " expires_ms, remind_ms, on_close, state, closed_ms, mode, data)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (community, store.namespace, platform, channel_id, name, topic, _ms(created),
          None if expires is None else _ms(expires), None if remind_at is None else _ms(remind_at),
          on_close, state, None if closed is None else _ms(closed), mode, json.dumps(data or {})),
@@ -187,7 +186,7 @@ async def adopt_group(
         await store.execute(
             f"INSERT INTO {SPEAKERS} (group_id, member, messages) VALUES (?, ?, ?)",
             (group_id, member, messages))
-    return group_id
+    return int(group_id)
 
 
 # --------------------------------------------------------------------------- records
@@ -200,7 +199,7 @@ class Records:
         self.db = db
 
     async def _group(self, row: Any) -> Group:
-        members = await self.db.fetchall(
+        members = await self.db.fetch(
             f"SELECT member FROM {MEMBERS} WHERE group_id = ? ORDER BY id", (row["id"],))
         return Group(
             id=row["id"], community=row["community"], plugin=row["plugin"],
@@ -213,7 +212,7 @@ class Records:
         )
 
     async def select(self, where: str, params: Sequence[Any] = ()) -> list[Group]:
-        rows = await self.db.fetchall(
+        rows = await self.db.fetch(
             f"SELECT * FROM {GROUPS} WHERE {where} ORDER BY expires_ms IS NULL, expires_ms, id",
             params)
         return [await self._group(r) for r in rows]
@@ -259,11 +258,11 @@ class Records:
     async def count(self, group_id: int, author: str) -> None:
         await self.db.execute(
             f"INSERT INTO {SPEAKERS} (group_id, member, messages) VALUES (?, ?, 1)"
-            " ON CONFLICT (group_id, member) DO UPDATE SET messages = messages + 1",
+            f" ON CONFLICT (group_id, member) DO UPDATE SET messages = {SPEAKERS}.messages + 1",
             (group_id, author))
 
     async def speakers(self, group_id: int) -> dict[str, int]:
-        rows = await self.db.fetchall(
+        rows = await self.db.fetch(
             f"SELECT member, messages FROM {SPEAKERS} WHERE group_id = ?"
             " ORDER BY messages DESC, member", (group_id,))
         return {r["member"]: int(r["messages"]) for r in rows}

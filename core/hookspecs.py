@@ -97,6 +97,9 @@ def register_migrations() -> Sequence[Migration]:
 
     Append-only: never edit or remove one that has shipped. Each runs once, in
     its own transaction; ``store.table("name")`` gives the namespaced name.
+    Write the portable schema (docs/writing-plugins.md, "Storage"): a
+    ``community`` column in every table, times as integer epoch milliseconds,
+    ``id INTEGER PRIMARY KEY`` for an auto-numbered id.
     """
 
 

@@ -31,8 +31,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hearth.clock import Clock, VirtualClock
-from hearth.storage import Database
-from hearth.timeutil import add_calendar, parse_day, parse_duration, parse_time_of_day, wall_time
+from hearth.storage import Database, like_prefix
+from hearth.timeutil import (
+    add_calendar,
+    from_ms,
+    parse_day,
+    parse_duration,
+    parse_time_of_day,
+    to_ms,
+    wall_time,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +134,11 @@ def encode_data(key: str, data: dict[str, Any] | None) -> str:
     return text
 
 
-def _ts(when: datetime) -> float:
-    return when.timestamp()
+_ts, _dt = to_ms, from_ms
 
 
-def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
+def _ms(span: timedelta) -> int:
+    return span // timedelta(milliseconds=1)
 
 
 class Scheduler:
@@ -154,7 +161,7 @@ class Scheduler:
         self._zone_for = zone_for
         self._changed = asyncio.Event()
         #: row id -> the due time it was claimed with, for jobs dispatched and not finished
-        self._inflight: dict[int, float] = {}
+        self._inflight: dict[int, int] = {}
 
     async def schedule(
         self,
@@ -175,12 +182,12 @@ class Scheduler:
     async def _put(self, community: str, plugin: str, key: str, at: datetime, data: str,
                    every: timedelta | None, rule: str | None) -> None:
         await self._db.execute(
-            "INSERT INTO hearth_jobs (community, plugin, key, due, every_seconds, data, rule)"
+            "INSERT INTO hearth_jobs (community, plugin, key, due_ms, every_ms, data, rule)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (community, plugin, key) DO UPDATE SET due = excluded.due,"
-            " every_seconds = excluded.every_seconds, data = excluded.data,"
-            " rule = excluded.rule, attempts = 0, anchor = NULL",
-            (community, plugin, key, _ts(at), every.total_seconds() if every else None, data, rule),
+            " ON CONFLICT (community, plugin, key) DO UPDATE SET due_ms = excluded.due_ms,"
+            " every_ms = excluded.every_ms, data = excluded.data,"
+            " rule = excluded.rule, attempts = 0, anchor_ms = NULL",
+            (community, plugin, key, _ts(at), _ms(every) if every else None, data, rule),
         )
         self._changed.set()
 
@@ -193,8 +200,8 @@ class Scheduler:
         declared with one, is rescheduled to the rule's first run from now.
         """
         encoded = encode_data(key, data)
-        row = await self._db.fetchone(
-            "SELECT id, due, rule, data FROM hearth_jobs WHERE community = ? AND plugin = ? AND key = ?",
+        row = await self._db.fetchrow(
+            "SELECT id, due_ms, rule, data FROM hearth_jobs WHERE community = ? AND plugin = ? AND key = ?",
             (community, plugin, key),
         )
         signature = rule.signature()
@@ -202,7 +209,7 @@ class Scheduler:
             if row["data"] != encoded:
                 await self._db.execute("UPDATE hearth_jobs SET data = ? WHERE id = ?",
                                        (encoded, row["id"]))
-            return _dt(row["due"])
+            return _dt(row["due_ms"])
         first = rule.first(self._clock.now(), self._zone_for(community))
         await self._put(community, plugin, key, first, encoded, rule.every, signature)
         return first
@@ -217,49 +224,49 @@ class Scheduler:
 
     async def jobs(self, community: str, plugin: str, prefix: str = "") -> list[Job]:
         """The plugin's jobs in a community whose key starts with ``prefix``, by due time."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM hearth_jobs WHERE community = ? AND plugin = ? AND key LIKE ?"
-            " ORDER BY due, id",
-            (community, plugin, prefix.replace("%", "\\%") + "%"),
+        rows = await self._db.fetch(
+            "SELECT * FROM hearth_jobs WHERE community = ? AND plugin = ? AND key LIKE ? ESCAPE '\\'"
+            " ORDER BY due_ms, id",
+            (community, plugin, like_prefix(prefix)),
         )
         return [self._job(r) for r in rows]
 
     def _job(self, row: Any) -> Job:
-        every = row["every_seconds"]
+        every = row["every_ms"]
         return Job(
             community=row["community"],
             plugin=row["plugin"],
             key=row["key"],
-            due=_dt(row["due"]),
+            due=_dt(row["due_ms"]),
             data=json.loads(row["data"]),
-            every=timedelta(seconds=every) if every else None,
+            every=timedelta(milliseconds=every) if every else None,
             attempt=int(row["attempts"]) + 1,
             id=int(row["id"]),
         )
 
     async def next_due(self) -> datetime | None:
-        row = await self._db.fetchone("SELECT MIN(due) AS due FROM hearth_jobs")
-        return None if row is None or row["due"] is None else _dt(row["due"])
+        due = await self._db.fetchval("SELECT MIN(due_ms) FROM hearth_jobs")
+        return None if due is None else _dt(due)
 
     async def run_due(self) -> int:
         """Claim and dispatch every job due now, in due order; return how many."""
         now = self._clock.now()
-        rows = await self._db.fetchall(
-            "SELECT * FROM hearth_jobs WHERE due <= ? ORDER BY due, id", (_ts(now),)
+        rows = await self._db.fetch(
+            "SELECT * FROM hearth_jobs WHERE due_ms <= ? ORDER BY due_ms, id", (_ts(now),)
         )
         ran = 0
         for row in rows:
             if row["id"] in self._inflight:
                 # Still waiting in its community's inbox: renew the lease, do not run it twice.
                 lease = _ts(now + LEASE)
-                if await self._db.execute("UPDATE hearth_jobs SET due = ? WHERE id = ? AND due = ?",
-                                          (lease, row["id"], row["due"])):
+                if await self._db.execute("UPDATE hearth_jobs SET due_ms = ? WHERE id = ? AND due_ms = ?",
+                                          (lease, row["id"], row["due_ms"])):
                     self._inflight[row["id"]] = lease
                 continue
             job = self._job(row)
             if job.every:
                 zone = self._zone_for(job.community)
-                anchor = row["anchor"]
+                anchor = row["anchor_ms"]
                 following = _dt(anchor) if anchor is not None else add_calendar(job.due, job.every, zone)
                 while following <= now:
                     following = add_calendar(following, job.every, zone)
@@ -267,8 +274,8 @@ class Scheduler:
             else:
                 claim = now + LEASE
             claimed = await self._db.execute(
-                "UPDATE hearth_jobs SET due = ?, anchor = NULL WHERE id = ? AND due = ?",
-                (_ts(claim), row["id"], row["due"]),
+                "UPDATE hearth_jobs SET due_ms = ?, anchor_ms = NULL WHERE id = ? AND due_ms = ?",
+                (_ts(claim), row["id"], row["due_ms"]),
             )
             if not claimed:
                 continue  # another process took it
@@ -287,7 +294,7 @@ class Scheduler:
                 await self._db.execute("UPDATE hearth_jobs SET attempts = 0 WHERE id = ?", (job.id,))
             else:
                 # The handler may have rescheduled the same key: keep that.
-                await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due = ?",
+                await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due_ms = ?",
                                        (job.id, claim))
             return
         if job.attempt >= MAX_ATTEMPTS:
@@ -297,18 +304,18 @@ class Scheduler:
             if job.every:
                 await self._db.execute("UPDATE hearth_jobs SET attempts = 0 WHERE id = ?", (job.id,))
             else:
-                await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due = ?",
+                await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due_ms = ?",
                                        (job.id, claim))
             return
         delay = min(RETRY_FIRST * 2 ** (job.attempt - 1), RETRY_MAX)
         retry = _ts(self._clock.now() + delay)
         if job.every and retry >= claim:
             # The next regular run comes first: it is the retry.
-            await self._db.execute("UPDATE hearth_jobs SET attempts = ? WHERE id = ? AND due = ?",
+            await self._db.execute("UPDATE hearth_jobs SET attempts = ? WHERE id = ? AND due_ms = ?",
                                    (job.attempt, job.id, claim))
         else:
             await self._db.execute(
-                "UPDATE hearth_jobs SET due = ?, attempts = ?, anchor = ? WHERE id = ? AND due = ?",
+                "UPDATE hearth_jobs SET due_ms = ?, attempts = ?, anchor_ms = ? WHERE id = ? AND due_ms = ?",
                 (retry, job.attempt, claim if job.every else None, job.id, claim),
             )
         log.warning("job %s of %s in %s failed (attempt %d); retrying in %s", job.key, job.plugin,
@@ -319,7 +326,7 @@ class Scheduler:
         """Run jobs as they fall due in real time (until cancelled)."""
         while True:
             self._changed.clear()
-            self._db.check_file()
+            self._db.check()
             await self.run_due()
             now = self._clock.now()
             nxt = await self.next_due()

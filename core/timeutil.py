@@ -116,3 +116,16 @@ def add_calendar(start: datetime, delta: timedelta, zone: ZoneInfo) -> datetime:
         naive = local.replace(tzinfo=None) + delta
         return wall_time(zone, naive.date(), naive.time())
     return start + delta
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_ms(when: datetime) -> int:
+    """``when`` as stored: integer milliseconds since the epoch (UTC)."""
+    return (when - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_ms(ms: int) -> datetime:
+    """A stored time (epoch milliseconds) as an aware UTC datetime."""
+    return _EPOCH + timedelta(milliseconds=ms)

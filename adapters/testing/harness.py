@@ -63,6 +63,9 @@ class TestBot:
                  without: Iterable[Capability | str] = ()) -> None:
         """``strict``: a plugin that raises fails the step (see :meth:`expect_plugin_errors`).
 
+        ``storage``: an SQLite file, or a storage URL (``postgresql://…``); a fresh
+        SQLite file by default.
+
         ``without``: capabilities the imitated network lacks (``["dm", "pin"]``).
         """
         self.loaded = loaded
@@ -77,7 +80,8 @@ class TestBot:
         if storage is None:
             self._tmp = tempfile.mkdtemp(prefix="hearth-test-")
             storage = Path(self._tmp) / "hearth.db"
-        self.storage = f"sqlite:///{storage}"
+        #: the storage URL (a path given is an SQLite file)
+        self.storage = storage if isinstance(storage, str) and "://" in storage else f"sqlite:///{storage}"
         self.adapter = TestingAdapter(
             communities=bindings_for(self.config, TestingAdapter), imitate=self.platform,
             without=without,

@@ -368,7 +368,7 @@ class Ledger:
         await self.flush()
         assert self.db is not None
         first, last = self._window(community, since, until)
-        row = await self.db.fetchone(
+        row = await self.db.fetchrow(
             "SELECT SUM(messages), SUM(replies_given), SUM(replies_received), SUM(reactions_given),"
             f" SUM(reactions_received), SUM(commands), SUM({_ACTIVE}) FROM hearth_activity"
             " WHERE community = ? AND platform = ? AND member_id = ? AND day_ms >= ? AND day_ms <= ?",
@@ -402,7 +402,7 @@ class Ledger:
             raise ValueError(f"unknown interaction kinds {sorted(unknown)} (expected {sorted(WEIGHTS)})")
         w = [weights.get(k, 0.0) for k in ("replies", "mentions", "reactions")]
         half = None if half_life is None else half_life.total_seconds() * 1000
-        rows = await self.db.fetchall(
+        rows = await self.db.fetch(
             "SELECT platform, source_id, target_id, day_ms, replies, mentions, reactions"
             " FROM hearth_interactions WHERE community = ? AND day_ms >= ? AND day_ms <= ?",
             (community, first, last),
@@ -425,17 +425,17 @@ class Ledger:
         first, last = self._window(community, since, until)
         span = (community, first, last)
         sums: dict[int, list[int]] = {}
-        for day_ms, messages, active in await self.db.fetchall(
+        for day_ms, messages, active in await self.db.fetch(
             f"SELECT day_ms, SUM(messages), SUM({_ACTIVE}) FROM hearth_activity"
             " WHERE community = ? AND day_ms >= ? AND day_ms <= ? GROUP BY day_ms", span
         ):
             sums.setdefault(day_ms, [0, 0, 0, 0])[0:2] = [int(messages), int(active)]
-        for day_ms, count in await self.db.fetchall(
+        for day_ms, count in await self.db.fetch(
             "SELECT day_ms, SUM(replies + mentions + reactions) FROM hearth_interactions"
             " WHERE community = ? AND day_ms >= ? AND day_ms <= ? GROUP BY day_ms", span
         ):
             sums.setdefault(day_ms, [0, 0, 0, 0])[2] = int(count)
-        for day_ms, messages, active, interactions, bot in await self.db.fetchall(
+        for day_ms, messages, active, interactions, bot in await self.db.fetch(
             "SELECT day_ms, messages, active_members, interactions, bot_messages"
             " FROM hearth_community_days WHERE community = ? AND day_ms >= ? AND day_ms <= ?", span
         ):

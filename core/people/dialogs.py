@@ -189,7 +189,7 @@ class Dialogs:
         self._db = db
         await db.migrate(self._store, MIGRATIONS)
         self._open = {}
-        for row in await db.fetchall("SELECT * FROM hearth_questions ORDER BY id"):
+        for row in await db.fetch("SELECT * FROM hearth_questions ORDER BY id"):
             question = Question.from_row(row)
             self._open.setdefault(question.conversation, question)
 
@@ -198,7 +198,7 @@ class Dialogs:
         (nobody would hear the answer), and send the open ones never sent (the app stopped
         before it could)."""
         assert self._db is not None
-        rows = await self._db.fetchall("SELECT id, community, plugin, shown FROM hearth_questions")
+        rows = await self._db.fetch("SELECT id, community, plugin, shown FROM hearth_questions")
         config = self._app.config.communities
         orphans = [int(r["id"]) for r in rows
                    if r["community"] not in config or r["plugin"] not in self._app.enabled(r["community"])]
@@ -224,7 +224,7 @@ class Dialogs:
             raise ValueError("the bot asks members, not bots")
         stored = json.dumps(data or {})  # TypeError here when data is not JSON
         async with self._store.transaction():
-            row = await self._store.fetchone("SELECT MAX(id) AS top FROM hearth_questions")
+            row = await self._store.fetchrow("SELECT MAX(id) AS top FROM hearth_questions")
             qid = int(row["top"] or 0) + 1 if row else 1
             asked = Question(
                 id=qid, community=community, plugin=plugin, platform=member.platform,
@@ -287,7 +287,7 @@ class Dialogs:
     async def _next(self, conversation: tuple[str, str]) -> None:
         """The conversation's open question was closed: open (and send) the next, if any."""
         self._open.pop(conversation, None)
-        row = await self._store.fetchone(
+        row = await self._store.fetchrow(
             "SELECT * FROM hearth_questions WHERE platform = ? AND member_id = ? ORDER BY id LIMIT 1",
             conversation,
         )
@@ -353,7 +353,7 @@ class Dialogs:
 
     async def _drop(self, where: str, params: tuple[str, ...]) -> int:
         async with self._store.transaction():
-            rows = await self._store.fetchall(
+            rows = await self._store.fetch(
                 f"SELECT id, platform, member_id FROM hearth_questions WHERE {where}", params)
             if not rows:
                 return 0
@@ -367,7 +367,7 @@ class Dialogs:
 
     async def pending(self, community: str, plugin: str) -> list[Question]:
         """``plugin``'s questions in ``community`` not yet answered (open or waiting), oldest first."""
-        rows = await self._store.fetchall(
+        rows = await self._store.fetch(
             "SELECT * FROM hearth_questions WHERE community = ? AND plugin = ? ORDER BY id",
             (community, plugin))
         return [Question.from_row(r) for r in rows]

@@ -110,7 +110,7 @@ class Directory:
             self._members.setdefault(key, {})
             self._dirty.setdefault(key, set())
             self._active.setdefault(key, set())
-        rows = await db.fetchall(
+        rows = await db.fetch(
             "SELECT community, platform, member_id, name, role, is_bot, joined_ms, join_known,"
             " invited_by, last_active_ms, present FROM hearth_members"
         )

@@ -99,7 +99,7 @@ class LinkCodes:
         code = normalise(typed)
         db = self._db()
         async with db.transaction():
-            row = await db.fetchone(
+            row = await db.fetchrow(
                 "SELECT platform, member_id, expires_ms FROM hearth_link_codes"
                 " WHERE community = ? AND code = ?", (community, code))
             if row is not None:

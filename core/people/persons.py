@@ -63,11 +63,11 @@ class Persons:
         for key in communities:
             self._of.setdefault(key, {})
             self._accounts.setdefault(key, {})
-        rows = await db.fetchall("SELECT community, platform, member_id, person FROM hearth_accounts")
+        rows = await db.fetch("SELECT community, platform, member_id, person FROM hearth_accounts")
         for community, platform, member_id, person in rows:
             if community in self._of:
                 self._put(community, (platform, member_id), int(person))
-        for row in await db.fetchall(
+        for row in await db.fetch(
                 "SELECT community, MAX(id) FROM hearth_person_ids GROUP BY community"):
             self._last[row[0]] = max(self._last.get(row[0], 0), int(row[1] or 0))
 

@@ -94,7 +94,7 @@ async def _v1(store: Store) -> None:
 async def _adopt_matrix_newcomers(store: Store) -> None:
     """The Matrix adapter kept its newcomers in a JSON blob (``{community: [user, …]}``);
     they become newcomers in the overlay, and the blob goes."""
-    row = await store.fetchone(
+    row = await store.fetchrow(
         "SELECT value FROM hearth_kv WHERE namespace = 'adapter:matrix' AND key = 'newcomers'")
     if row is None:
         return
@@ -163,7 +163,7 @@ class NetworkRoles:
         self._now_ms = now_ms
 
     async def get(self, community: str) -> dict[Role, str]:
-        rows = await self._db.fetchall(
+        rows = await self._db.fetch(
             "SELECT role, network_id FROM hearth_network_roles WHERE community = ? AND platform = ?",
             (community, self._platform))
         return {Role(r["role"]): str(r["network_id"]) for r in rows}
@@ -199,7 +199,7 @@ class Roles:
         for key in communities:
             self._granted.setdefault(key, {})
             self._seen.setdefault(key, {})
-        for row in await db.fetchall("SELECT community, platform, member_id, role FROM hearth_roles"):
+        for row in await db.fetch("SELECT community, platform, member_id, role FROM hearth_roles"):
             granted = self._granted.get(row["community"])
             if granted is not None:
                 granted[(row["platform"], row["member_id"])] = Role(row["role"])

@@ -70,25 +70,25 @@ class StrikeLedger:
     async def add(self, community: str, person: int, account: Account, *, source: str,
                   reason: str, detail: str, given_ms: int, expires_ms: int) -> Strike:
         """Record a strike; returns it."""
-        number = await self._db().insert(
+        number = await self._db().fetchval(
             "INSERT INTO hearth_strikes (community, person, source, reason, detail, platform,"
-            " member_id, given_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " member_id, given_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (community, person, source, reason, detail[:DETAIL_MAX], account[0], account[1],
              given_ms, expires_ms))
-        return Strike(id=number, person=person, source=source, reason=reason,
+        return Strike(id=int(number), person=person, source=source, reason=reason,
                       detail=detail[:DETAIL_MAX], account=account, given=from_ms(given_ms),
                       expires=from_ms(expires_ms))
 
     async def active(self, community: str, person: int, now_ms: int) -> list[Strike]:
         """The person's active strikes, oldest first."""
-        rows = await self._db().fetchall(
+        rows = await self._db().fetch(
             f"SELECT {_COLUMNS} FROM hearth_strikes WHERE community = ? AND person = ?"
             " AND expires_ms > ? AND pardoned_ms IS NULL ORDER BY given_ms, id",
             (community, person, now_ms))
         return [_strike(r) for r in rows]
 
     async def count(self, community: str, person: int, now_ms: int) -> int:
-        row = await self._db().fetchone(
+        row = await self._db().fetchrow(
             "SELECT COUNT(*) FROM hearth_strikes WHERE community = ? AND person = ?"
             " AND expires_ms > ? AND pardoned_ms IS NULL", (community, person, now_ms))
         return int(row[0]) if row else 0

@@ -143,7 +143,7 @@ def _state(ctx: PluginContext) -> _State:
 
 
 def _records(ctx: PluginContext) -> Records:
-    return Records(ctx.store, ctx.key)
+    return Records(ctx.store)
 
 
 def _say(ctx: PluginContext) -> Any:
@@ -216,7 +216,7 @@ async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | No
         await records.use(who, person, occurrence.key, message.id, now, content)
         return None
     if await records.use_pass(person):
-        await records.use(who, person, 0.0, message.id, now, content)
+        await records.use(who, person, 0, message.id, now, content)
         log.info("%s used an ad pass for message %s", author.id, message.id)
         return None
 

@@ -1,9 +1,9 @@
 """What ad_window keeps across restarts: quota use per window and ad passes.
 
-One repository over the plugin's namespaced tables; every row carries the
-community key (the database is shared by every community) and the person
-(quota and passes follow the person across networks). Times are UTC epoch
-seconds. Strikes live in the core's strike ledger (``ctx.strikes``); the
+One repository over the plugin's tables in one community (``ctx.store`` fills
+and filters the ``community`` column); rows carry the person (quota and
+passes follow the person across networks). Times are integer epoch
+milliseconds. Strikes live in the core's strike ledger (``ctx.strikes``); the
 plugin's old strikes table is emptied into it at start-up
 (:meth:`Records.take_legacy_strikes`).
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from hearth import Store
+from hearth import SQL, CommunityStore, Store, from_ms, to_ms
+from hearth.storage import ms, rebuild
 
 
 async def upgrade_v1(store: Store) -> None:
@@ -29,10 +30,11 @@ async def upgrade_v1(store: Store) -> None:
         f"CREATE INDEX {store.table('strikes_member')} ON {store.table('strikes')}"
         " (community, platform, member, at)"
     )
+    # "window" is quoted: PostgreSQL reserves the word (the same column on SQLite)
     await store.execute(
         f"CREATE TABLE {store.table('quota')} ("
         " community TEXT NOT NULL, platform TEXT NOT NULL, member TEXT NOT NULL,"
-        " window REAL NOT NULL, message TEXT NOT NULL, at REAL NOT NULL,"
+        ' "window" REAL NOT NULL, message TEXT NOT NULL, at REAL NOT NULL,'
         " PRIMARY KEY (community, platform, member, message))"
     )
     await store.execute(
@@ -55,10 +57,34 @@ async def upgrade_v3(store: Store) -> None:
         await store.execute(
             f"ALTER TABLE {store.table(table)} ADD COLUMN person BIGINT NOT NULL DEFAULT 0")
     await store.execute(
-        f"CREATE INDEX {store.table('quota_person')} ON {store.table('quota')} (community, person, window)")
+        f"CREATE INDEX {store.table('quota_person')} ON {store.table('quota')}"
+        ' (community, person, "window")')
 
 
-MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3)
+async def upgrade_v4(store: Store) -> None:
+    """Times and windows as integer epoch milliseconds (the portable schema)."""
+    strikes, quota = store.table("strikes"), store.table("quota")
+    await rebuild(
+        store, strikes,
+        "id INTEGER PRIMARY KEY, community TEXT NOT NULL, platform TEXT NOT NULL,"
+        " member TEXT NOT NULL, at_ms BIGINT NOT NULL, kind TEXT NOT NULL,"
+        " channel TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT ''",
+        {"id": "id", "community": "community", "platform": "platform", "member": "member",
+         "at_ms": ms("at"), "kind": "kind", "channel": "channel", "evidence": "evidence"},
+    )
+    await rebuild(
+        store, quota,
+        "community TEXT NOT NULL, platform TEXT NOT NULL, member TEXT NOT NULL,"
+        " person BIGINT NOT NULL DEFAULT 0, window_ms BIGINT NOT NULL, message TEXT NOT NULL,"
+        " at_ms BIGINT NOT NULL, content TEXT NOT NULL DEFAULT '',"
+        " PRIMARY KEY (community, platform, member, message)",
+        {"community": "community", "platform": "platform", "member": "member", "person": "person",
+         "window_ms": ms('"window"'), "message": "message", "at_ms": ms("at"), "content": "content"},
+        indexes=[f"CREATE INDEX {store.table('quota_person')} ON {quota} (community, person, window_ms)"],
+    )
+
+
+MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3, upgrade_v4)
 
 
 def content_key(text: str) -> str:
@@ -68,9 +94,10 @@ def content_key(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Allowed:
-    """An ad that was let through: in which window (``0.0``: by a pass) and with what text."""
+    """An ad that was let through: in which window (its opening in epoch ms; ``0``: by a pass)
+    and with what text."""
 
-    window: float
+    window: int
     content: str
 
 
@@ -85,123 +112,99 @@ class Strike:
     evidence: str
 
 
-class Records:
-    """ad_window's stored state in one community."""
+_ACCOUNT = "platform = ? AND member = ?"
 
-    def __init__(self, store: Store, community: str) -> None:
+
+class Records:
+    """ad_window's stored state in one community (``store`` is ``ctx.store``)."""
+
+    def __init__(self, store: CommunityStore) -> None:
         self.store = store
-        self.community = community
-        self._strikes = store.table("strikes")
-        self._quota = store.table("quota")
-        self._passes = store.table("passes")
 
     async def forget(self, member: tuple[str, str]) -> None:
         """Erase one account's strikes, ad quota and passes."""
         async with self.store.transaction():
-            for table in (self._strikes, self._quota, self._passes):
-                await self.store.execute(
-                    f"DELETE FROM {table} WHERE community = ? AND platform = ? AND member = ?",
-                    (self.community, *member))
+            for table in ("strikes", "quota", "passes"):
+                await self.store.delete(table, _ACCOUNT, member)
 
     # -- people ----------------------------------------------------------------------------
     async def unkeyed(self) -> list[tuple[str, str]]:
         """Accounts with quota or passes not yet keyed on their person (rows from before v3)."""
-        rows = await self.store.fetchall(
-            f"SELECT platform, member FROM {self._quota} WHERE community = ? AND person = 0 UNION"
-            f" SELECT platform, member FROM {self._passes} WHERE community = ? AND person = 0",
-            (self.community, self.community))
-        return [(r[0], r[1]) for r in rows]
+        found: dict[tuple[str, str], None] = {}
+        for table in ("quota", "passes"):
+            for r in await self.store.select(table, "person = 0", columns="platform, member",
+                                             order_by="platform, member"):
+                found[(r[0], r[1])] = None
+        return list(found)
 
     async def key_on(self, account: tuple[str, str], person: int) -> None:
         """Key ``account``'s quota and passes on ``person``."""
-        for table in (self._quota, self._passes):
-            await self.store.execute(
-                f"UPDATE {table} SET person = ? WHERE community = ? AND platform = ? AND member = ?",
-                (person, self.community, *account))
+        for table in ("quota", "passes"):
+            await self.store.update(table, {"person": person}, _ACCOUNT, account)
 
     async def merge(self, kept: int, merged: int) -> None:
         """Person ``merged`` became ``kept``: their quota use and passes add up."""
         async with self.store.transaction():
-            for table in (self._quota, self._passes):
-                await self.store.execute(
-                    f"UPDATE {table} SET person = ? WHERE community = ? AND person = ?",
-                    (kept, self.community, merged))
+            for table in ("quota", "passes"):
+                await self.store.update(table, {"person": kept}, "person = ?", (merged,))
 
     async def take_legacy_strikes(self) -> list[Strike]:
         """The strikes kept here before the core's ledger, removed (call in a transaction)."""
-        rows = await self.store.fetchall(
-            f"SELECT platform, member, at, kind, channel, evidence FROM {self._strikes}"
-            " WHERE community = ? ORDER BY at, id", (self.community,))
-        await self.store.execute(f"DELETE FROM {self._strikes} WHERE community = ?", (self.community,))
-        return [Strike((r[0], r[1]), datetime.fromtimestamp(r[2], UTC), r[3], r[4], r[5]) for r in rows]
+        rows = await self.store.select("strikes", columns="platform, member, at_ms, kind, channel, evidence",
+                                       order_by="at_ms, id")
+        await self.store.delete("strikes")
+        return [Strike((r[0], r[1]), from_ms(r[2]), r[3], r[4], r[5]) for r in rows]
 
     async def prune(self, now: datetime, keep_windows: timedelta) -> None:
         """Drop the quota use of long-gone windows."""
-        await self.store.execute(
-            f"DELETE FROM {self._quota} WHERE community = ? AND at < ?",
-            (self.community, (now - keep_windows).timestamp()),
-        )
+        await self.store.delete("quota", "at_ms < ?", (to_ms(now - keep_windows),))
 
     # -- quota ---------------------------------------------------------------------------
-    async def used(self, person: int, window: float) -> int:
+    async def used(self, person: int, window: int) -> int:
         """How many ads ``person`` posted in ``window`` (on every network)."""
-        row = await self.store.fetchone(
-            f"SELECT COUNT(*) AS n FROM {self._quota}"
-            " WHERE community = ? AND person = ? AND window = ?",
-            (self.community, person, window),
-        )
-        return int(row["n"]) if row else 0
+        n = await self.store.select_value("quota", "COUNT(*)", "person = ? AND window_ms = ?",
+                                          (person, window))
+        return int(n or 0)
 
     async def allowed(self, member: tuple[str, str], message: str) -> Allowed | None:
         """How ``message`` was allowed as an ad, if it was (its edits are judged against it)."""
-        row = await self.store.fetchone(
-            f"SELECT window, content FROM {self._quota}"
-            " WHERE community = ? AND platform = ? AND member = ? AND message = ?",
-            (self.community, *member, message),
-        )
-        return Allowed(float(row["window"]), str(row["content"])) if row else None
+        row = await self.store.select_one("quota", f"{_ACCOUNT} AND message = ?", (*member, message),
+                                          columns="window_ms, content")
+        return Allowed(int(row["window_ms"]), str(row["content"])) if row else None
 
     async def use(
-        self, member: tuple[str, str], person: int, window: float, message: str, at: datetime,
+        self, member: tuple[str, str], person: int, window: int, message: str, at: datetime,
         content: str,
     ) -> None:
-        """Count ``member``'s ``message`` (text fingerprint ``content``) in ``window``; 0.0: a pass."""
-        await self.store.execute(
-            f"INSERT INTO {self._quota} (community, platform, member, person, window, message, at,"
-            " content) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community, platform, member, message)"
-            " DO UPDATE SET window = excluded.window, at = excluded.at, content = excluded.content",
-            (self.community, *member, person, window, message, at.timestamp(), content),
-        )
+        """Count ``member``'s ``message`` (text fingerprint ``content``) in ``window``; 0: a pass."""
+        platform, who = member
+        await self.store.insert(
+            "quota", {"platform": platform, "member": who, "person": person, "window_ms": window,
+                      "message": message, "at_ms": to_ms(at), "content": content},
+            on_conflict=("platform", "member", "message"), update=("window_ms", "at_ms", "content"))
 
     # -- passes --------------------------------------------------------------------------
     async def passes(self, person: int) -> int:
         """The passes ``person`` holds (granted on any of their accounts)."""
-        row = await self.store.fetchone(
-            f"SELECT SUM(count) FROM {self._passes} WHERE community = ? AND person = ?",
-            (self.community, person),
-        )
-        return int(row[0] or 0) if row else 0
+        total = await self.store.select_value("passes", "SUM(count)", "person = ?", (person,))
+        return int(total or 0)
 
     async def grant_pass(self, member: tuple[str, str], person: int) -> int:
         """Give ``member`` (of ``person``) one more pass; return how many the person holds now."""
-        await self.store.execute(
-            f"INSERT INTO {self._passes} (community, platform, member, person, count)"
-            " VALUES (?, ?, ?, ?, 1) ON CONFLICT (community, platform, member) DO UPDATE SET count = "
-            f"{self._passes}.count + 1, person = excluded.person",
-            (self.community, *member, person),
-        )
+        platform, who = member
+        await self.store.insert(
+            "passes", {"platform": platform, "member": who, "person": person, "count": 1},
+            on_conflict=("platform", "member"),
+            update={"count": SQL(f"{self.store.table('passes')}.count + 1"),
+                    "person": SQL("excluded.person")})
         return await self.passes(person)
 
     async def use_pass(self, person: int) -> bool:
         """Spend one of ``person``'s passes; False when they hold none."""
-        row = await self.store.fetchone(
-            f"SELECT platform, member FROM {self._passes} WHERE community = ? AND person = ?"
-            " AND count > 0 ORDER BY platform, member", (self.community, person))
+        row = await self.store.select_one("passes", "person = ? AND count > 0", (person,),
+                                          columns="platform, member", order_by="platform, member")
         if row is None:
             return False
-        changed = await self.store.execute(
-            f"UPDATE {self._passes} SET count = count - 1"
-            " WHERE community = ? AND platform = ? AND member = ? AND count > 0",
-            (self.community, row[0], row[1]),
-        )
+        changed = await self.store.update("passes", {"count": SQL("count - 1")},
+                                          f"{_ACCOUNT} AND count > 0", (row[0], row[1]))
         return changed > 0

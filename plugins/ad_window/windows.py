@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from hearth import to_ms
+
 
 class WindowSpec(Protocol):
     days: Sequence[int]
@@ -33,9 +35,9 @@ class Occurrence:
         return self.opens <= when < self.closes
 
     @property
-    def key(self) -> float:
-        """The occurrence's identity for quotas: its opening instant in epoch seconds."""
-        return self.opens.timestamp()
+    def key(self) -> int:
+        """The occurrence's identity for quotas: its opening instant in epoch milliseconds."""
+        return to_ms(self.opens)
 
 
 def _wall(zone: ZoneInfo, day: date, at: time) -> datetime:

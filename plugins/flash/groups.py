@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hearth import Group, Store, adopt_group
+from hearth import Group, Row, Store, adopt_group, from_ms
 
 
 def title(group: Group) -> str:
@@ -51,6 +51,11 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+def _due(job: Row) -> datetime:
+    """A job's due time, in seconds or (the core's jobs since its v3) milliseconds."""
+    return from_ms(job["due_ms"]) if "due_ms" in job.keys() else _dt(job["due"])
+
+
 async def upgrade_v2(store: Store) -> None:
     """Move flash's own groups into the core's group records; drop flash's tables.
 
@@ -58,14 +63,16 @@ async def upgrade_v2(store: Store) -> None:
     ``end:N``) are removed: the service schedules the reminder and the end.
     """
     groups, members, authors = (store.table(t) for t in ("groups", "members", "authors"))
-    for row in await store.fetchall(f"SELECT * FROM {groups} ORDER BY id"):
+    for row in await store.fetch(f"SELECT * FROM {groups} ORDER BY id"):
         old = row["id"]
-        remind = await store.fetchone(
-            "SELECT due FROM hearth_jobs WHERE community = ? AND plugin = ? AND key = ?",
+        remind = await store.fetchrow(
+            "SELECT * FROM hearth_jobs WHERE community = ? AND plugin = ? AND key = ?",
             (row["community"], store.namespace, f"remind:{old}"))
-        who = await store.fetchall(f"SELECT member FROM {members} WHERE group_id = ? ORDER BY rowid",
-                                   (old,))
-        spoke = await store.fetchall(f"SELECT member, messages FROM {authors} WHERE group_id = ?",
+        # Join order: SQLite's row order (a flash database was never anywhere else).
+        order = "rowid" if store.db.dialect == "sqlite" else "member"
+        who = await store.fetch(f"SELECT member FROM {members} WHERE group_id = ? ORDER BY {order}",
+                                (old,))
+        spoke = await store.fetch(f"SELECT member, messages FROM {authors} WHERE group_id = ?",
                                      (old,))
         await adopt_group(
             store, community=row["community"], platform=row["platform"],
@@ -73,7 +80,7 @@ async def upgrade_v2(store: Store) -> None:
             created=_dt(row["started"]), expires=_dt(row["ends"]),
             # flash did not store on_close: an open group is archived, so no history is lost
             on_close=row["mode"] or "archive", state=row["state"],
-            remind_at=_dt(remind["due"]) if remind and row["state"] == "open" else None,
+            remind_at=_due(remind) if remind and row["state"] == "open" else None,
             closed=_dt(row["closed"]) if row["closed"] is not None else None, mode=row["mode"],
             members=[r["member"] for r in who],
             speakers=[(r["member"], int(r["messages"])) for r in spoke],

@@ -26,7 +26,7 @@ def normalize(text: str) -> str:
 
 async def issue(ctx: PluginContext, issuer: Member, uses: int, lifetime: timedelta) -> Code:
     """Create a fresh code issued by ``issuer`` in this community."""
-    codes = Codes(ctx.store, ctx.key)
+    codes = Codes(ctx.store)
     now = ctx.now()
     expires = now + lifetime
     while True:  # a clash is astronomically rare at the minimum length; just draw again
@@ -50,7 +50,7 @@ class Redemption:
 async def redeem(ctx: PluginContext, member: Member, text: str) -> Redemption:
     """Try to redeem ``text`` for ``member``; every failure counts towards the throttle (of the
     person: wrong guesses from each of their accounts add up)."""
-    codes = Codes(ctx.store, ctx.key)
+    codes = Codes(ctx.store)
     throttle = ctx.config.gate.throttle
     now = ctx.now()
     person = (await ctx.person(member)).id

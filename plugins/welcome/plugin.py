@@ -78,7 +78,7 @@ def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
 
 async def has_not_agreed(ctx: PluginContext, member: Member) -> bool:
     """``agree`` is for a newcomer in the ritual who has not agreed yet."""
-    person = await Newcomers(ctx.store, ctx.key).get(member.platform, member.id)
+    person = await Newcomers(ctx.store).get(member.platform, member.id)
     return person is not None and person.pending and not person.agreed
 
 
@@ -92,11 +92,11 @@ async def accept_rules(inv: Invocation) -> str:
 async def redeem_code(inv: Invocation) -> str:
     ctx, member = inv.ctx, inv.member
     say = ritual.say_for(ctx)
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     person = await people.get(member.platform, member.id)
     if person is None or not person.pending:
         raise CommandError(say("code_not_newcomer"))
-    if await Codes(ctx.store, ctx.key).redeemed_since(member.platform, member.id, person.joined_at):
+    if await Codes(ctx.store).redeemed_since(member.platform, member.id, person.joined_at):
         raise CommandError(say("code_already"))
     result = await codes.redeem(ctx, member, inv.args["code"])
     shown = codes.normalize(inv.args["code"])
@@ -134,7 +134,7 @@ async def issue_code(inv: Invocation) -> str:
 
 @hookimpl
 async def on_startup(ctx: PluginContext) -> None:
-    codes_here = Codes(ctx.store, ctx.key)
+    codes_here = Codes(ctx.store)
     async with ctx.store.transaction():  # rows from before people: keyed on the person once
         for account in await codes_here.unkeyed():
             await codes_here.key_on(account, (await ctx.person(account)).id)
@@ -144,7 +144,7 @@ async def on_startup(ctx: PluginContext) -> None:
 
 @hookimpl
 async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
-    await Codes(ctx.store, ctx.key).merge(kept, merged)
+    await Codes(ctx.store).merge(kept, merged)
 
 
 @hookimpl
@@ -155,7 +155,7 @@ async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | N
 @hookimpl
 async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
     await ctx.cancel(ritual.deadline_key(platform, member_id))
-    await records.forget(ctx.store, ctx.key, platform, member_id)
+    await records.forget(ctx.store, platform, member_id)
 
 
 @hookimpl
@@ -182,7 +182,7 @@ async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
 async def on_command(ctx: PluginContext, invocation: Invocation) -> None:
     if invocation.command.name == "rules":  # the core's: a newcomer is also told how to accept
         member = invocation.member
-        person = await Newcomers(ctx.store, ctx.key).get(member.platform, member.id)
+        person = await Newcomers(ctx.store).get(member.platform, member.id)
         if person is not None and person.pending:
             deadline = person.joined_at + ctx.config.accept.within
             await ctx.reply(invocation.message, ritual.how_to_accept(

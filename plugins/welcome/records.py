@@ -1,17 +1,18 @@
 """Tables and queries: newcomers in the ritual, rules messages, codes, redemptions, wrong guesses.
 
-One plugin store serves every community, so every table has a ``community``
-column. Times are UTC epoch seconds. Other plugins may read the referral tree
+Every table has a ``community`` column, which ``ctx.store`` (one community's
+view) fills and filters. Times are integer epoch milliseconds. Other plugins may read the referral tree
 (:func:`referrals`) and introductions (:func:`introduction`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from hearth import Store
+from hearth import SQL, CommunityStore, Store, from_ms, to_ms
+from hearth.storage import ms, rebuild
 
 PENDING, ACCEPTED, LEFT = "pending", "accepted", "left"
 
@@ -64,7 +65,57 @@ async def upgrade_v2(store: Store) -> None:
         " (community, person, time)")
 
 
-MIGRATIONS = (upgrade_v1, upgrade_v2)
+async def upgrade_v3(store: Store) -> None:
+    """Times as integer epoch milliseconds (the portable schema)."""
+    def same(*columns: str) -> dict[str, str]:
+        return {c: c for c in columns}
+
+    await rebuild(
+        store, store.table("newcomers"),
+        "community TEXT NOT NULL, platform TEXT NOT NULL, member_id TEXT NOT NULL,"
+        " name TEXT NOT NULL, status TEXT NOT NULL, joined_ms BIGINT NOT NULL, invited_by TEXT,"
+        " agreed INTEGER NOT NULL DEFAULT 0, code_ok INTEGER NOT NULL DEFAULT 0,"
+        " welcomed INTEGER NOT NULL DEFAULT 0, rules_in_channel INTEGER NOT NULL DEFAULT 0,"
+        " reminded INTEGER NOT NULL DEFAULT 0, accepted_ms BIGINT,"
+        " introduced_ms BIGINT, intro_message TEXT,"
+        " PRIMARY KEY (community, platform, member_id)",
+        {**same("community", "platform", "member_id", "name", "status", "invited_by", "agreed",
+                "code_ok", "welcomed", "rules_in_channel", "reminded", "intro_message"),
+         "joined_ms": ms("joined_at"), "accepted_ms": ms("accepted_at"),
+         "introduced_ms": ms("introduced_at")},
+    )
+    await rebuild(
+        store, store.table("codes"),
+        "community TEXT NOT NULL, code TEXT NOT NULL, issuer_platform TEXT NOT NULL,"
+        " issuer_id TEXT NOT NULL, issuer_person BIGINT NOT NULL DEFAULT 0,"
+        " uses_total INTEGER NOT NULL, uses_left INTEGER NOT NULL,"
+        " expires_ms BIGINT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (community, code)",
+        {**same("community", "code", "issuer_platform", "issuer_id", "issuer_person", "uses_total",
+                "uses_left"),
+         "expires_ms": ms("expires"), "created_ms": ms("created")},
+    )
+    await rebuild(
+        store, store.table("redemptions"),
+        "id INTEGER PRIMARY KEY, community TEXT NOT NULL, code TEXT NOT NULL,"
+        " inviter_platform TEXT NOT NULL, inviter_id TEXT NOT NULL,"
+        " inviter_person BIGINT NOT NULL DEFAULT 0, invitee_platform TEXT NOT NULL,"
+        " invitee_id TEXT NOT NULL, invitee_person BIGINT NOT NULL DEFAULT 0,"
+        " time_ms BIGINT NOT NULL",
+        {**same("id", "community", "code", "inviter_platform", "inviter_id", "inviter_person",
+                "invitee_platform", "invitee_id", "invitee_person"), "time_ms": ms("time")},
+    )
+    wrong = store.table("wrong_codes")
+    await rebuild(
+        store, wrong,
+        "id INTEGER PRIMARY KEY, community TEXT NOT NULL, platform TEXT NOT NULL,"
+        " member_id TEXT NOT NULL, person BIGINT NOT NULL DEFAULT 0, code TEXT NOT NULL,"
+        " time_ms BIGINT NOT NULL",
+        {**same("id", "community", "platform", "member_id", "person", "code"), "time_ms": ms("time")},
+        indexes=[f"CREATE INDEX {store.table('wrong_codes_person')} ON {wrong} (community, person, time_ms)"],
+    )
+
+
+MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3)
 
 #: each person column and the account columns it is the person of, per table
 PERSON_COLUMNS = (("codes", "issuer_person", "issuer_platform", "issuer_id"),
@@ -73,12 +124,6 @@ PERSON_COLUMNS = (("codes", "issuer_person", "issuer_platform", "issuer_id"),
                   ("wrong_codes", "person", "platform", "member_id"))
 
 
-def ts(when: datetime) -> float:
-    return when.timestamp()
-
-
-def dt(value: float) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,26 +161,26 @@ def _newcomer(row: Any) -> Newcomer:
         member_id=row["member_id"],
         name=row["name"],
         status=row["status"],
-        joined_at=dt(row["joined_at"]),
+        joined_at=from_ms(row["joined_ms"]),
         invited_by=row["invited_by"],
         agreed=bool(row["agreed"]),
         code_ok=bool(row["code_ok"]),
         welcomed=bool(row["welcomed"]),
         rules_in_channel=bool(row["rules_in_channel"]),
         reminded=bool(row["reminded"]),
-        introduced_at=dt(row["introduced_at"]) if row["introduced_at"] is not None else None,
+        introduced_at=from_ms(row["introduced_ms"]) if row["introduced_ms"] is not None else None,
         intro_message=row["intro_message"],
     )
 
 
-class Newcomers:
-    """The ``newcomers`` and ``rules_messages`` tables for one community."""
+_MEMBER = "platform = ? AND member_id = ?"
 
-    def __init__(self, store: Store, community: str) -> None:
+
+class Newcomers:
+    """The ``newcomers`` and ``rules_messages`` tables (``store`` is ``ctx.store``)."""
+
+    def __init__(self, store: CommunityStore) -> None:
         self.store = store
-        self.community = community
-        self.table = store.table("newcomers")
-        self.rules_table = store.table("rules_messages")
 
     async def start(
         self, platform: str, member_id: str, name: str, *, now: datetime, invited_by: str | None,
@@ -143,65 +188,47 @@ class Newcomers:
     ) -> None:
         """(Re)start the ritual for a member who just joined."""
         async with self.store.transaction():
-            await self.store.execute(
-                f"INSERT INTO {self.table} (community, platform, member_id, name, status, joined_at,"
-                " invited_by, code_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (community, platform, member_id) DO UPDATE SET name = excluded.name,"
-                " status = excluded.status, joined_at = excluded.joined_at,"
-                " invited_by = excluded.invited_by, agreed = 0, code_ok = excluded.code_ok,"
-                " welcomed = 0, rules_in_channel = 0, reminded = 0, accepted_at = NULL,"
-                " introduced_at = NULL, intro_message = NULL",
-                (self.community, platform, member_id, name, PENDING, ts(now), invited_by, int(code_ok)),
+            await self.store.insert(
+                "newcomers", {"platform": platform, "member_id": member_id, "name": name,
+                              "status": PENDING, "joined_ms": to_ms(now), "invited_by": invited_by,
+                              "code_ok": int(code_ok)},
+                on_conflict=("platform", "member_id"),
+                update={"name": SQL("excluded.name"), "status": SQL("excluded.status"),
+                        "joined_ms": SQL("excluded.joined_ms"), "invited_by": SQL("excluded.invited_by"),
+                        "agreed": 0, "code_ok": SQL("excluded.code_ok"), "welcomed": 0,
+                        "rules_in_channel": 0, "reminded": 0, "accepted_ms": None,
+                        "introduced_ms": None, "intro_message": None},
             )
-            await self.store.execute(
-                f"DELETE FROM {self.rules_table} WHERE community = ? AND platform = ? AND member_id = ?",
-                (self.community, platform, member_id),
-            )
+            await self.store.delete("rules_messages", _MEMBER, (platform, member_id))
 
     async def get(self, platform: str, member_id: str) -> Newcomer | None:
-        row = await self.store.fetchone(
-            f"SELECT * FROM {self.table} WHERE community = ? AND platform = ? AND member_id = ?",
-            (self.community, platform, member_id),
-        )
+        row = await self.store.select_one("newcomers", _MEMBER, (platform, member_id))
         return _newcomer(row) if row else None
 
     async def update(self, platform: str, member_id: str, **values: Any) -> None:
-        sets = ", ".join(f"{k} = ?" for k in values)
-        await self.store.execute(
-            f"UPDATE {self.table} SET {sets} WHERE community = ? AND platform = ? AND member_id = ?",
-            (*values.values(), self.community, platform, member_id),
-        )
+        await self.store.update("newcomers", values, _MEMBER, (platform, member_id))
 
     async def unwelcomed(self) -> list[Newcomer]:
         """Members who joined and are still here but have not been welcomed in the channel yet."""
-        rows = await self.store.fetchall(
-            f"SELECT * FROM {self.table} WHERE community = ? AND welcomed = 0 AND status != ?"
-            " ORDER BY joined_at, member_id",
-            (self.community, LEFT),
-        )
+        rows = await self.store.select("newcomers", "welcomed = 0 AND status != ?", (LEFT,),
+                                       order_by="joined_ms, member_id")
         return [_newcomer(r) for r in rows]
 
     async def pending(self) -> list[Newcomer]:
-        rows = await self.store.fetchall(
-            f"SELECT * FROM {self.table} WHERE community = ? AND status = ? ORDER BY joined_at",
-            (self.community, PENDING),
-        )
+        rows = await self.store.select("newcomers", "status = ?", (PENDING,),
+                                       order_by="joined_ms, platform, member_id")
         return [_newcomer(r) for r in rows]
 
     async def remember_rules_message(self, platform: str, message_id: str, member_ids: list[str]) -> None:
         for member_id in member_ids:
-            await self.store.execute(
-                f"INSERT INTO {self.rules_table} (community, platform, message_id, member_id)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (self.community, platform, message_id, member_id),
-            )
+            await self.store.insert(
+                "rules_messages", {"platform": platform, "message_id": message_id, "member_id": member_id},
+                on_conflict=())
 
     async def is_rules_message(self, platform: str, message_id: str, member_id: str) -> bool:
-        row = await self.store.fetchone(
-            f"SELECT 1 FROM {self.rules_table} WHERE community = ? AND platform = ?"
-            " AND message_id = ? AND member_id = ?",
-            (self.community, platform, message_id, member_id),
-        )
+        row = await self.store.select_one(
+            "rules_messages", f"{_MEMBER} AND message_id = ?", (platform, member_id, message_id),
+            columns="1")
         return row is not None
 
 
@@ -218,154 +245,124 @@ class Code:
 
 
 class Codes:
-    """Invitation codes, their redemptions (the referral tree) and wrong guesses, in one community."""
+    """Invitation codes, their redemptions (the referral tree) and wrong guesses (``store`` is
+    ``ctx.store``)."""
 
-    def __init__(self, store: Store, community: str) -> None:
+    def __init__(self, store: CommunityStore) -> None:
         self.store = store
-        self.community = community
-        self.codes = store.table("codes")
-        self.redemptions = store.table("redemptions")
-        self.wrong = store.table("wrong_codes")
 
     async def add(self, code: str, issuer_platform: str, issuer_id: str, issuer_person: int,
                   uses: int, expires: datetime, now: datetime) -> bool:
         """Store a new code; False if it already exists here."""
-        n = await self.store.execute(
-            f"INSERT INTO {self.codes} (community, code, issuer_platform, issuer_id, issuer_person,"
-            " uses_total, uses_left, expires, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            (self.community, code, issuer_platform, issuer_id, issuer_person, uses, uses, ts(expires),
-             ts(now)),
-        )
-        return n > 0
+        n = await self.store.insert(
+            "codes", {"code": code, "issuer_platform": issuer_platform, "issuer_id": issuer_id,
+                      "issuer_person": issuer_person, "uses_total": uses, "uses_left": uses,
+                      "expires_ms": to_ms(expires), "created_ms": to_ms(now)},
+            on_conflict=())
+        return int(n) > 0
 
     async def get(self, code: str) -> Code | None:
-        row = await self.store.fetchone(
-            f"SELECT * FROM {self.codes} WHERE community = ? AND code = ?", (self.community, code)
-        )
+        row = await self.store.select_one("codes", "code = ?", (code,))
         if row is None:
             return None
         return Code(code=row["code"], issuer_platform=row["issuer_platform"], issuer_id=row["issuer_id"],
-                    uses_total=row["uses_total"], uses_left=row["uses_left"], expires=dt(row["expires"]),
-                    issuer_person=row["issuer_person"])
+                    uses_total=row["uses_total"], uses_left=row["uses_left"],
+                    expires=from_ms(row["expires_ms"]), issuer_person=row["issuer_person"])
 
     async def redeem(self, code: Code, platform: str, member_id: str, person: int,
                      now: datetime) -> bool:
         """Use one of ``code``'s uses for this member and record who invited whom; False if none left."""
         async with self.store.transaction():
-            taken = await self.store.execute(
-                f"UPDATE {self.codes} SET uses_left = uses_left - 1"
-                " WHERE community = ? AND code = ? AND uses_left > 0 AND expires > ?",
-                (self.community, code.code, ts(now)),
-            )
+            taken = await self.store.update(
+                "codes", {"uses_left": SQL("uses_left - 1")},
+                "code = ? AND uses_left > 0 AND expires_ms > ?", (code.code, to_ms(now)))
             if not taken:
                 return False
             await self.store.insert(
-                f"INSERT INTO {self.redemptions} (community, code, inviter_platform, inviter_id,"
-                " inviter_person, invitee_platform, invitee_id, invitee_person, time)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (self.community, code.code, code.issuer_platform, code.issuer_id, code.issuer_person,
-                 platform, member_id, person, ts(now)),
-            )
+                "redemptions", {"code": code.code, "inviter_platform": code.issuer_platform,
+                                "inviter_id": code.issuer_id, "inviter_person": code.issuer_person,
+                                "invitee_platform": platform, "invitee_id": member_id,
+                                "invitee_person": person, "time_ms": to_ms(now)})
         return True
 
     async def redeemed_since(self, platform: str, member_id: str, since: datetime) -> bool:
-        row = await self.store.fetchone(
-            f"SELECT 1 FROM {self.redemptions} WHERE community = ? AND invitee_platform = ?"
-            " AND invitee_id = ? AND time >= ?",
-            (self.community, platform, member_id, ts(since)),
-        )
-        return row is not None
+        return await self.inviter_since(platform, member_id, since) is not None
+
+    async def inviter_since(self, platform: str, member_id: str, since: datetime) -> str | None:
+        """The id of whoever's code this member redeemed last since ``since``, if any."""
+        row = await self.store.select_one(
+            "redemptions", "invitee_platform = ? AND invitee_id = ? AND time_ms >= ?",
+            (platform, member_id, to_ms(since)), columns="inviter_id", order_by="time_ms DESC, id DESC")
+        return None if row is None else str(row["inviter_id"])
 
     async def record_wrong(self, platform: str, member_id: str, person: int, code: str,
                            now: datetime) -> None:
-        await self.store.insert(
-            f"INSERT INTO {self.wrong} (community, platform, member_id, person, code, time)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (self.community, platform, member_id, person, code, ts(now)),
-        )
+        await self.store.insert("wrong_codes", {"platform": platform, "member_id": member_id,
+                                                "person": person, "code": code, "time_ms": to_ms(now)})
 
     async def wrong_since(self, person: int, since: datetime) -> list[datetime]:
         """Times of this person's wrong guesses (from any of their accounts) since ``since``,
         oldest first."""
-        rows = await self.store.fetchall(
-            f"SELECT time FROM {self.wrong} WHERE community = ? AND person = ?"
-            " AND time > ? ORDER BY time",
-            (self.community, person, ts(since)),
-        )
-        return [dt(r["time"]) for r in rows]
+        rows = await self.store.select("wrong_codes", "person = ? AND time_ms > ?",
+                                       (person, to_ms(since)), columns="time_ms", order_by="time_ms, id")
+        return [from_ms(r["time_ms"]) for r in rows]
 
     async def unkeyed(self) -> list[tuple[str, str]]:
         """Accounts named in rows from before people (person 0), to key on their person."""
-        selects = " UNION ".join(
-            f"SELECT {platform}, {member} FROM {self.store.table(table)}"
-            f" WHERE community = ? AND {column} = 0"
-            for table, column, platform, member in PERSON_COLUMNS)
-        rows = await self.store.fetchall(selects, (self.community,) * len(PERSON_COLUMNS))
-        return [(r[0], r[1]) for r in rows]
+        found: dict[tuple[str, str], None] = {}
+        for table, column, platform, member in PERSON_COLUMNS:
+            for r in await self.store.select(table, f"{column} = 0", columns=f"{platform}, {member}",
+                                             order_by=f"{platform}, {member}"):
+                found[(r[0], r[1])] = None
+        return list(found)
 
     async def key_on(self, account: tuple[str, str], person: int) -> None:
         """Key ``account``'s rows on ``person`` (where they were not yet)."""
         for table, column, platform, member in PERSON_COLUMNS:
-            await self.store.execute(
-                f"UPDATE {self.store.table(table)} SET {column} = ?"
-                f" WHERE community = ? AND {platform} = ? AND {member} = ? AND {column} = 0",
-                (person, self.community, *account))
+            await self.store.update(table, {column: person},
+                                    f"{platform} = ? AND {member} = ? AND {column} = 0", account)
 
     async def merge(self, kept: int, merged: int) -> None:
         """Person ``merged`` became ``kept``."""
         async with self.store.transaction():
             for table, column, _, _ in PERSON_COLUMNS:
-                await self.store.execute(
-                    f"UPDATE {self.store.table(table)} SET {column} = ?"
-                    f" WHERE community = ? AND {column} = ?", (kept, self.community, merged))
+                await self.store.update(table, {column: kept}, f"{column} = ?", (merged,))
 
 
-async def forget(store: Store, community: str, platform: str, member_id: str) -> None:
+async def forget(store: CommunityStore, platform: str, member_id: str) -> None:
     """Erase one account's welcome records: their ritual, codes they issued, redeemed or tried."""
-    where = "community = ? AND platform = ? AND member_id = ?"
-    account = (community, platform, member_id)
+    account = (platform, member_id)
     async with store.transaction():
         for table in ("newcomers", "rules_messages", "wrong_codes"):
-            await store.execute(f"DELETE FROM {store.table(table)} WHERE {where}", account)
-        await store.execute(
-            f"DELETE FROM {store.table('redemptions')} WHERE community = ? AND"
-            " ((invitee_platform = ? AND invitee_id = ?) OR (inviter_platform = ? AND inviter_id = ?))",
-            (community, platform, member_id, platform, member_id))
-        await store.execute(
-            f"DELETE FROM {store.table('codes')} WHERE community = ? AND issuer_platform = ?"
-            " AND issuer_id = ?", account)
+            await store.delete(table, _MEMBER, account)
+        await store.delete(
+            "redemptions",
+            "(invitee_platform = ? AND invitee_id = ?) OR (inviter_platform = ? AND inviter_id = ?)",
+            (*account, *account))
+        await store.delete("codes", "issuer_platform = ? AND issuer_id = ?", account)
 
 
-async def referrals(store: Store, community: str) -> list[dict[str, Any]]:
-    """Who invited whom in ``community``, oldest first: code redemptions and platform invites.
+async def referrals(store: CommunityStore) -> list[dict[str, Any]]:
+    """Who invited whom in ``store``'s community, oldest first: code redemptions and platform invites.
 
     Each entry: ``inviter`` and ``invitee`` as ``(platform, id)``, ``time`` (UTC),
     ``via`` (``"code"`` with ``code``, or ``"platform"``).
     """
     out: list[dict[str, Any]] = []
-    for row in await store.fetchall(
-        f"SELECT * FROM {store.table('redemptions')} WHERE community = ? ORDER BY time, id", (community,)
-    ):
+    for row in await store.select("redemptions", order_by="time_ms, id"):
         out.append({"inviter": (row["inviter_platform"], row["inviter_id"]),
                     "invitee": (row["invitee_platform"], row["invitee_id"]),
-                    "time": dt(row["time"]), "via": "code", "code": row["code"]})
-    for row in await store.fetchall(
-        f"SELECT * FROM {store.table('newcomers')} WHERE community = ? AND invited_by IS NOT NULL",
-        (community,),
-    ):
+                    "time": from_ms(row["time_ms"]), "via": "code", "code": row["code"]})
+    for row in await store.select("newcomers", "invited_by IS NOT NULL",
+                                  order_by="joined_ms, platform, member_id"):
         out.append({"inviter": (row["platform"], row["invited_by"]),
                     "invitee": (row["platform"], row["member_id"]),
-                    "time": dt(row["joined_at"]), "via": "platform"})
+                    "time": from_ms(row["joined_ms"]), "via": "platform"})
     out.sort(key=lambda e: e["time"])
     return out
 
 
-async def introduction(store: Store, community: str, platform: str, member_id: str) -> str | None:
+async def introduction(store: CommunityStore, platform: str, member_id: str) -> str | None:
     """The id of the member's recognised self-introduction since their latest join, if any."""
-    row = await store.fetchone(
-        f"SELECT intro_message FROM {store.table('newcomers')}"
-        " WHERE community = ? AND platform = ? AND member_id = ?",
-        (community, platform, member_id),
-    )
-    return row["intro_message"] if row else None
+    value = await store.select_value("newcomers", "intro_message", _MEMBER, (platform, member_id))
+    return None if value is None else str(value)

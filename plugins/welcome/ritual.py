@@ -18,10 +18,11 @@ from hearth import (
     Reaction,
     Role,
     format_duration,
+    to_ms,
 )
 from hearth.i18n import texts
 
-from .records import LEFT, Codes, Newcomer, Newcomers, ts
+from .records import LEFT, Codes, Newcomer, Newcomers
 from .texts import DEFAULTS
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ async def on_join(ctx: PluginContext, member: Member, invited_by: str | None) ->
     if member.is_bot or member.role > Role.MEMBER:
         return  # bots and staff (a leader's roles kept across a rejoin) skip the ritual
     now = ctx.now()
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     await people.start(member.platform, member.id, member.name, now=now, invited_by=invited_by,
                        code_ok=not cfg.gate.invitation_codes)
     _forget_settled(ctx, member)
@@ -184,7 +185,7 @@ async def on_join(ctx: PluginContext, member: Member, invited_by: str | None) ->
 
 async def welcome_batch(ctx: PluginContext) -> None:
     """Welcome everyone who joined and has not been welcomed yet, in one message."""
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     batch = await people.unwelcomed()
     if not batch:
         return
@@ -223,25 +224,20 @@ async def _post_rules(ctx: PluginContext, channel: str, readers: Sequence[Newcom
 
 
 async def _inviter(ctx: PluginContext, person: Newcomer) -> str:
-    codes = Codes(ctx.store, ctx.key)
-    row = await ctx.store.fetchone(
-        f"SELECT inviter_id FROM {codes.redemptions} WHERE community = ? AND invitee_platform = ?"
-        " AND invitee_id = ? AND time >= ? ORDER BY time DESC",
-        (ctx.key, person.platform, person.member_id, ts(person.joined_at)),
-    )
-    if row is not None:
-        return f"@{row['inviter_id']}"
+    inviter = await Codes(ctx.store).inviter_since(person.platform, person.member_id, person.joined_at)
+    if inviter is not None:
+        return f"@{inviter}"
     return f"@{person.invited_by}" if person.invited_by else ""
 
 
 async def flush_due(ctx: PluginContext) -> None:
     await welcome_batch(ctx)
-    if ctx.config.burst is not None and await Newcomers(ctx.store, ctx.key).unwelcomed():
+    if ctx.config.burst is not None and await Newcomers(ctx.store).unwelcomed():
         await ctx.schedule(BURST_JOB, ctx.now() + ctx.config.burst)  # joined while we were posting
 
 
 async def on_leave(ctx: PluginContext, member: Member) -> None:
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     if await people.get(member.platform, member.id) is not None:
         await people.update(member.platform, member.id, status=LEFT)
     await ctx.cancel(deadline_key(member.platform, member.id))
@@ -252,7 +248,7 @@ async def on_leave(ctx: PluginContext, member: Member) -> None:
 
 async def agree(ctx: PluginContext, member: Member) -> str:
     """The member accepts the rules; the reply to give them."""
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     say = say_for(ctx)
     person = await people.get(member.platform, member.id)
     if person is None or not person.pending:
@@ -266,8 +262,8 @@ async def agree(ctx: PluginContext, member: Member) -> str:
 
 async def complete(ctx: PluginContext, member: Member) -> str:
     """Both steps are done: the newcomer becomes a member."""
-    people = Newcomers(ctx.store, ctx.key)
-    await people.update(member.platform, member.id, status="accepted", accepted_at=ts(ctx.now()))
+    people = Newcomers(ctx.store)
+    await people.update(member.platform, member.id, status="accepted", accepted_ms=to_ms(ctx.now()))
     await ctx.cancel(deadline_key(member.platform, member.id))
     await ctx.grant_role(member, Role.MEMBER)
     await ctx.revoke_role(member, Role.NEWCOMER)
@@ -279,7 +275,7 @@ async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
     if not wanted or not same_emoji(reaction.emoji, wanted):
         return
     member = reaction.member
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     person = await people.get(member.platform, member.id)
     if person is None or not person.pending:
         return
@@ -297,7 +293,7 @@ async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
 
 async def deadline_due(ctx: PluginContext, job: Job) -> None:
     platform, member_id = job.data["platform"], job.data["id"]
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     person = await people.get(platform, member_id)
     if person is None or not person.pending:
         return
@@ -324,7 +320,7 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
 
 async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
     """Records follow what the network really did with the actions queued above."""
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     if outcome.key == RULES_DM:
         platform, member_id = outcome.data["platform"], outcome.data["id"]
         if outcome.ok:
@@ -372,7 +368,7 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
     settled = _settled.setdefault(ctx, set())
     if author.key in settled:
         return
-    people = Newcomers(ctx.store, ctx.key)
+    people = Newcomers(ctx.store)
     person = await people.get(author.platform, author.id)
     if person is None or person.status == LEFT or person.introduced_at is not None:
         if len(settled) > 100_000:
@@ -380,7 +376,7 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
         settled.add(author.key)
         return
     settled.add(author.key)
-    await people.update(author.platform, author.id, introduced_at=ts(message.time),
+    await people.update(author.platform, author.id, introduced_ms=to_ms(message.time),
                         intro_message=message.id)
     log.info("%s introduced themselves (message %s)", author.id, message.id)
     if ctx.config.introduction.thank:
@@ -407,7 +403,7 @@ async def reminder_due(ctx: PluginContext) -> None:
 
 async def catch_up(ctx: PluginContext) -> None:
     """After a restart: welcome joins whose burst job was lost (e.g. the config dropped ``burst``)."""
-    if await Newcomers(ctx.store, ctx.key).unwelcomed() and not await ctx.jobs(BURST_JOB):
+    if await Newcomers(ctx.store).unwelcomed() and not await ctx.jobs(BURST_JOB):
         if ctx.config.burst is None:
             await welcome_batch(ctx)
         else:

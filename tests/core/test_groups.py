@@ -73,7 +73,7 @@ async def open_group(bot, name="night", hours=1, remind="10m", **kwargs):
 
 
 async def state(bot, group_id):
-    row = await bot.app.db.fetchone("SELECT * FROM hearth_groups WHERE id = ?", (group_id,))
+    row = await bot.app.db.fetchrow("SELECT * FROM hearth_groups WHERE id = ?", (group_id,))
     return row["state"]
 
 
@@ -89,7 +89,7 @@ async def test_create_count_remind_summarise_dissolve(hearth_bot):
     assert group.data == {"title": "Night"} and group.expires == T0 + timedelta(hours=1)
     [created] = bot.take()
     assert created["action"] == "create_group" and created["members"] == ["ann", "bob"]
-    row = await bot.app.db.fetchone("SELECT * FROM hearth_groups WHERE id = ?", (group.id,))
+    row = await bot.app.db.fetchrow("SELECT * FROM hearth_groups WHERE id = ?", (group.id,))
     assert row["expires_ms"] == int((T0 + timedelta(hours=1)).timestamp() * 1000)
     assert row["plugin"] == "party" and row["community"] == "tea-house"
 

@@ -175,13 +175,14 @@ async def test_activity_is_written_in_batches_not_per_message(monkeypatch: pytes
         assert bot.app is not None
         bot.app.people.ledger.batch_size = 100
         opened = []
-        real = Database.transaction
+        db = bot.app.db
+        real = db.transaction
 
-        def counting(self: Database) -> Any:
+        def counting() -> Any:
             opened.append(1)
-            return real(self)
+            return real()
 
-        monkeypatch.setattr(Database, "transaction", counting)
+        monkeypatch.setattr(db, "transaction", counting)
         for n in range(250):
             await bot.adapter.inject_message("tea", "ann" if n % 2 else "bo", "general", "hi", f"m{n}")
         await bot.settle()
@@ -267,7 +268,7 @@ async def test_rows_past_the_retention_are_rolled_up_into_daily_totals() -> None
         assert (totals[0].messages, totals[0].active_members, totals[0].interactions) == (2, 2, 1)
         assert [t.messages for t in totals[1:]] == [0, 0, 0, 0, 1]
         assert bot.app is not None and bot.app.db is not None
-        rows = await bot.app.db.fetchall("SELECT day_ms FROM hearth_activity")
+        rows = await bot.app.db.fetch("SELECT day_ms FROM hearth_activity")
         assert len(rows) == 1  # only day six is kept per member
 
 
@@ -303,7 +304,7 @@ async def test_forget_erases_one_account_and_tells_plugins(tmp_path: Path) -> No
         assert bot.app.db is not None
         for table, column in (("hearth_members", "member_id"), ("hearth_activity", "member_id"),
                               ("hearth_interactions", "source_id"), ("hearth_interactions", "target_id")):
-            assert not await bot.app.db.fetchall(f"SELECT 1 FROM {table} WHERE {column} = 'ann'")
+            assert not await bot.app.db.fetch(f"SELECT 1 FROM {table} WHERE {column} = 'ann'")
 
 
 def test_hearth_forget_erases_an_account_from_the_stored_state(tmp_path: Path) -> None:
@@ -332,7 +333,7 @@ def test_hearth_forget_erases_an_account_from_the_stored_state(tmp_path: Path) -
     async def left() -> list[str]:
         opened = await Database.open(f"sqlite:///{db}")
         try:
-            rows = await opened.fetchall("SELECT member_id FROM hearth_members UNION ALL "
+            rows = await opened.fetch("SELECT member_id FROM hearth_members UNION ALL "
                                          "SELECT member_id FROM hearth_activity")
             return sorted(r[0] for r in rows)
         finally:
@@ -360,7 +361,7 @@ async def test_a_quiet_spell_does_not_hold_counts_back() -> None:
         bot.clock.set(bot.clock.now() + timedelta(seconds=10))
         query = "SELECT messages FROM hearth_activity WHERE member_id = 'ann'"
         for _ in range(50):
-            rows = await bot.app.db.fetchall(query)
+            rows = await bot.app.db.fetch(query)
             if rows:
                 break
         writer.cancel()  # as stopping does: a batch in flight is finished, not cut
@@ -381,9 +382,9 @@ async def test_the_built_in_plugins_erase_what_they_keep_about_a_forgotten_accou
         queries = [f"SELECT 1 FROM welcome_newcomers WHERE {account}",
                    f"SELECT 1 FROM hearth_strikes WHERE {account}",
                    "SELECT 1 FROM hearth_jobs WHERE key = 'deadline:testing:ann'"]
-        assert all([await db.fetchall(q) for q in queries])
+        assert all([await db.fetch(q) for q in queries])
         await bot.app.forget(("testing", "ann"))
-        assert [await db.fetchall(q) for q in queries] == [[], [], []]
+        assert [await db.fetch(q) for q in queries] == [[], [], []]
 
 
 @pytest.mark.asyncio

@@ -162,10 +162,10 @@ async def test_forget_erases_the_persons_strikes_link_codes_and_group_membership
                    "SELECT 1 FROM hearth_accounts WHERE member_id = 'ann'",
                    "SELECT 1 FROM hearth_group_members WHERE member = 'ann'",
                    "SELECT 1 FROM hearth_group_speakers WHERE member = 'ann'"]
-        assert all([await db.fetchall(q) for q in queries])
+        assert all([await db.fetch(q) for q in queries])
         await app.forget(ann)
-        assert [await db.fetchall(q) for q in queries] == [[]] * len(queries)
+        assert [await db.fetch(q) for q in queries] == [[]] * len(queries)
         assert await ctx.strikes.count(bo) == 1  # another person's strikes stay
         left = await ctx.person(matrix_ann)  # the linked account stays, on its own
         assert left.accounts == (matrix_ann,) and await ctx.strikes.count(left) == 0
-        assert await db.fetchall("SELECT 1 FROM hearth_group_members WHERE member = 'bo'")
+        assert await db.fetch("SELECT 1 FROM hearth_group_members WHERE member = 'bo'")

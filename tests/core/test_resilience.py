@@ -58,8 +58,8 @@ async def test_migrations_run_once_in_order_and_refuse_a_newer_schema(tmp_path: 
         with pytest.raises(RuntimeError):
             await db.migrate(store, [v1, v2, broken])
         assert await db.version("demo") == 2
-        assert await db.fetchall("SELECT * FROM demo_t") == []  # the failed step rolled back
-        with pytest.raises(StorageError, match="newer than this code knows"):
+        assert await db.fetch("SELECT * FROM demo_t") == []  # the failed step rolled back
+        with pytest.raises(StorageError, match="newer than this Hearth knows"):
             await db.migrate(store, [v1])
     finally:
         await db.close()

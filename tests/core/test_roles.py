@@ -206,7 +206,7 @@ async def test_the_matrix_adapters_newcomer_records_become_core_roles(tmp_path: 
         assert roles(bot).granted("tea", ("matrix", "@ann:hs")) == Role.NEWCOMER
         assert roles(bot).granted("tea", ("matrix", "@bo:hs")) == Role.NEWCOMER
         assert bot.app is not None and bot.app.db is not None
-        assert await bot.app.db.fetchone(
+        assert await bot.app.db.fetchrow(
             "SELECT value FROM hearth_kv WHERE namespace = 'adapter:matrix' AND key = 'newcomers'"
         ) is None
 

@@ -51,14 +51,13 @@ class Notes:
     @hookimpl
     def register_migrations(self) -> list[Any]:
         async def v1(store: Any) -> None:
-            await store.execute(f"CREATE TABLE {store.table('seen')} (text TEXT)")
+            await store.execute(f"CREATE TABLE {store.table('seen')} (community TEXT NOT NULL, text TEXT)")
 
         return [v1]
 
     @hookimpl
     async def on_message(self, ctx: Any, message: Any) -> None:
-        await ctx.store.execute(f"INSERT INTO {ctx.store.table('seen')} (text) VALUES (?)",
-                                (message.text,))
+        await ctx.store.insert("seen", {"text": message.text})
 
     @hookimpl
     async def on_job_due(self, ctx: Any, job: Any) -> None:
@@ -88,7 +87,7 @@ async def test_a_write_lock_held_past_the_busy_timeout_is_waited_out(tmp_path: P
         db._sleep = sleep
         await db.execute("INSERT INTO t (x) VALUES (1)")
         other.close()
-        assert [r["x"] for r in await db.fetchall("SELECT x FROM t")] == [1]
+        assert [r["x"] for r in await db.fetch("SELECT x FROM t")] == [1]
         assert len(waits) == 3 and waits[0] < waits[1] < waits[2]  # backoff grows
     finally:
         await db.close()
@@ -156,7 +155,7 @@ async def test_corruption_found_while_running_is_fatal_at_once(
     monkeypatch.setattr(db._conn, "execute_fetchall", malformed)
     try:
         with pytest.raises(StorageUnavailable, match="is corrupt"):
-            await db.fetchall("SELECT 1")
+            await db.fetch("SELECT 1")
         assert waits == [] and len(reasons) == 1  # no retry can mend it; reported once
         assert reasons[0].startswith(f"the database {tmp_path / 'h.db'} is corrupt")
     finally:
@@ -345,7 +344,7 @@ async def test_the_scheduler_survives_a_storage_error(
     await app.start()
     try:
         assert app.db is not None
-        real = app.db.fetchall
+        real = app.db.fetch
         failures = [1]
 
         async def hiccup(sql: str, params: Any = ()) -> Any:
@@ -354,7 +353,7 @@ async def test_the_scheduler_survives_a_storage_error(
                 raise StorageError("database is locked in: SELECT")
             return await real(sql, params)
 
-        monkeypatch.setattr(app.db, "fetchall", hiccup)
+        monkeypatch.setattr(app.db, "fetch", hiccup)
         await app.contexts["tea"]["notes"].schedule("soon", app.clock.now())
         await asyncio.wait_for(notes.ran.wait(), 10)
         assert notes.jobs == ["soon"] and failures == [] and app.failure is None

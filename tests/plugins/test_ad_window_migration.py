@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -31,10 +30,10 @@ communities:
 """
 
 
-async def old_database(path: Path) -> None:
-    """A database as ad_window (schema v2) and the people tables (v1) left it."""
-    db = await Database.open(f"sqlite:///{path}")
-    await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
+async def old_database(url: str) -> None:
+    """A database as ad_window (schema v2), the people tables (v1) and the core (v2) left it."""
+    db = await Database.open(url)
+    await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS[:2])
     await db.migrate(Store(db, PEOPLE), PEOPLE_MIGRATIONS[:1])
     await db.migrate(Store(db, "ad_window"), (upgrade_v1, upgrade_v2))
     strike = ("INSERT INTO ad_window_strikes (community, platform, member, at, kind, channel, evidence)"
@@ -46,7 +45,7 @@ async def old_database(path: Path) -> None:
     await db.execute(strike, ("other-place", "testing", "alice", T0.timestamp(), "link", "x", "y"))
     await db.execute("INSERT INTO ad_window_passes (community, platform, member, count)"
                      " VALUES ('tea-house', 'testing', 'bob', 2)")
-    await db.execute("INSERT INTO ad_window_quota (community, platform, member, window, message, at,"
+    await db.execute("INSERT INTO ad_window_quota (community, platform, member, \"window\", message, at,"
                      " content) VALUES ('tea-house', 'testing', 'carol', 1.0, 'm0', ?, 'c')",
                      (T0.timestamp(),))
     await db.execute(
@@ -57,10 +56,9 @@ async def old_database(path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_old_strikes_quota_and_passes_survive_the_move_to_the_core(hearth_bot, tmp_path) -> None:
-    path = tmp_path / "hearth.db"
-    await old_database(path)
-    bot = await hearth_bot(CONFIG, start=START, storage=path,
+async def test_old_strikes_quota_and_passes_survive_the_move_to_the_core(hearth_bot, hearth_storage) -> None:
+    await old_database(hearth_storage)
+    bot = await hearth_bot(CONFIG, start=START,
                            members=[{"id": "olivia", "role": "owner"}, {"id": "alice"}, {"id": "bob"}])
     ctx = bot.app.contexts["tea-house"]["ad_window"]
     active = await ctx.strikes.active("testing:alice")
@@ -78,9 +76,9 @@ async def test_old_strikes_quota_and_passes_survive_the_move_to_the_core(hearth_
     await bot.say("bob", "general", "!ads")
     assert "1 ad pass" in bot.take()[-1]["text"]
     # nothing of the other community moved into this one, and it is not lost
-    assert await bot.app.db.fetchall("SELECT 1 FROM ad_window_strikes WHERE community = 'other-place'")
-    assert not await bot.app.db.fetchall("SELECT 1 FROM ad_window_strikes WHERE community = 'tea-house'")
-    assert not await bot.app.db.fetchall("SELECT 1 FROM ad_window_quota WHERE person = 0")
+    assert await bot.app.db.fetch("SELECT 1 FROM ad_window_strikes WHERE community = 'other-place'")
+    assert not await bot.app.db.fetch("SELECT 1 FROM ad_window_strikes WHERE community = 'tea-house'")
+    assert not await bot.app.db.fetch("SELECT 1 FROM ad_window_quota WHERE person = 0")
     # a member stored before people existed has a person
     assert bot.app.people.persons.known("tea-house", ("testing", "dora")) is not None
     # restarting does not move anything twice

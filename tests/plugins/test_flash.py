@@ -510,7 +510,7 @@ async def test_example_scenario_runs_against_the_example_config():
 
 
 async def _state(bot, name: str) -> str:
-    row = await bot.app.db.fetchone("SELECT state FROM hearth_groups WHERE name = ?", (name,))
+    row = await bot.app.db.fetchrow("SELECT state FROM hearth_groups WHERE name = ?", (name,))
     return row["state"]
 
 

@@ -292,7 +292,7 @@ async def test_first_message_in_the_intro_channel_is_recognised(hearth_bot):
     thanks = bot.sent("send", channel="intro")
     assert len(thanks) == 1 and thanks[0]["reply_to"] == "hi"
     store = bot.app.contexts["tea-house"]["welcome"].store
-    assert await records.introduction(store, "tea-house", "testing", "alice") == "hi"
+    assert await records.introduction(store, "testing", "alice") == "hi"
 
 
 # --------------------------------------------------------------------------- language, degradation
@@ -375,14 +375,14 @@ async def test_a_newcomer_is_recorded_as_left_only_once_the_kick_went_through(he
     bot.adapter.go_down(t(START) + timedelta(hours=3))
     app = bot.app
     await app.scheduler.advance(t(START) + timedelta(hours=2, minutes=30), app.settle)
-    person = await records.Newcomers(app.contexts["tea-house"]["welcome"].store, "tea-house").get(
+    person = await records.Newcomers(app.contexts["tea-house"]["welcome"].store).get(
         "testing", "alice")
     assert person is not None and person.status == "pending"  # not "left": she is still here
     assert bot.is_present("alice") and not bot.sent("kick")
     await bot.wait("1h")
     [kick] = bot.sent("kick")
     assert t(kick["time"]) >= t(START) + timedelta(hours=3)
-    person = await records.Newcomers(app.contexts["tea-house"]["welcome"].store, "tea-house").get(
+    person = await records.Newcomers(app.contexts["tea-house"]["welcome"].store).get(
         "testing", "alice")
     assert person is not None and person.status == "left" and not bot.is_present("alice")
 

@@ -39,7 +39,7 @@ async def test_leader_issues_a_code_and_a_newcomer_redeems_it_then_agrees(hearth
     await bot.dm("alice", "!agree")
     assert bot.role_of("alice") == Role.MEMBER
     store = bot.app.contexts["tea-house"]["welcome"].store
-    [edge] = await records.referrals(store, "tea-house")
+    [edge] = await records.referrals(store)
     assert edge["inviter"] == ("testing", "lee") and edge["invitee"] == ("testing", "alice")
     assert edge["via"] == "code" and edge["code"] == code
 
@@ -135,9 +135,9 @@ async def test_codes_belong_to_one_community(hearth_bot):
     bot = await hearth_bot(yaml.safe_dump(data, allow_unicode=True), start=START, members=STAFF,
                            community="tea-house")
     code = await issue(bot)
-    store = bot.app.contexts["coffee-club"]["welcome"].store
-    assert await records.Codes(store, "coffee-club").get(code) is None
-    assert await records.Codes(store, "tea-house").get(code) is not None
+    contexts = bot.app.contexts
+    assert await records.Codes(contexts["coffee-club"]["welcome"].store).get(code) is None
+    assert await records.Codes(contexts["tea-house"]["welcome"].store).get(code) is not None
 
 
 async def test_without_the_gate_a_code_only_records_the_referral(hearth_bot):
@@ -150,4 +150,4 @@ async def test_without_the_gate_a_code_only_records_the_referral(hearth_bot):
     await bot.dm("alice", "!agree")
     assert bot.role_of("alice") == Role.MEMBER
     store = bot.app.contexts["tea-house"]["welcome"].store
-    assert [e["via"] for e in await records.referrals(store, "tea-house")] == ["code"]
+    assert [e["via"] for e in await records.referrals(store)] == ["code"]

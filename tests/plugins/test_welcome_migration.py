@@ -16,10 +16,11 @@ T0 = datetime.fromisoformat(START)
 GATED = {"gate": {"invitation_codes": True}}
 
 
-async def old_database(path) -> None:
-    """welcome at schema v1: a code lee issued, bob's redemption of it, alice's 4 wrong guesses."""
-    db = await Database.open(f"sqlite:///{path}")
-    await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
+async def old_database(url: str) -> None:
+    """welcome at schema v1 (the core at v2): a code lee issued, bob's redemption of it, alice's
+    4 wrong guesses."""
+    db = await Database.open(url)
+    await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS[:2])
     await db.migrate(Store(db, "welcome"), (upgrade_v1,))
     now = T0.timestamp()
     await db.execute(
@@ -39,31 +40,30 @@ async def old_database(path) -> None:
 
 @pytest.mark.asyncio
 async def test_codes_redemptions_and_wrong_guesses_are_kept_and_keyed_on_the_person(
-        hearth_bot, tmp_path) -> None:
-    path = tmp_path / "hearth.db"
-    await old_database(path)
-    bot = await hearth_bot(config(**GATED), start=START, storage=path,
+        hearth_bot, hearth_storage) -> None:
+    await old_database(hearth_storage)
+    bot = await hearth_bot(config(**GATED), start=START,
                            members=[*STAFF, {"id": "bob"}])
     await bot.join("alice")
     bot.take()
     ctx = bot.app.contexts["tea-house"]["welcome"]
     lee, bob, alice = [(await ctx.person(("testing", m))).id for m in ("lee", "bob", "alice")]
-    rows = await ctx.store.fetchall(
+    rows = await ctx.store.raw.fetch(
         "SELECT inviter_person, invitee_person FROM welcome_redemptions")
     assert [tuple(r) for r in rows] == [(lee, bob)]
-    [edge] = await records.referrals(ctx.store, "tea-house")
+    [edge] = await records.referrals(ctx.store)
     assert edge["inviter"] == ("testing", "lee") and edge["invitee"] == ("testing", "bob")
     # the stored wrong guesses still count: one more and alice is throttled
     await bot.dm("alice", "!code WRONG9")
     bot.take()
     await bot.dm("alice", "!code TEACODE1")
     assert texts_of(bot.take(), "dm")[0].startswith("Too many wrong codes.")
-    assert not await ctx.store.fetchall("SELECT 1 FROM welcome_wrong_codes WHERE person = 0")
+    assert not await ctx.store.raw.fetch("SELECT 1 FROM welcome_wrong_codes WHERE person = 0")
     assert alice != 0
     # the old code still works, issued by lee's person
     await bot.wait(timedelta(minutes=10))
     await bot.dm("alice", "!code TEACODE1")
     assert "invited by @lee" in bot.take()[-1]["text"]
-    rows = await ctx.store.fetchall(
-        "SELECT inviter_person, invitee_person FROM welcome_redemptions ORDER BY time")
+    rows = await ctx.store.raw.fetch(
+        "SELECT inviter_person, invitee_person FROM welcome_redemptions ORDER BY time_ms")
     assert [tuple(r) for r in rows] == [(lee, bob), (lee, alice)]

@@ -6,7 +6,7 @@ base class, commands, and the context each hook receives.
 
 from __future__ import annotations
 
-from hearth import Command, Invocation, Param, PluginConfig, PluginContext, Store, hookimpl
+from hearth import SQL, Command, Invocation, Param, PluginConfig, PluginContext, Store, hookimpl
 from hearth.models import Message
 
 
@@ -18,6 +18,7 @@ class ThanksConfig(PluginConfig):
 
 
 async def upgrade_v1(store: Store) -> None:
+    # Every plugin table has a community column: ctx.store fills and filters it.
     await store.execute(
         f"CREATE TABLE {store.table('counts')} (community TEXT NOT NULL, member TEXT NOT NULL,"
         " thanks INTEGER NOT NULL, PRIMARY KEY (community, member))"
@@ -40,21 +41,16 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
     if not message.mentions or not any(word in text for word in ctx.config.words):
         return
     for member_id in set(message.mentions) - {message.author.id}:
-        await ctx.store.execute(
-            f"INSERT INTO {ctx.store.table('counts')} (community, member, thanks) VALUES (?, ?, 1)"
-            " ON CONFLICT (community, member) DO UPDATE SET thanks = thanks + 1",
-            (ctx.key, member_id),
-        )
+        # A member thanked before: one more (the stored row's column is named with its table).
+        await ctx.store.insert("counts", {"member": member_id, "thanks": 1}, on_conflict=("member",),
+                               update={"thanks": SQL(f"{ctx.store.table('counts')}.thanks + 1")})
 
 
 async def _top(inv: Invocation) -> str:
     ctx = inv.ctx
     limit = inv.args["count"] or ctx.config.top
-    rows = await ctx.store.fetchall(
-        f"SELECT member, thanks FROM {ctx.store.table('counts')} WHERE community = ?"
-        " ORDER BY thanks DESC, member LIMIT ?",
-        (ctx.key, limit),
-    )
+    rows = await ctx.store.select("counts", columns="member, thanks", order_by="thanks DESC, member",
+                                  limit=limit)
     if not rows:
         return "Nobody has been thanked yet."
     return "Most thanked: " + ", ".join(f"@{r['member']} ({r['thanks']})" for r in rows)
