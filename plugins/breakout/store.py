@@ -1,7 +1,7 @@
 """Everything breakout stores, and all its SQL (one small module, so the store API can change here).
 
 Tables (namespaced ``breakout_…``; integer epoch milliseconds, a ``community``
-column, explicit keys, no rowid):
+column that ``ctx.store`` fills and filters, explicit keys, no rowid):
 
 * ``answers``: one row per person, question and take (``draft`` 1 while a
   questionnaire is under way; a finished take replaces the earlier answers);
@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hearth import PluginContext, Store
+from hearth import SQL, CommunityStore, PluginContext, Store
 
 
 def ms(when: datetime) -> int:
@@ -73,109 +73,83 @@ class Candidate:
 
 
 class BreakoutStore:
-    """Breakout's records in one community."""
+    """Breakout's records in one community (``ctx.store`` fills and filters ``community``)."""
 
     def __init__(self, ctx: PluginContext) -> None:
-        self._store: Store = ctx.store
-        self._community = ctx.key
-        self._t = {t: ctx.store.table(t)
-                   for t in ("answers", "people", "rounds", "placements", "candidates")}
+        self._store: CommunityStore = ctx.store
 
     # -- answers -------------------------------------------------------------
     async def start_take(self, person: int) -> None:
         """A new questionnaire: drop an unfinished one."""
-        await self._store.execute(
-            f"DELETE FROM {self._t['answers']} WHERE community = ? AND person = ? AND draft = 1",
-            (self._community, person))
+        await self._store.delete("answers", "person = ? AND draft = 1", (person,))
 
     async def draft(self, person: int, account: str, question: str, choices: list[str],
                     when: datetime) -> None:
-        await self._store.execute(
-            f"INSERT INTO {self._t['answers']} (community, person, account, question, draft, choices,"
-            " answered_ms) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (community, person, question, draft)"
-            " DO UPDATE SET account = excluded.account, choices = excluded.choices,"
-            " answered_ms = excluded.answered_ms",
-            (self._community, person, account, question, json.dumps(choices), ms(when)))
+        await self._store.insert(
+            "answers", {"person": person, "account": account, "question": question, "draft": 1,
+                        "choices": json.dumps(choices), "answered_ms": ms(when)},
+            on_conflict=("person", "question", "draft"), update=("account", "choices", "answered_ms"))
 
     async def finish_take(self, person: int, keys: list[str]) -> bool:
         """When the draft answers every question in ``keys``, they replace the earlier answers."""
-        t = self._t["answers"]
         async with self._store.transaction():
-            rows = await self._store.fetchall(
-                f"SELECT question FROM {t} WHERE community = ? AND person = ? AND draft = 1",
-                (self._community, person))
+            rows = await self._store.select("answers", "person = ? AND draft = 1", (person,),
+                                            columns="question")
             if not set(keys) <= {r["question"] for r in rows}:
                 return False
-            await self._store.execute(
-                f"DELETE FROM {t} WHERE community = ? AND person = ? AND draft = 0",
-                (self._community, person))
-            await self._store.execute(
-                f"UPDATE {t} SET draft = 0 WHERE community = ? AND person = ? AND draft = 1",
-                (self._community, person))
+            await self._store.delete("answers", "person = ? AND draft = 0", (person,))
+            await self._store.update("answers", {"draft": 0}, "person = ? AND draft = 1", (person,))
         return True
 
     async def answers(self) -> dict[int, dict[str, list[str]]]:
         """Every person's finished answers: person -> question -> labels picked."""
-        rows = await self._store.fetchall(
-            f"SELECT person, question, choices FROM {self._t['answers']}"
-            " WHERE community = ? AND draft = 0", (self._community,))
+        rows = await self._store.select("answers", "draft = 0", columns="person, question, choices",
+                                        order_by="person, question")
         found: dict[int, dict[str, list[str]]] = defaultdict(dict)
         for r in rows:
             found[int(r["person"])][r["question"]] = json.loads(r["choices"])
         return dict(found)
 
     async def has_answers(self, person: int) -> bool:
-        row = await self._store.fetchone(
-            f"SELECT 1 AS found FROM {self._t['answers']} WHERE community = ? AND person = ? LIMIT 1",
-            (self._community, person))
-        return row is not None
+        return await self._store.select_one("answers", "person = ?", (person,),
+                                            columns="person") is not None
 
     async def forget(self, account: str) -> None:
         """Erase every row of the person (or persons) who answered from ``account``."""
-        rows = await self._store.fetchall(
-            f"SELECT DISTINCT person FROM {self._t['answers']} WHERE community = ? AND account = ?",
-            (self._community, account))
+        rows = await self._store.select("answers", "account = ?", (account,),
+                                        columns="DISTINCT person", order_by="person")
         for person in (int(r["person"]) for r in rows):
             for table in ("answers", "people", "placements", "candidates"):
-                await self._store.execute(
-                    f"DELETE FROM {self._t[table]} WHERE community = ? AND person = ?",
-                    (self._community, person))
+                await self._store.delete(table, "person = ?", (person,))
 
     # -- taking part ---------------------------------------------------------
     async def set_stopped(self, person: int, stopped: bool) -> None:
-        await self._store.execute(
-            f"INSERT INTO {self._t['people']} (community, person, stopped) VALUES (?, ?, ?)"
-            " ON CONFLICT (community, person) DO UPDATE SET stopped = excluded.stopped",
-            (self._community, person, int(stopped)))
+        await self._store.insert("people", {"person": person, "stopped": int(stopped)},
+                                 on_conflict=("person",), update=("stopped",))
 
     async def stopped(self) -> set[int]:
-        rows = await self._store.fetchall(
-            f"SELECT person FROM {self._t['people']} WHERE community = ? AND stopped = 1",
-            (self._community,))
+        rows = await self._store.select("people", "stopped = 1", columns="person", order_by="person")
         return {int(r["person"]) for r in rows}
 
     async def waiting(self) -> dict[int, int]:
         """Who was left over, and since which round (the longest waiting first in line)."""
-        rows = await self._store.fetchall(
-            f"SELECT person, waiting_since FROM {self._t['people']}"
-            " WHERE community = ? AND waiting_since IS NOT NULL", (self._community,))
+        rows = await self._store.select("people", "waiting_since IS NOT NULL",
+                                        columns="person, waiting_since", order_by="person")
         return {int(r["person"]): int(r["waiting_since"]) for r in rows}
 
     # -- rounds --------------------------------------------------------------
     async def last_round(self) -> tuple[int, datetime | None]:
-        row = await self._store.fetchone(
-            f"SELECT number, started_ms FROM {self._t['rounds']} WHERE community = ?"
-            " ORDER BY number DESC LIMIT 1", (self._community,))
+        row = await self._store.select_one("rounds", columns="number, started_ms",
+                                           order_by="number DESC")
         return (int(row["number"]), dt(row["started_ms"])) if row else (0, None)
 
     async def history(self, rounds: int, before: int) -> list[list[int]]:
         """The groups of the ``rounds`` rounds before round ``before``."""
         if rounds <= 0:
             return []
-        rows = await self._store.fetchall(
-            f"SELECT round, group_no, person FROM {self._t['placements']}"
-            " WHERE community = ? AND round >= ? AND round < ? ORDER BY round, group_no, person",
-            (self._community, before - rounds, before))
+        rows = await self._store.select(
+            "placements", "round >= ? AND round < ?", (before - rounds, before),
+            columns="round, group_no, person", order_by="round, group_no, person")
         groups: dict[tuple[int, int], list[int]] = defaultdict(list)
         for r in rows:
             groups[(int(r["round"]), int(r["group_no"]))].append(int(r["person"]))
@@ -185,38 +159,31 @@ class BreakoutStore:
                            waiting: list[int]) -> None:
         """Round ``number``'s groups (as formed) and who waits; the grouped wait no more."""
         async with self._store.transaction():
-            await self._store.execute(
-                f"INSERT INTO {self._t['rounds']} (community, number, started_ms, group_count,"
-                " people_count)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (self._community, number, ms(when), len(groups), sum(len(g) for g in groups)))
+            await self._store.insert("rounds", {
+                "number": number, "started_ms": ms(when), "group_count": len(groups),
+                "people_count": sum(len(g) for g in groups)})
             for n, group in enumerate(groups, start=1):
                 for person in group:
-                    await self._store.execute(
-                        f"INSERT INTO {self._t['placements']} (community, round, person, group_no)"
-                        " VALUES (?, ?, ?, ?)", (self._community, number, person, n))
-                    await self._store.execute(
-                        f"UPDATE {self._t['people']} SET waiting_since = NULL"
-                        " WHERE community = ? AND person = ?", (self._community, person))
+                    await self._store.insert("placements",
+                                             {"round": number, "person": person, "group_no": n})
+                    await self._store.update("people", {"waiting_since": None}, "person = ?",
+                                             (person,))
             for person in waiting:
-                await self._store.execute(
-                    f"INSERT INTO {self._t['people']} (community, person, waiting_since)"
-                    " VALUES (?, ?, ?) ON CONFLICT (community, person) DO UPDATE SET"
-                    f" waiting_since = COALESCE({self._t['people']}.waiting_since, excluded.waiting_since)",
-                    (self._community, person, number))
+                await self._store.insert(
+                    "people", {"person": person, "waiting_since": number}, on_conflict=("person",),
+                    update={"waiting_since": SQL("COALESCE("
+                                                 f"{self._store.table('people')}.waiting_since,"
+                                                 " excluded.waiting_since)")})
 
     # -- leader candidates ---------------------------------------------------
     async def add_candidate(self, candidate: Candidate) -> None:
-        await self._store.execute(
-            f"INSERT INTO {self._t['candidates']} (community, person, round, messages, group_name,"
-            " since_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community, person, round) DO NOTHING",
-            (self._community, candidate.person, candidate.round, candidate.messages, candidate.group,
-             ms(candidate.since)))
+        await self._store.insert("candidates", {
+            "person": candidate.person, "round": candidate.round, "messages": candidate.messages,
+            "group_name": candidate.group, "since_ms": ms(candidate.since)},
+            on_conflict=("person", "round"))
 
     async def candidates(self, since: datetime) -> list[Candidate]:
-        rows = await self._store.fetchall(
-            f"SELECT * FROM {self._t['candidates']} WHERE community = ? AND since_ms >= ?"
-            " ORDER BY since_ms DESC, person", (self._community, ms(since)))
+        rows = await self._store.select("candidates", "since_ms >= ?", (ms(since),),
+                                        order_by="since_ms DESC, person")
         return [Candidate(person=int(r["person"]), round=int(r["round"]), messages=int(r["messages"]),
                           group=r["group_name"], since=dt(r["since_ms"])) for r in rows]
-

@@ -214,7 +214,7 @@ async def test_an_answer_to_a_question_never_asked_is_ignored_with_a_short_reply
     await bot.dm("ann", "1")
     assert bot.take()[-1]["text"] == (
         "That question is not part of the questionnaire (any more); the answer was not kept.")
-    assert await ctx.store.fetchall(f"SELECT * FROM {ctx.store.table('answers')}") == []
+    assert await ctx.store.select("answers") == []
 
 
 @pytest.mark.asyncio
@@ -406,9 +406,7 @@ async def test_forget_erases_the_answers_and_history(hearth_bot: Any) -> None:
     person = (await ctx.person(("testing", "c1m2"))).id
 
     async def rows(table: str) -> int:
-        found = await ctx.store.fetchall(
-            f"SELECT person FROM {ctx.store.table(table)} WHERE person = ?", (person,))
-        return len(found)
+        return len(await ctx.store.select(table, "person = ?", (person,)))
 
     assert await rows("answers") == 2 and await rows("placements") == 1
     await bot.app.forget(("testing", "c1m2"))
