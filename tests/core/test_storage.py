@@ -214,6 +214,7 @@ communities:
       welcome: {channel: general}
       ad_window: {windows: [{days: [fri], from: "20:00", to: "22:00"}]}
       flash: {}
+      breakout: {}
 """
 
 
