@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from adapter_helpers import KEY, FakeHost, body_has, join_community, make_world, send, wait_message
+from conftest import PASSWORD  # at import: later conftest modules take the name
 from nio import ErrorResponse, RoomPreset
 from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
 
@@ -316,7 +317,6 @@ async def test_secrets_stay_out_of_logs_and_errors(synapse: SynapseServer, matri
     assert bad not in caplog.text
 
     # password login works too (and its password is never shown)
-    from conftest import PASSWORD
 
     by_password = world.adapter(password=PASSWORD, access_token=None)
     host = FakeHost()
