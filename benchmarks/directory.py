@@ -4,7 +4,8 @@ Two networks, each with one community of ``--members`` members (50,000 by defaul
 
 * the testing adapter (the in-memory network), and
 * the real Discord adapter (discord.py) against the fake Discord on loopback,
-  which sends the guild's member list in chunks of 1,000 like Discord.
+  run in another process (so the figures are the bot's alone), which sends a
+  large guild's member list only in chunks of 1,000 (op 8), like Discord.
 
 For each: a start that does not read the member list (the adapter without
 ``Capability.MEMBERS``: start-up as it was before the directory), the first
@@ -12,8 +13,8 @@ start (every member is new: listed, compared and written), a restart (the
 directory is read back from SQLite and compared with the list again: nothing
 to write), and ``ctx.members()`` over the whole community.
 RSS is the process's resident memory after each step, and how much it grew
-during the step (the steps share one process, the fake Discord's included:
-memory freed by an earlier step is reused, so read the growth as a lower bound).
+during the step (the steps share one process: memory freed by an earlier step
+is reused, so read the growth as a lower bound).
 
     python benchmarks/directory.py [--members 50000] [--skip-discord]
 """
@@ -23,11 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -35,7 +39,6 @@ from hearth.adapters.testing import TestBot
 from hearth.app import App, bindings_for
 from hearth.bootstrap import load
 from hearth.models import Capability
-from hearth.ports import Adapter
 
 CONFIG = """
 communities:
@@ -83,53 +86,83 @@ async def testing(members: int, tmp: Path) -> None:
     await bot.close()
 
 
-async def discord(members: int, tmp: Path) -> None:
+def serve_fake_discord(members: int, conn: Connection) -> None:
+    """The fake Discord with a guild of ``members`` members, in its own process (so the
+    bot's time and memory are its own); it sends the guild's member list only in chunks
+    of 1,000 (op 8), as Discord does for a large guild. Serves until told to stop."""
     from fake_discord import FakeDiscord, standard_scene
+
+    async def serve() -> None:
+        async with FakeDiscord(members_in_guild_create=False) as fake:
+            scene = standard_scene(fake)
+            for n in range(members):
+                scene.guild.add_member(fake.add_user(f"user{n}"))
+            conn.send({"token": fake.token, "api_url": fake.api_url, "guild": scene.guild.id,
+                       "general": scene.general.id, "members": len(scene.guild.members)})
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+
+    asyncio.run(serve())
+
+
+async def discord(members: int, tmp: Path, fake: dict[str, Any]) -> None:
     from hearth.adapters.discord.adapter import DiscordAdapter
 
-    print(f"Discord adapter on the fake Discord, {members} members")
-    async with FakeDiscord() as fake:
-        scene = standard_scene(fake)
-        for n in range(members):
-            scene.guild.add_member(fake.add_user(f"user{n}"))
-        text = f"""
+    print(f"Discord adapter on the fake Discord (another process), {fake['members']} members, "
+          "listed in chunks of 1,000")
+    text = f"""
 accounts:
-  discord: {{token: "{fake.token}", api_url: "{fake.api_url}"}}
+  discord: {{token: "{fake['token']}", api_url: "{fake['api_url']}"}}
 communities:
   big:
-    discord: {{guild: "{scene.guild.id}"}}
-    channels: {{general: {{discord: "{scene.general.id}"}}}}
+    discord: {{guild: "{fake['guild']}"}}
+    channels: {{general: {{discord: "{fake['general']}"}}}}
 """
-        loaded = load(text, text=True, strict_accounts=True)
+    loaded = load(text, text=True, strict_accounts=True)
 
-        def adapter(listing: bool = True) -> Adapter:
-            made = DiscordAdapter(account=loaded.config.accounts["discord"],
-                                  communities=bindings_for(loaded.config, DiscordAdapter),
-                                  client_options={"guild_ready_timeout": 0.05})
-            if not listing:
-                made.capabilities = made.capabilities - {Capability.MEMBERS}
-            return made
+    def adapter(listing: bool = True) -> DiscordAdapter:
+        made = DiscordAdapter(account=loaded.config.accounts["discord"],
+                              communities=bindings_for(loaded.config, DiscordAdapter),
+                              client_options={"guild_ready_timeout": 0.05})
+        if not listing:
+            made.capabilities = made.capabilities - {Capability.MEMBERS}
+        return made
 
-        app = App(loaded.config, loaded.plugins, [adapter(listing=False)],
-                  storage=f"sqlite:///{tmp}/before.db")
-        await timed("start without the member list", app.start)
-        await app.stop()
-        app = App(loaded.config, loaded.plugins, [adapter()], storage=f"sqlite:///{tmp}/discord.db")
-        await timed("first start (all new)", app.start)
-        members_of(app)
-        await app.stop()
-        app = App(loaded.config, loaded.plugins, [adapter()], storage=f"sqlite:///{tmp}/discord.db")
-        await timed("restart (read back, compared)", app.start)
-        members_of(app)
-        await app.stop()
+    def cached(made: DiscordAdapter) -> int:
+        client = made.client
+        guild = client.get_guild(int(fake["guild"])) if client else None
+        return len(guild.members) if guild else 0
+
+    before = adapter(listing=False)
+    app = App(loaded.config, loaded.plugins, [before], storage=f"sqlite:///{tmp}/before.db")
+    await timed("start without the member list", app.start)
+    print(f"  {'(discord.py cached members)':<34} {cached(before):8d}")
+    await app.stop()
+    app = App(loaded.config, loaded.plugins, [adapter()], storage=f"sqlite:///{tmp}/discord.db")
+    await timed("first start (all new)", app.start)
+    members_of(app)
+    await app.stop()
+    app = App(loaded.config, loaded.plugins, [adapter()], storage=f"sqlite:///{tmp}/discord.db")
+    await timed("restart (read back, compared)", app.start)
+    members_of(app)
+    await app.stop()
 
 
 async def main(members: int, skip_discord: bool) -> None:
     print(f"baseline RSS {rss_mb():.1f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         await testing(members, Path(tmp))
-        if not skip_discord:
-            await discord(members, Path(tmp))
+        if skip_discord:
+            return
+        ours, theirs = multiprocessing.Pipe()
+        server = multiprocessing.get_context("spawn").Process(
+            target=serve_fake_discord, args=(members, theirs), daemon=True)
+        server.start()
+        try:
+            fake = await asyncio.get_running_loop().run_in_executor(None, ours.recv)
+            await discord(members, Path(tmp), fake)
+        finally:
+            ours.send("stop")
+            server.join(10)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 A plugin imports everything it needs from here::
 
-    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl
+    from hearth import Command, Param, PluginConfig, Role, Verdict, hookimpl, mention
 """
 
 from hearth.commands import Command, Invocation, Param
@@ -55,6 +55,7 @@ from hearth.people.persons import Person
 from hearth.people.strikes import Strike
 from hearth.scheduler import Job
 from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
+from hearth.text import Mention, Text, mention
 from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
@@ -86,6 +87,7 @@ __all__ = [
     "LimitReached",
     "Member",
     "MemberRecord",
+    "Mention",
     "Message",
     "Need",
     "NotFound",
@@ -109,6 +111,7 @@ __all__ = [
     "Store",
     "Strike",
     "Summary",
+    "Text",
     "TextOverrides",
     "Texts",
     "TimeOfDay",
@@ -123,6 +126,7 @@ __all__ = [
     "like_prefix",
     "literal",
     "longest",
+    "mention",
     "parse_duration",
     "texts",
     "to_ms",

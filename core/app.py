@@ -51,6 +51,7 @@ from hearth.commands import (
     help_text,
     is_for,
     parse_args,
+    resolve_members,
 )
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import CORE, PluginContext
@@ -97,6 +98,7 @@ from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
 from hearth.supervisor import Supervisor
+from hearth.text import mention
 from hearth.timeutil import format_duration
 
 log = logging.getLogger(__name__)
@@ -807,7 +809,7 @@ class App:
                 command, message.author, ctx.config, await self.leader_powers(community), prefix
             )
             args = parse_args(command, rest)
-            await self._resolve_members(ctx, command, message, args)
+            await resolve_members(ctx, command, message, args)
             invocation = Invocation(
                 command=command, member=message.author, message=message, args=args, ctx=ctx,
                 prefix=prefix,
@@ -816,9 +818,9 @@ class App:
             if answer:
                 await invocation.reply(answer)
         except CommandError as exc:
-            text = str(exc)
+            text = exc.reply
             if isinstance(exc, UsageError):
-                text = f"{exc.problem}\nUsage: {prefix}{exc.usage}"
+                text = exc.problem + f"\nUsage: {prefix}{exc.usage}"
             near = registry.sub_command(command, rest)
             if near is not None and isinstance(exc, UsageError | PermissionDenied):
                 text += f"\nDid you mean {prefix}{near}?"
@@ -846,26 +848,11 @@ class App:
         if verdict == "notice":
             log.info("%s sent more than %d commands in %s; ignored for %s",
                      message.author.id, cfg.max, cfg.within, cfg.ignore_for)
-            await ctx.reply(message, (
-                f"{message.author.mention} slow down: more than {cfg.max} commands in "
+            await ctx.reply(message, mention(message.author) + (
+                f" slow down: more than {cfg.max} commands in "
                 f"{format_duration(cfg.within)}. I will ignore your commands for "
                 f"{format_duration(cfg.ignore_for)}."))
         return verdict == "run"
-
-    async def _resolve_members(
-        self, ctx: PluginContext, command: Command, message: Message, args: dict[str, Any]
-    ) -> None:
-        for param in command.params:
-            if param.kind != "member" or args.get(param.name) is None:
-                continue
-            ids = args[param.name] if param.variadic else [args[param.name]]
-            found = []
-            for member_id in ids:
-                member = await ctx.get_member(message.platform, member_id)
-                if member is None:
-                    raise UsageError(f"there is no member @{member_id} here", command.usage)
-                found.append(member)
-            args[param.name] = found if param.variadic else found[0]
 
     async def leader_candidates(self, community: str) -> list[LeaderCandidate]:
         """What every enabled plugin answers to ``leader_candidates``, together."""

@@ -70,6 +70,7 @@ class Param:
         return f"[{label}]" if self.optional or self.variadic else label
 
 
+#: a handler returns its reply (a :class:`~hearth.Text` keeps its mentions), or None
 Handler: TypeAlias = Callable[["Invocation"], Awaitable[str | None]]
 RoleRule: TypeAlias = Role | Callable[[Any], Role]
 
@@ -145,6 +146,38 @@ def mention_id(token: str) -> str | None:
     """The member id in a mention token (``@alice``, ``<@123>``), or None."""
     m = _MENTION_RE.match(token)
     return (m.group(1) or m.group(2)) if m else None
+
+
+async def resolve_members(ctx: PluginContext, command: Command, message: Message,
+                          args: dict[str, Any]) -> None:
+    """Replace each ``member`` argument (an id from a mention) with the :class:`Member`.
+
+    Members are looked up on the network the command came from. A mention of
+    someone who is not a member there is a :class:`UsageError` saying so: one
+    who left (the member directory remembers them) is told apart from an
+    unknown name. Every command taking a member argument goes through here.
+    """
+    for param in command.params:
+        if param.kind != "member" or args.get(param.name) is None:
+            continue
+        ids = args[param.name] if param.variadic else [args[param.name]]
+        found = []
+        for member_id in ids:
+            member = await ctx.get_member(message.platform, member_id)
+            if member is None:
+                raise UsageError(_not_a_member(ctx, message.platform, member_id), command.usage)
+            found.append(member)
+        args[param.name] = found if param.variadic else found[0]
+
+
+def _not_a_member(ctx: PluginContext, platform: str, member_id: str) -> str:
+    shown = _shown(member_id if member_id.startswith("@") else f"@{member_id}")
+    # a network whose ids start with "@" (Matrix) keeps it in the directory
+    for account in ((platform, member_id), (platform, f"@{member_id}")):
+        record = ctx.member(account)
+        if record is not None and not record.present:
+            return f"{shown} is no longer a member here (they left)"
+    return f"there is no member {shown} here"
 
 
 def _shown(token: str) -> str:

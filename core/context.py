@@ -40,6 +40,7 @@ from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
+from hearth.text import Text, mention
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -353,7 +354,7 @@ class PluginContext:
 
     def _send(
         self, adapter: Adapter, target: Channel, text: str, reply_to: str | None,
-        mention: str | None, *, pin: bool = False, unpin_previous: str | None = None,
+        answered: Text | None, *, pin: bool = False, unpin_previous: str | None = None,
         then: str | None = None, data: dict[str, Any] | None = None,
     ) -> Pending:
         community = self.key
@@ -370,7 +371,7 @@ class PluginContext:
             return sent
 
         lane = self._app.outbound(adapter).lane_for("channel", target.id)
-        request = Request("send", perform, parts=[(text, mention)], reply_to=reply_to,
+        request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
                           mergeable=not pin)
         return self._queue(adapter, lane, request, then, data)
 
@@ -394,7 +395,7 @@ class PluginContext:
         adapter = self.adapter(message.channel.platform)
         if adapter is None or not self._able(adapter, Capability.SEND):
             return None
-        return self._send(adapter, message.channel, text, message.id, message.author.mention,
+        return self._send(adapter, message.channel, text, message.id, mention(message.author),
                           then=then, data=data)
 
     async def dm(

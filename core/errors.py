@@ -64,7 +64,16 @@ class StartupError(HearthError):
 
 
 class CommandError(HearthError):
-    """A command cannot run; the message is the reply the member sees."""
+    """A command cannot run; the message is the reply the member sees.
+
+    The message may be a :class:`~hearth.Text` with mentions: :attr:`reply` keeps them.
+    """
+
+    @property
+    def reply(self) -> str:
+        """The reply the member sees (a :class:`~hearth.Text` stays one)."""
+        first = self.args[0] if len(self.args) == 1 else None
+        return first if isinstance(first, str) else str(self)
 
 
 class UsageError(CommandError):
@@ -73,7 +82,7 @@ class UsageError(CommandError):
     def __init__(self, problem: str, usage: str) -> None:
         self.problem = problem
         self.usage = usage
-        super().__init__(f"{problem}\nUsage: {usage}")
+        super().__init__(problem + f"\nUsage: {usage}")
 
 
 class PermissionDenied(CommandError):

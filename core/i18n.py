@@ -11,7 +11,10 @@ its defaults use, plus any ``extra`` ones the code also passes)::
         message: Annotated[str | None, TEXTS.text("welcome")] = None  # one text with its own key
 
     say = texts(DEFAULTS, ctx.language, ctx.config.texts)
-    await ctx.send("general", say("welcome", mention=member.mention))
+    await ctx.send("general", say("welcome", mention=mention(member)))
+
+A text is a :class:`~hearth.text.Text`: a placeholder given a :func:`~hearth.mention`
+(or any ``Text``) keeps it as a mention, which each network renders its own way.
 
 Every override and template goes through :meth:`Texts.check` when the config is
 loaded, so ``hearth check`` refuses an unknown text, an unknown or malformed
@@ -28,6 +31,8 @@ from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, create_model
+
+from hearth.text import Text, compose
 
 _FORMATTER = string.Formatter()
 
@@ -120,13 +125,14 @@ class Texts:
         return handler.generate_schema(self.model)
 
 
-def render(template: str, **values: Any) -> str:
+def render(template: str, **values: Any) -> Text:
     """``template.format(**values)``; a placeholder the code did not pass is left as written.
 
+    A value that is a :class:`~hearth.text.Text` (a mention) keeps its parts.
     Operators' templates are checked when the config is loaded (:meth:`Texts.check`),
     so only a plugin's own mistake reaches the fallback.
     """
-    return template.format_map(_Keep(values))
+    return compose(template, _Keep(values))
 
 
 class _Keep(dict[str, Any]):
@@ -138,12 +144,12 @@ def texts(
     defaults: Mapping[str, Mapping[str, str]],
     language: str,
     overrides: TextOverrides | Mapping[str, str] | None = None,
-) -> Callable[..., str]:
+) -> Callable[..., Text]:
     """A function ``say(key, **values)`` giving the text for ``key`` in ``language``."""
     base = defaults.get(language) or defaults["en"]
     english = defaults["en"]
 
-    def say(key: str, **values: Any) -> str:
+    def say(key: str, **values: Any) -> Text:
         template = (overrides.get(key) if overrides is not None else None) or base.get(key) or english[key]
         return render(template, **values)
 

@@ -15,6 +15,10 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any, TypeVar, dataclass_transform
 
+from hearth.text import CODE_SPAN as CODE_SPAN  # re-exported: it lived here first
+from hearth.text import Mention, Text
+from hearth.text import literal as literal
+
 _T = TypeVar("_T")
 
 
@@ -98,20 +102,6 @@ class Capability(StrEnum):
     CHOICES = "choices"  # show a question's choices as buttons or a menu (else: numbered text)
 
 
-MAX_NAME_CHARS = 64
-"""A display name is cut to this length where moderators read it."""
-# Control and invisible characters (direction overrides can reorder the id shown beside a
-# name), and backticks, which would end the id's code span.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff`]")
-CODE_SPAN = re.compile(r"`[^`\n]+`")
-"""A literal (see :func:`literal`) in an outgoing text."""
-
-
-def literal(text: str) -> str:
-    """``text`` as a code span: every adapter shows it as written, never as a mention or a link."""
-    return "`" + (" ".join(text.replace("`", "'").split()) or " ") + "`"
-
-
 @model
 class Member:
     """A person in a community on one platform.
@@ -127,22 +117,16 @@ class Member:
     is_bot: bool = field(default=False, compare=False)
 
     @property
-    def mention(self) -> str:
-        """How to mention the member in text (``@id``); adapters render it natively."""
-        return self.id if self.id.startswith("@") else f"@{self.id}"
-
-    @property
-    def name_and_id(self) -> str:
+    def name_and_id(self) -> Text:
         """The member as moderators must see them: display name beside account id.
 
         ``Alice (`@mallory:evil.org`)``: anyone may call themselves "alice", but not take
         alice's id. The id is a :func:`literal`, so no adapter turns it back into a display
-        name. Use it in audit lines and every moderator-facing text; texts for members keep
-        the friendlier :attr:`mention`.
+        name; another network shows ``Alice (matrix)``, never the id. Use it in audit lines
+        and every moderator-facing text; texts for members mention them
+        (:func:`hearth.mention`).
         """
-        name = " ".join(_HIDDEN.sub("", " ".join(self.name.split())).split())[:MAX_NAME_CHARS]
-        shown = literal(self.id)
-        return f"{name} ({shown})" if name and name not in (self.id, self.mention) else shown
+        return Text(Mention(self.platform, self.id, self.name, with_id=True))
 
     @property
     def key(self) -> tuple[str, str]:

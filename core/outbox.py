@@ -40,6 +40,7 @@ from hearth.clock import Clock
 from hearth.errors import AdapterError, NotFound, RateLimited, Unreachable
 from hearth.models import SentMessage
 from hearth.ports import Pace, Rate
+from hearth.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -130,18 +131,34 @@ class Request:
     perform: Perform
     tickets: list[_Ticket] = field(default_factory=list)
     #: for a mergeable message: (text, mention of the member answered, or None)
-    parts: list[tuple[str, str | None]] = field(default_factory=list)
+    parts: list[tuple[str, Text | None]] = field(default_factory=list)
     reply_to: str | None = None
     mergeable: bool = False
     after: Pending | None = None
 
     def text(self) -> str | None:
+        """The message to send: merged replies one per line, each naming the member answered
+        (unless it mentions them already); mentions stay parts (:class:`~hearth.text.Text`)."""
         if not self.parts:
             return None
         if len(self.parts) == 1:
             return self.parts[0][0]
-        return "\n".join(f"{who} {text}" if who and who not in text else text
-                         for text, who in self.parts)
+        return Text("\n").join(who + " " + text if who is not None and not _mentions(text, who) else text
+                               for text, who in self.parts)
+
+
+#: what a mention may add to its neutral form (``@Al``) on a network (a Discord ``<@id>``)
+MENTION_ALLOWANCE = 24
+
+
+def _length(text: str) -> int:
+    """At least the length of ``text`` as a network renders it."""
+    return len(text) + MENTION_ALLOWANCE * len(text.mentions) if isinstance(text, Text) else len(text)
+
+
+def _mentions(text: str, who: Text) -> bool:
+    """Whether ``text`` already mentions the member ``who`` mentions."""
+    return isinstance(text, Text) and not set(who.mentions).isdisjoint(text.mentions)
 
 
 class _Bucket:
@@ -256,7 +273,7 @@ class Outbound:
             return False
         merged = Request(tail.action, tail.perform, parts=[*tail.parts, *request.parts])
         text = merged.text()
-        if text is None or len(text) > self.pace.max_length:
+        if text is None or _length(text) > self.pace.max_length:
             return False
         tail.parts = merged.parts
         tail.reply_to = None

@@ -39,16 +39,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Network = Literal["discord", "matrix"]
+
+
 class _Member(_Strict):
     id: MemberId
     name: str | None = None
     role: RoleName = Field(default="member", validate_default=True)
+    platform: Network | None = None
 
 
 class _Join(_Strict):
     id: MemberId
     name: str | None = None
     invited_by: MemberId | None = None
+    platform: Network | None = None
 
 
 class _Say(_Strict):
@@ -97,7 +102,7 @@ class Scenario(_Strict):
     """A validated scenario file."""
 
     community: str
-    platform: Literal["discord", "matrix"] | None = None
+    platform: Network | None = None
     start: Instant
     members: list[_Member] = []
     steps: list[_Step] = []
@@ -138,8 +143,33 @@ def load_scenario(path: str | Path, loaded: Loaded) -> _Parsed:
         known = ", ".join(loaded.config.communities)
         raise ConfigError([ConfigIssue(f, line, "community",
             f"no community {scenario.community!r} in the config (communities: {known})")])  # fmt: skip
+    issues.extend(_foreign_networks(scenario, community.platforms(), src))
+    if issues:
+        raise ConfigError(issues)
     lines = [src.locate(("steps", i))[1] for i in range(len(scenario.steps))]
     return _Parsed(scenario, lines, file)
+
+
+def networks(scenario: Scenario, bound: list[str]) -> list[str]:
+    """The networks to imitate at once: the default one (``platform``, else the community's
+    first) and every other a member is on; empty when all are on the default one."""
+    default = scenario.platform or (bound[0] if bound else "discord")
+    named = {m.platform for m in scenario.members} | {s.join.platform for s in scenario.steps if s.join}
+    others = sorted(p for p in named if p is not None and p != default)
+    return [default, *others] if others else []
+
+
+def _foreign_networks(scenario: Scenario, bound: list[str], src: Any) -> list[ConfigIssue]:
+    """A member on a network the community is not bound to."""
+    issues = []
+    for where, platform in [(("members", i), m.platform) for i, m in enumerate(scenario.members)] + [
+            (("steps", i, "join"), s.join.platform) for i, s in enumerate(scenario.steps) if s.join]:
+        if platform is not None and bound and platform not in bound:
+            file, line = src.locate((*where, "platform"))
+            issues.append(ConfigIssue(file, line, ".".join(map(str, where)) + ".platform",
+                                      f"community {scenario.community!r} is not on {platform} "
+                                      f"(it is on: {', '.join(bound)})"))
+    return issues
 
 
 def _duplicate_refs(scenario: Scenario, src: Any) -> list[ConfigIssue]:
@@ -169,6 +199,7 @@ def human(action: dict[str, Any]) -> str:
         when = f"{when} [{rest.pop('community')}]"
     text = rest.pop("text", None)
     rest.pop("choices", None)  # a question's text lists them, numbered
+    rest.pop("html", None)  # the text shows what it says
     where = f"#{rest.pop('channel')}" if "channel" in rest else ""
     who = f"@{rest.pop('member')}" if "member" in rest else ""
     head = " ".join(p for p in (when, kind, where, who) if p)
@@ -185,9 +216,10 @@ async def run_scenario(
 
     scenario = parsed.scenario
     bot = TestBot(loaded, community=scenario.community, start=scenario.start,
-                  platform=scenario.platform)  # fmt: skip
+                  platform=scenario.platform,
+                  networks=networks(scenario, loaded.config.communities[scenario.community].platforms()))
     for m in scenario.members:
-        bot.add_member(m.id, m.name, m.role)
+        bot.add_member(m.id, m.name, m.role, platform=m.platform)
     count = 0
 
     def flush() -> None:
@@ -213,7 +245,7 @@ async def run_scenario(
 
 async def _run_step(bot: Any, step: _Step, default_id: str) -> None:
     if step.join:
-        await bot.join(step.join.id, step.join.name, step.join.invited_by)
+        await bot.join(step.join.id, step.join.name, step.join.invited_by, platform=step.join.platform)
     elif step.say:
         s = step.say
         await bot.say(s.id, s.channel, s.text, ref=s.ref or default_id, reply_to=s.reply_to)

@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from hearth.adapters.discord.convert import PLATFORM, chunks, to_channel
+from hearth.adapters.discord.convert import PLATFORM, chunks, render, to_channel
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
 from hearth.errors import AdapterError
@@ -34,7 +34,7 @@ class Actions:
     async def send(self, community: str | None, channel: Channel, text: str, *,
                    reply_to: str | None = None) -> SentMessage:
         s = self.session
-        text = s.render(community, text)
+        text = render(text)
         target = s.connected().get_partial_messageable(int(channel.id))
         first: dict[str, Any] = {}
         if reply_to and reply_to.isdigit():
@@ -55,7 +55,7 @@ class Actions:
             user = client.get_user(int(member.id)) or await client.fetch_user(int(member.id))
             dm_channel = user.dm_channel or await user.create_dm()
             sent: discord.Message | None = None
-            for chunk in chunks(s.render(community, text)):
+            for chunk in chunks(render(text)):
                 sent = await dm_channel.send(chunk)
         assert sent is not None
         return SentMessage(platform=PLATFORM, id=str(sent.id),

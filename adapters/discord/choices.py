@@ -20,7 +20,7 @@ from typing import Any
 
 import discord
 
-from hearth.adapters.discord.convert import MAX_LENGTH, PLATFORM, chunks, to_channel
+from hearth.adapters.discord.convert import MAX_LENGTH, PLATFORM, chunks, render, to_channel
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
 from hearth.events import ChoiceMadeEvent
@@ -91,7 +91,7 @@ class Choices:
         with boundary(f"asking {member.id} a question"):
             user = client.get_user(int(member.id)) or await client.fetch_user(int(member.id))
             dm_channel = user.dm_channel or await user.create_dm()
-            parts = chunks(s.render(community, prompt.text))
+            parts = chunks(render(prompt.text))
             sent: Any = None
             for i, chunk in enumerate(parts):
                 body: dict[str, Any] = {"content": chunk}

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import discord
 
 from hearth.models import Channel, Member, Message, Role, extract_links
+from hearth.text import Mention
+from hearth.text import render as render_text
 
 PLATFORM = "discord"
 MAX_LENGTH = 2000  # Discord's limit for a message's content
-_CORE_MENTION = re.compile(r"(?<![<\w])@(\d{15,21})\b")
 
 
 @dataclass
@@ -24,9 +24,10 @@ class RoleMap:
     def role_of(self, member: discord.Member) -> Role:
         if member.guild.owner_id == member.id:
             return Role.OWNER
-        if member.guild_permissions.administrator:
+        roles = member.roles  # with @everyone; what guild_permissions would compute, read once
+        if any(r.permissions.administrator for r in roles):
             return Role.ADMIN
-        held = {r.id for r in member.roles}
+        held = {r.id for r in roles}
         found = [role for role, rid in self.ids.items() if rid in held]
         return max(found) if found else Role.MEMBER
 
@@ -62,13 +63,16 @@ def to_message(message: discord.Message, channel: Channel, author: Member) -> Me
     )
 
 
-def render(text: str, is_known: Callable[[int], bool]) -> str:
-    """Core mentions (``@123…``) of known users become Discord mentions (``<@123…>``)."""
-    if "@" not in text:
-        return text
-    return _CORE_MENTION.sub(
-        lambda m: f"<@{m.group(1)}>" if is_known(int(m.group(1))) else m.group(0), text
-    )
+def render(text: str) -> str:
+    """``text`` as Discord shows it: a mention (:func:`hearth.mention`) of a Discord member
+    is ``<@id>``; a member of another network is named, never shown by id."""
+    return render_text(text, _mention)
+
+
+def _mention(part: Mention) -> str:
+    if part.platform != PLATFORM or not part.id.isdigit():
+        return part.elsewhere
+    return part.shown if part.with_id else f"<@{part.id}>"
 
 
 def role_ids(configured: Mapping[Role, str]) -> dict[Role, int]:

@@ -101,8 +101,7 @@ class Downtime:
         if present is None:
             return {}
         if progress.members is None:
-            progress.know_members({uid: self.session.author(key, m).name
-                                   for uid, m in present.items()})
+            progress.know_members({uid: m.display_name for uid, m in present.items()})
             return {}
         joiners: dict[int, str] = {}
         for user_id in present.keys() - progress.members.keys():

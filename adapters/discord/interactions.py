@@ -19,7 +19,7 @@ import discord
 from hearth.adapters.discord import slash
 from hearth.adapters.discord.actions import Actions
 from hearth.adapters.discord.choices import Choices
-from hearth.adapters.discord.convert import PLATFORM, chunks
+from hearth.adapters.discord.convert import PLATFORM, chunks, render
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
 from hearth.errors import AdapterError
@@ -106,7 +106,7 @@ class Interactions:
                        answers: list[str]) -> None:
         """Answer through the interaction, or in the channel once it can no longer be used."""
         s = self.session
-        texts = [s.render(key, text) for text in answers] or ["Done."]
+        texts = [render(text) for text in answers] or ["Done."]
         # A margin: the answer must reach Discord before the token expires.
         age = discord.utils.utcnow() - interaction.created_at
         if age < s.adapter.interaction_life - s.adapter.answer_margin:
@@ -128,7 +128,7 @@ class Interactions:
                      "expired; answering in the channel", interaction.id, age.total_seconds())
         for text in texts:
             try:
-                await self.actions.send(key, channel, f"@{interaction.user.id} {text}")
+                await self.actions.send(key, channel, f"<@{interaction.user.id}> {text}")
             except AdapterError as exc:
                 log.warning("could not answer slash command %s: %s", interaction.id, exc)
                 return

@@ -19,7 +19,6 @@ from hearth.adapters.discord.catchup import Progress
 from hearth.adapters.discord.convert import (
     PLATFORM,
     RoleMap,
-    render,
     role_ids,
     to_channel,
     to_member,
@@ -211,18 +210,3 @@ class Session:
         memory = self.memory.get(key)
         return memory is not None and channel_id in memory.groups.values()
 
-    # ------------------------------------------------------------------ text
-    def render(self, community: str | None, text: str) -> str:
-        """``text`` with the mentions of users the bot knows as Discord mentions."""
-        client = self.client
-        guild = None
-        if client is not None and community is not None:
-            gid = self.guild_ids().get(community)
-            guild = client.get_guild(gid) if gid else None
-
-        def known(user_id: int) -> bool:
-            if guild is not None and guild.get_member(user_id) is not None:
-                return True
-            return client is not None and client.get_user(user_id) is not None
-
-        return render(text, known)

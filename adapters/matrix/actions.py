@@ -40,7 +40,7 @@ class Actions:
     async def send(self, community: str | None, channel: Channel, text: str, *,
                    reply_to: str | None = None) -> SentMessage:
         s = self.session
-        mentions = self.identity.mentions(text)
+        text, mentions = self.identity.outgoing(text)
         if reply_to:
             original = s.recent.get(reply_to)
             event_id = await s.do("reply", lambda: ops.reply(
@@ -53,7 +53,7 @@ class Actions:
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         s = self.session
         uid = user_id(member.id)
-        mentions = self.identity.mentions(text)
+        text, mentions = self.identity.outgoing(text)
         for attempt in range(2):
             room_id = s.dm_for.get(uid) if attempt == 0 else None
             if room_id is None:

@@ -9,11 +9,12 @@ level (the default), a newcomer is one in the core's records only.
 
 from __future__ import annotations
 
-from hearth.models import CODE_SPAN, Member, Role
+from hearth.models import Member, Role
 from hearth.ports import ListedMember
+from hearth.text import Mention, render, safe_name
 
 from . import ops
-from .convert import JOINED, MXID_RE, PLATFORM, user_id
+from .convert import JOINED, PLATFORM, user_id
 from .session import Session
 from .topology import Topology
 
@@ -60,14 +61,26 @@ class Identity:
         return Member(platform=PLATFORM, id=user, name=self.display_name(user), role=role,
                       is_bot=user == self.session.me)
 
-    def mentions(self, text: str) -> dict[str, str]:
-        """The users mentioned in ``text`` whom the bot knows, with their display names."""
-        known: dict[str, str] = {}
-        outside_code = CODE_SPAN.sub("", text)  # an id shown literally is no mention
-        for uid in dict.fromkeys(MXID_RE.findall(outside_code)):
-            if any(uid in s.members for s in self.session.rooms.values()):
-                known[uid] = self.display_name(uid)
-        return known
+    def outgoing(self, text: str) -> tuple[str, dict[str, str]]:
+        """``text`` for Matrix, and the users it mentions with their display names.
+
+        A mention (:func:`hearth.mention`) of a Matrix user becomes their user id in
+        the body, which :func:`.ops.build_text_content` turns into a pill showing the
+        display name (and lists in ``m.mentions``); a member of another network is
+        named, never shown by id.
+        """
+        names: dict[str, str] = {}
+
+        def one(part: Mention) -> str:
+            if part.platform != PLATFORM:
+                return part.elsewhere
+            if part.with_id:
+                return part.shown
+            uid = user_id(part.id)
+            names[uid] = safe_name(part.name) or self.display_name(uid)
+            return uid
+
+        return render(text, one), names
 
     # ------------------------------------------------------------------ lookups
     async def member_count(self, community: str) -> int:

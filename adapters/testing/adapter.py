@@ -7,10 +7,17 @@ too. Actions are recorded as the dicts ``hearth simulate`` prints (see
 docs/SCENARIO.md), with the time they were delivered.
 :meth:`TestingAdapter.go_down` and :meth:`TestingAdapter.fail_next` make the
 network unreachable for a while.
+
+Two (or more) networks at once: :func:`network` gives the adapter as a named
+network (``network("discord")``, ``network("matrix")``), and adapters made
+``along=`` another share one in-memory world (one action log, one message
+store), so a community bound to Discord and Matrix runs in memory. Each renders
+mentions (:func:`hearth.mention`) as its network does; see :meth:`TestingAdapter.render`.
 """
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from collections import OrderedDict
@@ -18,6 +25,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from hearth.errors import AdapterError, Forbidden, LimitReached, NotFound, RateLimited, Unreachable
@@ -42,6 +50,7 @@ from hearth.models import (
     extract_links,
 )
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember, Pace
+from hearth.text import Mention, Text, safe_name
 
 PLATFORM = "testing"
 _ALL = frozenset(Capability)
@@ -65,7 +74,8 @@ PACES: dict[str, Pace] = {
 }
 #: the end of a mute on a network without timed mutes: none
 UNTIL_UNMUTED = datetime.max.replace(tzinfo=UTC)
-_MENTION = re.compile(r"@([A-Za-z0-9_.\-]+)")
+_MENTION = re.compile(r"<@!?([A-Za-z0-9_.\-]+)>|@([A-Za-z0-9_.\-]+)")
+MATRIX_TO = "https://matrix.to/#/"
 
 
 def _jsonable(value: Any, zone: ZoneInfo) -> Any:
@@ -150,8 +160,11 @@ class TestingAdapter(Adapter):
         communities: Mapping[str, CommunityBinding],
         imitate: str = "discord",
         without: Iterable[Capability | str] = (),
+        along: TestingAdapter | None = None,
     ) -> None:
-        """``without``: capabilities taken away from the imitated platform's set."""
+        """``without``: capabilities taken away from the imitated platform's set;
+        ``along``: another network of the same in-memory world (they share the action
+        log and the message store, and each recorded action names its ``network``)."""
         super().__init__(account=account, communities=communities)
         if imitate not in PROFILES:
             raise ValueError(f"unknown platform {imitate!r} (expected one of: {', '.join(PROFILES)})")
@@ -177,6 +190,12 @@ class TestingAdapter(Adapter):
         self._event_ids = itertools.count(1)
         #: when set, listing the members fails with this error (a network that cannot be read)
         self.listing_error: AdapterError | None = None
+        #: whether recorded actions name their network (several networks in one world)
+        self.several = along is not None
+        if along is not None:
+            along.several = True
+            self.actions, self.messages = along.actions, along.messages
+            self._ids, self._event_ids = along._ids, along._event_ids
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self, host: AdapterHost) -> None:
@@ -224,7 +243,49 @@ class TestingAdapter(Adapter):
             raise Unreachable(f"{action}: the network did not answer")
 
     def _record(self, community: str | None, action: str, **fields: Any) -> None:
+        if self.several:
+            fields["network"] = self.name
         self.actions.append({"time": self._now(), "community": community, "action": action, **fields})
+
+    # -- text as the imitated network shows it ---------------------------------
+    def render(self, text: str) -> dict[str, Any]:
+        """The recorded fields of a message ``text``: ``text`` as the network shows it.
+
+        A mention (:func:`hearth.mention`) of a member of this network renders as
+        the network does: ``@id`` on the neutral ``testing`` network (scenario ids
+        are words), ``@name`` in the console, ``<@id>`` as Discord, and as Matrix the
+        display name in ``text`` with a pill in ``html`` and the id in ``mentions``
+        (Matrix's ``m.mentions``). A member of another network is ``@name``.
+        """
+        if not isinstance(text, Text) or not text.mentions:
+            return {"text": str(text)}
+        if self.name == "matrix":
+            return self._render_matrix(text)
+        return {"text": text.render(self._mention)}
+
+    def _mention(self, m: Mention) -> str:
+        if m.platform != self.name:
+            return m.elsewhere
+        if m.with_id or self.name == "console":
+            return m.shown
+        return f"<@{m.id}>" if self.name == "discord" else f"@{m.id}"
+
+    def _render_matrix(self, text: Text) -> dict[str, Any]:
+        body, rich, ids = [], [], []
+        for part in text.parts:
+            if isinstance(part, Mention) and part.platform == self.name and not part.with_id:
+                name = safe_name(part.name) or part.id
+                body.append(name)
+                rich.append(f'<a href="{MATRIX_TO}{quote("@" + part.id.lstrip("@"), safe="@:")}">'
+                            f"{html.escape(name)}</a>")
+                ids.append(part.id)
+            else:
+                shown = self._mention(part) if isinstance(part, Mention) else part
+                body.append(shown)
+                rich.append(html.escape(shown).replace("\n", "<br>"))
+        if not ids:  # nobody of this network mentioned: plain text
+            return {"text": "".join(body)}
+        return {"text": "".join(body), "html": "".join(rich), "mentions": list(dict.fromkeys(ids))}
 
     # -- the fake platform, driven by tests ------------------------------------
     def remove_capabilities(self, *capabilities: Capability | str) -> None:
@@ -320,7 +381,7 @@ class TestingAdapter(Adapter):
                  message_id: str, reply_to: str | None) -> Message:
         if "@" in text:
             known = self.people.get(community, {})
-            mentions = tuple(m for m in _MENTION.findall(text) if m in known)
+            mentions = tuple(m for pair in _MENTION.findall(text) for m in pair if m in known)
         else:
             mentions = ()
         message = Message(
@@ -440,10 +501,11 @@ class TestingAdapter(Adapter):
         if channel.is_dm:
             assert channel.dm_with is not None
             self._check_dm(community, channel.dm_with)
-            self._record(community, "dm", member=channel.dm_with, text=text)
+            self._record(community, "dm", member=channel.dm_with, **self.render(text))
         else:
             extra = {"reply_to": reply_to} if reply_to else {}
-            self._record(community, "send", channel=channel.name or channel.id, text=text, **extra)
+            self._record(community, "send", channel=channel.name or channel.id, **self.render(text),
+                         **extra)
         return self._sent(community, channel)
 
     def _check_dm(self, community: str | None, member_id: str) -> None:
@@ -454,7 +516,7 @@ class TestingAdapter(Adapter):
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         await self._network("dm")
         self._check_dm(community, member.id)
-        self._record(community, "dm", member=member.id, text=text)
+        self._record(community, "dm", member=member.id, **self.render(text))
         return self._sent(community, self.dm_channel(member.id))
 
     async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
@@ -462,7 +524,7 @@ class TestingAdapter(Adapter):
         await self._network("dm")
         self._check_dm(community, member.id)
         choices = {"choices": list(prompt.choices)} if prompt.choices else {}
-        self._record(community, "dm", member=member.id, text=prompt.text, **choices)
+        self._record(community, "dm", member=member.id, **self.render(prompt.text), **choices)
         return self._sent(community, self.dm_channel(member.id))
 
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
@@ -575,3 +637,24 @@ class TestingAdapter(Adapter):
     async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
         await self._network("unpin")
         self._record(community, "unpin", channel=channel.name or channel.id, message=message_id)
+
+
+_NETWORKS: dict[str, type[TestingAdapter]] = {}
+
+
+def network(name: str) -> type[TestingAdapter]:
+    """The testing adapter as the network ``name`` (``discord``, ``matrix``).
+
+    Its members, channels and messages carry that platform, and it imitates
+    that network's capabilities, pace and rendering of mentions, so one
+    community bound to two networks runs in memory: make the second adapter
+    ``along=`` the first.
+    """
+    if name not in PROFILES or name == PLATFORM:
+        raise ValueError(f"unknown network {name!r} (expected one of: discord, matrix, console)")
+    cls = _NETWORKS.get(name)
+    if cls is None:
+        cls = _NETWORKS[name] = type(f"Testing{name.title()}Adapter", (TestingAdapter,), {
+            "name": name, "__doc__": f"The in-memory adapter as the {name} network.",
+        })
+    return cls

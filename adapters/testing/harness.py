@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hearth.adapters.testing.adapter import TestingAdapter, format_action
+from hearth.adapters.testing.adapter import TestingAdapter, format_action, network
 from hearth.app import App, PluginFailure, bindings_for
 from hearth.bootstrap import Loaded, load
 from hearth.clock import VirtualClock
@@ -60,21 +60,26 @@ class TestBot:
     def __init__(self, loaded: Loaded, *, community: str | None = None,
                  start: str | datetime = "2026-01-05T09:00:00+00:00", platform: str | None = None,
                  storage: str | Path | None = None, strict: bool = False,
-                 without: Iterable[Capability | str] = ()) -> None:
+                 without: Iterable[Capability | str] = (), networks: Iterable[str] = ()) -> None:
         """``strict``: a plugin that raises fails the step (see :meth:`expect_plugin_errors`).
 
         ``storage``: an SQLite file, or a storage URL (``postgresql://…``); a fresh
         SQLite file by default.
 
         ``without``: capabilities the imitated network lacks (``["dm", "pin"]``).
+        ``networks``: imitate these networks at once (``["discord", "matrix"]``): one
+        in-memory adapter each, named by its network, ``platform`` (default: the
+        first) the one members are on unless said otherwise (``add_member(…,
+        platform="matrix")``). Without it, one neutral ``testing`` network imitates
+        ``platform``.
         """
         self.loaded = loaded
         self.config = loaded.config
         self.community = community or next(iter(self.config.communities))
         if self.community not in self.config.communities:
             raise ValueError(f"no community {self.community!r} in the config")
-        first = self.config.communities[self.community].platforms()
-        self.platform = platform or (first[0] if first else "discord")
+        bound = self.config.communities[self.community].platforms()
+        self.platform = platform or (bound[0] if bound else "discord")
         self.clock = VirtualClock(_when(start))
         self._tmp: str | None = None
         if storage is None:
@@ -82,10 +87,22 @@ class TestBot:
             storage = Path(self._tmp) / "hearth.db"
         #: the storage URL (a path given is an SQLite file)
         self.storage = storage if isinstance(storage, str) and "://" in storage else f"sqlite:///{storage}"
-        self.adapter = TestingAdapter(
-            communities=bindings_for(self.config, TestingAdapter), imitate=self.platform,
-            without=without,
-        )
+        names = list(dict.fromkeys(networks))
+        if names and self.platform not in names:
+            if platform is not None:
+                raise ValueError(f"platform {platform!r} is not one of the networks {names}")
+            self.platform = names[0]
+        #: the adapter of each network by name (one neutral ``testing`` network by default)
+        self.adapters: dict[str, TestingAdapter] = {}
+        first: TestingAdapter | None = None
+        for name in names or [""]:
+            cls = network(name) if name else TestingAdapter
+            made = cls(communities=bindings_for(self.config, cls), imitate=name or self.platform,
+                       without=without, along=first)
+            self.adapters[made.name] = made
+            first = first or made
+        #: the adapter of ``platform``: where members are unless said otherwise
+        self.adapter = self.adapters.get(self.platform) or next(iter(self.adapters.values()))
         self.app: App | None = None
         self._seq = itertools.count(1)
         self._taken = 0
@@ -103,7 +120,7 @@ class TestBot:
         is_text = isinstance(config, str) and "\n" in config
         bot = cls(load(config, extra_plugins=extra_plugins, text=is_text), **kwargs)
         for m in members:
-            bot.add_member(m["id"], m.get("name"), m.get("role", "member"))
+            bot.add_member(m["id"], m.get("name"), m.get("role", "member"), platform=m.get("platform"))
         try:
             await bot.start()
         except BaseException:
@@ -113,7 +130,7 @@ class TestBot:
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
-        self.app = App(self.config, self.loaded.plugins, [self.adapter], clock=self.clock,
+        self.app = App(self.config, self.loaded.plugins, list(self.adapters.values()), clock=self.clock,
                        storage=self.storage, on_plugin_error=self._plugin_failed)
         await self.app.start()
         await self.settle()
@@ -187,14 +204,30 @@ class TestBot:
             raise AssertionError("a plugin error was expected, but no plugin raised")
 
     # -- members ---------------------------------------------------------------
-    def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member") -> None:
-        """A member present from the start (no join event)."""
+    def network_of(self, member_id: str) -> TestingAdapter:
+        """The adapter of the network ``member_id`` is on (the default network for a stranger)."""
+        for adapter in self.adapters.values():
+            if member_id in adapter.people.get(self.community, {}):
+                return adapter
+        return self.adapter
+
+    def _network(self, platform: str | None) -> TestingAdapter:
+        if platform is None or platform == self.platform:  # one neutral network imitates it
+            return self.adapter
+        if platform not in self.adapters:
+            known = ", ".join(self.adapters)
+            raise ValueError(f"{platform!r} is not a network of this test (networks: {known})")
+        return self.adapters[platform]
+
+    def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member",
+                   platform: str | None = None) -> None:
+        """A member present from the start (no join event), on ``platform`` (default: the first)."""
         parsed = role if isinstance(role, Role) else Role.parse(role)
-        self.adapter.add_person(self.community, member_id, name or member_id.title(), parsed)
+        self._network(platform).add_person(self.community, member_id, name or member_id.title(), parsed)
 
     def refuse_dms(self, member_id: str, refuse: bool = True) -> None:
         """Make ``member_id`` refuse direct messages (the network answers Forbidden)."""
-        self.adapter.refuse_dms(self.community, member_id, refuse)
+        self.network_of(member_id).refuse_dms(self.community, member_id, refuse)
 
     def remove_capabilities(self, *capabilities: Capability | str) -> None:
         """Take capabilities away from the imitated network (best before start: ``without=``)."""
@@ -203,55 +236,60 @@ class TestBot:
     async def set_role(self, member_id: str, role: str | Role) -> None:
         """Someone on the network gives ``member_id`` this role (the bot hears of it)."""
         parsed = role if isinstance(role, Role) else Role.parse(role)
-        await self.adapter.set_role(self.community, member_id, parsed)
+        await self.network_of(member_id).set_role(self.community, member_id, parsed)
         await self.settle()
 
     def role_of(self, member_id: str) -> Role:
-        return self.adapter.person(self.community, member_id).role
+        return self.network_of(member_id).person(self.community, member_id).role
 
     def is_present(self, member_id: str) -> bool:
-        person = self.adapter.people[self.community].get(member_id)
+        person = self.network_of(member_id).people[self.community].get(member_id)
         return bool(person and person.present)
 
     def next_id(self) -> str:
         return f"s{next(self._seq)}"
 
-    async def join(self, member_id: str, name: str | None = None, invited_by: str | None = None) -> None:
-        await self.adapter.inject_join(self.community, member_id, name or member_id.title(), invited_by)
+    async def join(self, member_id: str, name: str | None = None, invited_by: str | None = None,
+                   platform: str | None = None) -> None:
+        """``member_id`` joins, on ``platform`` (default: the network they were on, else the first)."""
+        adapter = self._network(platform) if platform else self.network_of(member_id)
+        await adapter.inject_join(self.community, member_id, name or member_id.title(), invited_by)
         await self.settle()
 
     async def leave(self, member_id: str) -> None:
-        await self.adapter.inject_leave(self.community, member_id)
+        await self.network_of(member_id).inject_leave(self.community, member_id)
         await self.settle()
 
     async def say(self, member_id: str, channel: str, text: str, *, ref: str | None = None,
                   reply_to: str | None = None) -> str:
         """Post ``text``; returns the message id (``ref``, else ``s<N>``)."""
         message_id = ref or self.next_id()
-        await self.adapter.inject_message(self.community, member_id, channel, text, message_id, reply_to)
+        await self.network_of(member_id).inject_message(self.community, member_id, channel, text,
+                                                        message_id, reply_to)
         await self.settle()
         return message_id
 
     async def dm(self, member_id: str, text: str, *, ref: str | None = None) -> str:
         message_id = ref or self.next_id()
-        await self.adapter.inject_dm(self.community, member_id, text, message_id)
+        await self.network_of(member_id).inject_dm(self.community, member_id, text, message_id)
         await self.settle()
         return message_id
 
     async def edit(self, member_id: str, ref: str, text: str) -> None:
         """The author of message ``ref`` changes its text (a ``MessageEditedEvent``)."""
-        await self.adapter.inject_edit(self.community, member_id, ref, text)
+        await self.network_of(member_id).inject_edit(self.community, member_id, ref, text)
         await self.settle()
 
     async def react(self, member_id: str, to: str, emoji: str, *, in_: str = "dm") -> None:
         """React to message ``to``; ``"last-bot-message"`` in ``in_`` (a channel or ``dm``)."""
+        adapter = self.network_of(member_id)
         if to == "last-bot-message":
             channel_id = f"dm:{member_id}" if in_ == "dm" else in_
-            found = self.adapter.last_bot_message.get((self.community, channel_id))
+            found = adapter.last_bot_message.get((self.community, channel_id))
             if found is None:
                 raise ValueError(f"the bot has sent no message in {in_}")
             to = found
-        await self.adapter.inject_reaction(self.community, member_id, to, emoji)
+        await adapter.inject_reaction(self.community, member_id, to, emoji)
         await self.settle()
 
     # -- time ------------------------------------------------------------------

@@ -31,6 +31,7 @@ from hearth.errors import Forbidden, NotFound
 from hearth.models import Capability, Member, Prompt
 from hearth.outbox import Request
 from hearth.storage import Database, Migration, Row, Store
+from hearth.text import Text
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -61,7 +62,12 @@ async def _v1(store: Store) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+async def _v2(store: Store) -> None:
+    """A question that mentions members keeps its parts (``Text.to_json``), NULL otherwise."""
+    await store.execute("ALTER TABLE hearth_questions ADD COLUMN question_parts TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +114,23 @@ class Question:
         return cls(
             id=int(row["id"]), community=row["community"], plugin=row["plugin"],
             platform=row["platform"], member_id=row["member_id"], member_name=row["member_name"],
-            key=row["question_key"], text=row["question"], choices=tuple(json.loads(row["choices"])),
+            key=row["question_key"], text=_question(row), choices=tuple(json.loads(row["choices"])),
             multiple=bool(row["multiple"]), data=json.loads(row["data"]), asked_ms=int(row["asked_ms"]),
         )
 
+    @property
+    def parts(self) -> str | None:
+        """The question's parts as stored when it mentions members (see :func:`_question`)."""
+        text = self.text
+        return json.dumps(text.to_json()) if isinstance(text, Text) and text.mentions else None
+
     def prompt(self) -> Prompt:
         """The DM: the community asking, the question, the numbered choices and how to answer."""
-        lines = [f"[{self.community}] {self.text}"]
+        lines = [f"[{self.community}] " + self.text]  # the question may mention members
         lines += [f"{n}. {label}" for n, label in enumerate(self.choices, start=1)]
         if self.choices:
             lines.append(self.hint())
-        return Prompt(question=self.id, text="\n".join(lines), choices=self.choices,
+        return Prompt(question=self.id, text=Text("\n").join(lines), choices=self.choices,
                       multiple=self.multiple)
 
     def hint(self) -> str:
@@ -146,6 +158,12 @@ class Question:
             return None
         labels = tuple(self.choices[n - 1] for n in picked)
         return Answer(text=", ".join(labels), picked=picked, labels=labels)
+
+
+def _question(row: Row) -> str:
+    """A stored question's text, with its mentions when it has some."""
+    parts = row["question_parts"]
+    return Text.from_json(json.loads(parts)) if parts else str(row["question"])
 
 
 def check_question(question: str, choices: Sequence[str] | None, multiple: bool) -> tuple[str, ...]:
@@ -234,10 +252,11 @@ class Dialogs:
             )
             await self._store.execute(
                 "INSERT INTO hearth_questions (id, community, plugin, platform, member_id,"
-                " member_name, question_key, question, choices, multiple, data, asked_ms, shown)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                " member_name, question_key, question, question_parts, choices, multiple, data,"
+                " asked_ms, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (qid, community, plugin, member.platform, member.id, member.name, key,
-                 asked.text, json.dumps(list(labels)), int(multiple), stored, asked.asked_ms),
+                 str(asked.text), asked.parts, json.dumps(list(labels)), int(multiple), stored,
+                 asked.asked_ms),
             )
             first = asked.conversation not in self._open
             if first:

@@ -77,10 +77,6 @@ class MemberRecord:
         return Member(platform=self.platform, id=self.id, name=self.name, role=self.role,
                       is_bot=self.is_bot)
 
-    @property
-    def mention(self) -> str:
-        return self.member.mention
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Activity:

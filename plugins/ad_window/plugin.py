@@ -462,4 +462,4 @@ async def _cmd_adpass(inv: Invocation) -> str:
             cfg.audit_channel,
             say("audit_pass", actor=inv.member.name_and_id, mention=member.name_and_id, passes=held),
         )
-    return str(say("pass_granted", mention=member.name_and_id, passes=held))
+    return say("pass_granted", mention=member.name_and_id, passes=held)

@@ -21,7 +21,9 @@ from hearth import (
     MemberRecord,
     PluginContext,
     Role,
+    Text,
     format_duration,
+    mention,
     texts,
 )
 
@@ -270,7 +272,7 @@ async def _create(ctx: PluginContext, number: int, n: int, network: NetworkPlan,
     else:
         mode = ctx.groups.dissolve_mode(created.platform, config.on_close) or config.on_close
         fate = say("fate_timed", end=_moment(ctx, expires), mode=say(f"mode_{mode}"))
-    mentions = ", ".join(m.mention for m in members)
+    mentions = Text(", ").join(mention(m) for m in members)
     if shared:
         text = say("icebreaker", members=mentions, shared=shared_text(ctx, shared),
                    opener=opener(ctx, shared[0][0]), fate=fate, round=number, number=n)

@@ -22,14 +22,17 @@ from hearth import (
     Group,
     Invocation,
     Member,
+    Mention,
     Need,
     Param,
     PluginContext,
     Role,
     Store,
     Summary,
+    Text,
     UsageError,
     hookimpl,
+    mention,
 )
 from hearth.i18n import texts
 from hearth.plugins.flash.config import FlashConfig
@@ -163,7 +166,7 @@ async def open_group(inv: Invocation) -> str:
         raise CommandError(say("create_failed"))
 
     values = dict(
-        title=heading, name=group.name, creator=opener.mention, duration=span(duration),
+        title=heading, name=group.name, creator=mention(opener), duration=span(duration),
         end=_when(ctx, end), fate=_fate(ctx, group.platform), prefix=inv.prefix,
     )
     purpose = say("purpose", **values)
@@ -174,7 +177,13 @@ async def open_group(inv: Invocation) -> str:
         if config.announce:
             await ctx.send(config.announce, say("announce_open", **values))
         return say("opened_open", **values)
-    return say("opened", members=", ".join(m.mention for m in invited) or opener.mention, **values)
+    return say("opened", members=Text(", ").join(mention(m) for m in invited) or mention(opener), **values)
+
+
+def _creator(ctx: PluginContext, group: Group) -> Text:
+    """A mention of the group's creator (on the group's network; the directory has their name)."""
+    record = ctx.member((group.platform, creator(group)))
+    return mention(record) if record is not None else Text(Mention(group.platform, creator(group), ""))
 
 
 async def join_group(inv: Invocation) -> str:
@@ -187,7 +196,7 @@ async def join_group(inv: Invocation) -> str:
     if member.id in group.members:
         raise CommandError(say("already_in", name=group.name))
     if not open_signup(group):
-        raise CommandError(say("invite_only", name=group.name, creator=f"@{creator(group)}"))
+        raise CommandError(say("invite_only", name=group.name, creator=_creator(ctx, group)))
     if not await ctx.groups.invite(group, member):
         raise CommandError(say("join_failed", name=group.name))
     return say("joined", name=group.name, end=_when(ctx, _ends(group)))
@@ -211,7 +220,7 @@ async def close_group(inv: Invocation) -> str | None:
                 raise CommandError(say("which_group", names=names, prefix=inv.prefix))
             group = mine[0]
     if not (_is_creator(group, member) or member.role >= Role.ADMIN):
-        raise CommandError(say("not_allowed_close", name=group.name, creator=f"@{creator(group)}"))
+        raise CommandError(say("not_allowed_close", name=group.name, creator=_creator(ctx, group)))
     inside = inv.message.channel.key == group.channel.key
     await ctx.groups.close(group)
     # Asked inside the group: the summary there is the answer.

@@ -110,7 +110,7 @@ async def redeem_code(inv: Invocation) -> str:
     if result.outcome == "used_up":
         raise CommandError(say("code_used_up", code=shown))
     assert result.code is not None
-    inviter = f"@{result.code.issuer_id}"
+    inviter = ritual.inviter(ctx, result.code.issuer_platform, result.code.issuer_id)
     await people.update(member.platform, member.id, code_ok=1)
     if not person.agreed:
         return say("code_ok_need_agree", **ritual.values(ctx, inviter=inviter))

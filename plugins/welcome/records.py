@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hearth import SQL, CommunityStore, Store, from_ms, to_ms
+from hearth import SQL, CommunityStore, Mention, Store, Text, from_ms, to_ms
 from hearth.storage import ms, rebuild
 
 PENDING, ACCEPTED, LEFT = "pending", "accepted", "left"
@@ -146,8 +146,9 @@ class Newcomer:
     intro_message: str | None
 
     @property
-    def mention(self) -> str:
-        return f"@{self.member_id}"
+    def mention(self) -> Text:
+        """A mention of the newcomer (see :func:`hearth.mention`)."""
+        return Text(Mention(self.platform, self.member_id, self.name))
 
     @property
     def pending(self) -> bool:
@@ -288,12 +289,14 @@ class Codes:
     async def redeemed_since(self, platform: str, member_id: str, since: datetime) -> bool:
         return await self.inviter_since(platform, member_id, since) is not None
 
-    async def inviter_since(self, platform: str, member_id: str, since: datetime) -> str | None:
-        """The id of whoever's code this member redeemed last since ``since``, if any."""
+    async def inviter_since(self, platform: str, member_id: str,
+                            since: datetime) -> tuple[str, str] | None:
+        """``(platform, id)`` of whoever's code this member redeemed last since ``since``, if any."""
         row = await self.store.select_one(
             "redemptions", "invitee_platform = ? AND invitee_id = ? AND time_ms >= ?",
-            (platform, member_id, to_ms(since)), columns="inviter_id", order_by="time_ms DESC, id DESC")
-        return None if row is None else str(row["inviter_id"])
+            (platform, member_id, to_ms(since)), columns="inviter_platform, inviter_id",
+            order_by="time_ms DESC, id DESC")
+        return None if row is None else (str(row["inviter_platform"]), str(row["inviter_id"]))
 
     async def record_wrong(self, platform: str, member_id: str, person: int, code: str,
                            now: datetime) -> None:

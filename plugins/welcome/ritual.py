@@ -17,7 +17,9 @@ from hearth import (
     PluginContext,
     Reaction,
     Role,
+    Text,
     format_duration,
+    mention,
     to_ms,
 )
 from hearth.i18n import texts
@@ -123,7 +125,7 @@ def how_to_accept(ctx: PluginContext, platform: str, *, on_message: bool,
 
 def mentions(ctx: PluginContext, people: Sequence[Newcomer]) -> str:
     """The newcomers' mentions; past :data:`NAMED_IN_BURST`, the rest are counted."""
-    shown = ", ".join(p.mention for p in people[:NAMED_IN_BURST])
+    shown = Text(", ").join(p.mention for p in people[:NAMED_IN_BURST])
     if len(people) <= NAMED_IN_BURST:
         return shown
     return say_for(ctx)("and_others", shown=shown, count=f"{len(people) - NAMED_IN_BURST:,}")
@@ -146,14 +148,16 @@ def same_emoji(a: str, b: str) -> bool:
 
 async def _tell(ctx: PluginContext, member: Member, text: str) -> None:
     """DM ``member``; where DMs fail, mention them in the welcome channel instead."""
-    if await ctx.dm(member, text, then=TELL, data={"mention": member.mention, "text": text}) is None:
-        await _tell_in_channel(ctx, member.mention, text)
+    data = {"who": Text(mention(member)).to_json(), "text": Text(text).to_json()}
+    if await ctx.dm(member, text, then=TELL, data=data) is None:
+        await _tell_in_channel(ctx, mention(member), text)
 
 
-async def _tell_in_channel(ctx: PluginContext, mention: str, text: str) -> None:
+async def _tell_in_channel(ctx: PluginContext, who: Text, text: str) -> None:
     channel = welcome_channel(ctx)
     if channel:
-        await ctx.send(channel, text if mention in text else f"{mention} {text}")
+        named = isinstance(text, Text) and not set(who.mentions).isdisjoint(text.mentions)
+        await ctx.send(channel, text if named else who + " " + text)
 
 
 # --------------------------------------------------------------------------- joining
@@ -224,10 +228,17 @@ async def _post_rules(ctx: PluginContext, channel: str, readers: Sequence[Newcom
 
 
 async def _inviter(ctx: PluginContext, person: Newcomer) -> str:
-    inviter = await Codes(ctx.store).inviter_since(person.platform, person.member_id, person.joined_at)
-    if inviter is not None:
-        return f"@{inviter}"
-    return f"@{person.invited_by}" if person.invited_by else ""
+    found = await Codes(ctx.store).inviter_since(person.platform, person.member_id, person.joined_at)
+    if found is not None:
+        return inviter(ctx, *found)
+    return inviter(ctx, person.platform, person.invited_by) if person.invited_by else ""
+
+
+def inviter(ctx: PluginContext, platform: str, member_id: str) -> str:
+    """A mention of an inviter by their id on ``platform`` (the directory has their name);
+    empty when the directory does not know them (their id is never shown)."""
+    record = ctx.member((platform, member_id))
+    return mention(record) if record is not None else ""
 
 
 async def flush_due(ctx: PluginContext) -> None:
@@ -267,7 +278,7 @@ async def complete(ctx: PluginContext, member: Member) -> str:
     await ctx.cancel(deadline_key(member.platform, member.id))
     await ctx.grant_role(member, Role.MEMBER)
     await ctx.revoke_role(member, Role.NEWCOMER)
-    return say_for(ctx)("accepted", **values(ctx, mention=member.mention, name=member.name))
+    return say_for(ctx)("accepted", **values(ctx, mention=mention(member), name=member.name))
 
 
 async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
@@ -311,7 +322,7 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
         log.warning("cannot kick %s on %s: reminding instead", member_id, platform)
         action = "remind"
     if action == "remind" and not person.reminded:
-        await _tell(ctx, member, say("timeout_remind", **values(ctx, mention=member.mention)))
+        await _tell(ctx, member, say("timeout_remind", **values(ctx, mention=mention(member))))
         await people.update(platform, member_id, reminded=1)
 
 
@@ -338,7 +349,11 @@ async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
         for sent in outcome.sent:
             await people.remember_rules_message(sent.platform, sent.id, outcome.data["members"])
     elif outcome.key == TELL and not outcome.ok:
-        await _tell_in_channel(ctx, outcome.data["mention"], outcome.data["text"])
+        data = outcome.data
+        if "who" in data:
+            await _tell_in_channel(ctx, Text.from_json(data["who"]), Text.from_json(data["text"]))
+        else:  # queued by an older version, which kept the text as it was shown
+            await _tell_in_channel(ctx, Text(data["mention"]), data["text"])
     elif outcome.key == KICKED:
         platform, member_id = outcome.data["platform"], outcome.data["id"]
         if outcome.status in ("done", "gone"):
@@ -380,7 +395,7 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
                         intro_message=message.id)
     log.info("%s introduced themselves (message %s)", author.id, message.id)
     if ctx.config.introduction.thank:
-        await ctx.reply(message, say_for(ctx)("intro_thanks", **values(ctx, mention=author.mention)))
+        await ctx.reply(message, say_for(ctx)("intro_thanks", **values(ctx, mention=mention(author))))
 
 
 # --------------------------------------------------------------------------- reminders

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hearth import Answer
+from hearth import Answer, mention
 from hearth.adapters.testing import TestBot
 from hearth.events import ChoiceMadeEvent
 from hearth.models import Member
@@ -350,5 +350,25 @@ async def test_picks_made_natively_answer_only_the_open_question_of_the_member_a
         assert [a["text"] for a in dms(bot)] == ["[tea] Answer with one number from 1 to 3."]
         await pick("alice", tea.id, 3)
         assert survey.answers[-1][2:] == ("tea", Answer(text="Oolong", picked=(3,), labels=("Oolong",)))
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_a_question_mentioning_a_member_keeps_the_mention_across_a_restart() -> None:
+    bot = await bot_for(Questionnaire(), Questionnaire("quiz"))
+    try:
+        assert bot.app is not None
+        ctx = bot.app.contexts["tea"]["survey"]
+        alice = bot.adapter.person("tea", "alice").member()
+        bob = bot.adapter.person("tea", "bob").member()
+        await ctx.ask(alice, "Do you know tea?", key="first")
+        await ctx.ask(alice, "Do you vouch for " + mention(bob) + "?", ["yes", "no"], key="vouch")
+        await bot.settle()
+        bot.take()
+        await bot.restart()  # the second question waits in the database
+        await bot.dm("alice", "a little")
+        [vouch] = dms(bot)
+        assert vouch["text"].startswith("[tea] Do you vouch for @bob?")  # a mention, not the plain "@Bob"
     finally:
         await bot.close()

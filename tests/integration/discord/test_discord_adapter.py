@@ -36,6 +36,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.models import Capability, Member, Role
+from hearth.text import mention
 
 VIEW, SEND = 1 << 10, 1 << 11
 
@@ -137,11 +138,17 @@ async def test_actions_out(fake: FakeDiscord, scene: Scene, host: RecordingHost,
     alice, bob = member(scene.alice.id, "alice"), member(scene.bob.id, "bob")
     incoming = await fake.user_says(scene.general, scene.alice, "hello")
 
-    sent = await adapter.send("tea", general, f"Welcome {alice.mention}!", reply_to=str(incoming.id))
+    sent = await adapter.send("tea", general, "Welcome " + mention(alice) + "!", reply_to=str(incoming.id))
     post = fake.find_requests("POST", f"/channels/{scene.general.id}/messages")[-1]
     assert post.json["content"] == f"Welcome <@{scene.alice.id}>!"
     assert int(post.json["message_reference"]["message_id"]) == incoming.id
     assert sent.id == str(fake.messages_in(scene.general)[-1].id)
+
+    # a member of another network is named, never shown by id (and a name cannot forge a mention)
+    carol = Member(platform="matrix", id="@carol:example.org", name="Carol <@1>")
+    await adapter.send("tea", general, "Welcome " + mention(carol) + " and " + carol.name_and_id)
+    post = fake.find_requests("POST", f"/channels/{scene.general.id}/messages")[-1]
+    assert post.json["content"] == "Welcome @Carol @1 and Carol @1 (matrix)"
 
     await adapter.dm("tea", bob, "psst")
     assert [m.content for m in fake.messages_in(fake.dm_channel(scene.bob))] == ["psst"]
@@ -417,3 +424,23 @@ async def test_a_role_or_name_changed_on_discord_is_an_update_event(
     listed = [m async for m in adapter.list_members("tea")]
     assert {str(scene.alice.id), str(scene.bob.id), str(carol.id)} <= {m.member.id for m in listed}
     assert all(m.joined is not None for m in listed)
+
+
+@pytest.mark.asyncio
+async def test_neutral_roles_read_from_the_guild(fake: FakeDiscord, scene: Scene,
+                                                 host: RecordingHost) -> None:
+    """The owner, a role with the administrator permission, a mapped role, and nothing at all."""
+    mods = scene.guild.add_role("Mods", permissions=ADMINISTRATOR)
+    scene.guild.member(scene.alice).roles.append(mods.id)
+    scene.guild.member(scene.bob).roles.append(scene.member_role.id)
+    leader = scene.guild.add_role("Leaders", permissions=0)
+    carol = fake.add_user("carol")
+    scene.guild.add_member(carol, roles=[leader])
+    bindings = binding(scene.guild.id, channels={"general": str(scene.general.id)},
+                       roles={Role.LEADER: str(leader.id)})
+    async with running(make_adapter(fake, bindings), host) as adapter:
+        listed = {m.member.id: m.member.role async for m in adapter.list_members("tea")}
+    assert listed[str(scene.guild.owner_id)] == Role.OWNER
+    assert listed[str(scene.alice.id)] == Role.ADMIN
+    assert listed[str(scene.bob.id)] == Role.MEMBER
+    assert listed[str(carol.id)] == Role.LEADER

@@ -25,6 +25,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.models import Capability, Channel, Member, Role
+from hearth.text import mention
 
 
 def member(client_or_id: object) -> Member:
@@ -124,10 +125,16 @@ async def test_actions_out(synapse: SynapseServer, matrix_user: MatrixUserFactor
         assert general == Channel(platform="matrix", id=world.room("general"))
 
         # send with a pill, reply
-        sent = await adapter.send(KEY, general, f"Welcome {alice.user_id}!")
+        sent = await adapter.send(KEY, general, "Welcome " + mention(member(alice)) + "!")
         content = (await wait_message(alice, general.id, lambda e: e["event_id"] == sent.id))["content"]
         assert content["m.mentions"] == {"user_ids": [alice.user_id]}
         assert f"https://matrix.to/#/{alice.user_id}" in content["formatted_body"]
+        # a member of another network is named: no Discord id, no mention
+        dana = Member(platform="discord", id="123456789012345678", name="Dana")
+        sent = await adapter.send(KEY, general, "Welcome " + mention(dana) + ", " + dana.name_and_id)
+        content = (await wait_message(alice, general.id, lambda e: e["event_id"] == sent.id))["content"]
+        assert content["body"] == "Welcome @Dana, Dana (discord)"
+        assert content["m.mentions"] == {} and "123456789" not in str(content)
         question = await send(alice, general.id, "question?")
         answer = await adapter.send(KEY, general, "answer", reply_to=question)
         content = (await wait_message(alice, general.id, lambda e: e["event_id"] == answer.id))["content"]

@@ -21,6 +21,7 @@ from adapter_helpers import World, body_has, join_community, make_world, recent,
 from nio import AsyncClient, ErrorResponse, RoomPreset
 from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
 
+from hearth import from_ms, to_ms
 from hearth.adapters.matrix import ops
 from hearth.adapters.matrix.adapter import MatrixAdapter
 from hearth.app import App, bindings_for
@@ -141,6 +142,7 @@ async def test_newcomer_is_welcomed_accepts_rules_and_is_promoted(hearth: Runnin
     welcome = await wait_message(carol, general, body_has("Welcome", world.bot.user_id))
     assert welcome["content"]["m.mentions"] == {"user_ids": [carol.user_id]}  # a pill, not plain text
     assert f"https://matrix.to/#/{carol.user_id}" in welcome["content"]["formatted_body"]
+    assert carol.user_id not in welcome["content"]["body"]  # the pill's text is the display name
     assert "to tea! You are member #4" in welcome["content"]["body"]  # owner, alice, bob, carol
     await role_becomes(hearth, carol, Role.NEWCOMER)
 
@@ -246,7 +248,8 @@ async def test_a_mute_is_lifted_by_the_core_job_at_its_end(hearth: Running) -> N
     await ctx.mute(bob, until, "testing")
     await muted_becomes(hearth, hearth.bob, True)
     (job,) = await hearth.app.contexts["tea"]["hearth"].jobs("unmute:")
-    assert job.key == f"unmute:matrix:{hearth.bob.user_id}" and job.due == until
+    # jobs keep whole milliseconds
+    assert job.key == f"unmute:matrix:{hearth.bob.user_id}" and job.due == from_ms(to_ms(until))
     await muted_becomes(hearth, hearth.bob, False)
     assert dt.datetime.now(dt.UTC) >= until
     assert await hearth.app.contexts["tea"]["hearth"].jobs("unmute:") == []

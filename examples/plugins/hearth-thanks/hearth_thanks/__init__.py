@@ -6,8 +6,19 @@ base class, commands, and the context each hook receives.
 
 from __future__ import annotations
 
-from hearth import SQL, Command, Invocation, Param, PluginConfig, PluginContext, Store, hookimpl
-from hearth.models import Message
+from hearth import (
+    SQL,
+    Command,
+    Invocation,
+    Message,
+    Param,
+    PluginConfig,
+    PluginContext,
+    Store,
+    Text,
+    hookimpl,
+    mention,
+)
 
 
 class ThanksConfig(PluginConfig):
@@ -25,6 +36,13 @@ async def upgrade_v1(store: Store) -> None:
     )
 
 
+async def upgrade_v2(store: Store) -> None:
+    """Counts name the member's network too (older counts have none: they are not shown)."""
+    await store.execute(
+        f"ALTER TABLE {store.table('counts')} ADD COLUMN platform TEXT NOT NULL DEFAULT ''"
+    )
+
+
 @hookimpl
 def register_config_schema() -> type[PluginConfig]:
     return ThanksConfig
@@ -32,7 +50,7 @@ def register_config_schema() -> type[PluginConfig]:
 
 @hookimpl
 def register_migrations() -> list:
-    return [upgrade_v1]
+    return [upgrade_v1, upgrade_v2]
 
 
 @hookimpl
@@ -42,18 +60,22 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
         return
     for member_id in set(message.mentions) - {message.author.id}:
         # A member thanked before: one more (the stored row's column is named with its table).
-        await ctx.store.insert("counts", {"member": member_id, "thanks": 1}, on_conflict=("member",),
+        await ctx.store.insert("counts", {"platform": message.platform, "member": member_id, "thanks": 1},
+                               on_conflict=("member",),
                                update={"thanks": SQL(f"{ctx.store.table('counts')}.thanks + 1")})
 
 
 async def _top(inv: Invocation) -> str:
     ctx = inv.ctx
     limit = inv.args["count"] or ctx.config.top
-    rows = await ctx.store.select("counts", columns="member, thanks", order_by="thanks DESC, member",
-                                  limit=limit)
-    if not rows:
+    rows = await ctx.store.select("counts", "platform != ''", columns="platform, member, thanks",
+                                  order_by="thanks DESC, member", limit=limit)
+    # mention(): a real mention on the member's network, their name elsewhere, never an id
+    found = [(ctx.member((r["platform"], r["member"])), r["thanks"]) for r in rows]
+    shown = [mention(who) + f" ({thanks})" for who, thanks in found if who is not None]
+    if not shown:
         return "Nobody has been thanked yet."
-    return "Most thanked: " + ", ".join(f"@{r['member']} ({r['thanks']})" for r in rows)
+    return "Most thanked: " + Text(", ").join(shown)
 
 
 @hookimpl
