@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -368,33 +369,38 @@ async def test_groups_as_private_threads_where_the_network_offers_them(hearth_bo
     assert len(groups) == 4 and all("within" not in g for g in groups)
 
 
-@pytest.mark.asyncio
-async def test_on_two_networks_people_meet_within_one_and_a_linked_person_where_they_write_most() -> None:
-    from tests.core.test_linking import ANN_M, link
-    from tests.core.test_linking import make as two_networks
+TWO_NETWORKS = """
+communities:
+  tea:
+    discord: {guild: "1"}
+    matrix: {space: "!space:example.org"}
+    channels: {general: {discord: "11", matrix: "!gen:example.org"}}
+    plugins:
+      breakout:
+        questions: [{key: tea, ask: "Tea?", choices: [green, black]}]
+        group_size: 2
+"""
 
-    questions = {"questions": [{"key": "tea", "ask": "Tea?", "choices": ["green", "black"]}],
-                 "group_size": 2}
-    bot = await two_networks({"breakout": questions})
-    try:
-        bot.add_member("bea")
-        bot.add_matrix_member("@dee:example.org")
-        await link(bot)
-        for who in ("ann", "bo", "bea"):
-            await answer(bot, who, "1")
-        for who in ("@cy:example.org", "@dee:example.org"):
-            await bot.say_on_matrix(who, "general", "!breakout")
-            await bot.dm_on_matrix(who, "1")
-        for text in ("hello from Matrix", "I mostly write here", "more tea?"):
-            await bot.say_on_matrix(ANN_M, "general", text)
-        bot.take()
-        await bot.say("olivia", "general", "!breakout run")
-        on_discord = [sorted(g["members"]) for g in created(bot.take())]
-        on_matrix = [sorted(g["members"]) for g in created(bot.matrix_actions())]
-        assert on_discord == [["bea", "bo"]]
-        assert on_matrix == [sorted([ANN_M, "@cy:example.org", "@dee:example.org"])]
-    finally:
-        await bot.close()
+
+@pytest.mark.asyncio
+async def test_on_two_networks_people_meet_within_one_and_a_linked_person_where_they_write_most(
+        hearth_bot: Any) -> None:
+    bot = await hearth_bot(TWO_NETWORKS, start=START, networks=["discord", "matrix"], members=[
+        {"id": "olivia", "role": "owner"}, {"id": "ann"}, {"id": "bo"}, {"id": "bea"},
+        {"id": "ann-m", "platform": "matrix"}, {"id": "cy", "platform": "matrix"},
+        {"id": "dee", "platform": "matrix"}])
+    await bot.say("ann", "general", "!link")
+    dms = [a["text"] for a in bot.take() if a["action"] == "dm"]
+    [code] = re.findall(r"link ([A-Z0-9]{4}-[A-Z0-9]{4})", dms[-1])
+    await bot.dm("ann-m", f"!link {code}")
+    for who in ("ann", "bo", "bea", "cy", "dee"):  # ann answers on Discord
+        await answer(bot, who, "1")
+    for text in ("hello from Matrix", "I mostly write here", "more tea?"):
+        await bot.say("ann-m", "general", text)
+    bot.take()
+    await bot.say("olivia", "general", "!breakout run")
+    groups = {(g["network"], tuple(sorted(g["members"]))) for g in created(bot.take())}
+    assert groups == {("discord", ("bea", "bo")), ("matrix", ("ann-m", "cy", "dee"))}
 
 
 @pytest.mark.asyncio
