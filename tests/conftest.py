@@ -1,8 +1,14 @@
-"""Shared test configuration: the storage backends (SQLite, and a real PostgreSQL)."""
+"""Shared test configuration: the storage backends (SQLite, and a real PostgreSQL).
+
+``storage_url`` runs a test once on each backend. Every plugin scenario (a test
+in ``tests/plugins`` using ``hearth_bot``) runs on both too: there the
+``hearth_storage`` fixture, which ``hearth_bot`` uses, is parametrized.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import postgres
@@ -10,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 BACKENDS = ["sqlite", "postgresql"]
+PLUGIN_TESTS = Path(__file__).resolve().parent / "plugins"
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +36,33 @@ async def postgres_url(postgres_server: str) -> AsyncIterator[str]:
         yield url
 
 
-@pytest_asyncio.fixture(params=BACKENDS)
-async def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh database on each backend in turn: the test runs once on SQLite, once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hearth.db'}"
+@asynccontextmanager
+async def _fresh(request: pytest.FixtureRequest, backend: str) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{request.getfixturevalue('tmp_path') / 'hearth.db'}"
         return
-    server = request.getfixturevalue("postgres_server")
-    async with postgres.fresh_schema(server) as url:
+    async with postgres.fresh_schema(request.getfixturevalue("postgres_server")) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(params=BACKENDS)
+async def storage_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A fresh database on each backend in turn: the test runs once on SQLite, once on PostgreSQL."""
+    async with _fresh(request, request.param) as url:
+        yield url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "hearth_storage" in metafunc.fixturenames and PLUGIN_TESTS in metafunc.definition.path.parents:
+        metafunc.parametrize("hearth_storage", BACKENDS, indirect=True)
+
+
+@pytest_asyncio.fixture
+async def hearth_storage(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """``hearth_bot``'s database: None (a fresh SQLite file per bot) unless parametrized."""
+    backend = getattr(request, "param", None)
+    if backend is None:
+        yield None
+        return
+    async with _fresh(request, backend) as url:
         yield url

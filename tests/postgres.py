@@ -1,6 +1,8 @@
 """A real PostgreSQL for the tests, from PyPI (``pgserver`` ships the server; it runs as root too).
 
-One server per session; each test gets a fresh schema of its own (the URL
+One server per session, its data in memory (``/dev/shm`` where there is one,
+as the Synapse of the tests) and without fsync: a test database need not
+survive a power cut. Each test gets a fresh schema of its own (the URL
 carries ``search_path``), dropped afterwards. Where pgserver is not installed
 or cannot start, the PostgreSQL tests are skipped with the reason.
 """
@@ -27,9 +29,12 @@ def server() -> Iterator[str]:
         import pgserver
     except ImportError as exc:
         raise RuntimeError("pgserver is not installed (pip install pgserver)") from exc
-    data = tempfile.mkdtemp(prefix="hearth-pg-")
+    memory = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    data = tempfile.mkdtemp(prefix="hearth-pg-", dir=memory)
     try:
         pg = pgserver.get_server(data, cleanup_mode="stop")
+        pg.psql("ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET full_page_writes = off;"
+                " SELECT pg_reload_conf();")
     except Exception as exc:
         shutil.rmtree(data, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {exc}") from exc

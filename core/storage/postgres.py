@@ -134,12 +134,21 @@ class PostgresDatabase(Database):
             yield self
             return
         self.check()
-        async with self._pool.acquire() as conn, conn.transaction():
-            token = _held.set((self, conn))
-            try:
-                yield self
-            finally:
-                _held.reset(token)
+        try:
+            conn = await self._pool.acquire()
+        except Exception as exc:
+            if self._verdict(exc) is None and not type(exc).__module__.startswith("asyncpg"):
+                raise
+            raise StorageError(f"cannot reach the database {self.where}: {_reason(exc)}") from exc
+        try:
+            async with conn.transaction():
+                token = _held.set((self, conn))
+                try:
+                    yield self
+                finally:
+                    _held.reset(token)
+        finally:
+            await self._pool.release(conn)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:

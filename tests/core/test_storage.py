@@ -356,3 +356,20 @@ async def test_credentials_come_from_the_environment(postgres_server: str,
         assert await db.fetchval("SELECT current_user") == "postgres"
     finally:
         await db.close()
+
+
+@pytest.mark.asyncio
+async def test_a_plugins_jobs_are_listed_by_their_literal_prefix(storage_url: str) -> None:
+    """``ctx.jobs(prefix)``: _ and % in the prefix are characters, and case counts."""
+    db = await open_db(storage_url)
+    try:
+        await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
+        scheduler = Scheduler(db, None, None, None)  # type: ignore[arg-type]
+        for n, key in enumerate(["a_1", "ab1", "A_2", "50%off", "50xoff", "x\\y"]):
+            await scheduler.schedule("tea", "demo", key, T0 + timedelta(minutes=n))
+        assert [j.key for j in await scheduler.jobs("tea", "demo", "a_")] == ["a_1"]
+        assert [j.key for j in await scheduler.jobs("tea", "demo", "50%")] == ["50%off"]
+        assert [j.key for j in await scheduler.jobs("tea", "demo", "x\\")] == ["x\\y"]
+        assert len(await scheduler.jobs("tea", "demo")) == 6
+    finally:
+        await db.close()
