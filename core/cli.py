@@ -258,8 +258,9 @@ def run(ctx: click.Context, config: str) -> None:
 def forget(ctx: click.Context, config: str, account: str) -> None:
     """Erase one person's account (e.g. discord:1234) from CONFIG's storage.
 
-    The member directory and the activity ledger forget the account, and every
-    plugin is told (``on_forget``) to erase what it keeps. Nothing connects to
+    The member directory, the activity ledger, roles, groups and link codes
+    forget the account, its person's strikes are erased, and every plugin is
+    told (``on_forget``) to erase what it keeps. Nothing connects to
     the networks; stop the bot first, or it may write back what it holds.
     """
     from hearth.app import App

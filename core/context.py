@@ -543,9 +543,10 @@ class PluginContext:
                          data: dict[str, Any] | None = None) -> Pending | None:
         """Make ``role`` (newcomer, member or leader) Hearth's role for ``member``.
 
-        Core data (:mod:`hearth.people.roles`): it holds for the person on every
-        network they are on, and is applied to each (a Discord role, a Matrix
-        power level) in the network's ``roles`` lane. A granted role replaces
+        Core data (:mod:`hearth.people.roles`), applied to each network (a
+        Discord role, a Matrix power level) in its ``roles`` lane. A leader is
+        the person's, on every network they are on; newcomer and member stay
+        with the account. A granted role replaces
         the one before (a newcomer granted member is a member; a leader granted
         member is a member again). Every member whose effective role changes is
         told to plugins through ``on_role_changed``. Returns the application on

@@ -267,8 +267,9 @@ class Adapter(abc.ABC):
         """Make the network show ``member`` with Hearth's ``role`` (newcomer, member or leader).
 
         The core keeps Hearth's roles (:mod:`hearth.people.roles`) and calls this
-        and :meth:`revoke_role` to apply a change: the new role granted, then the
-        old one revoked (a leader keeps the member role beneath). A member's
+        and :meth:`revoke_role` to apply a change: up, the new role granted, then
+        the old one revoked; down, the other way round (a leader keeps the member
+        role beneath). A member's
         role changed on the network is reported as a
         :class:`~hearth.events.MemberUpdatedEvent` and read back by the core.
         """

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -140,8 +140,7 @@ def _check_id(member_id: str) -> None:
         raise ValueError(f"{member_id!r} is not a member id (one word, such as alice)")
 
 
-@dataclass
-class _Stored:
+class _Stored(NamedTuple):
     community: str
     channel: Channel
     author: str  # member id, or "" for the bot
@@ -378,7 +377,7 @@ class TestingAdapter(Adapter):
         )
 
     def _message(self, community: str, channel: Channel, person: Person, text: str,
-                 message_id: str, reply_to: str | None) -> Message:
+                 message_id: str, reply_to: str | None, now: datetime) -> Message:
         if "@" in text:
             known = self.people.get(community, {})
             mentions = tuple(m for pair in _MENTION.findall(text) for m in pair if m in known)
@@ -386,15 +385,16 @@ class TestingAdapter(Adapter):
             mentions = ()
         message = Message(
             platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
-            time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
+            time=now, mentions=mentions, links=extract_links(text), reply_to=reply_to,
         )
         self._keep(message_id, _Stored(community, channel, person.id))
         return message
 
     def _keep(self, message_id: str, stored: _Stored) -> None:
-        self.messages[message_id] = stored
-        if len(self.messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
-            self.messages.popitem(last=False)
+        messages = self.messages
+        messages[message_id] = stored
+        if len(messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
+            messages.popitem(last=False)
 
     def refusal(self, community: str, person: Person) -> str | None:
         """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
@@ -409,22 +409,26 @@ class TestingAdapter(Adapter):
     async def inject_message(self, community: str, member_id: str, channel_name: str, text: str,
                              message_id: str, reply_to: str | None = None) -> Message | None:
         """``member_id`` posts; a muted, kicked or banned member is refused (None, a ``refused`` action)."""
+        # every injected message passes here (tests, simulate, the console, benchmarks): kept lean
         person = self.person(community, member_id)
-        channel = self.channel(community, channel_name)
-        why = self.refusal(community, person)
-        if why is not None:
-            self._record(community, "refused", member=member_id, why=why)
-            return None
-        message = self._message(community, channel, person, text, message_id, reply_to)
-        await self._submit(
-            MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
-                               time=self._now(), message=message)
-        )
+        channel = self._channels.get((community, channel_name)) or self.channel(community, channel_name)
+        if person.banned or person.kicked or person.muted_until is not None:
+            why = self.refusal(community, person)
+            if why is not None:
+                self._record(community, "refused", member=member_id, why=why)
+                return None
+        host = self.host
+        assert host is not None, "the testing adapter is not started"
+        now = host.clock.now()
+        message = self._message(community, channel, person, text, message_id, reply_to, now)
+        await host.submit(MessagePostedEvent(platform=self.name, id=f"msg:{message_id}",
+                                             community=community, time=now, message=message))
         return message
 
     async def inject_dm(self, community: str, member_id: str, text: str, message_id: str) -> Message:
         person = self.person(community, member_id)
-        message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
+        message = self._message(community, self.dm_channel(member_id), person, text, message_id, None,
+                                self._now())
         await self._submit(
             MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
                                time=self._now(), message=message)
@@ -439,7 +443,7 @@ class TestingAdapter(Adapter):
         if stored.author != member_id:
             raise NotFound(f"message {message_id!r} is not by {member_id!r}; only its author can edit it")
         person = self.person(community, member_id)
-        message = self._message(community, stored.channel, person, text, message_id, None)
+        message = self._message(community, stored.channel, person, text, message_id, None, self._now())
         await self._submit(
             MessageEditedEvent(platform=self.name, id=self._eid("edit"), community=community,
                                time=self._now(), message=message)
