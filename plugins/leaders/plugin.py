@@ -83,10 +83,15 @@ async def proposals(ctx: PluginContext, people: Census) -> list[Proposal[int]]:
     scores = influence(graph.edges, people.person_of.get, people.people)
     leaders = people.with_role(Role.LEADER)
     asked = await offers.pending(ctx.store)
+    candidates: dict[int, str] = {}
+    for c in await ctx.leader_candidates():
+        if c.person in people.people:  # still a member, not a bot
+            candidates.setdefault(c.person, c.reason)
     return propose(
         scores, members=len(people.people), leaders=len(leaders), share=config.share,
         low=config.min, high=config.max,
         exclude=[*asked, *(p for p in people.people if people.highest(p) >= Role.LEADER)],
+        candidates=candidates,
     )
 
 

@@ -214,3 +214,26 @@ async def test_approve_and_revoke_bad_input(hearth_bot, caplog):
     await bot.say("olivia", "general", "!leaders revoke @zed")
     assert "@zed is no longer a leader" in sent(bot.take(), "general")[0]
     assert role_of(bot, "zed") == "member"
+
+
+@pytest.mark.asyncio
+async def test_candidates_from_other_plugins_are_listed_with_their_reason(hearth_bot):
+    from hearth import LeaderCandidate, hookimpl
+
+    class Offers:
+        @hookimpl
+        async def leader_candidates(self, ctx):
+            zed = await ctx.person("testing:zed")
+            return [LeaderCandidate(person=zed.id, reason="most active in breakout-1-2", source="offers",
+                                    since=ctx.now())]
+
+    config = BASE.format(leaders="{channel: council}") + "      offers: {}\n"
+    bot = await hearth_bot(config, start=START, members=PEOPLE, extra_plugins={"offers": Offers()})
+    await everyone_turns_to_the_stars(bot)
+    bot.take()
+    await bot.say("adam", "general", "!leaders propose")
+    acts = bot.take()
+    [reply] = sent(acts, "general")
+    assert "Proposed 2" in reply and "@zed" in reply
+    [owner] = dms(acts, "olivia")
+    assert "@zed: score" in owner and "most active in breakout-1-2" in owner
