@@ -21,6 +21,7 @@ from hearth import (
     Command,
     CommandError,
     Invocation,
+    Job,
     Member,
     MemberRecord,
     Param,
@@ -35,7 +36,7 @@ from hearth import (
 )
 from hearth.i18n import texts
 from hearth.plugins.leaders import offers
-from hearth.plugins.leaders.cohorts import assign
+from hearth.plugins.leaders.cohorts import assign, missing_leaders
 from hearth.plugins.leaders.config import LeadersConfig
 from hearth.plugins.leaders.influence import influence
 from hearth.plugins.leaders.proposals import Proposal, propose, wanted
@@ -87,9 +88,13 @@ async def proposals(ctx: PluginContext, people: Census) -> list[Proposal[int]]:
     for c in await ctx.leader_candidates():
         if c.person in people.people:  # still a member, not a bot
             candidates.setdefault(c.person, c.reason)
+    members = [p for p in people.people if people.highest(p) <= Role.MEMBER]
+    cohorts = assign(members, leaders, config.span)
     return propose(
         scores, members=len(people.people), leaders=len(leaders), share=config.share,
         low=config.min, high=config.max,
+        waiting=sum(1 for s in asked.values() if s != offers.DECLINED),
+        crowded=any(len(c) > config.span for c in cohorts.values()),
         exclude=[*asked, *(p for p in people.people if people.highest(p) >= Role.LEADER)],
         candidates=candidates,
     )
@@ -179,26 +184,55 @@ async def show_pyramid(inv: Invocation) -> Text:
 async def propose_now(inv: Invocation) -> Text:
     ctx, say = inv.ctx, _say(inv.ctx)
     config: LeadersConfig = ctx.config
-    people = await census(ctx)
-    found = await proposals(ctx, people)
+    people, found = await review(ctx, health=False)
     if not found:
         leaders = len(people.with_role(Role.LEADER))
         return say("nothing_to_propose", leaders=leaders, members=len(people.people),
                    wanted=wanted(len(people.people), config.share, config.min, config.max))
     names = Text(", ").join(mention(people.people[p.person][0]) for p in found)
+    return say("proposed", count=len(found), names=names)
+
+
+async def review(ctx: PluginContext, *, health: bool) -> tuple[Census, list[Proposal[int]]]:
+    """Compute the proposals, record the offers (asking at once with ``approval: auto``),
+    and tell the owner (reasons, and with ``health`` the pyramid's health) and the council."""
+    say, config = _say(ctx), ctx.config
+    people = await census(ctx)
+    found = await proposals(ctx, people)
     auto = config.approval == "auto"
     for p in found:
         await offers.offer(ctx.store, p.person, offers.APPROVED if auto else offers.PROPOSED,
                            to_ms(ctx.now()), replace=False)
         if auto:
             await _ask(ctx, people.people[p.person][0])
-    await _tell_owner(ctx, people, found)
-    if config.channel is not None:
-        await ctx.send(config.channel, say("proposal_council", names=names))
-    return say("proposed", count=len(found), names=names)
+    lines: list[Text] = []
+    if health:
+        lines.append(_health(ctx, people))
+    if found:
+        lines += _reasons(ctx, people, found)
+        if config.channel is not None:
+            names = Text(", ").join(mention(people.people[p.person][0]) for p in found)
+            await ctx.send(config.channel, say("proposal_council", names=names))
+    if lines:
+        await _tell_owner(ctx, people, Text("\n").join(lines))
+    return people, found
 
 
-async def _tell_owner(ctx: PluginContext, people: Census, found: list[Proposal[int]]) -> None:
+def _health(ctx: PluginContext, people: Census) -> Text:
+    config: LeadersConfig = ctx.config
+    leaders = people.with_role(Role.LEADER)
+    members = [p for p in people.people if people.highest(p) <= Role.MEMBER]
+    cohorts = assign(members, leaders, config.span)
+    return _say(ctx)(
+        "health", community=ctx.key, leaders=len(leaders), members=len(people.people),
+        share=f"{len(leaders) / len(people.people):.0%}" if people.people else "0%",
+        wanted=wanted(len(people.people), config.share, config.min, config.max),
+        largest=max((len(c) for c in cohorts.values()), default=0), span=config.span,
+        missing=missing_leaders(len(members), len(leaders), config.span),
+    )
+
+
+def _reasons(ctx: PluginContext, people: Census, found: list[Proposal[int]]) -> list[Text]:
     say = _say(ctx)
     lines = [say("proposal_owner", community=ctx.key, count=len(found))]
     for p in found:
@@ -206,13 +240,30 @@ async def _tell_owner(ctx: PluginContext, people: Census, found: list[Proposal[i
         score = "-" if p.score is None else f"{p.score:.1f}"
         lines.append(say("proposal_line", who=mention(people.people[p.person][0]), score=score,
                          distinct=p.distinct, reason=reason))
-    text = Text("\n").join(lines)
+    return lines
+
+
+async def _tell_owner(ctx: PluginContext, people: Census, text: Text) -> None:
     for owner in people.with_role(Role.OWNER):
         for record in people.people[owner]:
             member = await ctx.get_member(record.platform, record.id)
             if member is not None and await ctx.dm(member, text) is not None:
                 return
-    log.warning("%s: no owner reachable by DM for the leader proposals", ctx.key)
+    log.warning("%s: no owner reachable by DM for the leaders' review", ctx.key)
+
+
+REVIEW = "review"
+
+
+@hookimpl
+async def on_startup(ctx: PluginContext) -> None:
+    await ctx.ensure_schedule(REVIEW, every=ctx.config.review_every)
+
+
+@hookimpl
+async def on_job_due(ctx: PluginContext, job: Job) -> None:
+    if job.key == REVIEW:
+        await review(ctx, health=True)
 
 
 OFFER = "offer"

@@ -46,16 +46,24 @@ def propose(
     share: float,
     low: int,
     high: int,
+    waiting: int = 0,
+    crowded: bool = False,
     exclude: Iterable[P] = (),
     candidates: Mapping[P, str] | None = None,
 ) -> list[Proposal[P]]:
-    """The proposals of one review: up to ``wanted(...) - leaders`` people.
+    """The proposals of one review: up to ``wanted(...) - leaders - waiting`` people.
 
-    ``exclude``: current leaders, admins, the owner, bots and anyone already
-    asked; ``candidates``: person -> reason, from other plugins, listed first
-    (best score first) as long as the number allows.
+    ``waiting``: offers still open (proposed or approved, not yet answered);
+    ``crowded``: a cohort is over ``span``, so at least one more leader is
+    proposed (still within ``high``). ``exclude``: current leaders, admins,
+    the owner, bots and anyone already asked; ``candidates``: person ->
+    reason, from other plugins, listed first (best score first) as long as
+    the number allows.
     """
-    room = max(wanted(members, share, low, high) - leaders, 0)
+    aim = wanted(members, share, low, high)
+    if crowded:
+        aim = max(aim, min(leaders + waiting + 1, high))
+    room = max(aim - leaders - waiting, 0)
     skip = set(exclude)
     offered = {p: r for p, r in (candidates or {}).items() if p not in skip}
     chosen: list[Proposal[P]] = []

@@ -15,6 +15,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "pyramid": "{community}: {leaders} leaders for {members} members (aim: {wanted}).",
         "pyramid_leader": "• {who}: {count} in their cohort",
         "no_leaders": "No leaders yet.",
+        "health": (
+            "Pyramid of {community}: {leaders} leaders for {members} members ({share}; aim: {wanted});"
+            " largest cohort {largest} (span {span}); leaders missing: {missing}."
+        ),
         "offer_question": (
             "The owner of {community} would like you to be one of its leaders: you would look after a few"
             " members and help with tasks. Will you? (or answer with {prefix}leaders accept /"
@@ -44,6 +48,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "pyramid": "{community}：{members} 名成员，{leaders} 名领袖（目标：{wanted}）。",
         "pyramid_leader": "• {who}：小组 {count} 人",
         "no_leaders": "还没有领袖。",
+        "health": (
+            "{community} 的金字塔：{members} 名成员，{leaders} 名领袖（{share}；目标：{wanted}）；"
+            "最大小组 {largest} 人（上限 {span}）；还缺领袖：{missing}。"
+        ),
         "offer_question": (
             "{community} 的群主希望你成为领袖之一：照看几位成员，帮忙完成任务。你愿意吗？"
             "（也可以回复 {prefix}leaders accept / {prefix}leaders decline）"

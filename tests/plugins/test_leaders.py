@@ -237,3 +237,27 @@ async def test_candidates_from_other_plugins_are_listed_with_their_reason(hearth
     assert "Proposed 2" in reply and "@zed" in reply
     [owner] = dms(acts, "olivia")
     assert "@zed: score" in owner and "most active in breakout-1-2" in owner
+
+
+@pytest.mark.asyncio
+async def test_the_weekly_review_proposes_and_reports_the_pyramids_health(hearth_bot):
+    people = [dict(p, role="leader") if p["id"] == "m0" else p for p in PEOPLE]
+    bot = await make(hearth_bot, "{channel: council, span: 5}", members=people)
+    await everyone_turns_to_the_stars(bot)
+    bot.take()
+    await bot.wait("7d")
+    acts = bot.take()
+    [owner] = dms(acts, "olivia")
+    lines = owner.splitlines()
+    # 17 members under one leader, span 5: cohorts grow past span, 3 leaders missing
+    assert lines[0] == ("Pyramid of tea-house: 1 leaders for 20 members (5%; aim: 2);"
+                        " largest cohort 17 (span 5); leaders missing: 3.")
+    assert len(lines) == 3 and "answered by 15 people" in lines[2]
+    [council] = sent(acts, "council")
+    first = council.removeprefix("Proposed as leaders: ")
+    assert first in ("@ann", "@ben")
+    # the next review: the one proposed still waits; the cohort is still over span,
+    # so one more is proposed (not the same one again)
+    await bot.wait("7d")
+    [again] = dms(bot.take(), "olivia")
+    assert len(again.splitlines()) == 3 and first not in again

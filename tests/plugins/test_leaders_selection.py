@@ -80,3 +80,14 @@ def test_cohorts_grow_past_span_when_leaders_are_missing() -> None:
     after = assign(members[:18], ["ann", "ben"], span=9, previous=previous)
     assert sorted(len(c) for c in after.values()) == [9, 9]
     assert assign(members, [], span=9) == {}
+
+
+def test_open_offers_count_and_a_crowded_cohort_asks_for_one_more() -> None:
+    # one leader, one offer still open: the aim of 2 is met
+    assert propose(twenty(), members=20, leaders=1, waiting=1, share=0.10, low=1, high=20) == []
+    # a cohort over span: one more than leaders and open offers, even past the share
+    found = propose(twenty(), members=20, leaders=2, waiting=0, crowded=True, share=0.10, low=1, high=20,
+                    exclude={"ann", "ben"})
+    assert len(found) == 1
+    assert propose(twenty(), members=20, leaders=2, crowded=True, share=0.10, low=1, high=2,
+                   exclude={"ann", "ben"}) == []
