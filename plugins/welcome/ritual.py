@@ -302,6 +302,14 @@ async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
 # --------------------------------------------------------------------------- deadline
 
 
+def gates_not_passed(ctx: PluginContext, person: Newcomer) -> str:
+    """The gates ``person`` has not passed yet, named for a text ("accept the rules and ...")."""
+    say = say_for(ctx)
+    missing = [say(key) for key, passed in (("gate_rules", person.agreed), ("gate_code", person.code_ok))
+               if not passed]
+    return say("gates_and").join(missing)
+
+
 async def deadline_due(ctx: PluginContext, job: Job) -> None:
     platform, member_id = job.data["platform"], job.data["id"]
     people = Newcomers(ctx.store)
@@ -316,7 +324,8 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
     action = ctx.config.accept.on_timeout
     if action == "kick":
         # Recorded as left once the kick went through (on_action_done), not before.
-        if await ctx.kick(member, say("kick_reason", **values(ctx)), then=KICKED,
+        reason = say("kick_reason", **values(ctx, gates=gates_not_passed(ctx, person)))
+        if await ctx.kick(member, reason, then=KICKED,
                           data={"platform": platform, "id": member_id}):
             return
         log.warning("cannot kick %s on %s: reminding instead", member_id, platform)

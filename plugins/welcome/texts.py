@@ -36,7 +36,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "code_issued": "Invitation code {code}: {uses} use(s), valid until {expires}. "
         "A newcomer redeems it with {code_command} {code}.",
         "invite_bad_uses": "USES must be at least 1. Usage: {usage}",
-        "kick_reason": "did not accept the rules within {within}",
+        "kick_reason": "did not {gates} within {within}",
+        "gate_rules": "accept the rules",
+        "gate_code": "redeem an invitation code",
+        "gates_and": " and ",
         "timeout_remind": "{mention}, a reminder: you have not accepted the rules of {community} yet. "
         "Type {command} to become a member.",
         "reminder": "A reminder of our rules:\n\n{rules}",
@@ -70,7 +73,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "code_issued": "邀请码 {code}:可用 {uses} 次,有效期至 {expires}。"
         "新成员发送 {code_command} {code} 即可兑换。",
         "invite_bad_uses": "使用次数至少为 1。用法:{usage}",
-        "kick_reason": "未在 {within} 内接受群规",
+        "kick_reason": "未在 {within} 内{gates}",
+        "gate_rules": "接受群规",
+        "gate_code": "兑换邀请码",
+        "gates_and": "并",
         "timeout_remind": "{mention},提醒一下:你还没有接受 {community} 的群规。"
         "发送 {command} 即可成为正式成员。",
         "reminder": "群规提醒:\n\n{rules}",
@@ -85,7 +91,8 @@ TEXTS = Texts(
         **{key: _VALUES for key in (
             "intro_thanks", "rules_dm", "rules_post", "how_accept", "how_accept_by",
             "how_accept_late", "how_code", "need_code", "code_ok_need_agree", "code_issued",
-            "kick_reason", "timeout_remind", "reminder")},
+            "timeout_remind", "reminder")},
+        "kick_reason": [*_VALUES, "gates"],
         "welcome": [*_VALUES, "name", "inviter"],
         "welcome_many": [*_VALUES, "names"],
         "accepted": [*_VALUES, "name"],
