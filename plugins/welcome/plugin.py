@@ -10,8 +10,10 @@ must redeem an invitation code first. See docs/plugins/welcome.md.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from hearth import (
+    Answer,
     Capability,
     Command,
     CommandError,
@@ -29,7 +31,7 @@ from hearth import (
 )
 from hearth.storage import Migration
 
-from . import codes, records, ritual
+from . import codes, questions, records, ritual
 from .config import WelcomeConfig
 from .records import MIGRATIONS, Codes, Newcomers
 
@@ -114,7 +116,9 @@ async def redeem_code(inv: Invocation) -> str:
     await people.update(member.platform, member.id, code_ok=1)
     if not person.agreed:
         return say("code_ok_need_agree", **ritual.values(ctx, inviter=inviter))
-    return say("code_ok", inviter=inviter) + "\n" + await ritual.complete(ctx, member)
+    person = await people.get(member.platform, member.id)
+    assert person is not None
+    return say("code_ok", inviter=inviter) + "\n" + await ritual.proceed(ctx, member, person)
 
 
 async def issue_code(inv: Invocation) -> str:
@@ -155,7 +159,15 @@ async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | N
 @hookimpl
 async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
     await ctx.cancel(ritual.deadline_key(platform, member_id))
+    await ctx.cancel(questions.wait_key(platform, member_id))
     await records.forget(ctx.store, platform, member_id)
+
+
+@hookimpl
+async def on_answer(ctx: PluginContext, member: Member, question_key: str, answer: Answer,
+                    data: dict[str, Any]) -> None:
+    if question_key == questions.QUESTION_KEY:
+        await ritual.answered(ctx, member, answer, data)
 
 
 @hookimpl
@@ -195,5 +207,7 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
         await ritual.flush_due(ctx)
     elif job.key == ritual.REMINDER_JOB:
         await ritual.reminder_due(ctx)
+    elif job.key.startswith("question:"):
+        await questions.wait_over(ctx, job)
     elif job.key.startswith("deadline:"):
         await ritual.deadline_due(ctx, job)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from hearth import (
+    Answer,
     Capability,
     Job,
     Member,
@@ -24,6 +26,7 @@ from hearth import (
 )
 from hearth.i18n import texts
 
+from . import questions
 from .records import LEFT, Codes, Newcomer, Newcomers
 from .texts import DEFAULTS
 
@@ -146,7 +149,7 @@ def same_emoji(a: str, b: str) -> bool:
     return a.replace("\ufe0f", "") == b.replace("\ufe0f", "")
 
 
-async def _tell(ctx: PluginContext, member: Member, text: str) -> None:
+async def tell(ctx: PluginContext, member: Member, text: str) -> None:
     """DM ``member``; where DMs fail, mention them in the welcome channel instead."""
     data = {"who": Text(mention(member)).to_json(), "text": Text(text).to_json()}
     if await ctx.dm(member, text, then=TELL, data=data) is None:
@@ -252,6 +255,7 @@ async def on_leave(ctx: PluginContext, member: Member) -> None:
     if await people.get(member.platform, member.id) is not None:
         await people.update(member.platform, member.id, status=LEFT)
     await ctx.cancel(deadline_key(member.platform, member.id))
+    await ctx.cancel(questions.wait_key(member.platform, member.id))
 
 
 # --------------------------------------------------------------------------- acceptance
@@ -266,9 +270,42 @@ async def agree(ctx: PluginContext, member: Member) -> str:
         return say("already_member")
     if not person.agreed:
         await people.update(member.platform, member.id, agreed=1)
+        person = replace(person, agreed=True)
+        if not questions.done(ctx, person):  # the questions follow the rules
+            await questions.ask_next(ctx, member, person)
+    if not questions.done(ctx, person):
+        return say("questions_pending")
+    return await proceed(ctx, member, person)
+
+
+async def proceed(ctx: PluginContext, member: Member, person: Newcomer) -> str:
+    """After the rules: the questions or the code if still missing, else membership."""
+    if not questions.done(ctx, person):
+        return say_for(ctx)("questions_left")
     if not person.code_ok:
-        return say("need_code", **values(ctx))
+        return say_for(ctx)("need_code", **values(ctx))
     return await complete(ctx, member)
+
+
+async def answered(ctx: PluginContext, member: Member, answer: Answer, data: dict[str, Any]) -> None:
+    """A newcomer answered a gate question (see :mod:`.questions`)."""
+    say = say_for(ctx)
+    outcome = await questions.record(ctx, member, answer, data)
+    if outcome == "wrong":
+        question = ctx.config.gate.questions[data["index"]]
+        text = say("question_wrong")
+        if question.hint:
+            text += "\n" + say("question_hint", hint=question.hint)
+        await tell(ctx, member, text)
+        person = await Newcomers(ctx.store).get(member.platform, member.id)
+        assert person is not None
+        await questions.ask_next(ctx, member, person)
+    elif outcome == "wait":
+        await tell(ctx, member, say("question_wait", minutes=int(questions.WAIT.total_seconds() // 60)))
+    elif outcome == "done":
+        person = await Newcomers(ctx.store).get(member.platform, member.id)
+        assert person is not None
+        await tell(ctx, member, await proceed(ctx, member, person))
 
 
 async def complete(ctx: PluginContext, member: Member) -> str:
@@ -276,6 +313,7 @@ async def complete(ctx: PluginContext, member: Member) -> str:
     people = Newcomers(ctx.store)
     await people.update(member.platform, member.id, status="accepted", accepted_ms=to_ms(ctx.now()))
     await ctx.cancel(deadline_key(member.platform, member.id))
+    await ctx.cancel(questions.wait_key(member.platform, member.id))
     await ctx.grant_role(member, Role.MEMBER)
     await ctx.revoke_role(member, Role.NEWCOMER)
     return say_for(ctx)("accepted", **values(ctx, mention=mention(member), name=member.name))
@@ -305,8 +343,9 @@ async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
 def gates_not_passed(ctx: PluginContext, person: Newcomer) -> str:
     """The gates ``person`` has not passed yet, named for a text ("accept the rules and ...")."""
     say = say_for(ctx)
-    missing = [say(key) for key, passed in (("gate_rules", person.agreed), ("gate_code", person.code_ok))
-               if not passed]
+    gates = (("gate_rules", person.agreed), ("gate_questions", questions.done(ctx, person)),
+             ("gate_code", person.code_ok))
+    missing = [say(key) for key, passed in gates if not passed]
     return say("gates_and").join(missing)
 
 
@@ -331,7 +370,7 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
         log.warning("cannot kick %s on %s: reminding instead", member_id, platform)
         action = "remind"
     if action == "remind" and not person.reminded:
-        await _tell(ctx, member, say("timeout_remind", **values(ctx, mention=mention(member))))
+        await tell(ctx, member, say("timeout_remind", **values(ctx, mention=mention(member))))
         await people.update(platform, member_id, reminded=1)
 
 

@@ -39,6 +39,13 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "kick_reason": "did not {gates} within {within}",
         "gate_rules": "accept the rules",
         "gate_code": "redeem an invitation code",
+        "gate_questions": "answer the questions",
+        "questions_pending": "Thanks for accepting the rules. Next, please answer the questions "
+        "I send you by direct message.",
+        "questions_left": "Please answer the questions I sent you by direct message.",
+        "question_wrong": "That is not the right answer.",
+        "question_hint": "Hint: {hint}",
+        "question_wait": "Too many wrong answers. I will ask you again in {minutes} min.",
         "gates_and": " and ",
         "timeout_remind": "{mention}, a reminder: you have not accepted the rules of {community} yet. "
         "Type {command} to become a member.",
@@ -76,6 +83,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "kick_reason": "未在 {within} 内{gates}",
         "gate_rules": "接受群规",
         "gate_code": "兑换邀请码",
+        "gate_questions": "回答问题",
+        "questions_pending": "感谢你接受群规。接下来请回答我私信发给你的问题。",
+        "questions_left": "请回答我私信发给你的问题。",
+        "question_wrong": "回答不正确。",
+        "question_hint": "提示:{hint}",
+        "question_wait": "错误次数太多,{minutes} 分钟后我会再问你一次。",
         "gates_and": "并",
         "timeout_remind": "{mention},提醒一下:你还没有接受 {community} 的群规。"
         "发送 {command} 即可成为正式成员。",
