@@ -96,6 +96,7 @@ from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
+from hearth.reports import Pyramid, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -603,7 +604,7 @@ class App:
                 return
 
     async def _worker(self, community: str) -> None:
-        queue, handlers = self._queues[community], self._handlers
+        queue = self._queues[community]
         token = community_var.set(community)
         try:
             while True:
@@ -612,12 +613,7 @@ class App:
                 except IndexError:  # nothing queued: wait
                     event = await queue.get()
                 try:
-                    if community == LOBBY:
-                        await self._lobby(event)
-                    else:
-                        # every event shows members with their effective (Hearth) role
-                        event = await self.roles.observe(community, event)
-                        await handlers[type(event)](community, event)
+                    await self._handle(community, event)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -654,6 +650,15 @@ class App:
     def answers_to(self, message: Message) -> list[str] | None:
         """The answers of ``message`` when it is a natively invoked command being handled."""
         return self._answers.get(message.key) if self._answers else None
+
+    async def _handle(self, community: str, event: Event) -> None:
+        """Handle one event of ``community``'s inbox (its worker's only step)."""
+        if community == LOBBY:
+            await self._lobby(event)
+        else:
+            # every event shows members with their effective (Hearth) role
+            event = await self.roles.observe(community, event)
+            await self._handlers[type(event)](community, event)
 
     def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[None]]]:
         """How a community's worker handles each kind of event (one lookup per event)."""
@@ -842,7 +847,7 @@ class App:
             await resolve_members(ctx, command, message, args)
             invocation = Invocation(
                 command=command, member=message.author, message=message, args=args, ctx=ctx,
-                prefix=prefix,
+                prefix=prefix, native=self.answers_to(message) is not None,
             )
             answer = await command.handler(invocation)
             if answer:
@@ -891,6 +896,16 @@ class App:
             return self._powers[community]
         answer = await self._first(community, "leader_powers")
         return self._powers[community] if answer is None else frozenset(answer)
+
+    async def pyramid(self, community: str) -> Pyramid | None:
+        """What ``pyramid`` answers in ``community`` (None: no plugin manages leaders there)."""
+        answer = await self._first(community, "pyramid")
+        return answer if isinstance(answer, Pyramid) else None
+
+    async def report(self, community: str, weeks: int) -> Report | None:
+        """What ``community_report`` answers in ``community`` (None: no plugin reports there)."""
+        answer = await self._first(community, "community_report", weeks=weeks)
+        return answer if isinstance(answer, Report) else None
 
     # ------------------------------------------------------------------ people
     async def forget(self, account: Account) -> list[str]:

@@ -373,6 +373,18 @@ class Ledger:
                         reactions_given=n[3], reactions_received=n[4], commands=n[5],
                         active_days=n[6])
 
+    async def speakers(self, community: str, since: datetime, until: datetime | None = None) -> int:
+        """How many members wrote at least one message on the days from ``since`` to ``until``."""
+        await self.flush()
+        assert self.db is not None
+        first, last = self._window(community, since, until)
+        count = await self.db.fetchval(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT platform, member_id FROM hearth_activity"
+            " WHERE community = ? AND day_ms >= ? AND day_ms <= ? AND messages > 0) AS spoke",
+            (community, first, last),
+        )
+        return int(count or 0)
+
     async def graph(
         self,
         community: str,
