@@ -8,7 +8,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from hearth import ChannelName, Day, Deprecated, Duration, PluginConfig, TextOverrides, TimeOfDay, longest
+from hearth import (
+    ChannelName,
+    Day,
+    Deprecated,
+    Duration,
+    PluginConfig,
+    Role,
+    RoleName,
+    TextOverrides,
+    TimeOfDay,
+    longest,
+)
 
 from .texts import TEXTS
 
@@ -80,8 +91,16 @@ class GateQuestion(PluginConfig):
         return self
 
 
+class Approval(PluginConfig):
+    """``gate.approval``: a person reviews each newcomer who passed the other gates."""
+
+    by: RoleName = Role.ADMIN
+    channel: ChannelName | None = None
+
+
 class Gate(PluginConfig):
     invitation_codes: bool = False
+    approval: Approval | None = None
     questions: list[GateQuestion] = Field(default_factory=list)
     code_length: int = Field(8, ge=4, le=32)
     default_uses: int = Field(1, ge=1)

@@ -15,6 +15,8 @@ from hearth import SQL, CommunityStore, Mention, Store, Text, from_ms, to_ms
 from hearth.storage import ms, rebuild
 
 PENDING, ACCEPTED, LEFT = "pending", "accepted", "left"
+#: passed every gate, waiting for a person's approval (the deadline does not apply)
+HELD = "held"
 
 
 async def upgrade_v1(store: Store) -> None:
@@ -171,6 +173,10 @@ class Newcomer:
     @property
     def pending(self) -> bool:
         return self.status == PENDING
+
+    @property
+    def held(self) -> bool:
+        return self.status == HELD
 
 
 def _newcomer(row: Any) -> Newcomer:

@@ -26,8 +26,8 @@ from hearth import (
 )
 from hearth.i18n import texts
 
-from . import questions
-from .records import LEFT, Codes, Newcomer, Newcomers
+from . import questions, records
+from .records import HELD, LEFT, Codes, Newcomer, Newcomers
 from .texts import DEFAULTS
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ REMINDER_JOB = "reminder"
 #: a burst welcome names at most this many newcomers and counts the rest
 NAMED_IN_BURST = 5
 # what a queued action's outcome is for (``then=``)
+#: how often a newcomer waiting for approval is reminded of the wait
+HELD_REMINDER = timedelta(days=1)
 RULES_DM = "rules_dm"
 RULES_POST = "rules_post"
 TELL = "tell"
@@ -256,6 +258,7 @@ async def on_leave(ctx: PluginContext, member: Member) -> None:
         await people.update(member.platform, member.id, status=LEFT)
     await ctx.cancel(deadline_key(member.platform, member.id))
     await ctx.cancel(questions.wait_key(member.platform, member.id))
+    await ctx.cancel(held_key(member.platform, member.id))
 
 
 # --------------------------------------------------------------------------- acceptance
@@ -309,14 +312,67 @@ async def answered(ctx: PluginContext, member: Member, answer: Answer, data: dic
 
 
 async def complete(ctx: PluginContext, member: Member) -> str:
-    """Both steps are done: the newcomer becomes a member."""
+    """Every gate is passed: the newcomer becomes a member, or, with ``gate.approval``,
+    waits for a person (the deadline no longer applies)."""
+    if ctx.config.gate.approval is not None:
+        return await hold_for_approval(ctx, member)
+    return await admit(ctx, member)
+
+
+async def admit(ctx: PluginContext, member: Member) -> str:
+    """The newcomer becomes a member; the text telling them so."""
     people = Newcomers(ctx.store)
     await people.update(member.platform, member.id, status="accepted", accepted_ms=to_ms(ctx.now()))
     await ctx.cancel(deadline_key(member.platform, member.id))
     await ctx.cancel(questions.wait_key(member.platform, member.id))
+    await ctx.cancel(held_key(member.platform, member.id))
     await ctx.grant_role(member, Role.MEMBER)
     await ctx.revoke_role(member, Role.NEWCOMER)
     return say_for(ctx)("accepted", **values(ctx, mention=mention(member), name=member.name))
+
+
+def held_key(platform: str, member_id: str) -> str:
+    """The daily reminder to a newcomer waiting for approval."""
+    return f"held:{platform}:{member_id}"
+
+
+def approval_channel(ctx: PluginContext) -> str | None:
+    approval = ctx.config.gate.approval
+    return (approval.channel if approval is not None else None) or welcome_channel(ctx)
+
+
+async def hold_for_approval(ctx: PluginContext, member: Member) -> str:
+    """Hold ``member`` for a person's review: the request (introduction, answers) goes to
+    ``approval.channel``; the deadline stops; a daily reminder of the wait starts."""
+    people = Newcomers(ctx.store)
+    person = await people.get(member.platform, member.id)
+    await people.update(member.platform, member.id, status=HELD)
+    await ctx.cancel(deadline_key(member.platform, member.id))
+    key = held_key(member.platform, member.id)
+    await ctx.schedule(key, ctx.now() + HELD_REMINDER, data={"platform": member.platform, "id": member.id})
+    say = say_for(ctx)
+    lines = [say("approval_request", mention=mention(member), approve=f"{ctx.prefix}approve",
+                 reject=f"{ctx.prefix}reject")]
+    if person is not None and person.intro_message is not None:
+        lines.append(say("approval_introduced", channel=intro_channel(ctx)))
+    for question, answer in await records.answers(ctx.store, (await ctx.person(member)).id):
+        lines.append(f"{question} {answer}")
+    channel = approval_channel(ctx)
+    if channel:
+        await ctx.send(channel, Text("\n").join(lines))
+    return say("held")
+
+
+async def held_reminder_due(ctx: PluginContext, job: Job) -> None:
+    """Once a day: remind a held newcomer that a person will review them."""
+    person = await Newcomers(ctx.store).get(job.data["platform"], job.data["id"])
+    if person is None or not person.held:
+        return
+    member = await ctx.get_member(person.platform, person.member_id)
+    if member is None:
+        return
+    await tell(ctx, member, say_for(ctx)("held_reminder", **values(ctx)))
+    await ctx.schedule(job.key, ctx.now() + HELD_REMINDER, data=job.data)
 
 
 async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
