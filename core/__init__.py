@@ -18,7 +18,7 @@ from hearth.config import (
     shortest,
 )
 from hearth.context import PluginContext
-from hearth.declarations import Need, Verdict
+from hearth.declarations import LeaderCandidate, Need, Verdict
 from hearth.errors import (
     AdapterError,
     CapabilityMissing,
@@ -89,6 +89,7 @@ __all__ = [
     "Invocation",
     "Job",
     "Ladder",
+    "LeaderCandidate",
     "LimitReached",
     "Member",
     "MemberRecord",

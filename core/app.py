@@ -54,7 +54,7 @@ from hearth.commands import (
 )
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import CORE, PluginContext
-from hearth.declarations import Verdict
+from hearth.declarations import LeaderCandidate, Verdict
 from hearth.dispatch import BoundImpl, HookTable
 from hearth.errors import (
     CommandError,
@@ -889,6 +889,14 @@ class App:
                 f"{format_duration(cfg.within)}. I will ignore your commands for "
                 f"{format_duration(cfg.ignore_for)}."))
         return verdict == "run"
+
+    async def leader_candidates(self, community: str) -> list[LeaderCandidate]:
+        """What every enabled plugin answers to ``leader_candidates``, together."""
+        found: list[LeaderCandidate] = []
+        for impl in self._hooks[community].get("leader_candidates", ()):
+            answer = await self._invoke(impl, ())
+            found += answer or ()
+        return found
 
     async def leader_powers(self, community: str) -> frozenset[str]:
         """What ``leader_powers`` answers, else every power a command here declares."""

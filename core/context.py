@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
+from hearth.declarations import LeaderCandidate
 from hearth.errors import AdapterError
 from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
@@ -147,6 +148,10 @@ class PluginContext:
     async def pyramid(self) -> Pyramid | None:
         """The community's user pyramid, from the plugin that manages leaders (None: none does)."""
         return await self._app.pyramid(self.key)
+
+    async def leader_candidates(self) -> list[LeaderCandidate]:
+        """Every enabled plugin's answer to ``leader_candidates``, together."""
+        return await self._app.leader_candidates(self.key)
 
     # -- members and activity ----------------------------------------------
     def members(

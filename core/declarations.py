@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from hearth.models import Capability
 
@@ -17,6 +18,21 @@ class Verdict:
 
     reason: str
     delete: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaderCandidate:
+    """A person a plugin offers as a possible leader, and why (``leader_candidates``).
+
+    ``person`` is the core's person id (``ctx.person``); ``reason`` a short text
+    for the owner reading the review (``"most active in breakout-3-2: 14 messages"``);
+    ``source`` the plugin offering them; ``since`` when the reason arose.
+    """
+
+    person: int
+    reason: str
+    source: str
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)

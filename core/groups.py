@@ -329,14 +329,19 @@ class GroupService:
         self, ctx: PluginContext, platform: str, name: str, members: Sequence[Member], *,
         topic: str, expires: datetime | None, remind_before: timedelta | None,
         reminder: str | None, on_close: DissolveMode, private: bool, data: dict[str, Any] | None,
+        within: Channel | None = None,
     ) -> Group | None:
         adapter = self._adapter(ctx.key, ctx.plugin, platform, Capability.GROUPS)
         if adapter is None:
             return None
+        if within is not None and not adapter.can(Capability.GROUP_THREADS):
+            self._app.report_missing(ctx.key, ctx.plugin, adapter.name, Capability.GROUP_THREADS)
+            return None
         json.dumps(data or {})  # a TypeError here, at the call, rather than at a restart
+        extra = {"within": within} if within is not None else {}
         try:
             channel = await adapter.create_group(ctx.key, name, members, topic=topic,
-                                                 private=private, expires=expires)
+                                                 private=private, expires=expires, **extra)
         except LimitReached as exc:
             exc.platform = exc.platform or adapter.name
             log.warning("%s could not open group %r in %s: %s", ctx.plugin, name, ctx.key, exc)
@@ -565,8 +570,14 @@ class GroupsView:
         on_close: DissolveMode = "delete",
         private: bool = True,
         data: dict[str, Any] | None = None,
+        within: Channel | None = None,
     ) -> Group | None:
         """Create a group channel on ``platform`` now (waits for the network) and record it.
+
+        ``within``: a channel of the community on ``platform`` to open the group
+        in as a private thread, where the network offers that
+        (``ctx.can(Capability.GROUP_THREADS, platform)``); elsewhere None is
+        returned and the missing capability logged once.
 
         At ``expires`` the group ends by itself (``on_group_ending``, then it is
         dissolved with ``on_close`` or the nearest mode the network offers);
@@ -580,7 +591,7 @@ class GroupsView:
         return await self._service.create(
             self._ctx, platform, name, members, topic=topic, expires=expires,
             remind_before=remind_before, reminder=reminder, on_close=on_close, private=private,
-            data=data)
+            data=data, within=within)
 
     async def get(self, group_id: int) -> Group | None:
         """One of this plugin's groups (in any state) by id."""

@@ -26,6 +26,7 @@ Hook families:
 * ``on_*``: notifications; every enabled plugin's implementation runs, in order.
 * ``moderate_message``, ``leader_powers``, ``pyramid`` and ``community_report``:
   the first non-None answer wins.
+* ``leader_candidates``: every enabled plugin's answers are collected.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     from hearth.commands import Command, Invocation
     from hearth.context import PluginContext
-    from hearth.declarations import Need, Verdict
+    from hearth.declarations import LeaderCandidate, Need, Verdict
     from hearth.groups import Group, Summary
     from hearth.models import Member, Message, Reaction, Role
     from hearth.outbox import Outcome
@@ -353,4 +354,17 @@ async def community_report(ctx: PluginContext, weeks: int) -> Report | None:
     any network (adapters absent: only the database, the member directory and
     the activity ledger are there), as the dashboard may; so an implementation
     reads and never acts.
+    """
+
+
+@hookspec
+async def leader_candidates(ctx: PluginContext) -> Iterable[LeaderCandidate] | None:
+    """People this plugin offers as leader candidates now, each with a reason.
+
+    Every enabled plugin's answers are collected by
+    ``await ctx.leader_candidates()``; the ``leaders`` plugin lists them in its
+    review (a candidate is a suggestion, never a grant). ``breakout`` offers
+    each ended group's most active member (with ``representatives: true``).
+    Return the current candidates each time (asking twice gives the same
+    answer): the plugin decides how long a reason stays fresh.
     """

@@ -94,6 +94,8 @@ class Capability(StrEnum):
     GROUPS = "groups"  # create private group channels and invite to them
     GROUP_DELETE = "group_delete"  # really delete a group channel (else: archive)
     GROUP_ARCHIVE = "group_archive"  # keep a group read-only and out of the way
+    #: a group can be a private thread in a channel (``create_group(within=channel)``)
+    GROUP_THREADS = "group_threads"
     PIN = "pin"
     REACTIONS = "reactions"  # receive reactions
     MEMBERS = "members"  # list every member of a community (Adapter.list_members)

@@ -304,11 +304,16 @@ class Adapter(abc.ABC):
         topic: str,
         private: bool = True,
         expires: datetime | None = None,
+        within: Channel | None = None,
     ) -> Channel:
         """Create a group channel named ``name`` with ``members`` in it; return it.
 
         The core's group service (:mod:`hearth.groups`) calls this and keeps
         ``expires`` itself; an adapter may use it (e.g. in a channel's topic).
+        With ``within`` (only where the adapter declares
+        :attr:`~hearth.models.Capability.GROUP_THREADS`) the group is a private
+        thread in that channel instead of a channel of its own; inviting,
+        removing and dissolving work on it the same way.
         Raises :class:`~hearth.errors.LimitReached` when the network's limits
         (or the configured cap) leave no room for another group.
         """

@@ -41,6 +41,7 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "flash": "hearth.plugins.flash.plugin",
     "guard": "hearth.plugins.guard.plugin",
     "pulse": "hearth.plugins.pulse.plugin",
+    "breakout": "hearth.plugins.breakout.plugin",
 }
 BUILTIN_ADAPTERS: dict[str, str] = {
     "testing": "hearth.adapters.testing:TestingAdapter",

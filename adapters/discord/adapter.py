@@ -171,9 +171,10 @@ class DiscordAdapter(Adapter):
         topic: str,
         private: bool = True,
         expires: datetime | None = None,
+        within: Channel | None = None,
     ) -> Channel:
         return await self._started().groups.create(community, name, members, topic=topic,
-                                                   private=private)
+                                                   private=private, within=within)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         await self._started().groups.invite(community, channel, member)

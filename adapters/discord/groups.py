@@ -8,6 +8,10 @@ the next ("Hearth groups 2", "Hearth groups 3" …, created when needed), and at
 the guild's limit, or at the binding's ``max_group_channels`` open groups,
 creating one more raises :class:`~hearth.errors.LimitReached` (the core's
 group service tells the admins).
+
+A group may instead be a private thread in a text channel (``within``): it
+counts against none of those limits; members are added to the thread,
+archiving locks it, deleting deletes it.
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ class Groups:
         self.session = session
 
     async def create(self, community: str, name: str, members: Sequence[Member], *,
-                     topic: str, private: bool) -> Channel:
+                     topic: str, private: bool, within: Channel | None = None) -> Channel:
+        if within is not None:
+            return await self._create_thread(community, name, members, within, private)
         s = self.session
         guild = s.guild(community)
         memory = s.memory[community]
@@ -72,14 +78,37 @@ class Groups:
         await memory.save_groups(s.host.kv)
         return to_channel(created.id, name)
 
+    async def _create_thread(self, community: str, name: str, members: Sequence[Member],
+                             within: Channel, private: bool) -> Channel:
+        parent = await self._group_channel(community, within)
+        if isinstance(parent, discord.Thread):
+            raise NotFound(f"channel {within.id} is a thread, not a text channel")
+        kind = discord.ChannelType.private_thread if private else discord.ChannelType.public_thread
+        with boundary(f"creating group thread {name!r} in {within.id}"):
+            thread = await parent.create_thread(name=name, type=kind, invitable=False,
+                                                auto_archive_duration=10080, reason="Hearth group")
+            me = self.session.guild(community).me.id
+            for member in members:
+                if member.id.isdigit() and int(member.id) != me:
+                    await thread.add_user(discord.Object(int(member.id)))
+        return to_channel(thread.id, name)
+
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         found = await self._group_channel(community, channel)
+        if isinstance(found, discord.Thread):
+            with boundary(f"adding {member.id} to thread {channel.id}"):
+                await found.add_user(discord.Object(int(member.id)))
+            return
         target = await self.session.member_of(community, int(member.id))
         with boundary(f"inviting {member.id} to {channel.id}"):
             await found.set_permissions(target, overwrite=MEMBER_ALLOW, reason="Hearth group")
 
     async def remove(self, community: str, channel: Channel, member: Member) -> None:
         found = await self._group_channel(community, channel)
+        if isinstance(found, discord.Thread):
+            with boundary(f"removing {member.id} from thread {channel.id}"):
+                await found.remove_user(discord.Object(int(member.id)))
+            return
         # By id, not through a Member: the member may have left the server already.
         http = self.session.connected().http
         try:
@@ -92,6 +121,14 @@ class Groups:
     async def dissolve(self, community: str, channel: Channel, mode: DissolveMode) -> None:
         s = self.session
         found = await self._group_channel(community, channel)
+        if isinstance(found, discord.Thread):
+            with boundary(f"ending group thread {channel.id}"):
+                if mode == "delete":
+                    await found.delete()
+                else:
+                    await found.edit(archived=True, locked=True, reason="Hearth group ended")
+            s.progress[community].forget_channel(found.id)
+            return
         if mode == "delete":
             with boundary(f"deleting group channel {channel.id}"):
                 await found.delete(reason="Hearth group ended")
@@ -167,12 +204,13 @@ class Groups:
         await memory.save_categories(s.host.kv)
         return found
 
-    async def _group_channel(self, community: str, channel: Channel) -> discord.TextChannel:
+    async def _group_channel(self, community: str,
+                             channel: Channel) -> discord.TextChannel | discord.Thread:
         guild = self.session.guild(community)
-        found: object = guild.get_channel(int(channel.id))
+        found: object = guild.get_channel_or_thread(int(channel.id))
         if found is None:
             with boundary(f"looking up channel {channel.id}"):
                 found = await guild.fetch_channel(int(channel.id))
-        if not isinstance(found, discord.TextChannel):
+        if not isinstance(found, discord.TextChannel | discord.Thread):
             raise NotFound(f"channel {channel.id} is not a text channel")
         return found

@@ -58,8 +58,9 @@ PROFILES: dict[str, frozenset[Capability]] = {
     "discord": _ALL,
     # Matrix cannot truly delete a room: it is closed and archived instead; a mute (a
     # power level) lasts until it is lifted; choices are numbered text.
-    "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE, Capability.CHOICES},
-    "console": _ALL - {Capability.CHOICES},
+    "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE, Capability.CHOICES,
+                      Capability.GROUP_THREADS},
+    "console": _ALL - {Capability.CHOICES, Capability.GROUP_THREADS},
     "testing": _ALL,
 }
 #: messages the imitated network remembers for edits, reactions and deletions
@@ -625,7 +626,7 @@ class TestingAdapter(Adapter):
 
     async def create_group(self, community: str, name: str, members: Sequence[Member], *,
                            topic: str, private: bool = True,
-                           expires: datetime | None = None) -> Channel:
+                           expires: datetime | None = None, within: Channel | None = None) -> Channel:
         await self._network("create_group")
         opened = sum(1 for g in self.groups.values() if g["community"] == community and g["open"])
         if self.max_groups is not None and opened >= self.max_groups:
@@ -636,7 +637,9 @@ class TestingAdapter(Adapter):
             name, n = f"{base}-{n}", n + 1
         self.groups[name] = {"community": community, "name": name, "members": [m.id for m in members],
                              "topic": topic, "open": True}
-        extra = {"expires": expires} if expires else {}
+        extra: dict[str, Any] = {"expires": expires} if expires else {}
+        if within is not None:  # a private thread in that channel
+            extra["within"] = within.name or within.id
         self._record(community, "create_group", channel=name, members=[m.id for m in members],
                      private=private, topic=topic, **extra)
         return Channel(platform=self.name, id=name, name=name)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from hearth import Capability, Command, Need, Param, PluginConfig, Role, Verdict, hookimpl
+from hearth import Capability, Command, LeaderCandidate, Need, Param, PluginConfig, Role, Verdict, hookimpl
 from hearth.adapters.testing import TestBot
 from hearth.events import MessagePostedEvent
 
@@ -226,3 +226,33 @@ async def test_leader_powers_are_collected_from_the_commands_that_declare_one(he
     await bot.say("lee", "general", "!brew")
     # moderate: the core's own strikes command declares it
     assert bot.take()[-1]["text"] == "brewing; leaders here hold ['brew', 'moderate']"
+
+
+class Offering:
+    """Offers one leader candidate (or none), for ``leader_candidates``."""
+
+    def __init__(self, name: str, person: int | None) -> None:
+        self.name, self.person = name, person
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    async def leader_candidates(self, ctx: Any) -> list[LeaderCandidate] | None:
+        if self.person is None:
+            return None
+        return [LeaderCandidate(person=self.person, reason=f"{self.name} likes them",
+                                source=ctx.plugin, since=ctx.now())]
+
+
+@pytest.mark.asyncio
+async def test_leader_candidates_are_collected_from_every_plugin(hearth_bot: Factory) -> None:
+    config = ("communities:\n  tea:\n    channels: {general: {}}\n"
+              "    plugins: {one: {}, two: {}, three: {}}\n")
+    bot = await hearth_bot(config, extra_plugins={
+        "one": Offering("one", 7), "two": Offering("two", None), "three": Offering("three", 9)})
+    ctx = bot.app.contexts["tea"]["one"]
+    found = await ctx.leader_candidates()
+    assert sorted((c.person, c.reason, c.source) for c in found) == [
+        (7, "one likes them", "one"), (9, "three likes them", "three")]

@@ -302,3 +302,23 @@ async def test_the_dissolution_waits_for_what_was_said_before_it(hearth_bot):
     assert dissolved["action"] == "dissolve_group"
     assert "\n".join(a["text"] for a in said) == "\n".join(f"last words {n}" for n in range(8))
     assert dissolved["time"] > said[0]["time"]  # it waited for the channel's pace
+
+
+@pytest.mark.asyncio
+async def test_a_group_as_a_thread_where_the_network_offers_threads(hearth_bot, caplog):
+    bot, _ = await start(hearth_bot)
+    [general] = ctx(bot).channels("general")
+    group = await open_group(bot, within=general)
+    [created] = bot.take()
+    assert created["action"] == "create_group" and created["within"] == "general"
+    await bot.say("bob", group.channel.id, "in the thread")
+    assert (await ctx(bot).groups.summary(group)).messages == 1
+
+    # A network without private threads refuses cleanly: no group, one log line.
+    bot, _ = await start(hearth_bot, platform="matrix")
+    [general] = ctx(bot).channels("general")
+    with caplog.at_level(logging.WARNING):
+        assert await open_group(bot, within=general) is None
+        assert await open_group(bot, within=general) is None
+    assert not bot.take()
+    assert sum("group_threads" in r.getMessage() for r in caplog.records) == 1

@@ -216,6 +216,7 @@ communities:
       flash: {}
       guard: {}
       pulse: {health: {channel: mods}}
+      breakout: {}
 """
 
 

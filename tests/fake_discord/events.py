@@ -108,6 +108,13 @@ class Events:
         """CHANNEL_CREATE / CHANNEL_UPDATE / CHANNEL_DELETE."""
         return self.gateway.dispatch(event, channel.to_payload(), Intents.GUILDS)
 
+    def thread(self, event: str, thread: Channel) -> int:
+        """THREAD_CREATE / THREAD_DELETE (to the bot, a member of the threads it opens)."""
+        payload = thread.to_payload()
+        if event == "THREAD_CREATE":
+            payload["newly_created"] = True
+        return self.gateway.dispatch(event, payload, Intents.GUILDS)
+
     def role(self, event: str, guild: Guild, role: Role) -> int:
         """GUILD_ROLE_CREATE / GUILD_ROLE_UPDATE / GUILD_ROLE_DELETE."""
         data: JSON = {"guild_id": str(guild.id)}

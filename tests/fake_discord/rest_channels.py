@@ -15,6 +15,9 @@ from .rest import (
 )
 from .state import (
     DM,
+    GUILD_TEXT,
+    PRIVATE_THREAD,
+    Channel,
     LimitError,
     Overwrite,
     iso,
@@ -34,6 +37,9 @@ class ChannelRoutes(RouteBase):
         body = self._body(request)
         if channel.type == DM:
             raise ApiError(403, 50003, "Cannot execute action on a DM channel")
+        if channel.type == PRIVATE_THREAD:
+            channel.archived = bool(body.get("archived", channel.archived))
+            channel.locked = bool(body.get("locked", channel.locked))
         if "name" in body:
             channel.name = str(body["name"])
         if "topic" in body:
@@ -62,6 +68,10 @@ class ChannelRoutes(RouteBase):
             return json_response(channel.to_payload())
         guild = self.state.guild_of(channel)
         assert guild is not None
+        if channel.type == PRIVATE_THREAD:
+            del guild.threads[channel.id]
+            self.events.thread("THREAD_DELETE", channel)
+            return json_response(channel.to_payload())
         del guild.channels[channel.id]
         self.events.channel("CHANNEL_DELETE", channel)
         for child in guild.channels.values():
@@ -87,6 +97,41 @@ class ChannelRoutes(RouteBase):
         channel = self._channel(request)
         if channel.overwrites.pop(snowflake_param(request, "target_id"), None) is not None:
             self.events.channel("CHANNEL_UPDATE", channel)
+        return no_content()
+
+    # -- private threads -----------------------------------------------------------------
+
+    async def create_thread(self, request: web.Request) -> web.Response:
+        parent = self._channel(request)
+        body = self._body(request)
+        if parent.type != GUILD_TEXT:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        if int(body.get("type") or 0) != PRIVATE_THREAD:
+            raise ApiError(400, 50035, "Invalid Form Body (only private threads are imitated)")
+        guild = self.state.guild_of(parent)
+        assert guild is not None
+        thread = Channel(id=self.state.new_id(), type=PRIVATE_THREAD, name=str(body["name"]),
+                         guild_id=guild.id, parent_id=parent.id, owner_id=self.state.bot.id,
+                         thread_members={self.state.bot.id})
+        guild.threads[thread.id] = thread
+        self.events.thread("THREAD_CREATE", thread)
+        return json_response(thread.to_payload())
+
+    def _thread(self, request: web.Request) -> Channel:
+        thread = self._channel(request)
+        if thread.type != PRIVATE_THREAD:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        return thread
+
+    async def add_thread_member(self, request: web.Request) -> web.Response:
+        thread = self._thread(request)
+        if thread.archived and thread.locked:
+            raise ApiError(400, 50083, "Thread is archived")
+        thread.thread_members.add(snowflake_param(request, "user_id"))
+        return no_content()
+
+    async def remove_thread_member(self, request: web.Request) -> web.Response:
+        self._thread(request).thread_members.discard(snowflake_param(request, "user_id"))
         return no_content()
 
     async def typing(self, request: web.Request) -> web.Response:

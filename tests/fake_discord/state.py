@@ -22,6 +22,7 @@ JSON = dict[str, Any]
 GUILD_TEXT = 0
 DM = 1
 GUILD_CATEGORY = 4
+PRIVATE_THREAD = 12
 
 # Overwrite target types.
 OVERWRITE_ROLE = 0
@@ -182,7 +183,7 @@ class Overwrite:
 
 @dataclass
 class Channel:
-    """A guild text channel, a category, or a DM channel."""
+    """A guild text channel, a category, a DM channel, or a private thread in a text channel."""
 
     id: int
     type: int
@@ -196,8 +197,24 @@ class Channel:
     recipients: list[User] = field(default_factory=list)
     last_message_id: int | None = None
     pins: list[int] = field(default_factory=list)
+    #: a thread's creator, members (user ids) and state
+    owner_id: int | None = None
+    thread_members: set[int] = field(default_factory=set)
+    archived: bool = False
+    locked: bool = False
 
     def to_payload(self) -> JSON:
+        if self.type == PRIVATE_THREAD:
+            return {
+                "id": str(self.id), "type": PRIVATE_THREAD, "guild_id": _opt_str(self.guild_id),
+                "parent_id": _opt_str(self.parent_id), "owner_id": _opt_str(self.owner_id),
+                "name": self.name, "last_message_id": _opt_str(self.last_message_id),
+                "rate_limit_per_user": 0, "message_count": 0,
+                "member_count": len(self.thread_members), "flags": 0,
+                "thread_metadata": {"archived": self.archived, "auto_archive_duration": 10080,
+                                    "archive_timestamp": iso(), "locked": self.locked,
+                                    "invitable": False},
+            }
         if self.type == DM:
             return {
                 "id": str(self.id),
@@ -363,6 +380,8 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     bans: dict[int, str | None] = field(default_factory=dict)
     joined_at: str = field(default_factory=iso)
+    #: private threads (they count against no channel limit and are not listed with the channels)
+    threads: dict[int, Channel] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -596,6 +615,8 @@ class State:
         for guild in self.guilds.values():
             if channel_id in guild.channels:
                 return guild.channels[channel_id]
+            if channel_id in guild.threads:
+                return guild.threads[channel_id]
         return None
 
     def guild_of(self, channel: Channel) -> Guild | None:

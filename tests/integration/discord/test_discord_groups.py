@@ -15,7 +15,7 @@ from discord_host import RecordingHost, binding, make_adapter, running
 from fake_discord import FakeDiscord, Scene, standard_scene
 from hearth.adapters.discord.adapter import DiscordAdapter
 from hearth.errors import LimitReached
-from hearth.models import Member, Role
+from hearth.models import Channel, Member, Role
 
 VIEW = 1 << 10
 
@@ -111,3 +111,32 @@ async def test_the_configured_category_is_used_and_spills_over_under_its_name(
         spill = guild.channel_named("Community 2")
         assert guild.channels[int(made[49].id)].parent_id == spill.id
         assert not [c for c in guild.channels.values() if c.name == "Hearth groups"]
+
+
+@pytest.mark.asyncio
+async def test_a_group_as_a_private_thread_in_a_channel(fake: FakeDiscord, scene: Scene) -> None:
+    """``within``: a private thread in the channel, beyond the channel limits; its members are
+    added and taken out; archived it is locked, deleted it is gone; posts reach it."""
+    guild = scene.guild
+    async with running(make_adapter(fake, binding(guild.id)), RecordingHost()) as adapter:
+        channels = len(guild.channels)
+        general = Channel(platform="discord", id=str(scene.general.id), name="general")
+        thread = await adapter.create_group("tea", "breakout-1-1", [member(scene.alice.id)],
+                                            topic="t", within=general)
+        made = guild.threads[int(thread.id)]
+        assert (made.type, made.parent_id, made.name) == (12, scene.general.id, "breakout-1-1")
+        assert made.thread_members == {fake.bot_user.id, scene.alice.id}
+        assert len(guild.channels) == channels  # no channel, no category
+        await adapter.invite("tea", thread, member(scene.bob.id))
+        assert scene.bob.id in made.thread_members
+        await adapter.remove_from_group("tea", thread, member(scene.bob.id))
+        assert scene.bob.id not in made.thread_members
+        await adapter.send("tea", thread, "welcome to your group")
+        assert [m.content for m in fake.messages_in(made)] == ["welcome to your group"]
+        await adapter.dissolve_group("tea", thread, "archive")
+        assert made.archived and made.locked
+        other = await adapter.create_group("tea", "breakout-1-2", [member(scene.bob.id)],
+                                           topic="t", within=general)
+        await adapter.dissolve_group("tea", other, "delete")
+        assert int(other.id) not in guild.threads
+        assert not fake.unknown_requests()
