@@ -56,3 +56,24 @@ def test_approval_by_must_be_a_role():
     with pytest.raises(ConfigError) as err:
         load(config(gate={"approval": {"by": "wizard"}}), text=True)
     assert "welcome.gate.approval.by" in str(err.value)
+
+
+@pytest.mark.asyncio
+async def test_every_gate_together_codes_questions_then_approval(hearth_bot):
+    gates = {"invitation_codes": True, "approval": {"by": "admin", "channel": "mods"},
+             "questions": [{"ask": "Which clay?", "choices": ["zisha", "glass"], "answer": "zisha"}]}
+    bot = await hearth_bot(config(accept={"within": "2h"}, gate=gates), start=START, members=STAFF)
+    await bot.say("lee", "mods", "!invite")
+    code = bot.take()[-1]["text"].split()[2].rstrip(":")
+    await bot.join("alice")
+    await bot.dm("alice", "!agree")
+    await bot.dm("alice", "1")
+    assert "redeem your invitation code" in texts_of(bot.take(), "dm", member="alice")[-1]
+    assert not any("waits for approval" in a["text"] for a in bot.sent("send"))  # not held yet
+    await bot.dm("alice", f"!code {code}")
+    [request] = texts_of(bot.take(), "send", channel="mods")
+    assert "Which clay? zisha" in request
+    await bot.wait("3h")
+    assert not bot.sent("kick") and bot.role_of("alice") == Role.NEWCOMER
+    await bot.say("olivia", "mods", "!approve @alice")
+    assert bot.role_of("alice") == Role.MEMBER
