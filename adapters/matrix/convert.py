@@ -6,6 +6,7 @@ nothing here depends on nio's event classes.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ from . import ops
 
 MXID_RE = re.compile(r"@[A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d+)?")
 _PILL_RE = re.compile(r"""href=["']https://matrix\.to/#/(@[^"'?/]+)""")
+_PILL_LINK_RE = re.compile(
+    r"""<a\s[^>]*href=["']https://matrix\.to/#/(@[^"'?/]+)[^>]*>(.*?)</a>""", re.DOTALL | re.IGNORECASE
+)
+_TAG_RE = re.compile(r"<[^>]+>")
 PLATFORM = "matrix"
 JOINED = "join"
 
@@ -75,9 +80,30 @@ def message_parts(content: Mapping[str, Any]) -> MessageParts | None:
     formatted = formatted if isinstance(formatted, str) else ""
     declared = _obj(content.get("m.mentions")).get("user_ids")
     mentions = [u for u in declared if isinstance(u, str)] if isinstance(declared, list) else []
-    mentions += _PILL_RE.findall(ops._FALLBACK_HTML.sub("", formatted))
+    formatted = ops._FALLBACK_HTML.sub("", formatted)
+    mentions += _PILL_RE.findall(formatted)
+    text = pills_as_ids(text, formatted)
     mentions += MXID_RE.findall(text)
     return MessageParts(text=text, reply_to=in_reply, edit_of=edit_of, mentions=_unique(mentions))
+
+
+def pills_as_ids(text: str, formatted: str) -> str:
+    """``text`` with each pill's label (a display name, as Element writes it in ``body``)
+    replaced by the pill's mxid, in order, so ``!strikes <pill>`` names the member as
+    ``!strikes @ann:example.org`` does (as a Discord message carries ``<@id>``)."""
+    if "matrix.to" not in formatted:
+        return text
+    out: list[str] = []
+    pos = 0
+    for found in _PILL_LINK_RE.finditer(formatted):
+        mxid, label = found.group(1), html.unescape(_TAG_RE.sub("", found.group(2))).strip()
+        at = text.find(label, pos) if label else -1
+        if at < 0:
+            continue
+        out += [text[pos:at], mxid]
+        pos = at + len(label)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def membership(source: Mapping[str, Any]) -> tuple[str, str | None, str | None]:

@@ -129,3 +129,22 @@ async def test_an_edit_by_someone_else_than_the_author_is_ignored() -> None:
     assert not [e for e in host.events if isinstance(e, MessageEditedEvent)]
     assert len([e for e in host.events if isinstance(e, MessagePostedEvent)]) == 4
 
+
+
+def test_a_pill_written_by_element_names_the_member_by_mxid() -> None:
+    """Element puts a pill's display name in ``body``: a command taking a member must see the mxid."""
+    from hearth.adapters.matrix.convert import message_parts
+
+    content = {
+        "msgtype": "m.text",
+        "body": "!strikes Ann & Co and Bo",
+        "format": "org.matrix.custom.html",
+        "formatted_body": '!strikes <a href="https://matrix.to/#/@ann:hs">Ann &amp; Co</a> and '
+                          '<a href="https://matrix.to/#/@bo:hs">Bo</a>',
+    }
+    parts = message_parts(content)
+    assert parts is not None
+    assert parts.text == "!strikes @ann:hs and @bo:hs"
+    assert parts.mentions == ("@ann:hs", "@bo:hs")
+    plain = message_parts({"msgtype": "m.text", "body": "Ann said hi"})
+    assert plain is not None and plain.text == "Ann said hi"
