@@ -6,9 +6,20 @@ import re
 from datetime import time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from hearth import ChannelName, Day, Deprecated, Duration, PluginConfig, TextOverrides, TimeOfDay, longest
+from hearth import (
+    ChannelName,
+    Day,
+    Deprecated,
+    Duration,
+    PluginConfig,
+    Role,
+    RoleName,
+    TextOverrides,
+    TimeOfDay,
+    longest,
+)
 
 from .texts import TEXTS
 
@@ -63,8 +74,34 @@ class Throttle(PluginConfig):
     within: Duration = timedelta(minutes=10)
 
 
+class GateQuestion(PluginConfig):
+    """One question of ``gate.questions``: free text, or ``choices`` with an optional right ``answer``."""
+
+    ask: str = Field(min_length=1)
+    choices: list[str] | None = Field(None, min_length=2, max_length=100)
+    answer: str | None = None
+    hint: str | None = None
+
+    @model_validator(mode="after")
+    def _answer_is_a_choice(self) -> GateQuestion:
+        if self.answer is not None and (self.choices is None or self.answer not in self.choices):
+            offered = ", ".join(self.choices or [])
+            raise ValueError(f"answer {self.answer!r} is not one of the choices"
+                             + (f" ({offered})" if offered else " (the question has no choices)"))
+        return self
+
+
+class Approval(PluginConfig):
+    """``gate.approval``: a person reviews each newcomer who passed the other gates."""
+
+    by: RoleName = Role.ADMIN
+    channel: ChannelName | None = None
+
+
 class Gate(PluginConfig):
     invitation_codes: bool = False
+    approval: Approval | None = None
+    questions: list[GateQuestion] = Field(default_factory=list)
     code_length: int = Field(8, ge=4, le=32)
     default_uses: int = Field(1, ge=1)
     default_expires: Duration = timedelta(days=7)

@@ -10,8 +10,10 @@ must redeem an invitation code first. See docs/plugins/welcome.md.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from hearth import (
+    Answer,
     Capability,
     Command,
     CommandError,
@@ -26,10 +28,11 @@ from hearth import (
     Reaction,
     Role,
     hookimpl,
+    mention,
 )
 from hearth.storage import Migration
 
-from . import codes, records, ritual
+from . import codes, questions, records, ritual
 from .config import WelcomeConfig
 from .records import MIGRATIONS, Codes, Newcomers
 
@@ -71,9 +74,20 @@ def register_commands() -> list[Command]:
 @hookimpl
 def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
     # The acceptance command's name is configurable (accept.command, default agree).
-    return [Command(name=ctx.config.accept.command, handler=accept_rules, min_role=Role.NEWCOMER,
-                    max_role=Role.NEWCOMER, available=has_not_agreed,
-                    help="accept the rules and become a member")]
+    commands = [Command(name=ctx.config.accept.command, handler=accept_rules, min_role=Role.NEWCOMER,
+                        max_role=Role.NEWCOMER, available=has_not_agreed,
+                        help="accept the rules and become a member")]
+    approval = ctx.config.gate.approval
+    if approval is not None:  # who reviews newcomers is configurable (gate.approval.by)
+        member = Param("member", "member")
+        commands += [
+            Command(name="approve", handler=approve, params=(member,), min_role=approval.by,
+                    help="let a newcomer waiting for approval in"),
+            Command(name="reject", handler=reject, params=(member, Param("reason", "rest", optional=True)),
+                    min_role=approval.by,
+                    help="turn away a newcomer waiting for approval (REASON: told by DM)"),
+        ]
+    return commands
 
 
 async def has_not_agreed(ctx: PluginContext, member: Member) -> bool:
@@ -114,7 +128,36 @@ async def redeem_code(inv: Invocation) -> str:
     await people.update(member.platform, member.id, code_ok=1)
     if not person.agreed:
         return say("code_ok_need_agree", **ritual.values(ctx, inviter=inviter))
-    return say("code_ok", inviter=inviter) + "\n" + await ritual.complete(ctx, member)
+    person = await people.get(member.platform, member.id)
+    assert person is not None
+    return say("code_ok", inviter=inviter) + "\n" + await ritual.proceed(ctx, member, person)
+
+
+async def _held(inv: Invocation) -> Member:
+    """The member named, who must be waiting for approval."""
+    member: Member = inv.args["member"]
+    person = await Newcomers(inv.ctx.store).get(member.platform, member.id)
+    if person is None or not person.held:
+        raise CommandError(ritual.say_for(inv.ctx)("approve_not_waiting", mention=mention(member)))
+    return member
+
+
+async def approve(inv: Invocation) -> str:
+    ctx = inv.ctx
+    member = await _held(inv)
+    await ritual.tell(ctx, member, await ritual.admit(ctx, member))
+    return ritual.say_for(ctx)("approved", mention=mention(member))
+
+
+async def reject(inv: Invocation) -> str:
+    ctx = inv.ctx
+    member = await _held(inv)
+    say = ritual.say_for(ctx)
+    reason = inv.args.get("reason") or say("reject_reason_default")
+    await ctx.cancel(ritual.held_key(member.platform, member.id))
+    await ctx.dm(member, say("reject_dm", **ritual.values(ctx, reason=reason)))
+    await ctx.kick(member, reason, then=ritual.KICKED, data={"platform": member.platform, "id": member.id})
+    return say("rejected", mention=mention(member))
 
 
 async def issue_code(inv: Invocation) -> str:
@@ -155,7 +198,16 @@ async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | N
 @hookimpl
 async def on_forget(ctx: PluginContext, platform: str, member_id: str) -> None:
     await ctx.cancel(ritual.deadline_key(platform, member_id))
+    await ctx.cancel(questions.wait_key(platform, member_id))
+    await ctx.cancel(ritual.held_key(platform, member_id))
     await records.forget(ctx.store, platform, member_id)
+
+
+@hookimpl
+async def on_answer(ctx: PluginContext, member: Member, question_key: str, answer: Answer,
+                    data: dict[str, Any]) -> None:
+    if question_key == questions.QUESTION_KEY:
+        await ritual.answered(ctx, member, answer, data)
 
 
 @hookimpl
@@ -195,5 +247,9 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
         await ritual.flush_due(ctx)
     elif job.key == ritual.REMINDER_JOB:
         await ritual.reminder_due(ctx)
+    elif job.key.startswith("held:"):
+        await ritual.held_reminder_due(ctx, job)
+    elif job.key.startswith("question:"):
+        await questions.wait_over(ctx, job)
     elif job.key.startswith("deadline:"):
         await ritual.deadline_due(ctx, job)

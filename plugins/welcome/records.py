@@ -15,6 +15,8 @@ from hearth import SQL, CommunityStore, Mention, Store, Text, from_ms, to_ms
 from hearth.storage import ms, rebuild
 
 PENDING, ACCEPTED, LEFT = "pending", "accepted", "left"
+#: passed every gate, waiting for a person's approval (the deadline does not apply)
+HELD = "held"
 
 
 async def upgrade_v1(store: Store) -> None:
@@ -115,7 +117,21 @@ async def upgrade_v3(store: Store) -> None:
     )
 
 
-MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3)
+async def upgrade_v4(store: Store) -> None:
+    """The questions gate: the next question and the wrong answers to it per newcomer, and
+    the answers, kept with the member (keyed on the person)."""
+    for column in ("question", "wrong"):
+        await store.execute(
+            f"ALTER TABLE {store.table('newcomers')} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    await store.execute(
+        f"CREATE TABLE {store.table('answers')} ("
+        " community TEXT NOT NULL, person BIGINT NOT NULL, question TEXT NOT NULL,"
+        " answer TEXT NOT NULL, answered_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, person, question))"
+    )
+
+
+MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3, upgrade_v4)
 
 #: each person column and the account columns it is the person of, per table
 PERSON_COLUMNS = (("codes", "issuer_person", "issuer_platform", "issuer_id"),
@@ -144,6 +160,10 @@ class Newcomer:
     reminded: bool
     introduced_at: datetime | None
     intro_message: str | None
+    #: how many of ``gate.questions`` were answered (the index of the next one)
+    question: int = 0
+    #: wrong answers to the current question since the last wait
+    wrong: int = 0
 
     @property
     def mention(self) -> Text:
@@ -153,6 +173,10 @@ class Newcomer:
     @property
     def pending(self) -> bool:
         return self.status == PENDING
+
+    @property
+    def held(self) -> bool:
+        return self.status == HELD
 
 
 def _newcomer(row: Any) -> Newcomer:
@@ -171,6 +195,8 @@ def _newcomer(row: Any) -> Newcomer:
         reminded=bool(row["reminded"]),
         introduced_at=from_ms(row["introduced_ms"]) if row["introduced_ms"] is not None else None,
         intro_message=row["intro_message"],
+        question=int(row["question"]),
+        wrong=int(row["wrong"]),
     )
 
 
@@ -198,7 +224,7 @@ class Newcomers:
                         "joined_ms": SQL("excluded.joined_ms"), "invited_by": SQL("excluded.invited_by"),
                         "agreed": 0, "code_ok": SQL("excluded.code_ok"), "welcomed": 0,
                         "rules_in_channel": 0, "reminded": 0, "accepted_ms": None,
-                        "introduced_ms": None, "intro_message": None},
+                        "introduced_ms": None, "intro_message": None, "question": 0, "wrong": 0},
             )
             await self.store.delete("rules_messages", _MEMBER, (platform, member_id))
 
@@ -343,6 +369,22 @@ async def forget(store: CommunityStore, platform: str, member_id: str) -> None:
             "(invitee_platform = ? AND invitee_id = ?) OR (inviter_platform = ? AND inviter_id = ?)",
             (*account, *account))
         await store.delete("codes", "issuer_platform = ? AND issuer_id = ?", account)
+
+
+async def save_answer(store: CommunityStore, person: int, question: str, answer: str,
+                      now: datetime) -> None:
+    """Keep a newcomer's answer to a gate question (the latest answer to each question)."""
+    await store.insert("answers", {"person": person, "question": question, "answer": answer,
+                                   "answered_ms": to_ms(now)},
+                       on_conflict=("person", "question"),
+                       update={"answer": SQL("excluded.answer"),
+                               "answered_ms": SQL("excluded.answered_ms")})
+
+
+async def answers(store: CommunityStore, person: int) -> list[tuple[str, str]]:
+    """A person's answers to the gate questions: ``(question, answer)``, in answering order."""
+    rows = await store.select("answers", "person = ?", (person,), order_by="answered_ms, question")
+    return [(row["question"], row["answer"]) for row in rows]
 
 
 async def referrals(store: CommunityStore) -> list[dict[str, Any]]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from hearth import (
+    Answer,
     Capability,
     Job,
     Member,
@@ -24,7 +26,8 @@ from hearth import (
 )
 from hearth.i18n import texts
 
-from .records import LEFT, Codes, Newcomer, Newcomers
+from . import questions, records
+from .records import HELD, LEFT, Codes, Newcomer, Newcomers
 from .texts import DEFAULTS
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,8 @@ REMINDER_JOB = "reminder"
 #: a burst welcome names at most this many newcomers and counts the rest
 NAMED_IN_BURST = 5
 # what a queued action's outcome is for (``then=``)
+#: how often a newcomer waiting for approval is reminded of the wait
+HELD_REMINDER = timedelta(days=1)
 RULES_DM = "rules_dm"
 RULES_POST = "rules_post"
 TELL = "tell"
@@ -146,7 +151,7 @@ def same_emoji(a: str, b: str) -> bool:
     return a.replace("\ufe0f", "") == b.replace("\ufe0f", "")
 
 
-async def _tell(ctx: PluginContext, member: Member, text: str) -> None:
+async def tell(ctx: PluginContext, member: Member, text: str) -> None:
     """DM ``member``; where DMs fail, mention them in the welcome channel instead."""
     data = {"who": Text(mention(member)).to_json(), "text": Text(text).to_json()}
     if await ctx.dm(member, text, then=TELL, data=data) is None:
@@ -252,6 +257,8 @@ async def on_leave(ctx: PluginContext, member: Member) -> None:
     if await people.get(member.platform, member.id) is not None:
         await people.update(member.platform, member.id, status=LEFT)
     await ctx.cancel(deadline_key(member.platform, member.id))
+    await ctx.cancel(questions.wait_key(member.platform, member.id))
+    await ctx.cancel(held_key(member.platform, member.id))
 
 
 # --------------------------------------------------------------------------- acceptance
@@ -266,19 +273,106 @@ async def agree(ctx: PluginContext, member: Member) -> str:
         return say("already_member")
     if not person.agreed:
         await people.update(member.platform, member.id, agreed=1)
+        person = replace(person, agreed=True)
+        if not questions.done(ctx, person):  # the questions follow the rules
+            await questions.ask_next(ctx, member, person)
+    if not questions.done(ctx, person):
+        return say("questions_pending")
+    return await proceed(ctx, member, person)
+
+
+async def proceed(ctx: PluginContext, member: Member, person: Newcomer) -> str:
+    """After the rules: the questions or the code if still missing, else membership."""
+    if not questions.done(ctx, person):
+        return say_for(ctx)("questions_left")
     if not person.code_ok:
-        return say("need_code", **values(ctx))
+        return say_for(ctx)("need_code", **values(ctx))
     return await complete(ctx, member)
 
 
+async def answered(ctx: PluginContext, member: Member, answer: Answer, data: dict[str, Any]) -> None:
+    """A newcomer answered a gate question (see :mod:`.questions`)."""
+    say = say_for(ctx)
+    outcome = await questions.record(ctx, member, answer, data)
+    if outcome == "wrong":
+        question = ctx.config.gate.questions[data["index"]]
+        text = say("question_wrong")
+        if question.hint:
+            text += "\n" + say("question_hint", hint=question.hint)
+        await tell(ctx, member, text)
+        person = await Newcomers(ctx.store).get(member.platform, member.id)
+        assert person is not None
+        await questions.ask_next(ctx, member, person)
+    elif outcome == "wait":
+        await tell(ctx, member, say("question_wait", minutes=int(questions.WAIT.total_seconds() // 60)))
+    elif outcome == "done":
+        person = await Newcomers(ctx.store).get(member.platform, member.id)
+        assert person is not None
+        await tell(ctx, member, await proceed(ctx, member, person))
+
+
 async def complete(ctx: PluginContext, member: Member) -> str:
-    """Both steps are done: the newcomer becomes a member."""
+    """Every gate is passed: the newcomer becomes a member, or, with ``gate.approval``,
+    waits for a person (the deadline no longer applies)."""
+    if ctx.config.gate.approval is not None:
+        return await hold_for_approval(ctx, member)
+    return await admit(ctx, member)
+
+
+async def admit(ctx: PluginContext, member: Member) -> str:
+    """The newcomer becomes a member; the text telling them so."""
     people = Newcomers(ctx.store)
     await people.update(member.platform, member.id, status="accepted", accepted_ms=to_ms(ctx.now()))
     await ctx.cancel(deadline_key(member.platform, member.id))
+    await ctx.cancel(questions.wait_key(member.platform, member.id))
+    await ctx.cancel(held_key(member.platform, member.id))
     await ctx.grant_role(member, Role.MEMBER)
     await ctx.revoke_role(member, Role.NEWCOMER)
     return say_for(ctx)("accepted", **values(ctx, mention=mention(member), name=member.name))
+
+
+def held_key(platform: str, member_id: str) -> str:
+    """The daily reminder to a newcomer waiting for approval."""
+    return f"held:{platform}:{member_id}"
+
+
+def approval_channel(ctx: PluginContext) -> str | None:
+    approval = ctx.config.gate.approval
+    return (approval.channel if approval is not None else None) or welcome_channel(ctx)
+
+
+async def hold_for_approval(ctx: PluginContext, member: Member) -> str:
+    """Hold ``member`` for a person's review: the request (introduction, answers) goes to
+    ``approval.channel``; the deadline stops; a daily reminder of the wait starts."""
+    people = Newcomers(ctx.store)
+    person = await people.get(member.platform, member.id)
+    await people.update(member.platform, member.id, status=HELD)
+    await ctx.cancel(deadline_key(member.platform, member.id))
+    key = held_key(member.platform, member.id)
+    await ctx.schedule(key, ctx.now() + HELD_REMINDER, data={"platform": member.platform, "id": member.id})
+    say = say_for(ctx)
+    lines = [say("approval_request", mention=mention(member), approve=f"{ctx.prefix}approve",
+                 reject=f"{ctx.prefix}reject")]
+    if person is not None and person.intro_message is not None:
+        lines.append(say("approval_introduced", channel=intro_channel(ctx)))
+    for question, answer in await records.answers(ctx.store, (await ctx.person(member)).id):
+        lines.append(f"{question} {answer}")
+    channel = approval_channel(ctx)
+    if channel:
+        await ctx.send(channel, Text("\n").join(lines))
+    return say("held")
+
+
+async def held_reminder_due(ctx: PluginContext, job: Job) -> None:
+    """Once a day: remind a held newcomer that a person will review them."""
+    person = await Newcomers(ctx.store).get(job.data["platform"], job.data["id"])
+    if person is None or not person.held:
+        return
+    member = await ctx.get_member(person.platform, person.member_id)
+    if member is None:
+        return
+    await tell(ctx, member, say_for(ctx)("held_reminder", **values(ctx)))
+    await ctx.schedule(job.key, ctx.now() + HELD_REMINDER, data=job.data)
 
 
 async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
@@ -302,6 +396,15 @@ async def on_reaction(ctx: PluginContext, reaction: Reaction) -> None:
 # --------------------------------------------------------------------------- deadline
 
 
+def gates_not_passed(ctx: PluginContext, person: Newcomer) -> str:
+    """The gates ``person`` has not passed yet, named for a text ("accept the rules and ...")."""
+    say = say_for(ctx)
+    gates = (("gate_rules", person.agreed), ("gate_questions", questions.done(ctx, person)),
+             ("gate_code", person.code_ok))
+    missing = [say(key) for key, passed in gates if not passed]
+    return say("gates_and").join(missing)
+
+
 async def deadline_due(ctx: PluginContext, job: Job) -> None:
     platform, member_id = job.data["platform"], job.data["id"]
     people = Newcomers(ctx.store)
@@ -316,13 +419,14 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
     action = ctx.config.accept.on_timeout
     if action == "kick":
         # Recorded as left once the kick went through (on_action_done), not before.
-        if await ctx.kick(member, say("kick_reason", **values(ctx)), then=KICKED,
+        reason = say("kick_reason", **values(ctx, gates=gates_not_passed(ctx, person)))
+        if await ctx.kick(member, reason, then=KICKED,
                           data={"platform": platform, "id": member_id}):
             return
         log.warning("cannot kick %s on %s: reminding instead", member_id, platform)
         action = "remind"
     if action == "remind" and not person.reminded:
-        await _tell(ctx, member, say("timeout_remind", **values(ctx, mention=mention(member))))
+        await tell(ctx, member, say("timeout_remind", **values(ctx, mention=mention(member))))
         await people.update(platform, member_id, reminded=1)
 
 

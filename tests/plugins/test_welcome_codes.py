@@ -151,3 +151,24 @@ async def test_without_the_gate_a_code_only_records_the_referral(hearth_bot):
     assert bot.role_of("alice") == Role.MEMBER
     store = bot.app.contexts["tea-house"]["welcome"].store
     assert [e["via"] for e in await records.referrals(store)] == ["code"]
+
+
+async def test_kick_reason_names_the_gate_not_passed(hearth_bot):
+    bot = await hearth_bot(config(accept={"within": "2h"}, **GATED), start=START, members=STAFF)
+    await bot.join("alice")  # agrees but never redeems a code
+    await bot.join("bob")  # does nothing
+    await bot.dm("alice", "!agree")
+    await bot.wait("2h")
+    reasons = {k["member"]: k["reason"] for k in bot.sent("kick")}
+    assert reasons == {"alice": "did not redeem an invitation code within 2h",
+                       "bob": "did not accept the rules and redeem an invitation code within 2h"}
+
+
+async def test_kick_reason_names_the_gate_in_chinese(hearth_bot):
+    bot = await hearth_bot(config(language="zh", accept={"within": "2h"}, **GATED),
+                           start=START, members=STAFF)
+    await bot.join("alice")
+    await bot.dm("alice", "!agree")
+    await bot.wait("2h")
+    [kick] = bot.sent("kick")
+    assert kick["reason"] == "未在 2h 内兑换邀请码"

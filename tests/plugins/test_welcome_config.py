@@ -68,6 +68,12 @@ def test_accept_command_clashing_with_another_is_a_config_error_at_its_line():
     assert re.search(r"<config>:\d+: communities", found)
 
 
+def test_a_choice_answer_not_among_the_choices_is_a_config_error_at_its_line():
+    found = problems(gate={"questions": [{"ask": "Clay?", "choices": ["zisha", "glass"], "answer": "jade"}]})
+    assert "welcome.gate.questions[0]: answer 'jade' is not one of the choices (zisha, glass)" in found
+    assert re.search(r"<config>:\d+: communities", found)
+
+
 @pytest.mark.asyncio
 async def test_welcome_without_a_channel_uses_the_first_one(hearth_bot):
     data = yaml.safe_load(config())
