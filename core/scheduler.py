@@ -334,6 +334,11 @@ class Scheduler:
                     jobs.append(job)
         return jobs, len(rows)
 
+    def abandon(self, job: Job) -> None:
+        """Forget a dispatched job without running it (this process no longer owns its
+        community): it runs again, here or elsewhere, once its claim's lease ends."""
+        self._inflight.pop(job.id, None)
+
     async def finished(self, job: Job, error: BaseException | None) -> None:
         """Record how a dispatched job went: done, or to be retried with backoff.
 
