@@ -262,6 +262,7 @@ class App:
         self.leases = Leases(self.db, self.config.communities)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
+        self.leases.on_change = self.scheduler.wake
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:

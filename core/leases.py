@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 LEASE_TTL = timedelta(seconds=20)
 
 #: the database's clock, in integer epoch milliseconds
-_NOW = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+DATABASE_NOW = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
 
 
 def process_name() -> str:
@@ -62,7 +62,8 @@ class Leases:
         self._held: frozenset[str] = frozenset()
         #: the monotonic time the last successful renewal was sent
         self._renewed_at: float | None = None
-        self.changed = asyncio.Event()
+        #: called when the communities owned change (the scheduler looks for their jobs)
+        self.on_change: Callable[[], None] = lambda: None
 
     @property
     def shared(self) -> bool:
@@ -95,12 +96,13 @@ class Leases:
         async with self.db.transaction() as db:
             await db.execute(
                 "INSERT INTO hearth_processes (name, host, pid, started_ms, seen_ms)"
-                f" VALUES (?, ?, ?, {_NOW}, {_NOW})"
+                f" VALUES (?, ?, ?, {DATABASE_NOW}, {DATABASE_NOW})"
                 " ON CONFLICT (name) DO UPDATE SET seen_ms = excluded.seen_ms",
                 (self.name, socket.gethostname(), os.getpid()))
             rows = await db.fetch(
                 "INSERT INTO hearth_leases AS l (community, holder, since_ms, renewed_ms, expires_ms)"
-                f" SELECT c, ?, {_NOW}, {_NOW}, {_NOW} + ? FROM unnest(CAST(? AS TEXT[])) AS c"
+                f" SELECT c, ?, {DATABASE_NOW}, {DATABASE_NOW}, {DATABASE_NOW} + ?"
+                " FROM unnest(CAST(? AS TEXT[])) AS c"
                 " ON CONFLICT (community) DO UPDATE SET holder = excluded.holder,"
                 " since_ms = CASE WHEN l.holder = excluded.holder THEN l.since_ms"
                 " ELSE excluded.since_ms END,"
@@ -118,7 +120,7 @@ class Leases:
                 log.info("%s now acts for %s", self.name, ", ".join(gained))
             if lost:
                 log.warning("%s no longer acts for %s", self.name, ", ".join(lost))
-            self.changed.set()
+            self.on_change()
         return now
 
     async def release(self) -> None:

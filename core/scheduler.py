@@ -334,6 +334,10 @@ class Scheduler:
                     jobs.append(job)
         return jobs, len(rows)
 
+    def wake(self) -> None:
+        """Look for due jobs now (the jobs this process may run changed)."""
+        self._changed.set()
+
     def abandon(self, job: Job) -> None:
         """Forget a dispatched job without running it (this process no longer owns its
         community): it runs again, here or elsewhere, once its claim's lease ends."""

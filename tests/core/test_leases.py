@@ -46,6 +46,8 @@ async def test_one_owner_at_a_time_and_a_standby_takes_over_after_expiry(postgre
     ticks = Ticks()
     first = Leases(await _db(postgres_url), ["a", "b"], name="first", ttl=TTL, monotonic=ticks)
     standby = Leases(await _db(postgres_url), ["a", "b"], name="standby", ttl=TTL, monotonic=ticks)
+    woken: list[str] = []
+    standby.on_change = lambda: woken.append("standby")  # the app wakes its scheduler
     assert first.owned() == frozenset()  # nothing before the first renewal
     assert await first.renew() == {"a", "b"}
     assert await standby.renew() == frozenset()  # held: the standby waits
@@ -56,7 +58,9 @@ async def test_one_owner_at_a_time_and_a_standby_takes_over_after_expiry(postgre
     assert first.owned() == frozenset() and not first.owns("a")
     assert await standby.renew() == frozenset()  # ... which has not yet let the lease go
     await asyncio.sleep(TTL.total_seconds() + 0.1)  # the database's clock passes the expiry
+    assert woken == []
     assert await standby.renew() == {"a", "b"}
+    assert woken == ["standby"]
     assert await first.renew() == frozenset()  # back, it finds them taken
     rows = await first.db.fetch("SELECT name FROM hearth_processes ORDER BY name")
     assert [r["name"] for r in rows] == ["first", "standby"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from test_jobs import CONFIG, Clockwork
 
 from hearth.adapters.testing import TestBot
+from hearth.cli import main
 
 
 async def _process(plugin: Clockwork, url: str) -> TestBot:
@@ -39,6 +44,48 @@ async def test_the_standby_acts_for_nothing_until_the_owner_stops(postgres_url: 
         await standby.wait("2m")
         assert [r[0] for r in standby_plugin.runs] == ["later"]
         assert [r[0] for r in owner_plugin.runs] == ["due"]
+    finally:
+        await owner.close()
+        await standby.close()
+
+
+STATUS_CONFIG = """
+storage: {url}
+communities:
+  tea:
+    timezone: Europe/Berlin
+    channels: {{general: {{}}}}
+    plugins: {{}}
+"""
+
+
+@pytest.mark.asyncio
+async def test_status_shows_processes_what_they_own_and_the_backlog(
+        storage_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "hearth.yaml"
+    config.write_text(STATUS_CONFIG.format(url=json.dumps(storage_url)))
+    empty = await asyncio.to_thread(CliRunner().invoke, main, ["status", str(config)])
+    assert empty.exit_code == 0 and "holds no Hearth state yet" in empty.output
+    plugin = Clockwork()
+    owner = await _process(plugin, storage_url)
+    standby = await _process(Clockwork(), storage_url)
+    try:
+        assert owner.app is not None
+        ctx = owner.app.contexts["tea"]["clockwork"]
+        await ctx.schedule("late", ctx.now() - timedelta(minutes=1))  # virtual "now" is in 2026
+        await ctx.schedule("later", ctx.now() + timedelta(days=3650))
+        result = await asyncio.to_thread(CliRunner().invoke, main, ["status", str(config)])
+        assert result.exit_code == 0, result.output
+        out = result.output
+        if storage_url.startswith("postgresql"):
+            owner_name = owner.app.leases.name
+            standby_name = standby.app.leases.name  # type: ignore[union-attr]
+            assert f"{owner_name} (pid" in out and "owns tea" in out
+            assert f"{standby_name} (pid" in out and "owns nothing (standby)" in out
+            assert f"tea: {owner_name}, held" in out and "expires in" in out
+        else:
+            assert "processes: one (SQLite): it owns every community" in out
+        assert "tea: 1 / 2, the oldest" in out  # one of two jobs due (by the real clock)
     finally:
         await owner.close()
         await standby.close()
