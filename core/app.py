@@ -299,6 +299,7 @@ class App:
             self.supervisor.run("leases", self.leases.run_forever)
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
+            await self.scheduler.listen()
             self.supervisor.run("scheduler", self.scheduler.run_forever)
         if not self.clock.virtual:
             self.supervisor.run("activity writer", self.people.ledger.write_periodically)

@@ -50,6 +50,8 @@ IDLE_CHECK = timedelta(seconds=60)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 12
+#: the channel processes notify each other on when they schedule a job
+JOBS_CHANNEL = "hearth_jobs"
 #: due jobs claimed in one transaction
 CLAIM_BATCH = 500
 
@@ -211,6 +213,7 @@ class Scheduler:
             (community, plugin, key, _ts(at), _ms(every) if every else None, data, rule),
         )
         self._changed.set()
+        await self._db.notify(JOBS_CHANNEL)
 
     async def ensure(self, community: str, plugin: str, key: str, rule: Rule, *,
                      data: dict[str, Any] | None = None) -> datetime:
@@ -333,6 +336,11 @@ class Scheduler:
                     self._inflight[job.id] = lease
                     jobs.append(job)
         return jobs, len(rows)
+
+    async def listen(self) -> None:
+        """Wake when another process schedules a job (PostgreSQL), instead of at the next
+        minute's look."""
+        await self._db.listen(JOBS_CHANNEL, self.wake)
 
     def wake(self) -> None:
         """Look for due jobs now (the jobs this process may run changed)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from hearth.clock import VirtualClock
+from hearth.clock import SystemClock, VirtualClock
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, Database, Store
 
@@ -95,3 +96,31 @@ async def test_a_process_runs_only_the_jobs_of_its_communities(postgres_url: str
     assert await a.run_due() == 1 and [j.key for j in ran_a] == ["x"]
     assert await a.next_due() is None  # b's job does not wake a
 
+
+
+@pytest.mark.asyncio
+async def test_a_job_scheduled_by_one_process_wakes_the_other_at_once(postgres_url: str) -> None:
+    ran: list[Job] = []
+    idle = VirtualClock(START)
+    one = await _process(postgres_url, idle, [])
+    db = await Database.open(postgres_url)
+    _open.append(db)
+    done = asyncio.Event()
+
+    async def dispatch(job: Job) -> None:
+        ran.append(job)
+        await other.finished(job, None)
+        done.set()
+
+    other = Scheduler(db, SystemClock(), dispatch, lambda community: UTC)
+    await other.listen()
+    waiting = asyncio.create_task(other.run_forever())  # idle: it would look again in a minute
+    try:
+        await asyncio.sleep(0.2)
+        await one.schedule("c", "p", "now", datetime.now(UTC) - timedelta(seconds=1))
+        await asyncio.wait_for(done.wait(), 10)  # NOTIFY woke it, long before the minute
+        assert [j.key for j in ran] == ["now"]
+    finally:
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting

@@ -310,6 +310,7 @@ async def test_roles_above_the_listed_ones_are_exempt_too(hearth_bot):
     bot = await make(hearth_bot, config(exempt_roles=["leader"]))
     await bot.say("adam", "general", AD)  # admin is above leader
     assert bot.take() == []
+    await bot.close()  # one bot at a time on a database (on PostgreSQL the second would stand by)
     strict = await make(hearth_bot, config(exempt_roles=[]))
     await strict.say("lee", "general", AD)
     await strict.say("adam", "general", AD)
