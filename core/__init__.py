@@ -15,6 +15,7 @@ from hearth.config import (
     RoleName,
     TimeOfDay,
     longest,
+    shortest,
 )
 from hearth.context import PluginContext
 from hearth.declarations import Need, Verdict
@@ -37,6 +38,7 @@ from hearth.errors import (
 from hearth.groups import Group, Summary, adopt_group
 from hearth.hookspecs import hookimpl
 from hearth.i18n import TextOverrides, Texts, texts
+from hearth.ladder import Ladder, Step, default_ladder, step_for
 from hearth.models import (
     Capability,
     Channel,
@@ -53,14 +55,17 @@ from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
 from hearth.people.persons import Person
 from hearth.people.strikes import Strike
+from hearth.reports import Pyramid, Report
 from hearth.scheduler import Job
 from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
 from hearth.text import Mention, Text, mention
+from hearth.textnorm import INVISIBLE, plain
 from hearth.timeutil import format_duration, from_ms, parse_duration, to_ms
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "INVISIBLE",
     "SQL",
     "Activity",
     "AdapterError",
@@ -83,6 +88,7 @@ __all__ = [
     "InteractionGraph",
     "Invocation",
     "Job",
+    "Ladder",
     "LimitReached",
     "Member",
     "MemberRecord",
@@ -98,14 +104,17 @@ __all__ = [
     "Person",
     "PluginConfig",
     "PluginContext",
+    "Pyramid",
     "RateLimited",
     "Reaction",
+    "Report",
     "Role",
     "RoleName",
     "Row",
     "SafePattern",
     "SentMessage",
     "StartupError",
+    "Step",
     "StorageError",
     "Store",
     "Strike",
@@ -119,6 +128,7 @@ __all__ = [
     "Verdict",
     "adopt_group",
     "compile_pattern",
+    "default_ladder",
     "format_duration",
     "from_ms",
     "hookimpl",
@@ -127,6 +137,9 @@ __all__ = [
     "longest",
     "mention",
     "parse_duration",
+    "plain",
+    "shortest",
+    "step_for",
     "texts",
     "to_ms",
 ]

@@ -33,7 +33,6 @@ import asyncio
 import functools
 import gc
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -56,6 +55,7 @@ from hearth.commands import (
 from hearth.config import CommunityConfig, HearthConfig
 from hearth.context import CORE, PluginContext
 from hearth.declarations import Verdict
+from hearth.dispatch import BoundImpl, HookTable
 from hearth.errors import (
     CommandError,
     PermissionDenied,
@@ -73,6 +73,7 @@ from hearth.events import (
     JobDueEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
     MessagePostedEvent,
@@ -94,7 +95,9 @@ from hearth.people.records import Account, to_ms
 from hearth.people.roles import Roles
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
-from hearth.registry import HOOKS, ImplRef, PluginSet
+from hearth.recent import Recent
+from hearth.registry import PluginSet
+from hearth.reports import Pyramid, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -105,6 +108,7 @@ from hearth.timeutil import format_duration
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000
+#: events (and queued deletions) remembered at least, so a repeat is ignored
 SEEN_SIZE = 100_000
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
@@ -112,7 +116,7 @@ LOBBY = "*"
 #: Events that notify plugins through one hook, which receives the event's
 #: fields of the same names as its arguments (a test checks this against the
 #: hookspecs). Posted messages and native commands go through moderation and
-#: the command registry first (:meth:`App._handle`).
+#: the command registry first (:meth:`App._event_handlers`).
 NOTIFY_HOOKS: dict[type[Event], str] = {
     MemberJoinedEvent: "on_member_join",
     MemberLeftEvent: "on_member_leave",
@@ -186,7 +190,8 @@ class App:
         self.registries: dict[str, CommandRegistry] = {}
         self._powers: dict[str, frozenset[str]] = {}
         self._disabled: set[str] = set()
-        self._impls: dict[str, dict[str, list[ImplRef]]] = {}
+        #: per community: each hook's implementations there, bound to their contexts
+        self._hooks: dict[str, HookTable] = {}
         self._by_community: dict[str, list[Adapter]] = {}
         self._by_platform: dict[str, dict[str, Adapter]] = {}
         self._outbound: dict[str, Outbound] = {}
@@ -194,10 +199,10 @@ class App:
         self._done_ids = 0
         self._queues: dict[str, Inbox[Event]] = {}
         self.supervisor = Supervisor(self.clock)
-        self._seen: set[int] = set()
-        self._seen_order: deque[int] = deque()
-        self._deleted: set[tuple[str, str]] = set()
-        self._deleted_order: deque[tuple[str, str]] = deque()
+        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
+        self._seen: Recent[int, bool] = Recent(SEEN_SIZE)
+        #: messages whose deletion was queued
+        self._deleted: Recent[tuple[str, str], bool] = Recent(SEEN_SIZE)
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
@@ -213,6 +218,7 @@ class App:
         #: the roles Hearth grants, applied to each network and read back
         self.roles = Roles(self)
         self.started = False
+        self._handlers = self._event_handlers()
 
     # ------------------------------------------------------------------ lifecycle
     def enabled(self, community: str) -> list[str]:
@@ -226,8 +232,8 @@ class App:
             return
         self._disabled.add(plugin)
         log.error("plugin %s is disabled in every community: %s", plugin, why)
-        for key, impls in self._impls.items():
-            self._impls[key] = {h: [r for r in refs if r.plugin != plugin] for h, refs in impls.items()}
+        for key, table in self._hooks.items():
+            self._hooks[key] = table.without(plugin)
             commands = [c for c in self.registries[key] if c.plugin != plugin]
             self.registries[key] = CommandRegistry(commands)
             self._powers[key] = frozenset(c.power for c in commands if c.power)
@@ -364,7 +370,7 @@ class App:
                                                  CommunityStore(self.db, CORE, key))
         self.registries[key] = registry = self._command_registry(key, names)
         self._powers[key] = frozenset(c.power for c in registry if c.power)
-        self._impls[key] = {h: self.plugins.impls(h, names) for h in HOOKS}
+        self._hooks[key] = HookTable.compile(self.plugins, names, self.contexts[key])
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
@@ -453,27 +459,22 @@ class App:
     # ------------------------------------------------------------------ inbound
     async def submit(self, event: Event) -> None:
         """Accept an event from an adapter: de-duplicate, then queue it for its community."""
-        seen = hash((event.platform, event.id))
-        if seen in self._seen:
+        if not self._seen.add(hash((event.platform, event.id)), True):
             return
-        self._remember(seen)
-        routed = await self._route(event)
+        if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
+            routed = self._community_of(event)  # most events: no DM to attribute, no answer
+        else:
+            routed = await self._route(event)
         if routed is not None:
             await self._queues[routed[0]].put(routed[1])
-
-    def _remember(self, seen: int) -> None:
-        """Note an event as seen, by the hash of ``(platform, id)`` (a tenth of the memory of
-        the keys; the oldest are forgotten past ``SEEN_SIZE``)."""
-        self._seen.add(seen)
-        self._seen_order.append(seen)
-        if len(self._seen_order) > SEEN_SIZE:
-            self._seen.discard(self._seen_order.popleft())
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
 
         An answer to an open question goes to the community that asked, before
-        any other attribution of a DM (see :mod:`hearth.people.dialogs`).
+        any other attribution of a DM (see :mod:`hearth.people.dialogs`). An event
+        that is neither a DM nor a pick belongs to its community
+        (:meth:`_community_of`; :meth:`submit` asks it directly then).
         """
         question = self._question_answered(event)
         if question is not None:
@@ -619,7 +620,10 @@ class App:
         token = community_var.set(community)
         try:
             while True:
-                event = await queue.get()
+                try:
+                    event = queue.get_nowait()
+                except IndexError:  # nothing queued: wait
+                    event = await queue.get()
                 try:
                     if community in self.config.communities and not self.leases.owns(community):
                         # Another process acts for it now (its lease lapsed here): a job
@@ -652,7 +656,7 @@ class App:
         routed = None if seen in self._seen else await self._route(event)
         if routed is None:
             return []
-        self._remember(seen)
+        self._seen[seen] = True
         queue = self._queues[routed[0]]
         answers: list[str] = []
         self._answers[event.message.key] = answers
@@ -668,35 +672,56 @@ class App:
         return self._answers.get(message.key) if self._answers else None
 
     async def _handle(self, community: str, event: Event) -> None:
-        if isinstance(event, MemberLeftEvent):
-            await self.dialogs.member_left(community, event.member)
-        if community != LOBBY:
-            event = await self.roles.observe(community, event)
-            self.people.observe(community, event)
-        hook = NOTIFY_HOOKS.get(type(event))
+        """Handle one event of ``community``'s inbox (its worker's only step)."""
         if community == LOBBY:
             await self._lobby(event)
-        elif hook is not None:
-            if await self._passes(community, event):
-                args = self.plugins.arguments(hook)
-                await self._call(community, hook, **{a: getattr(event, a) for a in args})
-        elif isinstance(event, JobDueEvent):
-            await self._run_job(event.job)
-        elif isinstance(event, MessagePostedEvent):
-            if not await self._take_answer(community, event):
-                await self._on_message(community, event.message)
-        elif isinstance(event, ChoiceMadeEvent):
-            await self._take_answer(community, event)
-        elif isinstance(event, CommandInvokedEvent):
-            await self._run_command(community, event.message, event.message.text)
-        elif isinstance(event, ActionDoneEvent):
-            if event.plugin == CORE:
-                await self.groups.action_done(community, event.outcome)
-            else:
-                await self.call_plugin(community, event.plugin, "on_action_done",
-                                       {"outcome": event.outcome})
-        elif isinstance(event, AdapterReadyEvent):
-            log.info("%s is ready", event.platform)
+        else:
+            # every event shows members with their effective (Hearth) role
+            event = await self.roles.observe(community, event)
+            await self._handlers[type(event)](community, event)
+
+    def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[None]]]:
+        """How a community's worker handles each kind of event (one lookup per event)."""
+        handlers: dict[type[Event], Callable[[str, Any], Awaitable[None]]] = {
+            event: self._notify for event in NOTIFY_HOOKS
+        }
+        handlers.update({
+            MessagePostedEvent: self._on_message,
+            CommandInvokedEvent: self._invoked,
+            ChoiceMadeEvent: self._take_answer,
+            JobDueEvent: self._job_due,
+            ActionDoneEvent: self._done,
+            MemberUpdatedEvent: self._observed,
+            AdapterReadyEvent: self._ready,
+        })
+        return handlers
+
+    async def _invoked(self, community: str, event: CommandInvokedEvent) -> None:
+        await self._run_command(community, event.message, event.message.text)
+
+    async def _notify(self, community: str, event: Event) -> None:
+        """An event with a hook of its own (:data:`NOTIFY_HOOKS`)."""
+        if isinstance(event, MemberLeftEvent):
+            await self.dialogs.member_left(community, event.member)
+        self.people.observe(community, event)
+        if await self._passes(community, event):  # an edit is moderated like a new message
+            for impl in self._hooks[community].get(NOTIFY_HOOKS[type(event)], ()):
+                await self._invoke(impl, tuple(getattr(event, a) for a in impl.spec))
+
+    async def _observed(self, community: str, event: Event) -> None:
+        self.people.observe(community, event)
+
+    async def _job_due(self, community: str, event: JobDueEvent) -> None:
+        await self._run_job(event.job)
+
+    async def _done(self, community: str, event: ActionDoneEvent) -> None:
+        if event.plugin == CORE:
+            await self.groups.action_done(community, event.outcome)
+        else:
+            await self.call_plugin(community, event.plugin, "on_action_done", {"outcome": event.outcome})
+
+    async def _ready(self, community: str, event: AdapterReadyEvent) -> None:
+        log.info("%s is ready", event.platform)
 
     async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:
         """Take ``event`` as the answer to an open question, if it is one; True if it was.
@@ -738,23 +763,35 @@ class App:
             return not message.author.is_bot and not await self._moderate(community, message)
         return True
 
-    async def _on_message(self, community: str, message: Message) -> None:
+    async def _on_message(self, community: str, event: MessagePostedEvent) -> None:
+        message = event.message
         if message.author.is_bot:
             return
-        if message.channel.dm_with is None:
-            if await self._moderate(community, message):
+        hooks = self._hooks[community]
+        in_channel = message.channel.dm_with is None
+        if not in_channel and await self._take_answer(community, event):
+            return  # the answer to a question (only a direct message can be one)
+        if in_channel:
+            if "moderate_message" in hooks and await self._moderate(community, message):
                 return
-            await self.groups.message(message.platform, message.channel.id, message.author.id)
+            if self.groups.is_open_group(message.platform, message.channel.id):
+                await self.groups.message(message.platform, message.channel.id, message.author.id)
         prefix = self.config.command_prefix
         if message.text.startswith(prefix):
             await self._run_command(community, message, message.text[len(prefix) :])
         else:
-            if message.channel.dm_with is None:
+            if in_channel:
                 self.people.ledger.message(community, message)
-            await self._call(community, "on_message", message=message)
+            for impl in hooks.get("on_message", ()):
+                await self._invoke(impl, (message,))
 
     async def _moderate(self, community: str, message: Message) -> bool:
-        verdict = await self._first(community, "moderate_message", message=message)
+        """Whether a plugin's verdict stopped ``message`` (then it is deleted if the verdict says so)."""
+        verdict = None
+        for impl in self._hooks[community].get("moderate_message", ()):
+            verdict = await self._invoke(impl, (message,))
+            if verdict is not None:
+                break
         if not isinstance(verdict, Verdict):
             return False
         if verdict.delete:
@@ -772,10 +809,7 @@ class App:
         if not adapter.can(Capability.DELETE):
             self.report_missing(community, plugin_var.get(), adapter.name, Capability.DELETE)
             return False
-        self._deleted.add(key)
-        self._deleted_order.append(key)
-        if len(self._deleted_order) > SEEN_SIZE:
-            self._deleted.discard(self._deleted_order.popleft())
+        self._deleted[key] = True
 
         async def perform(_text: str | None, _reply: str | None) -> None:
             await adapter.delete(community, message.channel, message.id, reason)
@@ -819,7 +853,8 @@ class App:
                     message, f"Unknown command {prefix}{name}.{hint} Type {prefix}help to see the commands."
                 )
             return
-        if not await self._flood_allows(community, message, core_ctx):
+        if self.config.command_flood is not None and not await self._flood_allows(
+                community, message, core_ctx):
             return
         self.people.ledger.command(community, message)
         ctx = contexts.get(command.plugin, core_ctx)
@@ -832,7 +867,7 @@ class App:
             await resolve_members(ctx, command, message, args)
             invocation = Invocation(
                 command=command, member=message.author, message=message, args=args, ctx=ctx,
-                prefix=prefix,
+                prefix=prefix, native=self.answers_to(message) is not None,
             )
             answer = await command.handler(invocation)
             if answer:
@@ -857,7 +892,8 @@ class App:
             return
         finally:
             plugin_var.reset(token)
-        await self._call(community, "on_command", invocation=invocation)
+        for impl in self._hooks[community].get("on_command", ()):
+            await self._invoke(impl, (invocation,))
 
     async def _flood_allows(self, community: str, message: Message, ctx: PluginContext) -> bool:
         """Command flood control: admins are exempt; one notice, then silence for a while."""
@@ -876,8 +912,20 @@ class App:
 
     async def leader_powers(self, community: str) -> frozenset[str]:
         """What ``leader_powers`` answers, else every power a command here declares."""
+        if "leader_powers" not in self._hooks[community]:
+            return self._powers[community]
         answer = await self._first(community, "leader_powers")
         return self._powers[community] if answer is None else frozenset(answer)
+
+    async def pyramid(self, community: str) -> Pyramid | None:
+        """What ``pyramid`` answers in ``community`` (None: no plugin manages leaders there)."""
+        answer = await self._first(community, "pyramid")
+        return answer if isinstance(answer, Pyramid) else None
+
+    async def report(self, community: str, weeks: int) -> Report | None:
+        """What ``community_report`` answers in ``community`` (None: no plugin reports there)."""
+        answer = await self._first(community, "community_report", weeks=weeks)
+        return answer if isinstance(answer, Report) else None
 
     # ------------------------------------------------------------------ people
     async def forget(self, account: Account) -> list[str]:
@@ -929,14 +977,17 @@ class App:
         await self._call(community, "on_strikes_pardoned", person=person, count=count, by=by)
 
     # ------------------------------------------------------------------ hooks
-    async def _invoke(self, ref: ImplRef, ctx: PluginContext, kwargs: Mapping[str, Any], *,
-                      isolate: bool = True) -> Any:
-        """Call one hook implementation; its exception is logged and swallowed if ``isolate``."""
-        token = plugin_var.set(ref.plugin)
+    async def _invoke(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
+        """Call one hook implementation with ``args`` (the hookspec's, in order, without ``ctx``);
+        its exception is logged and swallowed if ``isolate``."""
+        token = plugin_var.set(impl.plugin)
         try:
-            call = {a: (ctx if a == "ctx" else kwargs[a]) for a in ref.argnames}
-            result = ref.function(**call)
-            if ref.is_async:
+            names = impl.names
+            if names is None:
+                result = impl.function(impl.ctx, *args)
+            else:
+                result = impl.function(**impl.keywords(args)) if names else impl.function()
+            if impl.is_async:
                 result = await result
             return result
         except asyncio.CancelledError:
@@ -944,13 +995,13 @@ class App:
         except StorageUnavailable as exc:  # the app is stopping: no traceback for each plugin
             if not isolate:
                 raise
-            log.error("plugin %s stopped in %s: %s", ref.plugin, ref.hook, exc)
+            log.error("plugin %s stopped in %s: %s", impl.plugin, impl.hook, exc)
             return None
         except Exception as exc:
             if not isolate:
                 raise
-            log.exception("plugin %s failed in %s", ref.plugin, ref.hook)
-            self._plugin_failed(ctx.key, ref.plugin, ref.hook, exc)
+            log.exception("plugin %s failed in %s", impl.plugin, impl.hook)
+            self._plugin_failed(impl.ctx.key, impl.plugin, impl.hook, exc)
             return None
         finally:
             plugin_var.reset(token)
@@ -961,19 +1012,15 @@ class App:
         if self._on_plugin_error is not None:
             self._on_plugin_error(PluginFailure(community, plugin, where, exc))
 
-    async def _call(self, community: str, hook: str, **kwargs: Any) -> list[Any]:
-        contexts = self.contexts[community]
-        results = []
-        for ref in self._impls[community][hook]:
-            result = await self._invoke(ref, contexts[ref.plugin], kwargs)
-            if result is not None:
-                results.append(result)
-        return results
+    async def _call(self, community: str, hook: str, **kwargs: Any) -> None:
+        """Call ``hook`` of every plugin enabled in ``community`` that implements it."""
+        for impl in self._hooks[community].get(hook, ()):
+            await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
 
     async def _first(self, community: str, hook: str, **kwargs: Any) -> Any:
-        contexts = self.contexts[community]
-        for ref in self._impls[community][hook]:
-            result = await self._invoke(ref, contexts[ref.plugin], kwargs)
+        """The first answer (not None) of ``hook``'s implementations in ``community``."""
+        for impl in self._hooks[community].get(hook, ()):
+            result = await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
             if result is not None:
                 return result
         return None
@@ -981,10 +1028,10 @@ class App:
     async def call_plugin(self, community: str, plugin: str, hook: str,
                           kwargs: Mapping[str, Any]) -> None:
         """Call ``hook`` of one plugin only (a job's, an action's or a group's owner)."""
-        contexts = self.contexts.get(community, {})
-        for ref in self._impls.get(community, {}).get(hook, []):
-            if ref.plugin == plugin:
-                await self._invoke(ref, contexts[ref.plugin], kwargs)
+        table = self._hooks.get(community)
+        for impl in table.get(hook, ()) if table is not None else ():
+            if impl.plugin == plugin:
+                await self._invoke(impl, tuple(kwargs[a] for a in impl.spec))
 
     async def _dispatch_job(self, job: Job) -> None:
         """The scheduler's hand-over: a due job joins its community's inbox."""
@@ -1002,21 +1049,20 @@ class App:
         if job.plugin == CORE:
             await self._run_core_job(job)
             return
-        refs = [r for r in self._impls[job.community]["on_job_due"] if r.plugin == job.plugin]
-        if not refs:
+        impls = [i for i in self._hooks[job.community].get("on_job_due", ()) if i.plugin == job.plugin]
+        if not impls:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
                         job.community)
         error: Exception | None = None
-        for ref in refs:
+        for impl in impls:
             try:
-                await self._invoke(ref, self.contexts[job.community][ref.plugin], {"job": job},
-                                   isolate=False)
+                await self._invoke(impl, (job,), isolate=False)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.exception("plugin %s failed in job %s (attempt %d)", ref.plugin, job.key,
+                log.exception("plugin %s failed in job %s (attempt %d)", impl.plugin, job.key,
                               job.attempt)
-                self._plugin_failed(job.community, ref.plugin, f"job {job.key}", exc)
+                self._plugin_failed(job.community, impl.plugin, f"job {job.key}", exc)
                 error = exc
         await self.scheduler.finished(job, error)
 

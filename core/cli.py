@@ -258,8 +258,9 @@ def run(ctx: click.Context, config: str) -> None:
 def forget(ctx: click.Context, config: str, account: str) -> None:
     """Erase one person's account (e.g. discord:1234) from CONFIG's storage.
 
-    The member directory and the activity ledger forget the account, and every
-    plugin is told (``on_forget``) to erase what it keeps. Nothing connects to
+    The member directory, the activity ledger, roles, groups and link codes
+    forget the account, its person's strikes are erased, and every plugin is
+    told (``on_forget``) to erase what it keeps. Nothing connects to
     the networks; stop the bot first, or it may write back what it holds.
     """
     from hearth.app import App
@@ -313,6 +314,57 @@ def status(ctx: click.Context, config: str) -> None:
         click.echo("\n".join(asyncio.run(read())))
     except HearthError as exc:
         _fail(str(exc))
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=True))
+@click.option("--community", default=None, help="Only this community (default: every one).")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 52),
+              help="How many weeks the charts cover.")
+@click.option("--html", "html_file", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="Also write a self-contained HTML page with the charts to this file.")
+@click.pass_context
+def report(ctx: click.Context, config: str, community: str | None, weeks: int,
+           html_file: str | None) -> None:
+    """Print each community's activity report from CONFIG's database, without connecting.
+
+    The report comes from the plugin that answers ``community_report`` (pulse).
+    """
+    from hearth.app import App
+
+    _logging(ctx, "WARNING")
+    loaded = _load(config)
+    keys = list(loaded.config.communities)
+    if community is not None:
+        if community not in loaded.config.communities:
+            _fail(f"no community {community!r} in the config (expected one of: {', '.join(keys)})",
+                  EXIT_INVALID)
+        keys = [community]
+    if html_file is not None and len(keys) > 1:
+        _fail("--html writes one community's page: name it with --community", EXIT_INVALID)
+
+    async def gather() -> dict[str, Any]:
+        app = App(loaded.config, loaded.plugins, [])
+        try:
+            await app.open()
+            return {key: await app.report(key, weeks) for key in keys}
+        finally:
+            await app.stop()
+
+    try:
+        reports = asyncio.run(gather())
+    except HearthError as exc:
+        _fail(str(exc))
+    missing = [key for key, found in reports.items() if found is None]
+    for found in reports.values():
+        if found is not None:
+            click.echo(found.text)
+            click.echo()
+    if missing:
+        _fail(f"no report for {', '.join(missing)}: enable the pulse plugin there")
+    if html_file is not None:
+        [found] = reports.values()
+        Path(html_file).write_text(found.html, encoding="utf-8")
+        click.echo(f"wrote {html_file}", err=True)
 
 
 @main.command()

@@ -33,6 +33,7 @@ from hearth.timeutil import MAX_DURATION, DurationTooLong, format_duration, pars
 
 if TYPE_CHECKING:
     from hearth.context import PluginContext
+    from hearth.people.records import MemberRecord
 
 ParamKind = Literal["word", "text", "int", "duration", "member", "rest"]
 
@@ -51,7 +52,9 @@ class Param:
     ``kind``: ``word`` (one token), ``text`` (one token; quote several words),
     ``int``, ``duration``, ``member`` (a mention), ``rest`` (everything left).
     An ``int`` must lie within ``bounds``, a ``duration`` be at most ``longest``:
-    a number outside them is a usage error, never a crash deeper in.
+    a number outside them is a usage error, never a crash deeper in. A
+    ``member`` with ``present=False`` may be someone who left or was banned
+    (the directory's last record of them), for commands such as ``unban``.
     """
 
     name: str
@@ -61,6 +64,7 @@ class Param:
     help: str = ""
     bounds: tuple[int, int] = (0, 1_000_000)
     longest: timedelta = MAX_DURATION
+    present: bool = True
 
     @property
     def usage(self) -> str:
@@ -83,6 +87,9 @@ class Command:
     config returning it). With ``power``, leaders may run it only when the
     community grants leaders that power (admins and owners always may).
     The handler may return a reply, or reply itself through the invocation.
+    ``menu``: the label of a message context-menu entry where the network has
+    them (Discord): choosing it on a message runs the command, without
+    arguments, as a reply to that message.
 
     Who the command is *for*, so that ``help`` lists it only to them:
     ``max_role``, the highest role it is meant for (``agree`` is for
@@ -100,6 +107,7 @@ class Command:
     plugin: str = ""
     max_role: Role | None = None
     available: Callable[[PluginContext, Member], Awaitable[bool]] | None = None
+    menu: str | None = None
 
     @property
     def usage(self) -> str:
@@ -111,7 +119,12 @@ class Command:
 
 @dataclass(slots=True, kw_only=True)
 class Invocation:
-    """A command being run: who ran it, where, with which parsed arguments."""
+    """A command being run: who ran it, where, with which parsed arguments.
+
+    ``native``: invoked through the network's own command UI (a slash command
+    or a context menu), so there is no message of the member's to remove, and
+    the answer goes back through that UI.
+    """
 
     command: Command
     member: Member
@@ -119,6 +132,7 @@ class Invocation:
     args: dict[str, Any]
     ctx: PluginContext
     prefix: str = "!"
+    native: bool = False
 
     async def reply(self, text: str) -> None:
         """Answer where the command was run (the channel, or the DM)."""
@@ -165,18 +179,28 @@ async def resolve_members(ctx: PluginContext, command: Command, message: Message
         for member_id in ids:
             member = await ctx.get_member(message.platform, member_id)
             if member is None:
-                raise UsageError(_not_a_member(ctx, message.platform, member_id), command.usage)
+                former = _former(ctx, message.platform, member_id)
+                if former is None or param.present:
+                    raise UsageError(_not_a_member(former, member_id), command.usage)
+                member = former.member  # someone who left or was banned (``unban``)
             found.append(member)
         args[param.name] = found if param.variadic else found[0]
 
 
-def _not_a_member(ctx: PluginContext, platform: str, member_id: str) -> str:
-    shown = _shown(member_id if member_id.startswith("@") else f"@{member_id}")
+def _former(ctx: PluginContext, platform: str, member_id: str) -> MemberRecord | None:
+    """The directory's record of someone no longer a member here, or None."""
     # a network whose ids start with "@" (Matrix) keeps it in the directory
     for account in ((platform, member_id), (platform, f"@{member_id}")):
         record = ctx.member(account)
         if record is not None and not record.present:
-            return f"{shown} is no longer a member here (they left)"
+            return record
+    return None
+
+
+def _not_a_member(former: MemberRecord | None, member_id: str) -> str:
+    shown = _shown(member_id if member_id.startswith("@") else f"@{member_id}")
+    if former is not None:
+        return f"{shown} is no longer a member here (they left)"
     return f"there is no member {shown} here"
 
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,6 +38,7 @@ from hearth.errors import ConfigError, ConfigIssue
 from hearth.models import Role
 from hearth.timeutil import (
     MAX_DURATION,
+    format_duration,
     get_zone,
     parse_day,
     parse_duration,
@@ -109,6 +111,18 @@ def longest(bound: timedelta) -> BeforeValidator:
     return BeforeValidator(lambda value: _duration(value, bound))
 
 
+def shortest(bound: timedelta) -> AfterValidator:
+    """Refuse a :data:`Duration` shorter than ``bound``::
+
+        every: Annotated[Duration, shortest(timedelta(hours=1))] = timedelta(days=7)
+    """
+    def check(value: timedelta) -> timedelta:
+        if value < bound:
+            raise ValueError(f"{format_duration(value)} is too short: at least {format_duration(bound)}")
+        return value
+    return AfterValidator(check)
+
+
 Duration = Annotated[
     timedelta, longest(MAX_DURATION), PlainSerializer(lambda d: f"{int(d.total_seconds())}s")
 ]
@@ -133,11 +147,15 @@ class Deprecated:
     Where a config sets it, validation adds a warning (``hearth check`` prints
     it) saying ``why``. With ``community_key``, the setting has moved to that
     key of the community: its value is used there unless the community sets
-    the key itself.
+    the key itself. With ``replaced_by`` (a dotted path inside the community,
+    such as ``plugins.pulse.rules_reminder``), another setting took its place:
+    where the community sets that one, this one is ignored (it keeps its
+    default), so the new setting wins.
     """
 
     why: str
     community_key: str | None = None
+    replaced_by: str | None = None
 
 
 class PluginConfig(BaseModel):
@@ -630,7 +648,7 @@ def _validate_community(
     moved: dict[str, Any] = {}
     for name, settings in plugins.items():
         if isinstance(settings, BaseModel):
-            _deprecations(settings, (*path, "plugins", name), src, raw, moved)
+            plugins[name] = _deprecations(settings, (*path, "plugins", name), src, raw, moved)
     fields = {f: getattr(core, f) for f in _CommunityCore.model_fields}
     fields.update((k, v) for k, v in moved.items() if k not in raw)
     return CommunityConfig(
@@ -641,17 +659,37 @@ def _validate_community(
     )
 
 
+def _is_set(tree: Any, dotted: str) -> bool:
+    """Whether the raw mapping ``tree`` sets the dotted path (to anything but null)."""
+    for part in dotted.split("."):
+        if not isinstance(tree, Mapping) or tree.get(part) is None:
+            return False
+        tree = tree[part]
+    return True
+
+
 def _deprecations(
     settings: BaseModel, path: Path_, src: _Source, community: Mapping[str, Any], moved: dict[str, Any]
-) -> None:
-    """Warn of every :class:`Deprecated` setting ``settings`` sets; collect moved values."""
+) -> BaseModel:
+    """Warn of every :class:`Deprecated` setting ``settings`` sets; collect moved values.
+
+    Returns ``settings`` with the deprecated settings whose replacement is set reset.
+    """
+    reset: dict[str, Any] = {}
     for name, info in type(settings).model_fields.items():
         value = getattr(settings, name)
         marks = [m for m in info.metadata if isinstance(m, Deprecated)]
         if marks and name in settings.model_fields_set:
             mark = marks[0]
             problem = f"deprecated: {mark.why}"
-            if mark.community_key is not None:
+            if mark.replaced_by is not None:
+                target = _dotted((*path[:2], *mark.replaced_by.split(".")))
+                if _is_set(community, mark.replaced_by):
+                    problem += f"; ignored, as {target} is set"
+                    reset[name] = info.get_default(call_default_factory=True)
+                else:
+                    problem += f"; use {target} instead"
+            elif mark.community_key is not None:
                 target = _dotted((*path[:2], mark.community_key))
                 if mark.community_key in community:
                     problem += f"; ignored, as {target} is set"
@@ -660,8 +698,11 @@ def _deprecations(
                     moved.setdefault(mark.community_key, value)
             file, line = src.locate((*path, name))
             src.issues.append(ConfigIssue(file, line, _dotted((*path, name)), problem, warning=True))
-        if isinstance(value, BaseModel):
-            _deprecations(value, (*path, name), src, community, moved)
+        if isinstance(value, BaseModel) and name not in reset:
+            updated = _deprecations(value, (*path, name), src, community, moved)
+            if updated is not value:
+                reset[name] = updated
+    return settings.model_copy(update=reset) if reset else settings
 
 
 def load_config(
@@ -705,5 +746,6 @@ __all__ = [
     "load_config",
     "load_source",
     "longest",
+    "shortest",
     "validate",
 ]

@@ -37,6 +37,7 @@ from hearth.people.records import (
 )
 from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
+from hearth.reports import Pyramid
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
 from hearth.text import Text, mention
@@ -128,8 +129,24 @@ class PluginContext:
         found = await adapter.get_member(self.key, member_id) if adapter else None
         return None if found is None else self._app.roles.member(self.key, found)
 
+    async def fetch_message(self, channel: Channel, message_id: str) -> Message | None:
+        """A message of ``channel`` by id (its author and text as the network has them now),
+        or None when it is gone or the network cannot look it up."""
+        adapter = self.adapter(channel.platform)
+        if adapter is None:
+            return None
+        try:
+            return await adapter.fetch_message(self.key, channel, message_id)
+        except AdapterError as exc:
+            log.info("cannot read message %s in %s: %s", message_id, channel.id, exc)
+            return None
+
     async def leader_powers(self) -> frozenset[str]:
         return await self._app.leader_powers(self.key)
+
+    async def pyramid(self) -> Pyramid | None:
+        """The community's user pyramid, from the plugin that manages leaders (None: none does)."""
+        return await self._app.pyramid(self.key)
 
     # -- members and activity ----------------------------------------------
     def members(
@@ -216,6 +233,11 @@ class PluginContext:
         """The community's strike ledger, keyed on the person (:class:`~hearth.people.strikes.StrikesView`):
         ``add``, ``count``, ``active``, ``pardon``."""
         return StrikesView(self)
+
+    async def speakers(self, since: datetime, until: datetime | None = None) -> int:
+        """How many members wrote at least one message on the days from ``since`` to
+        ``until`` (default: now); local days, counted whole, as for :meth:`activity`."""
+        return await self._app.people.ledger.speakers(self.key, since, until)
 
     async def interactions(
         self,
@@ -369,6 +391,46 @@ class PluginContext:
         request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
                           mergeable=not pin)
         return self._queue(adapter, lane, request, then, data)
+
+    async def send_file(
+        self,
+        channel: str | Channel,
+        content: bytes,
+        filename: str,
+        *,
+        text: str = "",
+        then: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> list[Pending]:
+        """Queue a file (an image: ``chart.png``) for a channel, with ``text`` as its caption.
+
+        On a network without :attr:`~hearth.Capability.FILES` the ``text`` alone is
+        posted (the missing capability is logged once). Returns one
+        :class:`Pending` per network; ``then`` and ``data`` as for :meth:`send`.
+        """
+        targets = self.channels(channel) if isinstance(channel, str) else [channel]
+        if isinstance(channel, str) and not targets:
+            log.warning("no channel %r in %s", channel, self.key)
+        queued = []
+        community = self.key
+        for target in targets:
+            adapter = self.adapter(target.platform)
+            if adapter is None or not self._able(adapter, Capability.SEND):
+                continue
+            if not self._able(adapter, Capability.FILES):
+                if text:
+                    queued.append(self._send(adapter, target, text, None, None, then=then, data=data))
+                continue
+
+            async def perform(_text: str | None, _reply: str | None, adapter: Adapter = adapter,
+                              target: Channel = target) -> Any:
+                sent = await adapter.send_file(community, target, content, filename, text=text)
+                self._app.people.ledger.bot_message(community, sent)
+                return sent
+
+            lane = self._app.outbound(adapter).lane_for("channel", target.id)
+            queued.append(self._queue(adapter, lane, Request("send_file", perform), then, data))
+        return queued
 
     async def reply(
         self, message: Message, text: str, *, then: str | None = None,
@@ -534,13 +596,20 @@ class PluginContext:
         return self._to_linked(member, Capability.BAN, "ban",
                                lambda a, member: a.ban(self.key, member, reason), then, data)
 
+    async def unban(self, member: Member, *, then: str | None = None,
+                    data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting ``member``'s ban."""
+        return self._member_action(member, Capability.BAN, "unban", "moderation",
+                                   lambda a: a.unban(self.key, member), then, data)
+
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:
         """Make ``role`` (newcomer, member or leader) Hearth's role for ``member``.
 
-        Core data (:mod:`hearth.people.roles`): it holds for the person on every
-        network they are on, and is applied to each (a Discord role, a Matrix
-        power level) in the network's ``roles`` lane. A granted role replaces
+        Core data (:mod:`hearth.people.roles`), applied to each network (a
+        Discord role, a Matrix power level) in its ``roles`` lane. A leader is
+        the person's, on every network they are on; newcomer and member stay
+        with the account. A granted role replaces
         the one before (a newcomer granted member is a member; a leader granted
         member is a member again). Every member whose effective role changes is
         told to plugins through ``on_role_changed``. Returns the application on

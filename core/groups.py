@@ -426,6 +426,10 @@ class GroupService:
         return next((m for m in order if adapter.can(caps[m])), None)
 
     # -- core-facing (the app routes these here) -----------------------------
+    def is_open_group(self, platform: str, channel_id: str) -> bool:
+        """Whether the channel is an open group's (its messages are counted)."""
+        return (platform, channel_id) in self._open
+
     async def message(self, platform: str, channel_id: str, author: str) -> None:
         """A member wrote in a channel: counted when it is an open group."""
         group_id = self._open.get((platform, channel_id))

@@ -24,7 +24,8 @@ Hook families:
 
 * ``register_*``: return declarations, called once at start-up and checked then.
 * ``on_*``: notifications; every enabled plugin's implementation runs, in order.
-* ``moderate_message`` and ``leader_powers``: the first non-None answer wins.
+* ``moderate_message``, ``leader_powers``, ``pyramid`` and ``community_report``:
+  the first non-None answer wins.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from hearth.outbox import Outcome
     from hearth.people.dialogs import Answer
     from hearth.people.persons import Person
+    from hearth.reports import Pyramid, Report
     from hearth.scheduler import Job
     from hearth.storage import Migration
 
@@ -329,4 +331,26 @@ def leader_powers(ctx: PluginContext) -> Iterable[str] | None:
     Powers gate commands declared with ``power=`` (the built-ins declare
     ``invite_codes``, ``moderate``, ``flash``). With no answer, leaders hold
     every power a command enabled in the community declares.
+    """
+
+
+@hookspec(firstresult=True)
+async def pyramid(ctx: PluginContext) -> Pyramid | None:
+    """The community's user pyramid (leaders, members, largest cohort). Stops at first non-None result.
+
+    The plugin that manages leaders answers; others (``pulse``'s health report,
+    the dashboard) ask through ``await ctx.pyramid()``, which is None when no
+    enabled plugin answers: the report then leaves the leader figures out.
+    """
+
+
+@hookspec(firstresult=True)
+async def community_report(ctx: PluginContext, weeks: int) -> Report | None:
+    """The community's activity report over the last ``weeks`` weeks, as text and as a
+    self-contained HTML page with charts. Stops at first non-None result.
+
+    ``pulse`` answers. ``hearth report CONFIG`` calls it without connecting to
+    any network (adapters absent: only the database, the member directory and
+    the activity ledger are there), as the dashboard may; so an implementation
+    reads and never acts.
     """

@@ -65,6 +65,10 @@ class Inbox(Generic[T]):
         while not self._items:
             self._getter = asyncio.get_running_loop().create_future()
             await self._getter
+        return self.get_nowait()
+
+    def get_nowait(self) -> T:
+        """The next item, without waiting (``IndexError`` when there is none)."""
         item = self._items.popleft()
         if self._putters:
             waiter = self._putters.popleft()

@@ -98,6 +98,7 @@ class Capability(StrEnum):
     REACTIONS = "reactions"  # receive reactions
     MEMBERS = "members"  # list every member of a community (Adapter.list_members)
     CHOICES = "choices"  # show a question's choices as buttons or a menu (else: numbered text)
+    FILES = "files"  # post a file (an image) in a channel (Adapter.send_file)
 
 
 @model

@@ -82,41 +82,66 @@ class Outcome:
 
 
 class Pending:
-    """A queued action. A handler never waits for it: it asks for a callback (``then=``)."""
+    """A queued action. A handler never waits for it: it asks for a callback (``then=``).
 
-    __slots__ = ("_future", "action")
+    Cheap to make, since every action has one: its :class:`Outcome` is built
+    only when asked for, and a future only when someone waits.
+    """
 
-    def __init__(self, action: str) -> None:
+    __slots__ = ("_result", "_waiter", "action", "community", "data", "dm_to", "plugin", "then")
+
+    def __init__(self, action: str, community: str, plugin: str, then: str | None,
+                 data: dict[str, Any] | None, dm_to: str | None = None) -> None:
         self.action = action
-        self._future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.community = community
+        self.plugin = plugin
+        self.then = then
+        self.data = dict(data) if data else {}
+        #: the member a DM goes to (a kick of theirs may wait for it)
+        self.dm_to = dm_to
+        #: once settled: the outcome, or what to build it from (status, time, sent, error)
+        self._result: Outcome | tuple[Status, datetime, tuple[SentMessage, ...], str | None] | None = None
+        self._waiter: asyncio.Future[Outcome] | None = None
 
     def __repr__(self) -> str:
-        state = self._future.result().status if self._future.done() else "queued"
-        return f"<Pending {self.action}: {state}>"
+        outcome = self.outcome
+        return f"<Pending {self.action}: {outcome.status if outcome else 'queued'}>"
 
     @property
     def done(self) -> bool:
-        return self._future.done()
+        return self._result is not None
 
     @property
     def outcome(self) -> Outcome | None:
         """The outcome once settled, else None."""
-        return self._future.result() if self._future.done() else None
+        result = self._result
+        if result is None or isinstance(result, Outcome):
+            return result
+        status, time, sent, error = result
+        outcome = self._result = Outcome(key=self.then or "", data=self.data, action=self.action,
+                                         status=status, time=time, sent=sent, error=error)
+        return outcome
 
     async def wait(self) -> Outcome:
         """Wait for the outcome (scripts and tests; a handler would block its community)."""
-        return await asyncio.shield(self._future)
+        outcome = self.outcome
+        if outcome is not None:
+            return outcome
+        if self._waiter is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(self._waiter)
 
-
-@dataclass(slots=True, eq=False)
-class _Ticket:
-    pending: Pending
-    community: str
-    plugin: str
-    then: str | None
-    data: dict[str, Any]
-    #: the member a DM goes to (a kick of theirs may wait for it)
-    dm_to: str | None = None
+    def _settle(self, status: Status, time: datetime, sent: tuple[SentMessage, ...],
+                error: str | None) -> None:
+        """Settled (once; later calls change nothing)."""
+        if self._result is not None:
+            return
+        self._result = (status, time, sent, error)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            outcome = self.outcome
+            assert outcome is not None
+            waiter.set_result(outcome)
 
 
 #: performs a request: ``(text, reply_to)`` for a message, ``(None, None)`` otherwise
@@ -129,7 +154,7 @@ class Request:
 
     action: str
     perform: Perform
-    tickets: list[_Ticket] = field(default_factory=list)
+    tickets: list[Pending] = field(default_factory=list)
     #: for a mergeable message: (text, mention of the member answered, or None)
     parts: list[tuple[str, Text | None]] = field(default_factory=list)
     reply_to: str | None = None
@@ -239,9 +264,8 @@ class Outbound:
         depends_on_dm: str | None = None,
     ) -> Pending:
         """Queue ``request``; the returned :class:`Pending` settles once it is delivered."""
-        pending = Pending(request.action)
-        ticket = _Ticket(pending, community, plugin, then, dict(data) if data else {}, dm_to)
-        request.tickets.append(ticket)
+        pending = Pending(request.action, community, plugin, then, data, dm_to)
+        request.tickets.append(pending)
         if depends_on_dm is not None:
             request.after = self._dms.get(depends_on_dm)
         lane = self._lanes.get(lane_key)
@@ -286,8 +310,10 @@ class Outbound:
         self._settle(request, "dropped", None, f"more than {self._max_queued} actions waiting")
 
     def _report_drops(self, lane: _Lane, *, final: bool = False) -> None:
+        if not lane.dropped:
+            return
         now = self._clock.now()
-        if lane.dropped and (final or lane.reported is None or now - lane.reported >= REPORT_EVERY):
+        if final or lane.reported is None or now - lane.reported >= REPORT_EVERY:
             log.warning("%s: dropped %d actions for %s (backlog over %d)",
                         self.network, lane.dropped, "/".join(lane.key), self._max_queued)
             lane.dropped = 0
@@ -300,8 +326,8 @@ class Outbound:
         wait = timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000)))
         await self._clock.sleep_until(self._clock.now() + wait)
 
-    async def _take(self, bucket: _Bucket | None) -> None:
-        while bucket is not None:
+    async def _take(self, bucket: _Bucket) -> None:
+        while True:
             wait = bucket.take(self._stamp())
             if not wait:
                 return
@@ -313,8 +339,10 @@ class Outbound:
                 head = lane.queue[0]
                 if head.after is not None and not head.after.done:
                     await self._wait_for(lane, head.after)
-                await self._take(lane.bucket)
-                await self._take(self._total)
+                if lane.bucket is not None:
+                    await self._take(lane.bucket)
+                if self._total is not None:
+                    await self._take(self._total)
                 lane.queue.popleft()
                 await self._perform(head)
                 self._report_drops(lane)
@@ -376,15 +404,14 @@ class Outbound:
         sent = (result,) if isinstance(result, SentMessage) else ()
         now = self._clock.now()
         for ticket in request.tickets:
-            outcome = Outcome(key=ticket.then or "", data=ticket.data, action=request.action,
-                              status=status, time=now, sent=sent, error=error)
-            if not ticket.pending.done:
-                ticket.pending._future.set_result(outcome)
+            ticket._settle(status, now, sent, error)
             if ticket.then is not None:
+                outcome = ticket.outcome
+                assert outcome is not None
                 self._notifying += 1  # until the outcome is in the community's inbox
                 task = asyncio.ensure_future(self._notify(ticket.community, ticket.plugin, outcome))
                 task.add_done_callback(self._notified)
-            if ticket.dm_to is not None and self._dms.get(ticket.dm_to) is ticket.pending:
+            if ticket.dm_to is not None and self._dms.get(ticket.dm_to) is ticket:
                 del self._dms[ticket.dm_to]  # a later DM to them, still queued, stays
 
     def _notified(self, task: asyncio.Future[Any]) -> None:
@@ -422,10 +449,7 @@ class Outbound:
             for request in lane.queue:
                 left += len(request.tickets)
                 for ticket in request.tickets:
-                    if not ticket.pending.done:
-                        ticket.pending._future.set_result(Outcome(
-                            key=ticket.then or "", data=ticket.data, action=request.action,
-                            status="dropped", time=self._clock.now(), error="the bot stopped"))
+                    ticket._settle("dropped", self._clock.now(), (), "the bot stopped")
             lane.queue.clear()
         if left:
             log.warning("%s: %d queued actions were not delivered before stopping", self.network, left)

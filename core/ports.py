@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 from pydantic import BaseModel
 
 from hearth.errors import CapabilityMissing
-from hearth.models import Capability, Channel, Member, Prompt, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Message, Prompt, Role, SentMessage
 
 if TYPE_CHECKING:
     from hearth.clock import Clock
@@ -210,6 +210,11 @@ class Adapter(abc.ABC):
         """A member of the community by platform id, or None."""
         return None
 
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        """A message of ``channel`` by id, as the network still has it, or None (gone, unseen,
+        or a network that cannot look messages up)."""
+        return None
+
     def list_members(self, community: str) -> AsyncIterator[ListedMember]:
         """Every member of the community on this network (with :attr:`Capability.MEMBERS`).
 
@@ -227,6 +232,13 @@ class Adapter(abc.ABC):
     ) -> SentMessage:
         """Post ``text`` in ``channel`` (optionally as a reply to message ``reply_to``)."""
         raise CapabilityMissing(platform=self.name, action="send", capability=Capability.SEND)
+
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        """Post a file in ``channel`` (with :attr:`Capability.FILES`): ``data`` named
+        ``filename`` (its extension says the kind: ``.png`` is shown as an image),
+        with ``text`` as its caption where the network has one."""
+        raise CapabilityMissing(platform=self.name, action="send a file", capability=Capability.FILES)
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         """Send ``text`` to ``member`` privately."""
@@ -263,12 +275,17 @@ class Adapter(abc.ABC):
         """Remove ``member`` and keep them out."""
         raise CapabilityMissing(platform=self.name, action="ban", capability=Capability.BAN)
 
+    async def unban(self, community: str, member: Member) -> None:
+        """Lift ``member``'s ban (they may join again)."""
+        raise CapabilityMissing(platform=self.name, action="unban", capability=Capability.BAN)
+
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
         """Make the network show ``member`` with Hearth's ``role`` (newcomer, member or leader).
 
         The core keeps Hearth's roles (:mod:`hearth.people.roles`) and calls this
-        and :meth:`revoke_role` to apply a change: the new role granted, then the
-        old one revoked (a leader keeps the member role beneath). A member's
+        and :meth:`revoke_role` to apply a change: up, the new role granted, then
+        the old one revoked; down, the other way round (a leader keeps the member
+        role beneath). A member's
         role changed on the network is reported as a
         :class:`~hearth.events.MemberUpdatedEvent` and read back by the core.
         """
@@ -316,7 +333,7 @@ class Adapter(abc.ABC):
 
     async def unpin(self, community: str | None, channel: Channel, message_id: str) -> None:
         """Unpin a message in its channel (one that is not pinned is no error)."""
-        raise CapabilityMissing(f"{self.name} adapter cannot unpin")
+        raise CapabilityMissing(platform=self.name, action="unpin", capability=Capability.PIN)
 
 
 class AdapterInfo:

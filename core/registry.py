@@ -39,6 +39,8 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "welcome": "hearth.plugins.welcome.plugin",
     "ad_window": "hearth.plugins.ad_window.plugin",
     "flash": "hearth.plugins.flash.plugin",
+    "guard": "hearth.plugins.guard.plugin",
+    "pulse": "hearth.plugins.pulse.plugin",
 }
 BUILTIN_ADAPTERS: dict[str, str] = {
     "testing": "hearth.adapters.testing:TestingAdapter",

@@ -14,6 +14,7 @@ from pathlib import Path
 import postgres
 import pytest
 import pytest_asyncio
+from browser import browser  # noqa: F401 - the headless Chromium fixture, for every page test
 
 BACKENDS = ["sqlite", "postgresql"]
 PLUGIN_TESTS = Path(__file__).resolve().parent / "plugins"

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "community.yaml"
-HEAVY = ("discord", "nio", "aiohttp")
+HEAVY = ("discord", "nio", "aiohttp", "matplotlib")
 
 
 def imported_by(code: str) -> list[str]:

@@ -8,8 +8,10 @@ down.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from hearth.adapters.testing.adapter import Person, TestingAdapter
@@ -29,6 +31,14 @@ class ConsoleAdapter(TestingAdapter):
         super().__init__(account=account, communities=communities, imitate="console")
         self.show = show or (lambda action: None)
         self._kv: KeyValue | None = None
+
+    def _file_fields(self, filename: str, data: bytes) -> dict[str, Any]:
+        """A file the bot posts is saved in the temporary folder; the console prints its path."""
+        folder = Path(tempfile.gettempdir()) / "hearth-console"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{self._now():%Y%m%d-%H%M%S}-{Path(filename).name}"
+        path.write_bytes(data)
+        return {"path": str(path)}
 
     def _record(self, community: str | None, action: str, **fields: Any) -> None:
         super()._record(community, action, **fields)

@@ -8,17 +8,18 @@ its errors become :mod:`hearth.errors` at :func:`~.errors.boundary`.
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 import discord
 
-from hearth.adapters.discord.convert import PLATFORM, chunks, render, to_channel
+from hearth.adapters.discord.convert import PLATFORM, chunks, render, to_channel, to_message
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
-from hearth.errors import AdapterError
-from hearth.models import Channel, Member, Role, SentMessage
+from hearth.errors import AdapterError, NotFound
+from hearth.models import Channel, Member, Message, Role, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,15 @@ class Actions:
             for i, chunk in enumerate(chunks(text)):
                 sent = await target.send(chunk, **(first if i == 0 else {}))
         assert sent is not None
+        return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
+
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        text: str) -> SentMessage:
+        """Upload ``data`` as an attachment (Discord shows a PNG inline), ``text`` above it."""
+        target = self.session.connected().get_partial_messageable(int(channel.id))
+        caption = next(iter(chunks(render(text))), None) if text else None
+        with boundary(f"sending a file to channel {channel.id}"):
+            sent = await target.send(caption, file=discord.File(io.BytesIO(data), filename=filename))
         return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
 
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
@@ -97,6 +107,25 @@ class Actions:
         with boundary(f"banning {member.id}"):
             await guild.ban(discord.Object(int(member.id)), reason=reason or None,
                             delete_message_seconds=0)
+
+    async def unban(self, community: str, member: Member) -> None:
+        guild = self.session.guild(community)
+        with boundary(f"lifting the ban of {member.id}"):
+            await guild.unban(discord.Object(int(member.id)))
+
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        if not (channel.id.isdigit() and message_id.isdigit()):
+            return None
+        s = self.session
+        target = s.connected().get_partial_messageable(int(channel.id))
+        try:
+            with boundary(f"reading message {message_id}"):
+                found = await target.fetch_message(int(message_id))
+        except NotFound:
+            return None
+        # The author as the guild knows them now (their role); one who left, as a plain user.
+        author = await s.get_member(community, str(found.author.id)) or s.author(None, found.author)
+        return to_message(found, s.channel(community, int(channel.id)), author)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
         if role == Role.OWNER:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding
 from hearth.errors import AdapterError, StartupError
-from hearth.models import Capability, Channel, Member, Prompt, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Message, Prompt, Role, SentMessage
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember, Pace
 
 if TYPE_CHECKING:
@@ -117,6 +117,10 @@ class DiscordAdapter(Adapter):
     ) -> SentMessage:
         return await self._started().actions.send(community, channel, text, reply_to=reply_to)
 
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        return await self._started().actions.send_file(community, channel, data, filename, text)
+
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         return await self._started().actions.dm(community, member, text)
 
@@ -144,6 +148,12 @@ class DiscordAdapter(Adapter):
 
     async def ban(self, community: str, member: Member, reason: str) -> None:
         await self._started().actions.ban(community, member, reason)
+
+    async def unban(self, community: str, member: Member) -> None:
+        await self._started().actions.unban(community, member)
+
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        return await self._started().actions.fetch_message(community, channel, message_id)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
         await self._started().actions.grant_role(community, member, role)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import discord
 
@@ -84,15 +86,19 @@ class Interactions:
         if interaction.id in self._answering:
             return
         self._answering.add(interaction.id)
+        data: Mapping[str, Any] = interaction.data or {}
+        # A context-menu command is about the message it was chosen on; only its user sees
+        # the answer (a report must not name the reporter).
+        target = str(data.get("target_id")) if data.get("type") == slash.MESSAGE_MENU else None
         try:
             # Discord wants a first response within 3 s: "thinking…" until the command's turn.
             with contextlib.suppress(discord.HTTPException):
-                await interaction.response.defer(thinking=True)
+                await interaction.response.defer(thinking=True, ephemeral=target is not None)
             channel = s.channel(key, interaction.channel_id or 0)
             message = Message(
                 platform=PLATFORM, id=str(interaction.id), channel=channel,
                 author=s.author(key, interaction.user), text=line,
-                time=interaction.created_at, raw=interaction,
+                time=interaction.created_at, reply_to=target, raw=interaction,
             )
             answers = await host.run_command(CommandInvokedEvent(
                 platform=PLATFORM, id=f"slash:{interaction.id}", community=key,

@@ -18,6 +18,7 @@ from hearth.models import Role
 NEEDED: tuple[tuple[str, str, str], ...] = (
     ("view_channel", "View Channels", "seeing the community's channels"),
     ("send_messages", "Send Messages", "welcomes, replies and announcements"),
+    ("attach_files", "Attach Files", "images such as the health report's chart"),
     ("read_message_history", "Read Message History",
      "handling the messages posted while the bot was down"),
     ("manage_messages", "Manage Messages",

@@ -6,7 +6,8 @@ subcommands at once. Parameters map to options: ``int`` -> integer, ``member``
 -> user, everything else (words, quoted text, durations, several members, the
 rest of the line) -> string. An invocation is turned back into the command line
 the core parses (``flash "Night talk" 2h <@1> <@2>``), so permission checks and
-argument errors are the same as for text commands.
+argument errors are the same as for text commands. A command with a ``menu``
+label is also a message context-menu command (type 3) of that name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from hearth.commands import Command, Param
 
 STRING, INTEGER, USER = 3, 4, 6
+CHAT_INPUT, MESSAGE_MENU = 1, 3  # application command types
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 _NAME_OK = re.compile(r"[^a-z0-9_-]+")
 _HINT = {
@@ -78,9 +80,13 @@ class SlashSet:
 
     payload: list[dict[str, Any]]
     commands: Mapping[str, Command]
+    menus: Mapping[str, Command]
 
     def command_line(self, data: Mapping[str, Any]) -> str | None:
         """The core command line for an interaction's ``data``, or None if not ours."""
+        if data.get("type") == MESSAGE_MENU:
+            menu = self.menus.get(str(data.get("name", "")))
+            return None if menu is None else menu.name
         command = self.commands.get(str(data.get("name", "")))
         if command is None:
             return None
@@ -119,11 +125,15 @@ def _quote(text: str) -> str:
 def build(commands: Iterable[Command]) -> SlashSet:
     payload: list[dict[str, Any]] = []
     by_name: dict[str, Command] = {}
+    menus: dict[str, Command] = {}
     for command in commands:
         entry = command_payload(command)
         if entry["name"] in by_name:
             continue
         by_name[entry["name"]] = command
         payload.append(entry)
-    return SlashSet(payload, by_name)
+        if command.menu and command.menu[:32] not in menus:
+            menus[command.menu[:32]] = command
+            payload.append({"type": MESSAGE_MENU, "name": command.menu[:32], "dm_permission": False})
+    return SlashSet(payload, by_name, menus)
 

@@ -50,6 +50,15 @@ class Actions:
                 s.nio, channel.id, text, mentions=mentions, notice=True))
         return SentMessage(platform=PLATFORM, id=event_id, channel=channel)
 
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        text: str) -> SentMessage:
+        """The caption as a notice, then the file (Matrix has no caption on an upload)."""
+        s = self.session
+        if text:
+            await self.send(community, channel, text)
+        event_id = await s.do("send file", lambda: ops.send_file(s.nio, channel.id, data, filename))
+        return SentMessage(platform=PLATFORM, id=event_id, channel=channel)
+
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         s = self.session
         uid = user_id(member.id)
@@ -136,6 +145,11 @@ class Actions:
         if not rooms:
             raise NotFound(f"kick: {uid} is not in community {community!r}")
         await s.each("kick", rooms, lambda r: ops.kick(s.nio, r, uid, reason=reason))
+
+    async def unban(self, community: str, member: Member) -> None:
+        s = self.session
+        uid = user_id(member.id)
+        await s.each("unban", self.topology.all_rooms(community), lambda r: ops.unban(s.nio, r, uid))
 
     async def ban(self, community: str, member: Member, reason: str) -> None:
         s = self.session

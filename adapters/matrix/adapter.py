@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from hearth.errors import AdapterError, StartupError
-from hearth.models import Capability, Channel, Member, Role, SentMessage
+from hearth.models import Capability, Channel, Member, Message, Role, SentMessage
 from hearth.ports import Adapter, AdapterHost, DissolveMode, ListedMember, Pace
 
 from .schema import MatrixAccount, MatrixBinding
@@ -37,7 +37,7 @@ START_TIMEOUT = 60.0
 BASE_CAPABILITIES = frozenset({
     Capability.SEND, Capability.REPLY, Capability.DM, Capability.DELETE, Capability.MUTE,
     Capability.KICK, Capability.BAN, Capability.ROLES, Capability.GROUPS, Capability.GROUP_ARCHIVE,
-    Capability.PIN, Capability.REACTIONS, Capability.MEMBERS,
+    Capability.PIN, Capability.REACTIONS, Capability.MEMBERS, Capability.FILES,
 })  # no TIMED_MUTE: a mute is a power level, lifted by the core when it runs out
 
 
@@ -132,6 +132,10 @@ class MatrixAdapter(Adapter):
                    reply_to: str | None = None) -> SentMessage:
         return await self._started().actions.send(community, channel, text, reply_to=reply_to)
 
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        return await self._started().actions.send_file(community, channel, data, filename, text)
+
     async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
         return await self._started().actions.dm(community, member, text)
 
@@ -149,6 +153,12 @@ class MatrixAdapter(Adapter):
 
     async def unmute(self, community: str, member: Member) -> None:
         await self._started().actions.unmute(community, member)
+
+    async def unban(self, community: str, member: Member) -> None:
+        await self._started().actions.unban(community, member)
+
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        return await self._started().inbound.fetch_message(community, channel, message_id)
 
     async def kick(self, community: str, member: Member, reason: str) -> None:
         await self._started().actions.kick(community, member, reason)

@@ -19,7 +19,7 @@ from typing import Any
 
 from nio import MessageDirection, SyncResponse
 
-from hearth.errors import AdapterError, StorageError
+from hearth.errors import AdapterError, NotFound, StorageError
 from hearth.events import (
     MemberJoinedEvent,
     MemberLeftEvent,
@@ -29,7 +29,7 @@ from hearth.events import (
     MessagePostedEvent,
     ReactionAddedEvent,
 )
-from hearth.models import Channel, Message, Reaction, extract_links
+from hearth.models import Channel, Member, Message, Reaction, extract_links
 
 from . import ops
 from .convert import (
@@ -312,6 +312,27 @@ class Inbound:
         if len(s.edits) > RECENT_EVENTS:
             s.edits.popitem(last=False)
         return original
+
+    async def fetch_message(self, community: str, channel: Channel, event_id: str) -> Message | None:
+        """A message event of the community as the server has it now (None: gone or no message)."""
+        s = self.session
+        ev = s.recent.get(event_id)
+        if ev is None:
+            try:
+                ev = await s.do("read event", partial(self._event, channel.id, event_id))
+            except NotFound:
+                return None
+        parts = message_parts(ev.get("content") or {}) if ev.get("type") == "m.room.message" else None
+        sender = str(ev.get("sender", ""))
+        if parts is None or not sender:
+            return None
+        author = (Member(platform=PLATFORM, id=sender, name=sender, is_bot=True) if sender == s.me
+                  else self.identity.member(community, sender))
+        return Message(
+            platform=PLATFORM, id=event_id, channel=self.topology.channel(community, channel.id),
+            author=author, text=parts.text, time=event_time(ev), mentions=parts.mentions,
+            links=extract_links(parts.text), reply_to=parts.reply_to, raw=ev,
+        )
 
     async def _event(self, room_id: str, event_id: str) -> dict[str, Any]:
         s = self.session

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import json
 import logging
+import mimetypes
 import re
 import time
 import weakref
@@ -68,6 +70,7 @@ __all__ = [
     "remove_space_child",
     "reply",
     "retry_rate_limited",
+    "send_file",
     "send_text",
     "set_power_level",
     "synapse_admin_delete_room",
@@ -356,6 +359,21 @@ async def send_text(
     )
     resp = await client.room_send(room_id, "m.room.message", content)
     event_id: str = check(resp, "send message").event_id
+    return event_id
+
+
+async def send_file(client: AsyncClient, room_id: str, data: bytes, filename: str) -> str:
+    """Upload ``data`` to the media repository and post it (``m.image`` for an image,
+    else ``m.file``); returns the event id."""
+    mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    uploaded, _keys = await client.upload(io.BytesIO(data), content_type=mimetype,
+                                          filename=filename, filesize=len(data))
+    uri = check(uploaded, "upload file").content_uri
+    kind = "m.image" if mimetype.startswith("image/") else "m.file"
+    content = {"msgtype": kind, "body": filename, "url": uri,
+               "info": {"mimetype": mimetype, "size": len(data)}}
+    resp = await client.room_send(room_id, "m.room.message", content)
+    event_id: str = check(resp, "send file").event_id
     return event_id
 
 

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -139,11 +139,12 @@ def _check_id(member_id: str) -> None:
         raise ValueError(f"{member_id!r} is not a member id (one word, such as alice)")
 
 
-@dataclass
-class _Stored:
+class _Stored(NamedTuple):
     community: str
     channel: Channel
     author: str  # member id, or "" for the bot
+    text: str = ""
+    time: datetime | None = None
 
 
 class TestingAdapter(Adapter):
@@ -184,6 +185,8 @@ class TestingAdapter(Adapter):
         #: the messages the imitated network remembers (the newest MESSAGES_KEPT), by id
         self.messages: OrderedDict[str, _Stored] = OrderedDict()
         self.last_bot_message: dict[tuple[str, str], str] = {}
+        #: files the bot posted, by message id: (file name, contents)
+        self.files: dict[str, tuple[str, bytes]] = {}
         self._channels: dict[tuple[str, str], Channel] = {}
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
@@ -377,7 +380,7 @@ class TestingAdapter(Adapter):
         )
 
     def _message(self, community: str, channel: Channel, person: Person, text: str,
-                 message_id: str, reply_to: str | None) -> Message:
+                 message_id: str, reply_to: str | None, now: datetime | None = None) -> Message:
         if "@" in text:
             known = self.people.get(community, {})
             mentions = tuple(m for pair in _MENTION.findall(text) for m in pair if m in known)
@@ -385,15 +388,17 @@ class TestingAdapter(Adapter):
             mentions = ()
         message = Message(
             platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
-            time=self._now(), mentions=mentions, links=extract_links(text), reply_to=reply_to,
+            time=self._now() if now is None else now, mentions=mentions, links=extract_links(text),
+            reply_to=reply_to,
         )
-        self._keep(message_id, _Stored(community, channel, person.id))
+        self._keep(message_id, _Stored(community, channel, person.id, text, message.time))
         return message
 
     def _keep(self, message_id: str, stored: _Stored) -> None:
-        self.messages[message_id] = stored
-        if len(self.messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
-            self.messages.popitem(last=False)
+        messages = self.messages
+        messages[message_id] = stored
+        if len(messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
+            messages.popitem(last=False)
 
     def refusal(self, community: str, person: Person) -> str | None:
         """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
@@ -408,17 +413,20 @@ class TestingAdapter(Adapter):
     async def inject_message(self, community: str, member_id: str, channel_name: str, text: str,
                              message_id: str, reply_to: str | None = None) -> Message | None:
         """``member_id`` posts; a muted, kicked or banned member is refused (None, a ``refused`` action)."""
+        # every injected message passes here (tests, simulate, the console, benchmarks): kept lean
         person = self.person(community, member_id)
-        channel = self.channel(community, channel_name)
-        why = self.refusal(community, person)
-        if why is not None:
-            self._record(community, "refused", member=member_id, why=why)
-            return None
-        message = self._message(community, channel, person, text, message_id, reply_to)
-        await self._submit(
-            MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
-                               time=self._now(), message=message)
-        )
+        channel = self._channels.get((community, channel_name)) or self.channel(community, channel_name)
+        if person.banned or person.kicked or person.muted_until is not None:
+            why = self.refusal(community, person)
+            if why is not None:
+                self._record(community, "refused", member=member_id, why=why)
+                return None
+        host = self.host
+        assert host is not None, "the testing adapter is not started"
+        now = host.clock.now()
+        message = self._message(community, channel, person, text, message_id, reply_to, now)
+        await host.submit(MessagePostedEvent(platform=self.name, id=f"msg:{message_id}",
+                                             community=community, time=now, message=message))
         return message
 
     async def inject_dm(self, community: str, member_id: str, text: str, message_id: str) -> Message:
@@ -475,6 +483,19 @@ class TestingAdapter(Adapter):
     async def member_count(self, community: str) -> int:
         return sum(1 for p in self.people.get(community, {}).values() if p.present)
 
+    async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
+        stored = self.messages.get(message_id)
+        if stored is None or stored.community != community or stored.channel.id != channel.id:
+            return None
+        if not stored.author:  # the bot's own
+            author = Member(platform=self.name, id="hearth", name="Hearth", is_bot=True)
+        else:
+            person = self.people.get(community, {}).get(stored.author)
+            author = person.member() if person else Member(platform=self.name, id=stored.author,
+                                                           name=stored.author)
+        return Message(platform=self.name, id=message_id, channel=stored.channel, author=author,
+                       text=stored.text, time=stored.time or self._now())
+
     async def get_member(self, community: str, member_id: str) -> Member | None:
         person = self.people.get(community, {}).get(member_id)
         return person.member() if person and person.present else None
@@ -506,6 +527,21 @@ class TestingAdapter(Adapter):
             self._record(community, "send", channel=channel.name or channel.id, **self.render(text),
                          **extra)
         return self._sent(community, channel)
+
+    async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
+                        *, text: str = "") -> SentMessage:
+        """Record a ``file`` action (its name, size and caption); keep the bytes in :attr:`files`."""
+        await self._network("send_file")
+        sent = self._sent(community, channel)
+        self.files[sent.id] = (filename, data)
+        caption = self.render(text) if text else {}
+        self._record(community, "file", channel=channel.name or channel.id, file=filename,
+                     bytes=len(data), **caption, **self._file_fields(filename, data))
+        return sent
+
+    def _file_fields(self, filename: str, data: bytes) -> dict[str, Any]:
+        """Extra fields of a recorded ``file`` action (the console adds where it saved it)."""
+        return {}
 
     def _check_dm(self, community: str | None, member_id: str) -> None:
         person = self.people.get(community or "", {}).get(member_id)
@@ -546,6 +582,11 @@ class TestingAdapter(Adapter):
         await self._network("unmute")
         self.person(community, member.id).muted_until = None
         self._record(community, "unmute", member=member.id)
+
+    async def unban(self, community: str, member: Member) -> None:
+        await self._network("unban")
+        self.person(community, member.id).banned = False
+        self._record(community, "unban", member=member.id)
 
     async def _remove(self, community: str, member: Member, action: str, reason: str) -> None:
         await self._network(action)

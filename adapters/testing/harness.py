@@ -120,7 +120,8 @@ class TestBot:
         is_text = isinstance(config, str) and "\n" in config
         bot = cls(load(config, extra_plugins=extra_plugins, text=is_text), **kwargs)
         for m in members:
-            bot.add_member(m["id"], m.get("name"), m.get("role", "member"), platform=m.get("platform"))
+            bot.add_member(m["id"], m.get("name"), m.get("role", "member"), platform=m.get("platform"),
+                           joined=m.get("joined"))
         try:
             await bot.start()
         except BaseException:
@@ -220,10 +221,15 @@ class TestBot:
         return self.adapters[platform]
 
     def add_member(self, member_id: str, name: str | None = None, role: str | Role = "member",
-                   platform: str | None = None) -> None:
-        """A member present from the start (no join event), on ``platform`` (default: the first)."""
+                   platform: str | None = None, *, joined: str | datetime | None = None) -> None:
+        """A member present from the start (no join event), on ``platform`` (default: the first);
+        ``joined``: when the network says they joined (default: it does not say, so the bot
+        counts from first seeing them)."""
         parsed = role if isinstance(role, Role) else Role.parse(role)
-        self._network(platform).add_person(self.community, member_id, name or member_id.title(), parsed)
+        person = self._network(platform).add_person(self.community, member_id,
+                                                    name or member_id.title(), parsed)
+        if joined is not None:
+            person.joined = _when(joined)
 
     def refuse_dms(self, member_id: str, refuse: bool = True) -> None:
         """Make ``member_id`` refuse direct messages (the network answers Forbidden)."""

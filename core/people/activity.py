@@ -13,7 +13,7 @@ shutdown. Daily rows are the roll-up; rows older than the retention
 dropped, so the ledger stays bounded.
 
 Who wrote the message a reply or a reaction answers is remembered for the
-last :data:`AUTHORS_KEPT` messages seen; older ones count as given but not as
+last :data:`AUTHORS_KEPT` messages seen at least; older ones count as given but not as
 received. A mention counts when it names a member the directory knows (not
 the bot, not another bot). Messages and reactions of other bots are not counted; the bot's own
 messages are counted apart (:meth:`Ledger.bot_message`).
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from hearth.models import Message, Reaction, SentMessage
 from hearth.people.directory import Changes, Directory
 from hearth.people.persons import Persons
 from hearth.people.records import Account, Activity, DayTotals, InteractionGraph, from_ms, to_ms
+from hearth.recent import Recent
 from hearth.storage import Database
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,8 @@ class Ledger:
         self._pairs: dict[PairKey, list[int]] = {}
         self._bot: dict[tuple[str, int], int] = {}
         # hash((platform, message id)) -> author id: the hash instead of the key keeps this
-        # table to about a third of the memory (it holds the last AUTHORS_KEPT messages)
-        self._authors: OrderedDict[int, str] = OrderedDict()
+        # table to about a third of the memory (it holds at least the last AUTHORS_KEPT messages)
+        self._authors: Recent[int, str] = Recent(AUTHORS_KEPT)
         self._day_cache: dict[str, tuple[int, int]] = {}
         self._counted = 0
         self._first_ms: int | None = None
@@ -150,10 +150,7 @@ class Ledger:
         return row
 
     def _remember(self, platform: str, message_id: str, author_id: str) -> None:
-        authors = self._authors
-        authors[hash((platform, message_id))] = author_id
-        if len(authors) > AUTHORS_KEPT:
-            authors.popitem(last=False)
+        self._authors[hash((platform, message_id))] = author_id
 
     def _counted_one(self, ms: int) -> None:
         self._counted += 1
@@ -174,10 +171,7 @@ class Ledger:
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         platform, author_id = message.platform, author.id
         self.directory.active(community, author, ms)
-        authors = self._authors
-        authors[hash((platform, message.id))] = author_id
-        if len(authors) > AUTHORS_KEPT:
-            authors.popitem(last=False)
+        self._authors[hash((platform, message.id))] = author_id
         days, key = self._days, (community, day, platform, author_id)
         row = days.get(key)
         if row is None:
@@ -379,6 +373,18 @@ class Ledger:
                         reactions_given=n[3], reactions_received=n[4], commands=n[5],
                         active_days=n[6])
 
+    async def speakers(self, community: str, since: datetime, until: datetime | None = None) -> int:
+        """How many members wrote at least one message on the days from ``since`` to ``until``."""
+        await self.flush()
+        assert self.db is not None
+        first, last = self._window(community, since, until)
+        count = await self.db.fetchval(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT platform, member_id FROM hearth_activity"
+            " WHERE community = ? AND day_ms >= ? AND day_ms <= ? AND messages > 0) AS spoke",
+            (community, first, last),
+        )
+        return int(count or 0)
+
     async def graph(
         self,
         community: str,
@@ -460,8 +466,7 @@ class Ledger:
         self._pairs = {k: v for k, v in self._pairs.items()
                        if k[2] != platform or member_id not in (k[3], k[4])}
         # By id alone: ids of different networks do not collide (numbers, @user:server).
-        for key in [k for k, v in self._authors.items() if v == member_id]:
-            del self._authors[key]
+        self._authors.discard_values(lambda author: author == member_id)
         assert self.db is not None
         async with self.db.transaction():
             erased = await self.db.execute(

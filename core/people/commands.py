@@ -35,7 +35,8 @@ TEXTS = {
         "code_dm": (
             "Your link code for {community}: {code}\n"
             "Within {lifetime}, send {command} from your account on the other network, "
-            "in {community} or to me by direct message. The code works once."),
+            "in {community} or to me by direct message. The code works once. Never give it to "
+            "anyone: whoever sends it links their account to yours."),
         "code_sent": "I sent you a link code by direct message.",
         "code_undelivered": "I could not send you a direct message; allow direct messages and try again.",
         "wrong_code": "That code is not valid (wrong, expired or already used). Ask for a new one "
@@ -59,7 +60,8 @@ TEXTS = {
         "code_dm": (
             "你在 {community} 的关联码：{code}\n"
             "请在 {lifetime} 内，用你在另一个平台的账号发送 {command}"
-            "（在 {community} 中或私信给我）。关联码只能使用一次。"),
+            "（在 {community} 中或私信给我）。关联码只能使用一次。请勿告诉任何人："
+            "谁发送它，谁的账号就会与你的关联。"),
         "code_sent": "我已通过私信把关联码发给你。",
         "code_undelivered": "无法给你发私信；请允许私信后再试。",
         "wrong_code": "关联码无效（错误、过期或已使用）。请在另一个账号上用 {prefix}link 获取新的关联码。",

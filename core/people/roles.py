@@ -7,8 +7,11 @@ networks: Hearth reads them, never grants them.
 
 A member's *effective* role, the one events, commands and ``ctx.members()``
 carry, is their network role when it is admin or owner; otherwise the
-highest role Hearth granted across the person's accounts (a leader on
-Discord is a leader on Matrix); otherwise their network role. A network's
+highest role Hearth granted across the person's accounts; otherwise their
+network role. A role above member (a leader) is the person's: granted on one
+account it is recorded and shown on all of them, also on an account linked
+later (a leader on Discord is a leader on Matrix). Newcomer and member stay
+with their account (linking never completes a welcome gate). A network's
 admin does not carry over to the person's other networks.
 
 A role changed by someone on a network that holds roles (a Discord role edit,
@@ -135,14 +138,19 @@ def _takes_over(hearth: Role | None, network: Role, last: Role | None) -> bool:
     return True
 
 
-def _member_of(event: Event) -> Member | None:
+def _member_of(event: Event) -> tuple[Member | None, bool]:
+    """The member an event carries, and whether their role there is the community's view
+    (a direct message's or a DM button's sender may carry no community role)."""
     if isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent)):
-        return event.message.author
+        message = event.message
+        return message.author, message.channel.dm_with is None
     if isinstance(event, ReactionAddedEvent):
-        return event.reaction.member
-    if isinstance(event, (MemberJoinedEvent, MemberLeftEvent, MemberUpdatedEvent, ChoiceMadeEvent)):
-        return event.member
-    return None
+        return event.reaction.member, event.reaction.channel.dm_with is None
+    if isinstance(event, (MemberJoinedEvent, MemberLeftEvent, MemberUpdatedEvent)):
+        return event.member, True
+    if isinstance(event, ChoiceMadeEvent):
+        return event.member, False
+    return None, False
 
 
 def _with_member(event: Event, member: Member) -> Event:
@@ -222,9 +230,7 @@ class Roles:
         and plugins hear of every account whose role changed."""
         for account, was in before.items():
             role = self.granted(community, account)
-            if role is None:
-                continue
-            if self._granted.get(community, {}).get(account) is not role:
+            if role is not None and role > Role.MEMBER and self._granted[community].get(account) is not role:
                 await self._store_one(community, account, role, source="link")
             if was is not role:
                 member = self._known(community, account)
@@ -234,33 +240,36 @@ class Roles:
 
     # ------------------------------------------------------------------ reading
     def granted(self, community: str, account: Account) -> Role | None:
-        """The role Hearth granted ``account``: its own, or a leader role of the person's other accounts."""
+        """Hearth's role for ``account``: its own, or a higher one above member (a leader)
+        granted on another account of the person. A newcomer's gate stays per account."""
         granted = self._granted.get(community)
         if not granted:
             return None
+        own = granted.get(account)
         accounts = self.accounts_of(community, account)
         if len(accounts) == 1:
-            return granted.get(account)
-        # Leadership follows the person; newcomer and member are each account's own
-        # welcome on its network: linking never completes a gate.
-        own = granted.get(account)
-        found = [r for a in accounts if a != account
-                 and (r := granted.get(a)) is not None and r >= Role.LEADER]
-        if own is not None:
-            found.append(own)
-        return max(found) if found else None
+            return own
+        shared = [r for a in accounts if (r := granted.get(a)) is not None and r > Role.MEMBER]
+        if not shared:
+            return own
+        return max(shared) if own is None else max(own, *shared)
 
     def member(self, community: str, member: Member) -> Member:
         """``member`` (as a network reports them) with their effective role."""
+        if not self._granted.get(community):  # nothing granted here (every message asks)
+            return member
         role = effective(self.granted(community, member.key), member.role)
         return member if role is member.role else replace(member, role=role)
 
     # ------------------------------------------------------------------ inbound
     async def observe(self, community: str, event: Event) -> Event:
         """Read back the network role an event shows; the event with effective roles."""
-        member = _member_of(event)
+        member, shows_role = _member_of(event)
         if member is None or member.is_bot:
             return event
+        if not shows_role:
+            found = self.member(community, member)
+            return event if found is member else _with_member(event, found)
         account = (member.platform, member.id)
         seen = self._seen.setdefault(community, {})
         last = seen.get(account, _UNSEEN)
@@ -290,19 +299,17 @@ class Roles:
         account = member.key
         before = self.granted(community, account)
         known = last if isinstance(last, Role) else None
-        others = self._others(community, account)
+        others: list[tuple[Member, Role | None, Role | None]] = []
         if self._holds_roles(community, member.platform) and _takes_over(before, member.role, known):
             log.info("%s: %s shows %s on %s; Hearth's role follows (was %s)", community, member.id,
                      member.role.label, member.platform, before.label if before else "none")
-            await self._store(community, account, member.role, source=f"network:{member.platform}")
-            for other in others:
-                self._apply(community, other, before, member.role)
+            others = await self._store(community, account, member.role,
+                                       source=f"network:{member.platform}")
         after = self.granted(community, account)
         if last is not _UNSEEN:  # seen before (not at start-up): tell plugins of a change
             shown = known if known is not None else Role.MEMBER
             self._changed(community, member, effective(before, shown), effective(after, member.role))
-        for other in others:
-            self._changed(community, other, effective(before, other.role), effective(after, other.role))
+        self._follow(community, others)
 
     def _holds_roles(self, community: str, platform: str) -> bool:
         """Whether the network shows Hearth's roles (only then can it change them)."""
@@ -350,21 +357,41 @@ class Roles:
         if before is role:
             return None
         network = self._seen.get(community, {}).get(account) or member.role
-        others = self._others(community, account)
-        await self._store(community, account, role, source=f"plugin:{plugin}")
-        pending = self._apply(community, member, before, role, plugin=plugin, then=then, data=data)
-        for other in others:
-            self._apply(community, other, before, role)
+        others = await self._store(community, account, role, source=f"plugin:{plugin}")
+        after = self.granted(community, account)
+        pending = self._apply(community, member, before, after, plugin=plugin, then=then, data=data)
         self._changed(community, replace(member, role=network), effective(before, network),
-                      effective(role, network))
-        for other in others:
-            self._changed(community, other, effective(before, other.role), effective(role, other.role))
+                      effective(after, network))
+        self._follow(community, others)
         return pending
 
-    async def _store(self, community: str, account: Account, role: Role | None, *, source: str) -> None:
-        """Hearth's role for every account of the person of ``account`` (None: no role)."""
-        for a in self.accounts_of(community, account):
-            await self._store_one(community, a, role, source=source)
+    async def _store(self, community: str, account: Account, role: Role | None, *,
+                     source: str) -> list[tuple[Member, Role | None, Role | None]]:
+        """Make ``role`` Hearth's role for ``account`` (None: no role). A role above member
+        (or taking one back) is the person's: every account of theirs gets it. Returns the
+        other accounts whose role changed: (member, before, after)."""
+        accounts = self.accounts_of(community, account)
+        others = [a for a in accounts if a != account]
+        before = {a: self.granted(community, a) for a in others}
+        was = self.granted(community, account)
+        if max(role or Role.NEWCOMER, was or Role.NEWCOMER) > Role.MEMBER:  # the person's
+            for a in accounts:
+                await self._store_one(community, a, role, source=source)
+        else:
+            await self._store_one(community, account, role, source=source)
+        changed = []
+        for a in others:
+            after = self.granted(community, a)
+            if after is not before[a]:
+                changed.append((self._known(community, a), before[a], after))
+        return changed
+
+    def _follow(self, community: str, changed: list[tuple[Member, Role | None, Role | None]]) -> None:
+        """Show the person's other accounts' new roles on their networks; tell plugins."""
+        for member, before, after in changed:
+            self._apply(community, member, before, after)
+            self._changed(community, member, effective(before, member.role),
+                          effective(after, member.role))
 
     async def _store_one(self, community: str, account: Account, role: Role | None, *,
                          source: str) -> None:
@@ -385,8 +412,11 @@ class Roles:
                data: dict[str, Any] | None = None) -> Pending | None:
         """Queue what makes ``member``'s network show ``after`` instead of ``before``.
 
-        The network shows one of Hearth's roles at a time (a leader keeps the
-        member role beneath): the new role is granted, then the old one revoked.
+        The network shows one of Hearth's roles at a time; a leader keeps the
+        member role beneath. Up, the new role is granted before the old one is
+        revoked; down, the old one is revoked first: so every state the network
+        passes through (and reports back) shows the new role or the network's
+        default, never the old role again.
         """
         adapter = self._app.adapter_for(community, member.platform)
         if adapter is None:
@@ -398,10 +428,14 @@ class Roles:
         if (seen.get(member.key) or Role.MEMBER) < Role.ADMIN:  # what the network will show
             seen[member.key] = after if after in (Role.MEMBER, Role.LEADER) else None
         steps: list[tuple[str, Role]] = []
-        if after is not None:
+        if (after if after is not None else -1) > (before if before is not None else -1):
             steps.append(("grant_role", after))
-        if before is not None and not (before is Role.MEMBER and after is not None and after > before):
+            if before is not None and before is not Role.MEMBER:
+                steps.append(("revoke_role", before))
+        elif before is not None:
             steps.append(("revoke_role", before))
+            if after is not None and after is not Role.MEMBER:
+                steps.append(("grant_role", after))
         first: Pending | None = None
         for n, (what, role) in enumerate(steps):
             call = adapter.grant_role if what == "grant_role" else adapter.revoke_role
@@ -417,11 +451,6 @@ class Roles:
         return first
 
     # ------------------------------------------------------------------ telling plugins
-    def _others(self, community: str, account: Account) -> list[Member]:
-        """The person's other accounts (on their other networks), with their network roles."""
-        return [self._known(community, a) for a in self.accounts_of(community, account)
-                if a != account]
-
     def _known(self, community: str, account: Account) -> Member:
         record = self._app.people.directory.get(community, account)
         if record is not None:

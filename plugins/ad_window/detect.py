@@ -32,10 +32,11 @@ from urllib.parse import unquote
 from publicsuffixlist import PublicSuffixList
 
 from hearth import SafePattern, compile_pattern
+from hearth.plugins.ad_window import pitches
 from hearth.plugins.ad_window.normalise import FUNCTION_WORDS, View, fold, mixed_script, rx, view
 from hearth.plugins.ad_window.technames import FILE_SUFFIXES, TECH_NAMES
 
-Kind = Literal["invite", "link", "contact", "phone", "pattern", "repeat"]
+Kind = Literal["invite", "link", "contact", "phone", "pitch", "shop", "pattern", "repeat"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +56,9 @@ _TRIGGER = re.compile(r"[.:@_/=\d]|dot|hxxp", re.IGNORECASE)
 _DOT_LETTER = re.compile(r"\.[^\W\d_]")  # every host name has one, before its top-level domain
 _APP_WORD = re.compile(
     r"\b(?:wechat|weixin|telegram|whatsapp|skype|viber|kakao|kik|threema|wickr|line|signal|snap"
-    r"|snapchat|insta|instagram|ig|tg|qq|facebook|fb|messenger)\b"
+    r"|snapchat|insta|instagram|ig|tg|qq|vx|facebook|fb|messenger)\b"
 )
-_ZH_HINT = re.compile(r"[微威薇扣电飞加联私找]")
+_ME = re.compile(r"\bme\b", re.IGNORECASE)  # every English pitch says "DM me", "PM me"…
 _SEVEN_DIGITS = re.compile(r"\d(?:[ ().\-]{0,3}\d){6}")  # the separators are never digits
 
 
@@ -101,7 +102,7 @@ _CONTACT_HINT = rx(
 )
 
 # -- contact handles and phone numbers -----------------------------------------------------
-_APPS_STRONG = r"(?:wechat|weixin|telegram|whatsapp|skype|viber|kakao ?talk|kik|threema|wickr)"
+_APPS_STRONG = r"(?:wechat|weixin|telegram|whatsapp|skype|viber|kakao ?talk|kik|threema|wickr|qq|vx)"
 _APPS_ALL = (
     r"(?:wechat|weixin|telegram|whatsapp|skype|viber|kakao(?: ?talk)?|kik|threema|wickr|line|signal"
     r"|snapchat|snap|instagram|insta|ig|tg|qq|facebook|fb|messenger)"
@@ -123,11 +124,6 @@ _CONTACT = rx(
     rf"|\bmy {_APPS_ALL}{_SEP_HANDLE}"
 )
 _HANDLE_BARE = 2  # the group of a handle written without a colon
-_CONTACT_ZH = rx(
-    r"(?:加我?|联系|私聊|私信|找我) ?(?:微信|威信|薇信|vx|wx|v|qq|扣扣|电报|tg|飞机) ?号? ?[:：]? ?"
-    r"([a-z0-9][a-z0-9_\-]{4,})"
-    r"|(?:微信|威信|薇信|vx|wx|qq|扣扣|电报|飞机) ?号? ?[:：] ?([a-z0-9][a-z0-9_\-]{3,})"
-)
 _PHONE = rx(
     # international: +86 138 0013 8000, 0044 20 7946 0958, +1 (555) 123-4567
     r"(?:\+|00)[1-9]\d{0,2}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,5}(?:[ .\-]?\d{1,5}){1,5}"
@@ -179,6 +175,7 @@ class Detector:
     allow_domains: tuple[str, ...] = ()
     invite_links: bool = True
     contact_handles: bool = True
+    pitches: bool = True
     patterns: tuple[SafePattern, ...] = ()
     internal_rooms: frozenset[str] = frozenset()
     own_guilds: frozenset[str] = frozenset()
@@ -190,6 +187,7 @@ class Detector:
         allow_domains: Iterable[str] = (),
         invite_links: bool = True,
         contact_handles: bool = True,
+        pitches: bool = True,
         patterns: Iterable[str | SafePattern] = (),
         internal_rooms: Iterable[str] = (),
         own_guilds: Iterable[str] = (),
@@ -199,24 +197,32 @@ class Detector:
             allow_domains=tuple(dict.fromkeys([*domains, *(_ascii_host(d) for d in domains)])),
             invite_links=invite_links,
             contact_handles=contact_handles,
+            pitches=pitches,
             patterns=tuple(p if isinstance(p, SafePattern) else compile_pattern(p) for p in patterns),
             internal_rooms=frozenset(r.lower() for r in internal_rooms),
             own_guilds=frozenset(own_guilds),
         )
 
     def detect(self, text: str, *, repeated: bool = False) -> Finding | None:
-        """The first reason ``text`` is an ad (invite, link, contact, phone, pattern), or None.
+        """The first reason ``text`` is an ad (invite, link, contact, phone, pitch, shop, pattern).
 
         ``repeated``: the member posted this text before (a bare ``name.tld`` then counts).
         """
         if not text:
             return None
         if text.isascii() and _TRIGGER.search(text) is None:
-            return self._patterns(text, text) if self.patterns else None
+            found = None
+            if self.pitches and _ME.search(text):
+                found = self._pitches(" ".join(text.split()).lower())
+            if found is None and self.patterns:
+                found = self._patterns(text, text)
+            return found
         v = view(text)
         found = self._links(v, repeated)
         if found is None and self.contact_handles:
             found = self._contact(v.skeleton)
+        if found is None and self.pitches:
+            found = self._pitches(v.skeleton)
         if found is None and self.patterns:
             found = self._patterns(v.raw, v.base)
         return found
@@ -334,10 +340,9 @@ class Detector:
                 if handle is not None and len(handle) < 5:
                     continue
                 return Finding("contact", m.group(0).strip())
-        if not skel.isascii() and _ZH_HINT.search(skel):
-            m = _CONTACT_ZH.search(skel)
-            if m:
-                return Finding("contact", m.group(0).strip())
+        handle = pitches.contact_zh(skel)
+        if handle is not None:
+            return Finding("contact", handle)
         if _SEVEN_DIGITS.search(skel):
             for phone in _PHONE.finditer(skel):
                 start, end = phone.span()
@@ -353,6 +358,15 @@ class Detector:
                     continue
                 return Finding("phone", phone.group(0).strip())
         return None
+
+
+    @staticmethod
+    def _pitches(skel: str) -> Finding | None:
+        shop = pitches.shop_search(skel)
+        if shop is not None:
+            return Finding("shop", shop)
+        said = pitches.pitch(skel)
+        return None if said is None else Finding("pitch", said)
 
 
 def _written_hosts(raw: str) -> set[str]:

@@ -23,6 +23,8 @@ from typing import Any
 
 import re2
 
+from hearth import INVISIBLE
+
 MAX_CHARS = 65_536
 """Only the first this-many characters are examined (the longest message Matrix carries)."""
 
@@ -35,20 +37,10 @@ def rx(pattern: str, *, ignore_case: bool = True) -> Any:
     return re2.compile(pattern, options)
 
 
-# Characters that render as nothing: removed (a zero-width space inside "cheap\u200btea.com").
-_INVISIBLE = [
-    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0,
-    *range(0x200B, 0x2010),  # zero-width space/joiners, direction marks
-    *range(0x202A, 0x202F),  # direction embeddings and overrides
-    *range(0x2060, 0x2070),  # word joiner, invisible operators, isolates
-    *range(0xFE00, 0xFE10),  # variation selectors
-    *range(0xFFF9, 0xFFFC),
-    *range(0x1BCA0, 0x1BCA4),
-    *range(0xE0000, 0xE0080),  # tag characters
-]
 # Dots in other scripts and typography (after NFKC, which already maps "．" "｡" "․" "﹒").
 _DOTS = "。・·•∙⋅‧۔︒"
-_TRANSLATE: dict[int, Any] = {cp: None for cp in _INVISIBLE} | {ord(d): "." for d in _DOTS}
+# Characters that render as nothing are removed (a zero-width space inside "cheap\u200btea.com").
+_TRANSLATE: dict[int, Any] = dict.fromkeys(INVISIBLE) | {ord(d): "." for d in _DOTS}
 
 # Letters that look like Latin ones (after lower-casing), each to one Latin letter, so a
 # skeleton has the same length as the text it comes from.

@@ -30,13 +30,15 @@ from hearth import (
     Person,
     PluginContext,
     Role,
+    Step,
     Verdict,
     hookimpl,
     literal,
+    step_for,
 )
 from hearth.i18n import texts
 from hearth.plugins.ad_window import windows as win
-from hearth.plugins.ad_window.config import AdWindowConfig, Step
+from hearth.plugins.ad_window.config import AdWindowConfig
 from hearth.plugins.ad_window.detect import Detector, Finding, RepeatTracker, repeat_key
 from hearth.plugins.ad_window.strikes import MIGRATIONS, Records, content_key
 from hearth.plugins.ad_window.texts import DEFAULTS
@@ -133,6 +135,7 @@ def _state(ctx: PluginContext) -> _State:
             allow_domains=cfg.detect.allow_domains,
             invite_links=cfg.detect.invite_links,
             contact_handles=cfg.detect.contact_handles,
+            pitches=cfg.detect.pitches,
             patterns=cfg.detect.patterns,
             internal_rooms=rooms,
             own_guilds=guilds,
@@ -253,7 +256,7 @@ async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: 
                           detail=_detail(channel, finding.evidence))
     # the person's strikes from every plugin (a guard strike counts) on every network
     count = await ctx.strikes.count(member)
-    step = cfg.escalation[min(count, len(cfg.escalation)) - 1]
+    step = step_for(cfg.escalation, count)
     until = now + step.duration if step.action == "mute" and step.duration else None
     if until is not None:
         until = await _mute_until(ctx, member, until)
@@ -279,7 +282,7 @@ async def _enforce(ctx: PluginContext, message: Message, finding: Finding, why: 
                 "audit",
                 mention=member.name_and_id,
                 channel=channel,
-                kind=finding.kind,
+                kind=say(f"label_{finding.kind}"),
                 evidence=literal(finding.evidence),
                 why=say(f"why_{why}"),
                 strikes=count,

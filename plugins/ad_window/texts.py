@@ -15,6 +15,16 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "kind_phone": "phone numbers",
         "kind_pattern": "messages like this",
         "kind_repeat": "repeated messages",
+        "kind_pitch": "sales pitches that move buyers to a private chat",
+        "kind_shop": "pointers to a shop on another platform",
+        "label_link": "link",
+        "label_invite": "invite",
+        "label_contact": "contact",
+        "label_phone": "phone",
+        "label_pitch": "pitch",
+        "label_shop": "shop search",
+        "label_pattern": "pattern",
+        "label_repeat": "repeat",
         "in_ad_channels": " or at any time in {channels}",
         "dm_outside": (
             "Your message in #{channel} was removed: {kind} are only allowed during the ad window"
@@ -75,6 +85,16 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "kind_phone": "电话号码",
         "kind_pattern": "此类消息",
         "kind_repeat": "重复刷屏的消息",
+        "kind_pitch": "引导私聊交易的推销",
+        "kind_shop": "引导去其他平台搜索店铺的广告",
+        "label_link": "链接",
+        "label_invite": "邀请",
+        "label_contact": "联系方式",
+        "label_phone": "电话",
+        "label_pitch": "私聊推销",
+        "label_shop": "店铺引流",
+        "label_pattern": "规则匹配",
+        "label_repeat": "重复",
         "in_ad_channels": "，或随时发在 {channels}",
         "dm_outside": (
             "你在 #{channel} 的消息已被删除："
@@ -95,11 +115,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "action_kick": "移出",
         "action_ban": "封禁",
         "audit": (
-            "ad_window：删除了 {mention} 在 #{channel} 的消息（{kind}："
+            "广告管理：删除了 {mention} 在 #{channel} 的消息（{kind}："
             "{evidence}；{why}）。第 {strikes} 次违规：{action}。"
         ),
-        "audit_pass": "ad_window：{actor} 给了 {mention} 一张广告通行证（现有 {passes} 张）。",
-        "audit_pardon": "ad_window：{actor} 赦免了 {mention}（清除 {count} 次违规）。",
+        "audit_pass": "广告管理：{actor} 给了 {mention} 一张广告通行证（现有 {passes} 张）。",
+        "audit_pardon": "广告管理：{actor} 赦免了 {mention}（清除 {count} 次违规）。",
         "announce_open": "广告时段已开始，持续到 {close}：每位成员现在可以发布 {quota} 条广告{ad_channels}。",
         "announce_close": "广告时段已结束。下一个时段开始于 {next_open}。",
         "ads_open": "广告时段进行中，持续到 {close}。本时段你还可以发布 {left}/{quota} 条广告。",

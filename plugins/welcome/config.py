@@ -90,7 +90,9 @@ class WelcomeConfig(PluginConfig):
     introduction: Introduction = Introduction()
     gate: Gate = Gate()
     burst: Burst = None
-    reminder: Reminder = Reminder()
+    reminder: Annotated[Reminder, Deprecated(
+        "rule reminders moved to pulse (they taper, and can pin the newest)",
+        replaced_by="plugins.pulse.rules_reminder")] = Reminder()
     texts: Annotated[TextOverrides, TEXTS] = Field(default_factory=TEXTS.model)
 
     @field_validator("rules_delivery", mode="before")

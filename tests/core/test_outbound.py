@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -291,3 +292,21 @@ async def test_command_flood_off_disables_it() -> None:
         assert [s["text"] for s in bot.sent("send")] == [f"pong p{n}" for n in range(8)]
     finally:
         await bot.close()
+
+
+async def test_a_pending_action_settles_once_for_its_waiters_and_later_readers() -> None:
+    """The outcome is built when first asked for; a waiter that came early and one that
+    comes after it settled get the same outcome, and the first settlement stands."""
+    clock = VirtualClock(START)
+    outbound = Outbound("x", Pace(), clock, _noop)
+    done: list[str] = []
+    pending = outbound.submit(("channel", "a"), Request("send", _perform(done, clock, "a0")),
+                              community="tea", plugin="p", then="sent", data={"n": 1})
+    assert not pending.done and pending.outcome is None and "queued" in repr(pending)
+    early = asyncio.ensure_future(pending.wait())
+    await _drive(clock, outbound, 5)
+    outcome = await early
+    assert (outcome.status, outcome.key, outcome.data, outcome.action) == ("done", "sent", {"n": 1}, "send")
+    assert pending.outcome is outcome and await pending.wait() is outcome
+    pending._settle("dropped", clock.now(), (), "late")  # a second settlement changes nothing
+    assert pending.outcome is outcome and "done" in repr(pending)

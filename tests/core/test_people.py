@@ -324,6 +324,8 @@ def test_hearth_forget_erases_an_account_from_the_stored_state(tmp_path: Path) -
                               start=today) as bot:
             await bot.say("ann", "general", "hello")
             await bot.say("bo", "general", "hello")
+            await core(bot).strikes.add(("testing", "ann"), "spam")
+            await bot.dm("ann", "!link")
 
     asyncio.run(chat())
     result = CliRunner().invoke(main, ["forget", str(config), "testing:ann"])
@@ -334,12 +336,15 @@ def test_hearth_forget_erases_an_account_from_the_stored_state(tmp_path: Path) -
         opened = await Database.open(f"sqlite:///{db}")
         try:
             rows = await opened.fetch("SELECT member_id FROM hearth_members UNION ALL "
-                                         "SELECT member_id FROM hearth_activity")
+                                      "SELECT member_id FROM hearth_activity UNION ALL "
+                                      "SELECT member_id FROM hearth_accounts UNION ALL "
+                                      "SELECT member_id FROM hearth_strikes UNION ALL "
+                                      "SELECT member_id FROM hearth_link_codes")
             return sorted(r[0] for r in rows)
         finally:
             await opened.close()
 
-    assert asyncio.run(left()) == ["bo", "bo"]
+    assert asyncio.run(left()) == ["bo", "bo", "bo"]  # directory, activity, person
     bad = CliRunner().invoke(main, ["forget", str(config), "ann"])
     assert bad.exit_code == 2 and "expected PLATFORM:ID" in bad.stderr
     unknown = CliRunner().invoke(main, ["forget", str(config), "irc:ann"])

@@ -34,6 +34,19 @@ async def test_inbox_makes_producers_wait_when_full() -> None:
 
 
 @pytest.mark.asyncio
+async def test_taking_without_waiting_also_lets_a_waiting_producer_in() -> None:
+    inbox: Inbox[int] = Inbox(1)
+    await inbox.put(1)
+    blocked = asyncio.create_task(inbox.put(2))
+    await asyncio.sleep(0)
+    assert inbox.get_nowait() == 1
+    await asyncio.wait_for(blocked, 1)
+    assert inbox.get_nowait() == 2
+    with pytest.raises(IndexError):
+        inbox.get_nowait()
+
+
+@pytest.mark.asyncio
 async def test_migrations_run_once_in_order_and_refuse_a_newer_schema(tmp_path: Path) -> None:
     calls: list[str] = []
 

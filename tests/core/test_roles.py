@@ -10,8 +10,8 @@ import pytest
 
 from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
 from hearth.adapters.testing import TestBot
+from hearth.bootstrap import load
 from hearth.models import Member
-from hearth.people.records import Account
 from hearth.storage import CORE_MIGRATIONS, Database, Store
 
 pytestmark = pytest.mark.asyncio
@@ -167,42 +167,37 @@ async def test_grant_refuses_the_networks_roles_and_revoking_a_role_not_held_doe
         assert not bot.sent("revoke_role")
 
 
-async def test_linked_accounts_share_hearths_role_but_not_a_networks_admin(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Two accounts of one person: a leader granted on one is a leader on the other (and
-    applied there); a network's admin stays on its own account."""
-    from hearth.people.roles import Roles
-
-    person = {("testing", "ann"), ("testing", "ann2")}
-
-    def accounts_of(self: Roles, community: str, account: Account) -> tuple[Account, ...]:
-        return tuple(sorted(person)) if account in person else (account,)
-
-    monkeypatch.setattr(Roles, "accounts_of", accounts_of)
+async def test_linked_accounts_share_a_leader_but_not_a_networks_admin() -> None:
+    """One person on two imitated networks: a leader granted on one is a leader on the other
+    (applied there); a network's admin stays on its own account."""
     watch = Watch()
-    async with await make(watch, members=[*STAFF, {"id": "ann"}, {"id": "ann2"}]) as bot:
+    members = [*STAFF, {"id": "ann"}, {"id": "@ann:hs", "platform": "matrix"}]
+    async with await make(watch, members=members, networks=["discord", "matrix"]) as bot:
+        assert bot.app is not None
+        await bot.app.join_persons("tea", ("discord", "ann"), ("matrix", "@ann:hs"))
         await bot.say("olivia", "general", "!promote @ann")
-        assert {a["member"] for a in bot.sent("grant_role", role="leader")} == {"ann", "ann2"}
-        assert sorted(watch.changes) == [("ann", Role.MEMBER, Role.LEADER, Role.LEADER),
-                                         ("ann2", Role.MEMBER, Role.LEADER, Role.LEADER)]
-        await bot.set_role("ann2", "admin")
-        assert record_role(bot, "ann2") == Role.ADMIN and record_role(bot, "ann") == Role.LEADER
-        await bot.say("ann", "general", "!promote @carol")  # ann is no admin on her own account
+        assert {a["member"] for a in bot.sent("grant_role", role="leader")} == {"ann", "@ann:hs"}
+        assert sorted(watch.changes) == [("@ann:hs", Role.MEMBER, Role.LEADER, Role.LEADER),
+                                         ("ann", Role.MEMBER, Role.LEADER, Role.LEADER)]
+        await bot.set_role("@ann:hs", "admin")  # made admin in Element
+        assert ctx(bot).member(("matrix", "@ann:hs")).role == Role.ADMIN  # type: ignore[union-attr]
+        assert ctx(bot).member(("discord", "ann")).role == Role.LEADER  # type: ignore[union-attr]
+        await bot.say("ann", "general", "!promote @carol")  # no admin on her Discord account
         assert "for admins" in bot.take()[-1]["text"]
         await bot.say("olivia", "general", "!demote @ann")
-        assert {a["member"] for a in bot.sent("revoke_role", role="leader")} == {"ann", "ann2"}
-        assert record_role(bot, "ann") == Role.MEMBER and record_role(bot, "ann2") == Role.ADMIN
+        assert bot.sent("revoke_role", member="ann", role="leader")
+        assert bot.app.roles.granted("tea", ("matrix", "@ann:hs")) == Role.MEMBER
+        assert ctx(bot).member(("discord", "ann")).role == Role.MEMBER  # type: ignore[union-attr]
 
 
-async def test_the_matrix_adapters_newcomer_records_become_core_roles(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
-    db = await Database.open(f"sqlite:///{path}")
+async def test_the_matrix_adapters_newcomer_records_become_core_roles(storage_url: str) -> None:
+    """On both backends (SQLite, PostgreSQL)."""
+    db = await Database.open(storage_url)
     await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
     await db.execute("INSERT INTO hearth_kv (namespace, key, value) VALUES (?, ?, ?)",
                      ("adapter:matrix", "newcomers", json.dumps({"tea": ["@ann:hs", "@bo:hs"]})))
     await db.close()
-    async with await make(Watch(), storage=path) as bot:
+    async with await make(Watch(), storage=storage_url) as bot:
         assert roles(bot).granted("tea", ("matrix", "@ann:hs")) == Role.NEWCOMER
         assert roles(bot).granted("tea", ("matrix", "@bo:hs")) == Role.NEWCOMER
         assert bot.app is not None and bot.app.db is not None
@@ -231,3 +226,54 @@ async def test_linking_shows_the_persons_role_on_every_account() -> None:
         await bot.say("olivia", "general", "!demote @ann")  # revoked for the person
         assert roles(bot).granted("tea", on_matrix.key) == Role.MEMBER
         assert bot.sent("revoke_role", member="ann", role="leader")
+
+
+async def test_a_newcomer_who_leaves_and_returns_is_shown_as_a_newcomer_again() -> None:
+    """The network forgets roles on leave (as Discord does); Hearth drops a newcomer's role
+    then, so the welcome's grant on return is applied again."""
+    async with await make(Watch()) as bot:
+        await bot.join("alice")
+        await bot.leave("alice")
+        assert bot.app is not None and bot.app.roles.granted("tea", ("testing", "alice")) is None
+        await bot.join("alice")
+        assert len(bot.sent("grant_role", member="alice", role="newcomer")) == 2
+        assert bot.role_of("alice") == Role.NEWCOMER
+
+
+async def test_forgetting_an_account_erases_its_role(tmp_path: Path) -> None:
+    async with await make(Watch(), storage=tmp_path / "h.db", members=[*STAFF, {"id": "nina"}]) as bot:
+        await bot.say("olivia", "general", "!promote @nina")
+        assert bot.app is not None
+        await bot.app.forget(("testing", "nina"))
+        assert roles(bot).granted("tea", ("testing", "nina")) is None
+        assert bot.app.db is not None
+        assert await bot.app.db.fetch("SELECT * FROM hearth_roles WHERE member_id = 'nina'") == []
+
+
+async def test_a_direct_message_does_not_read_back_another_communitys_role() -> None:
+    """Adapters give a DM's sender the role of the first community they share with the bot;
+    an answer routed to the asking community must not be read back as a role change there."""
+    two = CONFIG + """
+  club:
+    timezone: UTC
+    channels: {general: {}}
+    plugins: {watch: {}}
+"""
+    watch = Watch()
+    bot = TestBot(load(two, text=True, extra_plugins={"watch": watch}), community="tea",
+                  start=START, strict=True)
+    bot.adapter.add_person("tea", "alice", "Alice", Role.LEADER)
+    bot.adapter.add_person("club", "alice", "Alice")
+    try:
+        await bot.start()
+        tea = bot.app.contexts["tea"]["watch"] if bot.app else None
+        assert tea is not None and roles(bot).granted("tea", ("testing", "alice")) == Role.LEADER
+        alice = await tea.get_member("testing", "alice")
+        assert alice is not None
+        await tea.ask(alice, "Tea or coffee?", key="drink")
+        await bot.adapter.inject_dm("club", "alice", "tea", bot.next_id())  # as seen from club
+        await bot.settle()
+        assert roles(bot).granted("tea", ("testing", "alice")) == Role.LEADER
+        assert watch.changes == []
+    finally:
+        await bot.close()

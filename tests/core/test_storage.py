@@ -214,6 +214,8 @@ communities:
       welcome: {channel: general}
       ad_window: {windows: [{days: [fri], from: "20:00", to: "22:00"}]}
       flash: {}
+      guard: {}
+      pulse: {health: {channel: mods}}
 """
 
 

@@ -1,4 +1,5 @@
-"""Build INTERACTION_CREATE payloads: slash commands (type 2) and message components (type 3)."""
+"""Build INTERACTION_CREATE payloads: slash commands and message context-menu commands
+(type 2) and message components (type 3)."""
 
 from __future__ import annotations
 
@@ -198,6 +199,34 @@ def build_slash(
     if command is not None and command.guild_id is not None:
         data["guild_id"] = str(command.guild_id)
 
+    return _interaction(state, guild, channel, user, 2, data)
+
+
+MESSAGE_COMMAND = 3  # application command type of a message context-menu entry
+
+
+def build_message_command(state: State, message: Message, user: User, name: str) -> InteractionRecord:
+    """A message context-menu interaction (type 2, command type 3) as Discord sends it.
+
+    ``user`` chose the entry ``name`` on ``message``. As on Discord, the entry must be a
+    registered message command (``ValueError`` otherwise); ``data.target_id`` names the
+    message and ``data.resolved.messages`` carries it.
+    """
+    channel = state.channel(message.channel_id)
+    assert channel is not None
+    guild = state.guild_of(channel)
+    command = find_command(state, guild, name)
+    if command is None or command.data.get("type") != MESSAGE_COMMAND:
+        raise ValueError(f"no message command {name!r} is registered")
+    data: JSON = {
+        "id": str(command.id),
+        "name": name,
+        "type": MESSAGE_COMMAND,
+        "target_id": str(message.id),
+        "resolved": {"messages": {str(message.id): state.message_payload(message)}},
+    }
+    if command.guild_id is not None:
+        data["guild_id"] = str(command.guild_id)
     return _interaction(state, guild, channel, user, 2, data)
 
 

@@ -181,7 +181,17 @@ class RouteBase:
         if request.content_type.startswith("multipart/"):
             form = await request.post()
             payload = form.get("payload_json")
-            return json.loads(str(payload)) if payload is not None else None
+            body = json.loads(str(payload)) if payload is not None else {}
+            files = [f for f in form.values() if isinstance(f, web.FileField)]
+            if files:  # what was really uploaded, as Discord describes attachments
+                body["attachments"] = [
+                    {"id": str(i), "filename": f.filename, "size": len(f.file.read()),
+                     "content_type": f.content_type,
+                     "url": f"https://cdn.example/attachments/{i}/{f.filename}",
+                     "proxy_url": f"https://media.example/attachments/{i}/{f.filename}"}
+                    for i, f in enumerate(files)
+                ]
+            return body
         raw = await request.read()
         if not raw:
             return None
@@ -240,7 +250,9 @@ class RouteBase:
         content = str(body.get("content") or "")
         embeds = body.get("embeds") or []
         components = body.get("components") or []
-        if not (content or embeds or components or body.get("sticker_ids") or extra_flags):
+        attachments = [a for a in body.get("attachments") or [] if "size" in a]
+        if not (content or embeds or components or attachments or body.get("sticker_ids")
+                or extra_flags):
             raise ApiError(400, 50006, "Cannot send an empty message")
         reply_to: Message | None = None
         reference = body.get("message_reference")
@@ -260,6 +272,7 @@ class RouteBase:
             nonce=body.get("nonce"),
             store=store,
         )
+        message.attachments = attachments
         if allowed is not None:
             allowed_users = {int(u) for u in allowed.get("users", [])}
             if "users" not in allowed.get("parse", []):

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .events import Events
 from .gateway import Gateway, GatewayFrame, Intents
-from .interactions import build_component, build_slash
+from .interactions import build_component, build_message_command, build_slash
 from .rest import API_PREFIX, FaultRule, Recorded, compile_pattern, rate_limit_fault, react
 from .rest_routes import RestApi
 from .state import (
@@ -246,6 +246,14 @@ class FakeDiscord:
         for the bot's callback.
         """
         record = build_slash(self.state, guild, channel, user, name, options)
+        self.events.interaction_create(record.payload)
+        return record
+
+    async def use_message_command(self, message: Message, user: User, name: str) -> InteractionRecord:
+        """``user`` chooses the message context-menu entry ``name`` on ``message``
+        (INTERACTION_CREATE, type 2 with a type 3 command). Await
+        ``fake.wait_for_interaction_response(rec)`` for the bot's callback."""
+        record = build_message_command(self.state, message, user, name)
         self.events.interaction_create(record.payload)
         return record
 

@@ -286,6 +286,8 @@ class Message:
     reference_id: int | None = None
     embeds: list[JSON] = field(default_factory=list)
     components: list[JSON] = field(default_factory=list)
+    #: files uploaded with the message (id, filename, size, content_type, url, proxy_url)
+    attachments: list[JSON] = field(default_factory=list)
     flags: int = 0
     type: int = MESSAGE_DEFAULT
     pinned: bool = False
@@ -696,7 +698,7 @@ class State:
             "mention_everyone": message.mention_everyone,
             "mentions": [self._mention_payload(u, guild) for u in message.mentions],
             "mention_roles": [str(r) for r in message.mention_roles],
-            "attachments": [],
+            "attachments": message.attachments,
             "embeds": message.embeds,
             "components": message.components,
             "pinned": message.pinned,

@@ -7,10 +7,10 @@ from datetime import time, timedelta
 import pytest
 import yaml
 
+from hearth import Step
 from hearth.bootstrap import load
 from hearth.errors import ConfigError
 from hearth.models import Role
-from hearth.plugins.ad_window.config import Step
 
 
 def config(ad_window):

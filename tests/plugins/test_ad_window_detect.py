@@ -55,6 +55,33 @@ DETECTOR = Detector.build(
         ("加我微信 teashop88", "contact", "加我微信 teashop88"),
         ("微信：abc1234 优惠多多", "contact", "微信:abc1234"),
         ("联系vx：teashop", "contact", "联系vx:teashop"),
+        # Chinese evasions (issue 17): homophones and abbreviations of WeChat, 号 + handle,
+        # QQ with a full-width colon
+        ("威信：teashop88", "contact", "威信:teashop88"),
+        ("薇信 teashop_88", "contact", "薇信 teashop_88"),
+        ("V信：tea88888", "contact", "v信:tea88888"),
+        ("加V：teashop88", "contact", "加v:teashop88"),
+        ("vx：teashop88", "contact", "vx:teashop88"),
+        ("微信号 teashop88", "contact", "微信号 teashop88"),
+        ("微信号是tea_lover88", "contact", "微信号是tea_lover88"),
+        ("QQ号123456789", "contact", "qq号123456789"),
+        ("QQ：123456789", "contact", "qq:123456789"),
+        ("扣扣：87654321", "contact", "扣扣:87654321"),
+        ("飞机：@teashop88", "contact", "飞机:@teashop88"),
+        ("qq: 12345678", "contact", "qq: 12345678"),
+        # shop-search redirects
+        ("淘宝搜：老王茶铺", "shop", "淘宝搜:老王茶铺"),
+        ("闲鱼搜【老王紫砂】有惊喜", "shop", "闲鱼搜【老王紫砂】"),
+        ("拼多多搜索 老王茶叶旗舰店", "shop", "拼多多搜索 老王茶叶旗舰店"),
+        ("复制¥AbC123dEf4¥打开手机淘宝", "shop", "复制¥abc123def4¥打开手机淘宝"),
+        # pitches that move the buyer to a private chat
+        ("价格私聊", "pitch", "价格私聊"),
+        ("出一把紫砂壶，300元，要的私聊", "pitch", "出一把紫砂壶,300元,要的私聊"),
+        ("有需要的加我，一手货源", "pitch", "需要的加我"),
+        ("加V领取优惠券", "pitch", "加v领取"),
+        ("低价出几饼老班章，有兴趣的私", "pitch", "低价出几饼老班章,有兴趣的私"),
+        ("DM me for prices", "pitch", "dm me for prices"),
+        ("Selling my old teapots, dm me if interested", "pitch", "dm me if interested"),
         ("write to sales@cheap-tea.com", "contact", "sales@cheap-tea.com"),
         # phone numbers
         ("call +86 138 0013 8000", "phone", "+86 138 0013 8000"),
@@ -122,6 +149,23 @@ ORDINARY = [
     "temps: 95°C for pu-erh, 80°C for green",
     "Ｈｅｌｌｏ ｅｖｅｒｙｏｎｅ",
     "call me later",
+    # Chinese near-misses (issue 17): prices, platforms, apps and numbers in ordinary chat
+    "我私聊你了",
+    "我已经私信管理员了",
+    "有问题可以私聊我",
+    "私聊卖家问问价格吧",
+    "重要的事情私聊我",
+    "加我一个，周六一起喝茶",
+    "我在淘宝搜了一下，价格都差不多",
+    "淘宝搜不到这个茶",
+    "你可以去闲鱼搜搜看，二手的便宜",
+    "我在拼多多买的，才30块",
+    "我的微信号被封了",
+    "微信：我已经发给你了",
+    "我的QQ号忘记了",
+    "卫星发射成功了",
+    "can you dm me the price you paid?",
+    "text me for details about the picnic",
 ]
 
 
@@ -236,3 +280,16 @@ def test_repeat_expires_by_within_not_by_count():
     tracker.record("late", repeat_key(TEXT), T0 + timedelta(minutes=11), "x")
     assert len(tracker) == 1 and tracker.bytes < 1000  # everyone older than `within` is gone
     assert not tracker.seen("m1", repeat_key(f"{TEXT} number 1"), T0 + timedelta(minutes=11), "y")
+
+
+def test_pitches_off_leaves_link_free_pitches_alone():
+    detector = Detector.build(pitches=False)
+    for text in ("价格私聊", "淘宝搜：老王茶铺", "DM me for prices"):
+        assert detector.detect(text) is None, text
+    assert detector.detect("加我微信 teashop88").kind == "contact"  # a handle is a contact
+
+
+def test_the_sale_word_must_be_near_the_invitation():
+    far = "有需要的话可以看看群公告" + "，今天天气不错" * 10 + "，有空私聊"
+    assert DETECTOR.detect(far) is None
+    assert DETECTOR.detect("有需要的私聊").kind == "pitch"

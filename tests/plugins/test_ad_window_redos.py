@@ -69,6 +69,13 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "zero-width": _fill("cheap", "\u200b", "tea.com"),
     "lookalikes": _fill("", "wеchat "),
     "chinese contact": _fill("加我微信", " ", "!"),
+    "chinese app names": _fill("", "微信号 qq: vx ", "a"),
+    "chinese add handles": _fill("", "加v 加我 +微 ", "a1"),
+    "private chat invitations": _fill("价格", "私聊加我", "便宜"),
+    "private chat and sale words": _fill("", "私聊 300元 ", "!"),
+    "shop searches": _fill("", "淘宝搜 闲鱼搜【", "店铺"),
+    "shop tokens": _fill("复制", "¥abcdef", "打开淘宝"),
+    "english pitches": _fill("", "dm me for ", "prices"),
     "long url": _fill("https://cheap.com/", "a/"),
     "operator pattern ReDoS": _fill("", "a", "!"),
     "operator pattern ReDoS 2": _fill("", "x"),
@@ -122,6 +129,7 @@ _PIECES = st.sampled_from([
     " ", "  ", "\n", ".", ". ", " .", "。", "∙", "(dot)", "[.]", " dot ", "://", "hxxp", "www.",
     "com", "gg", "io", "net", "рф", "xn--", "discord", "matrix.to/#/", "@", ":", "+", "-", "(", ")",
     "wechat", "wеchat", "my ig", "add me on", "line", "telegram", "加我微信", "微信：", "1", "138",
+    "私聊", "加V", "QQ：", "淘宝搜", "【", "价格", "元", "dm me for ", "prices", "要的", "¥",
     "0013", "8000", "555", "a", "_", "/", "\u200b", "\u00ad", "ｃ", "．", "!", "#", "%",
 ])
 _TEXT = st.one_of(

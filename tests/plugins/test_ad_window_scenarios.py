@@ -673,3 +673,40 @@ async def test_moderators_see_the_account_id_beside_a_borrowed_display_name(hear
     acts = bot.take()
     audit_pass = next(a for a in acts if a["channel"] == "mods" and "gave" in a["text"])
     assert audit_pass["text"] == "ad_window: Adam (`adam`) gave alice (`mallory`) an ad pass (1 held)."
+
+
+@pytest.mark.asyncio
+async def test_chinese_audit_line_and_dm_have_no_english_labels(hearth_bot):
+    """Issue 17: the zh audit line named the kind in English (``contact:``), the plugin ``ad_window``."""
+    bot = await make(hearth_bot, config(language="zh"))
+    await bot.say("alice", "general", "新茶上市，价格私聊", ref="p1")
+    dm, audit, delete = bot.take()
+    assert dm["text"] == (
+        "你在 #general 的消息已被删除：引导私聊交易的推销只允许在广告时段内发布，或随时发在 #ads。"
+        "下一个广告时段开始于 周五 20:00（Asia/Shanghai）。 这是一次警告（第 1 次违规）。"
+    )
+    assert audit["text"] == (
+        "广告管理：删除了 Alice (`alice`) 在 #general 的消息（私聊推销：`价格私聊`；不在广告时段内）。"
+        "第 1 次违规：警告。"
+    )
+    assert delete["message"] == "p1"
+    for text in (dm["text"], audit["text"]):
+        words = {w for w in "".join(ch if ch.isascii() and ch.isalpha() else " " for ch in text).split()}
+        assert words <= {"general", "ads", "Asia", "Shanghai", "Alice", "alice"}, words
+
+
+@pytest.mark.asyncio
+async def test_shop_search_and_qq_handle_are_removed_ordinary_chinese_chat_is_not(hearth_bot):
+    bot = await make(hearth_bot)
+    for text in ("我在淘宝买的，价格还行，198元一斤", "我私聊你了", "我的QQ号忘记了",
+                 "你可以去闲鱼搜搜看，二手的便宜"):
+        await bot.say("bob", "general", text)
+    assert bot.take() == []
+    await bot.say("alice", "general", "淘宝搜：老王茶铺", ref="shop")
+    await bot.say("bob", "general", "QQ：123456789", ref="qq")
+    acts = bot.take()
+    assert [(a["action"], a.get("message")) for a in acts if a["action"] == "delete"] == [
+        ("delete", "shop"), ("delete", "qq")]
+    audits = [a["text"] for a in acts if a["action"] == "send"]
+    assert "(shop search: `淘宝搜:老王茶铺`" in audits[0]
+    assert "(contact: `qq:123456789`" in audits[1]

@@ -220,6 +220,23 @@ def fake_now():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.asyncio
+async def test_a_file_is_uploaded_with_its_caption_and_pins_come_off(
+        fake: FakeDiscord, scene: Scene, adapter: DiscordAdapter) -> None:
+    general = adapter.resolve_channel("tea", "general")
+    assert general is not None and adapter.can(Capability.FILES)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    sent = await adapter.send_file("tea", general, png, "activity.png", text="Health of tea")
+    [message] = [m for m in fake.messages_in(scene.general) if str(m.id) == sent.id]
+    assert message.content == "Health of tea"
+    assert [(a["filename"], a["size"]) for a in message.attachments] == [("activity.png", len(png))]
+
+    await adapter.pin("tea", general, sent.id)
+    assert message.pinned
+    await adapter.unpin("tea", general, sent.id)
+    assert not message.pinned
+
+
+@pytest.mark.asyncio
 async def test_forbidden_is_mapped(fake: FakeDiscord, scene: Scene, adapter: DiscordAdapter
                                    ) -> None:
     fake.fail_next("DELETE", "/guilds/{gid}/members/{uid}")
@@ -316,9 +333,10 @@ async def test_permission_report(fake: FakeDiscord) -> None:
         problems = await adapter.check_permissions()
     text = "\n".join(problems)
     for needed in ("Read Message History", "Manage Messages", "Timeout Members", "Manage Roles",
-                   "Manage Channels", "Kick Members", "Ban Members"):
+                   "Manage Channels", "Kick Members", "Ban Members", "Attach Files"):
         assert sum(needed in p for p in problems) == 1, (needed, problems)
     assert "deleting ads" in text and "muting members" in text and "group channels" in text
+    assert "health report's chart" in text
     assert "channel 'ads' is mapped to 123" in text
     assert all(p.startswith("community 'tea'") for p in problems)
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from discord_host import RecordingHost, binding, hearth_app, make_adapter, running
@@ -21,6 +22,7 @@ class Watch:
 
     def __init__(self) -> None:
         self.changes: list[tuple[str, Role, Role]] = []
+        self.answers: list[str] = []
 
     @hookimpl
     def register_config_schema(self) -> type[PluginConfig]:
@@ -29,6 +31,10 @@ class Watch:
     @hookimpl
     async def on_role_changed(self, ctx: PluginContext, member: Member, old: Role, new: Role) -> None:
         self.changes.append((member.id, old, new))
+
+    @hookimpl
+    async def on_answer(self, ctx: PluginContext, member: Member, answer: Any) -> None:
+        self.answers.append(answer.text)
 
 
 def config_yaml(fake: FakeDiscord, scene: Scene) -> str:
@@ -83,6 +89,14 @@ async def test_a_granted_leader_is_a_discord_role_and_a_role_edited_there_is_rea
             alice_id = str(scene.alice.id)
             await until(lambda: ctx.member(("discord", alice_id)).role == Role.LEADER)  # type: ignore[union-attr]
             assert watch.changes == [(alice_id, Role.MEMBER, Role.LEADER)]  # the echo is no change
+
+            # an answer by DM carries no server roles: it is not read back as a demotion
+            await ctx.ask(alice, "Tea or coffee?", key="drink")
+            await fake.wait_for_request("POST", f"/channels/{fake.dm_channel(scene.alice).id}/messages")
+            await fake.user_dms(scene.alice, "tea")
+            await until(lambda: watch.answers == ["tea"])
+            assert app.roles.granted("tea", ("discord", alice_id)) == Role.LEADER
+            assert watch.changes == [(alice_id, Role.MEMBER, Role.LEADER)]
 
             # edited on the server by a person: read back, told to plugins
             bob = guild.member(scene.bob)

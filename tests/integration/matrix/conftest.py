@@ -25,6 +25,7 @@ import pytest
 import pytest_asyncio
 from nio import AsyncClient, AsyncClientConfig
 from synapse_harness import (
+    PASSWORD,
     MatrixUserFactory,
     Space,
     SpaceFactory,
@@ -33,8 +34,6 @@ from synapse_harness import (
     make_data_dir,
     register_user,
 )
-
-PASSWORD = "pw"  # every test user's password
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,10 @@ from typing import IO, Any
 
 from nio import AsyncClient, ErrorResponse, RoomPreset, RoomVisibility
 
+#: every test user's password (here, not in conftest: another folder's conftest may be the
+#: module named ``conftest`` when the whole suite runs)
+PASSWORD = "pw"
+
 TEMPLATE = Path(__file__).with_name("homeserver.yaml.template")
 SERVER_NAME = "localhost"
 DEFAULT_SECRET = "hearth-test-shared-secret"

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from adapter_helpers import KEY, FakeHost, MemoryKV, World, join_community, make_world, send, wait_message
-from conftest import PASSWORD
-from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
+from synapse_harness import PASSWORD, MatrixUserFactory, SpaceFactory, SynapseServer
 
 from hearth.adapters.matrix import ops
 from hearth.adapters.matrix.adapter import MatrixAdapter

@@ -65,6 +65,8 @@ communities:
       flash:
         creators: member
         on_close: delete
+      guard:
+        reports: {{channel: ads}}
 """
 
 
@@ -165,6 +167,39 @@ async def test_ad_outside_the_window_is_redacted_and_author_told_by_dm(hearth: R
     assert told["content"]["body"]
     kept = next(e for e in await recent(alice, world.room("ads")) if e["event_id"] == allowed)
     assert kept["content"]["body"].startswith("Ads go here")
+
+
+@pytest.mark.asyncio
+async def test_a_report_by_reply_reads_the_reported_event_and_files_it(hearth: Running) -> None:
+    """Issue 17: the reported message is read back from the server (fetch_message)."""
+    world, alice, bob, general = hearth.world, hearth.alice, hearth.bob, hearth.world.room("general")
+    rude = await send(bob, general, "you are all fools")
+    report = await ops.reply(alice, general, rude, "!report rude")
+    filed = await wait_message(alice, world.room("ads"), body_has("Report 1:", world.bot.user_id))
+    assert "`you are all fools`" in filed["content"]["body"]
+    assert f"`{bob.user_id}`" in filed["content"]["body"]
+    await wait_message(alice, general, lambda e: e["event_id"] == report and e["content"] == {})
+
+
+async def membership_becomes(world: World, room: str, user: str, state: str,
+                             within: float = 15.0) -> None:
+    for _ in range(int(within / 0.05)):
+        if await ops._membership(world.owner, room, user) == state:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user} never became {state!r} in {room}")
+
+
+@pytest.mark.asyncio
+async def test_an_admin_bans_and_unbans_in_every_room_of_the_community(hearth: Running) -> None:
+    """Issue 17: ``!unban`` finds the banned member in the directory and lifts the ban everywhere."""
+    world, bob, general = hearth.world, hearth.bob, hearth.world.room("general")
+    await send(world.owner, general, f"!ban {bob.user_id} spam")
+    for room in (general, world.room("ads"), world.space.space_id):
+        await membership_becomes(world, room, bob.user_id, "ban")
+    await send(world.owner, general, f"!unban {bob.user_id}")
+    for room in (general, world.room("ads"), world.space.space_id):
+        await membership_becomes(world, room, bob.user_id, "leave")
 
 
 @pytest.mark.asyncio

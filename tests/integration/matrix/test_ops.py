@@ -353,3 +353,17 @@ async def test_retry_rate_limited_is_bounded() -> None:
     with pytest.raises(errors.MatrixRateLimited):  # the 2nd wait would exceed the budget
         await ops.retry_rate_limited(always_limited, max_attempts=10, max_total_wait=0.015)
     assert calls == 2
+
+
+@pytest.mark.asyncio
+async def test_send_file_uploads_and_posts_an_image(matrix_user: MatrixUserFactory) -> None:
+    bot, alice = await matrix_user("bot"), await matrix_user("alice")
+    room = await room_with(bot, alice)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    event_id = await ops.send_file(bot, room, png, "activity.png")
+    content = await event_content(alice, room, event_id)
+    assert content["msgtype"] == "m.image" and content["body"] == "activity.png"
+    assert content["info"] == {"mimetype": "image/png", "size": len(png)}
+    assert content["url"].startswith("mxc://")
+    downloaded = await alice.download(content["url"])
+    assert getattr(downloaded, "body", None) == png

@@ -1,0 +1,55 @@
+"""A bounded memory of the newest keys, for de-duplication and look-ups by recent id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A map that remembers at least its newest ``size`` keys, and at most twice as many.
+
+    Two plain dicts, the newer one filled until it holds ``size`` keys, when it
+    becomes the older one and the one before is dropped: O(1) for every
+    operation, and no per-key bookkeeping of order (an ``OrderedDict`` or a
+    dict beside a deque of its keys needs two to three times the memory).
+    """
+
+    __slots__ = ("_new", "_old", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._new: dict[K, V] = {}
+        self._old: dict[K, V] = {}
+
+    def __setitem__(self, key: K, value: V) -> None:
+        new = self._new
+        new[key] = value
+        if len(new) >= self.size:
+            self._old, self._new = new, {}
+
+    def add(self, key: K, value: V) -> bool:
+        """Remember ``key``; False (and nothing changed) when it is already remembered."""
+        if key in self._new or key in self._old:
+            return False
+        self[key] = value
+        return True
+
+    def get(self, key: K) -> V | None:
+        found = self._new.get(key)
+        return self._old.get(key) if found is None else found
+
+    def __contains__(self, key: K) -> bool:
+        return key in self._new or key in self._old
+
+    def __len__(self) -> int:
+        return len(self._new) + len(self._old)
+
+    def discard_values(self, drop: Callable[[V], bool]) -> None:
+        """Forget every key whose value ``drop`` accepts."""
+        for table in (self._new, self._old):
+            for key in [k for k, v in table.items() if drop(v)]:
+                del table[key]

@@ -1,0 +1,1 @@
+"""The ``pulse`` plugin: tapering rule reminders, daily topics, inactivity, health reports."""
