@@ -84,6 +84,7 @@ from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
 from hearth.inbox import Inbox
+from hearth.leases import Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
@@ -205,6 +206,8 @@ class App:
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
+        #: which communities this process acts for (all of them unless PostgreSQL is shared)
+        self.leases: Leases
         self.groups = GroupService(self, CORE)
         #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
         self.dialogs = Dialogs(self)
@@ -262,7 +265,10 @@ class App:
         await self.people.open(self.db, self.config.communities)
         self.people_commands.codes.db = self.db
         await self.roles.open(self.db, self.config.communities)
-        self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone)
+        self.leases = Leases(self.db, self.config.communities)
+        self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
+                                   owned=self.leases.owned)
+        self.leases.on_change = self.scheduler.wake
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -294,8 +300,12 @@ class App:
                                       functools.partial(self.roles.listed, key))
         for key in self.config.communities:
             await self._call(key, "on_startup")
+        await self.leases.renew()
+        if self.leases.shared:  # leases run on the database's real clock, even in a simulation
+            self.supervisor.run("leases", self.leases.run_forever)
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
+            await self.scheduler.listen()
             self.supervisor.run("scheduler", self.scheduler.run_forever)
         if not self.clock.virtual:
             self.supervisor.run("activity writer", self.people.ledger.write_periodically)
@@ -327,6 +337,8 @@ class App:
         await self.supervisor.stop()
         if self.db is not None:
             try:
+                if self.started:
+                    await self.leases.release()
                 await self.people.close()
             except StorageError as exc:
                 log.error("the activity counted last could not be written: %s", exc)
@@ -613,6 +625,14 @@ class App:
                 except IndexError:  # nothing queued: wait
                     event = await queue.get()
                 try:
+                    if community in self.config.communities and not self.leases.owns(community):
+                        # Another process acts for it now (its lease lapsed here): a job
+                        # claimed here runs there once this claim ends.
+                        if isinstance(event, JobDueEvent):
+                            self.scheduler.abandon(event.job)
+                        log.debug("dropped %s %s: %s is owned by another process",
+                                  type(event).__name__, event.id, community)
+                        continue
                     await self._handle(community, event)
                 except asyncio.CancelledError:
                     raise

@@ -293,6 +293,30 @@ def forget(ctx: click.Context, config: str, account: str) -> None:
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=True))
+@click.pass_context
+def status(ctx: click.Context, config: str) -> None:
+    """Show the processes using CONFIG's storage, the communities each owns, their
+    lease ages, and the job backlog. Connects to no network."""
+    from hearth.status import status as describe
+    from hearth.storage import Database
+
+    _logging(ctx, "WARNING")
+    loaded = _load(config)
+
+    async def read() -> list[str]:
+        db = await Database.open(loaded.config.storage)
+        try:
+            return await describe(db)
+        finally:
+            await db.close()
+
+    try:
+        click.echo("\n".join(asyncio.run(read())))
+    except HearthError as exc:
+        _fail(str(exc))
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=True))
 @click.option("--community", default=None, help="Only this community (default: every one).")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 52),
               help="How many weeks the charts cover.")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -50,6 +50,10 @@ IDLE_CHECK = timedelta(seconds=60)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 12
+#: the channel processes notify each other on when they schedule a job
+JOBS_CHANNEL = "hearth_jobs"
+#: due jobs claimed in one transaction
+CLAIM_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +69,18 @@ class Job:
     #: 1 for the first try; more when earlier tries failed
     attempt: int = 1
     id: int = field(default=0, compare=False, repr=False)
+    #: which run of the job this is: the same for every try of one run, another for the next
+    run: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def idempotency_key(self) -> str:
+        """A key naming this run of the job, the same on every try (a retry, a takeover after
+        a process died mid-run) and different for the next run or a rescheduled job.
+
+        A handler whose side effect must not happen twice (a welcome, a kick) records
+        this key with the effect, and skips the effect when the key is already recorded.
+        """
+        return f"{self.community}/{self.plugin}/{self.key}/{self.id}.{self.run}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +170,15 @@ class Scheduler:
         clock: Clock,
         dispatch: Callable[[Job], Awaitable[None]],
         zone_for: Callable[[str], ZoneInfo],
+        *,
+        owned: Callable[[], Collection[str] | None] = lambda: None,
+        lease: timedelta = LEASE,
     ) -> None:
+        """``owned`` names the communities whose jobs this process runs now (None: all of
+        them, as with one process); ``lease`` is how long a claimed job stays with it."""
         self._db = db
+        self._owned = owned
+        self._lease = lease
         self._clock = clock
         self._dispatch = dispatch
         self._zone_for = zone_for
@@ -186,10 +209,11 @@ class Scheduler:
             " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (community, plugin, key) DO UPDATE SET due_ms = excluded.due_ms,"
             " every_ms = excluded.every_ms, data = excluded.data,"
-            " rule = excluded.rule, attempts = 0, anchor_ms = NULL",
+            " rule = excluded.rule, attempts = 0, anchor_ms = NULL, run = hearth_jobs.run + 1",
             (community, plugin, key, _ts(at), _ms(every) if every else None, data, rule),
         )
         self._changed.set()
+        await self._db.notify(JOBS_CHANNEL)
 
     async def ensure(self, community: str, plugin: str, key: str, rule: Rule, *,
                      data: dict[str, Any] | None = None) -> datetime:
@@ -242,82 +266,129 @@ class Scheduler:
             every=timedelta(milliseconds=every) if every else None,
             attempt=int(row["attempts"]) + 1,
             id=int(row["id"]),
+            run=int(row["run"]),
         )
 
+    def _mine(self) -> tuple[str, list[Any]]:
+        """The SQL condition (and its values) choosing the jobs this process may run."""
+        owned = self._owned()
+        if owned is None:
+            return "1 = 1", []
+        if not owned:
+            return "1 = 0", []
+        return f"community IN ({', '.join('?' * len(owned))})", sorted(owned)
+
     async def next_due(self) -> datetime | None:
-        due = await self._db.fetchval("SELECT MIN(due_ms) FROM hearth_jobs")
+        """When the next of this process's jobs falls due (None: it has none)."""
+        mine, params = self._mine()
+        due = await self._db.fetchval(f"SELECT MIN(due_ms) FROM hearth_jobs WHERE {mine}", params)
         return None if due is None else _dt(due)
 
     async def run_due(self) -> int:
-        """Claim and dispatch every job due now, in due order; return how many."""
-        now = self._clock.now()
-        rows = await self._db.fetch(
-            "SELECT * FROM hearth_jobs WHERE due_ms <= ? ORDER BY due_ms, id", (_ts(now),)
-        )
+        """Claim and dispatch every job due now that this process may run, in due order;
+        return how many."""
         ran = 0
-        for row in rows:
-            if row["id"] in self._inflight:
-                # Still waiting in its community's inbox: renew the lease, do not run it twice.
-                lease = _ts(now + LEASE)
-                if await self._db.execute("UPDATE hearth_jobs SET due_ms = ? WHERE id = ? AND due_ms = ?",
-                                          (lease, row["id"], row["due_ms"])):
-                    self._inflight[row["id"]] = lease
-                continue
-            job = self._job(row)
-            if job.every:
-                zone = self._zone_for(job.community)
-                anchor = row["anchor_ms"]
-                following = _dt(anchor) if anchor is not None else add_calendar(job.due, job.every, zone)
-                while following <= now:
-                    following = add_calendar(following, job.every, zone)
-                claim = following
-            else:
-                claim = now + LEASE
-            claimed = await self._db.execute(
-                "UPDATE hearth_jobs SET due_ms = ?, anchor_ms = NULL WHERE id = ? AND due_ms = ?",
-                (_ts(claim), row["id"], row["due_ms"]),
-            )
-            if not claimed:
-                continue  # another process took it
-            self._inflight[job.id] = _ts(claim)
-            await self._dispatch(job)
-            ran += 1
-        return ran
+        while True:
+            jobs, seen = await self._claim_batch(self._clock.now())
+            for job in jobs:
+                await self._dispatch(job)
+            ran += len(jobs)
+            if seen < CLAIM_BATCH:
+                return ran
+
+    async def _claim_batch(self, now: datetime) -> tuple[list[Job], int]:
+        """Claim up to :data:`CLAIM_BATCH` due jobs in one transaction: their due time moves
+        to the end of a lease (the next regular run of a recurring job is kept in
+        ``anchor_ms``), so a process that dies holding one leaves it to run again.
+
+        On PostgreSQL the rows are locked ``FOR UPDATE SKIP LOCKED``: processes claiming
+        together each take other jobs, without waiting for one another.
+        """
+        mine, params = self._mine()
+        lock = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
+        lease = _ts(now + self._lease)
+        jobs: list[Job] = []
+        async with self._db.transaction() as db:
+            rows = await db.fetch(
+                f"SELECT * FROM hearth_jobs WHERE due_ms <= ? AND {mine}"
+                f" ORDER BY due_ms, id LIMIT {CLAIM_BATCH}{lock}", [_ts(now), *params])
+            for row in rows:
+                if row["id"] in self._inflight:
+                    # Still waiting in its community's inbox: renew the lease, do not run it twice.
+                    if await db.execute("UPDATE hearth_jobs SET due_ms = ? WHERE id = ? AND due_ms = ?",
+                                        (lease, row["id"], row["due_ms"])):
+                        self._inflight[row["id"]] = lease
+                    continue
+                job = self._job(row)
+                following = None
+                if job.every:
+                    zone = self._zone_for(job.community)
+                    anchor = row["anchor_ms"]
+                    after = _dt(anchor) if anchor is not None else add_calendar(job.due, job.every, zone)
+                    while after <= now:
+                        after = add_calendar(after, job.every, zone)
+                    following = _ts(after)
+                claimed = await db.execute(
+                    "UPDATE hearth_jobs SET due_ms = ?, anchor_ms = ? WHERE id = ? AND due_ms = ?",
+                    (lease, following, row["id"], row["due_ms"]),
+                )
+                if claimed:  # else another process took it
+                    self._inflight[job.id] = lease
+                    jobs.append(job)
+        return jobs, len(rows)
+
+    async def listen(self) -> None:
+        """Wake when another process schedules a job (PostgreSQL), instead of at the next
+        minute's look."""
+        await self._db.listen(JOBS_CHANNEL, self.wake)
+
+    def wake(self) -> None:
+        """Look for due jobs now (the jobs this process may run changed)."""
+        self._changed.set()
+
+    def abandon(self, job: Job) -> None:
+        """Forget a dispatched job without running it (this process no longer owns its
+        community): it runs again, here or elsewhere, once its claim's lease ends."""
+        self._inflight.pop(job.id, None)
 
     async def finished(self, job: Job, error: BaseException | None) -> None:
-        """Record how a dispatched job went: done, or to be retried with backoff."""
+        """Record how a dispatched job went: done, or to be retried with backoff.
+
+        Only the claim this process holds is changed: a job rescheduled by its handler,
+        or claimed by another process after this one's lease ran out, is left as it is.
+        """
         claim = self._inflight.pop(job.id, None)
         if claim is None:
             return
-        if error is None:
+        if error is not None and job.attempt >= MAX_ATTEMPTS:
+            log.error("job %s of %s in %s failed %d times; giving up on it%s: %s", job.key,
+                      job.plugin, job.community, job.attempt,
+                      " until its next run" if job.every else "", error)
+        if error is None or job.attempt >= MAX_ATTEMPTS:
             if job.every:
-                await self._db.execute("UPDATE hearth_jobs SET attempts = 0 WHERE id = ?", (job.id,))
+                await self._db.execute(
+                    "UPDATE hearth_jobs SET due_ms = anchor_ms, anchor_ms = NULL, attempts = 0,"
+                    " run = run + 1 WHERE id = ? AND due_ms = ?", (job.id, claim))
             else:
                 # The handler may have rescheduled the same key: keep that.
                 await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due_ms = ?",
                                        (job.id, claim))
-            return
-        if job.attempt >= MAX_ATTEMPTS:
-            log.error("job %s of %s in %s failed %d times; giving up on it%s: %s", job.key,
-                      job.plugin, job.community, job.attempt,
-                      " until its next run" if job.every else "", error)
-            if job.every:
-                await self._db.execute("UPDATE hearth_jobs SET attempts = 0 WHERE id = ?", (job.id,))
-            else:
-                await self._db.execute("DELETE FROM hearth_jobs WHERE id = ? AND due_ms = ?",
-                                       (job.id, claim))
+            self._changed.set()
             return
         delay = min(RETRY_FIRST * 2 ** (job.attempt - 1), RETRY_MAX)
         retry = _ts(self._clock.now() + delay)
-        if job.every and retry >= claim:
-            # The next regular run comes first: it is the retry.
-            await self._db.execute("UPDATE hearth_jobs SET attempts = ? WHERE id = ? AND due_ms = ?",
-                                   (job.attempt, job.id, claim))
+        if job.every:
+            # When the next regular run comes first, it is the retry.
+            await self._db.execute(
+                "UPDATE hearth_jobs SET"
+                " due_ms = CASE WHEN anchor_ms <= ? THEN anchor_ms ELSE ? END,"
+                " anchor_ms = CASE WHEN anchor_ms <= ? THEN NULL ELSE anchor_ms END,"
+                " attempts = ? WHERE id = ? AND due_ms = ?",
+                (retry, retry, retry, job.attempt, job.id, claim))
         else:
             await self._db.execute(
-                "UPDATE hearth_jobs SET due_ms = ?, attempts = ?, anchor_ms = ? WHERE id = ? AND due_ms = ?",
-                (retry, job.attempt, claim if job.every else None, job.id, claim),
-            )
+                "UPDATE hearth_jobs SET due_ms = ?, attempts = ? WHERE id = ? AND due_ms = ?",
+                (retry, job.attempt, job.id, claim))
         log.warning("job %s of %s in %s failed (attempt %d); retrying in %s", job.key, job.plugin,
                     job.community, job.attempt, delay)
         self._changed.set()

@@ -132,6 +132,15 @@ class Database(ABC):
     async def continue_ids(self, table: str) -> None:
         """After rows were written with explicit ids: new ids continue after the largest."""
 
+    async def notify(self, channel: str) -> None:
+        """Wake every other process listening on ``channel`` (PostgreSQL's ``NOTIFY``; with
+        SQLite there is no other process, and nothing to do)."""
+        return None
+
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        """Call ``wake`` whenever another process notifies ``channel`` (until closed)."""
+        return None
+
     def check(self) -> None:
         """Raise :class:`StorageUnavailable` when the database is known to be unusable."""
         if self._fatal is not None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -73,6 +73,8 @@ class PostgresDatabase(Database):
         self._pool = pool
         self._solo: Any = None
         self._solo_lock = asyncio.Lock()
+        #: the connection kept for LISTEN, outside the pool (made at the first listen)
+        self._listener: Any = None
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
@@ -103,6 +105,9 @@ class PostgresDatabase(Database):
         return cls(pool, url, bool(created))
 
     async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         if self._solo is not None:
             await self._pool.release(self._solo)
             self._solo = None
@@ -191,6 +196,14 @@ class PostgresDatabase(Database):
                 return list(await conn.fetch(query, *params))
 
         return await self._retrying("read", sql, run)
+
+    async def notify(self, channel: str) -> None:
+        await self.execute("SELECT pg_notify(?, '')", (channel,))
+
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        if self._listener is None:
+            self._listener = await _asyncpg().connect(self.url)
+        await self._listener.add_listener(channel, lambda *_: wake())
 
     async def tables(self) -> list[str]:
         rows = await self.fetch(

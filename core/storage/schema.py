@@ -72,4 +72,15 @@ async def _core_v3(store: Store) -> None:
     )
 
 
-CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3)
+async def _core_v4(store: Store) -> None:
+    """Several processes: a job's run number (its idempotency key), processes and their leases."""
+    await store.execute("ALTER TABLE hearth_jobs ADD COLUMN run INTEGER NOT NULL DEFAULT 0")
+    await store.execute(
+        "CREATE TABLE hearth_processes (name TEXT PRIMARY KEY, host TEXT NOT NULL,"
+        " pid INTEGER NOT NULL, started_ms BIGINT NOT NULL, seen_ms BIGINT NOT NULL)")
+    await store.execute(
+        "CREATE TABLE hearth_leases (community TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+        " since_ms BIGINT NOT NULL, renewed_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL)")
+
+
+CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3, _core_v4)

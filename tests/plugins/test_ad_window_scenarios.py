@@ -310,6 +310,7 @@ async def test_roles_above_the_listed_ones_are_exempt_too(hearth_bot):
     bot = await make(hearth_bot, config(exempt_roles=["leader"]))
     await bot.say("adam", "general", AD)  # admin is above leader
     assert bot.take() == []
+    await bot.close()  # one bot at a time on a database (on PostgreSQL the second would stand by)
     strict = await make(hearth_bot, config(exempt_roles=[]))
     await strict.say("lee", "general", AD)
     await strict.say("adam", "general", AD)
@@ -394,6 +395,7 @@ async def test_full_escalation_ladder_and_the_last_step_repeats(hearth_bot):
     assert sorted(kinds(acts)) == ["ban", "delete", "dm", "send"]
     assert kinds(acts).index("dm") < kinds(acts).index("ban")
     assert "Strike 5: banned." in bot.sent("send")[-1]["text"]
+    await bot.close()  # one bot at a time on a database (on PostgreSQL the second would stand by)
 
     short = await make(hearth_bot, config(escalation=["warn", "kick"]))
     for _ in range(2):

@@ -460,6 +460,7 @@ async def test_texts_are_configurable_and_chinese_by_default_in_zh(hearth_bot):
     bot.take()
     await bot.say("lea", "general", '!flash "夜谈" 1h')
     assert "快闪群" in replies(bot.take())[0]
+    await bot.close()  # one bot at a time on a database (on PostgreSQL the second would stand by)
 
     custom = config('{texts: {closed: "Bye {name}!"}}')
     bot = await hearth_bot(custom, start=START, members=PEOPLE)

@@ -302,6 +302,7 @@ async def test_word_actions_remove_and_report(hearth_bot):
     acts = bot.take()
     assert kinds(acts) == ["dm", "send", "delete"]
     assert "Strike" not in acts[1]["text"]
+    await bot.close()  # one bot at a time on a database (on PostgreSQL the second would stand by)
     bot2 = await make(hearth_bot, config(words={"block": ["darn"], "action": "report"}))
     await bot2.say("bob", "general", "darn it", ref="w1")
     acts = bot2.take()

@@ -1,0 +1,59 @@
+"""``hearth status``: the processes sharing a database, what each owns, and the job backlog."""
+
+from __future__ import annotations
+
+import time
+
+from hearth.leases import DATABASE_NOW
+from hearth.storage import Database
+
+
+def _age(ms: int) -> str:
+    return f"{ms / 1000:.1f}s"
+
+
+async def status(db: Database) -> list[str]:
+    """Lines describing the processes, their leases and the jobs in ``db``."""
+    if db.dialect == "postgresql":
+        now = int(await db.fetchval(f"SELECT {DATABASE_NOW}"))
+    else:
+        now = int(time.time() * 1000)
+    tables = set(await db.tables())
+    if "hearth_jobs" not in tables:
+        return [f"{db.where} holds no Hearth state yet"]
+    lines = []
+    processes, leases = [], []
+    if "hearth_leases" in tables:  # else a Hearth older than several processes wrote it
+        processes = await db.fetch("SELECT * FROM hearth_processes ORDER BY name")
+        leases = await db.fetch("SELECT * FROM hearth_leases ORDER BY community")
+    if db.dialect != "postgresql":
+        lines.append("processes: one (SQLite): it owns every community")
+    elif not processes:
+        lines.append("processes: none running")
+    else:
+        lines.append("processes:")
+        for p in processes:
+            owns = [r["community"] for r in leases if r["holder"] == p["name"]
+                    and r["expires_ms"] > now]
+            lines.append(f"  {p['name']} (pid {p['pid']} on {p['host']}): last seen "
+                         f"{_age(now - p['seen_ms'])} ago, up {_age(now - p['started_ms'])},"
+                         f" owns {', '.join(owns) or 'nothing (standby)'}")
+    if leases:
+        lines.append("leases:")
+        for r in leases:
+            state = (f"expires in {_age(r['expires_ms'] - now)}" if r["expires_ms"] > now
+                     else f"EXPIRED {_age(now - r['expires_ms'])} ago")
+            lines.append(f"  {r['community']}: {r['holder']}, held {_age(now - r['since_ms'])},"
+                         f" renewed {_age(now - r['renewed_ms'])} ago, {state}")
+    rows = await db.fetch(
+        "SELECT community, COUNT(*) AS total, SUM(CASE WHEN due_ms <= ? THEN 1 ELSE 0 END) AS due,"
+        " MIN(due_ms) AS oldest FROM hearth_jobs GROUP BY community ORDER BY community", (now,))
+    if not rows:
+        lines.append("jobs: none")
+    else:
+        lines.append("jobs (due now / scheduled):")
+        for r in rows:
+            due = int(r["due"] or 0)
+            late = f", the oldest {_age(now - r['oldest'])} late" if due else ""
+            lines.append(f"  {r['community']}: {due} / {r['total']}{late}")
+    return lines

@@ -1,0 +1,91 @@
+"""Two Hearth processes (two apps, each with its own pool) on one PostgreSQL: one acts at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_jobs import CONFIG, Clockwork
+
+from hearth.adapters.testing import TestBot
+from hearth.cli import main
+
+
+async def _process(plugin: Clockwork, url: str) -> TestBot:
+    return await TestBot.create(CONFIG, extra_plugins={"clockwork": plugin}, members=[{"id": "ann"}],
+                                start="2026-03-02T08:00:00+01:00", storage=url)
+
+
+@pytest.mark.asyncio
+async def test_the_standby_acts_for_nothing_until_the_owner_stops(postgres_url: str) -> None:
+    owner_plugin, standby_plugin = Clockwork(), Clockwork()
+    owner = await _process(owner_plugin, postgres_url)
+    standby = await _process(standby_plugin, postgres_url)
+    try:
+        assert owner.app is not None and standby.app is not None
+        assert owner.app.leases.owned() == {"tea"} and standby.app.leases.owned() == frozenset()
+        for bot in (owner, standby):  # both receive the network's events
+            await bot.adapter.inject_message("tea", "ann", "general", "hello", "m1")
+            await bot.settle()
+        assert owner_plugin.log == ["message start", "message end"]
+        assert standby_plugin.log == []
+        ctx = owner.app.contexts["tea"]["clockwork"]
+        await ctx.schedule("due", ctx.now() + timedelta(minutes=1))
+        await standby.wait("2m")
+        await owner.wait("2m")
+        assert [r[0] for r in owner_plugin.runs] == ["due"] and standby_plugin.runs == []
+        await ctx.schedule("later", ctx.now() + timedelta(minutes=1))
+        await owner.close()  # a clean stop gives its leases back
+        assert await standby.app.leases.renew() == {"tea"}
+        await standby.wait("2m")
+        assert [r[0] for r in standby_plugin.runs] == ["later"]
+        assert [r[0] for r in owner_plugin.runs] == ["due"]
+    finally:
+        await owner.close()
+        await standby.close()
+
+
+STATUS_CONFIG = """
+storage: {url}
+communities:
+  tea:
+    timezone: Europe/Berlin
+    channels: {{general: {{}}}}
+    plugins: {{}}
+"""
+
+
+@pytest.mark.asyncio
+async def test_status_shows_processes_what_they_own_and_the_backlog(
+        storage_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "hearth.yaml"
+    config.write_text(STATUS_CONFIG.format(url=json.dumps(storage_url)))
+    empty = await asyncio.to_thread(CliRunner().invoke, main, ["status", str(config)])
+    assert empty.exit_code == 0 and "holds no Hearth state yet" in empty.output
+    plugin = Clockwork()
+    owner = await _process(plugin, storage_url)
+    standby = await _process(Clockwork(), storage_url)
+    try:
+        assert owner.app is not None
+        ctx = owner.app.contexts["tea"]["clockwork"]
+        await ctx.schedule("late", ctx.now() - timedelta(minutes=1))  # virtual "now" is in 2026
+        await ctx.schedule("later", ctx.now() + timedelta(days=3650))
+        result = await asyncio.to_thread(CliRunner().invoke, main, ["status", str(config)])
+        assert result.exit_code == 0, result.output
+        out = result.output
+        if storage_url.startswith("postgresql"):
+            owner_name = owner.app.leases.name
+            standby_name = standby.app.leases.name  # type: ignore[union-attr]
+            assert f"{owner_name} (pid" in out and "owns tea" in out
+            assert f"{standby_name} (pid" in out and "owns nothing (standby)" in out
+            assert f"tea: {owner_name}, held" in out and "expires in" in out
+        else:
+            assert "processes: one (SQLite): it owns every community" in out
+        assert "tea: 1 / 2, the oldest" in out  # one of two jobs due (by the real clock)
+    finally:
+        await owner.close()
+        await standby.close()
