@@ -359,6 +359,7 @@ async def test_groups_as_private_threads_where_the_network_offers_them(hearth_bo
     await bot.say("olivia", "general", "!breakout run")
     assert [g["within"] for g in created(bot.take())] == ["general"] * 4
 
+    await bot.close()  # one bot at a time on a database (on PostgreSQL the second would stand by)
     # Matrix has no private threads: the groups are rooms of their own there.
     bot = await make(hearth_bot, options, platform="matrix")
     await answer_clusters(bot)
