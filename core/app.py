@@ -273,6 +273,7 @@ class App:
                              claims=[c for a in self.adapters if (c := a.claims()) is not None],
                              ttl=self.lease_ttl)
         self.leases.on_claimed = self._claimed
+        self.leases.on_gain = self.people.reload
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self.scheduler.wake

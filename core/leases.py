@@ -34,7 +34,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import timedelta
 
 from hearth.errors import StorageError
@@ -48,6 +48,10 @@ LEASE_TTL = timedelta(seconds=20)
 
 #: the database's clock, in integer epoch milliseconds
 DATABASE_NOW = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+
+
+async def _nothing(communities: frozenset[str]) -> None:
+    return None
 
 
 def process_name() -> str:
@@ -83,6 +87,9 @@ class Leases:
         self.on_change: Callable[[], None] = lambda: None
         #: called with the claimed parts held when they change (adapters connect to those)
         self.on_claimed: Callable[[frozenset[str]], None] = lambda keys: None
+        #: awaited with the communities this process is about to take over from another,
+        #: before it acts for them (it reads again what the other left)
+        self.on_gain: Callable[[frozenset[str]], Awaitable[None]] = _nothing
 
     @property
     def shared(self) -> bool:
@@ -102,7 +109,10 @@ class Leases:
         """The communities this process may act for now (None: every one)."""
         if not self.shared:
             return None
-        held = self._valid()
+        return self._owning(self._valid())
+
+    def _owning(self, held: frozenset[str]) -> frozenset[str]:
+        """The communities holding the lease keys ``held`` makes this process own."""
         return held.intersection(self._communities).union(
             c for c, key in self._follows.items() if key in held)
 
@@ -149,6 +159,10 @@ class Leases:
                         break
                     if await self._take(db, key, ttl_ms):
                         held.add(key)
+        if self._renewed_at is not None:  # at start, what there is to read was just read
+            gained = self._owning(frozenset(held)) - (self._last or frozenset())
+            if gained:
+                await self.on_gain(gained)
         # Stop acting for the surplus before giving it back: only then may another take it.
         self._held = frozenset(held)
         self._renewed_at = sent
