@@ -307,8 +307,9 @@ class App:
         await self.groups.start()
         await self.dialogs.resume()
         for key in self.config.communities:
-            await self.people.refresh(key, self._by_community[key],
-                                      functools.partial(self.roles.listed, key))
+            if self.leases.owns(key):  # another process keeps the others' members in step
+                await self.people.refresh(key, self._by_community[key],
+                                          functools.partial(self.roles.listed, key))
         for key in self.config.communities:
             await self._call(key, "on_startup")
         await self.scheduler.run_due()

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from click.testing import CliRunner
 
 from fake_discord import FakeDiscord, Guild
+from hearth.cli import main
 from hearth.storage import Database
 
 #: a lease lasts 3 s here (renewed every second), instead of 20 s
@@ -129,8 +131,10 @@ def connected_shards(fake: FakeDiscord) -> list[list[int]]:
 
 @pytest.mark.asyncio
 async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
-        postgres_url: str, database: Database, tmp_path: Path) -> None:
+        postgres_url: str, database: Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     async with FakeDiscord() as fake:
+        monkeypatch.setenv(TOKEN_ENV, fake.token)  # for hearth status, reading the config
         fake.state.max_concurrency = 16  # shards identify at once (no 5 s wait between them)
         dave = fake.add_user("dave")
         tea = fake.add_guild("Tea", channels=("general", "ads"), shard=(0, 2))
@@ -152,6 +156,13 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
             assert {owner, first.pid} <= {first.pid, second.pid}
             doomed = first if owner == first.pid else second
             survivor = second if doomed is first else first
+            status = await asyncio.to_thread(CliRunner().invoke, main, ["status", str(config)])
+            assert status.exit_code == 0, status.output
+            lines = status.output.splitlines()
+            assert any(f"(pid {doomed.pid} " in line and line.endswith(
+                "owns discord shard 1/2 (cake)") for line in lines), status.output
+            assert any(f"(pid {survivor.pid} " in line and line.endswith(
+                "owns discord shard 0/2 (tea)") for line in lines), status.output
 
             carol = fake.add_user("carol")
             await fake.user_joins(cake, carol)
