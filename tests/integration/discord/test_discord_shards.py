@@ -40,7 +40,10 @@ def config_yaml(fake: FakeDiscord, url: str, tea: Guild, cake: Guild) -> str:
     channels:
       general: {{discord: "{guild.channel_named('general').id}"}}
       ads: {{discord: "{guild.channel_named('ads').id}"}}
+    roles:
+      leader: {{discord: "{guild.role_named('Leader').id}"}}
     plugins:
+      flash: {{creators: leader, on_close: delete}}
       welcome:
         channel: general
         message: "Welcome {{mention}} to {{community}}!"
@@ -136,9 +139,13 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
     async with FakeDiscord() as fake:
         monkeypatch.setenv(TOKEN_ENV, fake.token)  # for hearth status, reading the config
         fake.state.max_concurrency = 16  # shards identify at once (no 5 s wait between them)
-        dave = fake.add_user("dave")
+        dave, fran = fake.add_user("dave"), fake.add_user("fran")
         tea = fake.add_guild("Tea", channels=("general", "ads"), shard=(0, 2))
-        cake = fake.add_guild("Cake", members=[dave], channels=("general", "ads"), shard=(1, 2))
+        cake = fake.add_guild("Cake", members=[dave, fran], channels=("general", "ads"),
+                              shard=(1, 2))
+        for guild in (tea, cake):
+            guild.add_role("Leader", permissions=0)
+        cake.members[fran.id].roles.append(cake.role_named("Leader").id)  # fran opens a group
         general = cake.channel_named("general")
         config = tmp_path / "hearth.yaml"
         config.write_text(config_yaml(fake, postgres_url, tea, cake))
@@ -170,6 +177,12 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
                                         predicate=lambda r: f"<@{carol.id}>" in str(r.json))
             ad = await fake.user_says(general, dave, AD)
             await fake.wait_for_request("DELETE", f"/channels/{general.id}/messages/{ad.id}", 10)
+            await fake.invoke_slash(cake, general, fran, "flash",
+                                    {"title": "Night talk", "duration": "12s",
+                                     "members": f"<@{dave.id}>"})
+            await fake.wait_for_request("POST", f"/guilds/{cake.id}/channels", 10,
+                                        predicate=lambda r: r.json.get("type") == 0)
+            group = cake.channel_named("night-talk")
             # Once its position is saved (every second), the process dies without a word.
             await eventually(lambda: _saved(database, cake.id, ad.id, carol.id),
                              "the owner saved its Discord position")
@@ -195,6 +208,8 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
                                         since=mark)
             # ... and the rules deadline it scheduled for carol runs, once, on the survivor.
             await fake.wait_for_request("DELETE", f"/guilds/{cake.id}/members/{carol.id}", 20)
+            # ... and so does the end of the group it opened.
+            await fake.wait_for_request("DELETE", f"/channels/{group.id}", 20)
             assert survivor.poll() is None
         except BaseException:
             processes.stop()
@@ -208,6 +223,7 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
             [f"<@{carol.id}>", f"<@{erin.id}>"]), out
         assert len(fake.find_requests("DELETE", f"/channels/{general.id}/messages/{ad.id}")) == 1
         assert len(fake.find_requests("DELETE", f"/guilds/{cake.id}/members/{carol.id}")) == 1
+        assert len(fake.find_requests("DELETE", f"/channels/{group.id}")) == 1
         assert "Traceback" not in out, out
 
 
