@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from hearth.errors import StorageError
 from hearth.leases import Leases
 from hearth.ports import Claims
 from hearth.storage import CORE_MIGRATIONS, Database, Store
@@ -142,3 +143,32 @@ async def test_with_sqlite_the_one_process_holds_every_part(tmp_path: Path) -> N
     leases.on_claimed = told.append
     assert await leases.renew() is None
     assert told == [{"shard 0", "shard 1"}] and leases.owns("a")
+
+
+@pytest.mark.asyncio
+async def test_while_renewals_fail_the_parts_are_let_go_before_the_lease_expires(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = Ticks()
+    shards = Claims(keys=("shard 0",), per_process=1, communities={"a": "shard 0"})
+    leases = Leases(await _db(postgres_url), ["a"], name="first", ttl=TTL, claims=[shards],
+                    monotonic=ticks)
+    told: list[frozenset[str]] = []
+    leases.on_claimed = told.append
+    assert await leases.renew() == {"a"} and told == [{"shard 0"}]
+
+    async def unreachable() -> None:
+        raise StorageError("the database is unreachable")
+
+    monkeypatch.setattr(leases, "renew", unreachable)
+    runner = asyncio.create_task(leases.run_forever())
+    try:
+        await asyncio.sleep(0.05)
+        assert told == [{"shard 0"}]  # still safe: it keeps its shard
+        ticks.now += TTL.total_seconds() * 2 / 3  # no renewal for two thirds of the expiry
+        async with asyncio.timeout(TTL.total_seconds()):
+            while len(told) < 2:  # noqa: ASYNC110 (the renewal loop tells it)
+                await asyncio.sleep(0.01)
+        assert told == [{"shard 0"}, frozenset()] and not leases.owns("a")
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
