@@ -98,7 +98,7 @@ from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
-from hearth.reports import Pyramid, Report
+from hearth.reports import Panel, Pyramid, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -932,6 +932,14 @@ class App:
         for impl in self._hooks[community].get("leader_candidates", ()):
             answer = await self._invoke(impl, ())
             found += answer or ()
+        return found
+
+    async def dashboard_panels(self, community: str) -> list[Panel]:
+        """What every enabled plugin answers to ``dashboard_panels``, together."""
+        found: list[Panel] = []
+        for impl in self._hooks[community].get("dashboard_panels", ()):
+            answer = await self._invoke(impl, ())
+            found += [p for p in answer or () if isinstance(p, Panel)]
         return found
 
     async def leader_powers(self, community: str) -> frozenset[str]:
