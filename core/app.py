@@ -273,7 +273,7 @@ class App:
                              claims=[c for a in self.adapters if (c := a.claims()) is not None],
                              ttl=self.lease_ttl)
         self.leases.on_claimed = self._claimed
-        self.leases.on_gain = self.people.reload
+        self.leases.on_gain = self._taking_over
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self.scheduler.wake
@@ -362,6 +362,14 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    async def _taking_over(self, communities: frozenset[str]) -> None:
+        """Read again what the process that acted for ``communities`` until now left in the
+        database (members, persons, roles, open questions) before acting for them."""
+        assert self.db is not None
+        await self.people.reload(communities)
+        await self.roles.reload(communities)
+        await self.dialogs.open(self.db)
 
     def _claimed(self, keys: frozenset[str]) -> None:
         """Tell each adapter which of its parts (Discord shards) this process holds now."""
