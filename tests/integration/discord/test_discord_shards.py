@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from click.testing import CliRunner
 
-from fake_discord import FakeDiscord, Guild
+from fake_discord import FakeDiscord, Guild, Op
 from hearth.cli import main
 from hearth.storage import Database
 
@@ -232,9 +232,14 @@ async def _is(found: Awaitable[dict[str, int]], wanted: dict[str, int]) -> bool:
 
 
 async def _split(db: Database, fake: FakeDiscord) -> bool:
+    """Each process holds one shard and runs it: the first connected anew with its shard
+    (each shard identified twice: by the first process alone, then by its holder)."""
     held = await holders(db)
+    identified = [f.d["shard"] for f in fake.gateway_frames
+                  if f.direction == "recv" and f.op == Op.IDENTIFY]
     return (len(held) == 2 and len(set(held.values())) == 2
-            and connected_shards(fake) == [[0, 2], [1, 2]])
+            and connected_shards(fake) == [[0, 2], [1, 2]]
+            and identified.count([0, 2]) == 2 and identified.count([1, 2]) == 2)
 
 
 async def _sessions(fake: FakeDiscord, wanted: list[list[int]]) -> bool:
