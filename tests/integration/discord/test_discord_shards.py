@@ -177,11 +177,13 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
                                         predicate=lambda r: f"<@{carol.id}>" in str(r.json))
             ad = await fake.user_says(general, dave, AD)
             await fake.wait_for_request("DELETE", f"/channels/{general.id}/messages/{ad.id}", 10)
-            await fake.invoke_slash(cake, general, fran, "flash",
-                                    {"title": "Night talk", "duration": "12s",
-                                     "members": f"<@{dave.id}>"})
-            await fake.wait_for_request("POST", f"/guilds/{cake.id}/channels", 10,
-                                        predicate=lambda r: r.json.get("type") == 0)
+            ix = await fake.invoke_slash(cake, general, fran, "flash",
+                                         {"title": "Night talk", "duration": "12s",
+                                          "members": f"<@{dave.id}>"})
+            # The group is open (and its end scheduled) once the command is answered.
+            answer = await fake.wait_for_request(
+                "PATCH", f"/webhooks/{fake.application_id}/{ix.token}/messages/@original", 10)
+            assert "night-talk" in str(answer.json["content"])
             group = cake.channel_named("night-talk")
             # Once its position is saved (every second), the process dies without a word.
             await eventually(lambda: _saved(database, cake.id, ad.id, carol.id),
