@@ -11,9 +11,9 @@ a PostgreSQL URL), then read back as ``ctx.interactions`` does
 summed per pair in SQL) and scored with
 :func:`hearth.plugins.leaders.influence.influence`.
 
-Reported for each stage, reading and scoring: its wall time and the memory
-it allocated at its peak (tracemalloc, numpy's arrays included), beside the
-process's peak RSS.
+Reported for each stage, reading and scoring: its wall time, and the memory
+it allocated at its peak (tracemalloc, numpy's arrays included; measured in a
+second run, since tracemalloc slows the timing), beside the process's peak RSS.
 
     python benchmarks/influence.py [--members 10000] [--interactions 1000000] [--days 30]
                                    [--storage postgresql://…]
@@ -28,9 +28,10 @@ import resource
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hearth.clock import VirtualClock
 from hearth.people.activity import DAY_MS, Ledger
@@ -40,6 +41,7 @@ from hearth.people.schema import NAMESPACE as PEOPLE
 from hearth.plugins.leaders.influence import influence, top
 from hearth.storage import CORE_MIGRATIONS, Database, Store
 
+T = TypeVar("T")
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 COMMUNITY = "bench"
 
@@ -58,8 +60,18 @@ def rows(members: int, interactions: int, days: int, seed: int = 1) -> list[tupl
     return [(COMMUNITY, "discord", str(s), str(t), day, *c) for (s, t, day), c in counts.items()]
 
 
-def measured(stage: str, started: float, peak: int) -> None:
-    print(f"{stage}: {time.perf_counter() - started:.2f} s, {peak / 2**20:.0f} MiB allocated at peak")
+async def stage(name: str, run: Callable[[], Awaitable[T]]) -> T:
+    """Run ``run`` twice: timed, then under tracemalloc for the memory it allocates at its
+    peak (tracemalloc slows allocation-heavy code several times, so it is off while timed)."""
+    started = time.perf_counter()
+    await run()
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    result = await run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{name}: {elapsed:.2f} s, {peak / 2**20:.0f} MiB allocated at peak")
+    return result
 
 
 async def main(members: int, interactions: int, days: int, storage: str | None) -> None:
@@ -81,17 +93,14 @@ async def main(members: int, interactions: int, days: int, storage: str | None) 
             ledger.db = db
             import numpy  # noqa: F401  (imported before timing: it is loaded once per process)
 
-            tracemalloc.start()
-            started = time.perf_counter()
-            graph = await ledger.graph(COMMUNITY, NOW - timedelta(days=days))
-            _, peak = tracemalloc.get_traced_memory()
-            measured(f"reading the graph ({len(graph.edges)} pairs)", started, peak)
-            tracemalloc.reset_peak()
-            started = time.perf_counter()
-            scores = influence(graph.edges, lambda account: account[1])
-            _, peak = tracemalloc.get_traced_memory()
-            measured("scoring", started, peak)
-            tracemalloc.stop()
+            since = NOW - timedelta(days=days)
+            graph = await stage("reading the graph", lambda: ledger.graph(COMMUNITY, since))
+            print(f"  {len(graph.edges)} pairs")
+
+            async def score() -> dict[str, Any]:
+                return influence(graph.edges, lambda account: account[1])
+
+            scores = await stage("scoring", score)
         finally:
             await db.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
