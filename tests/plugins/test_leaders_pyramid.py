@@ -172,6 +172,11 @@ async def test_cohorts_are_stable_respect_span_and_take_newcomers_to_their_invit
     await bot.join("oto", invited_by=inviter)
     await bot.say("ben", "general", "!cohort")
     assert "@oto" in sent(bot.take(), "general")[0]
+    # someone who leaves drops out; the others stay where they were
+    await bot.leave("nia")
+    await bot.say("ann", "general", "!cohort")
+    left = sent(bot.take(), "general")[0].splitlines()
+    assert left[0] == "Your cohort (3, span 4):" and set(left[1:]) == set(lines[1:])
     await bot.say("m3", "general", "!cohort")
     assert "!cohort is for leaders and above" in sent(bot.take(), "general")[0]
     await bot.say("adam", "general", "!cohort")
