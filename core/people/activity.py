@@ -422,9 +422,16 @@ class Ledger:
             " GROUP BY platform, source_id, target_id",
             (community, first, last),
         )
-        edges = {((platform, source), (platform, target)): float(total)
-                 for platform, source, target, total in rows}
-        return InteractionGraph({k: v for k, v in edges.items() if v > 0})
+        # one tuple per account, shared by its edges (a large graph has far fewer accounts than pairs)
+        accounts: dict[tuple[str, str], Account] = {}
+        edges: dict[tuple[Account, Account], float] = {}
+        for platform, source, target, total in rows:
+            if total > 0:
+                a = accounts.setdefault((platform, source), (platform, source))
+                b = accounts.setdefault((platform, target), (platform, target))
+                edges[(a, b)] = float(total)
+        del rows
+        return InteractionGraph(edges)
 
     def _decay(self, community: str, first: int, last: int, half_life: timedelta) -> str:
         """A SQL expression of ``day_ms``: each local day's weight ``0.5 ** (days_ago / half_life)``."""
