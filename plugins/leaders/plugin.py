@@ -265,9 +265,8 @@ async def review(ctx: PluginContext, *, health: bool) -> tuple[Census, list[Prop
         lines.append(await _health(ctx, people))
     if found:
         lines += await _reasons(ctx, people, found, graph)
-        if config.channel is not None:
-            names = Text(", ").join(mention(people.people[p.person][0]) for p in found)
-            await ctx.send(config.channel, say("proposal_council", names=names))
+        names = Text(", ").join(mention(people.people[p.person][0]) for p in found)
+        await council.post(ctx, say("proposal_council", names=names))
     if lines:
         await tell_owner(ctx, people, Text("\n").join(lines))
     return people, found

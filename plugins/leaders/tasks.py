@@ -23,6 +23,7 @@ from hearth import (
     mention,
     to_ms,
 )
+from hearth.plugins.leaders import council
 from hearth.plugins.leaders.texts import say_for
 
 OPEN, CLAIMED, DONE = "open", "claimed", "done"
@@ -48,8 +49,7 @@ async def _task(ctx: PluginContext, number: int) -> dict[str, object]:
 
 async def create(inv: Invocation) -> Text:
     ctx, say = inv.ctx, say_for(inv.ctx)
-    channel = ctx.config.channel
-    if channel is None:
+    if ctx.config.channel is None:
         raise CommandError(say("no_council"))
     text = inv.args["text"]
     by = (await ctx.person(inv.member)).id
@@ -57,7 +57,7 @@ async def create(inv: Invocation) -> Text:
         number = int(await ctx.store.select_value("tasks", "COALESCE(MAX(id), 0)") or 0) + 1
         await ctx.store.insert("tasks", {"id": number, "text": text, "by_person": by, "state": OPEN,
                                          "created_ms": to_ms(ctx.now())})
-    await ctx.send(channel, say("task_posted", id=number, text=text, prefix=ctx.prefix))
+    await council.post(ctx, say("task_posted", id=number, text=text, prefix=ctx.prefix))
     await ctx.schedule(f"{JOB}{number}", ctx.now() + AGAIN, data={"id": number})
     return say("task_created", id=number)
 
@@ -118,10 +118,9 @@ async def again(ctx: PluginContext, job: Job) -> None:
     """A task's day is up: still unclaimed, it is posted again (and again a day later)."""
     number = int(job.data["id"])
     row = await ctx.store.select_one("tasks", "id = ?", (number,))
-    channel = ctx.config.channel
-    if row is None or row["state"] != OPEN or channel is None:
+    if row is None or row["state"] != OPEN:
         return
-    await ctx.send(channel, say_for(ctx)("task_again", id=number, text=row["text"], prefix=ctx.prefix))
+    await council.post(ctx, say_for(ctx)("task_again", id=number, text=row["text"], prefix=ctx.prefix))
     await ctx.schedule(job.key, ctx.now() + AGAIN, data=job.data)
 
 

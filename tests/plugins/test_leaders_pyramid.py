@@ -334,3 +334,43 @@ async def test_chinese_texts_for_tasks_and_cohorts(hearth_bot):
     assert sent(acts, "council")[0].startswith("📋 任务 #1：欢迎新人")
     await bot.say("ann", "general", "!cohort")
     assert sent(bot.take(), "general")[0].startswith("你的小组（")
+
+
+TWO_NETWORKS = """
+command_flood: off
+communities:
+  tea-house:
+    discord: {guild: "1"}
+    matrix: {space: "!space:example.org"}
+    channels:
+      general: {discord: "11", matrix: "!gen:example.org"}
+      council: {discord: "77"}
+    plugins:
+      leaders: {channel: council}
+"""
+
+
+@pytest.mark.asyncio
+async def test_where_the_council_is_not_mapped_the_bot_makes_the_room(hearth_bot):
+    bot = await hearth_bot(TWO_NETWORKS, start=START, networks=["discord", "matrix"], members=[
+        {"id": "olivia", "role": "owner"}, {"id": "ann", "role": "leader"},
+        {"id": "mia", "role": "leader", "platform": "matrix"}, {"id": "max", "platform": "matrix"}])
+    acts = bot.take()
+    # Discord: the mapped channel, ann let in; Matrix: a room of the bot's, with mia
+    assert [(a["network"], a["member"]) for a in only(acts, "invite")] == [("discord", "ann")]
+    [room] = only(acts, "create_group")
+    assert (room["network"], room["channel"], room["members"]) == ("matrix", "leaders-council", ["mia"])
+    await bot.say("olivia", "general", "!leaders approve @max")  # on Discord: no such member there
+    bot.take()
+    await bot.say("olivia", "general", "!task Plan the tasting")
+    posted = {(a["network"], a["channel"]) for a in only(bot.take(), "send") if "Task #1:" in a["text"]}
+    assert posted == {("discord", "council"), ("matrix", "leaders-council")}
+    await bot.set_role("max", "leader")  # made a leader on the network: let into the room
+    acts = bot.take()
+    assert [(a["network"], a["channel"], a["member"]) for a in only(acts, "invite")] == [
+        ("matrix", "leaders-council", "max")]
+    await bot.set_role("mia", "member")
+    acts = bot.take()
+    assert [(a["network"], a["member"]) for a in only(acts, "remove_from_group")] == [("matrix", "mia")]
+    await bot.restart()  # the room is the core's record: not made twice
+    assert not only(bot.take(), "create_group")
