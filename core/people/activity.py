@@ -41,12 +41,14 @@ log = logging.getLogger(__name__)
 AUTHORS_KEPT = 200_000
 DAY_MS = 86_400_000
 
+#: default weight of each kind of interaction in :meth:`Ledger.graph`
+WEIGHTS: Mapping[str, float] = {"replies": 1.0, "mentions": 1.0, "reactions": 0.5}
+
 
 def _real(value: float) -> str:
     """A float as a SQL literal of the same type on SQLite and PostgreSQL (not NUMERIC)."""
     return f"CAST({float(value)!r} AS DOUBLE PRECISION)"
-#: default weight of each kind of interaction in :meth:`Ledger.graph`
-WEIGHTS: Mapping[str, float] = {"replies": 1.0, "mentions": 1.0, "reactions": 0.5}
+
 
 # indexes into a member's day counters, and into a pair's
 MESSAGES, REPLIES_GIVEN, REPLIES_RECEIVED, REACTIONS_GIVEN, REACTIONS_RECEIVED, COMMANDS = range(6)
@@ -430,7 +432,6 @@ class Ledger:
                 a = accounts.setdefault((platform, source), (platform, source))
                 b = accounts.setdefault((platform, target), (platform, target))
                 edges[(a, b)] = float(total)
-        del rows
         return InteractionGraph(edges)
 
     def _decay(self, community: str, first: int, last: int, half_life: timedelta) -> str:
