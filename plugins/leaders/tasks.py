@@ -10,6 +10,7 @@ and every week the owner gets the list of what was done by whom.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from hearth import (
     Command,
@@ -40,11 +41,12 @@ def who(ctx: PluginContext, person: int) -> Text:
     return Text(mention(records[0])) if records else Text(f"#{person}")
 
 
-async def _task(ctx: PluginContext, number: int) -> dict[str, object]:
+async def _task(ctx: PluginContext, number: int) -> Any:
+    """Task ``number``'s row; a reply saying there is none otherwise."""
     row = await ctx.store.select_one("tasks", "id = ?", (number,))
     if row is None:
         raise CommandError(say_for(ctx)("no_task", id=number, prefix=ctx.prefix))
-    return dict(row)
+    return row
 
 
 async def create(inv: Invocation) -> Text:
@@ -72,7 +74,7 @@ async def claim(inv: Invocation) -> Text:
     if task["state"] == CLAIMED:
         if task["claimed_by"] == me:
             raise CommandError(say("task_yours", id=number, prefix=ctx.prefix))
-        raise CommandError(say("task_taken", id=number, who=who(ctx, int(str(task["claimed_by"])))))
+        raise CommandError(say("task_taken", id=number, who=who(ctx, int(task["claimed_by"]))))
     await ctx.store.update("tasks", {"state": CLAIMED, "claimed_by": me, "claimed_ms": to_ms(ctx.now())},
                            "id = ? AND state = ?", (number, OPEN))
     await ctx.cancel(f"{JOB}{number}")
@@ -87,7 +89,7 @@ async def done(inv: Invocation) -> Text:
     if task["state"] == DONE:
         raise CommandError(say("task_is_done", id=number))
     if task["state"] == CLAIMED and task["claimed_by"] != me:
-        raise CommandError(say("task_taken", id=number, who=who(ctx, int(str(task["claimed_by"])))))
+        raise CommandError(say("task_taken", id=number, who=who(ctx, int(task["claimed_by"]))))
     now = to_ms(ctx.now())
     await ctx.store.update("tasks", {"state": DONE, "claimed_by": me, "done_ms": now,
                                      "claimed_ms": task["claimed_ms"] or now}, "id = ?", (number,))
