@@ -1152,12 +1152,16 @@ def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, Comm
     """How each community looks to ``adapter``: its space, channel ids and role ids.
 
     A virtual adapter (testing, console) serves every community and names
-    channels by their neutral names.
+    channels by their neutral names; one standing in for a network the
+    community is bound to (the testing adapter as ``matrix``) has only the
+    channels mapped on that network, as the real one would.
     """
     out = {}
     for key, community in config.communities.items():
         if adapter.virtual:
-            out[key] = CommunityBinding(key=key, space=None, channels={n: n for n in community.channels})
+            standing_in = adapter.name in community.bindings
+            out[key] = CommunityBinding(key=key, space=None, channels={
+                n: n for n, ids in community.channels.items() if not standing_in or adapter.name in ids})
         elif adapter.name in community.bindings:
             out[key] = CommunityBinding(
                 key=key,

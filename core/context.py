@@ -639,13 +639,51 @@ class PluginContext:
     async def pin(self, channel: Channel, message_id: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
         """Queue pinning a message (in order with the channel's messages)."""
+        return self._pinning("pin", channel, message_id, then, data)
+
+    async def unpin(self, channel: Channel, message_id: str, *, then: str | None = None,
+                    data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue unpinning a message (one that is not pinned is no error)."""
+        return self._pinning("unpin", channel, message_id, then, data)
+
+    def _pinning(self, what: str, channel: Channel, message_id: str, then: str | None,
+                 data: dict[str, Any] | None) -> Pending | None:
         adapter = self.adapter(channel.platform)
         if adapter is None or not self._able(adapter, Capability.PIN):
             return None
         community = self.key
+        call = adapter.pin if what == "pin" else adapter.unpin
 
         async def perform(_text: str | None, _reply: str | None) -> Any:
-            await adapter.pin(community, channel, message_id)
+            await call(community, channel, message_id)
 
         lane = self._app.outbound(adapter).lane_for("channel", channel.id)
-        return self._queue(adapter, lane, Request("pin", perform), then, data)
+        return self._queue(adapter, lane, Request(what, perform), then, data)
+
+    # -- who is let into a channel ------------------------------------------
+    async def invite(self, channel: str, member: Member) -> int:
+        """Let ``member``'s person into the community's channel ``channel`` (a neutral name),
+        on each network where it is mapped, through their account there. Waits for the
+        network, like ``ctx.groups``; needs :attr:`~hearth.Capability.GROUPS`. Returns on
+        how many networks it was done (a refusal is logged)."""
+        return await self._membership("invite", channel, member)
+
+    async def remove_from_channel(self, channel: str, member: Member) -> int:
+        """Take ``member``'s person out of the community's channel ``channel`` on each network
+        (someone not in it is no error). See :meth:`invite`."""
+        return await self._membership("remove", channel, member)
+
+    async def _membership(self, what: str, channel: str, member: Member) -> int:
+        accounts = {r.platform: r.member for r in reversed(self.accounts(member))}
+        accounts[member.platform] = member
+        done = 0
+        for target in self.channels(channel):
+            adapter = self.adapter(target.platform)
+            account = accounts.get(target.platform)
+            if adapter is None or account is None or not self._able(adapter, Capability.GROUPS):
+                continue
+            call = adapter.invite if what == "invite" else adapter.remove_from_group
+            ok, _ = await self._act(adapter, f"{what} {account.id} in {channel}",
+                                    call(self.key, target, account))
+            done += ok
+        return done

@@ -345,11 +345,14 @@ class Adapter(abc.ABC):
         raise CapabilityMissing(platform=self.name, action="create group", capability=Capability.GROUPS)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
-        """Add ``member`` to a group channel."""
+        """Add ``member`` to a group channel, or to a channel of the community the bot
+        manages the membership of (a council: ``PluginContext.invite``); one already in it
+        is no error."""
         raise CapabilityMissing(platform=self.name, action="invite", capability=Capability.GROUPS)
 
     async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
-        """Take ``member`` out of a group channel (one who is not in it is no error)."""
+        """Take ``member`` out of a group channel, or a managed channel of the community
+        (one who is not in it is no error)."""
         raise CapabilityMissing(platform=self.name, action="remove from group",
                                 capability=Capability.GROUPS)
 

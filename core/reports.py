@@ -27,6 +27,14 @@ class Pyramid:
     leaders: int
     members: int
     largest_cohort: int = 0
+    #: leaders more needed to keep every cohort within its span
+    missing_leaders: int = 0
+    #: leaders silent past the community's limit (told, and demoted if still silent)
+    inactive_leaders: int = 0
+    #: people proposed or approved as leaders who have not answered yet
+    proposals: int = 0
+    #: tasks for the leaders nobody has claimed yet
+    unclaimed_tasks: int = 0
 
     @property
     def leader_share(self) -> float:

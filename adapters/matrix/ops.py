@@ -745,6 +745,14 @@ async def invite(client: AsyncClient, room_id: str, user_id: str) -> None:
     check(await client.room_invite(room_id, user_id), "invite")
 
 
+async def invite_once(client: AsyncClient, room_id: str, user_id: str) -> bool:
+    """Invite ``user_id`` unless they are joined or invited already (True: invited now)."""
+    if await _membership(client, room_id, user_id) in ("join", "invite"):
+        return False
+    await invite(client, room_id, user_id)
+    return True
+
+
 async def join(client: AsyncClient, room: str) -> str:
     """Join a room by id or alias; returns the room id."""
     room_id: str = check(await client.join(room), "join").room_id

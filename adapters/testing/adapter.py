@@ -180,6 +180,8 @@ class TestingAdapter(Adapter):
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
         self.groups: dict[str, dict[str, Any]] = {}
+        #: (community, channel id) -> members the bot let into that (non-group) channel
+        self.channel_members: dict[tuple[str, str], list[str]] = {}
         #: open group channels allowed per community (None: no limit), like Discord's caps
         self.max_groups: int | None = None
         self.actions: list[dict[str, Any]] = []
@@ -644,22 +646,28 @@ class TestingAdapter(Adapter):
                      private=private, topic=topic, **extra)
         return Channel(platform=self.name, id=name, name=name)
 
+    def _room(self, community: str, channel: Channel) -> list[str]:
+        """The members let into a group, or into a channel of the community (a council)."""
+        group = self.groups.get(channel.id)
+        if group is not None and group["open"]:
+            members: list[str] = group["members"]
+            return members
+        if channel.id in self.communities[community].channels:
+            return self.channel_members.setdefault((community, channel.id), [])
+        raise NotFound(f"no open group or channel {channel.id!r}")
+
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         await self._network("invite")
-        group = self.groups.get(channel.id)
-        if group is None or not group["open"]:
-            raise NotFound(f"no open group {channel.id!r}")
-        if member.id not in group["members"]:
-            group["members"].append(member.id)
+        members = self._room(community, channel)
+        if member.id not in members:
+            members.append(member.id)
         self._record(community, "invite", channel=channel.id, member=member.id)
 
     async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
         await self._network("remove_from_group")
-        group = self.groups.get(channel.id)
-        if group is None or not group["open"]:
-            raise NotFound(f"no open group {channel.id!r}")
-        if member.id in group["members"]:
-            group["members"].remove(member.id)
+        members = self._room(community, channel)
+        if member.id in members:
+            members.remove(member.id)
         self._record(community, "remove_from_group", channel=channel.id, member=member.id)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:
