@@ -367,3 +367,14 @@ async def test_send_file_uploads_and_posts_an_image(matrix_user: MatrixUserFacto
     assert content["url"].startswith("mxc://")
     downloaded = await alice.download(content["url"])
     assert getattr(downloaded, "body", None) == png
+
+
+@pytest.mark.asyncio
+async def test_invite_once_leaves_a_member_or_an_invitee_alone(matrix_user: MatrixUserFactory) -> None:
+    """A council room: inviting a leader already in it (or already invited) is no error."""
+    bot, alice, bob = [await matrix_user(n) for n in ("bot", "alice", "bob")]
+    room = await room_with(bot, alice)
+    assert await ops.invite_once(bot, room, alice.user_id) is False  # joined already
+    assert await ops.invite_once(bot, room, bob.user_id) is True
+    assert await membership(bot, room, bob.user_id) == "invite"
+    assert await ops.invite_once(bot, room, bob.user_id) is False  # invited already
