@@ -38,7 +38,7 @@ from hearth.people.records import (
 )
 from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
-from hearth.reports import Pyramid
+from hearth.reports import Pyramid, Referral
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
 from hearth.text import Text, mention
@@ -148,6 +148,12 @@ class PluginContext:
     async def pyramid(self) -> Pyramid | None:
         """The community's user pyramid, from the plugin that manages leaders (None: none does)."""
         return await self._app.pyramid(self.key)
+
+    async def referrals(self, member: Member | tuple[str, str] | None = None) -> list[Referral] | None:
+        """The referral tree (who invited whom), from the plugin that records invitations:
+        the whole community's roots, or with ``member`` their branch alone (a list of one,
+        empty when unknown). None when no enabled plugin records invitations."""
+        return await self._app.referrals(self.key, None if member is None else account_of(member))
 
     async def leader_candidates(self) -> list[LeaderCandidate]:
         """Every enabled plugin's answer to ``leader_candidates``, together."""

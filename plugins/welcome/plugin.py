@@ -26,6 +26,7 @@ from hearth import (
     Param,
     PluginContext,
     Reaction,
+    Referral,
     Role,
     hookimpl,
     mention,
@@ -33,6 +34,7 @@ from hearth import (
 from hearth.storage import Migration
 
 from . import codes, questions, records, ritual
+from . import referrals as tree
 from .config import WelcomeConfig
 from .records import MIGRATIONS, Codes, Newcomers
 
@@ -68,6 +70,8 @@ def register_commands() -> list[Command]:
                 params=(Param("uses", "int", optional=True), Param("expires", "duration", optional=True)),
                 min_role=Role.LEADER, power="invite_codes",
                 help="issue an invitation code (USES: how many people, EXPIRES: e.g. 7d)"),
+        Command(name="referrals", handler=show_referrals, params=(Param("member", "member", optional=True),),
+                min_role=Role.ADMIN, help="who invited whom, as a tree (@member: their branch)"),
     ]
 
 
@@ -170,6 +174,25 @@ async def issue_code(inv: Invocation) -> str:
     code = await codes.issue(ctx, inv.member, uses, lifetime)
     return ritual.say_for(ctx)("code_issued", **ritual.values(
         ctx, code=code.code, uses=uses, expires=codes.local_date(ctx, code.expires)))
+
+
+async def show_referrals(inv: Invocation) -> str:
+    ctx = inv.ctx
+    say = ritual.say_for(ctx)
+    member: Member | None = inv.args.get("member")
+    roots = await tree.tree(ctx, None if member is None else member.key)
+    if not roots:
+        if member is not None:
+            return say("referrals_unknown", mention=mention(member))
+        return say("referrals_none", community=ritual.community_name(ctx))
+    total = tree.totals(roots)
+    title = say("referrals_title", community=ritual.community_name(ctx), **total)
+    return "\n".join([title, *tree.render(roots, say, ctx.local)])
+
+
+@hookimpl
+async def referrals(ctx: PluginContext, member: tuple[str, str] | None) -> list[Referral]:
+    return await tree.tree(ctx, member)
 
 
 # --------------------------------------------------------------------------- events

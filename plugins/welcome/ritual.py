@@ -254,8 +254,10 @@ async def flush_due(ctx: PluginContext) -> None:
 
 async def on_leave(ctx: PluginContext, member: Member) -> None:
     people = Newcomers(ctx.store)
-    if await people.get(member.platform, member.id) is not None:
-        await people.update(member.platform, member.id, status=LEFT)
+    person = await people.get(member.platform, member.id)
+    if person is not None:
+        await people.update(member.platform, member.id, status=LEFT,
+                            left_ms=to_ms(person.left_at or ctx.now()))
     await ctx.cancel(deadline_key(member.platform, member.id))
     await ctx.cancel(questions.wait_key(member.platform, member.id))
     await ctx.cancel(held_key(member.platform, member.id))
@@ -413,7 +415,7 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
         return
     member = await ctx.get_member(platform, member_id)
     if member is None:
-        await people.update(platform, member_id, status=LEFT)
+        await people.update(platform, member_id, status=LEFT, left_ms=to_ms(ctx.now()))
         return
     say = say_for(ctx)
     action = ctx.config.accept.on_timeout
@@ -461,7 +463,7 @@ async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
     elif outcome.key == KICKED:
         platform, member_id = outcome.data["platform"], outcome.data["id"]
         if outcome.status in ("done", "gone"):
-            await people.update(platform, member_id, status=LEFT)
+            await people.update(platform, member_id, status=LEFT, removed=1)
         else:
             log.warning("%s was not removed after the deadline (%s: %s); they stay a newcomer",
                         member_id, outcome.status, outcome.error)

@@ -61,6 +61,16 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "gates_and": " and ",
         "timeout_remind": "{mention}, a reminder: you have not accepted the rules of {community} yet. "
         "Type {command} to become a member.",
+        "referrals_title": "Who invited whom in {community}: {inviters} inviter(s), {invited} invited, "
+        "{stayed} stayed a month, {removed} removed.",
+        "referrals_none": "Nobody has invited anyone to {community} yet.",
+        "referrals_unknown": "{mention} has invited nobody and was invited by nobody.",
+        "referral_via_code": "code, {date}",
+        "referral_via_platform": "invite link, {date}",
+        "referral_removed": "removed",
+        "referral_left": "left",
+        "referral_branch": "{invited} invited, {stayed} stayed a month, {removed} removed",
+        "referral_more": "… and {count} more",
         "reminder": "A reminder of our rules:\n\n{rules}",
     },
     "zh": {
@@ -113,6 +123,16 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "gates_and": "并",
         "timeout_remind": "{mention},提醒一下:你还没有接受 {community} 的群规。"
         "发送 {command} 即可成为正式成员。",
+        "referrals_title": "{community} 的邀请关系:{inviters} 位邀请人,共邀请 {invited} 人,"
+        "{stayed} 人留满一个月,{removed} 人被移除。",
+        "referrals_none": "{community} 还没有人邀请过别人。",
+        "referrals_unknown": "{mention} 没有邀请过别人,也不是被邀请进来的。",
+        "referral_via_code": "邀请码,{date}",
+        "referral_via_platform": "邀请链接,{date}",
+        "referral_removed": "已移除",
+        "referral_left": "已离开",
+        "referral_branch": "邀请 {invited} 人,{stayed} 人留满一个月,{removed} 人被移除",
+        "referral_more": "……还有 {count} 人",
         "reminder": "群规提醒:\n\n{rules}",
     },
 }
