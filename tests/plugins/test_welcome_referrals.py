@@ -93,3 +93,16 @@ def test_a_long_tree_is_cut_and_counted():
                             lambda when: when, limit=10)
     assert len(lines) == 11 and lines[-1] == "referral_more {'count': 41}"
     assert root.invited == 50
+
+
+@pytest.mark.asyncio
+async def test_pulse_health_report_gives_the_tree_totals(hearth_bot):
+    import yaml
+
+    data = yaml.safe_load(config(accept={"within": "2h"}))
+    data["communities"]["tea-house"]["plugins"]["pulse"] = {"health": {"channel": "mods"}}
+    bot = await hearth_bot(yaml.safe_dump(data), start=START, members=STAFF, without=["files"])
+    await grow(bot)
+    await bot.say("olivia", "mods", "!health")
+    [report] = [a["text"] for a in bot.take() if a["action"] == "send" and "Health of" in a["text"]]
+    assert "Invited since the start: 5 · stayed a month: 4 · removed: 1" in report
