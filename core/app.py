@@ -73,6 +73,7 @@ from hearth.events import (
     JobDueEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberRemovedEvent,
     MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
@@ -124,6 +125,7 @@ NOTIFY_HOOKS: dict[type[Event], str] = {
     MessageEditedEvent: "on_message_edit",
     MessageDeletedEvent: "on_message_delete",
     RoleChangedEvent: "on_role_changed",
+    MemberRemovedEvent: "on_member_removed",
 }
 
 

@@ -13,6 +13,7 @@ for the network, since their result is needed at once.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from hearth import mutes
 from hearth.declarations import LeaderCandidate
 from hearth.errors import AdapterError
+from hearth.events import MemberRemovedEvent
 from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
@@ -51,6 +53,8 @@ log = logging.getLogger(__name__)
 
 #: the core's own name as the owner of jobs and stored records
 CORE = "hearth"
+#: ids of the removal events this process produced
+_removals = itertools.count(1)
 
 
 
@@ -597,15 +601,27 @@ class PluginContext:
                    data: dict[str, Any] | None = None) -> Pending | None:
         """Queue a kick of ``member`` and of the person's linked accounts; it waits (bounded)
         for a DM queued to the member before it."""
-        return self._to_linked(member, Capability.KICK, "kick",
-                               lambda a, member: a.kick(self.key, member, reason), then, data)
+        pending = self._to_linked(member, Capability.KICK, "kick",
+                                  lambda a, member: a.kick(self.key, member, reason), then, data)
+        self._removed(member, pending, "kick", reason)
+        return pending
 
     async def ban(self, member: Member, reason: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
         """Queue a ban of ``member`` and of the person's linked accounts; it waits (bounded)
         for a DM queued to the member before it."""
-        return self._to_linked(member, Capability.BAN, "ban",
-                               lambda a, member: a.ban(self.key, member, reason), then, data)
+        pending = self._to_linked(member, Capability.BAN, "ban",
+                                  lambda a, member: a.ban(self.key, member, reason), then, data)
+        self._removed(member, pending, "ban", reason)
+        return pending
+
+    def _removed(self, member: Member, pending: Pending | None, action: str, reason: str) -> None:
+        """Tell every plugin (``on_member_removed``) of a removal just queued."""
+        if pending is not None:
+            event_id = f"removed:{member.platform}:{member.id}:{next(_removals)}"
+            self._app.follow_up(self.key, MemberRemovedEvent(
+                platform=CORE, id=event_id, community=self.key, time=self.now(), member=member,
+                action=action, reason=reason, by=self.plugin))
 
     async def unban(self, member: Member, *, then: str | None = None,
                     data: dict[str, Any] | None = None) -> Pending | None:

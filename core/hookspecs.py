@@ -148,6 +148,18 @@ async def on_member_leave(ctx: PluginContext, member: Member) -> None:
 
 
 @hookspec
+async def on_member_removed(ctx: PluginContext, member: Member, action: str, reason: str, by: str) -> None:
+    """The plugin ``by`` removed ``member`` (``action``: ``kick`` or ``ban``) for ``reason``.
+
+    Told to every plugin once the removal is queued (after the handler that
+    queued it), whether or not the network has carried it out yet; the member's
+    own leave follows as ``on_member_leave``. A removal for strikes can be told
+    apart by the person's active strikes from ``by`` (``ctx.strikes.active``):
+    ``welcome`` charges an inviter whose invitee was removed so.
+    """
+
+
+@hookspec
 async def on_role_changed(ctx: PluginContext, member: Member, old: Role, new: Role) -> None:
     """``member``'s effective role went from ``old`` to ``new`` (``member.role`` is ``new``).
 

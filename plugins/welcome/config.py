@@ -98,8 +98,16 @@ class Approval(PluginConfig):
     channel: ChannelName | None = None
 
 
+class CodesPerIssuer(PluginConfig):
+    """``gate.codes_per_issuer``: how many uses of codes each issuer may hand out per period."""
+
+    count: int = Field(ge=1)
+    per: Duration = timedelta(days=7)
+
+
 class Gate(PluginConfig):
     invitation_codes: bool = False
+    codes_per_issuer: CodesPerIssuer | None = None
     approval: Approval | None = None
     questions: list[GateQuestion] = Field(default_factory=list)
     code_length: int = Field(8, ge=4, le=32)

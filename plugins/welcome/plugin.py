@@ -171,9 +171,23 @@ async def issue_code(inv: Invocation) -> str:
     if uses < 1:
         raise CommandError(ritual.say_for(ctx)("invite_bad_uses", usage=f"{inv.prefix}{inv.command.usage}"))
     lifetime = inv.args.get("expires") or gate.default_expires
+    say = ritual.say_for(ctx)
+    budget = await codes.budget(ctx, inv.member)
+    if budget is not None and uses > budget.left:
+        key = "invite_over_budget" if budget.next_free is None else "invite_over_budget_until"
+        raise CommandError(say(key, **_budget_values(ctx, budget)))
     code = await codes.issue(ctx, inv.member, uses, lifetime)
-    return ritual.say_for(ctx)("code_issued", **ritual.values(
+    text = say("code_issued", **ritual.values(
         ctx, code=code.code, uses=uses, expires=codes.local_date(ctx, code.expires)))
+    if budget is not None:
+        text += "\n" + say("invite_left", **_budget_values(ctx, budget, spent=uses))
+    return text
+
+
+def _budget_values(ctx: PluginContext, budget: codes.Budget, spent: int = 0) -> dict[str, Any]:
+    free = budget.next_free
+    return {"left": budget.left - spent, "count": budget.count, "per": ritual.short_duration(budget.per),
+            "date": codes.local_date(ctx, free) if free is not None else ""}
 
 
 async def show_referrals(inv: Invocation) -> str:
@@ -231,6 +245,11 @@ async def on_answer(ctx: PluginContext, member: Member, question_key: str, answe
                     data: dict[str, Any]) -> None:
     if question_key == questions.QUESTION_KEY:
         await ritual.answered(ctx, member, answer, data)
+
+
+@hookimpl
+async def on_member_removed(ctx: PluginContext, member: Member, reason: str, by: str) -> None:
+    await ritual.on_removed(ctx, member, reason, by)
 
 
 @hookimpl

@@ -386,10 +386,34 @@ class Codes:
                                     f"{platform} = ? AND {member} = ? AND {column} = 0", account)
 
     async def merge(self, kept: int, merged: int) -> None:
-        """Person ``merged`` became ``kept``."""
+        """Person ``merged`` became ``kept``: their codes, redemptions, wrong guesses, penalties
+        and answers (where both answered a question, ``kept``'s answer stays)."""
         async with self.store.transaction():
             for table, column, _, _ in PERSON_COLUMNS:
                 await self.store.update(table, {column: kept}, f"{column} = ?", (merged,))
+            await self.store.update("penalties", {"person": kept}, "person = ?", (merged,))
+            answered = self.store.table("answers")
+            await self.store.delete(
+                "answers", f"person = ? AND question IN (SELECT question FROM {answered}"
+                " WHERE community = ? AND person = ?)", (merged, self.store.community, kept))
+            await self.store.update("answers", {"person": kept}, "person = ?", (merged,))
+
+    async def issued_since(self, person: int, since: datetime) -> list[tuple[datetime, int]]:
+        """What ``person`` handed out since ``since``: each code's creation and its uses,
+        and each penalty (one use), oldest first."""
+        codes = await self.store.select("codes", "issuer_person = ? AND created_ms > ?",
+                                        (person, to_ms(since)), columns="created_ms, uses_total")
+        lost = await self.store.select("penalties", "person = ? AND time_ms > ?",
+                                       (person, to_ms(since)), columns="time_ms")
+        spent = [(from_ms(r[0]), int(r[1])) for r in codes] + [(from_ms(r[0]), 1) for r in lost]
+        return sorted(spent)
+
+    async def penalize(self, person: int, invitee: tuple[str, str], now: datetime) -> bool:
+        """Charge ``person`` one use for ``invitee``'s removal; False if already charged for them."""
+        n = await self.store.insert("penalties", {"person": person, "invitee_platform": invitee[0],
+                                                  "invitee_id": invitee[1], "time_ms": to_ms(now)},
+                                    on_conflict=())
+        return int(n) > 0
 
 
 async def forget(store: CommunityStore, platform: str, member_id: str) -> None:
@@ -398,6 +422,7 @@ async def forget(store: CommunityStore, platform: str, member_id: str) -> None:
     async with store.transaction():
         for table in ("newcomers", "rules_messages", "wrong_codes"):
             await store.delete(table, _MEMBER, account)
+        await store.delete("penalties", "invitee_platform = ? AND invitee_id = ?", account)
         await store.delete(
             "redemptions",
             "(invitee_platform = ? AND invitee_id = ?) OR (inviter_platform = ? AND inviter_id = ?)",

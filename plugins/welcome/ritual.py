@@ -26,7 +26,7 @@ from hearth import (
 )
 from hearth.i18n import texts
 
-from . import questions, records
+from . import codes, questions, records
 from .records import HELD, LEFT, Codes, Newcomer, Newcomers
 from .texts import DEFAULTS
 
@@ -261,6 +261,35 @@ async def on_leave(ctx: PluginContext, member: Member) -> None:
     await ctx.cancel(deadline_key(member.platform, member.id))
     await ctx.cancel(questions.wait_key(member.platform, member.id))
     await ctx.cancel(held_key(member.platform, member.id))
+
+
+async def on_removed(ctx: PluginContext, member: Member, reason: str, by: str) -> None:
+    """``by`` removed ``member``: the referral tree shows it, and an invitee removed for
+    strikes (ads, upheld reports) within :data:`~.codes.PENALTY_WITHIN` of joining costs
+    their inviter one use of their code budget."""
+    people = Newcomers(ctx.store)
+    person = await people.get(member.platform, member.id)
+    if person is None:
+        return
+    await people.update(member.platform, member.id, removed=1)
+    now = ctx.now()
+    if by == ctx.plugin or now - person.joined_at > codes.PENALTY_WITHIN:
+        return  # turned away by a gate, or long settled: nobody answers for them
+    if not any(strike.source == by for strike in await ctx.strikes.active(member)):
+        return  # removed by hand, not for strikes
+    found = await Codes(ctx.store).inviter_since(member.platform, member.id, person.joined_at)
+    if found is None and person.invited_by:
+        found = (member.platform, person.invited_by)
+    if found is None:
+        return
+    inviter_person = await ctx.person(found)
+    if not await Codes(ctx.store).penalize(inviter_person.id, member.key, now):
+        return
+    log.info("%s was removed by %s within %s of joining: %s:%s loses one invitation", member.id, by,
+             codes.PENALTY_WITHIN, *found)
+    record = ctx.member(found)
+    if ctx.config.gate.codes_per_issuer is not None and record is not None and record.present:
+        await tell(ctx, record.member, say_for(ctx)("invite_penalty", name=member.name, reason=reason))
 
 
 # --------------------------------------------------------------------------- acceptance

@@ -36,6 +36,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "code_issued": "Invitation code {code}: {uses} use(s), valid until {expires}. "
         "A newcomer redeems it with {code_command} {code}.",
         "invite_bad_uses": "USES must be at least 1. Usage: {usage}",
+        "invite_left": "You may hand out {left} more invitation(s) this period ({count} per {per}).",
+        "invite_over_budget": "You may hand out {count} invitation(s) per {per}; {left} left.",
+        "invite_over_budget_until": "You may hand out {count} invitation(s) per {per}; {left} left "
+        "now, more from {date}.",
+        "invite_penalty": "{name}, whom you invited, was removed ({reason}). That costs one invitation "
+        "from your budget.",
         "kick_reason": "did not {gates} within {within}",
         "gate_rules": "accept the rules",
         "gate_code": "redeem an invitation code",
@@ -102,6 +108,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "code_issued": "邀请码 {code}:可用 {uses} 次,有效期至 {expires}。"
         "新成员发送 {code_command} {code} 即可兑换。",
         "invite_bad_uses": "使用次数至少为 1。用法:{usage}",
+        "invite_left": "本周期你还可以发出 {left} 个邀请名额(每 {per} {count} 个)。",
+        "invite_over_budget": "你每 {per} 可以发出 {count} 个邀请名额,还剩 {left} 个。",
+        "invite_over_budget_until": "你每 {per} 可以发出 {count} 个邀请名额,现在还剩 {left} 个,"
+        "{date} 起会有更多。",
+        "invite_penalty": "你邀请的 {name} 已被移除({reason}),因此扣除你一个邀请名额。",
         "kick_reason": "未在 {within} 内{gates}",
         "gate_rules": "接受群规",
         "gate_code": "兑换邀请码",
