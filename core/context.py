@@ -658,6 +658,30 @@ class PluginContext:
         (:class:`~hearth.groups.GroupsView`)."""
         return GroupsView(self._app.groups, self)
 
+    async def hold_newcomers(self, platform: str, reason: str, *, then: str | None = None,
+                             data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue stopping every newcomer on ``platform`` from posting here, with one change
+        for them all (``Capability.HOLD_NEWCOMERS``); None when the network cannot."""
+        return self._community_action(platform, "hold", lambda a: a.hold_newcomers(self.key, reason),
+                                      then, data)
+
+    async def release_newcomers(self, platform: str, *, then: str | None = None,
+                                data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting :meth:`hold_newcomers` on ``platform``."""
+        return self._community_action(platform, "release", lambda a: a.release_newcomers(self.key),
+                                      then, data)
+
+    def _community_action(self, platform: str, what: str, call: Callable[[Adapter], Awaitable[Any]],
+                          then: str | None, data: dict[str, Any] | None) -> Pending | None:
+        adapter = self.adapter(platform)
+        if adapter is None or not self._able(adapter, Capability.HOLD_NEWCOMERS):
+            return None
+
+        async def perform(_text: str | None, _reply: str | None) -> Any:
+            return await call(adapter)
+
+        return self._queue(adapter, ("moderation",), Request(what, perform), then, data)
+
     async def pin(self, channel: Channel, message_id: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
         """Queue pinning a message (in order with the channel's messages)."""

@@ -116,6 +116,15 @@ class Gate(PluginConfig):
     throttle: Throttle = Throttle()
 
 
+class Raid(PluginConfig):
+    """``raid``: a join wave (more than ``joins`` within ``within``) puts its newcomers on hold."""
+
+    joins: int = Field(ge=2)
+    within: Duration = timedelta(minutes=1)
+    then: Literal["hold"] = "hold"
+    channel: ChannelName | None = None
+
+
 class Reminder(PluginConfig):
     every: Span = None
     channel: ChannelName | None = None
@@ -134,6 +143,7 @@ class WelcomeConfig(PluginConfig):
     accept: Accept = Accept()
     introduction: Introduction = Introduction()
     gate: Gate = Gate()
+    raid: Raid | None = None
     burst: Burst = None
     reminder: Annotated[Reminder, Deprecated(
         "rule reminders moved to pulse (they taper, and can pin the newest)",

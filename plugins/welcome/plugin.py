@@ -28,12 +28,13 @@ from hearth import (
     Reaction,
     Referral,
     Role,
+    Verdict,
     hookimpl,
     mention,
 )
 from hearth.storage import Migration
 
-from . import codes, questions, records, ritual
+from . import codes, questions, records, ritual, waves
 from . import referrals as tree
 from .config import WelcomeConfig
 from .records import MIGRATIONS, Codes, Newcomers
@@ -81,6 +82,9 @@ def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
     commands = [Command(name=ctx.config.accept.command, handler=accept_rules, min_role=Role.NEWCOMER,
                         max_role=Role.NEWCOMER, available=has_not_agreed,
                         help="accept the rules and become a member")]
+    if ctx.config.raid is not None:
+        commands.append(Command(name="unhold", handler=unhold, min_role=Role.ADMIN,
+                                help="lift the hold on a join wave's newcomers"))
     approval = ctx.config.gate.approval
     if approval is not None:  # who reviews newcomers is configurable (gate.approval.by)
         member = Param("member", "member")
@@ -190,6 +194,14 @@ def _budget_values(ctx: PluginContext, budget: codes.Budget, spent: int = 0) -> 
             "date": codes.local_date(ctx, free) if free is not None else ""}
 
 
+async def unhold(inv: Invocation) -> str:
+    say = ritual.say_for(inv.ctx)
+    count = await waves.lift(inv.ctx)
+    if count is None:
+        raise CommandError(say("unhold_none"))
+    return say("unhold_done", count=count)
+
+
 async def show_referrals(inv: Invocation) -> str:
     ctx = inv.ctx
     say = ritual.say_for(ctx)
@@ -220,6 +232,7 @@ async def on_startup(ctx: PluginContext) -> None:
             await codes_here.key_on(account, (await ctx.person(account)).id)
     await ritual.schedule_reminder(ctx)
     await ritual.catch_up(ctx)
+    await waves.load(ctx)
 
 
 @hookimpl
@@ -230,6 +243,15 @@ async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
 @hookimpl
 async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | None) -> None:
     await ritual.on_join(ctx, member, invited_by)
+    await waves.on_join(ctx, member)
+
+
+@hookimpl
+async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | None:
+    verdict = waves.moderate(ctx, message)
+    if verdict is not None:
+        await waves.removed(ctx, message)
+    return verdict
 
 
 @hookimpl
@@ -289,6 +311,8 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
         await ritual.flush_due(ctx)
     elif job.key == ritual.REMINDER_JOB:
         await ritual.reminder_due(ctx)
+    elif job.key == waves.JOB:
+        await waves.job_due(ctx)
     elif job.key.startswith("held:"):
         await ritual.held_reminder_due(ctx, job)
     elif job.key.startswith("question:"):

@@ -78,6 +78,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "referral_branch": "{invited} invited, {stayed} stayed a month, {removed} removed",
         "referral_more": "… and {count} more",
         "reminder": "A reminder of our rules:\n\n{rules}",
+        "raid_alert": "⚠️ Join wave: {count} people joined within {within}. The newcomers of the wave are "
+        "on hold: they cannot post until {command}, or until {until} at the latest.",
+        "raid_ended": "The hold on the join wave ({count} joins) ended after {hours}: its newcomers may "
+        "post again.",
+        "raid_notice": "Many people joined {community} at once, so newcomers cannot post for now "
+        "(until {until} at the latest). Thank you for your patience.",
+        "unhold_done": "Hold lifted: the join wave's newcomers ({count} joins) may post again.",
+        "unhold_none": "No join wave is on hold.",
     },
     "zh": {
         "welcome": "欢迎 {mention} 加入 {community}!你是第 {member_count} 位成员。",
@@ -145,6 +153,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "referral_branch": "邀请 {invited} 人,{stayed} 人留满一个月,{removed} 人被移除",
         "referral_more": "……还有 {count} 人",
         "reminder": "群规提醒:\n\n{rules}",
+        "raid_alert": "⚠️ 加入潮:{within} 内有 {count} 人加入。这批新成员暂时不能发言,直到 {command},"
+        "最迟到 {until}。",
+        "raid_ended": "加入潮({count} 人加入)的限制已在 {hours} 后自动解除,新成员可以发言了。",
+        "raid_notice": "很多人同时加入了 {community},新成员暂时不能发言(最迟到 {until})。感谢耐心等待。",
+        "unhold_done": "已解除限制:加入潮的新成员({count} 人加入)可以发言了。",
+        "unhold_none": "目前没有被限制的加入潮。",
     },
 }
 
@@ -159,6 +173,7 @@ TEXTS = Texts(
             "timeout_remind", "reminder")},
         "kick_reason": [*_VALUES, "gates"],
         "held": _VALUES, "held_reminder": _VALUES, "reject_dm": [*_VALUES, "reason"],
+        "raid_notice": [*_VALUES, "until"],
         "welcome": [*_VALUES, "name", "inviter"],
         "welcome_many": [*_VALUES, "names"],
         "accepted": [*_VALUES, "name"],
