@@ -98,7 +98,8 @@ async def on_join(ctx: PluginContext, member: Member) -> None:
     await ctx.store.insert("waves", {"started_ms": to_ms(now), "ends_ms": to_ms(wave.ends),
                                      "joins": wave.joins})
     await ctx.schedule(JOB, wave.ends, data={"started": to_ms(now)})
-    log.warning("join wave: %d joins within %s; holding its newcomers", wave.joins, raid.within)
+    log.warning("join wave: %d joins within %s; holding its newcomers", wave.joins,
+                ritual.short_duration(raid.within))
     await _hold(ctx, wave, _members(ctx, [(r[0], r[1], r[2]) for r in rows]), platforms=True)
     await _alert(ctx, ritual.say_for(ctx)("raid_alert", count=wave.joins,
                                           within=ritual.short_duration(raid.within),
