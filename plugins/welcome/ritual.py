@@ -21,6 +21,7 @@ from hearth import (
     Role,
     Text,
     format_duration,
+    from_ms,
     mention,
     to_ms,
 )
@@ -380,7 +381,8 @@ async def hold_for_approval(ctx: PluginContext, member: Member) -> str:
     await people.update(member.platform, member.id, status=HELD)
     await ctx.cancel(deadline_key(member.platform, member.id))
     key = held_key(member.platform, member.id)
-    await ctx.schedule(key, ctx.now() + HELD_REMINDER, data={"platform": member.platform, "id": member.id})
+    await ctx.schedule(key, ctx.now() + HELD_REMINDER,
+                       data={"platform": member.platform, "id": member.id, "since": to_ms(ctx.now())})
     say = say_for(ctx)
     lines = [say("approval_request", mention=mention(member), approve=f"{ctx.prefix}approve",
                  reject=f"{ctx.prefix}reject")]
@@ -402,7 +404,9 @@ async def held_reminder_due(ctx: PluginContext, job: Job) -> None:
     member = await ctx.get_member(person.platform, person.member_id)
     if member is None:
         return
-    await tell(ctx, member, say_for(ctx)("held_reminder", **values(ctx)))
+    since = from_ms(job.data["since"]) if "since" in job.data else person.joined_at  # older jobs
+    await tell(ctx, member, say_for(ctx)("held_reminder", **values(
+        ctx, since=ctx.local(since).strftime("%Y-%m-%d %H:%M"))))
     await ctx.schedule(job.key, ctx.now() + HELD_REMINDER, data=job.data)
 
 

@@ -51,8 +51,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "questions_left": "Please answer the questions I sent you by direct message.",
         "held": "Thank you! A moderator will review your request to join {community}; "
         "you will hear from us here.",
-        "held_reminder": "Your request to join {community} is still waiting for a moderator. Thank you "
-        "for your patience.",
+        "held_reminder": "Your request to join {community} is still waiting for a moderator (since "
+        "{since}). There is nothing more to do: you will hear from us here. Thank you for your patience.",
         "approval_request": "{mention} has passed the gates and waits for approval: {approve} or "
         "{reject} with a mention.",
         "approval_introduced": "Introduced themselves in #{channel}.",
@@ -128,7 +128,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "questions_pending": "感谢你接受群规。接下来请回答我私信发给你的问题。",
         "questions_left": "请回答我私信发给你的问题。",
         "held": "谢谢!管理员会审核你加入 {community} 的申请,结果会在这里通知你。",
-        "held_reminder": "你加入 {community} 的申请仍在等待管理员审核,感谢耐心等待。",
+        "held_reminder": "你加入 {community} 的申请仍在等待管理员审核(自 {since} 起)。你无需再做什么,"
+        "结果会在这里通知你。感谢耐心等待。",
         "approval_request": "{mention} 已通过各项门槛,等待审核:{approve} 或 {reject} 加上提及。",
         "approval_introduced": "已在 #{channel} 做了自我介绍。",
         "approve_not_waiting": "{mention} 没有在等待审核。",
@@ -172,7 +173,7 @@ TEXTS = Texts(
             "how_accept_late", "how_code", "need_code", "code_ok_need_agree", "code_issued",
             "timeout_remind", "reminder")},
         "kick_reason": [*_VALUES, "gates"],
-        "held": _VALUES, "held_reminder": _VALUES, "reject_dm": [*_VALUES, "reason"],
+        "held": _VALUES, "held_reminder": [*_VALUES, "since"], "reject_dm": [*_VALUES, "reason"],
         "raid_notice": [*_VALUES, "until"],
         "welcome": [*_VALUES, "name", "inviter"],
         "welcome_many": [*_VALUES, "names"],
