@@ -268,14 +268,16 @@ async def on_removed(ctx: PluginContext, member: Member, reason: str, by: str) -
     """``by`` removed ``member``: the referral tree shows it, and an invitee removed for
     strikes (ads, upheld reports) within :data:`~.codes.PENALTY_WITHIN` of joining costs
     their inviter one use of their code budget."""
+    if by == ctx.plugin:
+        return  # turned away by a gate: recorded once the kick went through (KICKED)
     people = Newcomers(ctx.store)
     person = await people.get(member.platform, member.id)
     if person is None:
         return
     await people.update(member.platform, member.id, removed=1)
     now = ctx.now()
-    if by == ctx.plugin or now - person.joined_at > codes.PENALTY_WITHIN:
-        return  # turned away by a gate, or long settled: nobody answers for them
+    if now - person.joined_at > codes.PENALTY_WITHIN:
+        return  # long settled: nobody answers for them
     if not any(strike.source == by for strike in await ctx.strikes.active(member)):
         return  # removed by hand, not for strikes
     found = await Codes(ctx.store).inviter_since(member.platform, member.id, person.joined_at)

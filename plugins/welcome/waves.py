@@ -141,10 +141,11 @@ async def lift(ctx: PluginContext) -> int | None:
     whole = {a.name for a in ctx.adapters if a.can(Capability.HOLD_NEWCOMERS)}
     for platform in sorted(whole):
         await ctx.release_newcomers(platform)
-    present = [(r[0], r[1], r[2]) for r in rows if r[3] != LEFT]
-    for member in _members(ctx, present):
-        if member.platform not in whole and ctx.can(Capability.TIMED_MUTE, member.platform):
-            await ctx.unmute(member)
+    if wave.ends > ctx.now():  # at the end the timeouts run out by themselves
+        present = [(r[0], r[1], r[2]) for r in rows if r[3] != LEFT]
+        for member in _members(ctx, present):
+            if member.platform not in whole and ctx.can(Capability.TIMED_MUTE, member.platform):
+                await ctx.unmute(member)
     log.info("join wave of %s: hold lifted (%d joins)", wave.started, wave.joins)
     return wave.joins
 

@@ -111,3 +111,16 @@ def test_raid_then_is_hold():
     with pytest.raises(ConfigError) as err:
         load(config(raid={"joins": 5, "then": "kick"}), text=True)
     assert "welcome.raid.then" in str(err.value)
+
+
+@pytest.mark.asyncio
+async def test_on_discord_the_timeouts_run_out_by_themselves_at_the_hour(hearth_bot):
+    bot = await hearth_bot(config(raid=RAID), start=START, members=STAFF)
+    await wave(bot)
+    bot.take()
+    await bot.wait("1h")
+    acts = bot.take()
+    assert not kinds(acts, "unmute")  # no call per newcomer: Discord ends the timeouts
+    assert "ended after 1h" in texts_of(acts, "send", channel="mods")[-1]
+    await bot.say("new0", "general", "hello")
+    assert not kinds(bot.take(), "refused")
