@@ -23,6 +23,7 @@ from hearth import (
     Message,
     Need,
     Outcome,
+    Panel,
     Param,
     PluginContext,
     Reaction,
@@ -34,7 +35,7 @@ from hearth import (
 )
 from hearth.storage import Migration
 
-from . import codes, questions, records, ritual, waves
+from . import codes, panels, questions, records, ritual, waves
 from . import referrals as tree
 from .config import WelcomeConfig
 from .records import MIGRATIONS, Codes, Newcomers
@@ -219,6 +220,11 @@ async def show_referrals(inv: Invocation) -> str:
 @hookimpl
 async def referrals(ctx: PluginContext, member: tuple[str, str] | None) -> list[Referral]:
     return await tree.tree(ctx, member)
+
+
+@hookimpl
+async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
+    return await panels.panels(ctx)
 
 
 # --------------------------------------------------------------------------- events

@@ -275,6 +275,12 @@ class Newcomers:
                                        order_by="joined_ms, platform, member_id")
         return [_newcomer(r) for r in rows]
 
+    async def held(self) -> list[Newcomer]:
+        """Newcomers waiting for a person's approval, longest waiting first."""
+        rows = await self.store.select("newcomers", "status = ?", (HELD,),
+                                       order_by="joined_ms, platform, member_id")
+        return [_newcomer(r) for r in rows]
+
     async def everyone(self) -> list[Newcomer]:
         """Every member who joined through the ritual (latest join each), oldest first."""
         rows = await self.store.select("newcomers", order_by="joined_ms, platform, member_id")
