@@ -292,6 +292,18 @@ class Adapter(abc.ABC):
         """Let a muted member post again."""
         raise CapabilityMissing(platform=self.name, action="unmute", capability=Capability.MUTE)
 
+    async def hold_newcomers(self, community: str, reason: str) -> None:
+        """Stop everyone holding only the newcomer role from posting in the community's
+        channels, with one change for all of them (Matrix: the rooms' ``events_default``),
+        until :meth:`release_newcomers`. Holding twice is one hold."""
+        raise CapabilityMissing(platform=self.name, action="hold newcomers",
+                                capability=Capability.HOLD_NEWCOMERS)
+
+    async def release_newcomers(self, community: str) -> None:
+        """Undo :meth:`hold_newcomers` (nothing when there is no hold)."""
+        raise CapabilityMissing(platform=self.name, action="release newcomers",
+                                capability=Capability.HOLD_NEWCOMERS)
+
     async def kick(self, community: str, member: Member, reason: str) -> None:
         """Remove ``member`` from the community (they may come back)."""
         raise CapabilityMissing(platform=self.name, action="kick", capability=Capability.KICK)
