@@ -35,7 +35,8 @@ import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
@@ -104,6 +105,9 @@ from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueSt
 from hearth.supervisor import Supervisor
 from hearth.text import mention
 from hearth.timeutil import format_duration
+
+if TYPE_CHECKING:
+    from hearth.web.logins import Logins
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +221,10 @@ class App:
         self.people_commands = PeopleCommands(self, CORE)
         #: the roles Hearth grants, applied to each network and read back
         self.roles = Roles(self)
+        #: (community, platform) -> when the network last said it was ready
+        self.network_ready: dict[tuple[str, str], datetime] = {}
+        #: login links and the session key, when the dashboard is configured (``web:``)
+        self.logins: Logins | None = None
         self.started = False
         self._handlers = self._event_handlers()
 
@@ -265,7 +273,12 @@ class App:
         await self.people.open(self.db, self.config.communities)
         self.people_commands.codes.db = self.db
         await self.roles.open(self.db, self.config.communities)
-        self.leases = Leases(self.db, self.config.communities)
+        if self.config.web is not None:
+            from hearth.web.logins import Logins
+
+            self.logins = Logins(self.db, self.clock)
+            await self.logins.open()
+        self.leases = Leases(self.db, [*self.config.communities, *self._web_lease()])
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self.scheduler.wake
@@ -278,6 +291,12 @@ class App:
                     self._disable(name, f"its migration failed: {exc!r}")
         for key, community in self.config.communities.items():
             self._prepare(key, community)
+
+    def _web_lease(self) -> list[str]:
+        """The dashboard's lease, taken like a community's, when it is configured."""
+        from hearth.web import LEASE
+
+        return [LEASE] if self.config.web is not None else []
 
     async def start(self, *, run_scheduler: bool = True) -> None:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
@@ -309,6 +328,10 @@ class App:
             self.supervisor.run("scheduler", self.scheduler.run_forever)
         if not self.clock.virtual:
             self.supervisor.run("activity writer", self.people.ledger.write_periodically)
+        if self.logins is not None and not self.clock.virtual:
+            from hearth.web.server import Dashboard  # aiohttp's server only with a dashboard
+
+            self.supervisor.run("dashboard", Dashboard(self, self.logins).serve)
         self.started = True
         # What start-up built (modules, plugins, config) lives as long as the process:
         # keep it out of every later garbage collection, which would walk it each time.
@@ -379,6 +402,10 @@ class App:
     def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
         """Every command of community ``key``; :class:`StartupError` on a name clash."""
         commands = [self._help_command(), rules_command(CORE), *self.people_commands.commands()]
+        if self.logins is not None and self.config.web is not None:
+            from hearth.web.commands import dashboard_command
+
+            commands.append(dashboard_command(self.logins, self.config.web.base_url, CORE))
         for name in names:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))
@@ -721,6 +748,7 @@ class App:
             await self.call_plugin(community, event.plugin, "on_action_done", {"outcome": event.outcome})
 
     async def _ready(self, community: str, event: AdapterReadyEvent) -> None:
+        self.network_ready[(community, event.platform)] = event.time
         log.info("%s is ready", event.platform)
 
     async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:

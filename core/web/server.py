@@ -1,0 +1,255 @@
+"""The dashboard's web server (aiohttp): routes, sessions, CSRF, actions, and its lease.
+
+Imported only when ``web:`` is configured: a bot without a dashboard never
+loads aiohttp's server. Every request reads the person's role in the
+community afresh (:func:`hearth.web.views.viewer`); what they may not see is
+a 403 page, never data. Actions are chat commands run as the person through
+the community's inbox (:meth:`hearth.app.App.run_command`), so the
+command's own checks decide, exactly as if they had typed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from hearth.events import CommandInvokedEvent
+from hearth.models import Channel, Message
+from hearth.timeutil import to_ms
+from hearth.web import LEASE, views
+from hearth.web.logins import SESSION_TTL, Session, csrf_token, sign, verify
+
+if TYPE_CHECKING:
+    from hearth.app import App
+    from hearth.web.logins import Logins
+
+log = logging.getLogger(__name__)
+
+COOKIE = "hearth_session"
+_ACTIONS = 0
+
+
+def _forbidden(why: str) -> web.Response:
+    return web.Response(status=403, text=views.forbidden(why), content_type="text/html")
+
+
+def _html(text: str) -> web.Response:
+    return web.Response(text=text, content_type="text/html",
+                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                                 "Referrer-Policy": "no-referrer"})
+
+
+def member_token(member_id: str) -> str:
+    """A member argument as typed in chat (``@id``; Matrix ids start with ``@`` already)."""
+    return member_id if member_id.startswith("@") else f"@{member_id}"
+
+
+class Dashboard:
+    """The dashboard of one :class:`~hearth.app.App`."""
+
+    def __init__(self, app: App, logins: Logins) -> None:
+        assert app.config.web is not None
+        self.app, self.logins, self.web = app, logins, app.config.web
+        self._runner: web.AppRunner | None = None
+
+    # ------------------------------------------------------------------ serving
+    def application(self) -> web.Application:
+        application = web.Application(client_max_size=64 * 1024)
+        application.add_routes([
+            web.get("/", self.overview),
+            web.get("/login/{token}", self.login_page),
+            web.post("/login/{token}", self.login),
+            web.post("/logout", self.logout),
+            web.get("/c/{community}", self.community),
+            web.get("/c/{community}/chart/{name}.svg", self.chart),
+            web.get("/c/{community}/m/{platform}/{member}", self.member),
+            web.post("/c/{community}/act", self.act),
+        ])
+        return application
+
+    async def start_site(self) -> None:
+        """Bind ``web.listen`` and serve."""
+        self._runner = web.AppRunner(self.application(), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.web.host, self.web.port).start()
+        log.info("dashboard at %s (listening on %s)", self.web.base_url, self.web.listen)
+
+    async def stop_site(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def serve(self) -> None:
+        """Serve while this process holds the dashboard's lease (always, with SQLite)."""
+        try:
+            while True:
+                owns = self.app.leases.owns(LEASE)
+                if owns and self._runner is None:
+                    await self.start_site()
+                elif not owns and self._runner is not None:
+                    log.info("another process serves the dashboard now")
+                    await self.stop_site()
+                await asyncio.sleep(2)
+        finally:
+            await self.stop_site()
+
+    # ------------------------------------------------------------------ sessions
+    async def _session(self, request: web.Request) -> Session | None:
+        cookie = request.cookies.get(COOKIE)
+        if not cookie:
+            return None
+        return verify(await self.logins.key(), cookie, to_ms(self.app.clock.now()))
+
+    async def _csrf(self, session: Session) -> str:
+        return csrf_token(await self.logins.key(), session)
+
+    async def _post_checked(self, request: web.Request, session: Session) -> dict[str, Any] | None:
+        form = dict(await request.post())
+        sent = str(form.get("csrf", ""))
+        return form if secrets.compare_digest(sent, await self._csrf(session)) else None
+
+    async def _viewer(self, request: web.Request) -> tuple[Session, views.Viewer] | web.Response:
+        session = await self._session(request)
+        if session is None:
+            return _forbidden("You are not logged in, or your session ended or was tampered with.")
+        who = await views.viewer(self.app, request.match_info["community"], session.account)
+        if who is None:
+            return _forbidden("You have no role in this community that may see its dashboard.")
+        return session, who
+
+    # ------------------------------------------------------------------ login
+    async def login_page(self, request: web.Request) -> web.Response:
+        """The link opens a confirmation page: a link preview's GET uses nothing."""
+        token = request.match_info["token"]
+        login = await self.logins.peek(token)
+        if login is None:
+            return _forbidden("This login link was used already, has expired, or is not valid.")
+        record = views.core_ctx(self.app, login.community).member(login.account) \
+            if login.community in self.app.config.communities else None
+        who = record.name if record else ":".join(login.account)
+        return _html(views.confirm_login(token, who, login.community))
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        login = await self.logins.use(request.match_info["token"])
+        if login is None:
+            return _forbidden("This login link was used already, has expired, or is not valid.")
+        ttl = int(SESSION_TTL.total_seconds())
+        expires = to_ms(self.app.clock.now()) + ttl * 1000
+        session = Session(login.account, expires, secrets.token_hex(16))
+        response = web.HTTPSeeOther(f"/c/{login.community}")
+        response.set_cookie(COOKIE, sign(await self.logins.key(), session), httponly=True,
+                            samesite="Lax", secure=self.web.base_url.startswith("https://"),
+                            max_age=ttl, path="/")
+        log.info("dashboard login: %s:%s (link from %s)", *login.account, login.community)
+        return response
+
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        session = await self._session(request)
+        if session is None or await self._post_checked(request, session) is None:
+            return _forbidden("This form is not valid (log in again).")
+        response = web.Response(text=views.page("Logged out", '<div class="card">Logged out.</div>'),
+                                content_type="text/html")
+        response.del_cookie(COOKIE, path="/")
+        return response
+
+    # ------------------------------------------------------------------ pages
+    async def overview(self, request: web.Request) -> web.Response:
+        session = await self._session(request)
+        if session is None:
+            return _forbidden("You are not logged in, or your session ended or was tampered with.")
+        cards = []
+        for key in self.app.config.communities:
+            who = await views.viewer(self.app, key, session.account)
+            if who is not None:
+                cards.append(await views.overview_card(self.app, who))
+        if not cards:
+            return _forbidden("You have no role in any community that may see the dashboard.")
+        return _html(views.page("Overview", "".join(cards), csrf=await self._csrf(session)))
+
+    async def community(self, request: web.Request) -> web.Response:
+        found = await self._viewer(request)
+        if isinstance(found, web.Response):
+            return found
+        session, who = found
+        return _html(await views.community_html(self.app, who, await self._csrf(session)))
+
+    async def chart(self, request: web.Request) -> web.Response:
+        found = await self._viewer(request)
+        if isinstance(found, web.Response):
+            return found
+        _, who = found
+        name = request.match_info["name"]
+        if name not in views.CHARTS:
+            raise web.HTTPNotFound()
+        days, series = await views.chart_series(self.app, who.community, name)
+        from hearth.web.charts import draw
+
+        svg = await asyncio.to_thread(draw, days, series, views.CHARTS[name])
+        return web.Response(body=svg, content_type="image/svg+xml",
+                            headers={"Cache-Control": "private, max-age=300"})
+
+    async def member(self, request: web.Request) -> web.Response:
+        found = await self._viewer(request)
+        if isinstance(found, web.Response):
+            return found
+        session, who = found
+        if not who.acts:
+            return _forbidden("Member pages are for the admins and the owner.")
+        account = (request.match_info["platform"], request.match_info["member"])
+        html = await views.member_html(self.app, who, account, await self._csrf(session))
+        if html is None:
+            raise web.HTTPNotFound(text="no such member")
+        return _html(html)
+
+    # ------------------------------------------------------------------ actions
+    async def act(self, request: web.Request) -> web.Response:
+        """Run a panel's command as the logged-in person, through the community's inbox."""
+        found = await self._viewer(request)
+        if isinstance(found, web.Response):
+            return found
+        session, who = found
+        form = await self._post_checked(request, session)
+        if form is None:
+            return _forbidden("This form is not valid (its CSRF token is missing or wrong).")
+        if not who.acts:
+            return _forbidden("Only the admins and the owner act from the dashboard.")
+        try:
+            command, args = json.loads(str(form.get("action", "")))
+            assert isinstance(command, str) and isinstance(args, list)
+        except (ValueError, AssertionError, TypeError):
+            raise web.HTTPBadRequest(text="malformed action") from None
+        csrf = await self._csrf(session)
+        answers = await self.run(who, session, command, args)
+        line = " ".join([command, *(a if isinstance(a, str) else ":".join(a) for a in args)])
+        return _html(views.result_html(who.community, line, answers, csrf))
+
+    async def run(self, who: views.Viewer, session: Session, command: str, args: list[Any]) -> list[str]:
+        """Run ``command`` with ``args`` as the person; the replies it gave."""
+        global _ACTIONS
+        key = who.community
+        ctx = views.core_ctx(self.app, key)
+        platform = next((a[0] for a in args if isinstance(a, list)), session.account[0])
+        mine = next((r for r in ctx.accounts(session.account) if r.platform == platform), None)
+        if mine is None:
+            return [f"You have no account on {platform} in {key}, where this member is."]
+        member = await ctx.get_member(platform, mine.id)
+        if member is None:
+            return [f"Your {platform} account is not a member of {key} now."]
+        if not self.app.leases.owns(key):
+            return [f"{key} is served by another process now; try again in a moment."]
+        words = [member_token(str(a[1])) if isinstance(a, list) else shlex.quote(str(a)) for a in args]
+        line = " ".join([command, *words])
+        now = self.app.clock.now()
+        _ACTIONS += 1
+        ref = f"web:{secrets.token_hex(6)}:{_ACTIONS}"
+        message = Message(platform=platform, id=ref, channel=Channel(platform=platform, id="dashboard"),
+                          author=member, text=line, time=now)
+        event = CommandInvokedEvent(platform=platform, id=ref, community=key, time=now, message=message)
+        log.info("dashboard: %s:%s runs %r in %s", platform, mine.id, line, key)
+        return [str(a) for a in await self.app.run_command(event)]

@@ -1,0 +1,358 @@
+"""What the dashboard shows: who may see what, the data of each page, and its HTML.
+
+Everything is read through the core (the member directory, the activity
+ledger, roles, strikes, groups) and through plugin hooks (``pyramid``,
+``community_report``, ``dashboard_panels``); never from a plugin's tables.
+Pages are plain server-rendered HTML, readable on a phone; every text is
+escaped here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from hearth.context import CORE, PluginContext
+from hearth.models import Member, Role
+from hearth.reports import Panel, PanelAction
+from hearth.timeutil import to_ms
+from hearth.web.charts import sparkline
+
+if TYPE_CHECKING:
+    from hearth.app import App
+
+Account = tuple[str, str]
+#: the charts of the community page, by the name in their address
+CHARTS = {"messages": "Messages a day (bars) and the bot's (line)",
+          "active": "Active members a day",
+          "joins": "Members who joined a day",
+          "interactions": "Member-to-member interactions a day"}
+WEEKS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The logged-in person as ``community`` sees them now (their role read afresh)."""
+
+    community: str
+    member: Member
+    powers: frozenset[str]
+
+    def sees(self, min_role: Role, power: str | None = None) -> bool:
+        """Whether they may see what a command of ``min_role`` and ``power`` may do."""
+        role = self.member.role
+        if role < min_role:
+            return False
+        return not (power and role == Role.LEADER and power not in self.powers)
+
+    @property
+    def acts(self) -> bool:
+        """Admins and the owner may act from the dashboard (and see member pages)."""
+        return self.member.role >= Role.ADMIN
+
+    @property
+    def moderates(self) -> bool:
+        return self.sees(Role.LEADER, "moderate")
+
+
+def core_ctx(app: App, community: str) -> PluginContext:
+    return app.contexts[community][CORE]
+
+
+async def viewer(app: App, community: str, account: Account) -> Viewer | None:
+    """``account`` as ``community`` sees them, when they may use the dashboard there (leaders and up)."""
+    if community not in app.config.communities:
+        return None
+    ctx = core_ctx(app, community)
+    member = await ctx.get_member(*account)
+    if member is None or member.role < Role.LEADER:
+        return None
+    return Viewer(community, member, await app.leader_powers(community))
+
+
+# --------------------------------------------------------------------------- page frame
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#faf8f5}
+header{background:#5a3e2b;color:#fff;padding:.6em 1em;display:flex;gap:1em;align-items:center;flex-wrap:wrap}
+header a{color:#fff}main{padding:1em;max-width:60em;margin:auto}
+.card{background:#fff;border:1px solid #e3ddd5;border-radius:8px;padding:1em;margin:0 0 1em}
+.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}
+td,th{text-align:left;padding:.3em .5em;border-bottom:1px solid #eee;vertical-align:top}
+img.chart{width:100%;height:auto;max-width:700px}
+.stats{display:flex;flex-wrap:wrap;gap:.5em 1.5em}.stats div{min-width:8em}
+.stats b{display:block;font-size:1.3em}button{padding:.4em .8em;margin:.1em}
+.note{color:#666}.bar{background:#d9822b;height:1.2em;border-radius:3px;min-width:2px}
+pre{white-space:pre-wrap}form.inline{display:inline}
+"""
+
+
+def page(title: str, body: str, *, csrf: str | None = None) -> str:
+    """A whole page around ``body`` (already HTML)."""
+    logout = ""
+    if csrf is not None:
+        logout = (f'<form class="inline" method="post" action="/logout">{hidden("csrf", csrf)}'
+                  '<button>Log out</button></form>')
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)} · Hearth</title><style>{_STYLE}</style></head><body>"
+            f'<header><a href="/"><b>Hearth</b></a><span>{escape(title)}</span>'
+            f'<span style="flex:1"></span>{logout}</header><main>{body}</main></body></html>')
+
+
+def hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+
+
+def forbidden(why: str) -> str:
+    return page("Not allowed", f'<div class="card"><h1>403: not allowed</h1><p>{escape(why)}</p>'
+                "<p>Ask for a new login link with <code>!dashboard</code> in your community.</p></div>")
+
+
+def confirm_login(token: str, who: str, community: str) -> str:
+    """The page a login link opens: nothing is used until the button is pressed."""
+    return page("Log in", f'<div class="card"><h1>Log in to the dashboard</h1>'
+                f"<p>As <b>{escape(who)}</b>, from <b>{escape(community)}</b>.</p>"
+                f'<form method="post" action="/login/{escape(token)}"><button>Log in</button></form>'
+                '<p class="note">The link works once, for ten minutes.</p></div>')
+
+
+# --------------------------------------------------------------------------- overview
+
+async def overview_card(app: App, who: Viewer) -> str:
+    key = who.community
+    ctx = core_ctx(app, key)
+    now = ctx.now()
+    days = await ctx.daily_totals(now - timedelta(days=27))
+    week = days[-7:]
+    messages = sum(d.messages for d in week)
+    bot = sum(d.bot_messages for d in week)
+    members = [r for r in ctx.members() if not r.is_bot]
+    active = await ctx.speakers(now - timedelta(days=6))
+    open_groups = await app.groups.records.select("community = ? AND state = 'open'", (key,))
+    by_plugin: dict[str, int] = {}
+    for group in open_groups:
+        by_plugin[group.plugin] = by_plugin.get(group.plugin, 0) + 1
+    networks = []
+    for adapter in app.adapters_for(key):
+        ready = app.network_ready.get((key, adapter.platform))
+        state = f"ready since {ctx.local(ready):%Y-%m-%d %H:%M}" if ready else "not ready yet"
+        if not app.leases.owns(key):
+            state = "served by another process"
+        networks.append(f"{escape(adapter.platform)}: {state}")
+    panels = [p for p in await app.dashboard_panels(key) if who.sees(p.min_role, p.power) and p.rows]
+    pending = "".join(f"<div><b>{len(p.rows)}</b>{escape(p.title)}</div>" for p in panels)
+    groups = "".join(f"<div><b>{n}</b>open {escape(plugin)} groups</div>"
+                     for plugin, n in by_plugin.items())
+    share = f"{bot / (messages + bot):.0%}" if messages + bot else "–"
+    return (f'<div class="card"><h2><a href="/c/{escape(key)}">{escape(key)}</a></h2>'
+            f'<p class="note">{"; ".join(networks) or "no network"}</p><div class="stats">'
+            f"<div><b>{len(members)}</b>members</div><div><b>{active}</b>active this week</div>"
+            f"<div><b>{messages / 7:.1f}</b>messages a day</div><div><b>{share}</b>bot's share</div>"
+            f"{groups}{pending}"
+            f"<div>{sparkline([d.messages for d in days], label='messages, last 4 weeks')}"
+            "last 4 weeks</div></div></div>")
+
+
+# --------------------------------------------------------------------------- community page
+
+Series = list[tuple[str, list[float]]]
+
+
+async def chart_series(app: App, community: str, name: str) -> tuple[list[date], Series]:
+    """The days and the series of the community chart ``name`` (one of :data:`CHARTS`)."""
+    ctx = core_ctx(app, community)
+    now = ctx.now()
+    days = await ctx.daily_totals(now - timedelta(weeks=WEEKS) + timedelta(days=1))
+    x = [d.day for d in days]
+    if name == "messages":
+        return x, [("members", [d.messages for d in days]), ("bot", [d.bot_messages for d in days])]
+    if name == "active":
+        return x, [("active members", [d.active_members for d in days])]
+    if name == "interactions":
+        return x, [("interactions", [d.interactions for d in days])]
+    joined: dict[date, int] = {}
+    for record in ctx.members(present=False):
+        if record.join_known and not record.is_bot:
+            day = ctx.local(record.joined).date()
+            joined[day] = joined.get(day, 0) + 1
+    return x, [("joined", [joined.get(day, 0) for day in x])]
+
+
+def _action_form(who: Viewer, action: PanelAction, csrf: str) -> str:
+    payload = json.dumps([action.command, [list(a) if isinstance(a, tuple) else a for a in action.args]])
+    confirm = f' onsubmit="return confirm({escape(json.dumps(action.confirm))})"' if action.confirm else ""
+    return (f'<form class="inline" method="post" action="/c/{escape(who.community)}/act"{confirm}>'
+            f'{hidden("csrf", csrf)}{hidden("action", payload)}'
+            f"<button>{escape(action.label)}</button></form>")
+
+
+def member_link(who: Viewer, account: Account, name: str) -> str:
+    if not who.acts:
+        return escape(name)
+    return (f'<a href="/c/{escape(who.community)}/m/{escape(account[0])}/{escape(account[1])}">'
+            f"{escape(name)}</a>")
+
+
+def panel_html(who: Viewer, panel: Panel, csrf: str) -> str:
+    rows = []
+    for row in panel.rows:
+        cells = [escape(c) for c in row.cells]
+        if row.member is not None and cells:
+            cells[0] = member_link(who, row.member, row.cells[0])
+        buttons = "".join(_action_form(who, a, csrf) for a in row.actions) if who.acts else ""
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells)
+                    + (f"<td>{buttons}</td>" if buttons else "") + "</tr>")
+    head = "".join(f"<th>{escape(c)}</th>" for c in panel.columns)
+    table = (f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>' if rows else "")
+    note = f'<p class="note">{escape(panel.note)}</p>' if panel.note else ""
+    return f'<div class="card"><h2>{escape(panel.title)}</h2>{note}{table}</div>'
+
+
+async def pyramid_html(app: App, who: Viewer) -> str:
+    ctx = core_ctx(app, who.community)
+    people = [r for r in ctx.members() if not r.is_bot]
+    levels = [("owner and admins", [r for r in people if r.role >= Role.ADMIN]),
+              ("leaders", [r for r in people if r.role == Role.LEADER]),
+              ("members", [r for r in people if r.role == Role.MEMBER]),
+              ("newcomers", [r for r in people if r.role == Role.NEWCOMER])]
+    top = max((len(m) for _, m in levels), default=1) or 1
+    rows = []
+    for label, members in levels:
+        names = ", ".join(member_link(who, r.key, r.name) for r in members[:12]) if label != "members" else ""
+        bar = f'<div class="bar" style="width:{len(members) / top:.0%}"></div>'
+        rows.append(f'<tr><td>{escape(label)}</td><td>{len(members)}</td><td style="width:40%">{bar}</td>'
+                    f"<td>{names}</td></tr>")
+    shape = await ctx.pyramid()
+    detail = ""
+    if shape is not None:
+        detail = (f'<p class="note">Leaders are {shape.leader_share:.0%} of {shape.members} members; '
+                  f"the largest cohort has {shape.largest_cohort}.</p>")
+    return (f'<div class="card"><h2>Pyramid</h2>{detail}<div class="scroll"><table>{"".join(rows)}'
+            "</table></div></div>")
+
+
+async def strikes_html(app: App, who: Viewer) -> str:
+    ctx = core_ctx(app, who.community)
+    strikes = await app.people.strikes.ledger(who.community, to_ms(ctx.now()))
+    rows = []
+    for strike in strikes:
+        record = ctx.member(strike.account)
+        name = record.name if record else strike.account[1]
+        rows.append(f"<tr><td>{member_link(who, strike.account, name)}</td><td>{escape(strike.source)}</td>"
+                    f"<td>{escape(strike.reason)}</td><td>{ctx.local(strike.given):%Y-%m-%d}</td>"
+                    f"<td>{ctx.local(strike.expires):%Y-%m-%d}</td></tr>")
+    if not rows:
+        return '<div class="card"><h2>Strike ledger</h2><p class="note">No active strikes.</p></div>'
+    return ('<div class="card"><h2>Strike ledger</h2><div class="scroll"><table><tr><th>member</th>'
+            "<th>from</th><th>reason</th><th>given</th><th>ends</th></tr>"
+            f'{"".join(rows)}</table></div></div>')
+
+
+async def referrals_html(app: App, who: Viewer) -> str:
+    """Who invited whom, from the member directory (admins)."""
+    ctx = core_ctx(app, who.community)
+    records = ctx.members(present=False)
+    invitees: dict[Account, list[Any]] = {}
+    for r in records:
+        if r.invited_by:
+            invitees.setdefault((r.platform, r.invited_by), []).append(r)
+    if not invitees:
+        return '<div class="card"><h2>Referral tree</h2><p class="note">No invitations recorded.</p></div>'
+
+    def branch(account: Account, seen: set[Account]) -> str:
+        kids = [k for k in invitees.get(account, []) if k.key not in seen]
+        if not kids:
+            return ""
+        items = "".join(f"<li>{member_link(who, k.key, k.name)}{branch(k.key, seen | {k.key})}</li>"
+                        for k in kids)
+        return f"<ul>{items}</ul>"
+
+    invited = {r.key for r in records if r.invited_by}
+    roots = [a for a in invitees if a not in invited]
+    items = []
+    for account in roots:
+        record = ctx.member(account)
+        items.append(f"<li>{member_link(who, account, record.name if record else account[1])}"
+                     f"{branch(account, {account})}</li>")
+    return f'<div class="card"><h2>Referral tree</h2><ul>{"".join(items)}</ul></div>'
+
+
+async def community_html(app: App, who: Viewer, csrf: str) -> str:
+    key = who.community
+    parts = [await overview_card(app, who)]
+    charts = "".join(f'<img class="chart" src="/c/{escape(key)}/chart/{name}.svg" alt="{escape(title)}">'
+                     for name, title in CHARTS.items())
+    parts.append(f'<div class="card"><h2>Activity, last {WEEKS} weeks</h2>{charts}</div>')
+    parts.append(await pyramid_html(app, who))
+    for panel in await app.dashboard_panels(key):
+        if who.sees(panel.min_role, panel.power):
+            parts.append(panel_html(who, panel, csrf))
+    open_groups = await app.groups.records.select("community = ? AND state = 'open'", (key,))
+    if open_groups:
+        ctx = core_ctx(app, key)
+        rows = "".join(f"<tr><td>{escape(g.name)}</td><td>{escape(g.plugin)}</td><td>{len(g.members)}</td>"
+                       f"<td>{'' if g.expires is None else f'{ctx.local(g.expires):%m-%d %H:%M}'}</td></tr>"
+                       for g in open_groups)
+        parts.append('<div class="card"><h2>Open groups</h2><div class="scroll"><table><tr><th>name</th>'
+                     f"<th>by</th><th>members</th><th>ends</th></tr>{rows}</table></div></div>")
+    if who.moderates:
+        parts.append(await strikes_html(app, who))
+    if who.acts:
+        parts.append(await referrals_html(app, who))
+        report = await app.report(key, 1)
+        if report is not None:
+            parts.append(f'<div class="card"><h2>Health</h2><pre>{escape(report.text)}</pre></div>')
+    return page(key, "".join(parts), csrf=csrf)
+
+
+# --------------------------------------------------------------------------- member page
+
+async def member_html(app: App, who: Viewer, account: Account, csrf: str) -> str | None:
+    ctx = core_ctx(app, who.community)
+    record = ctx.member(account)
+    if record is None:
+        return None
+    now = ctx.now()
+    person = await ctx.person(account)
+    done = await ctx.activity(person, now - timedelta(weeks=WEEKS))
+    strikes = await ctx.strikes.active(person)
+    accounts = ctx.accounts(person)
+    groups = [g for g in await app.groups.records.select("community = ? AND state = 'open'", (who.community,))
+              if any((g.platform, m) in {a.key for a in accounts} for m in g.members)]
+    inviter = ""
+    if record.invited_by:
+        by = (record.platform, record.invited_by)
+        found = ctx.member(by)
+        inviter = member_link(who, by, found.name if found else record.invited_by)
+    invitees = [r for r in ctx.members(present=False)
+                if r.invited_by and (r.platform, r.invited_by) in {a.key for a in accounts}]
+    rows = [("role", escape(record.role.label)), ("joined", f"{ctx.local(record.joined):%Y-%m-%d}"),
+            ("present", "yes" if record.present else "left"),
+            ("last active",
+             f"{ctx.local(record.last_active):%Y-%m-%d %H:%M}" if record.last_active else "never"),
+            (f"last {WEEKS} weeks", f"{done.messages} messages, {done.replies_given} replies, "
+                                    f"{done.reactions_given} reactions, {done.active_days} active days"),
+            ("accounts", ", ".join(escape(f"{a.platform}:{a.id} ({a.name})") for a in accounts)),
+            ("strikes", "; ".join(escape(f"{s.reason} ({s.source}, ends {ctx.local(s.expires):%Y-%m-%d})")
+                                  for s in strikes) or "none"),
+            ("groups", ", ".join(escape(g.name) for g in groups) or "none"),
+            ("invited by", inviter or "unknown"),
+            ("invited", ", ".join(member_link(who, r.key, r.name) for r in invitees) or "nobody")]
+    table = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    pardon = ""
+    if strikes:
+        pardon = _action_form(who, PanelAction(label="Pardon all strikes", command="pardon",
+                                               args=(account,), confirm="Pardon every strike?"), csrf)
+    body = (f'<div class="card"><h1>{escape(record.name)}</h1><div class="scroll"><table>{table}'
+            f"</table></div>{pardon}</div>")
+    return page(f"{who.community}: {record.name}", body, csrf=csrf)
+
+
+def result_html(community: str, line: str, answers: list[str], csrf: str) -> str:
+    said = "".join(f"<pre>{escape(a)}</pre>" for a in answers) or '<p class="note">(no reply)</p>'
+    return page(community, f'<div class="card"><h2>{escape(line)}</h2>{said}'
+                f'<p><a href="/c/{escape(community)}">Back to {escape(community)}</a></p></div>', csrf=csrf)
