@@ -221,8 +221,8 @@ class App:
         self.people_commands = PeopleCommands(self, CORE)
         #: the roles Hearth grants, applied to each network and read back
         self.roles = Roles(self)
-        #: (community, platform) -> when the network last said it was ready
-        self.network_ready: dict[tuple[str, str], datetime] = {}
+        #: platform -> when its adapter last said it was connected (for the dashboard)
+        self.network_ready: dict[str, datetime] = {}
         #: login links and the session key, when the dashboard is configured (``web:``)
         self.logins: Logins | None = None
         self.started = False
@@ -526,6 +526,8 @@ class App:
     def _community_of(self, event: Event) -> tuple[str, Event] | None:
         """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
         community = event.community
+        if community is None and isinstance(event, AdapterReadyEvent):  # rare: no per-message cost
+            self.network_ready[event.platform] = event.time
         if community is None and len(self.config.communities) == 1:
             community = next(iter(self.config.communities))
         if community not in self.config.communities:
@@ -748,7 +750,6 @@ class App:
             await self.call_plugin(community, event.plugin, "on_action_done", {"outcome": event.outcome})
 
     async def _ready(self, community: str, event: AdapterReadyEvent) -> None:
-        self.network_ready[(community, event.platform)] = event.time
         log.info("%s is ready", event.platform)
 
     async def _take_answer(self, community: str, event: MessagePostedEvent | ChoiceMadeEvent) -> bool:

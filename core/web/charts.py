@@ -34,7 +34,7 @@ def draw(days: Sequence[date], series: Sequence[tuple[str, Sequence[float]]], ti
         ax.bar(x, list(values), color=COLOURS[0], alpha=0.6, label=label, width=0.9)
         for label, values in series[1:2]:
             ax.plot(x, list(values), color=COLOURS[1], linewidth=2, label=label)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(bottom=0, top=max(1.0, *(max(v, default=0) for _, v in series)) * 1.1)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         step = max(1, len(days) // 8)
         ax.set_xticks(x[::step], [d.strftime("%m-%d") for d in days[::step]], fontsize=8)

@@ -41,7 +41,7 @@ def _forbidden(why: str) -> web.Response:
 
 def _html(text: str) -> web.Response:
     return web.Response(text=text, content_type="text/html",
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                        headers={"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN",
                                  "Referrer-Policy": "no-referrer"})
 
 

@@ -138,12 +138,13 @@ async def overview_card(app: App, who: Viewer) -> str:
         by_plugin[group.plugin] = by_plugin.get(group.plugin, 0) + 1
     networks = []
     for adapter in app.adapters_for(key):
-        ready = app.network_ready.get((key, adapter.platform))
-        state = f"ready since {ctx.local(ready):%Y-%m-%d %H:%M}" if ready else "not ready yet"
+        ready = app.network_ready.get(adapter.platform)
+        state = f"connected since {ctx.local(ready):%Y-%m-%d %H:%M}" if ready else "connecting"
         if not app.leases.owns(key):
             state = "served by another process"
         networks.append(f"{escape(adapter.platform)}: {state}")
-    panels = [p for p in await app.dashboard_panels(key) if who.sees(p.min_role, p.power) and p.rows]
+    panels = [p for p in await app.dashboard_panels(key)
+              if p.waiting and p.rows and who.sees(p.min_role, p.power)]
     pending = "".join(f"<div><b>{len(p.rows)}</b>{escape(p.title)}</div>" for p in panels)
     groups = "".join(f"<div><b>{n}</b>open {escape(plugin)} groups</div>"
                      for plugin, n in by_plugin.items())
@@ -154,7 +155,7 @@ async def overview_card(app: App, who: Viewer) -> str:
             f"<div><b>{messages / 7:.1f}</b>messages a day</div><div><b>{share}</b>bot's share</div>"
             f"{groups}{pending}"
             f"<div>{sparkline([d.messages for d in days], label='messages, last 4 weeks')}"
-            "last 4 weeks</div></div></div>")
+            "messages, last 4 weeks</div></div></div>")
 
 
 # --------------------------------------------------------------------------- community page

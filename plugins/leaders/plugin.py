@@ -201,7 +201,7 @@ async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
               note="" if rows else "No leaders yet.", min_role=Role.LEADER),
         Panel(title="Leader proposals", columns=("person", "state"), rows=tuple(offered),
               note="Approved people are asked by direct message; they lead once they accept."
-              if offered else "No proposal is waiting.", min_role=Role.LEADER),
+              if offered else "No proposal is waiting.", min_role=Role.LEADER, waiting=True),
     ]
 
 

@@ -61,7 +61,7 @@ async def link_for(bot: TestBot, who: str) -> str:
     """The token of a login link ``who`` asks for with ``!dashboard``."""
     bot.take()
     await bot.say(who, "general", "!dashboard")
-    [dm] = bot.sent("dm", member=who)
+    [dm] = [a for a in bot.take() if a["action"] == "dm" and a["member"] == who]
     assert dm.get("previews") is False  # sent with link previews suppressed
     return _token(dm["text"])
 
@@ -140,6 +140,7 @@ async def test_admins_see_everything_and_the_charts_are_svg(site: Any) -> None:
     overview = await (await client.get("/")).text()
     assert "tea-house" in overview and "members" in overview and "active this week" in overview
     assert "other" not in re.findall(r'href="/c/([^"]+)"', overview)  # adam has no role there
+    assert "testing: connected since" in overview
     page = await (await client.get("/c/tea-house")).text()
     for part in ("Activity, last 8 weeks", "Pyramid", "Leaders", "Leader proposals", "Strike ledger",
                  "Referral tree", "/c/tea-house/chart/messages.svg"):
@@ -208,6 +209,8 @@ async def test_approving_a_proposed_leader_from_the_page(site: Any) -> None:
         "offers", {"person": (await bot.app.contexts["tea-house"]["leaders"].person(("testing", "ann"))).id,
                    "state": "proposed", "at_ms": 0})
     await log_in(bot, client, "olivia")
+    overview = await (await client.get("/")).text()
+    assert "<b>1</b>Leader proposals" in overview  # waiting for a decision
     page = await (await client.get("/c/tea-house")).text()
     assert "<button>Approve</button>" in page
     token = await csrf(client, "/c/tea-house")
