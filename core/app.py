@@ -35,8 +35,8 @@ import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
@@ -85,7 +85,7 @@ from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
 from hearth.inbox import Inbox
-from hearth.leases import Leases
+from hearth.leases import LEASE_TTL, Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
@@ -95,7 +95,7 @@ from hearth.people.persons import Person
 from hearth.people.records import Account, to_ms
 from hearth.people.roles import Roles
 from hearth.people.service import People
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
+from hearth.ports import Adapter, AdapterHost, Claims, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
 from hearth.reports import Panel, Pyramid, Report
@@ -171,6 +171,9 @@ class _Host(AdapterHost):
 
 class App:
     """One Hearth process: every configured community on every adapter."""
+
+    #: how long a lease on a community or a claimed part lasts without renewal
+    lease_ttl: ClassVar[timedelta] = LEASE_TTL
 
     def __init__(
         self,
@@ -278,7 +281,11 @@ class App:
 
             self.logins = Logins(self.db, self.clock)
             await self.logins.open()
-        self.leases = Leases(self.db, [*self.config.communities, *self._web_lease()])
+        claims = [c for a in self.adapters if (c := a.claims()) is not None]
+        self.leases = Leases(self.db, self.config.communities, claims=[*claims, *self._web_claims()],
+                             ttl=self.lease_ttl)
+        self.leases.on_claimed = self._claimed
+        self.leases.on_gain = self.people.reload
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self.scheduler.wake
@@ -292,11 +299,11 @@ class App:
         for key, community in self.config.communities.items():
             self._prepare(key, community)
 
-    def _web_lease(self) -> list[str]:
-        """The dashboard's lease, taken like a community's, when it is configured."""
+    def _web_claims(self) -> list[Claims]:
+        """The dashboard, when configured: one process serves it, claiming it by lease."""
         from hearth.web import LEASE
 
-        return [LEASE] if self.config.web is not None else []
+        return [Claims(keys=(LEASE,), per_process=1)] if self.config.web is not None else []
 
     async def start(self, *, run_scheduler: bool = True) -> None:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
@@ -304,6 +311,9 @@ class App:
         for key in [*self.config.communities, LOBBY]:
             self._queues[key] = Inbox(QUEUE_SIZE)
             self.supervisor.run(f"worker {key}", lambda k=key: self._worker(k))
+        await self.leases.renew()
+        if self.leases.shared:  # leases run on the database's real clock, even in a simulation
+            self.supervisor.run("leases", self.leases.run_forever)
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
@@ -315,13 +325,11 @@ class App:
         await self.groups.start()
         await self.dialogs.resume()
         for key in self.config.communities:
-            await self.people.refresh(key, self._by_community[key],
-                                      functools.partial(self.roles.listed, key))
+            if self.leases.owns(key):  # another process keeps the others' members in step
+                await self.people.refresh(key, self._by_community[key],
+                                          functools.partial(self.roles.listed, key))
         for key in self.config.communities:
             await self._call(key, "on_startup")
-        await self.leases.renew()
-        if self.leases.shared:  # leases run on the database's real clock, even in a simulation
-            self.supervisor.run("leases", self.leases.run_forever)
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
             await self.scheduler.listen()
@@ -376,6 +384,13 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _claimed(self, keys: frozenset[str]) -> None:
+        """Tell each adapter which of its parts (Discord shards) this process holds now."""
+        for adapter in self.adapters:
+            claims = adapter.claims()
+            if claims is not None:
+                adapter.claimed(keys.intersection(claims.keys))
 
     def _zone(self, community: str) -> ZoneInfo:
         found = self.config.communities.get(community)

@@ -89,7 +89,7 @@ class Dashboard:
         """Serve while this process holds the dashboard's lease (always, with SQLite)."""
         try:
             while True:
-                owns = self.app.leases.owns(LEASE)
+                owns = LEASE in self.app.leases.claimed()
                 if owns and self._runner is None:
                     await self.start_site()
                 elif not owns and self._runner is not None:
