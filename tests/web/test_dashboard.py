@@ -261,3 +261,27 @@ async def test_hearth_login_prints_a_link_for_owners_and_admins_only(site: Any) 
         await operator_link(bot.app, ("testing", "lee"))
     with pytest.raises(LookupError, match="not a member"):
         await operator_link(bot.app, ("testing", "nobody"))
+
+
+@pytest.mark.asyncio
+async def test_one_process_serves_the_dashboard(postgres_url: str) -> None:
+    """With several processes, the dashboard is a claim of one of them (``(dashboard)``)."""
+    from hearth.leases import Leases
+    from hearth.ports import Claims
+    from hearth.storage import CORE_MIGRATIONS, Database, Store
+    from hearth.web import LEASE
+
+    dbs = [await Database.open(postgres_url) for _ in range(2)]
+    try:
+        await dbs[0].migrate(Store(dbs[0], "hearth"), CORE_MIGRATIONS)
+        claim = [Claims(keys=(LEASE,), per_process=1)]
+        first, second = (Leases(db, ["tea"], name=n, claims=claim) for db, n in zip(dbs, "ab", strict=True))
+        await first.renew()
+        await second.renew()
+        assert first.claimed() == {LEASE} and second.claimed() == frozenset()
+        await first.release()  # the first stops: the second takes the dashboard over
+        await second.renew()
+        assert second.claimed() == {LEASE}
+    finally:
+        for db in dbs:
+            await db.close()
