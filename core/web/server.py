@@ -15,6 +15,8 @@ import json
 import logging
 import secrets
 import shlex
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COOKIE = "hearth_session"
+#: a chart is drawn again at most this often (its days change once a day; drawing costs CPU)
+CHART_FOR = timedelta(minutes=5)
 _ACTIONS = 0
 
 
@@ -57,6 +61,8 @@ class Dashboard:
         assert app.config.web is not None
         self.app, self.logins, self.web = app, logins, app.config.web
         self._runner: web.AppRunner | None = None
+        #: (community, chart or "health") -> (drawn at, SVG or report text)
+        self._drawn: dict[tuple[str, str], tuple[datetime, Any]] = {}
 
     # ------------------------------------------------------------------ serving
     def application(self) -> web.Application:
@@ -177,7 +183,8 @@ class Dashboard:
         if isinstance(found, web.Response):
             return found
         session, who = found
-        return _html(await views.community_html(self.app, who, await self._csrf(session)))
+        health = await self._health(who.community) if who.acts else None
+        return _html(await views.community_html(self.app, who, await self._csrf(session), health))
 
     async def chart(self, request: web.Request) -> web.Response:
         found = await self._viewer(request)
@@ -187,12 +194,37 @@ class Dashboard:
         name = request.match_info["name"]
         if name not in views.CHARTS:
             raise web.HTTPNotFound()
-        days, series = await views.chart_series(self.app, who.community, name)
-        from hearth.web.charts import draw
-
-        svg = await asyncio.to_thread(draw, days, series, views.CHARTS[name])
+        svg = await self._chart(who.community, name)
         return web.Response(body=svg, content_type="image/svg+xml",
                             headers={"Cache-Control": "private, max-age=300"})
+
+    async def _chart(self, community: str, name: str) -> bytes:
+        """The chart's SVG, drawn (in a thread) at most every :data:`CHART_FOR`."""
+        async def draw() -> bytes:
+            from hearth.web.charts import draw
+
+            days, series = await views.chart_series(self.app, community, name)
+            return await asyncio.to_thread(draw, days, series, views.CHARTS[name])
+
+        svg: bytes = await self._kept((community, name), draw)
+        return svg
+
+    async def _health(self, community: str) -> str | None:
+        """``community_report``'s text (pulse draws a chart for it: kept like a chart)."""
+        async def ask() -> str | None:
+            report = await self.app.report(community, 1)
+            return None if report is None else report.text
+
+        text: str | None = await self._kept((community, "health"), ask)
+        return text
+
+    async def _kept(self, key: tuple[str, str], make: Callable[[], Awaitable[Any]]) -> Any:
+        now = self.app.clock.now()
+        kept = self._drawn.get(key)
+        if kept is None or now - kept[0] >= CHART_FOR:
+            kept = (now, await make())
+            self._drawn[key] = kept
+        return kept[1]
 
     async def member(self, request: web.Request) -> web.Response:
         found = await self._viewer(request)

@@ -282,7 +282,8 @@ async def referrals_html(app: App, who: Viewer) -> str:
     return f'<div class="card"><h2>Referral tree</h2><ul>{"".join(items)}</ul></div>'
 
 
-async def community_html(app: App, who: Viewer, csrf: str) -> str:
+async def community_html(app: App, who: Viewer, csrf: str, health: str | None) -> str:
+    """The community page; ``health``: the text of ``community_report`` (None: no plugin reports)."""
     key = who.community
     parts = [await overview_card(app, who)]
     charts = "".join(f'<img class="chart" src="/c/{escape(key)}/chart/{name}.svg" alt="{escape(title)}">'
@@ -304,9 +305,8 @@ async def community_html(app: App, who: Viewer, csrf: str) -> str:
         parts.append(await strikes_html(app, who))
     if who.acts:
         parts.append(await referrals_html(app, who))
-        report = await app.report(key, 1)
-        if report is not None:
-            parts.append(f'<div class="card"><h2>Health</h2><pre>{escape(report.text)}</pre></div>')
+        if health is not None:
+            parts.append(f'<div class="card"><h2>Health</h2><pre>{escape(health)}</pre></div>')
     return page(key, "".join(parts), csrf=csrf)
 
 
