@@ -285,3 +285,85 @@ async def test_one_process_serves_the_dashboard(postgres_url: str) -> None:
     finally:
         for db in dbs:
             await db.close()
+
+
+@pytest.mark.asyncio
+async def test_the_member_page_shows_strikes_and_pardons_from_the_page(site: Any) -> None:
+    bot, client = site
+    guard = bot.app.contexts["tea-house"]["guard"]
+    await guard.strikes.add(("testing", "ben"), "abuse", detail="rude words")
+    await log_in(bot, client, "adam")
+    ledger = await (await client.get("/c/tea-house")).text()
+    assert "Strike ledger" in ledger and "abuse" in ledger and 'href="/c/tea-house/m/testing/ben"' in ledger
+    page = await (await client.get("/c/tea-house/m/testing/ben")).text()
+    assert "abuse (guard" in page and "<button>Pardon all strikes</button>" in page
+    action = re.search(r'name="action" value="([^"]*pardon[^"]*)"', page)
+    assert action
+    token = await csrf(client, "/c/tea-house/m/testing/ben")
+    form = {"csrf": token, "action": html.unescape(action.group(1))}
+    done = await client.post("/c/tea-house/act", data=form)
+    assert done.status == 200 and "pardoned" in (await done.text()).lower()
+    assert await guard.strikes.count(("testing", "ben")) == 0
+    assert (await client.get("/c/tea-house/m/testing/nobody")).status == 404
+    assert (await client.get("/c/tea-house/chart/nothing.svg")).status == 404
+
+
+def test_hearth_login_on_the_command_line(tmp_path: Any) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from hearth.cli import main
+
+    config = tmp_path / "hearth.yaml"
+    config.write_text(f"storage: sqlite:///{tmp_path / 'h.db'}\n" + CONFIG)
+
+    async def populate() -> None:  # the member directory on disk; hearth login reads it offline
+        bot = await TestBot.create(config, members=PEOPLE, storage=tmp_path / "h.db")
+        await bot.close()
+
+    asyncio.run(populate())
+    runner = CliRunner()
+    done = runner.invoke(main, ["login", str(config), "--as", "testing:adam"])
+    assert done.exit_code == 0, done.output
+    assert re.fullmatch(r"http://hearth\.example\.org/login/\S+\n", done.output)
+    leader = runner.invoke(main, ["login", str(config), "--as", "testing:lee"])
+    assert leader.exit_code == 2 and "not an owner or admin" in leader.output
+    bad = runner.invoke(main, ["login", str(config), "--as", "nonsense"])
+    assert bad.exit_code == 2 and "PLATFORM:ID" in bad.output
+    no_web = tmp_path / "plain.yaml"
+    no_web.write_text("\n".join(line for line in config.read_text().splitlines() if "web:" not in line))
+    refused = runner.invoke(main, ["login", str(no_web), "--as", "testing:adam"])
+    assert refused.exit_code == 2 and "web:" in refused.output
+
+
+@pytest.mark.asyncio
+async def test_the_process_holding_the_dashboard_serves_it_on_listen(hearth_bot: Factory) -> None:
+    import asyncio
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = await hearth_bot(CONFIG.replace("127.0.0.1:8470", f"127.0.0.1:{port}"), members=PEOPLE)
+    assert bot.app.logins is not None
+    serving = asyncio.ensure_future(Dashboard(bot.app, bot.app.logins).serve())
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):  # until it listens (a real socket: real time)
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/") as page:
+                        assert page.status == 403 and "not logged in" in await page.text()
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the dashboard never listened")
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+    with pytest.raises(aiohttp.ClientConnectionError):  # stopped with it
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/"):
+            pass
