@@ -49,6 +49,22 @@ def _html(text: str) -> web.Response:
                                  "Referrer-Policy": "no-referrer"})
 
 
+def _action(text: str) -> tuple[str, list[Any]] | None:
+    """A posted action, ``[command, [word or [platform, id], …]]``; None when malformed."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    if not (isinstance(found, list) and len(found) == 2 and isinstance(found[0], str)
+            and isinstance(found[1], list)):
+        return None
+    for arg in found[1]:
+        account = isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)
+        if not (isinstance(arg, str) or account):
+            return None
+    return found[0], found[1]
+
+
 def member_token(member_id: str) -> str:
     """A member argument as typed in chat (``@id``; Matrix ids start with ``@`` already)."""
     return member_id if member_id.startswith("@") else f"@{member_id}"
@@ -251,11 +267,10 @@ class Dashboard:
             return _forbidden("This form is not valid (its CSRF token is missing or wrong).")
         if not who.acts:
             return _forbidden("Only the admins and the owner act from the dashboard.")
-        try:
-            command, args = json.loads(str(form.get("action", "")))
-            assert isinstance(command, str) and isinstance(args, list)
-        except (ValueError, AssertionError, TypeError):
-            raise web.HTTPBadRequest(text="malformed action") from None
+        action = _action(str(form.get("action", "")))
+        if action is None:
+            raise web.HTTPBadRequest(text="malformed action")
+        command, args = action
         csrf = await self._csrf(session)
         answers = await self.run(who, session, command, args)
         line = " ".join([command, *(a if isinstance(a, str) else ":".join(a) for a in args)])
