@@ -236,8 +236,9 @@ async def test_an_action_is_checked_as_the_chat_command(site: Any) -> None:
                              data={"csrf": token, "action": '["leaders approve", [["testing", "ben"]]]'})
     assert done.status == 200 and "is for owners" in await done.text()
     assert bot.role_of("ben") == Role.MEMBER
-    bad = await client.post("/c/tea-house/act", data={"csrf": token, "action": "{"})
-    assert bad.status == 400
+    for malformed in ("{", '["leaders approve", [1]]', '["x"]', '[1, []]'):
+        bad = await client.post("/c/tea-house/act", data={"csrf": token, "action": malformed})
+        assert bad.status == 400, malformed
 
 
 @pytest.mark.asyncio
