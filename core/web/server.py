@@ -280,6 +280,8 @@ class Dashboard:
         """Run ``command`` with ``args`` as the person; the replies it gave."""
         global _ACTIONS
         key = who.community
+        if not self.app.leases.owns(key):  # (its inbox is in that process)
+            return [f"{key} is served by another process now; try again in a moment."]
         ctx = views.core_ctx(self.app, key)
         platform = next((a[0] for a in args if isinstance(a, list)), session.account[0])
         mine = next((r for r in ctx.accounts(session.account) if r.platform == platform), None)
@@ -288,8 +290,6 @@ class Dashboard:
         member = await ctx.get_member(platform, mine.id)
         if member is None:
             return [f"Your {platform} account is not a member of {key} now."]
-        if not self.app.leases.owns(key):
-            return [f"{key} is served by another process now; try again in a moment."]
         words = [member_token(str(a[1])) if isinstance(a, list) else shlex.quote(str(a)) for a in args]
         line = " ".join([command, *words])
         now = self.app.clock.now()

@@ -62,12 +62,27 @@ def core_ctx(app: App, community: str) -> PluginContext:
     return app.contexts[community][CORE]
 
 
+async def current(app: App, community: str, account: Account) -> Member | None:
+    """``account`` in ``community`` now, with their role: from the network through the
+    process acting for the community; where another process acts for it (several
+    processes), from the member directory that process keeps in the database."""
+    if app.leases.owns(community):
+        return await core_ctx(app, community).get_member(*account)
+    assert app.db is not None
+    row = await app.db.fetchrow(
+        "SELECT name, role, is_bot, present FROM hearth_members"
+        " WHERE community = ? AND platform = ? AND member_id = ?", (community, *account))
+    if row is None or not row["present"]:
+        return None
+    return Member(platform=account[0], id=account[1], name=row["name"], role=Role(row["role"]),
+                  is_bot=bool(row["is_bot"]))
+
+
 async def viewer(app: App, community: str, account: Account) -> Viewer | None:
     """``account`` as ``community`` sees them, when they may use the dashboard there (leaders and up)."""
     if community not in app.config.communities:
         return None
-    ctx = core_ctx(app, community)
-    member = await ctx.get_member(*account)
+    member = await current(app, community, account)
     if member is None or member.role < Role.LEADER:
         return None
     return Viewer(community, member, await app.leader_powers(community))
