@@ -14,10 +14,37 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 from html import escape
+from typing import Any
 
 #: matplotlib's settings are global: one chart is drawn at a time
 _DRAWING = threading.Lock()
 COLOURS = ("#d9822b", "#2b6cb0")
+#: fonts tried for Chinese labels (whichever is installed), as pulse's chart does
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "Source Han Sans SC",
+             "Microsoft YaHei", "SimHei"]
+
+
+def _cjk(words: str) -> bool:
+    return any(ord(c) >= 0x2E80 for c in words)
+
+
+def _cjk_fonts() -> list[str]:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [name for name in CJK_FONTS if name in installed]
+
+
+def can_write(words: str) -> bool:
+    """Whether a chart can show ``words`` (Chinese needs a CJK font installed)."""
+    return not _cjk(words) or bool(_cjk_fonts())
+
+
+def _settings(words: str) -> dict[str, Any]:
+    settings: dict[str, Any] = {"svg.hashsalt": "hearth", "svg.fonttype": "path"}
+    if _cjk(words):
+        settings["font.family"] = [*_cjk_fonts(), "DejaVu Sans"]
+    return settings
 
 
 def draw(days: Sequence[date], series: Sequence[tuple[str, Sequence[float]]], title: str) -> bytes:
@@ -26,7 +53,8 @@ def draw(days: Sequence[date], series: Sequence[tuple[str, Sequence[float]]], ti
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    with _DRAWING, rc_context({"svg.hashsalt": "hearth", "svg.fonttype": "path"}):
+    words = title + "".join(label for label, _ in series)
+    with _DRAWING, rc_context(_settings(words)):  # type: ignore[arg-type]
         fig = Figure(figsize=(7, 2.8), dpi=100, layout="constrained")
         ax = fig.add_subplot()
         x = list(range(len(days)))

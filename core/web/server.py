@@ -26,6 +26,7 @@ from hearth.models import Channel, Message
 from hearth.timeutil import to_ms
 from hearth.web import LEASE, views
 from hearth.web.logins import SESSION_TTL, Session, csrf_token, sign, verify
+from hearth.web.texts import Say, language_of, say_in
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -39,8 +40,14 @@ CHART_FOR = timedelta(minutes=5)
 _ACTIONS = 0
 
 
-def _forbidden(why: str) -> web.Response:
-    return web.Response(status=403, text=views.forbidden(why), content_type="text/html")
+def _say(request: web.Request) -> Say:
+    """The dashboard's words in the browser's language."""
+    return say_in(language_of(request.headers.get("Accept-Language", "")))
+
+
+def _forbidden(request: web.Request, why: str) -> web.Response:
+    say = _say(request)
+    return web.Response(status=403, text=views.forbidden(str(say(why)), say), content_type="text/html")
 
 
 def _html(text: str) -> web.Response:
@@ -139,10 +146,11 @@ class Dashboard:
     async def _viewer(self, request: web.Request) -> tuple[Session, views.Viewer] | web.Response:
         session = await self._session(request)
         if session is None:
-            return _forbidden("You are not logged in, or your session ended or was tampered with.")
-        who = await views.viewer(self.app, request.match_info["community"], session.account)
+            return _forbidden(request, "why_session")
+        who = await views.viewer(self.app, request.match_info["community"], session.account,
+                                 _say(request))
         if who is None:
-            return _forbidden("You have no role in this community that may see its dashboard.")
+            return _forbidden(request, "why_role")
         return session, who
 
     # ------------------------------------------------------------------ login
@@ -151,16 +159,16 @@ class Dashboard:
         token = request.match_info["token"]
         login = await self.logins.peek(token)
         if login is None:
-            return _forbidden("This login link was used already, has expired, or is not valid.")
+            return _forbidden(request, "why_link")
         record = views.core_ctx(self.app, login.community).member(login.account) \
             if login.community in self.app.config.communities else None
         who = record.name if record else ":".join(login.account)
-        return _html(views.confirm_login(token, who, login.community))
+        return _html(views.confirm_login(token, who, login.community, _say(request)))
 
     async def login(self, request: web.Request) -> web.StreamResponse:
         login = await self.logins.use(request.match_info["token"])
         if login is None:
-            return _forbidden("This login link was used already, has expired, or is not valid.")
+            return _forbidden(request, "why_link")
         ttl = int(SESSION_TTL.total_seconds())
         expires = to_ms(self.app.clock.now()) + ttl * 1000
         session = Session(login.account, expires, secrets.token_hex(16))
@@ -174,9 +182,11 @@ class Dashboard:
     async def logout(self, request: web.Request) -> web.StreamResponse:
         session = await self._session(request)
         if session is None or await self._post_checked(request, session) is None:
-            return _forbidden("This form is not valid (log in again).")
-        response = web.Response(text=views.page("Logged out", '<div class="card">Logged out.</div>'),
-                                content_type="text/html")
+            return _forbidden(request, "why_form")
+        say = _say(request)
+        response = web.Response(
+            text=views.page(str(say("logged_out")), f'<div class="card">{say("logged_out")}</div>', say),
+            content_type="text/html")
         response.del_cookie(COOKIE, path="/")
         return response
 
@@ -184,15 +194,16 @@ class Dashboard:
     async def overview(self, request: web.Request) -> web.Response:
         session = await self._session(request)
         if session is None:
-            return _forbidden("You are not logged in, or your session ended or was tampered with.")
+            return _forbidden(request, "why_session")
         cards = []
         for key in self.app.config.communities:
-            who = await views.viewer(self.app, key, session.account)
+            who = await views.viewer(self.app, key, session.account, _say(request))
             if who is not None:
                 cards.append(await views.overview_card(self.app, who))
         if not cards:
-            return _forbidden("You have no role in any community that may see the dashboard.")
-        return _html(views.page("Overview", "".join(cards), csrf=await self._csrf(session)))
+            return _forbidden(request, "why_any_role")
+        say = _say(request)
+        return _html(views.page(str(say("overview")), "".join(cards), say, csrf=await self._csrf(session)))
 
     async def community(self, request: web.Request) -> web.Response:
         found = await self._viewer(request)
@@ -210,19 +221,23 @@ class Dashboard:
         name = request.match_info["name"]
         if name not in views.CHARTS:
             raise web.HTTPNotFound()
-        svg = await self._chart(who.community, name)
+        from hearth.web.charts import can_write
+
+        # no CJK font installed: the chart in English rather than empty boxes
+        say = who.say if can_write(str(who.say("chart_" + name))) else say_in("en")
+        svg = await self._chart(who.community, name, say)
         return web.Response(body=svg, content_type="image/svg+xml",
                             headers={"Cache-Control": "private, max-age=300"})
 
-    async def _chart(self, community: str, name: str) -> bytes:
-        """The chart's SVG, drawn (in a thread) at most every :data:`CHART_FOR`."""
+    async def _chart(self, community: str, name: str, say: Say) -> bytes:
+        """The chart's SVG (in ``say``'s language), drawn in a thread at most every :data:`CHART_FOR`."""
         async def draw() -> bytes:
             from hearth.web.charts import draw
 
-            days, series = await views.chart_series(self.app, community, name)
-            return await asyncio.to_thread(draw, days, series, views.CHARTS[name])
+            days, series = await views.chart_series(self.app, community, name, say)
+            return await asyncio.to_thread(draw, days, series, str(say("chart_" + name)))
 
-        svg: bytes = await self._kept((community, name), draw)
+        svg: bytes = await self._kept((community, f"{name}:{say('lang')}"), draw)
         return svg
 
     async def _health(self, community: str) -> str | None:
@@ -248,7 +263,7 @@ class Dashboard:
             return found
         session, who = found
         if not who.acts:
-            return _forbidden("Member pages are for the admins and the owner.")
+            return _forbidden(request, "why_members")
         account = (request.match_info["platform"], request.match_info["member"])
         html = await views.member_html(self.app, who, account, await self._csrf(session))
         if html is None:
@@ -264,9 +279,9 @@ class Dashboard:
         session, who = found
         form = await self._post_checked(request, session)
         if form is None:
-            return _forbidden("This form is not valid (its CSRF token is missing or wrong).")
+            return _forbidden(request, "why_form")
         if not who.acts:
-            return _forbidden("Only the admins and the owner act from the dashboard.")
+            return _forbidden(request, "why_act")
         action = _action(str(form.get("action", "")))
         if action is None:
             raise web.HTTPBadRequest(text="malformed action")
@@ -274,22 +289,22 @@ class Dashboard:
         csrf = await self._csrf(session)
         answers = await self.run(who, session, command, args)
         line = " ".join([command, *(a if isinstance(a, str) else ":".join(a) for a in args)])
-        return _html(views.result_html(who.community, line, answers, csrf))
+        return _html(views.result_html(who.community, line, answers, csrf, who.say))
 
     async def run(self, who: views.Viewer, session: Session, command: str, args: list[Any]) -> list[str]:
         """Run ``command`` with ``args`` as the person; the replies it gave."""
         global _ACTIONS
         key = who.community
         if not self.app.leases.owns(key):  # (its inbox is in that process)
-            return [f"{key} is served by another process now; try again in a moment."]
+            return [str(who.say("elsewhere_act", community=key))]
         ctx = views.core_ctx(self.app, key)
         platform = next((a[0] for a in args if isinstance(a, list)), session.account[0])
         mine = next((r for r in ctx.accounts(session.account) if r.platform == platform), None)
         if mine is None:
-            return [f"You have no account on {platform} in {key}, where this member is."]
+            return [str(who.say("no_account", platform=platform, community=key))]
         member = await ctx.get_member(platform, mine.id)
         if member is None:
-            return [f"Your {platform} account is not a member of {key} now."]
+            return [str(who.say("not_member", platform=platform, community=key))]
         words = [member_token(str(a[1])) if isinstance(a, list) else shlex.quote(str(a)) for a in args]
         line = " ".join([command, *words])
         now = self.app.clock.now()

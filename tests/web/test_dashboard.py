@@ -386,3 +386,18 @@ async def test_a_community_another_process_acts_for(site: Any) -> None:
     await bot.app.db.execute("UPDATE hearth_members SET role = ? WHERE member_id = ?",
                              (int(Role.MEMBER), "olivia"))
     assert (await client.get("/c/tea-house")).status == 403
+
+
+@pytest.mark.asyncio
+async def test_pages_speak_the_browsers_language(site: Any) -> None:
+    bot, client = site
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    refused = await client.get("/c/tea-house", headers=zh)
+    assert refused.status == 403 and "你尚未登录" in await refused.text()
+    await log_in(bot, client, "adam")
+    page = await (await client.get("/c/tea-house", headers=zh)).text()
+    assert '<html lang="zh">' in page and "用户金字塔" in page and "违规记录" in page
+    chart = await client.get("/c/tea-house/chart/active.svg", headers=zh)
+    assert chart.status == 200 and (await chart.read()).lstrip().startswith(b"<?xml")
+    english = await (await client.get("/c/tea-house", headers={"Accept-Language": "fr, en"})).text()
+    assert '<html lang="en">' in english and "Pyramid" in english
