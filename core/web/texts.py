@@ -34,7 +34,7 @@ TEXTS = {
         "groups_h": "Open groups", "col_name": "name", "col_by": "by", "col_members": "members",
         "col_ends": "ends", "strikes_h": "Strike ledger", "no_strikes": "No active strikes.",
         "col_member": "member", "col_from": "from", "col_reason": "reason", "col_given": "given",
-        "referrals_h": "Referral tree", "no_referrals": "No invitations recorded.", "health_h": "Health",
+        "health_h": "Health",
         "m_role": "role", "m_joined": "joined", "m_present": "present", "m_yes": "yes", "m_left": "left",
         "m_last_active": "last active", "m_never": "never", "m_weeks": "last {weeks} weeks",
         "m_activity": "{messages} messages, {replies} replies, {reactions} reactions, "
@@ -77,7 +77,7 @@ TEXTS = {
         "groups_h": "进行中的群组", "col_name": "名称", "col_by": "来自", "col_members": "成员",
         "col_ends": "结束", "strikes_h": "违规记录", "no_strikes": "没有生效中的违规记录。",
         "col_member": "成员", "col_from": "来自", "col_reason": "原因", "col_given": "记录于",
-        "referrals_h": "邀请关系", "no_referrals": "没有邀请记录。", "health_h": "健康报告",
+        "health_h": "健康报告",
         "m_role": "角色", "m_joined": "加入", "m_present": "在群中", "m_yes": "是", "m_left": "已离开",
         "m_last_active": "最后活跃", "m_never": "从未", "m_weeks": "最近 {weeks} 周",
         "m_activity": "{messages} 条消息，{replies} 次回复，{reactions} 次表情回应，{days} 天活跃",

@@ -281,36 +281,6 @@ async def strikes_html(app: App, who: Viewer) -> str:
     return f'<div class="card"><h2>{say("strikes_h")}</h2>{_table(columns, rows)}</div>'
 
 
-async def referrals_html(app: App, who: Viewer) -> str:
-    """Who invited whom, from the member directory (admins)."""
-    ctx, say = core_ctx(app, who.community), who.say
-    records = ctx.members(present=False)
-    invitees: dict[Account, list[Any]] = {}
-    for r in records:
-        if r.invited_by:
-            invitees.setdefault((r.platform, r.invited_by), []).append(r)
-    if not invitees:
-        return (f'<div class="card"><h2>{say("referrals_h")}</h2>'
-                f'<p class="note">{say("no_referrals")}</p></div>')
-
-    def branch(account: Account, seen: set[Account]) -> str:
-        kids = [k for k in invitees.get(account, []) if k.key not in seen]
-        if not kids:
-            return ""
-        items = "".join(f"<li>{member_link(who, k.key, k.name)}{branch(k.key, seen | {k.key})}</li>"
-                        for k in kids)
-        return f"<ul>{items}</ul>"
-
-    invited = {r.key for r in records if r.invited_by}
-    roots = [a for a in invitees if a not in invited]
-    items = []
-    for account in roots:
-        record = ctx.member(account)
-        items.append(f"<li>{member_link(who, account, record.name if record else account[1])}"
-                     f"{branch(account, {account})}</li>")
-    return f'<div class="card"><h2>{say("referrals_h")}</h2><ul>{"".join(items)}</ul></div>'
-
-
 async def community_html(app: App, who: Viewer, csrf: str, health: str | None) -> str:
     """The community page; ``health``: the text of ``community_report`` (None: no plugin reports)."""
     key, say = who.community, who.say
@@ -332,10 +302,8 @@ async def community_html(app: App, who: Viewer, csrf: str, health: str | None) -
         parts.append(f'<div class="card"><h2>{say("groups_h")}</h2>{_table(columns, rows)}</div>')
     if who.moderates:
         parts.append(await strikes_html(app, who))
-    if who.acts:
-        parts.append(await referrals_html(app, who))
-        if health is not None:
-            parts.append(f'<div class="card"><h2>{say("health_h")}</h2><pre>{escape(health)}</pre></div>')
+    if who.acts and health is not None:
+        parts.append(f'<div class="card"><h2>{say("health_h")}</h2><pre>{escape(health)}</pre></div>')
     return page(key, "".join(parts), say, csrf=csrf)
 
 

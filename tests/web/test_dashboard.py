@@ -28,6 +28,7 @@ communities:
     plugins:
       leaders: {channel: council, powers: [invite_codes]}
       guard: {}
+      welcome: {channel: general, gate: {approval: {}}}
   other:
     channels: {general: {}}
     plugins: {}
@@ -143,7 +144,8 @@ async def test_admins_see_everything_and_the_charts_are_svg(site: Any) -> None:
     assert "testing: connected since" in overview
     page = await (await client.get("/c/tea-house")).text()
     for part in ("Activity, last 8 weeks", "Pyramid", "Leaders", "Leader proposals", "Strike ledger",
-                 "Referral tree", "/c/tea-house/chart/messages.svg"):
+                 "Open reports", "Waiting for approval", "Who invited whom",  # guard, welcome
+                 "/c/tea-house/chart/messages.svg"):
         assert part in page, part
     chart = await client.get("/c/tea-house/chart/messages.svg")
     assert chart.status == 200 and chart.content_type == "image/svg+xml"
@@ -166,7 +168,7 @@ async def test_leaders_see_charts_and_pyramid_but_no_moderation_or_members(site:
     page = await client.get("/c/tea-house")
     text = await page.text()
     assert page.status == 200 and "Pyramid" in text and "Leader proposals" in text
-    assert "Strike ledger" not in text and "Referral tree" not in text
+    assert "Strike ledger" not in text and "Who invited whom" not in text
     assert "<button>Approve" not in text and "<button>Revoke" not in text  # leaders do not act
     assert (await client.get("/c/tea-house/m/testing/ann")).status == 403
     await bot.set_role("lee", "member")
@@ -186,7 +188,7 @@ async def test_leaders_with_moderate_see_the_strike_ledger(hearth_bot: Factory, 
         await log_in(bot, client, "lee")
         await bot.set_role("lee", "leader")
         text = await (await client.get("/c/tea-house")).text()
-        assert "Strike ledger" in text and "Referral tree" not in text
+        assert "Strike ledger" in text and "Who invited whom" not in text
     finally:
         await client.close()
 

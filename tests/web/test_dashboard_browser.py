@@ -35,6 +35,7 @@ communities:
     plugins:
       leaders: {channel: council}
       guard: {}
+      welcome: {channel: general}
 """
 PEOPLE = [{"id": "olivia", "name": "Olivia", "role": "owner"},
           {"id": "adam", "name": "Adam", "role": "admin"},
