@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hearth.context import CORE, PluginContext
 from hearth.models import Member, Role
