@@ -55,6 +55,8 @@ class Leases:
                  ttl: timedelta = LEASE_TTL,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.db = db
+        #: True when other processes may share the database (PostgreSQL)
+        self.shared = db.dialect == "postgresql"
         self.name = name or process_name()
         self.ttl = ttl
         self._communities = sorted(communities)
@@ -65,10 +67,6 @@ class Leases:
         #: called when the communities owned change (the scheduler looks for their jobs)
         self.on_change: Callable[[], None] = lambda: None
 
-    @property
-    def shared(self) -> bool:
-        """True when other processes may share the database (PostgreSQL)."""
-        return self.db.dialect == "postgresql"
 
     def owned(self) -> frozenset[str] | None:
         """The communities this process may act for now (None: every one)."""
