@@ -466,9 +466,10 @@ class App:
         else:
             routed = await self._route(event)
         if routed is not None:
-            queue = self._queues[routed[0]]
-            if not queue.offer(routed[1]):  # full: wait for room
-                await queue.put(routed[1])
+            community, event = routed
+            queue = self._queues[community]
+            if not queue.offer(event):  # full: wait for room
+                await queue.put(event)
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
@@ -864,9 +865,9 @@ class App:
         ctx = contexts.get(command.plugin, core_ctx)
         token = plugin_var.set(command.plugin)
         try:
-            check_permission(
-                command, message.author, ctx.config, await self.leader_powers(community), prefix
-            )
+            # only a command that needs a power asks the plugins which powers leaders have
+            powers = await self.leader_powers(community) if command.power else self._powers[community]
+            check_permission(command, message.author, ctx.config, powers, prefix)
             args = parse_args(command, rest)
             await resolve_members(ctx, command, message, args)
             invocation = Invocation(

@@ -274,6 +274,8 @@ class Roles:
             seen = self._seen.get(community)
             if seen is None or seen.get((member.platform, member.id), _UNSEEN) is not member.role:
                 return None
+        if not self._granted.get(community):  # nothing granted here: the network's role stands
+            return event
         found = self.member(community, member)
         return event if found is member else _with_member(event, found)
 
