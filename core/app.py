@@ -35,7 +35,8 @@ import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import timedelta
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
@@ -84,7 +85,7 @@ from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
 from hearth.inbox import Inbox
-from hearth.leases import Leases
+from hearth.leases import LEASE_TTL, Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.outbox import Outbound, Outcome, Request
@@ -97,7 +98,7 @@ from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
-from hearth.reports import Pyramid, Report
+from hearth.reports import Panel, Pyramid, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -167,6 +168,9 @@ class _Host(AdapterHost):
 
 class App:
     """One Hearth process: every configured community on every adapter."""
+
+    #: how long a lease on a community or a claimed part lasts without renewal
+    lease_ttl: ClassVar[timedelta] = LEASE_TTL
 
     def __init__(
         self,
@@ -265,7 +269,11 @@ class App:
         await self.people.open(self.db, self.config.communities)
         self.people_commands.codes.db = self.db
         await self.roles.open(self.db, self.config.communities)
-        self.leases = Leases(self.db, self.config.communities)
+        self.leases = Leases(self.db, self.config.communities,
+                             claims=[c for a in self.adapters if (c := a.claims()) is not None],
+                             ttl=self.lease_ttl)
+        self.leases.on_claimed = self._claimed
+        self.leases.on_gain = self.people.reload
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self.scheduler.wake
@@ -285,6 +293,9 @@ class App:
         for key in [*self.config.communities, LOBBY]:
             self._queues[key] = Inbox(QUEUE_SIZE)
             self.supervisor.run(f"worker {key}", lambda k=key: self._worker(k))
+        await self.leases.renew()
+        if self.leases.shared:  # leases run on the database's real clock, even in a simulation
+            self.supervisor.run("leases", self.leases.run_forever)
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
@@ -296,13 +307,11 @@ class App:
         await self.groups.start()
         await self.dialogs.resume()
         for key in self.config.communities:
-            await self.people.refresh(key, self._by_community[key],
-                                      functools.partial(self.roles.listed, key))
+            if self.leases.owns(key):  # another process keeps the others' members in step
+                await self.people.refresh(key, self._by_community[key],
+                                          functools.partial(self.roles.listed, key))
         for key in self.config.communities:
             await self._call(key, "on_startup")
-        await self.leases.renew()
-        if self.leases.shared:  # leases run on the database's real clock, even in a simulation
-            self.supervisor.run("leases", self.leases.run_forever)
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
             await self.scheduler.listen()
@@ -353,6 +362,13 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _claimed(self, keys: frozenset[str]) -> None:
+        """Tell each adapter which of its parts (Discord shards) this process holds now."""
+        for adapter in self.adapters:
+            claims = adapter.claims()
+            if claims is not None:
+                adapter.claimed(keys.intersection(claims.keys))
 
     def _zone(self, community: str) -> ZoneInfo:
         found = self.config.communities.get(community)
@@ -921,6 +937,14 @@ class App:
         for impl in self._hooks[community].get("leader_candidates", ()):
             answer = await self._invoke(impl, ())
             found += answer or ()
+        return found
+
+    async def dashboard_panels(self, community: str) -> list[Panel]:
+        """What every enabled plugin answers to ``dashboard_panels``, together."""
+        found: list[Panel] = []
+        for impl in self._hooks[community].get("dashboard_panels", ()):
+            answer = await self._invoke(impl, ())
+            found += [p for p in answer or () if isinstance(p, Panel)]
         return found
 
     async def leader_powers(self, community: str) -> frozenset[str]:

@@ -91,6 +91,14 @@ def test_bad_timezone_is_refused_with_suggestion(tmp_path: Path) -> None:
     ]
 
 
+def test_a_bad_community_key_does_not_make_every_channel_reference_unknown(tmp_path: Path) -> None:
+    text = GOOD.replace("Europe/Berlin", "Mars/Olympus").replace("{every: 2h}", "{channel: general}")
+    issues = _issues(text, tmp_path)
+    assert len(issues) == 1 and "communities.tea-house.timezone" in issues[0], issues
+    issues = _issues(text.replace("{channel: general}", "{channel: nowhere}"), tmp_path)
+    assert len(issues) == 2 and "unknown channel 'nowhere'" in issues[1], issues
+
+
 def test_every_error_is_reported_not_only_the_first(tmp_path: Path) -> None:
     text = GOOD.replace("{every: 2h}", "{every: 2x, channel: nowhere, colour: red}")
     text = text.replace("storage: sqlite:///x.db", "storage: mysql://x")
@@ -134,3 +142,17 @@ def test_env_default_and_folder_config(tmp_path: Path) -> None:
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     issues = _issues("communities:\n  a: [\n", tmp_path)
     assert len(issues) == 1 and "invalid YAML" in issues[0] and ":3:" in issues[0]
+
+
+@pytest.mark.parametrize(("shards", "problem"), [
+    ("{count: 4, ids: [0], per_process: 2}", "give either ids (fixed shards) or per_process"),
+    ("{count: 2, ids: [0, 2]}", "shard ids [2] are not below count 2"),
+    ("{count: 2, per_process: 0}", "per_process: Input should be greater than or equal to 1"),
+])
+def test_bad_discord_shards_are_refused_naming_the_key(tmp_path: Path, shards: str, problem: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEARTH_TEST_TOKEN", "a-token")
+    text = GOOD.replace("    token: ${HEARTH_TEST_TOKEN}",
+                        f"    token: ${{HEARTH_TEST_TOKEN}}\n    shards: {shards}")
+    joined = "\n".join(_issues(text, tmp_path))
+    assert "accounts.discord.shards" in joined and problem in joined, joined
