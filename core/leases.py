@@ -93,7 +93,6 @@ class Leases:
         #: before it acts for them (it reads again what the other left)
         self.on_gain: Callable[[frozenset[str]], Awaitable[None]] = _nothing
 
-
     def _valid(self) -> frozenset[str]:
         """The lease keys held, as long as they are safe to act on (else none)."""
         if self._renewed_at is None:
