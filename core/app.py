@@ -74,6 +74,7 @@ from hearth.events import (
     JobDueEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberRemovedEvent,
     MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
@@ -98,7 +99,7 @@ from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
-from hearth.reports import Panel, Pyramid, Report
+from hearth.reports import Panel, Pyramid, Referral, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -125,6 +126,7 @@ NOTIFY_HOOKS: dict[type[Event], str] = {
     MessageEditedEvent: "on_message_edit",
     MessageDeletedEvent: "on_message_delete",
     RoleChangedEvent: "on_role_changed",
+    MemberRemovedEvent: "on_member_removed",
 }
 
 
@@ -273,7 +275,7 @@ class App:
                              claims=[c for a in self.adapters if (c := a.claims()) is not None],
                              ttl=self.lease_ttl)
         self.leases.on_claimed = self._claimed
-        self.leases.on_gain = self.people.reload
+        self.leases.on_gain = self._taking_over
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self.scheduler.wake
@@ -362,6 +364,14 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    async def _taking_over(self, communities: frozenset[str]) -> None:
+        """Read again what the process that acted for ``communities`` until now left in the
+        database (members, persons, roles, open questions) before acting for them."""
+        assert self.db is not None
+        await self.people.reload(communities)
+        await self.roles.reload(communities)
+        await self.dialogs.open(self.db)
 
     def _claimed(self, keys: frozenset[str]) -> None:
         """Tell each adapter which of its parts (Discord shards) this process holds now."""
@@ -959,6 +969,11 @@ class App:
         answer = await self._first(community, "pyramid")
         return answer if isinstance(answer, Pyramid) else None
 
+    async def referrals(self, community: str, member: Account | None) -> list[Referral] | None:
+        """What ``referrals`` answers in ``community`` (None: no plugin records invitations)."""
+        answer = await self._first(community, "referrals", member=member)
+        return None if answer is None else list(answer)
+
     async def report(self, community: str, weeks: int) -> Report | None:
         """What ``community_report`` answers in ``community`` (None: no plugin reports there)."""
         answer = await self._first(community, "community_report", weeks=weeks)
@@ -1173,12 +1188,16 @@ def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, Comm
     """How each community looks to ``adapter``: its space, channel ids and role ids.
 
     A virtual adapter (testing, console) serves every community and names
-    channels by their neutral names.
+    channels by their neutral names; one standing in for a network the
+    community is bound to (the testing adapter as ``matrix``) has only the
+    channels mapped on that network, as the real one would.
     """
     out = {}
     for key, community in config.communities.items():
         if adapter.virtual:
-            out[key] = CommunityBinding(key=key, space=None, channels={n: n for n in community.channels})
+            standing_in = adapter.name in community.bindings
+            out[key] = CommunityBinding(key=key, space=None, channels={
+                n: n for n, ids in community.channels.items() if not standing_in or adapter.name in ids})
         elif adapter.name in community.bindings:
             out[key] = CommunityBinding(
                 key=key,

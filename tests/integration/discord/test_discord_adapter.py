@@ -78,7 +78,7 @@ def member(user_id: int, name: str = "x") -> Member:
 async def test_events_in(fake: FakeDiscord, scene: Scene, host: RecordingHost,
                          adapter: DiscordAdapter) -> None:
     assert isinstance(host.events[0], AdapterReadyEvent)
-    assert adapter.capabilities == frozenset(Capability)
+    assert adapter.capabilities == frozenset(Capability) - {Capability.HOLD_NEWCOMERS}
     original = discord.http.Route.BASE
     assert original == fake.api_url  # pointed at the fake by the adapter alone
 
@@ -405,6 +405,21 @@ async def test_a_spent_session_start_budget_is_refused_in_one_line(fake: FakeDis
     assert "daily budget of session starts is spent (1 left, 2 shards to start)" in str(
         failure.value)
     assert not [f for f in fake.gateway_frames if f.direction == "recv" and f.op == Op.IDENTIFY]
+
+
+def test_the_events_of_a_shard_given_up_are_left_to_its_new_holder(fake: FakeDiscord,
+                                                                   scene: Scene) -> None:
+    from hearth.adapters.discord.client import Connection
+
+    adapter = make_adapter(fake, communities(scene), shards={"count": 2, "per_process": 2})
+    session = Connection(adapter).session
+    claims = adapter.claims()
+    assert claims is not None
+    adapter.claimed(frozenset(claims.keys))
+    assert session.community_of(scene.guild.id) == "tea"
+    # Given up: until the client is made anew, the shard's events still arrive here.
+    adapter.claimed(frozenset(k for k in claims.keys if k != claims.communities["tea"]))
+    assert session.community_of(scene.guild.id) is None
 
 
 @pytest.mark.asyncio
