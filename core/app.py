@@ -518,7 +518,10 @@ class App:
         else:
             routed = await self._route(event)
         if routed is not None:
-            await self._queues[routed[0]].put(routed[1])
+            community, event = routed
+            queue = self._queues[community]
+            if not queue.offer(event):  # full: wait for room
+                await queue.put(event)
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
@@ -671,6 +674,7 @@ class App:
 
     async def _worker(self, community: str) -> None:
         queue = self._queues[community]
+        leases = self.leases
         token = community_var.set(community)
         try:
             while True:
@@ -679,7 +683,7 @@ class App:
                 except IndexError:  # nothing queued: wait
                     event = await queue.get()
                 try:
-                    if community in self.config.communities and not self.leases.owns(community):
+                    if leases.shared and community != LOBBY and not leases.owns(community):
                         # Another process acts for it now (its lease lapsed here): a job
                         # claimed here runs there once this claim ends.
                         if isinstance(event, JobDueEvent):
@@ -687,7 +691,14 @@ class App:
                         log.debug("dropped %s %s: %s is owned by another process",
                                   type(event).__name__, event.id, community)
                         continue
-                    await self._handle(community, event)
+                    if community == LOBBY:
+                        await self._lobby(event)
+                        continue
+                    # every event shows members with their effective (Hearth) role
+                    seen = self.roles.observed(community, event)
+                    if seen is None:  # a role to read back first
+                        seen = await self.roles.observe(community, event)
+                    await self._handlers[type(seen)](community, seen)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -724,15 +735,6 @@ class App:
     def answers_to(self, message: Message) -> list[str] | None:
         """The answers of ``message`` when it is a natively invoked command being handled."""
         return self._answers.get(message.key) if self._answers else None
-
-    async def _handle(self, community: str, event: Event) -> None:
-        """Handle one event of ``community``'s inbox (its worker's only step)."""
-        if community == LOBBY:
-            await self._lobby(event)
-        else:
-            # every event shows members with their effective (Hearth) role
-            event = await self.roles.observe(community, event)
-            await self._handlers[type(event)](community, event)
 
     def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[None]]]:
         """How a community's worker handles each kind of event (one lookup per event)."""
@@ -837,7 +839,10 @@ class App:
             if in_channel:
                 self.people.ledger.message(community, message)
             for impl in hooks.get("on_message", ()):
-                await self._invoke(impl, (message,))
+                if impl.is_async:
+                    await self._invoke(impl, (message,))
+                else:
+                    self._invoke_sync(impl, (message,))
 
     async def _moderate(self, community: str, message: Message) -> bool:
         """Whether a plugin's verdict stopped ``message`` (then it is deleted if the verdict says so)."""
@@ -914,9 +919,9 @@ class App:
         ctx = contexts.get(command.plugin, core_ctx)
         token = plugin_var.set(command.plugin)
         try:
-            check_permission(
-                command, message.author, ctx.config, await self.leader_powers(community), prefix
-            )
+            # only a command that needs a power asks the plugins which powers leaders have
+            powers = await self.leader_powers(community) if command.power else self._powers[community]
+            check_permission(command, message.author, ctx.config, powers, prefix)
             args = parse_args(command, rest)
             await resolve_members(ctx, command, message, args)
             invocation = Invocation(
@@ -1054,32 +1059,48 @@ class App:
     # ------------------------------------------------------------------ hooks
     async def _invoke(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
         """Call one hook implementation with ``args`` (the hookspec's, in order, without ``ctx``);
-        its exception is logged and swallowed if ``isolate``."""
+        its exception is logged and swallowed if ``isolate``.
+
+        A caller on the hot path calls :meth:`_invoke_sync` itself for an implementation
+        that is not async, which saves making a coroutine.
+        """
+        if not impl.is_async:
+            return self._invoke_sync(impl, args, isolate=isolate)
         token = plugin_var.set(impl.plugin)
         try:
             names = impl.names
             if names is None:
-                result = impl.function(impl.ctx, *args)
-            else:
-                result = impl.function(**impl.keywords(args)) if names else impl.function()
-            if impl.is_async:
-                result = await result
-            return result
+                return await impl.function(impl.ctx, *args)
+            return await (impl.function(**impl.keywords(args)) if names else impl.function())
         except asyncio.CancelledError:
             raise
-        except StorageUnavailable as exc:  # the app is stopping: no traceback for each plugin
-            if not isolate:
-                raise
-            log.error("plugin %s stopped in %s: %s", impl.plugin, impl.hook, exc)
-            return None
         except Exception as exc:
-            if not isolate:
-                raise
-            log.exception("plugin %s failed in %s", impl.plugin, impl.hook)
-            self._plugin_failed(impl.ctx.key, impl.plugin, impl.hook, exc)
-            return None
+            return self._hook_failed(impl, exc, isolate)
         finally:
             plugin_var.reset(token)
+
+    def _invoke_sync(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
+        """:meth:`_invoke` of an implementation that is not async."""
+        token = plugin_var.set(impl.plugin)
+        try:
+            names = impl.names
+            if names is None:
+                return impl.function(impl.ctx, *args)
+            return impl.function(**impl.keywords(args)) if names else impl.function()
+        except Exception as exc:
+            return self._hook_failed(impl, exc, isolate)
+        finally:
+            plugin_var.reset(token)
+
+    def _hook_failed(self, impl: BoundImpl, exc: Exception, isolate: bool) -> None:
+        """Log and report ``exc``, raised by ``impl`` (re-raised unless ``isolate``)."""
+        if not isolate:
+            raise exc
+        if isinstance(exc, StorageUnavailable):  # the app is stopping: no traceback for each plugin
+            log.error("plugin %s stopped in %s: %s", impl.plugin, impl.hook, exc)
+            return
+        log.exception("plugin %s failed in %s", impl.plugin, impl.hook, exc_info=exc)
+        self._plugin_failed(impl.ctx.key, impl.plugin, impl.hook, exc)
 
     def _plugin_failed(self, community: str, plugin: str, where: str, exc: BaseException) -> None:
         if where == "on_startup" and not self.started:

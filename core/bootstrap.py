@@ -63,20 +63,33 @@ def load(
 
     Raises :class:`~hearth.errors.ConfigError` listing every problem.
     """
-    plugins = load_plugins(extra_plugins)
+    src = load_source("<config>", text=str(source)) if text else load_source(source)
+    if any(not i.warning for i in src.issues):
+        raise ConfigError(src.issues)
+    # Only the plugins the config names are imported; the others' names still count as
+    # installed (listed in the "unknown plugin" error), though never looked up.
+    plugins = load_plugins(extra_plugins, only=_named_plugins(src.data))
     adapters = load_adapters()
     schemas: dict[str, Any] = {
-        "plugin_schemas": plugins.schemas,
+        "plugin_schemas": {**dict.fromkeys(plugins.available), **plugins.schemas},
         "broken_plugins": plugins.broken,
         "binding_schemas": AdapterSchemas(adapters, "binding_schema"),
         "account_schemas": AdapterSchemas(adapters, "account_schema"),
     }
-    src = load_source("<config>", text=str(source)) if text else load_source(source)
-    if any(not i.warning for i in src.issues):
-        raise ConfigError(src.issues)
     config = validate(src, **schemas, strict_accounts=strict_accounts)
     _refuse_command_clashes(config, plugins, src)
     return Loaded(config, [i for i in src.issues if i.warning], plugins, adapters)
+
+
+def _named_plugins(data: Any) -> set[str]:
+    """The plugins some community of the config data names (enabled or not yet valid)."""
+    communities = data.get("communities") if isinstance(data, dict) else None
+    names: set[str] = set()
+    for community in communities.values() if isinstance(communities, dict) else ():
+        found = community.get("plugins") if isinstance(community, dict) else None
+        if isinstance(found, dict):
+            names.update(str(n) for n in found)
+    return names
 
 
 def _refuse_command_clashes(config: HearthConfig, plugins: PluginSet, src: Any) -> None:

@@ -43,7 +43,6 @@ from hearth.ports import Adapter
 from hearth.reports import Pyramid, Referral
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
-from hearth.text import Text, mention
 
 if TYPE_CHECKING:
     from hearth.app import App
@@ -386,7 +385,7 @@ class PluginContext:
 
     def _send(
         self, adapter: Adapter, target: Channel, text: str, reply_to: str | None,
-        answered: Text | None, *, pin: bool = False, unpin_previous: str | None = None,
+        answered: Member | None, *, pin: bool = False, unpin_previous: str | None = None,
         then: str | None = None, data: dict[str, Any] | None = None,
     ) -> Pending:
         community = self.key
@@ -467,7 +466,7 @@ class PluginContext:
         adapter = self.adapter(message.channel.platform)
         if adapter is None or not self._able(adapter, Capability.SEND):
             return None
-        return self._send(adapter, message.channel, text, message.id, mention(message.author),
+        return self._send(adapter, message.channel, text, message.id, message.author,
                           then=then, data=data)
 
     async def dm(

@@ -49,6 +49,22 @@ class Inbox(Generic[T]):
             if not getter.done():
                 getter.set_result(None)
 
+    def offer(self, item: T) -> bool:
+        """Put ``item`` if there is room (True), else nothing (False): :meth:`put` without
+        a coroutine, for the inbound path."""
+        items = self._items
+        if len(items) >= self._max:
+            return False
+        items.append(item)
+        self.unfinished += 1
+        self.put_count += 1
+        getter = self._getter
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
+        return True
+
     def push(self, item: T) -> None:
         """Put ``item`` without waiting on the bound: for the core's own follow-up events,
         which a worker queues into its own inbox (waiting there would wait forever)."""

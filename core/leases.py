@@ -70,6 +70,8 @@ class Leases:
                  claims: Sequence[Claims] = (), ttl: timedelta = LEASE_TTL,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.db = db
+        #: True when other processes may share the database (PostgreSQL)
+        self.shared = db.dialect == "postgresql"
         self.name = name or process_name()
         self.ttl = ttl
         self.claims = tuple(claims)
@@ -90,11 +92,6 @@ class Leases:
         #: awaited with the communities this process is about to take over from another,
         #: before it acts for them (it reads again what the other left)
         self.on_gain: Callable[[frozenset[str]], Awaitable[None]] = _nothing
-
-    @property
-    def shared(self) -> bool:
-        """True when other processes may share the database (PostgreSQL)."""
-        return self.db.dialect == "postgresql"
 
     def _valid(self) -> frozenset[str]:
         """The lease keys held, as long as they are safe to act on (else none)."""

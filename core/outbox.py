@@ -38,9 +38,9 @@ from typing import Any, Literal
 
 from hearth.clock import Clock
 from hearth.errors import AdapterError, NotFound, RateLimited, Unreachable
-from hearth.models import SentMessage
+from hearth.models import Member, SentMessage
 from hearth.ports import Pace, Rate
-from hearth.text import Text
+from hearth.text import Text, mention
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +155,9 @@ class Request:
     action: str
     perform: Perform
     tickets: list[Pending] = field(default_factory=list)
-    #: for a mergeable message: (text, mention of the member answered, or None)
-    parts: list[tuple[str, Text | None]] = field(default_factory=list)
+    #: for a mergeable message: (text, the member answered, or None); the member is
+    #: mentioned only when replies are merged (most are sent alone)
+    parts: list[tuple[str, Member | None]] = field(default_factory=list)
     reply_to: str | None = None
     mergeable: bool = False
     after: Pending | None = None
@@ -168,8 +169,7 @@ class Request:
             return None
         if len(self.parts) == 1:
             return self.parts[0][0]
-        return Text("\n").join(who + " " + text if who is not None and not _mentions(text, who) else text
-                               for text, who in self.parts)
+        return Text("\n").join(_naming(text, member) for text, member in self.parts)
 
 
 #: what a mention may add to its neutral form (``@Al``) on a network (a Discord ``<@id>``)
@@ -179,6 +179,14 @@ MENTION_ALLOWANCE = 24
 def _length(text: str) -> int:
     """At least the length of ``text`` as a network renders it."""
     return len(text) + MENTION_ALLOWANCE * len(text.mentions) if isinstance(text, Text) else len(text)
+
+
+def _naming(text: str, member: Member | None) -> str:
+    """``text`` as one of several merged replies: naming ``member`` unless it mentions them."""
+    if member is None:
+        return text
+    who = mention(member)
+    return text if _mentions(text, who) else who + " " + text
 
 
 def _mentions(text: str, who: Text) -> bool:

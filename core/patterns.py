@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-import re2
 from pydantic import PlainSerializer, PlainValidator
 
 MAX_PATTERN_CHARS = 2_000
@@ -30,7 +29,9 @@ MAX_PATTERN_CHARS = 2_000
 _LINEAR = "patterns run on RE2, a linear-time engine without backreferences or lookaround"
 
 
-def _options(ignore_case: bool) -> re2.Options:
+def _options(ignore_case: bool) -> Any:
+    import re2  # imported when a pattern is first compiled: the console path may never need it
+
     options = re2.Options()
     options.case_sensitive = not ignore_case
     options.log_errors = False
@@ -116,6 +117,8 @@ def compile_pattern(pattern: str, *, ignore_case: bool = True) -> SafePattern:
     problem = _unsupported(pattern)
     if problem is not None:
         raise ValueError(problem)
+    import re2
+
     try:
         regex = re2.compile(pattern, _options(ignore_case))
     except re2.error as exc:

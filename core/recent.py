@@ -33,9 +33,12 @@ class Recent(Generic[K, V]):
 
     def add(self, key: K, value: V) -> bool:
         """Remember ``key``; False (and nothing changed) when it is already remembered."""
-        if key in self._new or key in self._old:
+        new = self._new
+        if key in new or key in self._old:
             return False
-        self[key] = value
+        new[key] = value  # as __setitem__ does, inline: every inbound event passes here
+        if len(new) >= self.size:
+            self._old, self._new = new, {}
         return True
 
     def get(self, key: K) -> V | None:

@@ -13,7 +13,7 @@ import functools
 import importlib
 import inspect
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points, version
 from typing import Any
@@ -111,6 +111,8 @@ class PluginSet:
     needs: dict[str, list[Need]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict)
+    #: every plugin installed (or given), loaded or not (see ``only`` in :func:`load_plugins`)
+    available: list[str] = field(default_factory=list)
     _arguments: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def arguments(self, hook: str) -> tuple[str, ...]:
@@ -164,9 +166,14 @@ def _declared(plugins: PluginSet, hook: str) -> dict[str, Any]:
 
 
 def load_plugins(
-    extra: Mapping[str, Any] | None = None, *, use_entry_points: bool = True
+    extra: Mapping[str, Any] | None = None, *, use_entry_points: bool = True,
+    only: Collection[str] | None = None,
 ) -> PluginSet:
     """Load every installed plugin (plus ``extra`` objects, by name) and its declarations.
+
+    ``only``: import just these of the installed plugins (those a config
+    enables), so a plugin no community uses costs no import and no memory;
+    the others are still listed in ``available``.
 
     A plugin that fails to import is logged and left out (in ``broken``, with
     the error: a community that enables it is a config error saying so); a
@@ -178,6 +185,9 @@ def load_plugins(
     plugins = PluginSet(pm, [])
     targets: dict[str, Any] = dict(discover("hearth.plugins", BUILTIN_PLUGINS, use_entry_points))
     targets.update(extra or {})
+    plugins.available = list(targets)
+    if only is not None:
+        targets = {n: t for n, t in targets.items() if n in only or not isinstance(t, str)}
     for name, target in targets.items():
         try:
             obj = _load(target) if isinstance(target, str) else target

@@ -17,11 +17,12 @@ mentions (:func:`hearth.mention`) as its network does; see :meth:`TestingAdapter
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -146,6 +147,10 @@ class _Stored(NamedTuple):
     author: str  # member id, or "" for the bot
     text: str = ""
     time: datetime | None = None
+
+
+#: ``_Stored`` from a tuple of every field, without the Python-level ``__new__`` (hot path)
+_stored: Callable[[tuple[Any, ...]], _Stored] = functools.partial(tuple.__new__, _Stored)
 
 
 class TestingAdapter(Adapter):
@@ -391,12 +396,12 @@ class TestingAdapter(Adapter):
             mentions = tuple(m for pair in _MENTION.findall(text) for m in pair if m in known)
         else:
             mentions = ()
+        time = self._now() if now is None else now
         message = Message(
             platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
-            time=self._now() if now is None else now, mentions=mentions, links=extract_links(text),
-            reply_to=reply_to,
+            time=time, mentions=mentions, links=extract_links(text), reply_to=reply_to,
         )
-        self._keep(message_id, _Stored(community, channel, person.id, text, message.time))
+        self._keep(message_id, _stored((community, channel, person.id, text, time)))
         return message
 
     def _keep(self, message_id: str, stored: _Stored) -> None:

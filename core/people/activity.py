@@ -13,8 +13,8 @@ shutdown. Daily rows are the roll-up; rows older than the retention
 dropped, so the ledger stays bounded.
 
 Who wrote the message a reply or a reaction answers is remembered for the
-last :data:`AUTHORS_KEPT` messages seen at least; older ones count as given but not as
-received. A mention counts when it names a member the directory knows (not
+last :data:`AUTHORS_KEPT` members' messages seen at least; older ones (and the
+bot's) count as given but not as received. A mention counts when it names a member the directory knows (not
 the bot, not another bot). Messages and reactions of other bots are not counted; the bot's own
 messages are counted apart (:meth:`Ledger.bot_message`).
 """
@@ -156,9 +156,6 @@ class Ledger:
             row = self._pairs[key] = [0, 0, 0]
         return row
 
-    def _remember(self, platform: str, message_id: str, author_id: str) -> None:
-        self._authors[hash((platform, message_id))] = author_id
-
     def _counted_one(self, ms: int) -> None:
         self._counted += 1
         first = self._first_ms
@@ -230,8 +227,8 @@ class Ledger:
         """The bot posted ``sent`` (a direct message is not counted)."""
         if not self.enabled or sent.channel.is_dm:
             return
+        # Not remembered as an author: a reply to the bot counts as given, never as received.
         ms = to_ms(self._clock.now())
-        self._remember(sent.platform, sent.id, "")
         key = (community, self.day_of(community, ms))
         self._bot[key] = self._bot.get(key, 0) + 1
         self._counted_one(ms)

@@ -270,6 +270,23 @@ class Roles:
         return member if role is member.role else replace(member, role=role)
 
     # ------------------------------------------------------------------ inbound
+    def observed(self, community: str, event: Event) -> Event | None:
+        """The event with effective roles when it shows nothing to read back (a member's
+        network role as last seen, as on nearly every message); None: :meth:`observe` it."""
+        member, shows_role = _member_of(event)
+        if member is None or member.is_bot:
+            return event
+        if shows_role:
+            if isinstance(event, (MemberLeftEvent, MemberJoinedEvent)):
+                return None
+            seen = self._seen.get(community)
+            if seen is None or seen.get((member.platform, member.id), _UNSEEN) is not member.role:
+                return None
+        if not self._granted.get(community):  # nothing granted here: the network's role stands
+            return event
+        found = self.member(community, member)
+        return event if found is member else _with_member(event, found)
+
     async def observe(self, community: str, event: Event) -> Event:
         """Read back the network role an event shows; the event with effective roles."""
         member, shows_role = _member_of(event)

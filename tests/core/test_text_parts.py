@@ -58,6 +58,6 @@ def test_merged_replies_keep_each_mention_as_a_part() -> None:
     async def perform(text: str | None, _reply: str | None) -> None: ...
 
     merged = Request("send", perform, mergeable=True, parts=[
-        ("pong", mention(DISCORD)), ("hi " + mention(MATRIX), mention(MATRIX)), ("bye", None)]).text()
+        ("pong", DISCORD), ("hi " + mention(MATRIX), MATRIX), ("bye", None)]).text()
     assert isinstance(merged, Text)
     assert merged.render(discord_way) == f"<@{DISCORD.id}> pong\nhi @Bo\nbye"  # Bo is mentioned already

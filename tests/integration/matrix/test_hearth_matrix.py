@@ -420,7 +420,7 @@ async def test_events_received_but_not_handled_before_a_crash_are_handled_after_
     async def never_done(community: str, event: Any) -> None:
         await stuck.wait()
 
-    app._handle = never_done  # type: ignore[method-assign]
+    app._handlers = dict.fromkeys(app._handlers, never_done)
     queue = app._queues["tea"]
     before = queue.put_count
     question = await send(bob, general, "!help")
