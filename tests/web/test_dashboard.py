@@ -18,6 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from hearth import Role
 from hearth.adapters.testing import TestBot
+from hearth.plugins.leaders import offers
+from hearth.plugins.leaders.texts import DEFAULTS as LEADERS_TEXTS
 from hearth.web.server import COOKIE, Dashboard
 from hearth.web.texts import say_in
 from hearth.web.views import chart_series
@@ -453,3 +455,8 @@ async def test_a_chinese_community_gets_chinese_panels(hearth_bot: Factory, stor
     # columns, row labels, buttons and notes too
     for words in ("本周消息", "下一轮", "立即开始", "没有进行中的快闪群组。", "没有待处理的举报。"):
         assert words in page, words
+
+
+def test_every_leader_offer_state_has_a_panel_label_in_both_languages() -> None:
+    for state in (offers.PROPOSED, offers.APPROVED, offers.DECLINED):
+        assert all(f"panel_{state}" in LEADERS_TEXTS[language] for language in ("en", "zh")), state
