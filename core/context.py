@@ -275,8 +275,9 @@ class PluginContext:
         """The community's totals for each local day from ``since`` to ``until`` (default: today).
 
         Messages, active members and member-to-member interactions, and the
-        bot's own messages apart; days with nothing have zeros. Totals
-        outlive ``activity.retention`` (they name no one).
+        bot's own messages apart; the people who joined and who left (from the
+        member directory); days with nothing have zeros. Totals outlive
+        ``activity.retention`` (they name no one).
         """
         return await self._app.people.ledger.totals(self.key, since, until)
 

@@ -467,12 +467,15 @@ class Ledger:
             for i, n in enumerate((messages, active, interactions, bot)):
                 row[i] += int(n)
         by_date = {self._date(community, d): v for d, v in sums.items()}
+        zone = self._zone_of(community)
+        moves = self.directory.joins_and_leaves(community, lambda when: when.astimezone(zone).date())
         out = []
         day, end = self._date(community, first), self._date(community, last)
         while day <= end:
             n = by_date.get(day, [0, 0, 0, 0])
+            joins, leaves = moves.get(day, (0, 0))
             out.append(DayTotals(day=day, messages=n[0], active_members=n[1], interactions=n[2],
-                                 bot_messages=n[3]))
+                                 bot_messages=n[3], joins=joins, leaves=leaves))
             day += timedelta(days=1)
         return out
 

@@ -25,7 +25,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from hearth.clock import Clock
@@ -41,13 +41,13 @@ ACTIVE_EVERY_MS = 5 * 60 * 1000
 
 _UPSERT = (
     "INSERT INTO hearth_members (community, platform, member_id, name, role, is_bot, joined_ms,"
-    " join_known, invited_by, last_active_ms, present, updated_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " join_known, invited_by, last_active_ms, present, left_ms, updated_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (community, platform, member_id) DO UPDATE SET name = excluded.name,"
     " role = excluded.role, is_bot = excluded.is_bot, joined_ms = excluded.joined_ms,"
     " join_known = excluded.join_known, invited_by = excluded.invited_by,"
     " last_active_ms = excluded.last_active_ms, present = excluded.present,"
-    " updated_ms = excluded.updated_ms"
+    " left_ms = excluded.left_ms, updated_ms = excluded.updated_ms"
 )
 
 
@@ -65,12 +65,12 @@ class Changes:
 class _Entry:
     """A member's mutable state inside the directory (plugins get :class:`MemberRecord`)."""
 
-    __slots__ = ("invited_by", "is_bot", "join_known", "joined_ms", "last_active_ms", "name",
-                 "present", "role", "seen_ms")
+    __slots__ = ("invited_by", "is_bot", "join_known", "joined_ms", "last_active_ms", "left_ms",
+                 "name", "present", "role", "seen_ms")
 
     def __init__(self, name: str, role: Role, is_bot: bool, joined_ms: int, join_known: bool,
                  invited_by: str | None = None, last_active_ms: int | None = None,
-                 present: bool = True) -> None:
+                 present: bool = True, left_ms: int | None = None) -> None:
         self.name = name
         self.role = role
         self.is_bot = is_bot
@@ -79,6 +79,8 @@ class _Entry:
         self.invited_by = invited_by
         self.last_active_ms = last_active_ms
         self.present = present
+        #: when they last left (kept after a return, so that the leave still counts)
+        self.left_ms = left_ms
         #: when an event last showed the member (a listing older than this cannot say they left)
         self.seen_ms = 0
 
@@ -88,6 +90,7 @@ class _Entry:
             platform=account[0], id=account[1], name=self.name, role=self.role, is_bot=self.is_bot,
             joined=from_ms(self.joined_ms), join_known=self.join_known, invited_by=self.invited_by,
             last_active=None if last is None else from_ms(last), present=self.present,
+            left=None if self.left_ms is None else from_ms(self.left_ms),
         )
 
 
@@ -114,14 +117,14 @@ class Directory:
             self._active[key] = set()
         rows = await db.fetch(
             "SELECT community, platform, member_id, name, role, is_bot, joined_ms, join_known,"
-            " invited_by, last_active_ms, present FROM hearth_members"
+            " invited_by, last_active_ms, present, left_ms FROM hearth_members"
         )
         for row in rows:
             entries = self._members.get(row[0])
             if entries is not None and row[0] in communities:
                 entries[(row[1], row[2])] = _Entry(
                     row[3], Role(row[4]), bool(row[5]), row[6], bool(row[7]), row[8], row[9],
-                    bool(row[10]),
+                    bool(row[10]), row[11],
                 )
 
     @property
@@ -147,7 +150,7 @@ class Directory:
                 if e is not None:
                     rows.append((community, account[0], account[1], e.name, int(e.role), int(e.is_bot),
                                  e.joined_ms, int(e.join_known), e.invited_by, e.last_active_ms,
-                                 int(e.present), now))
+                                 int(e.present), e.left_ms, now))
             dirty.clear()
         active: list[tuple[Any, ...]] = []
         if self._active_written_ms is None:
@@ -226,7 +229,8 @@ class Directory:
         for account, e in entries.items():
             if (account[0] == adapter.name and e.present and account not in listed
                     and e.seen_ms < started):
-                e.present = False
+                # gone while the bot was not looking: it left when this listing noticed
+                e.present, e.left_ms = False, started
                 dirty.add(account)
         log.info("%s: %d members on %s", community, len(listed), adapter.name)
         return True
@@ -252,7 +256,10 @@ class Directory:
             e.invited_by = invited_by
 
     def left(self, community: str, member: Member, when: datetime) -> None:
-        self._entry(community, member, to_ms(when)).present = False
+        """``member`` left at ``when`` (a second leave event for the same leave is ignored)."""
+        e = self._entry(community, member, to_ms(when))
+        if e.present:
+            e.present, e.left_ms = False, to_ms(when)
 
     def updated(self, community: str, member: Member, when: datetime) -> None:
         """The network says ``member``'s name or role changed."""
@@ -317,6 +324,21 @@ class Directory:
             found.append(e.record(account))
         found.sort(key=lambda r: (r.joined, r.platform, r.id))
         return found
+
+    def joins_and_leaves(self, community: str, day_of: Callable[[datetime], date]
+                         ) -> dict[date, tuple[int, int]]:
+        """How many people (not bots) joined and left ``community`` on each day, ``day_of``
+        naming a time's day. A join the network did not date is not counted; a member who
+        came back is counted once on each side (their last join and their last leave)."""
+        days: dict[date, list[int]] = {}
+        for e in self._members.get(community, {}).values():
+            if e.is_bot:
+                continue
+            if e.join_known:
+                days.setdefault(day_of(from_ms(e.joined_ms)), [0, 0])[0] += 1
+            if e.left_ms is not None:
+                days.setdefault(day_of(from_ms(e.left_ms)), [0, 0])[1] += 1
+        return {day: (joins, leaves) for day, (joins, leaves) in days.items()}
 
     def accounts(self) -> list[tuple[str, Account]]:
         """Every ``(community, account)`` the directory holds, present or gone."""

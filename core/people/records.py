@@ -48,7 +48,10 @@ class MemberRecord:
     (``join_known`` False), when the bot first saw them. ``invited_by`` is the
     inviter's id on the same network, when known. ``last_active`` is their
     last message, reaction or command (None: never seen active). ``present``
-    is False once they left (kept so that a return is recognised).
+    is False once they left (kept so that a return is recognised); ``left``
+    is when they last left (None: never seen leaving; kept after a return). A
+    member gone while the bot was down left when the next member listing
+    noticed it.
     """
 
     platform: str
@@ -61,6 +64,7 @@ class MemberRecord:
     invited_by: str | None = field(default=None, compare=False)
     last_active: datetime | None = field(default=None, compare=False)
     present: bool = field(default=True, compare=False)
+    left: datetime | None = field(default=None, compare=False)
 
     @property
     def key(self) -> Account:
@@ -105,6 +109,9 @@ class DayTotals:
     interactions: int = 0
     #: messages the bot posted in the community's channels
     bot_messages: int = 0
+    #: people who joined (when the network dated the join) and who left that day
+    joins: int = 0
+    leaves: int = 0
 
     @property
     def bot_share(self) -> float:

@@ -85,4 +85,10 @@ async def _v2(store: Store) -> None:
         "CREATE INDEX hearth_strikes_person ON hearth_strikes (community, person, expires_ms)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+async def _v3(store: Store) -> None:
+    # When a member last left (kept after a return; NULL: never seen leaving, which is
+    # also what members stored before this column get).
+    await store.execute("ALTER TABLE hearth_members ADD COLUMN left_ms BIGINT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)

@@ -203,12 +203,8 @@ async def chart_series(app: App, community: str, name: str, say: Say) -> tuple[l
         return x, [(str(say("series_active")), [d.active_members for d in days])]
     if name == "interactions":
         return x, [(str(say("series_interactions")), [d.interactions for d in days])]
-    joined: dict[date, int] = {}
-    for record in ctx.members(present=False):
-        if record.join_known and not record.is_bot:
-            day = ctx.local(record.joined).date()
-            joined[day] = joined.get(day, 0) + 1
-    return x, [(str(say("series_joined")), [joined.get(day, 0) for day in x])]
+    return x, [(str(say("series_joined")), [d.joins for d in days]),
+               (str(say("series_left")), [d.leaves for d in days])]
 
 
 def _action_form(who: Viewer, action: PanelAction, csrf: str) -> str:

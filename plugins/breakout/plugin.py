@@ -235,12 +235,13 @@ async def leader_candidates(ctx: PluginContext) -> list[LeaderCandidate]:
 async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
     """The latest rounds, this round's open groups with how lively each is (messages and
     speakers so far), and buttons to preview or run a round (the admins' commands)."""
-    rows = [PanelRow(cells=(f"round {number}", f"{ctx.local(started):%Y-%m-%d %H:%M}", str(groups),
-                            str(people)))
+    say = rounds.say_for(ctx)
+    rows = [PanelRow(cells=(say("panel_round_number", number=number),
+                            f"{ctx.local(started):%Y-%m-%d %H:%M}", str(groups), str(people)))
             for number, started, groups, people in await BreakoutStore(ctx).rounds()]
-    controls = PanelRow(cells=("next round", "", "", ""), actions=(
-        PanelAction(label="Preview", command="breakout preview"),
-        PanelAction(label="Run now", command="breakout run", confirm="Form a breakout round now?")))
+    controls = PanelRow(cells=(say("panel_next"), "", "", ""), actions=(
+        PanelAction(label=say("panel_preview"), command="breakout preview"),
+        PanelAction(label=say("panel_run"), command="breakout run", confirm=say("panel_run_confirm"))))
     groups = []
     for group in await ctx.groups.open():
         summary = await ctx.groups.summary(group)
@@ -248,8 +249,10 @@ async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
         groups.append(PanelRow(cells=(group.name, str(len(group.members)), str(summary.messages),
                                       str(summary.people), ends)))
     return [
-        Panel(title="Breakout rounds", columns=("round", "started", "groups", "people"),
-              rows=(controls, *rows), note="" if rows else "No round yet."),
-        Panel(title="Breakout groups open", columns=("group", "members", "messages", "speakers", "ends"),
-              rows=tuple(groups), note="" if groups else "No breakout group is open."),
+        Panel(title=say("panel_rounds"),
+              columns=tuple(say(f"panel_{k}") for k in ("round", "started", "groups", "people")),
+              rows=(controls, *rows), note="" if rows else say("panel_rounds_none")),
+        Panel(title=say("panel_open"),
+              columns=tuple(say(f"panel_{k}") for k in ("group", "members", "messages", "speakers", "ends")),
+              rows=tuple(groups), note="" if groups else say("panel_open_none")),
     ]

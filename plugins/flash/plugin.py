@@ -278,6 +278,7 @@ async def on_group_ending(ctx: PluginContext, group: Group, summary: Summary) ->
 @hookimpl
 async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
     """The open flash groups, with how lively each is and a Close button (``flash close NAME``)."""
+    say = _say(ctx)
     rows = []
     for group in await ctx.groups.open():
         summary = await ctx.groups.summary(group)
@@ -285,8 +286,9 @@ async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
         rows.append(PanelRow(
             cells=(group.name, title(group), made_by.name if made_by else creator(group),
                    str(len(group.members)), str(summary.messages), f"{ctx.local(_ends(group)):%m-%d %H:%M}"),
-            actions=(PanelAction(label="Close", command="flash close", args=(group.name,),
-                                 confirm=f"Close {group.name} now?"),)))
-    columns = ("group", "title", "opened by", "members", "messages", "ends")
-    return [Panel(title="Flash groups", columns=columns,
-                  rows=tuple(rows), note="" if rows else "No flash group is open.")]
+            actions=(PanelAction(label=say("panel_close"), command="flash close", args=(group.name,),
+                                 confirm=say("panel_close_confirm", name=group.name)),)))
+    columns = tuple(say(f"panel_{key}") for key in ("group", "title", "opened_by", "members",
+                                                      "messages", "ends"))
+    return [Panel(title=say("panel_groups"), columns=columns,
+                  rows=tuple(rows), note="" if rows else say("panel_none"))]

@@ -73,6 +73,17 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "Name the flash group to close: {prefix}flash "
             "close NAME (see {prefix}flash list)."
         ),
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_groups": "Flash groups",
+        "panel_group": "group",
+        "panel_title": "title",
+        "panel_opened_by": "opened by",
+        "panel_members": "members",
+        "panel_messages": "messages",
+        "panel_ends": "ends",
+        "panel_close": "Close",
+        "panel_close_confirm": "Close {name} now?",
+        "panel_none": "No flash group is open.",
     },
     "zh": {
         "topic": "{title}(快闪群,{end}关闭)",
@@ -120,6 +131,17 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "not_allowed_close": "只有发起人 {creator} 或管理员可以关闭 #{name}。",
         "which_group": "你有多个开放的快闪群({names});请指明:{prefix}flash close NAME。",
         "none_to_close": "请指明要关闭的快闪群:{prefix}flash close NAME(见 {prefix}flash list)。",
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_groups": "快闪群组",
+        "panel_group": "群组",
+        "panel_title": "主题",
+        "panel_opened_by": "发起人",
+        "panel_members": "成员数",
+        "panel_messages": "消息数",
+        "panel_ends": "结束时间",
+        "panel_close": "关闭",
+        "panel_close_confirm": "现在关闭 {name} 吗?",
+        "panel_none": "没有进行中的快闪群组。",
     },
 }
 

@@ -144,6 +144,7 @@ def _reports(ctx: PluginContext) -> Reports:
 @hookimpl
 async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
     """The open reports, each with Uphold and Dismiss (``uphold``/``dismiss`` run as the person)."""
+    say = _say(ctx)
     rows = []
     for report in await _reports(ctx).open():
         who = ", ".join(r.name.replace("`", "") for r in report.reporters)  # names with their ids
@@ -151,11 +152,12 @@ async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
         rows.append(PanelRow(
             cells=(report.author_name, number, report.excerpt, f"#{report.channel_name}", who),
             member=(report.platform, report.author_id),
-            actions=(PanelAction(label="Uphold", command="uphold", args=(number,),
-                                 confirm=f"Remove the message and strike {report.author_name}?"),
-                     PanelAction(label="Dismiss", command="dismiss", args=(number,)))))
-    return [Panel(title="Open reports", columns=("author", "#", "message", "channel", "reported by"),
-                  rows=tuple(rows), note="" if rows else "No open reports.",
+            actions=(PanelAction(label=str(say("panel_uphold")), command="uphold", args=(number,),
+                                 confirm=str(say("panel_uphold_confirm", name=report.author_name))),
+                     PanelAction(label=str(say("panel_dismiss")), command="dismiss", args=(number,)))))
+    columns = tuple(str(say(f"panel_{key}")) for key in ("author", "message", "channel", "reporters"))
+    return [Panel(title=str(say("panel_reports")), columns=(columns[0], "#", *columns[1:]),
+                  rows=tuple(rows), note="" if rows else str(say("panel_reports_none")),
                   min_role=Role.LEADER, power="moderate", waiting=True)]
 
 

@@ -100,6 +100,16 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "reason_ban": "banned by a moderator",
         "reason_report": "upheld report",
         "reason_words": "blocked word",
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_reports": "Open reports",
+        "panel_author": "author",
+        "panel_message": "message",
+        "panel_channel": "channel",
+        "panel_reporters": "reported by",
+        "panel_uphold": "Uphold",
+        "panel_uphold_confirm": "Remove the message and strike {name}?",
+        "panel_dismiss": "Dismiss",
+        "panel_reports_none": "No open reports.",
     },
     "zh": {
         "report_how": (
@@ -176,6 +186,16 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "reason_ban": "管理员封禁",
         "reason_report": "举报成立",
         "reason_words": "屏蔽词",
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_reports": "待处理的举报",
+        "panel_author": "发送者",
+        "panel_message": "消息",
+        "panel_channel": "频道",
+        "panel_reporters": "举报人",
+        "panel_uphold": "成立",
+        "panel_uphold_confirm": "删除这条消息并记 {name} 一次违规吗?",
+        "panel_dismiss": "驳回",
+        "panel_reports_none": "没有待处理的举报。",
     },
 }
 

@@ -209,6 +209,7 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
 @hookimpl
 async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
     """The leaders with their cohorts, and the offers waiting (approve or revoke from the page)."""
+    say = say_for(ctx)
     people = await census(ctx)
     leaders = people.with_role(Role.LEADER)
     settled = await cohorts(ctx, people)
@@ -220,22 +221,25 @@ async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
         rows.append(PanelRow(
             cells=(record.name, str(len(settled.get(person, ()))), str(done.messages)),
             member=record.key,
-            actions=(PanelAction(label="Revoke", command="leaders revoke", args=(record.key,),
-                                 confirm=f"Revoke {record.name}'s leadership?"),)))
+            actions=(PanelAction(label=say("panel_revoke"), command="leaders revoke", args=(record.key,),
+                                 confirm=say("panel_revoke_confirm", name=record.name)),)))
     offered = []
     for person, state in (await offers.pending(ctx.store)).items():
         if person not in people.people:
             continue
         record = people.people[person][0]
         approve = () if state == offers.APPROVED else (
-            PanelAction(label="Approve", command="leaders approve", args=(record.key,)),)
-        offered.append(PanelRow(cells=(record.name, state), member=record.key, actions=approve))
+            PanelAction(label=say("panel_approve"), command="leaders approve", args=(record.key,)),)
+        offered.append(PanelRow(cells=(record.name, say(f"panel_{state}")), member=record.key,
+                                actions=approve))
     return [
-        Panel(title="Leaders", columns=("leader", "cohort", "messages this week"), rows=tuple(rows),
-              note="" if rows else "No leaders yet.", min_role=Role.LEADER),
-        Panel(title="Leader proposals", columns=("person", "state"), rows=tuple(offered),
-              note="Approved people are asked by direct message; they lead once they accept."
-              if offered else "No proposal is waiting.", min_role=Role.LEADER, waiting=True),
+        Panel(title=say("panel_leaders"),
+              columns=(say("panel_leader"), say("panel_cohort"), say("panel_week")), rows=tuple(rows),
+              note="" if rows else say("panel_no_leaders"), min_role=Role.LEADER),
+        Panel(title=say("panel_proposals"), columns=(say("panel_person"), say("panel_state")),
+              rows=tuple(offered),
+              note=say("panel_proposals_note") if offered else say("panel_proposals_none"),
+              min_role=Role.LEADER, waiting=True),
     ]
 
 

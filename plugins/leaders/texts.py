@@ -81,6 +81,22 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "demoted_owner": (
             "{who} was silent too long and is no longer a leader; their cohort went to the others."
         ),
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_leaders": "Leaders",
+        "panel_leader": "leader",
+        "panel_cohort": "cohort",
+        "panel_week": "messages this week",
+        "panel_no_leaders": "No leaders yet.",
+        "panel_revoke": "Revoke",
+        "panel_revoke_confirm": "Revoke {name}'s leadership?",
+        "panel_proposals": "Leader proposals",
+        "panel_person": "person",
+        "panel_state": "state",
+        "panel_proposed": "proposed",
+        "panel_approved": "approved", "panel_declined": "declined",
+        "panel_approve": "Approve",
+        "panel_proposals_note": "Approved people are asked by direct message; they lead once they accept.",
+        "panel_proposals_none": "No proposal is waiting.",
     },
     "zh": {
         "proposal_owner": "{community} 的领袖提名（{count} 人）：",
@@ -149,6 +165,22 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "提醒之后你在 {community} 又沉默了一周，因此已不再是领袖。感谢你的付出！群主可以再次任命你。"
         ),
         "demoted_owner": "{who} 沉默太久，已不再是领袖；其小组成员已分给其他领袖。",
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_leaders": "意见领袖",
+        "panel_leader": "意见领袖",
+        "panel_cohort": "小组人数",
+        "panel_week": "本周消息",
+        "panel_no_leaders": "还没有意见领袖。",
+        "panel_revoke": "撤销",
+        "panel_revoke_confirm": "确定撤销 {name} 的意见领袖身份吗?",
+        "panel_proposals": "意见领袖提名",
+        "panel_person": "成员",
+        "panel_state": "状态",
+        "panel_proposed": "已提名",
+        "panel_approved": "已批准", "panel_declined": "已婉拒",
+        "panel_approve": "批准",
+        "panel_proposals_note": "已批准的人会收到私信邀请,接受后成为意见领袖。",
+        "panel_proposals_none": "没有等待处理的提名。",
     },
 }
 

@@ -172,19 +172,20 @@ async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
     if config is not None and f.quiet_days >= health.WARN_AFTER:
         warnings.append(PanelRow(cells=(str(say("report_dying", floor=f"{config.dying_below:g}",
                                                 days=f.quiet_days)),)))
-    panels = [Panel(title="Health warnings", columns=("warning",), rows=tuple(warnings),
-                    note="" if warnings else "No warning: members talk to each other.",
+    panels = [Panel(title=str(say("panel_health")), columns=(str(say("panel_warning")),),
+                    rows=tuple(warnings), note="" if warnings else str(say("panel_health_none")),
                     min_role=Role.LEADER)]
     rules = ctx.config.inactivity
     if rules is not None:
         plan = await inactivity.plan(ctx, rules, store_of(ctx))
-        rows = [PanelRow(cells=(r.name, "reminder now"), member=r.key) for r in plan.nudge]
-        rows += [PanelRow(cells=(r.name, f"reminder {ctx.local(when):%m-%d %H:%M}"), member=r.key)
-                 for r, when in plan.soon]
-        rows += [PanelRow(cells=(r.name, f"removal {ctx.local(when):%m-%d %H:%M}"), member=r.key)
-                 for r, _, when in plan.removals]
-        panels.append(Panel(title="Silent members", columns=("member", "next"), rows=tuple(rows),
-                            note="" if rows else "Nobody is due for a reminder or removal."))
+        rows = [PanelRow(cells=(r.name, str(say("panel_remind_now"))), member=r.key) for r in plan.nudge]
+        rows += [PanelRow(cells=(r.name, str(say("panel_remind_at", when=f"{ctx.local(when):%m-%d %H:%M}"))),
+                          member=r.key) for r, when in plan.soon]
+        rows += [PanelRow(cells=(r.name, str(say("panel_remove_at", when=f"{ctx.local(when):%m-%d %H:%M}"))),
+                          member=r.key) for r, _, when in plan.removals]
+        panels.append(Panel(title=str(say("panel_silent")),
+                            columns=(str(say("panel_member")), str(say("panel_next"))), rows=tuple(rows),
+                            note="" if rows else str(say("panel_silent_none"))))
     return panels
 
 

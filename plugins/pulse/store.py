@@ -5,7 +5,8 @@
   pinned, the topic cadence, the dying warnings given.
 * ``pulse_nudges``: each member reminded of their silence, when, whether the
   DM arrived, and when the moderators were told of their removal.
-* ``pulse_days``: joins and leaves per local day (the directory keeps no leave times).
+* ``pulse_days``: joins and leaves per local day, counted as they happen (the directory
+  keeps only each member's last join and leave; these count every one).
 
 Times are integer epoch milliseconds; every row names its community, and the
 community-scoped store (``ctx.store``) fills and filters it.

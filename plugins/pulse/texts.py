@@ -75,6 +75,17 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "never": "never",
         "activity_others": "Only leaders may see another member's figures.",
         "health_off": "Health reports are not enabled here.",
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_health": "Health warnings",
+        "panel_warning": "warning",
+        "panel_health_none": "No warning: members talk to each other.",
+        "panel_silent": "Silent members",
+        "panel_member": "member",
+        "panel_next": "next",
+        "panel_remind_now": "reminder now",
+        "panel_remind_at": "reminder {when}",
+        "panel_remove_at": "removal {when}",
+        "panel_silent_none": "Nobody is due for a reminder or removal.",
     },
     "zh": {
         "rules_reminder": "📌 群规提醒:\n{rules}",
@@ -136,6 +147,17 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "never": "从未",
         "activity_others": "只有领袖可以查看其他成员的数据。",
         "health_off": "本群没有开启健康报告。",
+        # the dashboard panels (titles, columns, rows and buttons)
+        "panel_health": "健康警告",
+        "panel_warning": "警告",
+        "panel_health_none": "没有警告:成员之间有交流。",
+        "panel_silent": "沉默的成员",
+        "panel_member": "成员",
+        "panel_next": "下一步",
+        "panel_remind_now": "立即提醒",
+        "panel_remind_at": "{when} 提醒",
+        "panel_remove_at": "{when} 移除",
+        "panel_silent_none": "近期没有需要提醒或移除的成员。",
     },
 }
 

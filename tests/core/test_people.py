@@ -13,7 +13,9 @@ import pytest
 from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
 from hearth.adapters.testing import TestBot
 from hearth.errors import AdapterError
-from hearth.storage import Database
+from hearth.people.records import to_ms
+from hearth.people.schema import MIGRATIONS, NAMESPACE
+from hearth.storage import Database, Store
 
 CONFIG = """
 communities:
@@ -148,6 +150,60 @@ async def test_start_up_compares_with_the_network_and_a_failed_listing_keeps_the
         assert sorted(r.id for r in core(bot).members()) == ["bo", "cy", "olivia"]
         warnings = [r for r in caplog.records if "could not list the members" in r.getMessage()]
         assert len(warnings) == 2  # once per start: each process logs it once
+
+
+@pytest.mark.asyncio
+async def test_the_directory_records_when_people_leave_and_counts_joins_and_leaves_a_day(
+    storage_url: str,
+) -> None:
+    async with await make(members=[{"id": "olivia", "role": "owner"}, {"id": "ann"}, {"id": "bo"}],
+                          storage=storage_url) as bot:
+        await bot.join("nina")
+        await bot.join("omar")
+        await bot.leave("omar")
+        left = bot.clock.now()
+        await bot.leave("omar")  # the same leave told twice keeps its time
+        await bot.wait("1d")
+        await bot.leave("nina")
+        await bot.join("nina")  # back the same day: her leave still counts
+        await bot.restart()
+        omar, nina = core(bot).member("testing:omar"), core(bot).member("testing:nina")
+        assert omar is not None and not omar.present and omar.left == left
+        assert nina is not None and nina.present and nina.left == bot.clock.now()
+        await bot.wait("1d")
+        await bot.stop()
+        bot.adapter.people["tea"]["bo"].present = False  # left while the bot was down
+        await bot.start()
+        bo = core(bot).member("testing:bo")
+        assert bo is not None and bo.left == bot.clock.now()  # when the listing noticed it
+        totals = await core(bot).daily_totals(bot.clock.now() - timedelta(days=3))
+        assert [(str(t.day), t.joins, t.leaves) for t in totals] == [
+            ("2026-03-01", 0, 0), ("2026-03-02", 1, 1),
+            ("2026-03-03", 1, 1), ("2026-03-04", 0, 1)]
+
+
+@pytest.mark.asyncio
+async def test_members_stored_before_leave_times_keep_their_rows(storage_url: str) -> None:
+    """A directory written by the schema without ``left_ms`` migrates without loss."""
+    db = await Database.open(storage_url)
+    try:
+        await db.migrate(Store(db, NAMESPACE), MIGRATIONS[:2])
+        await db.executemany(
+            "INSERT INTO hearth_members (community, platform, member_id, name, role, is_bot, joined_ms,"
+            " join_known, invited_by, last_active_ms, present, updated_ms)"
+            " VALUES ('tea', 'testing', ?, ?, 1, 0, ?, 1, NULL, NULL, ?, 0)",
+            [("ann", "Ann", to_ms(datetime(2026, 3, 1, tzinfo=UTC)), 1),
+             ("gus", "Gus", to_ms(datetime(2026, 2, 1, tzinfo=UTC)), 0)])
+    finally:
+        await db.close()
+    async with await make(storage=storage_url, members=[{"id": "ann", "name": "Ann"}]) as bot:
+        ann, gus = core(bot).member("testing:ann"), core(bot).member("testing:gus")
+        assert ann is not None and ann.name == "Ann" and ann.present and ann.left is None
+        assert gus is not None and gus.name == "Gus" and not gus.present and gus.left is None
+        await bot.leave("ann")
+        await bot.restart()
+        ann = core(bot).member("testing:ann")
+        assert ann is not None and not ann.present and ann.left == bot.clock.now()
 
 
 @pytest.mark.asyncio

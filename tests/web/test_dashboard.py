@@ -18,7 +18,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from hearth import Role
 from hearth.adapters.testing import TestBot
+from hearth.plugins.leaders import offers
+from hearth.plugins.leaders.texts import DEFAULTS as LEADERS_TEXTS
 from hearth.web.server import COOKIE, Dashboard
+from hearth.web.texts import say_in
+from hearth.web.views import chart_series
 
 CONFIG = """
 web: {listen: "127.0.0.1:8470", public_url: "http://hearth.example.org"}
@@ -403,3 +407,56 @@ async def test_pages_speak_the_browsers_language(site: Any) -> None:
     assert chart.status == 200 and (await chart.read()).lstrip().startswith(b"<?xml")
     english = await (await client.get("/c/tea-house", headers={"Accept-Language": "fr, en"})).text()
     assert '<html lang="en">' in english and "Pyramid" in english
+
+
+@pytest.mark.asyncio
+async def test_the_joins_chart_shows_leaves_beside_joins(site: Any) -> None:
+    bot, client = site
+    await bot.wait("1d")
+    await bot.join("nina")
+    await bot.leave("ben")
+    await bot.leave("nina")
+    days, series = await chart_series(bot.app, "tea-house", "joins", say_in("en"))
+    assert len(days) == 8 * 7 and days[-1] == bot.clock.now().date()
+    (joined, joins), (left, leaves) = series
+    assert (joined, left) == ("joined", "left")
+    assert (joins[-2:], leaves[-2:]) == ([0, 1], [0, 2])
+    await log_in(bot, client, "adam")
+    page = await (await client.get("/c/tea-house")).text()
+    assert "Members who joined and left a day" in page and "/c/tea-house/chart/joins.svg" in page
+    chart = await client.get("/c/tea-house/chart/joins.svg")
+    labels = re.findall(r"<!-- (.*?) -->", await chart.text())  # the SVG names what it draws
+    assert chart.status == 200 and "joined" in labels and "left" in labels
+
+
+ZH_CONFIG = CONFIG.replace("  tea-house:\n", "  tea-house:\n    language: zh\n").replace(
+    "      welcome:", "      flash: {}\n      breakout: {}\n      pulse: {}\n      welcome:")
+
+
+@pytest.mark.asyncio
+async def test_a_chinese_community_gets_chinese_panels(hearth_bot: Factory, storage_url: str) -> None:
+    """Panels speak the community's language (as its chat texts do), whatever the browser's."""
+    bot = await hearth_bot(ZH_CONFIG, members=PEOPLE, storage=storage_url, start="2026-11-20T10:00:00+00:00")
+    assert bot.app.logins is not None
+    client = TestClient(TestServer(Dashboard(bot.app, bot.app.logins).application()))
+    await client.start_server()
+    try:
+        await log_in(bot, client, "adam")
+        page = await (await client.get("/c/tea-house")).text()
+    finally:
+        await client.close()
+    titles = re.findall(r"<h2>([^<]*)</h2>", page)
+    for title in ("意见领袖", "意见领袖提名", "待处理的举报", "快闪群组", "小组交流轮次", "进行中的交流小组",
+                  "健康警告", "等待审核"):
+        assert title in titles, (title, titles)
+    for english in ("Leaders", "Leader proposals", "Open reports", "Flash groups", "Breakout rounds",
+                    "Breakout groups open", "Health warnings"):
+        assert english not in titles
+    # columns, row labels, buttons and notes too
+    for words in ("本周消息", "下一轮", "立即开始", "没有进行中的快闪群组。", "没有待处理的举报。"):
+        assert words in page, words
+
+
+def test_every_leader_offer_state_has_a_panel_label_in_both_languages() -> None:
+    for state in (offers.PROPOSED, offers.APPROVED, offers.DECLINED):
+        assert all(f"panel_{state}" in LEADERS_TEXTS[language] for language in ("en", "zh")), state
