@@ -11,7 +11,9 @@ a PostgreSQL URL), then read back as ``ctx.interactions`` does
 summed per pair in SQL) and scored with
 :func:`hearth.plugins.leaders.influence.influence`.
 
-Reported for each stage, reading and scoring: its wall time, and the memory
+Reported for each stage, reading and scoring: its wall time and this process's
+CPU time (steadier on a loaded machine; SQLite works in a thread of this process,
+PostgreSQL in its server, not counted), and the memory
 it allocated at its peak (tracemalloc, numpy's arrays included; measured in a
 second run, since tracemalloc slows the timing), beside the process's peak RSS.
 
@@ -91,14 +93,15 @@ async def before_graph(ledger: Ledger, db: Database, since: datetime) -> Interac
 async def stage(name: str, run: Callable[[], Awaitable[T]]) -> T:
     """Run ``run`` twice: timed, then under tracemalloc for the memory it allocates at its
     peak (tracemalloc slows allocation-heavy code several times, so it is off while timed)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await run()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     tracemalloc.start()
     result = await run()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{name}: {elapsed:.2f} s, {peak / 2**20:.0f} MiB allocated at peak")
+    print(f"{name}: {elapsed:.2f} s ({cpu:.2f} s CPU in this process, every thread),"
+          f" {peak / 2**20:.0f} MiB allocated at peak")
     return result
 
 
