@@ -18,9 +18,10 @@ it allocated at its peak (tracemalloc, numpy's arrays included; measured in a
 second run, since tracemalloc slows the timing), beside the process's peak RSS.
 
 ``--before`` also reads the graph as the ledger did before its table was
-clustered on its key (people schema v3): from a copy of the rows in a table
-with a rowid on SQLite, grouped in the locale's order on PostgreSQL; same
-data, same process, for a before/after comparison.
+clustered on its key (people schema v3, SQLite only): from a copy of the rows
+in a table with a rowid, written day after day as the ledger writes them; same
+data, same process, for a before/after comparison (on PostgreSQL the same read
+twice: its table did not change).
 
     python benchmarks/influence.py [--members 10000] [--interactions 1000000] [--days 30]
                                    [--storage postgresql://…] [--before]

@@ -418,13 +418,10 @@ class Ledger:
         # over the window's days), so only one row per pair comes back, not one per pair and day.
         decay = "1" if half_life is None else self._decay(community, first, last, half_life)
         value = f"({_real(w[0])} * replies + {_real(w[1])} * mentions + {_real(w[2])} * reactions)"
-        # PostgreSQL sorts a large window's pairs to group them: in byte order ("C") rather
-        # than the database's locale, several times faster (SQLite's order is bytes already)
-        c = ' COLLATE "C"' if self.db.dialect == "postgresql" else ""
         rows = await self.db.fetch(
-            f"SELECT platform, source_id{c}, target_id{c}, SUM({value} * {decay})"
+            f"SELECT platform, source_id, target_id, SUM({value} * {decay})"
             " FROM hearth_interactions WHERE community = ? AND day_ms >= ? AND day_ms <= ?"
-            f" GROUP BY platform, source_id{c}, target_id{c}",
+            " GROUP BY platform, source_id, target_id",
             (community, first, last),
         )
         # one tuple per account, shared by its edges (a large graph has far fewer accounts than pairs)
