@@ -11,12 +11,20 @@ a PostgreSQL URL), then read back as ``ctx.interactions`` does
 summed per pair in SQL) and scored with
 :func:`hearth.plugins.leaders.influence.influence`.
 
-Reported for each stage, reading and scoring: its wall time, and the memory
+Reported for each stage, reading and scoring: its wall time and this process's
+CPU time (steadier on a loaded machine; SQLite works in a thread of this process,
+PostgreSQL in its server, not counted), and the memory
 it allocated at its peak (tracemalloc, numpy's arrays included; measured in a
 second run, since tracemalloc slows the timing), beside the process's peak RSS.
 
+``--before`` also reads the graph as the ledger did before its table was
+clustered on its key (people schema v3, SQLite only): from a copy of the rows
+in a table with a rowid, written day after day as the ledger writes them; same
+data, same process, for a before/after comparison (on PostgreSQL the same read
+twice: its table did not change).
+
     python benchmarks/influence.py [--members 10000] [--interactions 1000000] [--days 30]
-                                   [--storage postgresql://…]
+                                   [--storage postgresql://…] [--before]
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from typing import Any, TypeVar
 from hearth.clock import VirtualClock
 from hearth.people.activity import DAY_MS, Ledger
 from hearth.people.directory import Directory
+from hearth.people.records import InteractionGraph
 from hearth.people.schema import MIGRATIONS as PEOPLE_MIGRATIONS
 from hearth.people.schema import NAMESPACE as PEOPLE
 from hearth.plugins.leaders.influence import influence, top
@@ -60,21 +69,45 @@ def rows(members: int, interactions: int, days: int, seed: int = 1) -> list[tupl
     return [(COMMUNITY, "discord", str(s), str(t), day, *c) for (s, t, day), c in counts.items()]
 
 
+async def before_graph(ledger: Ledger, db: Database, since: datetime) -> InteractionGraph:
+    """The graph as read before people schema v3 (see the module docstring)."""
+    first, last = ledger._window(COMMUNITY, since, None)
+    decay = ledger._decay(COMMUNITY, first, last, timedelta(days=14))
+    value = "(1.0 * replies + 1.0 * mentions + 0.5 * reactions)"
+    table = "bench_interactions_rowid" if db.dialect == "sqlite" else "hearth_interactions"
+    rows = await db.fetch(
+        f"SELECT platform, source_id, target_id, SUM({value} * {decay})"
+        f" FROM {table} WHERE community = ? AND day_ms >= ? AND day_ms <= ?"
+        " GROUP BY platform, source_id, target_id",
+        (COMMUNITY, first, last),
+    )
+    accounts: dict[tuple[str, str], tuple[str, str]] = {}
+    edges: dict[tuple[tuple[str, str], tuple[str, str]], float] = {}
+    for platform, source, target, total in rows:
+        if total > 0:
+            a = accounts.setdefault((platform, source), (platform, source))
+            b = accounts.setdefault((platform, target), (platform, target))
+            edges[(a, b)] = float(total)
+    return InteractionGraph(edges)
+
+
 async def stage(name: str, run: Callable[[], Awaitable[T]]) -> T:
     """Run ``run`` twice: timed, then under tracemalloc for the memory it allocates at its
     peak (tracemalloc slows allocation-heavy code several times, so it is off while timed)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await run()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     tracemalloc.start()
     result = await run()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{name}: {elapsed:.2f} s, {peak / 2**20:.0f} MiB allocated at peak")
+    print(f"{name}: {elapsed:.2f} s ({cpu:.2f} s CPU in this process, every thread),"
+          f" {peak / 2**20:.0f} MiB allocated at peak")
     return result
 
 
-async def main(members: int, interactions: int, days: int, storage: str | None) -> None:
+async def main(members: int, interactions: int, days: int, storage: str | None,
+               before: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = storage or f"sqlite:///{Path(tmp) / 'bench.db'}"
         db = await Database.open(url)
@@ -88,14 +121,34 @@ async def main(members: int, interactions: int, days: int, storage: str | None) 
             print(f"{members} members, {interactions} interactions over {days} days:"
                   f" {len(data)} rows (pair and day) in {url.split(':')[0]}")
             del data
+            if db.dialect == "postgresql":
+                await db.execute("ANALYZE hearth_interactions")  # as autovacuum would after a load
+            if before and db.dialect == "sqlite":
+                await db.execute(
+                    "CREATE TABLE bench_interactions_rowid (community TEXT NOT NULL,"
+                    " platform TEXT NOT NULL, source_id TEXT NOT NULL, target_id TEXT NOT NULL,"
+                    " day_ms BIGINT NOT NULL, replies INTEGER NOT NULL DEFAULT 0,"
+                    " mentions INTEGER NOT NULL DEFAULT 0, reactions INTEGER NOT NULL DEFAULT 0,"
+                    " PRIMARY KEY (community, day_ms, platform, source_id, target_id))")
+                await db.execute(  # day after day, as the ledger writes them
+                    "INSERT INTO bench_interactions_rowid SELECT * FROM hearth_interactions"
+                    " ORDER BY day_ms, random()")
             clock = VirtualClock(NOW)
             ledger = Ledger(clock, Directory(clock), lambda _community: UTC, timedelta(days=90))
             ledger.db = db
             import numpy  # noqa: F401  (imported before timing: it is loaded once per process)
 
             since = NOW - timedelta(days=days)
+            if before:
+                old = await stage("reading the graph, before v3",
+                                  lambda: before_graph(ledger, db, since))
             graph = await stage("reading the graph", lambda: ledger.graph(COMMUNITY, since))
             print(f"  {len(graph.edges)} pairs")
+            if before:
+                same = old.edges.keys() == graph.edges.keys() and all(
+                    abs(w - graph.edges[k]) <= 1e-9 * max(1.0, w) for k, w in old.edges.items())
+                print(f"  same graph as before v3: {same}")
+                del old
 
             async def score() -> dict[str, Any]:
                 return influence(graph.edges, lambda account: account[1])
@@ -114,5 +167,7 @@ if __name__ == "__main__":
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--storage", default=None, help="a PostgreSQL URL (default: a fresh SQLite file)")
+    parser.add_argument("--before", action="store_true",
+                        help="also read the graph as before people schema v3, for comparison")
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.interactions, args.days, args.storage))
+    asyncio.run(main(args.members, args.interactions, args.days, args.storage, args.before))

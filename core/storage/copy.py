@@ -10,6 +10,7 @@ is one transaction on the target: it is complete, or nothing was written.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from hearth.storage.base import Database
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+_WITHOUT_ROWID = re.compile(r"\bWITHOUT\s+ROWID\s*$", re.IGNORECASE)
 _CASTS: dict[str, Callable[[Any], Any]] = {
     "text": str, "character varying": str, "integer": int, "bigint": int, "smallint": int,
     "double precision": float, "real": float, "numeric": float, "bytea": bytes,
@@ -67,14 +69,19 @@ async def copy_database(source: Database, target: Database) -> Copied:
 
 
 async def _rows(source: Database, target: Database, table: str) -> int:
-    columns = [str(r[1]) for r in await source.fetch(f"PRAGMA table_info({table})")]
+    info = await source.fetch(f"PRAGMA table_info({table})")
+    columns = [str(r[1]) for r in info]
+    order = "rowid"
+    ddl = str(await source.fetchval("SELECT sql FROM sqlite_master WHERE name = ?", (table,)))
+    if _WITHOUT_ROWID.search(ddl):  # no rowid: the table is in its primary key's order
+        order = ", ".join(f'"{r[1]}"' for r in sorted(info, key=lambda r: int(r[5])) if int(r[5]))
     casts = await _casts(target, table)
     names = ", ".join(f'"{c}"' for c in columns)
     insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
     count, offset = 0, 0
     while True:
         batch = await source.fetch(
-            f"SELECT {names} FROM {table} ORDER BY rowid LIMIT {BATCH} OFFSET {offset}")
+            f"SELECT {names} FROM {table} ORDER BY {order} LIMIT {BATCH} OFFSET {offset}")
         if not batch:
             break
         rows = [[None if v is None else casts.get(c, _same)(v) for c, v in zip(columns, row, strict=True)]

@@ -14,18 +14,19 @@ def ms(column: str) -> str:
 
 
 async def rebuild(store: Store, table: str, columns: str, copy: Mapping[str, str], *,
-                  indexes: Sequence[str] = ()) -> None:
+                  indexes: Sequence[str] = (), options: str = "") -> None:
     """Recreate the table named ``table`` (its real name) as ``columns`` (DDL), keeping its rows.
 
     ``copy`` maps each new column to an SQL expression over the old row
     (``{"at_ms": ms("at"), "kind": "kind"}``); ``indexes`` are the CREATE INDEX
-    statements to make afterwards. Portable: SQLite cannot change a column's
+    statements to make afterwards; ``options`` follow the column list (SQLite's
+    ``WITHOUT ROWID``). Portable: SQLite cannot change a column's
     type in place, so both backends copy. An ``id`` column copied keeps its
     numbers, and new ids continue after them.
     """
     old = f"{table}_old"
     await store.execute(f"ALTER TABLE {table} RENAME TO {old}")
-    await store.execute(f"CREATE TABLE {table} ({columns})")
+    await store.execute(f"CREATE TABLE {table} ({columns}){' ' + options if options else ''}")
     await store.execute(
         f"INSERT INTO {table} ({', '.join(copy)}) SELECT {', '.join(copy.values())} FROM {old}")
     await store.execute(f"DROP TABLE {old}")

@@ -460,3 +460,27 @@ async def test_mentions_of_bots_and_strangers_are_not_interactions() -> None:
         await bot.say("ann", "general", "hi @bo, @helper and @nobody")
         graph = await core(bot).interactions(bot.clock.now(), half_life=None)
         assert dict(graph.edges) == {(("testing", "ann"), ("testing", "bo")): 1.0}
+
+
+@pytest.mark.asyncio
+async def test_people_schema_v4_keeps_the_interactions(storage_url: str) -> None:
+    from hearth.people.schema import MIGRATIONS, NAMESPACE
+    from hearth.storage import CORE_MIGRATIONS, Store
+
+    db = await Database.open(storage_url)
+    try:
+        await db.migrate(Store(db, "hearth"), CORE_MIGRATIONS)
+        await db.migrate(Store(db, NAMESPACE), MIGRATIONS[:2])
+        row = ("c", "testing", "ann", "bo", 86_400_000, 2, 1, 4)
+        await db.execute(
+            "INSERT INTO hearth_interactions (community, platform, source_id, target_id, day_ms,"
+            " replies, mentions, reactions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+        await db.migrate(Store(db, NAMESPACE), MIGRATIONS)
+        assert [tuple(r) for r in await db.fetch(
+            "SELECT community, platform, source_id, target_id, day_ms, replies, mentions, reactions"
+            " FROM hearth_interactions")] == [row]
+        if db.dialect == "sqlite":  # clustered on its key: no rowid
+            ddl = await db.fetchval("SELECT sql FROM sqlite_master WHERE name = 'hearth_interactions'")
+            assert str(ddl).endswith("WITHOUT ROWID")
+    finally:
+        await db.close()
