@@ -72,10 +72,13 @@ class SystemClock(Clock):
             if wake is None:
                 await asyncio.sleep(delay)
                 return
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives
+            # as ``wake`` is set, and the task sleeping here would then never stop.
+            woken = asyncio.ensure_future(wake.wait())
             try:
-                await asyncio.wait_for(wake.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+                await asyncio.wait((woken,), timeout=delay)
+            finally:
+                woken.cancel()
         finally:
             self._awake(task)
 
