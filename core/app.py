@@ -83,10 +83,11 @@ from hearth.events import (
 from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
-from hearth.inbox import Inbox
+from hearth.inbox import Inbox, Routed, SharedInbox
 from hearth.leases import Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
+from hearth.once import DELETES, EVENTS, Once
 from hearth.outbox import Outbound, Outcome, Request
 from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
@@ -108,8 +109,12 @@ from hearth.timeutil import format_duration
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000
-#: events (and queued deletions) remembered at least, so a repeat is ignored
+#: events remembered at least, so a repeat is ignored (in this process; see :mod:`hearth.once`)
 SEEN_SIZE = 100_000
+#: events for a community another process acts for, stored at once
+FORWARD_BATCH = 100
+#: events the core makes (their ids are this process's own), never de-duplicated across processes
+CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent)
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
 
@@ -197,17 +202,20 @@ class App:
         self._outbound: dict[str, Outbound] = {}
         self._flood = FloodGuard(config.command_flood)
         self._done_ids = 0
-        self._queues: dict[str, Inbox[Event]] = {}
+        self._queues: dict[str, Inbox[Event | Routed]] = {}
         self.supervisor = Supervisor(self.clock)
         #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
         self._seen: Recent[int, bool] = Recent(SEEN_SIZE)
-        #: messages whose deletion was queued
-        self._deleted: Recent[tuple[str, str], bool] = Recent(SEEN_SIZE)
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
         #: which communities this process acts for (all of them unless PostgreSQL is shared)
         self.leases: Leases
+        self._owned: frozenset[str] | None = frozenset()
+        #: events for communities another process acts for, on their way there
+        self.inbox: SharedInbox
+        #: events handled and messages deleted, for every process (see :mod:`hearth.once`)
+        self.once: Once
         self.groups = GroupService(self, CORE)
         #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
         self.dialogs = Dialogs(self)
@@ -268,7 +276,10 @@ class App:
         self.leases = Leases(self.db, self.config.communities)
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
-        self.leases.on_change = self.scheduler.wake
+        self.leases.on_change = self._owners_changed
+        self._owned = self.leases.owned()
+        self.inbox = SharedInbox(self.db, self._deliver)
+        self.once = Once(self.db, self.clock)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -303,6 +314,9 @@ class App:
         await self.leases.renew()
         if self.leases.shared:  # leases run on the database's real clock, even in a simulation
             self.supervisor.run("leases", self.leases.run_forever)
+            await self.inbox.listen()
+            self.supervisor.run("inbox", lambda: self.inbox.run_forever(self.leases.owned))
+            self.supervisor.run("once", self._prune_forever)
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
             await self.scheduler.listen()
@@ -446,6 +460,38 @@ class App:
         if queue is not None:
             queue.push(event)
 
+    def _deliver(self, community: str, item: Event | Routed) -> None:
+        """Queue what the shared inbox holds for ``community`` for its worker."""
+        queue = self._queues.get(community)
+        if queue is not None:
+            queue.push(item)
+        elif isinstance(item, Routed):
+            log.warning("stored event %d belongs to no configured community %r; left", item.seq,
+                        community)
+
+    def _owners_changed(self) -> None:
+        """This process acts for other communities now: look for their jobs and stored
+        events. Plugins' caches of a community taken (back) may be stale: another process
+        acted for it meanwhile."""
+        owned = self.leases.owned()
+        now = set(self.config.communities) if owned is None else set(owned)
+        before = set(self.config.communities) if self._owned is None else set(self._owned)
+        self._owned = owned
+        for key in now - before:
+            for ctx in self.contexts.get(key, {}).values():
+                ctx.cache.clear()
+        self.scheduler.wake()
+        self.inbox.wake(everything=True)
+
+    async def _prune_forever(self) -> None:
+        """Forget old at-most-once records, hourly (in real time, like the leases)."""
+        while True:
+            try:
+                await self.once.prune()
+            except StorageError as exc:
+                log.warning("could not prune the records of events handled: %s", exc)
+            await asyncio.sleep(3600)
+
     async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
         """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
         queue = self._queues.get(community)
@@ -458,7 +504,12 @@ class App:
 
     # ------------------------------------------------------------------ inbound
     async def submit(self, event: Event) -> None:
-        """Accept an event from an adapter: de-duplicate, then queue it for its community."""
+        """Accept an event from an adapter: de-duplicate, then queue it for its community.
+
+        Returns once it is queued; :meth:`handled` returns once it is handled, or stored in
+        the shared inbox when another process acts for its community (:meth:`_forward`).
+        Whatever else brings events to a community (the dashboard) submits them here too.
+        """
         if not self._seen.add(hash((event.platform, event.id)), True):
             return
         if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
@@ -618,31 +669,99 @@ class App:
     async def _worker(self, community: str) -> None:
         queue = self._queues[community]
         token = community_var.set(community)
+        shared = community in self.config.communities  # the lobby is answered by every process
         try:
             while True:
                 try:
                     event = queue.get_nowait()
                 except IndexError:  # nothing queued: wait
                     event = await queue.get()
+                if shared and not self.leases.owns(community):
+                    batch = [event]
+                    while len(queue) and len(batch) < FORWARD_BATCH:
+                        batch.append(queue.get_nowait())
+                    try:
+                        await self._forward(community, batch)
+                    finally:
+                        for _ in batch:
+                            queue.task_done()
+                    continue
                 try:
-                    if community in self.config.communities and not self.leases.owns(community):
-                        # Another process acts for it now (its lease lapsed here): a job
-                        # claimed here runs there once this claim ends.
-                        if isinstance(event, JobDueEvent):
-                            self.scheduler.abandon(event.job)
-                        log.debug("dropped %s %s: %s is owned by another process",
-                                  type(event).__name__, event.id, community)
-                        continue
-                    await self._handle(community, event)
+                    if self.once.shared:
+                        await self._handle_once(community, event)
+                    else:  # one process: ``submit`` de-duplicated already
+                        assert not isinstance(event, Routed)
+                        await self._handle(community, event)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
-                                  event.platform)
+                    self._failed(event)
                 finally:
                     queue.task_done()
         finally:
             community_var.reset(token)
+
+    async def _forward(self, community: str, items: list[Event | Routed]) -> None:
+        """Another process acts for ``community``: store its events for that one, in order.
+
+        A job claimed here runs there once this claim ends; an event taken from the
+        shared inbox stays there. Retried until stored: the events count as handled
+        (an adapter saves its position) only then.
+        """
+        events: list[Event] = []
+        for item in items:
+            if isinstance(item, Routed):
+                self.inbox.release(item)
+            elif isinstance(item, JobDueEvent):
+                self.scheduler.abandon(item.job)
+            else:
+                events.append(item)
+        failures = 0
+        while events:
+            try:
+                await self.inbox.put(community, events)
+                log.debug("%d events for %s stored for the process acting for it", len(events),
+                          community)
+                return
+            except StorageUnavailable:
+                raise
+            except StorageError as exc:
+                failures += 1
+                log.warning("could not store %d events for %s for the process acting for it "
+                            "(%s); retrying", len(events), community, exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** failures))
+
+    async def _handle_once(self, community: str, item: Event | Routed) -> None:
+        """Handle an event unless a process handled it already, then record it as handled
+        (and delete a stored event, in the same transaction).
+
+        Recorded after handling: a crash in between makes it handled again, never lost.
+        """
+        routed = item if isinstance(item, Routed) else None
+        event = item.event if isinstance(item, Routed) else item
+        key = None if isinstance(event, CORE_EVENTS) else f"{event.platform}:{event.id}"
+        if key is not None and await self.once.seen(EVENTS, key):
+            log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
+        else:
+            try:
+                await self._handle(community, event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._failed(event)
+        if key is None and routed is None:
+            return
+        assert self.db is not None
+        async with self.db.transaction():
+            if key is not None:
+                await self.once.record(EVENTS, key)
+            if routed is not None:
+                await self.inbox.done(routed)
+
+    def _failed(self, item: Event | Routed) -> None:
+        event = item.event if isinstance(item, Routed) else item
+        log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
+                      event.platform)
 
     async def run_command(self, event: CommandInvokedEvent) -> list[str]:
         """Queue a natively invoked command (a slash command) like any other event.
@@ -800,16 +919,14 @@ class App:
 
     async def delete_message(self, community: str, message: Message, reason: str) -> bool:
         """Queue the deletion of ``message`` (moderation lane) once; later calls do nothing."""
-        key = message.key
-        if key in self._deleted:
-            return False
         adapter = self.adapter_for(community, message.platform)
         if adapter is None:
             return False
         if not adapter.can(Capability.DELETE):
             self.report_missing(community, plugin_var.get(), adapter.name, Capability.DELETE)
             return False
-        self._deleted[key] = True
+        if not await self.once.first(DELETES, f"{message.platform}:{message.id}"):
+            return False
 
         async def perform(_text: str | None, _reply: str | None) -> None:
             await adapter.delete(community, message.channel, message.id, reason)
