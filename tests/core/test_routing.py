@@ -234,6 +234,7 @@ async def test_an_event_received_twice_is_handled_once(processes: Processes) -> 
         await _app(bot).submit(event)
         await bot.settle()
     await done(1)  # the copy the standby stored: handled already, so only deleted
+    await owner.settle()
     assert by_owner.texts == ["hello"] and await _stored(owner) == []
     await owner.close()  # the standby takes over, and the network delivers it again
     assert await _app(standby).leases.renew() == {"tea"}
