@@ -625,7 +625,11 @@ def _validate_community(
         file, line = src.locate((*path, "plugins"))
         src.issues.append(ConfigIssue(file, line, _dotted((*path, "plugins")), "expected a mapping"))
         raw_plugins = {}
-    context = {"channels": set(channels), "community": key}
+    # When the community's own keys are invalid (a bad timezone, say), still check channel
+    # references against the names written, rather than reporting each one as unknown.
+    raw_channels = raw.get("channels")
+    names = set(channels) if core else set(raw_channels) if isinstance(raw_channels, dict) else None
+    context = {"channels": names, "community": key}
     for name, value in raw_plugins.items():
         if name in broken_plugins:
             file, line = src.locate((*path, "plugins", name))

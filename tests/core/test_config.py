@@ -91,6 +91,14 @@ def test_bad_timezone_is_refused_with_suggestion(tmp_path: Path) -> None:
     ]
 
 
+def test_a_bad_community_key_does_not_make_every_channel_reference_unknown(tmp_path: Path) -> None:
+    text = GOOD.replace("Europe/Berlin", "Mars/Olympus").replace("{every: 2h}", "{channel: general}")
+    issues = _issues(text, tmp_path)
+    assert len(issues) == 1 and "communities.tea-house.timezone" in issues[0], issues
+    issues = _issues(text.replace("{channel: general}", "{channel: nowhere}"), tmp_path)
+    assert len(issues) == 2 and "unknown channel 'nowhere'" in issues[1], issues
+
+
 def test_every_error_is_reported_not_only_the_first(tmp_path: Path) -> None:
     text = GOOD.replace("{every: 2h}", "{every: 2x, channel: nowhere, colour: red}")
     text = text.replace("storage: sqlite:///x.db", "storage: mysql://x")
