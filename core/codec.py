@@ -44,8 +44,11 @@ def decode(text: str) -> Event:
     """The event :func:`encode` wrote; :class:`CodecError` when it cannot be read."""
     try:
         record = json.loads(text)
-        cls = _event_classes()[record["type"]]
-        event = _read(cls, record["event"])
+        found = _event_classes()
+        if record["type"] not in found:  # its module was imported after the last look
+            _event_classes.cache_clear()
+            found = _event_classes()
+        event = _read(found[record["type"]], record["event"])
     except (KeyError, TypeError, ValueError) as exc:
         raise CodecError(f"not a Hearth event: {exc!r}") from exc
     assert isinstance(event, Event)

@@ -196,6 +196,7 @@ class SharedInbox:
             return 0
         after = 0 if everything else self._mark
         count = 0
+        seen: set[int] = set()
         while True:
             if owned is None:
                 rows = await self.db.fetch(
@@ -209,6 +210,7 @@ class SharedInbox:
             for row in rows:
                 seq = row["id"]
                 after = self._mark = max(self._mark, seq)
+                seen.add(seq)
                 if seq in self._taken:
                     continue
                 try:
@@ -216,17 +218,23 @@ class SharedInbox:
                 except CodecError as exc:  # written by another version: kept for it
                     log.error("stored event %d for %s cannot be read here (%s); left in "
                               "hearth_inbox", seq, row["community"], exc)
+                    self._taken.add(seq)  # not read again by this process
                     continue
                 self._taken.add(seq)
                 self._deliver(row["community"], Routed(seq, event))
                 count += 1
             if len(rows) < TAKE_BATCH:
+                if everything:  # forget the rows gone (their deletion is committed)
+                    self._taken &= seen
                 return count
 
     async def done(self, routed: Routed) -> None:
-        """The worker handled ``routed``: delete its row (joins the caller's transaction)."""
+        """The worker handled ``routed``: delete its row (joins the caller's transaction).
+
+        The row stays taken here until a later look no longer finds it: until the caller
+        commits, another look still sees it.
+        """
         await self.db.execute("DELETE FROM hearth_inbox WHERE id = ?", (routed.seq,))
-        self._taken.discard(routed.seq)
 
     def release(self, routed: Routed) -> None:
         """The worker may not handle ``routed`` (another process acts for its community now):

@@ -219,6 +219,10 @@ class TestingAdapter(Adapter):
     def _eid(self, kind: str) -> str:
         return f"{kind}:{self._world}:{next(self._event_ids)}"
 
+    def posted_id(self, message_id: str) -> str:
+        """The id of the event that posted message ``message_id`` (to deliver it again)."""
+        return f"msg:{self._world}:{message_id}"
+
     def _now(self) -> datetime:
         assert self.host is not None, "the testing adapter is not started"
         return self.host.clock.now()
@@ -431,8 +435,7 @@ class TestingAdapter(Adapter):
         assert host is not None, "the testing adapter is not started"
         now = host.clock.now()
         message = self._message(community, channel, person, text, message_id, reply_to, now)
-        await host.submit(MessagePostedEvent(platform=self.name,
-                                             id=f"msg:{self._world}:{message_id}",
+        await host.submit(MessagePostedEvent(platform=self.name, id=self.posted_id(message_id),
                                              community=community, time=now, message=message))
         return message
 
@@ -440,9 +443,8 @@ class TestingAdapter(Adapter):
         person = self.person(community, member_id)
         message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
         await self._submit(
-            MessagePostedEvent(platform=self.name, id=f"msg:{self._world}:{message_id}",
-                               community=community,
-                               time=self._now(), message=message)
+            MessagePostedEvent(platform=self.name, id=self.posted_id(message_id),
+                               community=community, time=self._now(), message=message)
         )
         return message
 

@@ -114,25 +114,32 @@ def _app(bot: TestBot) -> Any:
     return bot.app
 
 
-def _count_done(bot: TestBot) -> Callable[[int], Awaitable[None]]:
-    """Count the stored events ``bot`` finished with; returns a wait for the ``n``-th."""
+def _watch_done(bot: TestBot) -> Callable[[], Awaitable[None]]:
+    """Watch ``bot`` finish stored events; returns a wait until none is left in the table."""
     inbox = _app(bot).inbox
     done, finished = inbox.done, asyncio.Event()
-    count = [0]
 
-    async def counting(routed: Any) -> None:
+    async def watched(routed: Any) -> None:
         await done(routed)
-        count[0] += 1
         finished.set()
 
-    inbox.done = counting
-    return lambda n: _until(finished, lambda: count[0] >= n)
+    async def drained() -> None:
+        while True:
+            finished.clear()
+            await bot.settle()  # an event being finished is committed
+            if not await _app(bot).db.fetchval("SELECT COUNT(*) FROM hearth_inbox"):
+                return
+            await finished.wait()
+
+    inbox.done = watched
+    return lambda: asyncio.wait_for(drained(), 10)
 
 
 async def _stored(bot: TestBot) -> list[str]:
-    """The texts of the events stored for another process, in order."""
+    """The texts of the messages stored for another process, in order."""
     rows = await _app(bot).db.fetch("SELECT event FROM hearth_inbox ORDER BY id")
-    return [decode(r["event"]).message.text for r in rows]
+    events = [decode(r["event"]) for r in rows]
+    return [e.message.text for e in events if isinstance(e, MessagePostedEvent)]
 
 
 async def _post(bot: TestBot, text: str) -> None:
@@ -228,19 +235,35 @@ async def test_a_crash_between_storing_and_handling_loses_nothing(processes: Pro
 async def test_an_event_received_twice_is_handled_once(processes: Processes) -> None:
     owner, by_owner = await processes.start()
     standby, by_standby = await processes.start()
-    done = _count_done(owner)
+    drained = _watch_done(owner)
     event = _message("hello", "$same")
     for bot in (owner, standby):  # both processes are connected to the network
         await _app(bot).submit(event)
         await bot.settle()
-    await done(1)  # the copy the standby stored: handled already, so only deleted
-    await owner.settle()
-    assert by_owner.texts == ["hello"] and await _stored(owner) == []
+    await drained()  # the copy the standby stored: handled already, so only deleted
+    assert by_owner.texts == ["hello"]
     await owner.close()  # the standby takes over, and the network delivers it again
     assert await _app(standby).leases.renew() == {"tea"}
     await _app(standby).submit(event)
     await standby.settle()
     assert by_standby.texts == [] and by_owner.texts == ["hello"]
+
+
+@pytest.mark.asyncio
+async def test_a_stored_event_the_owner_cannot_read_is_kept_and_does_not_block_the_others(
+        processes: Processes) -> None:
+    owner, by_owner = await processes.start()
+    standby, _ = await processes.start()
+    app = _app(owner)
+    await app.db.execute("INSERT INTO hearth_inbox (community, event) VALUES (?, ?)",
+                         ("tea", '{"type": "EventOfANewerHearth", "event": {}}'))
+    await _post(standby, "after it")
+    await by_owner.until(1)
+    await owner.settle()
+    assert by_owner.texts == ["after it"]
+    left = await app.db.fetch("SELECT event FROM hearth_inbox")
+    assert [r["event"] for r in left] == ['{"type": "EventOfANewerHearth", "event": {}}']
+    assert await app.inbox.take(app.leases.owned(), everything=True) == 0  # not read again
 
 
 @pytest.mark.asyncio
