@@ -30,6 +30,7 @@ from hearth.events import (
 )
 from hearth.models import Channel, Member, Message, Reaction, Role, SentMessage
 from hearth.outbox import Outcome
+from hearth.status import status
 
 CONFIG = """
 communities:
@@ -169,6 +170,8 @@ async def test_events_the_standby_receives_are_handled_by_the_owner_in_order_onc
     await standby.settle()  # stored: the standby may save its network position
     await by_owner.until(1)  # notified, the owner took them, and handles "one"
     assert await _stored(standby) == ["one", "two", "three"] and by_standby.texts == []
+    lines = await status(_app(standby).db)
+    assert lines[-2:] == ["events stored for the process acting for their community:", "  tea: 3"]
     by_owner.gate.set()
     await owner.settle()
     assert by_owner.texts == ["one", "two", "three"]
