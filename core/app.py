@@ -35,7 +35,8 @@ import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import timedelta
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
@@ -84,7 +85,7 @@ from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
 from hearth.inbox import Inbox, Routed, SharedInbox
-from hearth.leases import Leases
+from hearth.leases import LEASE_TTL, Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.once import DELETES, EVENTS, Once
@@ -98,7 +99,7 @@ from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
-from hearth.reports import Pyramid, Report
+from hearth.reports import Panel, Pyramid, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -173,6 +174,9 @@ class _Host(AdapterHost):
 class App:
     """One Hearth process: every configured community on every adapter."""
 
+    #: how long a lease on a community or a claimed part lasts without renewal
+    lease_ttl: ClassVar[timedelta] = LEASE_TTL
+
     def __init__(
         self,
         config: HearthConfig,
@@ -211,7 +215,6 @@ class App:
         self.scheduler: Scheduler
         #: which communities this process acts for (all of them unless PostgreSQL is shared)
         self.leases: Leases
-        self._owned: frozenset[str] | None = frozenset()
         #: events for communities another process acts for, on their way there
         self.inbox: SharedInbox
         #: events handled and messages deleted, for every process (see :mod:`hearth.once`)
@@ -273,11 +276,14 @@ class App:
         await self.people.open(self.db, self.config.communities)
         self.people_commands.codes.db = self.db
         await self.roles.open(self.db, self.config.communities)
-        self.leases = Leases(self.db, self.config.communities)
+        self.leases = Leases(self.db, self.config.communities,
+                             claims=[c for a in self.adapters if (c := a.claims()) is not None],
+                             ttl=self.lease_ttl)
+        self.leases.on_claimed = self._claimed
+        self.leases.on_gain = self._gain
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self._owners_changed
-        self._owned = self.leases.owned()
         self.inbox = SharedInbox(self.db, self._deliver)
         self.once = Once(self.db, self.clock)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
@@ -296,6 +302,12 @@ class App:
         for key in [*self.config.communities, LOBBY]:
             self._queues[key] = Inbox(QUEUE_SIZE)
             self.supervisor.run(f"worker {key}", lambda k=key: self._worker(k))
+        await self.leases.renew()
+        if self.leases.shared:  # leases run on the database's real clock, even in a simulation
+            self.supervisor.run("leases", self.leases.run_forever)
+            await self.inbox.listen()
+            self.supervisor.run("inbox", lambda: self.inbox.run_forever(self.leases.owned))
+            self.supervisor.run("once", self._prune_forever)
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
@@ -307,16 +319,11 @@ class App:
         await self.groups.start()
         await self.dialogs.resume()
         for key in self.config.communities:
-            await self.people.refresh(key, self._by_community[key],
-                                      functools.partial(self.roles.listed, key))
+            if self.leases.owns(key):  # another process keeps the others' members in step
+                await self.people.refresh(key, self._by_community[key],
+                                          functools.partial(self.roles.listed, key))
         for key in self.config.communities:
             await self._call(key, "on_startup")
-        await self.leases.renew()
-        if self.leases.shared:  # leases run on the database's real clock, even in a simulation
-            self.supervisor.run("leases", self.leases.run_forever)
-            await self.inbox.listen()
-            self.supervisor.run("inbox", lambda: self.inbox.run_forever(self.leases.owned))
-            self.supervisor.run("once", self._prune_forever)
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
             await self.scheduler.listen()
@@ -367,6 +374,13 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _claimed(self, keys: frozenset[str]) -> None:
+        """Tell each adapter which of its parts (Discord shards) this process holds now."""
+        for adapter in self.adapters:
+            claims = adapter.claims()
+            if claims is not None:
+                adapter.claimed(keys.intersection(claims.keys))
 
     def _zone(self, community: str) -> ZoneInfo:
         found = self.config.communities.get(community)
@@ -469,17 +483,18 @@ class App:
             log.warning("stored event %d belongs to no configured community %r; left", item.seq,
                         community)
 
-    def _owners_changed(self) -> None:
-        """This process acts for other communities now: look for their jobs and stored
-        events. Plugins' caches of a community taken (back) may be stale: another process
-        acted for it meanwhile."""
-        owned = self.leases.owned()
-        now = set(self.config.communities) if owned is None else set(owned)
-        before = set(self.config.communities) if self._owned is None else set(self._owned)
-        self._owned = owned
-        for key in now - before:
+    async def _gain(self, communities: frozenset[str]) -> None:
+        """This process is about to act for ``communities``, which another process acted
+        for: read again what that one left (the member directory, persons), and empty the
+        plugins' caches there, which may be stale."""
+        await self.people.reload(communities)
+        for key in communities:
             for ctx in self.contexts.get(key, {}).values():
                 ctx.cache.clear()
+
+    def _owners_changed(self) -> None:
+        """This process acts for other communities now: look for their jobs and stored
+        events."""
         self.scheduler.wake()
         self.inbox.wake(everything=True)
 
@@ -1033,6 +1048,14 @@ class App:
         for impl in self._hooks[community].get("leader_candidates", ()):
             answer = await self._invoke(impl, ())
             found += answer or ()
+        return found
+
+    async def dashboard_panels(self, community: str) -> list[Panel]:
+        """What every enabled plugin answers to ``dashboard_panels``, together."""
+        found: list[Panel] = []
+        for impl in self._hooks[community].get("dashboard_panels", ()):
+            answer = await self._invoke(impl, ())
+            found += [p for p in answer or () if isinstance(p, Panel)]
         return found
 
     async def leader_powers(self, community: str) -> frozenset[str]:

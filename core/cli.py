@@ -295,18 +295,31 @@ def forget(ctx: click.Context, config: str, account: str) -> None:
 @click.argument("config", type=click.Path(dir_okay=True))
 @click.pass_context
 def status(ctx: click.Context, config: str) -> None:
-    """Show the processes using CONFIG's storage, the communities each owns, their
-    lease ages, and the job backlog. Connects to no network."""
+    """Show the processes using CONFIG's storage, the communities and Discord shards
+    each owns, their lease ages, and the job backlog. Connects to no network."""
     from hearth.status import status as describe
     from hearth.storage import Database
 
     _logging(ctx, "WARNING")
     loaded = _load(config)
 
+    from hearth.app import bindings_for
+
+    follows: dict[str, list[str]] = {}  # a claimed part (a Discord shard) -> its communities
+    used = {p for c in loaded.config.communities.values() for p in c.bindings}
+    for name, info in loaded.adapters.items():
+        account = loaded.config.accounts.get(name)
+        if name not in used or account is None:
+            continue
+        adapter = info.cls(account=account, communities=bindings_for(loaded.config, info.cls))
+        claims = adapter.claims()
+        for community, key in (claims.communities if claims else {}).items():
+            follows.setdefault(key, []).append(community)
+
     async def read() -> list[str]:
         db = await Database.open(loaded.config.storage)
         try:
-            return await describe(db)
+            return await describe(db, follows)
         finally:
             await db.close()
 

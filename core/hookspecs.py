@@ -26,7 +26,8 @@ Hook families:
 * ``on_*``: notifications; every enabled plugin's implementation runs, in order.
 * ``moderate_message``, ``leader_powers``, ``pyramid`` and ``community_report``:
   the first non-None answer wins.
-* ``leader_candidates``: every enabled plugin's answers are collected.
+* ``leader_candidates`` and ``dashboard_panels``: every enabled plugin's answers
+  are collected.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from hearth.outbox import Outcome
     from hearth.people.dialogs import Answer
     from hearth.people.persons import Person
-    from hearth.reports import Pyramid, Report
+    from hearth.reports import Panel, Pyramid, Report
     from hearth.scheduler import Job
     from hearth.storage import Migration
 
@@ -367,4 +368,20 @@ async def leader_candidates(ctx: PluginContext) -> Iterable[LeaderCandidate] | N
     each ended group's most active member (with ``representatives: true``).
     Return the current candidates each time (asking twice gives the same
     answer): the plugin decides how long a reason stays fresh.
+    """
+
+
+@hookspec
+async def dashboard_panels(ctx: PluginContext) -> Iterable[Panel] | None:
+    """The panels this plugin shows on its community's page of the web dashboard.
+
+    Every enabled plugin's answers are collected when a page is drawn:
+    return :class:`hearth.Panel` values built from your own records
+    (``guard``: open reports; ``breakout``: rounds; ``flash``: open groups).
+    Each panel says who may see it (``min_role``, ``power``); its buttons
+    (:class:`hearth.PanelAction`) name a chat command of yours, which the
+    dashboard runs as the logged-in person through the community's inbox,
+    checked exactly as the typed command would be. Like ``community_report``
+    this may be called without adapters, so an implementation reads and
+    never acts.
     """

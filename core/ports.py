@@ -79,6 +79,22 @@ class CommunityBinding:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Claims:
+    """Parts of a network that processes sharing a database claim by lease (Discord shards).
+
+    ``keys`` name the parts (lease keys, unique across adapters); a process holds
+    at most ``per_process`` of them, and no more than its fair share of them
+    among the live processes; None: every key (a fixed assignment). A community
+    in ``communities`` belongs to the process holding its part; the others are
+    divided by lease of their own.
+    """
+
+    keys: tuple[str, ...]
+    per_process: int | None
+    communities: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListedMember:
     """One entry of a network's member list (:meth:`Adapter.list_members`).
 
@@ -188,6 +204,15 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     async def stop(self) -> None:
         """Disconnect; no event is submitted after this returns."""
+
+    def claims(self) -> Claims | None:
+        """The parts of the network processes claim (see :class:`Claims`); None: no parts,
+        this process connects to the whole network."""
+        return None
+
+    def claimed(self, keys: frozenset[str]) -> None:  # noqa: B027 (optional: most have no parts)
+        """The parts of :meth:`claims` this process holds now: connect to those, and only
+        those. Called before :meth:`start` and whenever they change; must not block."""
 
     async def check_permissions(self) -> list[str]:
         """Problems with the bot's own permissions, one line each (empty: all fine)."""

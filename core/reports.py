@@ -1,13 +1,19 @@
 """What plugins offer each other and the dashboard about a community's shape and health.
 
-These are the answers of the hooks :func:`~hearth.hookspecs.pyramid` and
-:func:`~hearth.hookspecs.community_report`: plain frozen values, so that no
+These are the answers of the hooks :func:`~hearth.hookspecs.pyramid`,
+:func:`~hearth.hookspecs.community_report` and
+:func:`~hearth.hookspecs.dashboard_panels`: plain frozen values, so that no
 plugin (and not the dashboard) reads another plugin's tables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from hearth.models import Role
+
+#: a member named by their account on one network: ``(platform, member id)``
+Account = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,3 +41,54 @@ class Report:
 
     text: str
     html: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PanelAction:
+    """A button on a dashboard panel: runs the chat command ``command`` with ``args``.
+
+    The dashboard runs it as the logged-in person, through the community's
+    inbox, exactly as if they had typed ``!command args`` on the network:
+    the command's own role and power checks decide, and its reply is shown.
+    Each argument is a word (quote nothing: one argument, one item) or an
+    :data:`Account`, which becomes that member's mention on the network the
+    command runs on (the person's account on the member's network).
+    ``confirm``: a question the browser asks before sending (for what cannot
+    be undone).
+    """
+
+    label: str
+    command: str
+    args: tuple[str | Account, ...] = ()
+    confirm: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PanelRow:
+    """One line of a panel: its ``cells`` (under the panel's ``columns``), the
+    member it is about (linked to their member page, for admins) and its buttons."""
+
+    cells: tuple[str, ...]
+    member: Account | None = None
+    actions: tuple[PanelAction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Panel:
+    """A box a plugin shows on its community's dashboard page (``dashboard_panels``).
+
+    A table: ``columns`` and ``rows`` (plain text; the dashboard escapes
+    it), with ``note`` above it (or alone: ``rows`` may be empty, say why in
+    ``note``). Who sees it, like a command: people of ``min_role`` and
+    above; with ``power``, leaders only where the community grants leaders
+    that power (admins and the owner always). Buttons are shown only to
+    those who may act (admins and the owner), and each is checked again as
+    its command when pressed.
+    """
+
+    title: str
+    columns: tuple[str, ...] = ()
+    rows: tuple[PanelRow, ...] = ()
+    note: str = ""
+    min_role: Role = Role.ADMIN
+    power: str | None = None

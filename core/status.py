@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 
 from hearth.leases import DATABASE_NOW
 from hearth.storage import Database
@@ -13,8 +14,16 @@ def _age(ms: int) -> str:
     return f"{ms / 1000:.1f}s"
 
 
-async def status(db: Database) -> list[str]:
-    """Lines describing the processes, their leases and the jobs in ``db``."""
+async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Lines describing the processes, their leases and the jobs in ``db``.
+
+    ``follows``: the communities of each claimed part (a Discord shard's guilds),
+    named beside the part's lease."""
+    follows = follows or {}
+
+    def named(key: str) -> str:
+        return f"{key} ({', '.join(sorted(follows[key]))})" if follows.get(key) else key
+
     if db.dialect == "postgresql":
         now = int(await db.fetchval(f"SELECT {DATABASE_NOW}"))
     else:
@@ -34,7 +43,7 @@ async def status(db: Database) -> list[str]:
     else:
         lines.append("processes:")
         for p in processes:
-            owns = [r["community"] for r in leases if r["holder"] == p["name"]
+            owns = [named(r["community"]) for r in leases if r["holder"] == p["name"]
                     and r["expires_ms"] > now]
             lines.append(f"  {p['name']} (pid {p['pid']} on {p['host']}): last seen "
                          f"{_age(now - p['seen_ms'])} ago, up {_age(now - p['started_ms'])},"
@@ -44,7 +53,7 @@ async def status(db: Database) -> list[str]:
         for r in leases:
             state = (f"expires in {_age(r['expires_ms'] - now)}" if r["expires_ms"] > now
                      else f"EXPIRED {_age(now - r['expires_ms'])} ago")
-            lines.append(f"  {r['community']}: {r['holder']}, held {_age(now - r['since_ms'])},"
+            lines.append(f"  {named(r['community'])}: {r['holder']}, held {_age(now - r['since_ms'])},"
                          f" renewed {_age(now - r['renewed_ms'])} ago, {state}")
     rows = await db.fetch(
         "SELECT community, COUNT(*) AS total, SUM(CASE WHEN due_ms <= ? THEN 1 ELSE 0 END) AS due,"

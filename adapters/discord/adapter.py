@@ -17,10 +17,18 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding
+from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding, Shards
 from hearth.errors import AdapterError, StartupError
 from hearth.models import Capability, Channel, Member, Message, Prompt, Role, SentMessage
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, DissolveMode, ListedMember, Pace
+from hearth.ports import (
+    Adapter,
+    AdapterHost,
+    Claims,
+    CommunityBinding,
+    DissolveMode,
+    ListedMember,
+    Pace,
+)
 
 if TYPE_CHECKING:
     import discord
@@ -65,6 +73,10 @@ class DiscordAdapter(Adapter):
         self.start_timeout = start_timeout
         self.client_options = dict(client_options or {})
         self._connection: Connection | None = None
+        shards = account.shards
+        #: the shard count and the shards this process runs now (None: every one)
+        self.shards = shards if isinstance(shards, Shards) else Shards(count=shards or 1)
+        self.shard_ids: list[int] | None = self.shards.claimable()
 
     @property
     def client(self) -> discord.Client | None:
@@ -75,6 +87,27 @@ class DiscordAdapter(Adapter):
         if self._connection is None:
             raise AdapterError("the discord adapter is not connected")
         return self._connection
+
+    # ------------------------------------------------------------------ shards
+    def claims(self) -> Claims | None:
+        """With ``shards.per_process`` or ``shards.ids``: the shards, claimed in the shared
+        database; each guild's community belongs to the process holding its shard."""
+        claimable = self.shards.claimable()
+        if claimable is None:
+            return None
+        guilds = {key: int(b.space.guild) for key, b in self.communities.items()
+                  if isinstance(b.space, DiscordBinding)}
+        return Claims(keys=tuple(self.shards.key(i) for i in claimable),
+                      per_process=self.shards.per_process,
+                      communities={key: self.shards.key(self.shards.of(gid))
+                                   for key, gid in guilds.items()})
+
+    def claimed(self, keys: frozenset[str]) -> None:
+        """Run the shards held now: the client is made anew with them (see :mod:`.client`)."""
+        claimable = self.shards.claimable() or []
+        self.shard_ids = [i for i in claimable if self.shards.key(i) in keys]
+        if self._connection is not None:
+            self._connection.reshard()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: AdapterHost) -> None:

@@ -59,6 +59,45 @@ def intents() -> discord.Intents:
                            message_content=True, guild_reactions=True, dm_reactions=True)
 
 
+class IdentifyPace:
+    """Discord's IDENTIFY limits for a sharded client.
+
+    Shards start in ``max_concurrency`` buckets (``shard_id % max_concurrency``),
+    each bucket at most one IDENTIFY per 5 seconds; and a bot has a daily
+    budget of session starts. Both are read from ``GET /gateway/bot`` before
+    each client connects; the pace is kept across the clients this process
+    makes (its shards changing).
+    """
+
+    #: seconds between two IDENTIFYs of one bucket
+    INTERVAL = 5.0
+
+    def __init__(self) -> None:
+        self.max_concurrency = 1
+        self._last: dict[int, float] = {}
+
+    async def prepare(self, client: discord.AutoShardedClient, shards: int) -> None:
+        """Read the limits; :class:`Unreachable` when the day's budget cannot start ``shards``."""
+        try:
+            limits = await client.fetch_session_start_limits()
+        except (discord.HTTPException, discord.GatewayNotFound, OSError) as exc:
+            raise Unreachable(f"cannot read Discord's session start limits: {exc!r}") from exc
+        self.max_concurrency = max(1, limits.max_concurrency)
+        if limits.remaining < shards:
+            raise Unreachable(
+                f"Discord's daily budget of session starts is spent ({limits.remaining} left, "
+                f"{shards} shards to start); it renews in {limits.reset_after / 1000:.0f}s")
+
+    async def wait(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py's ``before_identify_hook``: wait for the shard's bucket to be free."""
+        bucket = (shard_id or 0) % self.max_concurrency
+        loop = asyncio.get_running_loop()
+        last = self._last.get(bucket)
+        if last is not None:
+            await asyncio.sleep(max(0.0, last + self.INTERVAL - loop.time()))
+        self._last[bucket] = loop.time()
+
+
 class Connection:
     """A started Discord adapter: the client and the parts working through it."""
 
@@ -76,6 +115,8 @@ class Connection:
         self._receiver: asyncio.Task[None] | None = None
         self._stopping = False
         self._ready_count = 0
+        self._resharded = asyncio.Event()
+        self._identify = IdentifyPace()
 
     async def start(self, host: AdapterHost) -> None:
         s = self.session
@@ -83,18 +124,26 @@ class Connection:
         s.host = host
         self._stopping = False
         await self._endpoint.apply(s.account.token.get_secret_value())
-        try:
-            await self._connect()
-            await self.interactions.sync_commands()
-        except Unreachable as exc:
-            await self.stop()
-            raise StartupError(str(exc)) from exc
-        except BaseException:
-            await self.stop()
-            raise
-        await s.submit(self._ready_event())
+        s.running = self.adapter.shard_ids
+        if s.running == []:
+            log.info("no Discord shard is free: this process stands by until one is")
+        else:
+            try:
+                await self._connect()
+                await self.interactions.sync_commands()
+            except Unreachable as exc:
+                await self.stop()
+                raise StartupError(str(exc)) from exc
+            except BaseException:
+                await self.stop()
+                raise
+            await s.submit(self._ready_event())
         s.spawn(self.downtime.checkpoints(host), "hearth-discord-checkpoints")
         self._receiver = host.supervise("discord gateway", self._receive)
+
+    def reshard(self) -> None:
+        """The shards this process holds changed: the receiver connects anew with them."""
+        self._resharded.set()
 
     async def stop(self) -> None:
         s = self.session
@@ -129,6 +178,8 @@ class Connection:
 
     def check_permissions(self) -> list[str]:
         """The problems with the bot's own permissions (see :mod:`.permissions`)."""
+        if self.session.client is None:  # no shard held: nothing to check yet
+            return []
         return permissions.check(self.session)
 
     # ------------------------------------------------------------------ connecting
@@ -142,12 +193,14 @@ class Connection:
         }
         if s.account.application_id:
             options["application_id"] = int(s.account.application_id)
-        count, ids = s.shards()
+        count, ids = self.adapter.shards.count, self.adapter.shard_ids
+        s.running = ids
         options.update(self.adapter.client_options)
         if count > 1 or ids is not None:
             if ids is not None:
                 options["shard_ids"] = ids
             client: discord.Client = discord.AutoShardedClient(shard_count=count, **options)
+            client.before_identify_hook = self._identify.wait  # type: ignore[method-assign]
         else:
             client = discord.Client(**options)
         handlers: dict[str, Any] = {
@@ -179,6 +232,8 @@ class Connection:
         except (discord.HTTPException, OSError) as exc:
             raise Unreachable(f"cannot log in to Discord at {s.account.api_url}: "
                               f"{type(exc).__name__}") from exc
+        if isinstance(client, discord.AutoShardedClient):
+            await self._identify.prepare(client, len(s.running or range(client.shard_count or 1)))
         runner = self._runner = asyncio.create_task(client.connect(reconnect=True),
                                                     name="hearth-discord-gateway")
         ready = asyncio.create_task(s.ready.wait(), name="hearth-discord-ready")
@@ -199,27 +254,63 @@ class Connection:
         gives up, or the connection closes while Hearth is not stopping, this
         raises (so the supervisor restarts it with backoff, or stops the app
         when Discord refuses the configuration), and a restart connects anew.
+        When the shards held change, it connects anew with them (or, holding
+        none, disconnects and waits for one).
         """
-        runner = self._runner
-        if runner is None or runner.done():
-            await self._reconnect()
+        while True:
             runner = self._runner
+            if self.adapter.shard_ids != self.session.running or (
+                    runner is not None and runner.done()):
+                self._resharded.clear()
+                await self._reconnect()
+                continue
+            resharded = asyncio.create_task(self._resharded.wait())
+            try:  # cancelling this task leaves the connection to stop()
+                await asyncio.wait({resharded} if runner is None else {runner, resharded},
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                resharded.cancel()
+            if self._stopping:
+                return
+            if self._resharded.is_set():
+                self._resharded.clear()
+                continue
             assert runner is not None
-        await asyncio.wait({runner})  # cancelling this task leaves the connection to stop()
-        if self._stopping:
-            return
-        raise self._ended(runner)
+            raise self._ended(runner)
 
     async def _reconnect(self) -> None:
-        """A new client and a new gateway session after the last one ended for good."""
+        """A new client and a new gateway session, with the shards held now (after the
+        last session ended for good, or the shards changed).
+
+        What the old session handed over is saved first; the guilds on shards
+        newly held are read again from the shared state (where the process that
+        held them left it) and caught up when the new session is ready.
+        """
         s = self.session
         old, s.client = s.client, None
+        runner, self._runner = self._runner, None
         if old is not None:
             with contextlib.suppress(Exception):
                 await old.close()
+        if runner is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(runner, 5.0)
         s.ready.clear()
+        host = s.host
+        before = {key for key, gid in s.guild_ids().items() if s.on_my_shards(gid)}
+        s.running = self.adapter.shard_ids
+        gained = {key for key, gid in s.guild_ids().items() if s.on_my_shards(gid)} - before
+        if host is not None:
+            await self.downtime.checkpoint(host)
+            await s.load(host, gained)
+        if s.running == []:
+            log.info("Discord disconnected: this process holds no shard now")
+            return
         await self._connect()
-        log.info("Discord connected again (a new session)")
+        if gained:
+            await self.interactions.sync_commands()
+        log.info("Discord connected again (a new session%s)",
+                 f", shards {s.running}" if s.running is not None else "")
         await s.submit(self._ready_event())
 
     def _ended(self, runner: asyncio.Task[None]) -> Exception:

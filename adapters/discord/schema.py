@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 class Shards(BaseModel):
-    """Which shards this process runs: ``{count: 4, ids: [0, 1]}``."""
+    """Which shards this process runs: ``{count: 4, ids: [0, 1]}`` (fixed), or
+    ``{count: 4, per_process: 2}`` (up to 2 free shards, claimed in the shared database)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     count: int = Field(1, ge=1)
     ids: list[int] | None = None
+    per_process: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Shards:
+        if self.ids is not None and self.per_process is not None:
+            raise ValueError("give either ids (fixed shards) or per_process (claimed), not both")
+        if self.ids is not None:
+            wrong = [i for i in self.ids if not 0 <= i < self.count]
+            if wrong:
+                raise ValueError(f"shard ids {wrong} are not below count {self.count}")
+            if len(set(self.ids)) != len(self.ids) or not self.ids:
+                raise ValueError("ids must name each shard once, and at least one")
+        return self
+
+    def of(self, guild_id: int) -> int:
+        """The shard a guild's events come on (Discord's rule)."""
+        return (guild_id >> 22) % self.count
+
+    def key(self, shard_id: int) -> str:
+        """The lease key of a shard in the shared database."""
+        return f"discord shard {shard_id}/{self.count}"
+
+    def claimable(self) -> list[int] | None:
+        """The shard ids this process may claim; None: it runs every shard, unclaimed."""
+        if self.per_process is not None:
+            return list(range(self.count))
+        return self.ids
 
 
 class DiscordAccount(BaseModel):

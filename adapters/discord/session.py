@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,7 +25,7 @@ from hearth.adapters.discord.convert import (
 )
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.memory import GuildMemory, take_legacy_roles
-from hearth.adapters.discord.schema import DiscordBinding, Shards
+from hearth.adapters.discord.schema import DiscordBinding
 from hearth.errors import AdapterError, NotFound
 from hearth.events import Event
 from hearth.models import Channel, Member
@@ -45,6 +45,8 @@ class Session:
         self.account = adapter.account
         self.communities = adapter.communities
         self.client: discord.Client | None = None
+        #: the shards the client runs (None: every one)
+        self.running: list[int] | None = adapter.shard_ids
         self.host: AdapterHost | None = None
         #: set once the gateway session is ready
         self.ready = asyncio.Event()
@@ -62,9 +64,13 @@ class Session:
             self.roles[key] = RoleMap(role_ids(binding.roles))
             self.mapped[key] = frozenset(int(c) for c in binding.channels.values() if c.isdigit())
 
-    async def load(self, host: AdapterHost) -> None:
-        """Read what Hearth keeps per guild (created roles, categories, groups, position)."""
+    async def load(self, host: AdapterHost, keys: Collection[str] | None = None) -> None:
+        """Read what Hearth keeps per guild (created roles, categories, groups, position),
+        of every community or of ``keys`` (again when this process takes over their shard,
+        from where the previous holder left it)."""
         for key, gid in self.guild_ids().items():
+            if keys is not None and key not in keys:
+                continue
             self.memory[key] = await GuildMemory.load(host.kv, gid)
             for role, rid in (await take_legacy_roles(host.kv, gid)).items():
                 await host.role_ids.set(key, role, str(rid))
@@ -100,18 +106,9 @@ class Session:
     def guild_ids(self) -> dict[str, int]:
         return {key: gid for gid, key in self.guilds.items()}
 
-    def shards(self) -> tuple[int, list[int] | None]:
-        shards = self.account.shards
-        if shards is None:
-            return 1, None
-        if isinstance(shards, int):
-            return shards, None
-        assert isinstance(shards, Shards)
-        return shards.count, shards.ids
-
     def on_my_shards(self, guild_id: int) -> bool:
-        count, ids = self.shards()
-        return ids is None or (guild_id >> 22) % count in ids
+        """True when ``guild_id`` comes on a shard the client runs."""
+        return self.running is None or self.adapter.shards.of(guild_id) in self.running
 
     def connected(self) -> discord.Client:
         """The client, or AdapterError when the adapter is not connected."""

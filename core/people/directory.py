@@ -105,18 +105,20 @@ class Directory:
 
     # ------------------------------------------------------------------ storage
     async def load(self, db: Database, communities: Iterable[str]) -> None:
-        """Read what was known before the restart."""
+        """Read what was known before the restart (or, again, what another process left
+        for ``communities``: write what changed here first)."""
+        communities = set(communities)
         for key in communities:
-            self._members.setdefault(key, {})
-            self._dirty.setdefault(key, set())
-            self._active.setdefault(key, set())
+            self._members[key] = {}
+            self._dirty[key] = set()
+            self._active[key] = set()
         rows = await db.fetch(
             "SELECT community, platform, member_id, name, role, is_bot, joined_ms, join_known,"
             " invited_by, last_active_ms, present FROM hearth_members"
         )
         for row in rows:
             entries = self._members.get(row[0])
-            if entries is not None:
+            if entries is not None and row[0] in communities:
                 entries[(row[1], row[2])] = _Entry(
                     row[3], Role(row[4]), bool(row[5]), row[6], bool(row[7]), row[8], row[9],
                     bool(row[10]),

@@ -60,12 +60,13 @@ class Persons:
 
     async def load(self, db: Database, communities: Iterable[str]) -> None:
         self.db = db
+        communities = set(communities)
         for key in communities:
-            self._of.setdefault(key, {})
-            self._accounts.setdefault(key, {})
+            self._of[key] = {}
+            self._accounts[key] = {}
         rows = await db.fetch("SELECT community, platform, member_id, person FROM hearth_accounts")
         for community, platform, member_id, person in rows:
-            if community in self._of:
+            if community in communities:
                 self._put(community, (platform, member_id), int(person))
         for row in await db.fetch(
                 "SELECT community, MAX(id) FROM hearth_person_ids GROUP BY community"):

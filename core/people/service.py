@@ -54,6 +54,15 @@ class People:
         await self.strikes.prune(to_ms(self._clock.now()))
         await self.ledger.open(db)
 
+    async def reload(self, communities: Iterable[str]) -> None:
+        """Read ``communities``' members and persons again: this process takes them over
+        from another, which changed them meanwhile (what changed here is written first)."""
+        db = self.strikes.db
+        assert db is not None
+        await self.ledger.flush()
+        await self.directory.load(db, communities)
+        await self.persons.load(db, communities)
+
     async def refresh(self, community: str, adapters: Sequence[Adapter],
                       through: Callable[[Member], Awaitable[Member]] | None = None) -> None:
         """Bring ``community``'s members in step with each network's member list

@@ -9,7 +9,20 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from hearth import Capability, Command, LeaderCandidate, Need, Param, PluginConfig, Role, Verdict, hookimpl
+from hearth import (
+    Capability,
+    Command,
+    LeaderCandidate,
+    Need,
+    Panel,
+    PanelAction,
+    PanelRow,
+    Param,
+    PluginConfig,
+    Role,
+    Verdict,
+    hookimpl,
+)
 from hearth.adapters.testing import TestBot
 from hearth.events import MessagePostedEvent
 
@@ -256,3 +269,40 @@ async def test_leader_candidates_are_collected_from_every_plugin(hearth_bot: Fac
     found = await ctx.leader_candidates()
     assert sorted((c.person, c.reason, c.source) for c in found) == [
         (7, "one likes them", "one"), (9, "three likes them", "three")]
+
+
+class Showing:
+    """Shows one dashboard panel (or none, or one that raises), for ``dashboard_panels``."""
+
+    def __init__(self, title: str | None, *, crash: bool = False) -> None:
+        self.title, self.crash = title, crash
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    async def dashboard_panels(self, ctx: Any) -> list[Panel] | None:
+        if self.crash:
+            raise RuntimeError("no panel today")
+        if self.title is None:
+            return None
+        return [Panel(title=f"{self.title} in {ctx.key}", columns=("who",),
+                      rows=(PanelRow(cells=("alice",), member=("testing", "alice"),
+                                     actions=(PanelAction(label="Go", command="go",
+                                                          args=(("testing", "alice"),)),)),))]
+
+
+@pytest.mark.asyncio
+async def test_dashboard_panels_are_collected_from_every_plugin(hearth_bot: Factory) -> None:
+    config = ("communities:\n  tea:\n    channels: {general: {}}\n"
+              "    plugins: {one: {}, two: {}, three: {}, four: {}}\n")
+    bot = await hearth_bot(config, extra_plugins={
+        "one": Showing("One"), "two": Showing(None), "three": Showing("Three"),
+        "four": Showing("Four", crash=True)})
+    with bot.expect_plugin_errors() as errors:
+        panels = await bot.app.dashboard_panels("tea")
+    assert [e.plugin for e in errors] == ["four"]  # its failure is isolated
+    assert sorted(p.title for p in panels) == ["One in tea", "Three in tea"]
+    assert panels[0].min_role == Role.ADMIN and panels[0].power is None  # admins only by default
+    assert panels[0].rows[0].actions[0].args == (("testing", "alice"),)

@@ -142,3 +142,17 @@ def test_env_default_and_folder_config(tmp_path: Path) -> None:
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     issues = _issues("communities:\n  a: [\n", tmp_path)
     assert len(issues) == 1 and "invalid YAML" in issues[0] and ":3:" in issues[0]
+
+
+@pytest.mark.parametrize(("shards", "problem"), [
+    ("{count: 4, ids: [0], per_process: 2}", "give either ids (fixed shards) or per_process"),
+    ("{count: 2, ids: [0, 2]}", "shard ids [2] are not below count 2"),
+    ("{count: 2, per_process: 0}", "per_process: Input should be greater than or equal to 1"),
+])
+def test_bad_discord_shards_are_refused_naming_the_key(tmp_path: Path, shards: str, problem: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEARTH_TEST_TOKEN", "a-token")
+    text = GOOD.replace("    token: ${HEARTH_TEST_TOKEN}",
+                        f"    token: ${{HEARTH_TEST_TOKEN}}\n    shards: {shards}")
+    joined = "\n".join(_issues(text, tmp_path))
+    assert "accounts.discord.shards" in joined and problem in joined, joined

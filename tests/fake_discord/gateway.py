@@ -154,6 +154,13 @@ class GatewaySession:
     def wants(self, intent: int) -> bool:
         return not intent or bool(self.intents & intent)
 
+    def serves(self, guild_id: int | None) -> bool:
+        """True when this session's shard carries ``guild_id`` (None: a DM, on shard 0)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return (0 if guild_id is None else (guild_id >> 22) % count) == shard_id
+
     def push(self, event: str, data: JSON) -> int:
         """Assign the next sequence number, buffer for RESUME and send if connected."""
         self.seq += 1
@@ -162,6 +169,13 @@ class GatewaySession:
         if self.connection is not None:
             self.connection.send(payload)
         return self.seq
+
+
+def _guild_of(event: str, payload: JSON) -> int | None:
+    """The guild an event is about (its shard carries it); None for a DM."""
+    found = payload.get("id") if event.startswith("GUILD_") and "guild_id" not in payload \
+        else payload.get("guild_id")
+    return int(found) if found is not None else None
 
 
 class Gateway:
@@ -208,7 +222,7 @@ class Gateway:
             if not session.wants(intent):
                 continue
             payload = data(session) if callable(data) else data
-            if payload is None:
+            if payload is None or not session.serves(_guild_of(event, payload)):
                 continue
             self._push(session, event, payload)
             count += 1
@@ -367,9 +381,11 @@ class Gateway:
         )
         conn.session = session
         self.sessions[session.id] = session
+        self.state.session_starts_remaining -= 1
         self._push(session, "READY", self._ready_payload(session))
         for guild_id in list(self.state.guilds):
-            self._push(session, "GUILD_CREATE", self.guild_create_payload(guild_id, session))
+            if session.serves(guild_id):
+                self._push(session, "GUILD_CREATE", self.guild_create_payload(guild_id, session))
         return True
 
     def _ready_payload(self, session: GatewaySession) -> JSON:
@@ -378,7 +394,8 @@ class Gateway:
         payload: JSON = {
             "v": 10,
             "user": bot,
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.state.guilds],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.state.guilds
+                       if session.serves(gid)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self._gateway_url(),

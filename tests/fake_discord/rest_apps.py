@@ -34,9 +34,10 @@ class AppRoutes(RouteBase):
     async def get_gateway_bot(self, request: web.Request) -> web.Response:
         return json_response({
             "url": self._gateway_url().rstrip("/"),
-            "shards": 1,
+            "shards": self.state.recommended_shards,
             "session_start_limit": {
-                "total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1,
+                "total": 1000, "remaining": self.state.session_starts_remaining,
+                "reset_after": 14400000, "max_concurrency": self.state.max_concurrency,
             },
         })
 

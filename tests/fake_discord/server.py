@@ -140,11 +140,13 @@ class FakeDiscord:
         members: Iterable[User] = (),
         bot_permissions: int = ADMINISTRATOR,
         channels: Iterable[str] = ("general",),
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
         """Create a guild the bot is in, with a managed bot role and text channels.
 
         ``owner_id`` defaults to a new user "owner"; the owner and ``members`` join
         silently. If the bot is connected, it gets GUILD_CREATE (as when invited).
+        ``shard`` (id, count): the guild's id puts it on that shard.
         """
         if owner_id is None:
             owner: User = self.add_user(f"{name}-owner")
@@ -152,7 +154,7 @@ class FakeDiscord:
             owner = owner_id
         else:
             owner = self.state.users[int(owner_id)]
-        guild = self.state.new_guild(name, owner.id)
+        guild = self.state.new_guild(name, owner.id, shard)
         bot_role = guild.add_role(self.state.bot.username, bot_permissions, managed=True,
                                   bot_id=self.state.bot.id)
         guild.add_member(self.state.bot, [bot_role])

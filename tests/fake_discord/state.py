@@ -606,6 +606,11 @@ class State:
         #: Discord's limits: the first response within 3 s, the token usable for 15 minutes
         self.interaction_ack_seconds = 3.0
         self.interaction_token_seconds = 15 * 60.0
+        #: what GET /gateway/bot says: the shards Discord recommends, how many shards may
+        #: IDENTIFY at once, and the session starts left today (each IDENTIFY takes one)
+        self.recommended_shards = 1
+        self.max_concurrency = 1
+        self.session_starts_remaining = 1000
 
     # -- lookups -----------------------------------------------------------------------
 
@@ -636,8 +641,13 @@ class State:
         self.users[user.id] = user
         return user
 
-    def new_guild(self, name: str, owner_id: int) -> Guild:
+    def new_guild(self, name: str, owner_id: int, shard: tuple[int, int] | None = None) -> Guild:
+        """A new guild; with ``shard`` (id, count), one whose events come on that shard."""
         guild_id = self.new_id()
+        if shard is not None:  # move its time part back at most count - 1 ms onto the shard
+            shard_id, count = shard
+            ms = guild_id >> 22
+            guild_id = ((ms - (ms - shard_id) % count) << 22) | (guild_id & ((1 << 22) - 1))
         guild = Guild(id=guild_id, name=name, owner_id=owner_id, _new_id=self.new_id)
         guild.roles[guild_id] = Role(
             id=guild_id, guild_id=guild_id, name="@everyone",

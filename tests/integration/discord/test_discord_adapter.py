@@ -380,12 +380,9 @@ async def test_bad_token_never_logged(fake: FakeDiscord, scene: Scene,
 
 
 @pytest.mark.asyncio
-async def test_sharded_process_serves_its_shards(fake: FakeDiscord, scene: Scene,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    async def identify_now(self: object, shard_id: int | None, *, initial: bool = False) -> None:
-        return None  # Discord needs 5 s between identifies; the fake does not
-
-    monkeypatch.setattr(discord.AutoShardedClient, "before_identify_hook", identify_now)
+async def test_sharded_process_serves_its_shards(fake: FakeDiscord, scene: Scene) -> None:
+    # Two shards may IDENTIFY at once (else the second waits Discord's 5 s after the first).
+    fake.state.max_concurrency = 2
     host = RecordingHost()
     adapter = make_adapter(fake, communities(scene), shards={"count": 2, "ids": [0, 1]})
     async with running(adapter, host):
@@ -396,6 +393,45 @@ async def test_sharded_process_serves_its_shards(fake: FakeDiscord, scene: Scene
         shards = sorted(f.d["shard"][0] for f in fake.gateway_frames
                         if f.direction == "recv" and f.op == Op.IDENTIFY)
         assert shards == [0, 1]
+
+
+@pytest.mark.asyncio
+async def test_a_spent_session_start_budget_is_refused_in_one_line(fake: FakeDiscord,
+                                                                   scene: Scene) -> None:
+    fake.state.session_starts_remaining = 1  # Discord's daily budget; two shards need two
+    adapter = make_adapter(fake, communities(scene), shards={"count": 2, "per_process": 2})
+    with pytest.raises(StartupError) as failure:
+        await adapter.start(RecordingHost())
+    assert "daily budget of session starts is spent (1 left, 2 shards to start)" in str(
+        failure.value)
+    assert not [f for f in fake.gateway_frames if f.direction == "recv" and f.op == Op.IDENTIFY]
+
+
+@pytest.mark.asyncio
+async def test_holding_no_shard_the_adapter_waits_then_connects_to_the_one_it_gets(
+        fake: FakeDiscord, scene: Scene) -> None:
+    fake.state.max_concurrency = 2
+    host = RecordingHost()
+    adapter = make_adapter(fake, communities(scene), shards={"count": 2, "per_process": 1})
+    claims = adapter.claims()
+    assert claims is not None and claims.keys == ("discord shard 0/2", "discord shard 1/2")
+    mine = claims.communities["tea"]
+    adapter.claimed(frozenset())  # another process holds every shard
+    async with running(adapter, host):
+        assert adapter.client is None and not fake.gateway.live_sessions()
+        assert await adapter.check_permissions() == []
+        adapter.claimed(frozenset({mine}))  # the shard of tea's guild is free now
+        await host.wait_for(AdapterReadyEvent)
+        assert adapter.client is not None
+        assert [s.shard for s in fake.gateway.live_sessions()] == [
+            [int(mine.split()[2].split("/")[0]), 2]]
+        said = await fake.user_says(scene.general, scene.alice, "hello, new holder")
+        await host.wait_for(MessagePostedEvent, lambda e: e.id == str(said.id))
+        adapter.claimed(frozenset())  # lost it: disconnected
+        async with asyncio.timeout(5):
+            while fake.gateway.live_sessions():  # noqa: ASYNC110 (the fake's state)
+                await asyncio.sleep(0.01)
+        assert adapter.client is None
 
 
 @pytest.mark.asyncio
