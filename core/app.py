@@ -33,6 +33,7 @@ import asyncio
 import functools
 import gc
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -114,6 +115,8 @@ QUEUE_SIZE = 10_000
 SEEN_SIZE = 100_000
 #: events for a community another process acts for, stored at once
 FORWARD_BATCH = 100
+#: how often the records of events handled are written (seconds; see :mod:`hearth.once`)
+RECORD_EVERY = 0.2
 #: events the core makes (their ids are this process's own), never de-duplicated across processes
 CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent)
 #: the inbox of direct messages that belong to no community (not a valid community key)
@@ -305,9 +308,10 @@ class App:
         await self.leases.renew()
         if self.leases.shared:  # leases run on the database's real clock, even in a simulation
             self.supervisor.run("leases", self.leases.run_forever)
+            await self.once.load(EVENTS)  # what was handled before a restart is redelivered
             await self.inbox.listen()
             self.supervisor.run("inbox", lambda: self.inbox.run_forever(self.leases.owned))
-            self.supervisor.run("once", self._prune_forever)
+            self.supervisor.run("once", self._write_records_forever)
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
@@ -359,6 +363,7 @@ class App:
         if self.db is not None:
             try:
                 if self.started:
+                    await self.once.flush()
                     await self.leases.release()
                 await self.people.close()
             except StorageError as exc:
@@ -488,6 +493,7 @@ class App:
         for: read again what that one left (the member directory, persons), and empty the
         plugins' caches there, which may be stale."""
         await self.people.reload(communities)
+        await self.once.load(EVENTS)
         for key in communities:
             for ctx in self.contexts.get(key, {}).values():
                 ctx.cache.clear()
@@ -498,14 +504,19 @@ class App:
         self.scheduler.wake()
         self.inbox.wake(everything=True)
 
-    async def _prune_forever(self) -> None:
-        """Forget old at-most-once records, hourly (in real time, like the leases)."""
+    async def _write_records_forever(self) -> None:
+        """Write the records of events handled (in real time, like the leases): every
+        :data:`RECORD_EVERY` seconds; forget old ones hourly."""
+        pruned = 0.0
         while True:
+            await asyncio.sleep(RECORD_EVERY)
             try:
-                await self.once.prune()
+                await self.once.flush()
+                if time.monotonic() - pruned > 3600:
+                    pruned = time.monotonic()
+                    await self.once.prune()
             except StorageError as exc:
-                log.warning("could not prune the records of events handled: %s", exc)
-            await asyncio.sleep(3600)
+                log.warning("could not write the records of events handled: %s", exc)
 
     async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
         """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
@@ -755,7 +766,9 @@ class App:
         routed = item if isinstance(item, Routed) else None
         event = item.event if isinstance(item, Routed) else item
         key = None if isinstance(event, CORE_EVENTS) else f"{event.platform}:{event.id}"
-        if key is not None and await self.once.seen(EVENTS, key):
+        # An event received here is checked in memory (which holds the recent records);
+        # one stored by another process may be older, so the database is asked.
+        if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
             log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
         else:
             try:
@@ -764,14 +777,15 @@ class App:
                 raise
             except Exception:
                 self._failed(event)
-        if key is None and routed is None:
+        if routed is None:
+            if key is not None:
+                self.once.note(EVENTS, key)
             return
         assert self.db is not None
         async with self.db.transaction():
             if key is not None:
                 await self.once.record(EVENTS, key)
-            if routed is not None:
-                await self.inbox.done(routed)
+            await self.inbox.done(routed)
 
     def _failed(self, item: Event | Routed) -> None:
         event = item.event if isinstance(item, Routed) else item

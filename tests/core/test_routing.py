@@ -245,11 +245,15 @@ async def test_an_event_received_twice_is_handled_once(processes: Processes) -> 
         await bot.settle()
     await drained()  # the copy the standby stored: handled already, so only deleted
     assert by_owner.texts == ["hello"]
-    await owner.close()  # the standby takes over, and the network delivers it again
-    assert await _app(standby).leases.renew() == {"tea"}
-    await _app(standby).submit(event)
-    await standby.settle()
-    assert by_standby.texts == [] and by_owner.texts == ["hello"]
+    await owner.close()
+    await standby.close()
+    restarted, by_restarted = await processes.start()  # the network delivers it again
+    await _app(restarted).submit(event)
+    await restarted.settle()
+    assert by_restarted.texts == [] and by_standby.texts == [] and by_owner.texts == ["hello"]
+    await _app(restarted).submit(_message("hello again", "$new"))
+    await restarted.settle()
+    assert by_restarted.texts == ["hello again"]
 
 
 @pytest.mark.asyncio
