@@ -6,7 +6,10 @@ adapters wait instead of growing memory); a natively invoked command (a slash
 command) is queued the same way by :meth:`App.run_command`, which returns its
 answers to the adapter once handled. A direct message belongs to the community
 its sender is a member of (see :meth:`App._route_dm`). Due jobs enter the same
-inbox (:class:`~hearth.events.JobDueEvent`). One worker per community handles
+inbox (:class:`~hearth.events.JobDueEvent`). With several processes, the worker of
+a community another process acts for stores its events for that one
+(:mod:`hearth.inbox`), and each event is handled once across processes
+(:mod:`hearth.once`). One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
 enables; a failing plugin is logged with its name and skipped.
