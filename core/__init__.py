@@ -55,7 +55,7 @@ from hearth.people import Activity, DayTotals, InteractionGraph, MemberRecord
 from hearth.people.dialogs import Answer
 from hearth.people.persons import Person
 from hearth.people.strikes import Strike
-from hearth.reports import Panel, PanelAction, PanelRow, Pyramid, Report
+from hearth.reports import Panel, PanelAction, PanelRow, Pyramid, Referral, Report
 from hearth.scheduler import Job
 from hearth.storage import SQL, CommunityStore, Row, Store, like_prefix
 from hearth.text import Mention, Text, mention
@@ -111,6 +111,7 @@ __all__ = [
     "Pyramid",
     "RateLimited",
     "Reaction",
+    "Referral",
     "Report",
     "Role",
     "RoleName",

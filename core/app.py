@@ -78,6 +78,7 @@ from hearth.events import (
     JobDueEvent,
     MemberJoinedEvent,
     MemberLeftEvent,
+    MemberRemovedEvent,
     MemberUpdatedEvent,
     MessageDeletedEvent,
     MessageEditedEvent,
@@ -103,7 +104,7 @@ from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
-from hearth.reports import Panel, Pyramid, Report
+from hearth.reports import Panel, Pyramid, Referral, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
@@ -136,6 +137,7 @@ NOTIFY_HOOKS: dict[type[Event], str] = {
     MessageEditedEvent: "on_message_edit",
     MessageDeletedEvent: "on_message_delete",
     RoleChangedEvent: "on_role_changed",
+    MemberRemovedEvent: "on_member_removed",
 }
 
 
@@ -1087,6 +1089,11 @@ class App:
         answer = await self._first(community, "pyramid")
         return answer if isinstance(answer, Pyramid) else None
 
+    async def referrals(self, community: str, member: Account | None) -> list[Referral] | None:
+        """What ``referrals`` answers in ``community`` (None: no plugin records invitations)."""
+        answer = await self._first(community, "referrals", member=member)
+        return None if answer is None else list(answer)
+
     async def report(self, community: str, weeks: int) -> Report | None:
         """What ``community_report`` answers in ``community`` (None: no plugin reports there)."""
         answer = await self._first(community, "community_report", weeks=weeks)
@@ -1285,12 +1292,16 @@ def bindings_for(config: HearthConfig, adapter: type[Adapter]) -> dict[str, Comm
     """How each community looks to ``adapter``: its space, channel ids and role ids.
 
     A virtual adapter (testing, console) serves every community and names
-    channels by their neutral names.
+    channels by their neutral names; one standing in for a network the
+    community is bound to (the testing adapter as ``matrix``) has only the
+    channels mapped on that network, as the real one would.
     """
     out = {}
     for key, community in config.communities.items():
         if adapter.virtual:
-            out[key] = CommunityBinding(key=key, space=None, channels={n: n for n in community.channels})
+            standing_in = adapter.name in community.bindings
+            out[key] = CommunityBinding(key=key, space=None, channels={
+                n: n for n, ids in community.channels.items() if not standing_in or adapter.name in ids})
         elif adapter.name in community.bindings:
             out[key] = CommunityBinding(
                 key=key,

@@ -242,7 +242,16 @@ def _convert(param: Param, token: str) -> Any:
 
 
 def parse_args(command: Command, line: str) -> dict[str, Any]:
-    """Parse ``line`` against ``command.params``; :class:`UsageError` says what is wrong."""
+    """Parse ``line`` against ``command.params``; :class:`UsageError` says what is wrong.
+
+    A command whose only parameter is ``rest`` (``announce TEXT``) takes the line as it
+    was written: quotes and apostrophes ("don't") are part of the text, not syntax.
+    """
+    if len(command.params) == 1 and command.params[0].kind == "rest":
+        param, text = command.params[0], line.strip()
+        if not text and not param.optional:
+            raise UsageError(f"missing {param.usage}", command.usage)
+        return {param.name: text or None}
     try:
         tokens = split_args(line)
     except ValueError as exc:

@@ -13,6 +13,7 @@ for the network, since their result is needed at once.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from hearth import mutes
 from hearth.declarations import LeaderCandidate
 from hearth.errors import AdapterError
+from hearth.events import MemberRemovedEvent
 from hearth.groups import GroupsView
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Request
@@ -38,7 +40,7 @@ from hearth.people.records import (
 )
 from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
-from hearth.reports import Pyramid
+from hearth.reports import Pyramid, Referral
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
 from hearth.text import Text, mention
@@ -51,6 +53,8 @@ log = logging.getLogger(__name__)
 
 #: the core's own name as the owner of jobs and stored records
 CORE = "hearth"
+#: ids of the removal events this process produced
+_removals = itertools.count(1)
 
 
 
@@ -153,6 +157,12 @@ class PluginContext:
     async def pyramid(self) -> Pyramid | None:
         """The community's user pyramid, from the plugin that manages leaders (None: none does)."""
         return await self._app.pyramid(self.key)
+
+    async def referrals(self, member: Member | tuple[str, str] | None = None) -> list[Referral] | None:
+        """The referral tree (who invited whom), from the plugin that records invitations:
+        the whole community's roots, or with ``member`` their branch alone (a list of one,
+        empty when unknown). None when no enabled plugin records invitations."""
+        return await self._app.referrals(self.key, None if member is None else account_of(member))
 
     async def leader_candidates(self) -> list[LeaderCandidate]:
         """Every enabled plugin's answer to ``leader_candidates``, together."""
@@ -596,15 +606,27 @@ class PluginContext:
                    data: dict[str, Any] | None = None) -> Pending | None:
         """Queue a kick of ``member`` and of the person's linked accounts; it waits (bounded)
         for a DM queued to the member before it."""
-        return self._to_linked(member, Capability.KICK, "kick",
-                               lambda a, member: a.kick(self.key, member, reason), then, data)
+        pending = self._to_linked(member, Capability.KICK, "kick",
+                                  lambda a, member: a.kick(self.key, member, reason), then, data)
+        self._removed(member, pending, "kick", reason)
+        return pending
 
     async def ban(self, member: Member, reason: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
         """Queue a ban of ``member`` and of the person's linked accounts; it waits (bounded)
         for a DM queued to the member before it."""
-        return self._to_linked(member, Capability.BAN, "ban",
-                               lambda a, member: a.ban(self.key, member, reason), then, data)
+        pending = self._to_linked(member, Capability.BAN, "ban",
+                                  lambda a, member: a.ban(self.key, member, reason), then, data)
+        self._removed(member, pending, "ban", reason)
+        return pending
+
+    def _removed(self, member: Member, pending: Pending | None, action: str, reason: str) -> None:
+        """Tell every plugin (``on_member_removed``) of a removal just queued."""
+        if pending is not None:
+            event_id = f"removed:{member.platform}:{member.id}:{next(_removals)}"
+            self._app.follow_up(self.key, MemberRemovedEvent(
+                platform=CORE, id=event_id, community=self.key, time=self.now(), member=member,
+                action=action, reason=reason, by=self.plugin))
 
     async def unban(self, member: Member, *, then: str | None = None,
                     data: dict[str, Any] | None = None) -> Pending | None:
@@ -641,16 +663,78 @@ class PluginContext:
         (:class:`~hearth.groups.GroupsView`)."""
         return GroupsView(self._app.groups, self)
 
+    async def hold_newcomers(self, platform: str, reason: str, *, then: str | None = None,
+                             data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue stopping every newcomer on ``platform`` from posting here, with one change
+        for them all (``Capability.HOLD_NEWCOMERS``); None when the network cannot."""
+        return self._community_action(platform, "hold", lambda a: a.hold_newcomers(self.key, reason),
+                                      then, data)
+
+    async def release_newcomers(self, platform: str, *, then: str | None = None,
+                                data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue lifting :meth:`hold_newcomers` on ``platform``."""
+        return self._community_action(platform, "release", lambda a: a.release_newcomers(self.key),
+                                      then, data)
+
+    def _community_action(self, platform: str, what: str, call: Callable[[Adapter], Awaitable[Any]],
+                          then: str | None, data: dict[str, Any] | None) -> Pending | None:
+        adapter = self.adapter(platform)
+        if adapter is None or not self._able(adapter, Capability.HOLD_NEWCOMERS):
+            return None
+
+        async def perform(_text: str | None, _reply: str | None) -> Any:
+            return await call(adapter)
+
+        return self._queue(adapter, ("moderation",), Request(what, perform), then, data)
+
     async def pin(self, channel: Channel, message_id: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
         """Queue pinning a message (in order with the channel's messages)."""
+        return self._pinning("pin", channel, message_id, then, data)
+
+    async def unpin(self, channel: Channel, message_id: str, *, then: str | None = None,
+                    data: dict[str, Any] | None = None) -> Pending | None:
+        """Queue unpinning a message (one that is not pinned is no error)."""
+        return self._pinning("unpin", channel, message_id, then, data)
+
+    def _pinning(self, what: str, channel: Channel, message_id: str, then: str | None,
+                 data: dict[str, Any] | None) -> Pending | None:
         adapter = self.adapter(channel.platform)
         if adapter is None or not self._able(adapter, Capability.PIN):
             return None
         community = self.key
+        call = adapter.pin if what == "pin" else adapter.unpin
 
         async def perform(_text: str | None, _reply: str | None) -> Any:
-            await adapter.pin(community, channel, message_id)
+            await call(community, channel, message_id)
 
         lane = self._app.outbound(adapter).lane_for("channel", channel.id)
-        return self._queue(adapter, lane, Request("pin", perform), then, data)
+        return self._queue(adapter, lane, Request(what, perform), then, data)
+
+    # -- who is let into a channel ------------------------------------------
+    async def invite(self, channel: str, member: Member) -> int:
+        """Let ``member``'s person into the community's channel ``channel`` (a neutral name),
+        on each network where it is mapped, through their account there. Waits for the
+        network, like ``ctx.groups``; needs :attr:`~hearth.Capability.GROUPS`. Returns on
+        how many networks it was done (a refusal is logged)."""
+        return await self._membership("invite", channel, member)
+
+    async def remove_from_channel(self, channel: str, member: Member) -> int:
+        """Take ``member``'s person out of the community's channel ``channel`` on each network
+        (someone not in it is no error). See :meth:`invite`."""
+        return await self._membership("remove", channel, member)
+
+    async def _membership(self, what: str, channel: str, member: Member) -> int:
+        accounts = {r.platform: r.member for r in reversed(self.accounts(member))}
+        accounts[member.platform] = member
+        done = 0
+        for target in self.channels(channel):
+            adapter = self.adapter(target.platform)
+            account = accounts.get(target.platform)
+            if adapter is None or account is None or not self._able(adapter, Capability.GROUPS):
+                continue
+            call = adapter.invite if what == "invite" else adapter.remove_from_group
+            ok, _ = await self._act(adapter, f"{what} {account.id} in {channel}",
+                                    call(self.key, target, account))
+            done += ok
+        return done

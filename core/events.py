@@ -64,6 +64,17 @@ class RoleChangedEvent(Event):
 
 
 @model
+class MemberRemovedEvent(Event):
+    """A plugin removed ``member`` (produced by the core when ``ctx.kick`` or ``ctx.ban``
+    is queued): ``action`` is ``kick`` or ``ban``, ``by`` the plugin, ``reason`` its reason."""
+
+    member: Member
+    action: str
+    reason: str
+    by: str
+
+
+@model
 class MessagePostedEvent(Event):
     """A message was posted in a channel or sent to the bot directly."""
 

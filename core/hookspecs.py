@@ -24,7 +24,7 @@ Hook families:
 
 * ``register_*``: return declarations, called once at start-up and checked then.
 * ``on_*``: notifications; every enabled plugin's implementation runs, in order.
-* ``moderate_message``, ``leader_powers``, ``pyramid`` and ``community_report``:
+* ``moderate_message``, ``leader_powers``, ``pyramid``, ``referrals`` and ``community_report``:
   the first non-None answer wins.
 * ``leader_candidates`` and ``dashboard_panels``: every enabled plugin's answers
   are collected.
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from hearth.outbox import Outcome
     from hearth.people.dialogs import Answer
     from hearth.people.persons import Person
-    from hearth.reports import Panel, Pyramid, Report
+    from hearth.reports import Panel, Pyramid, Referral, Report
     from hearth.scheduler import Job
     from hearth.storage import Migration
 
@@ -146,6 +146,18 @@ async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | N
 @hookspec
 async def on_member_leave(ctx: PluginContext, member: Member) -> None:
     """``member`` left the community or was removed."""
+
+
+@hookspec
+async def on_member_removed(ctx: PluginContext, member: Member, action: str, reason: str, by: str) -> None:
+    """The plugin ``by`` removed ``member`` (``action``: ``kick`` or ``ban``) for ``reason``.
+
+    Told to every plugin once the removal is queued (after the handler that
+    queued it), whether or not the network has carried it out yet; the member's
+    own leave follows as ``on_member_leave``. A removal for strikes can be told
+    apart by the person's active strikes from ``by`` (``ctx.strikes.active``):
+    ``welcome`` charges an inviter whose invitee was removed so.
+    """
 
 
 @hookspec
@@ -343,6 +355,19 @@ async def pyramid(ctx: PluginContext) -> Pyramid | None:
     The plugin that manages leaders answers; others (``pulse``'s health report,
     the dashboard) ask through ``await ctx.pyramid()``, which is None when no
     enabled plugin answers: the report then leaves the leader figures out.
+    """
+
+
+@hookspec(firstresult=True)
+async def referrals(ctx: PluginContext, member: tuple[str, str] | None) -> Sequence[Referral] | None:
+    """The referral tree: who invited whom. Stops at first non-None result.
+
+    Without ``member``, the roots of the community's tree (members who invited
+    someone and were invited by nobody), each with their branch; with
+    ``member`` (``(platform, id)``), that member's branch alone (empty when the
+    plugin knows nothing of them). ``welcome`` answers; others (``pulse``'s
+    health report, the dashboard) ask through ``await ctx.referrals()``. Read
+    only, as for ``community_report``.
     """
 
 

@@ -101,6 +101,9 @@ class Capability(StrEnum):
     MEMBERS = "members"  # list every member of a community (Adapter.list_members)
     CHOICES = "choices"  # show a question's choices as buttons or a menu (else: numbered text)
     FILES = "files"  # post a file (an image) in a channel (Adapter.send_file)
+    #: stop every newcomer posting at once, in every channel (Adapter.hold_newcomers: a join
+    #: wave); without it a hold is one mute per newcomer, or their messages are removed
+    HOLD_NEWCOMERS = "hold_newcomers"
 
 
 @model

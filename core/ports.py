@@ -292,6 +292,18 @@ class Adapter(abc.ABC):
         """Let a muted member post again."""
         raise CapabilityMissing(platform=self.name, action="unmute", capability=Capability.MUTE)
 
+    async def hold_newcomers(self, community: str, reason: str) -> None:
+        """Stop everyone holding only the newcomer role from posting in the community's
+        channels, with one change for all of them (Matrix: the rooms' ``events_default``),
+        until :meth:`release_newcomers`. Holding twice is one hold."""
+        raise CapabilityMissing(platform=self.name, action="hold newcomers",
+                                capability=Capability.HOLD_NEWCOMERS)
+
+    async def release_newcomers(self, community: str) -> None:
+        """Undo :meth:`hold_newcomers` (nothing when there is no hold)."""
+        raise CapabilityMissing(platform=self.name, action="release newcomers",
+                                capability=Capability.HOLD_NEWCOMERS)
+
     async def kick(self, community: str, member: Member, reason: str) -> None:
         """Remove ``member`` from the community (they may come back)."""
         raise CapabilityMissing(platform=self.name, action="kick", capability=Capability.KICK)
@@ -345,11 +357,14 @@ class Adapter(abc.ABC):
         raise CapabilityMissing(platform=self.name, action="create group", capability=Capability.GROUPS)
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
-        """Add ``member`` to a group channel."""
+        """Add ``member`` to a group channel, or to a channel of the community the bot
+        manages the membership of (a council: ``PluginContext.invite``); one already in it
+        is no error."""
         raise CapabilityMissing(platform=self.name, action="invite", capability=Capability.GROUPS)
 
     async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
-        """Take ``member`` out of a group channel (one who is not in it is no error)."""
+        """Take ``member`` out of a group channel, or a managed channel of the community
+        (one who is not in it is no error)."""
         raise CapabilityMissing(platform=self.name, action="remove from group",
                                 capability=Capability.GROUPS)
 

@@ -1,7 +1,7 @@
 """What plugins offer each other and the dashboard about a community's shape and health.
 
 These are the answers of the hooks :func:`~hearth.hookspecs.pyramid`,
-:func:`~hearth.hookspecs.community_report` and
+:func:`~hearth.hookspecs.referrals`, :func:`~hearth.hookspecs.community_report` and
 :func:`~hearth.hookspecs.dashboard_panels`: plain frozen values, so that no
 plugin (and not the dashboard) reads another plugin's tables.
 """
@@ -9,6 +9,7 @@ plugin (and not the dashboard) reads another plugin's tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from hearth.models import Role
 
@@ -27,6 +28,14 @@ class Pyramid:
     leaders: int
     members: int
     largest_cohort: int = 0
+    #: leaders more needed to keep every cohort within its span
+    missing_leaders: int = 0
+    #: leaders silent past the community's limit (told, and demoted if still silent)
+    inactive_leaders: int = 0
+    #: people proposed or approved as leaders who have not answered yet
+    proposals: int = 0
+    #: tasks for the leaders nobody has claimed yet
+    unclaimed_tasks: int = 0
 
     @property
     def leader_share(self) -> float:
@@ -41,6 +50,43 @@ class Report:
 
     text: str
     html: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Referral:
+    """One member in the referral tree (who invited whom), with the branch they started.
+
+    ``account`` is ``(platform, id)``; ``via`` says how they were invited
+    (``"code"``, ``"platform"``; None for a root nobody invited). ``joined`` is
+    their latest join as the inviting plugin saw it (None for a root who never
+    joined through it). ``stayed`` is True once they have been a member for a month,
+    ``removed`` when moderation or a gate removed them. The ``invited``, ``stayed_count``
+    and ``removed_count`` figures cover everyone below them (not themselves).
+    """
+
+    account: Account
+    name: str
+    via: str | None = None
+    joined: datetime | None = None
+    present: bool = True
+    stayed: bool = False
+    removed: bool = False
+    children: tuple[Referral, ...] = ()
+
+    @property
+    def invited(self) -> int:
+        """Everyone in the branch below this member (their invitees, theirs, and so on)."""
+        return sum(1 + child.invited for child in self.children)
+
+    @property
+    def stayed_count(self) -> int:
+        """How many in the branch below stayed a month."""
+        return sum(int(child.stayed) + child.stayed_count for child in self.children)
+
+    @property
+    def removed_count(self) -> int:
+        """How many in the branch below were removed."""
+        return sum(int(child.removed) + child.removed_count for child in self.children)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

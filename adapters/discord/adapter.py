@@ -54,7 +54,8 @@ class DiscordAdapter(Adapter):
     checkpoint_every = 1.0
     #: at stop, how long to wait for the core to handle what it was given before saving
     final_checkpoint_timeout = 10.0
-    capabilities = frozenset(Capability)
+    # A join wave is held by one timeout per newcomer (mute), not all newcomers at once.
+    capabilities = frozenset(Capability) - {Capability.HOLD_NEWCOMERS}
 
     def __init__(
         self,

@@ -4,7 +4,8 @@ Sending (mentions as pills, replies quoting the original), direct messages in
 the DM room the member last used (or a new one), redacting a message with its
 edits, pinning, and moderation in every room of the community: mutes (a power
 level; Matrix has no timed mute, so the core's scheduler lifts them at their
-end: see :mod:`hearth.mutes`), kicks and bans.
+end: see :mod:`hearth.mutes`), kicks and bans, and holding every newcomer at once
+during a join wave (the rooms' ``events_default``).
 """
 
 from __future__ import annotations
@@ -109,6 +110,18 @@ class Actions:
         uid = user_id(member.id)
         await s.each("unmute", self.topology.all_rooms(community, space=False),
                      lambda r: ops.unmute(s.nio, r, uid))
+
+    async def hold_newcomers(self, community: str, level: int) -> None:
+        """Raise ``events_default`` to ``level`` in the community's rooms: one change per room
+        for every newcomer (a join wave), restored by :meth:`release_newcomers`."""
+        s = self.session
+        await s.each("hold newcomers", self.topology.all_rooms(community, space=False),
+                     lambda r: ops.hold(s.nio, r, level))
+
+    async def release_newcomers(self, community: str) -> None:
+        s = self.session
+        await s.each("release newcomers", self.topology.all_rooms(community, space=False),
+                     lambda r: ops.release(s.nio, r))
 
     async def lift_legacy_mutes(self) -> None:
         """Lift the mutes an older Hearth timed itself (its ``mutes`` record), then forget it.

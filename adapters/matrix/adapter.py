@@ -61,7 +61,17 @@ class MatrixAdapter(Adapter):
             raise StartupError("the matrix adapter needs accounts.matrix (homeserver, user_id, token)")
         self.acc: MatrixAccount = account
         self.me = account.user_id
+        self.capabilities = self.configured_capabilities
         self._connection: Connection | None = None
+
+    @property
+    def configured_capabilities(self) -> frozenset[Capability]:
+        """What the account allows before the homeserver is asked: newcomers are held all at
+        once (``events_default`` raised to the member level) only when members stand above
+        them (``power_levels.member`` > ``newcomer``)."""
+        levels = self.acc.power_levels
+        hold = {Capability.HOLD_NEWCOMERS} if levels.member > levels.newcomer else set()
+        return BASE_CAPABILITIES | hold
 
     def _started(self) -> Connection:
         if self._connection is None:
@@ -156,6 +166,12 @@ class MatrixAdapter(Adapter):
 
     async def unban(self, community: str, member: Member) -> None:
         await self._started().actions.unban(community, member)
+
+    async def hold_newcomers(self, community: str, reason: str) -> None:
+        await self._started().actions.hold_newcomers(community, self.acc.power_levels.member)
+
+    async def release_newcomers(self, community: str) -> None:
+        await self._started().actions.release_newcomers(community)
 
     async def fetch_message(self, community: str, channel: Channel, message_id: str) -> Message | None:
         return await self._started().inbound.fetch_message(community, channel, message_id)

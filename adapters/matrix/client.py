@@ -23,7 +23,7 @@ from hearth.ports import AdapterHost
 
 from . import boundary, ops
 from .actions import Actions
-from .adapter import BASE_CAPABILITIES, MatrixAdapter
+from .adapter import MatrixAdapter
 from .convert import PLATFORM
 from .errors import MatrixOpError
 from .groups import Groups
@@ -81,7 +81,7 @@ class Connection:
                     "accounts.matrix.admin_api is on but the bot is not a Synapse server admin: "
                     "dissolved group rooms are closed and archived, not deleted"
                 )
-            self.adapter.capabilities = BASE_CAPABILITIES | (
+            self.adapter.capabilities = self.adapter.configured_capabilities | (
                 {Capability.GROUP_DELETE} if s.admin_delete else set()
             )
             await self.topology.join_communities()

@@ -48,7 +48,8 @@ class Groups:
 
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         s = self.session
-        await s.do("invite", lambda: ops.invite(s.nio, channel.id, user_id(member.id)))
+        # a council room may already hold the member (Synapse refuses a second invite)
+        await s.do("invite", lambda: ops.invite_once(s.nio, channel.id, user_id(member.id)))
 
     async def remove(self, community: str, channel: Channel, member: Member) -> None:
         s = self.session

@@ -40,6 +40,7 @@ from .errors import MatrixForbidden, MatrixNotFound, MatrixOpError, MatrixRateLi
 
 __all__ = [
     "CREATOR_LEVEL",
+    "HOLD_STATE_TYPE",
     "MUTE_STATE_TYPE",
     "DissolveResult",
     "PowerLevels",
@@ -87,6 +88,10 @@ R = TypeVar("R")
 CLIENT_API = "/_matrix/client/v3"
 SYNAPSE_ADMIN = "/_synapse/admin"
 MATRIX_TO = "https://matrix.to/#/"
+HOLD_STATE_TYPE = "org.hearthbot.hold"
+"""Room state event (state key "") keeping the room's ``events_default`` from before a hold on
+newcomers (a join wave): ``{"previous": level}`` while held, ``{}`` otherwise."""
+
 MUTE_STATE_TYPE = "org.hearthbot.mute"
 """Room state event (state key "") mapping muted user ids to their previous power level.
 
@@ -652,6 +657,47 @@ async def set_power_level(client: AsyncClient, room_id: str, user_id: str, level
         return previous
 
 
+async def _held_from(client: AsyncClient, room_id: str) -> int | None:
+    """The ``events_default`` from before the room's hold on newcomers (None: no hold)."""
+    content = await _get_state(client, room_id, HOLD_STATE_TYPE) or {}
+    previous = content.get("previous")
+    return _int(previous, 0) if previous is not None else None
+
+
+async def hold(client: AsyncClient, room_id: str, level: int) -> bool:
+    """Raise the room's ``events_default`` to ``level``: users below it (newcomers) cannot post.
+
+    One power-levels change for all of them. The previous ``events_default`` is kept in room
+    state (:data:`HOLD_STATE_TYPE`) so :func:`release` restores it even after a restart.
+    False (nothing changed) when the room is held already or as strict as that.
+    """
+    async with _lock(client, f"pl:{room_id}"):
+        if await _held_from(client, room_id) is not None:
+            return False
+        pl = await get_power_levels(client, room_id)
+        if pl.events_default >= level:
+            return False
+        await _put_state(client, room_id, HOLD_STATE_TYPE, {"previous": pl.events_default})
+        content = json.loads(json.dumps(dict(pl.content)))
+        content["events_default"] = level
+        await _put_state(client, room_id, "m.room.power_levels", content)
+        return True
+
+
+async def release(client: AsyncClient, room_id: str) -> bool:
+    """Undo :func:`hold`: the room's ``events_default`` as it was; False when not held."""
+    async with _lock(client, f"pl:{room_id}"):
+        previous = await _held_from(client, room_id)
+        if previous is None:
+            return False
+        pl = await get_power_levels(client, room_id)
+        content = json.loads(json.dumps(dict(pl.content)))
+        content["events_default"] = previous
+        await _put_state(client, room_id, "m.room.power_levels", content)
+        await _put_state(client, room_id, HOLD_STATE_TYPE, {})
+        return True
+
+
 async def _mute_records(client: AsyncClient, room_id: str) -> dict[str, int]:
     content = await _get_state(client, room_id, MUTE_STATE_TYPE) or {}
     levels = content.get("previous_levels") or {}
@@ -672,7 +718,8 @@ async def mute(client: AsyncClient, room_id: str, user_id: str) -> int:
     async with _lock(client, f"pl:{room_id}"):
         pl = await get_power_levels(client, room_id)
         current = pl.user_level(user_id)
-        target = pl.events_default - 1
+        held_from = await _held_from(client, room_id)  # a mute outlasts a hold on newcomers
+        target = min(pl.events_default, pl.events_default if held_from is None else held_from) - 1
         records = await _mute_records(client, room_id)
         if current <= target:
             return records.get(user_id, current)
@@ -743,6 +790,14 @@ async def missing_permissions(
 async def invite(client: AsyncClient, room_id: str, user_id: str) -> None:
     """Invite ``user_id`` to the room."""
     check(await client.room_invite(room_id, user_id), "invite")
+
+
+async def invite_once(client: AsyncClient, room_id: str, user_id: str) -> bool:
+    """Invite ``user_id`` unless they are joined or invited already (True: invited now)."""
+    if await _membership(client, room_id, user_id) in ("join", "invite"):
+        return False
+    await invite(client, room_id, user_id)
+    return True
 
 
 async def join(client: AsyncClient, room: str) -> str:

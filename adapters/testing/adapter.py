@@ -55,12 +55,12 @@ from hearth.text import Mention, Text, safe_name
 PLATFORM = "testing"
 _ALL = frozenset(Capability)
 PROFILES: dict[str, frozenset[Capability]] = {
-    "discord": _ALL,
+    "discord": _ALL - {Capability.HOLD_NEWCOMERS},  # a join wave is held by a timeout each
     # Matrix cannot truly delete a room: it is closed and archived instead; a mute (a
     # power level) lasts until it is lifted; choices are numbered text.
     "matrix": _ALL - {Capability.GROUP_DELETE, Capability.TIMED_MUTE, Capability.CHOICES,
                       Capability.GROUP_THREADS},
-    "console": _ALL - {Capability.CHOICES, Capability.GROUP_THREADS},
+    "console": _ALL - {Capability.CHOICES, Capability.GROUP_THREADS, Capability.HOLD_NEWCOMERS},
     "testing": _ALL,
 }
 #: messages the imitated network remembers for edits, reactions and deletions
@@ -182,9 +182,13 @@ class TestingAdapter(Adapter):
         self.host: AdapterHost | None = None
         self.people: dict[str, dict[str, Person]] = {key: {} for key in communities}
         self.groups: dict[str, dict[str, Any]] = {}
+        #: (community, channel id) -> members the bot let into that (non-group) channel
+        self.channel_members: dict[tuple[str, str], list[str]] = {}
         #: open group channels allowed per community (None: no limit), like Discord's caps
         self.max_groups: int | None = None
         self.actions: list[dict[str, Any]] = []
+        #: communities whose newcomers are held (``hold_newcomers``): they cannot post
+        self.holding: set[str] = set()
         #: the messages the imitated network remembers (the newest MESSAGES_KEPT), by id
         self.messages: OrderedDict[str, _Stored] = OrderedDict()
         self.last_bot_message: dict[tuple[str, str], str] = {}
@@ -411,13 +415,16 @@ class TestingAdapter(Adapter):
             messages.popitem(last=False)
 
     def refusal(self, community: str, person: Person) -> str | None:
-        """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``), or None."""
+        """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``, ``held``:
+        a newcomer during ``hold_newcomers``), or None."""
         if person.banned:
             return "banned"
         if person.kicked:
             return "kicked"
         if person.muted_until is not None and person.muted_until > self._now():
             return "muted"
+        if community in self.holding and person.roles == {Role.NEWCOMER}:
+            return "held"
         return None
 
     async def inject_message(self, community: str, member_id: str, channel_name: str, text: str,
@@ -426,7 +433,7 @@ class TestingAdapter(Adapter):
         # every injected message passes here (tests, simulate, the console, benchmarks): kept lean
         person = self.person(community, member_id)
         channel = self._channels.get((community, channel_name)) or self.channel(community, channel_name)
-        if person.banned or person.kicked or person.muted_until is not None:
+        if person.banned or person.kicked or person.muted_until is not None or self.holding:
             why = self.refusal(community, person)
             if why is not None:
                 self._record(community, "refused", member=member_id, why=why)
@@ -593,6 +600,16 @@ class TestingAdapter(Adapter):
         self.person(community, member.id).muted_until = None
         self._record(community, "unmute", member=member.id)
 
+    async def hold_newcomers(self, community: str, reason: str) -> None:
+        await self._network("hold")
+        self.holding.add(community)
+        self._record(community, "hold", reason=reason)
+
+    async def release_newcomers(self, community: str) -> None:
+        await self._network("release")
+        self.holding.discard(community)
+        self._record(community, "release")
+
     async def unban(self, community: str, member: Member) -> None:
         await self._network("unban")
         self.person(community, member.id).banned = False
@@ -653,22 +670,28 @@ class TestingAdapter(Adapter):
                      private=private, topic=topic, **extra)
         return Channel(platform=self.name, id=name, name=name)
 
+    def _room(self, community: str, channel: Channel) -> list[str]:
+        """The members let into a group, or into a channel of the community (a council)."""
+        group = self.groups.get(channel.id)
+        if group is not None and group["open"]:
+            members: list[str] = group["members"]
+            return members
+        if channel.id in self.communities[community].channels:
+            return self.channel_members.setdefault((community, channel.id), [])
+        raise NotFound(f"no open group or channel {channel.id!r}")
+
     async def invite(self, community: str, channel: Channel, member: Member) -> None:
         await self._network("invite")
-        group = self.groups.get(channel.id)
-        if group is None or not group["open"]:
-            raise NotFound(f"no open group {channel.id!r}")
-        if member.id not in group["members"]:
-            group["members"].append(member.id)
+        members = self._room(community, channel)
+        if member.id not in members:
+            members.append(member.id)
         self._record(community, "invite", channel=channel.id, member=member.id)
 
     async def remove_from_group(self, community: str, channel: Channel, member: Member) -> None:
         await self._network("remove_from_group")
-        group = self.groups.get(channel.id)
-        if group is None or not group["open"]:
-            raise NotFound(f"no open group {channel.id!r}")
-        if member.id in group["members"]:
-            group["members"].remove(member.id)
+        members = self._room(community, channel)
+        if member.id in members:
+            members.remove(member.id)
         self._record(community, "remove_from_group", channel=channel.id, member=member.id)
 
     async def dissolve_group(self, community: str, channel: Channel, mode: DissolveMode) -> None:

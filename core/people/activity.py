@@ -40,8 +40,15 @@ log = logging.getLogger(__name__)
 
 AUTHORS_KEPT = 200_000
 DAY_MS = 86_400_000
+
 #: default weight of each kind of interaction in :meth:`Ledger.graph`
 WEIGHTS: Mapping[str, float] = {"replies": 1.0, "mentions": 1.0, "reactions": 0.5}
+
+
+def _real(value: float) -> str:
+    """A float as a SQL literal of the same type on SQLite and PostgreSQL (not NUMERIC)."""
+    return f"CAST({float(value)!r} AS DOUBLE PRECISION)"
+
 
 # indexes into a member's day counters, and into a pair's
 MESSAGES, REPLIES_GIVEN, REPLIES_RECEIVED, REACTIONS_GIVEN, REACTIONS_RECEIVED, COMMANDS = range(6)
@@ -406,22 +413,36 @@ class Ledger:
         unknown = set(weights) - set(WEIGHTS)
         if unknown:
             raise ValueError(f"unknown interaction kinds {sorted(unknown)} (expected {sorted(WEIGHTS)})")
-        w = [weights.get(k, 0.0) for k in ("replies", "mentions", "reactions")]
-        half = None if half_life is None else half_life.total_seconds() * 1000
+        w = [float(weights.get(k, 0.0)) for k in ("replies", "mentions", "reactions")]
+        # Summed per pair in SQL: each local day's decay is a constant of the query (a CASE
+        # over the window's days), so only one row per pair comes back, not one per pair and day.
+        decay = "1" if half_life is None else self._decay(community, first, last, half_life)
+        value = f"({_real(w[0])} * replies + {_real(w[1])} * mentions + {_real(w[2])} * reactions)"
         rows = await self.db.fetch(
-            "SELECT platform, source_id, target_id, day_ms, replies, mentions, reactions"
-            " FROM hearth_interactions WHERE community = ? AND day_ms >= ? AND day_ms <= ?",
+            f"SELECT platform, source_id, target_id, SUM({value} * {decay})"
+            " FROM hearth_interactions WHERE community = ? AND day_ms >= ? AND day_ms <= ?"
+            " GROUP BY platform, source_id, target_id",
             (community, first, last),
         )
+        # one tuple per account, shared by its edges (a large graph has far fewer accounts than pairs)
+        accounts: dict[tuple[str, str], Account] = {}
         edges: dict[tuple[Account, Account], float] = {}
-        for platform, source, target, day_ms, replies, mentions, reactions in rows:
-            value = w[0] * replies + w[1] * mentions + w[2] * reactions
-            if half is not None:
-                days_ago = round((last - day_ms) / DAY_MS)
-                value *= 0.5 ** (days_ago * DAY_MS / half)
-            key = ((platform, source), (platform, target))
-            edges[key] = edges.get(key, 0.0) + value
-        return InteractionGraph({k: v for k, v in edges.items() if v > 0})
+        for platform, source, target, total in rows:
+            if total > 0:
+                a = accounts.setdefault((platform, source), (platform, source))
+                b = accounts.setdefault((platform, target), (platform, target))
+                edges[(a, b)] = float(total)
+        return InteractionGraph(edges)
+
+    def _decay(self, community: str, first: int, last: int, half_life: timedelta) -> str:
+        """A SQL expression of ``day_ms``: each local day's weight ``0.5 ** (days_ago / half_life)``."""
+        half = half_life.total_seconds() * 1000
+        cases, day = [], first
+        while day <= last:
+            days_ago = round((last - day) / DAY_MS)
+            cases.append(f"WHEN {int(day)} THEN {_real(0.5 ** (days_ago * DAY_MS / half))}")
+            day = self.day_of(community, day + DAY_MS + DAY_MS // 12)  # a 23 h or 25 h day too
+        return f"(CASE day_ms {' '.join(cases)} ELSE {_real(0.0)} END)"
 
     async def totals(self, community: str, since: datetime,
                      until: datetime | None = None) -> list[DayTotals]:

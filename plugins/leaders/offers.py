@@ -8,8 +8,6 @@ still approve them). Accepting removes the row.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-
 from hearth import CommunityStore, Store
 
 PROPOSED, APPROVED, DECLINED = "proposed", "approved", "declined"
@@ -21,9 +19,6 @@ async def upgrade_v1(store: Store) -> None:
         f"CREATE TABLE {offers} (community TEXT NOT NULL, person BIGINT NOT NULL,"
         " state TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (community, person))"
     )
-
-
-MIGRATIONS: Sequence[Callable[[Store], Awaitable[None]]] = (upgrade_v1,)
 
 
 async def pending(store: CommunityStore) -> dict[int, str]:

@@ -5,82 +5,60 @@ council channel the names only, and each proposed person an offer that waits
 for the owner (``!leaders approve @m``; at once with ``approval: auto``); then
 the person is asked by DM and becomes a leader (the core's leader role, on
 every network they are on) only on ``!leaders accept`` or the dialog's yes.
-``!leaders`` shows the pyramid; ``leader_powers`` tells the core which powers
+``!leaders`` shows the pyramid and ``!cohort`` a leader's people. Beside
+this module: the council's membership (:mod:`.council`), the powers as
+commands (:mod:`.powers`), tasks (:mod:`.tasks`) and the demotion of silent
+leaders (:mod:`.demotion`). ``leader_powers`` tells the core which powers
 leaders hold; the ``pyramid`` hook answers health reports.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from hearth import (
     Answer,
     Command,
     CommandError,
+    InteractionGraph,
     Invocation,
     Job,
     Member,
     MemberRecord,
+    Outcome,
     Param,
     PluginContext,
     Pyramid,
     Role,
     Store,
     Text,
+    format_duration,
     hookimpl,
     mention,
     to_ms,
 )
-from hearth.i18n import texts
-from hearth.plugins.leaders import offers
-from hearth.plugins.leaders.cohorts import assign, missing_leaders
+from hearth.plugins.leaders import council, demotion, offers, powers, tasks
+from hearth.plugins.leaders.census import Census, census, cohorts, tell_owner
+from hearth.plugins.leaders.cohorts import missing_leaders
 from hearth.plugins.leaders.config import LeadersConfig
 from hearth.plugins.leaders.influence import influence
 from hearth.plugins.leaders.proposals import Proposal, propose, wanted
-from hearth.plugins.leaders.texts import DEFAULTS
+from hearth.plugins.leaders.schema import MIGRATIONS
+from hearth.plugins.leaders.texts import say_for
 
 log = logging.getLogger(__name__)
 
-
-def _say(ctx: PluginContext) -> Callable[..., Text]:
-    return texts(DEFAULTS, ctx.language, ctx.config.texts)
-
-
-@dataclass(frozen=True, slots=True)
-class Census:
-    """The community's people as the pyramid sees them (bots left out)."""
-
-    #: person id -> that person's directory records (their first account first)
-    people: dict[int, list[MemberRecord]]
-    #: (platform, id) -> person id
-    person_of: dict[tuple[str, str], int]
-
-    def highest(self, person: int) -> Role:
-        return max(r.role for r in self.people[person])
-
-    def with_role(self, role: Role) -> list[int]:
-        return [p for p in self.people if self.highest(p) == role]
+#: how many of the people who turned most to a proposed person the owner sees
+EXAMPLES = 3
 
 
-async def census(ctx: PluginContext) -> Census:
-    people: dict[int, list[MemberRecord]] = {}
-    person_of: dict[tuple[str, str], int] = {}
-    for record in ctx.members():
-        if record.is_bot:
-            continue
-        number = (await ctx.person(record)).id
-        people.setdefault(number, []).append(record)
-        person_of[record.key] = number
-    return Census(people, person_of)
-
-
-async def proposals(ctx: PluginContext, people: Census) -> list[Proposal[int]]:
+async def proposals(ctx: PluginContext, people: Census,
+                    graph: InteractionGraph) -> list[Proposal[int]]:
     """This review's proposals (see :func:`hearth.plugins.leaders.proposals.propose`)."""
     config: LeadersConfig = ctx.config
-    graph = await ctx.interactions(ctx.now() - config.window)
     scores = influence(graph.edges, people.person_of.get, people.people)
     leaders = people.with_role(Role.LEADER)
     asked = await offers.pending(ctx.store)
@@ -88,13 +66,12 @@ async def proposals(ctx: PluginContext, people: Census) -> list[Proposal[int]]:
     for c in await ctx.leader_candidates():
         if c.person in people.people:  # still a member, not a bot
             candidates.setdefault(c.person, c.reason)
-    members = [p for p in people.people if people.highest(p) <= Role.MEMBER]
-    cohorts = assign(members, leaders, config.span)
+    settled = await cohorts(ctx, people)
     return propose(
         scores, members=len(people.people), leaders=len(leaders), share=config.share,
         low=config.min, high=config.max,
         waiting=sum(1 for s in asked.values() if s != offers.DECLINED),
-        crowded=any(len(c) > config.span for c in cohorts.values()),
+        crowded=any(len(c) > config.span for c in settled.values()),
         exclude=[*asked, *(p for p in people.people if people.highest(p) >= Role.LEADER)],
         candidates=candidates,
     )
@@ -110,7 +87,7 @@ def register_config_schema() -> type[LeadersConfig]:
 
 @hookimpl
 def register_migrations() -> Sequence[Callable[[Store], Awaitable[None]]]:
-    return offers.MIGRATIONS
+    return MIGRATIONS
 
 
 @hookimpl
@@ -131,6 +108,10 @@ def register_commands() -> Iterable[Command]:
                 help="decline becoming a leader"),
         Command(name="leaders resign", handler=resign, min_role=Role.LEADER,
                 help="step down as a leader"),
+        Command(name="cohort", handler=show_cohort, min_role=Role.LEADER,
+                help="the members in your cohort, with when each last spoke"),
+        *powers.COMMANDS,
+        *tasks.COMMANDS,
     ]
 
 
@@ -157,32 +138,104 @@ def leader_powers(ctx: PluginContext) -> Iterable[str] | None:
 async def pyramid(ctx: PluginContext) -> Pyramid:
     people = await census(ctx)
     leaders = people.with_role(Role.LEADER)
-    members = [p for p in people.people if people.highest(p) <= Role.MEMBER]
-    cohorts = assign(members, leaders, ctx.config.span)
-    largest = max((len(c) for c in cohorts.values()), default=0)
-    return Pyramid(leaders=len(leaders), members=len(members) + len(leaders), largest_cohort=largest)
+    members = people.members()
+    settled = await cohorts(ctx, people)
+    asked = await offers.pending(ctx.store)
+    return Pyramid(
+        leaders=len(leaders), members=len(members) + len(leaders),
+        largest_cohort=max((len(c) for c in settled.values()), default=0),
+        missing_leaders=missing_leaders(len(members), len(leaders), ctx.config.span),
+        inactive_leaders=len(demotion.inactive(ctx, people)),
+        proposals=sum(1 for s in asked.values() if s != offers.DECLINED),
+        unclaimed_tasks=await tasks.unclaimed(ctx),
+    )
+
+
+@hookimpl
+async def on_role_changed(ctx: PluginContext, member: Member, old: Role, new: Role) -> None:
+    if Role.LEADER not in (old, new):
+        return
+    people = await census(ctx)
+    await cohorts(ctx, people)  # a demoted leader's cohort goes to the others
+    await council.sync(ctx, people)
+
+
+@hookimpl
+async def on_member_leave(ctx: PluginContext, member: Member) -> None:
+    if member.role == Role.LEADER:
+        await council.sync(ctx, await census(ctx))
+
+
+@hookimpl
+async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
+    if outcome.key == powers.ANNOUNCED:
+        await powers.announced(ctx, outcome)
+
+
+REVIEW = "review"
+
+
+@hookimpl
+async def on_startup(ctx: PluginContext) -> None:
+    await ctx.ensure_schedule(REVIEW, every=ctx.config.review_every)
+    await ctx.ensure_schedule(demotion.WATCH, every="1d")
+    await ctx.ensure_schedule(tasks.DIGEST, every=tasks.WEEK)
+    await council.sync(ctx, await census(ctx))
+
+
+@hookimpl
+async def on_job_due(ctx: PluginContext, job: Job) -> None:
+    if job.key == REVIEW:
+        await review(ctx, health=True)
+    elif job.key == demotion.WATCH:
+        await demotion.watch(ctx)
+    elif job.key.startswith(demotion.JOB):
+        await demotion.demote(ctx, job)
+    elif job.key.startswith(tasks.JOB):
+        await tasks.again(ctx, job)
+    elif job.key == tasks.DIGEST:
+        text = await tasks.digest(ctx)
+        if text is not None:
+            await tell_owner(ctx, await census(ctx), text)
 
 
 # --------------------------------------------------------------------------- commands
 
 
 async def show_pyramid(inv: Invocation) -> Text:
-    ctx, say = inv.ctx, _say(inv.ctx)
+    ctx, say = inv.ctx, say_for(inv.ctx)
     config: LeadersConfig = ctx.config
     people = await census(ctx)
     leaders = people.with_role(Role.LEADER)
-    members = [p for p in people.people if people.highest(p) <= Role.MEMBER]
-    cohorts = assign(members, leaders, config.span)
+    settled = await cohorts(ctx, people)
     lines = [say("pyramid", community=ctx.key, leaders=len(leaders), members=len(people.people),
                  wanted=wanted(len(people.people), config.share, config.min, config.max))]
-    lines += [say("pyramid_leader", who=mention(people.people[p][0]), count=len(cohorts[p])) for p in leaders]
+    lines += [say("pyramid_leader", who=mention(people.people[p][0]), count=len(settled[p]))
+              for p in leaders]
     if not leaders:
         lines.append(say("no_leaders"))
     return Text("\n").join(lines)
 
 
+async def show_cohort(inv: Invocation) -> Text:
+    ctx, say = inv.ctx, say_for(inv.ctx)
+    people = await census(ctx)
+    me = (await ctx.person(inv.member)).id
+    if me not in people.people or people.highest(me) != Role.LEADER:
+        raise CommandError(say("cohort_not_leader", prefix=ctx.prefix))
+    mine = (await cohorts(ctx, people))[me]
+    if not mine:
+        return say("cohort_empty")
+    lines = [say("cohort_head", count=len(mine), span=ctx.config.span)]
+    for p in sorted(mine, key=lambda p: people.last_active(p) or people.people[p][0].joined):
+        seen = people.last_active(p)
+        when = say("cohort_never") if seen is None else ctx.local(seen).strftime("%Y-%m-%d %H:%M")
+        lines.append(say("cohort_line", who=mention(people.people[p][0]), when=when))
+    return Text("\n").join(lines)
+
+
 async def propose_now(inv: Invocation) -> Text:
-    ctx, say = inv.ctx, _say(inv.ctx)
+    ctx, say = inv.ctx, say_for(inv.ctx)
     config: LeadersConfig = ctx.config
     people, found = await review(ctx, health=False)
     if not found:
@@ -196,9 +249,11 @@ async def propose_now(inv: Invocation) -> Text:
 async def review(ctx: PluginContext, *, health: bool) -> tuple[Census, list[Proposal[int]]]:
     """Compute the proposals, record the offers (asking at once with ``approval: auto``),
     and tell the owner (reasons, and with ``health`` the pyramid's health) and the council."""
-    say, config = _say(ctx), ctx.config
+    say, config = say_for(ctx), ctx.config
     people = await census(ctx)
-    found = await proposals(ctx, people)
+    await council.sync(ctx, people)
+    graph = await ctx.interactions(ctx.now() - config.window)
+    found = await proposals(ctx, people, graph)
     auto = config.approval == "auto"
     for p in found:
         await offers.offer(ctx.store, p.person, offers.APPROVED if auto else offers.PROPOSED,
@@ -207,63 +262,61 @@ async def review(ctx: PluginContext, *, health: bool) -> tuple[Census, list[Prop
             await _ask(ctx, people.people[p.person][0])
     lines: list[Text] = []
     if health:
-        lines.append(_health(ctx, people))
+        lines.append(await _health(ctx, people))
     if found:
-        lines += _reasons(ctx, people, found)
-        if config.channel is not None:
-            names = Text(", ").join(mention(people.people[p.person][0]) for p in found)
-            await ctx.send(config.channel, say("proposal_council", names=names))
+        lines += await _reasons(ctx, people, found, graph)
+        names = Text(", ").join(mention(people.people[p.person][0]) for p in found)
+        await council.post(ctx, say("proposal_council", names=names))
     if lines:
-        await _tell_owner(ctx, people, Text("\n").join(lines))
+        await tell_owner(ctx, people, Text("\n").join(lines))
     return people, found
 
 
-def _health(ctx: PluginContext, people: Census) -> Text:
+async def _health(ctx: PluginContext, people: Census) -> Text:
     config: LeadersConfig = ctx.config
+    say = say_for(ctx)
     leaders = people.with_role(Role.LEADER)
-    members = [p for p in people.people if people.highest(p) <= Role.MEMBER]
-    cohorts = assign(members, leaders, config.span)
-    return _say(ctx)(
+    members = people.members()
+    settled = await cohorts(ctx, people)
+    silent = demotion.inactive(ctx, people)
+    first = say(
         "health", community=ctx.key, leaders=len(leaders), members=len(people.people),
         share=f"{len(leaders) / len(people.people):.0%}" if people.people else "0%",
         wanted=wanted(len(people.people), config.share, config.min, config.max),
-        largest=max((len(c) for c in cohorts.values()), default=0), span=config.span,
+        largest=max((len(c) for c in settled.values()), default=0), span=config.span,
         missing=missing_leaders(len(members), len(leaders), config.span),
     )
+    names = Text(", ").join(mention(people.people[p][0]) for p in silent) if silent else Text("0")
+    return first + say("health_more", silent=format_duration(config.inactive_after), inactive=names,
+                       unclaimed=await tasks.unclaimed(ctx))
 
 
-def _reasons(ctx: PluginContext, people: Census, found: list[Proposal[int]]) -> list[Text]:
-    say = _say(ctx)
+async def _reasons(ctx: PluginContext, people: Census, found: list[Proposal[int]],
+                   graph: InteractionGraph) -> list[Text]:
+    """One line per proposal: the score, how many people, another plugin's reason, and
+    examples (replies and reactions received over the window, and who turned to them most)."""
+    say = say_for(ctx)
+    wanted_people = {p.person for p in found}
+    sources: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for (a, b), w in graph.edges.items():
+        target, source = people.person_of.get(b), people.person_of.get(a)
+        if target in wanted_people and source is not None and source != target:
+            sources[target][source] += w
+    since = ctx.now() - ctx.config.window
     lines = [say("proposal_owner", community=ctx.key, count=len(found))]
     for p in found:
         reason = Text("").join(say("proposal_reason", reason=r) for r in p.reasons)
         score = "-" if p.score is None else f"{p.score:.1f}"
-        lines.append(say("proposal_line", who=mention(people.people[p.person][0]), score=score,
-                         distinct=p.distinct, reason=reason))
+        line = say("proposal_line", who=mention(people.people[p.person][0]), score=score,
+                   distinct=p.distinct, reason=reason)
+        most = sorted(sources[p.person].items(), key=lambda kv: -kv[1])[:EXAMPLES]
+        if most:
+            did = await ctx.activity(await ctx.person(p.person), since)
+            names = Text(", ").join(mention(people.people[s][0]) for s, _ in most)
+            line = line + say("proposal_examples", replies=did.replies_received,
+                              reactions=did.reactions_received, names=names)
+        lines.append(line)
     return lines
-
-
-async def _tell_owner(ctx: PluginContext, people: Census, text: Text) -> None:
-    for owner in people.with_role(Role.OWNER):
-        for record in people.people[owner]:
-            member = await ctx.get_member(record.platform, record.id)
-            if member is not None and await ctx.dm(member, text) is not None:
-                return
-    log.warning("%s: no owner reachable by DM for the leaders' review", ctx.key)
-
-
-REVIEW = "review"
-
-
-@hookimpl
-async def on_startup(ctx: PluginContext) -> None:
-    await ctx.ensure_schedule(REVIEW, every=ctx.config.review_every)
-
-
-@hookimpl
-async def on_job_due(ctx: PluginContext, job: Job) -> None:
-    if job.key == REVIEW:
-        await review(ctx, health=True)
 
 
 OFFER = "offer"
@@ -271,7 +324,7 @@ OFFER = "offer"
 
 async def _ask(ctx: PluginContext, record: MemberRecord | Member) -> None:
     """Ask the person by DM whether they will lead (the dialog's yes, or ``!leaders accept``)."""
-    say = _say(ctx)
+    say = say_for(ctx)
     member = record if isinstance(record, Member) else await ctx.get_member(record.platform, record.id)
     if member is None:
         return
@@ -280,7 +333,7 @@ async def _ask(ctx: PluginContext, record: MemberRecord | Member) -> None:
 
 
 async def approve(inv: Invocation) -> Text:
-    ctx, say, target = inv.ctx, _say(inv.ctx), inv.args["member"]
+    ctx, say, target = inv.ctx, say_for(inv.ctx), inv.args["member"]
     if target.is_bot:
         raise CommandError(say("approve_bot", who=mention(target)))
     people = await census(ctx)
@@ -297,7 +350,7 @@ async def approve(inv: Invocation) -> Text:
 
 
 async def _become_leader(ctx: PluginContext, member: Member) -> Text:
-    say = _say(ctx)
+    say = say_for(ctx)
     person = (await ctx.person(member)).id
     if await offers.state(ctx.store, person) != offers.APPROVED:
         raise CommandError(say("no_offer"))
@@ -310,10 +363,10 @@ async def _become_leader(ctx: PluginContext, member: Member) -> Text:
 async def _decline(ctx: PluginContext, member: Member) -> Text:
     person = (await ctx.person(member)).id
     if await offers.state(ctx.store, person) not in (offers.PROPOSED, offers.APPROVED):
-        raise CommandError(_say(ctx)("no_offer"))
+        raise CommandError(say_for(ctx)("no_offer"))
     await offers.offer(ctx.store, person, offers.DECLINED, to_ms(ctx.now()), replace=True)
     await ctx.cancel_questions(member, [OFFER])
-    return _say(ctx)("declined")
+    return say_for(ctx)("declined")
 
 
 async def accept(inv: Invocation) -> Text:
@@ -326,11 +379,11 @@ async def decline(inv: Invocation) -> Text:
 
 async def resign(inv: Invocation) -> Text:
     await inv.ctx.revoke_role(inv.member, Role.LEADER)
-    return _say(inv.ctx)("resigned")
+    return say_for(inv.ctx)("resigned")
 
 
 async def revoke(inv: Invocation) -> Text:
-    ctx, say, target = inv.ctx, _say(inv.ctx), inv.args["member"]
+    ctx, say, target = inv.ctx, say_for(inv.ctx), inv.args["member"]
     if target.role != Role.LEADER:
         raise CommandError(say("not_leader", who=mention(target)))
     await ctx.revoke_role(target, Role.LEADER)

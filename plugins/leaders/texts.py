@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hearth import Texts
+from collections.abc import Callable
+
+from hearth import PluginContext, Text, Texts
+from hearth.i18n import texts
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
@@ -37,6 +40,47 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "resigned": "You stepped down as a leader. Thank you for your work!",
         "not_leader": "{who} is not a leader.",
         "revoked": "{who} is no longer a leader.",
+        "proposal_examples": " ({replies} replies and {reactions} reactions received; most from {names})",
+        "health_more": " Leaders silent for {silent} or more: {inactive}. Unclaimed tasks: {unclaimed}.",
+        "council_welcome": "Welcome to the council, {who}! Tasks are posted here: {prefix}tasks lists them.",
+        "council_topic": "The leaders of {community}: tasks, proposals and each other.",
+        "cohort_head": "Your cohort ({count}, span {span}):",
+        "cohort_line": "• {who}: last spoke {when}",
+        "cohort_never": "never",
+        "cohort_empty": "Your cohort is empty for now.",
+        "cohort_not_leader": "Only leaders have a cohort: {prefix}leaders shows the pyramid.",
+        "announcement": "📣 {text}\n— {who}",
+        "announce_where": "Announce in a channel of the community, not by direct message.",
+        "pin_how": "Reply to the message to pin or unpin with {prefix}{command}.",
+        "pinned": "Pinned.",
+        "unpinned": "Unpinned.",
+        "no_council": "There is no council channel (leaders.channel) to post tasks to.",
+        "task_posted": "📋 Task #{id}: {text}\nA leader takes it with {prefix}claim {id}.",
+        "task_again": "📋 Still unclaimed, task #{id}: {text}\nA leader takes it with {prefix}claim {id}.",
+        "task_created": "Task #{id} is posted to the council.",
+        "no_task": "There is no task #{id}: {prefix}tasks lists the open ones.",
+        "task_is_done": "Task #{id} is done already.",
+        "task_taken": "Task #{id} is {who}'s.",
+        "task_yours": "Task #{id} is yours already: {prefix}done {id} when it is done.",
+        "claimed": "Task #{id} is yours: {text}. {prefix}done {id} when it is done. Thank you!",
+        "task_done": "Task #{id} is done. Thank you!",
+        "tasks_head": "Open tasks:",
+        "task_open": "• #{id} (open): {text}",
+        "task_claimed": "• #{id} ({who}): {text}",
+        "no_tasks": "No open tasks.",
+        "digest_head": "Done by the leaders of {community} this week ({count}):",
+        "digest_line": "• #{id} {text}: {who}",
+        "inactive_warning": (
+            "We have not heard from you in {community} for {silent}. Leaders keep the group going:"
+            " say something there within a week to stay a leader, or {prefix}leaders resign to step down."
+        ),
+        "demoted": (
+            "You were silent in {community} for a week after the reminder, so you are no longer a"
+            " leader. Thank you for your work! The owner can make you a leader again."
+        ),
+        "demoted_owner": (
+            "{who} was silent too long and is no longer a leader; their cohort went to the others."
+        ),
     },
     "zh": {
         "proposal_owner": "{community} 的领袖提名（{count} 人）：",
@@ -67,8 +111,51 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "resigned": "你已卸任领袖。感谢你的付出！",
         "not_leader": "{who} 不是领袖。",
         "revoked": "{who} 已不再是领袖。",
+        "proposal_examples": "（收到 {replies} 条回复、{reactions} 个表情；最多来自 {names}）",
+        "health_more": "沉默 {silent} 以上的领袖：{inactive}。无人认领的任务：{unclaimed}。",
+        "council_welcome": "欢迎加入领袖议事室，{who}！任务会发在这里：{prefix}tasks 可查看。",
+        "council_topic": "{community} 的领袖议事室：任务、提名与互相支持。",
+        "cohort_head": "你的小组（{count} 人，上限 {span}）：",
+        "cohort_line": "• {who}：最近发言 {when}",
+        "cohort_never": "从未发言",
+        "cohort_empty": "你的小组暂时没有成员。",
+        "cohort_not_leader": "只有领袖才有小组：{prefix}leaders 可查看金字塔。",
+        "announcement": "📣 {text}\n—— {who}",
+        "announce_where": "请在群里的频道发布公告，而不是私信。",
+        "pin_how": "请回复要置顶或取消置顶的消息，并使用 {prefix}{command}。",
+        "pinned": "已置顶。",
+        "unpinned": "已取消置顶。",
+        "no_council": "没有设置领袖议事频道（leaders.channel），无法发布任务。",
+        "task_posted": "📋 任务 #{id}：{text}\n领袖可用 {prefix}claim {id} 认领。",
+        "task_again": "📋 任务 #{id} 仍无人认领：{text}\n领袖可用 {prefix}claim {id} 认领。",
+        "task_created": "任务 #{id} 已发到领袖议事室。",
+        "no_task": "没有任务 #{id}：{prefix}tasks 可查看未完成的任务。",
+        "task_is_done": "任务 #{id} 已经完成。",
+        "task_taken": "任务 #{id} 已由 {who} 认领。",
+        "task_yours": "任务 #{id} 已经是你的了：完成后请用 {prefix}done {id}。",
+        "claimed": "任务 #{id} 归你了：{text}。完成后请用 {prefix}done {id}。谢谢！",
+        "task_done": "任务 #{id} 已完成，谢谢！",
+        "tasks_head": "未完成的任务：",
+        "task_open": "• #{id}（待认领）：{text}",
+        "task_claimed": "• #{id}（{who}）：{text}",
+        "no_tasks": "没有未完成的任务。",
+        "digest_head": "{community} 的领袖本周完成的任务（{count} 项）：",
+        "digest_line": "• #{id} {text}：{who}",
+        "inactive_warning": (
+            "你已经 {silent} 没有在 {community} 发言了。领袖让群保持活跃："
+            "请在一周内去群里说几句以保留领袖身份，或用 {prefix}leaders resign 卸任。"
+        ),
+        "demoted": (
+            "提醒之后你在 {community} 又沉默了一周，因此已不再是领袖。感谢你的付出！群主可以再次任命你。"
+        ),
+        "demoted_owner": "{who} 沉默太久，已不再是领袖；其小组成员已分给其他领袖。",
     },
 }
 
 TEXTS = Texts(DEFAULTS)
 """The catalog operators' ``texts:`` overrides are checked against."""
+
+
+def say_for(ctx: PluginContext) -> Callable[..., Text]:
+    """``say(key, **values)`` in the community's language, with the operator's overrides."""
+    return texts(DEFAULTS, ctx.language, ctx.config.texts)

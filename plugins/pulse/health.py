@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from hearth import DayTotals, PluginContext, Pyramid, Report, Text, mention
+from hearth import DayTotals, PluginContext, Pyramid, Referral, Report, Text, mention
 
 from .common import born, day_ms, day_start, joins_within, people, say_for, store_of
 from .config import Health
@@ -64,6 +64,8 @@ class Figures:
     bot_share: float
     pyramid: Pyramid | None
     referrers: list[tuple[Text, int]]
+    #: the referral tree's roots, from the plugin that records invitations (None: none does)
+    referrals: list[Referral] | None
     quiet_days: int
     days: list[DayTotals]
 
@@ -112,7 +114,7 @@ async def figures(ctx: PluginContext, weeks: int) -> Figures:
         interactions_a_day=sum(d.interactions for d in week) / WEEK,
         joins=joins, leaves=leaves,
         bot_share=bot / (messages + bot) if messages + bot else 0.0,
-        pyramid=await ctx.pyramid(), referrers=referrers,
+        pyramid=await ctx.pyramid(), referrers=referrers, referrals=await ctx.referrals(),
         quiet_days=quiet_streak(ctx, days, floor),
         days=days[-weeks * WEEK:] if weeks else [],
     )
@@ -140,6 +142,10 @@ def text(ctx: PluginContext, f: Figures) -> Text:
     if f.referrers:
         lines.append(say("report_referrers", referrers=Text(", ").join(
             Text("{who} ({n})").format(who=who, n=n) for who, n in f.referrers)))
+    if f.referrals:
+        lines.append(say("report_referrals", invited=sum(r.invited for r in f.referrals),
+                         stayed=sum(r.stayed_count for r in f.referrals),
+                         removed=sum(r.removed_count for r in f.referrals)))
     if config is not None and f.quiet_days >= WARN_AFTER:
         lines.append(say("report_dying", floor=_number(config.dying_below), days=f.quiet_days))
     return Text("\n").join(lines)

@@ -51,6 +51,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "report_bot": "The bot's share of all messages: {share}",
         "report_leaders": "Leaders: {leaders} ({share} of members) · largest cohort: {cohort}",
         "report_referrers": "Top referrers: {referrers}",
+        "report_referrals": "Invited since the start: {invited} · stayed a month: {stayed} · "
+        "removed: {removed}",
         "report_dying": "⚠️ Member-to-member interactions have been under {floor} a day for {days} days.",
         "report_chart": "Messages and active members a day over {weeks} weeks",
         "chart_messages": "messages",
@@ -113,6 +115,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "report_bot": "机器人消息占比:{share}",
         "report_leaders": "领袖:{leaders}(占成员 {share})· 最大分组:{cohort}",
         "report_referrers": "邀请最多的成员:{referrers}",
+        "report_referrals": "累计被邀请:{invited} 人 · 留满一个月:{stayed} 人 · 被移除:{removed} 人",
         "report_dying": "⚠️ 成员间互动已连续 {days} 天低于每天 {floor} 次。",
         "report_chart": "最近 {weeks} 周每天的消息数和活跃成员数",
         "chart_messages": "消息数",

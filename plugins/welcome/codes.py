@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from hearth import Member, PluginContext
+from hearth import Member, PluginContext, Role
 
 from .records import Code, Codes
 
@@ -35,6 +35,34 @@ async def issue(ctx: PluginContext, issuer: Member, uses: int, lifetime: timedel
         if await codes.add(code, issuer.platform, issuer.id, person, uses, expires, now):
             return Code(code=code, issuer_platform=issuer.platform, issuer_id=issuer.id,
                         uses_total=uses, uses_left=uses, expires=expires, issuer_person=person)
+
+
+#: an invitee removed for strikes this soon after joining costs their inviter one use
+PENALTY_WITHIN = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What an issuer may still hand out under ``gate.codes_per_issuer``."""
+
+    left: int
+    count: int
+    per: timedelta
+    #: when the oldest use counted frees up again (None: nothing counted)
+    next_free: datetime | None
+
+
+async def budget(ctx: PluginContext, issuer: Member) -> Budget | None:
+    """``issuer``'s budget now (their person's: every account counts); None without a limit,
+    and for admins and the owner, who are exempt."""
+    limit = ctx.config.gate.codes_per_issuer
+    if limit is None or issuer.role >= Role.ADMIN:
+        return None
+    person = (await ctx.person(issuer)).id
+    spent = await Codes(ctx.store).issued_since(person, ctx.now() - limit.per)
+    used = sum(uses for _, uses in spent)
+    next_free = spent[0][0] + limit.per if spent else None
+    return Budget(max(0, limit.count - used), limit.count, limit.per, next_free)
 
 
 Outcome = Literal["ok", "wrong", "expired", "used_up", "throttled"]

@@ -98,14 +98,31 @@ class Approval(PluginConfig):
     channel: ChannelName | None = None
 
 
+class CodesPerIssuer(PluginConfig):
+    """``gate.codes_per_issuer``: how many uses of codes each issuer may hand out per period."""
+
+    count: int = Field(ge=1)
+    per: Duration = timedelta(days=7)
+
+
 class Gate(PluginConfig):
     invitation_codes: bool = False
+    codes_per_issuer: CodesPerIssuer | None = None
     approval: Approval | None = None
     questions: list[GateQuestion] = Field(default_factory=list)
     code_length: int = Field(8, ge=4, le=32)
     default_uses: int = Field(1, ge=1)
     default_expires: Duration = timedelta(days=7)
     throttle: Throttle = Throttle()
+
+
+class Raid(PluginConfig):
+    """``raid``: a join wave (more than ``joins`` within ``within``) puts its newcomers on hold."""
+
+    joins: int = Field(ge=2)
+    within: Duration = timedelta(minutes=1)
+    then: Literal["hold"] = "hold"
+    channel: ChannelName | None = None
 
 
 class Reminder(PluginConfig):
@@ -126,6 +143,7 @@ class WelcomeConfig(PluginConfig):
     accept: Accept = Accept()
     introduction: Introduction = Introduction()
     gate: Gate = Gate()
+    raid: Raid | None = None
     burst: Burst = None
     reminder: Annotated[Reminder, Deprecated(
         "rule reminders moved to pulse (they taper, and can pin the newest)",

@@ -23,16 +23,20 @@ from hearth import (
     Message,
     Need,
     Outcome,
+    Panel,
     Param,
     PluginContext,
     Reaction,
+    Referral,
     Role,
+    Verdict,
     hookimpl,
     mention,
 )
 from hearth.storage import Migration
 
-from . import codes, questions, records, ritual
+from . import codes, panels, questions, records, ritual, waves
+from . import referrals as tree
 from .config import WelcomeConfig
 from .records import MIGRATIONS, Codes, Newcomers
 
@@ -68,6 +72,8 @@ def register_commands() -> list[Command]:
                 params=(Param("uses", "int", optional=True), Param("expires", "duration", optional=True)),
                 min_role=Role.LEADER, power="invite_codes",
                 help="issue an invitation code (USES: how many people, EXPIRES: e.g. 7d)"),
+        Command(name="referrals", handler=show_referrals, params=(Param("member", "member", optional=True),),
+                min_role=Role.ADMIN, help="who invited whom, as a tree (@member: their branch)"),
     ]
 
 
@@ -77,6 +83,9 @@ def register_community_commands(ctx: PluginContext) -> Iterable[Command]:
     commands = [Command(name=ctx.config.accept.command, handler=accept_rules, min_role=Role.NEWCOMER,
                         max_role=Role.NEWCOMER, available=has_not_agreed,
                         help="accept the rules and become a member")]
+    if ctx.config.raid is not None:
+        commands.append(Command(name="unhold", handler=unhold, min_role=Role.ADMIN,
+                                help="lift the hold on a join wave's newcomers"))
     approval = ctx.config.gate.approval
     if approval is not None:  # who reviews newcomers is configurable (gate.approval.by)
         member = Param("member", "member")
@@ -167,9 +176,55 @@ async def issue_code(inv: Invocation) -> str:
     if uses < 1:
         raise CommandError(ritual.say_for(ctx)("invite_bad_uses", usage=f"{inv.prefix}{inv.command.usage}"))
     lifetime = inv.args.get("expires") or gate.default_expires
+    say = ritual.say_for(ctx)
+    budget = await codes.budget(ctx, inv.member)
+    if budget is not None and uses > budget.left:
+        key = "invite_over_budget" if budget.next_free is None else "invite_over_budget_until"
+        raise CommandError(say(key, **_budget_values(ctx, budget)))
     code = await codes.issue(ctx, inv.member, uses, lifetime)
-    return ritual.say_for(ctx)("code_issued", **ritual.values(
+    text = say("code_issued", **ritual.values(
         ctx, code=code.code, uses=uses, expires=codes.local_date(ctx, code.expires)))
+    if budget is not None:
+        text += "\n" + say("invite_left", **_budget_values(ctx, budget, spent=uses))
+    return text
+
+
+def _budget_values(ctx: PluginContext, budget: codes.Budget, spent: int = 0) -> dict[str, Any]:
+    free = budget.next_free
+    return {"left": budget.left - spent, "count": budget.count, "per": ritual.short_duration(budget.per),
+            "date": codes.local_date(ctx, free) if free is not None else ""}
+
+
+async def unhold(inv: Invocation) -> str:
+    say = ritual.say_for(inv.ctx)
+    count = await waves.lift(inv.ctx)
+    if count is None:
+        raise CommandError(say("unhold_none"))
+    return say("unhold_done", count=count)
+
+
+async def show_referrals(inv: Invocation) -> str:
+    ctx = inv.ctx
+    say = ritual.say_for(ctx)
+    member: Member | None = inv.args.get("member")
+    roots = await tree.tree(ctx, None if member is None else member.key)
+    if not roots:
+        if member is not None:
+            return say("referrals_unknown", mention=mention(member))
+        return say("referrals_none", community=ritual.community_name(ctx))
+    total = tree.totals(roots)
+    title = say("referrals_title", community=ritual.community_name(ctx), **total)
+    return "\n".join([title, *tree.render(roots, say, ctx.local)])
+
+
+@hookimpl
+async def referrals(ctx: PluginContext, member: tuple[str, str] | None) -> list[Referral]:
+    return await tree.tree(ctx, member)
+
+
+@hookimpl
+async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
+    return await panels.panels(ctx)
 
 
 # --------------------------------------------------------------------------- events
@@ -183,6 +238,7 @@ async def on_startup(ctx: PluginContext) -> None:
             await codes_here.key_on(account, (await ctx.person(account)).id)
     await ritual.schedule_reminder(ctx)
     await ritual.catch_up(ctx)
+    await waves.load(ctx)
 
 
 @hookimpl
@@ -193,6 +249,15 @@ async def on_persons_merged(ctx: PluginContext, kept: int, merged: int) -> None:
 @hookimpl
 async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | None) -> None:
     await ritual.on_join(ctx, member, invited_by)
+    await waves.on_join(ctx, member)
+
+
+@hookimpl
+async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | None:
+    verdict = waves.moderate(ctx, message)
+    if verdict is not None:
+        await waves.removed(ctx, message)
+    return verdict
 
 
 @hookimpl
@@ -208,6 +273,11 @@ async def on_answer(ctx: PluginContext, member: Member, question_key: str, answe
                     data: dict[str, Any]) -> None:
     if question_key == questions.QUESTION_KEY:
         await ritual.answered(ctx, member, answer, data)
+
+
+@hookimpl
+async def on_member_removed(ctx: PluginContext, member: Member, reason: str, by: str) -> None:
+    await ritual.on_removed(ctx, member, reason, by)
 
 
 @hookimpl
@@ -247,6 +317,8 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
         await ritual.flush_due(ctx)
     elif job.key == ritual.REMINDER_JOB:
         await ritual.reminder_due(ctx)
+    elif job.key == waves.JOB:
+        await waves.job_due(ctx)
     elif job.key.startswith("held:"):
         await ritual.held_reminder_due(ctx, job)
     elif job.key.startswith("question:"):

@@ -131,7 +131,26 @@ async def upgrade_v4(store: Store) -> None:
     )
 
 
-MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3, upgrade_v4)
+async def upgrade_v5(store: Store) -> None:
+    """The referral tree's outcomes (when a newcomer left, whether they were removed), the
+    join wave a newcomer is held in, the inviters' penalties, and the join waves."""
+    for column in ("left_ms BIGINT", "removed INTEGER NOT NULL DEFAULT 0",
+                   "wave BIGINT NOT NULL DEFAULT 0"):
+        await store.execute(f"ALTER TABLE {store.table('newcomers')} ADD COLUMN {column}")
+    await store.execute(
+        f"CREATE TABLE {store.table('penalties')} ("
+        " community TEXT NOT NULL, person BIGINT NOT NULL, invitee_platform TEXT NOT NULL,"
+        " invitee_id TEXT NOT NULL, time_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, invitee_platform, invitee_id))"
+    )
+    await store.execute(
+        f"CREATE TABLE {store.table('waves')} ("
+        " community TEXT NOT NULL, started_ms BIGINT NOT NULL, ends_ms BIGINT NOT NULL,"
+        " joins INTEGER NOT NULL, lifted_ms BIGINT, PRIMARY KEY (community, started_ms))"
+    )
+
+
+MIGRATIONS = (upgrade_v1, upgrade_v2, upgrade_v3, upgrade_v4, upgrade_v5)
 
 #: each person column and the account columns it is the person of, per table
 PERSON_COLUMNS = (("codes", "issuer_person", "issuer_platform", "issuer_id"),
@@ -164,6 +183,12 @@ class Newcomer:
     question: int = 0
     #: wrong answers to the current question since the last wait
     wrong: int = 0
+    #: when they left (None: still here, or left before this was recorded)
+    left_at: datetime | None = None
+    #: removed by moderation or a gate (not a leave of their own)
+    removed: bool = False
+    #: the join wave they are held in (its start in epoch ms; 0: none)
+    wave: int = 0
 
     @property
     def mention(self) -> Text:
@@ -197,6 +222,9 @@ def _newcomer(row: Any) -> Newcomer:
         intro_message=row["intro_message"],
         question=int(row["question"]),
         wrong=int(row["wrong"]),
+        left_at=from_ms(row["left_ms"]) if row["left_ms"] is not None else None,
+        removed=bool(row["removed"]),
+        wave=int(row["wave"]),
     )
 
 
@@ -224,7 +252,8 @@ class Newcomers:
                         "joined_ms": SQL("excluded.joined_ms"), "invited_by": SQL("excluded.invited_by"),
                         "agreed": 0, "code_ok": SQL("excluded.code_ok"), "welcomed": 0,
                         "rules_in_channel": 0, "reminded": 0, "accepted_ms": None,
-                        "introduced_ms": None, "intro_message": None, "question": 0, "wrong": 0},
+                        "introduced_ms": None, "intro_message": None, "question": 0, "wrong": 0,
+                        "left_ms": None, "removed": 0, "wave": 0},
             )
             await self.store.delete("rules_messages", _MEMBER, (platform, member_id))
 
@@ -244,6 +273,17 @@ class Newcomers:
     async def pending(self) -> list[Newcomer]:
         rows = await self.store.select("newcomers", "status = ?", (PENDING,),
                                        order_by="joined_ms, platform, member_id")
+        return [_newcomer(r) for r in rows]
+
+    async def held(self) -> list[Newcomer]:
+        """Newcomers waiting for a person's approval, longest waiting first."""
+        rows = await self.store.select("newcomers", "status = ?", (HELD,),
+                                       order_by="joined_ms, platform, member_id")
+        return [_newcomer(r) for r in rows]
+
+    async def everyone(self) -> list[Newcomer]:
+        """Every member who joined through the ritual (latest join each), oldest first."""
+        rows = await self.store.select("newcomers", order_by="joined_ms, platform, member_id")
         return [_newcomer(r) for r in rows]
 
     async def remember_rules_message(self, platform: str, message_id: str, member_ids: list[str]) -> None:
@@ -352,10 +392,34 @@ class Codes:
                                     f"{platform} = ? AND {member} = ? AND {column} = 0", account)
 
     async def merge(self, kept: int, merged: int) -> None:
-        """Person ``merged`` became ``kept``."""
+        """Person ``merged`` became ``kept``: their codes, redemptions, wrong guesses, penalties
+        and answers (where both answered a question, ``kept``'s answer stays)."""
         async with self.store.transaction():
             for table, column, _, _ in PERSON_COLUMNS:
                 await self.store.update(table, {column: kept}, f"{column} = ?", (merged,))
+            await self.store.update("penalties", {"person": kept}, "person = ?", (merged,))
+            answered = self.store.table("answers")
+            await self.store.delete(
+                "answers", f"person = ? AND question IN (SELECT question FROM {answered}"
+                " WHERE community = ? AND person = ?)", (merged, self.store.community, kept))
+            await self.store.update("answers", {"person": kept}, "person = ?", (merged,))
+
+    async def issued_since(self, person: int, since: datetime) -> list[tuple[datetime, int]]:
+        """What ``person`` handed out since ``since``: each code's creation and its uses,
+        and each penalty (one use), oldest first."""
+        codes = await self.store.select("codes", "issuer_person = ? AND created_ms > ?",
+                                        (person, to_ms(since)), columns="created_ms, uses_total")
+        lost = await self.store.select("penalties", "person = ? AND time_ms > ?",
+                                       (person, to_ms(since)), columns="time_ms")
+        spent = [(from_ms(r[0]), int(r[1])) for r in codes] + [(from_ms(r[0]), 1) for r in lost]
+        return sorted(spent)
+
+    async def penalize(self, person: int, invitee: tuple[str, str], now: datetime) -> bool:
+        """Charge ``person`` one use for ``invitee``'s removal; False if already charged for them."""
+        n = await self.store.insert("penalties", {"person": person, "invitee_platform": invitee[0],
+                                                  "invitee_id": invitee[1], "time_ms": to_ms(now)},
+                                    on_conflict=())
+        return int(n) > 0
 
 
 async def forget(store: CommunityStore, platform: str, member_id: str) -> None:
@@ -364,6 +428,7 @@ async def forget(store: CommunityStore, platform: str, member_id: str) -> None:
     async with store.transaction():
         for table in ("newcomers", "rules_messages", "wrong_codes"):
             await store.delete(table, _MEMBER, account)
+        await store.delete("penalties", "invitee_platform = ? AND invitee_id = ?", account)
         await store.delete(
             "redemptions",
             "(invitee_platform = ? AND invitee_id = ?) OR (inviter_platform = ? AND inviter_id = ?)",

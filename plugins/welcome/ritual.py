@@ -20,12 +20,13 @@ from hearth import (
     Role,
     Text,
     format_duration,
+    from_ms,
     mention,
     to_ms,
 )
 from hearth.i18n import texts
 
-from . import questions, records
+from . import codes, questions, records
 from .records import HELD, LEFT, Codes, Newcomer, Newcomers
 from .texts import DEFAULTS
 
@@ -253,11 +254,44 @@ async def flush_due(ctx: PluginContext) -> None:
 
 async def on_leave(ctx: PluginContext, member: Member) -> None:
     people = Newcomers(ctx.store)
-    if await people.get(member.platform, member.id) is not None:
-        await people.update(member.platform, member.id, status=LEFT)
+    person = await people.get(member.platform, member.id)
+    if person is not None:
+        await people.update(member.platform, member.id, status=LEFT,
+                            left_ms=to_ms(person.left_at or ctx.now()))
     await ctx.cancel(deadline_key(member.platform, member.id))
     await ctx.cancel(questions.wait_key(member.platform, member.id))
     await ctx.cancel(held_key(member.platform, member.id))
+
+
+async def on_removed(ctx: PluginContext, member: Member, reason: str, by: str) -> None:
+    """``by`` removed ``member``: the referral tree shows it, and an invitee removed for
+    strikes (ads, upheld reports) within :data:`~.codes.PENALTY_WITHIN` of joining costs
+    their inviter one use of their code budget."""
+    if by == ctx.plugin:
+        return  # turned away by a gate: recorded once the kick went through (KICKED)
+    people = Newcomers(ctx.store)
+    person = await people.get(member.platform, member.id)
+    if person is None:
+        return
+    await people.update(member.platform, member.id, removed=1)
+    now = ctx.now()
+    if now - person.joined_at > codes.PENALTY_WITHIN:
+        return  # long settled: nobody answers for them
+    if not any(strike.source == by for strike in await ctx.strikes.active(member)):
+        return  # removed by hand, not for strikes
+    found = await Codes(ctx.store).inviter_since(member.platform, member.id, person.joined_at)
+    if found is None and person.invited_by:
+        found = (member.platform, person.invited_by)
+    if found is None:
+        return
+    inviter_person = await ctx.person(found)
+    if not await Codes(ctx.store).penalize(inviter_person.id, member.key, now):
+        return
+    log.info("%s was removed by %s within %s of joining: %s:%s loses one invitation", member.id, by,
+             codes.PENALTY_WITHIN, *found)
+    record = ctx.member(found)
+    if ctx.config.gate.codes_per_issuer is not None and record is not None and record.present:
+        await tell(ctx, record.member, say_for(ctx)("invite_penalty", name=member.name, reason=reason))
 
 
 # --------------------------------------------------------------------------- acceptance
@@ -348,7 +382,8 @@ async def hold_for_approval(ctx: PluginContext, member: Member) -> str:
     await people.update(member.platform, member.id, status=HELD)
     await ctx.cancel(deadline_key(member.platform, member.id))
     key = held_key(member.platform, member.id)
-    await ctx.schedule(key, ctx.now() + HELD_REMINDER, data={"platform": member.platform, "id": member.id})
+    await ctx.schedule(key, ctx.now() + HELD_REMINDER,
+                       data={"platform": member.platform, "id": member.id, "since": to_ms(ctx.now())})
     say = say_for(ctx)
     lines = [say("approval_request", mention=mention(member), approve=f"{ctx.prefix}approve",
                  reject=f"{ctx.prefix}reject")]
@@ -370,7 +405,9 @@ async def held_reminder_due(ctx: PluginContext, job: Job) -> None:
     member = await ctx.get_member(person.platform, person.member_id)
     if member is None:
         return
-    await tell(ctx, member, say_for(ctx)("held_reminder", **values(ctx)))
+    since = from_ms(job.data["since"]) if "since" in job.data else person.joined_at  # older jobs
+    await tell(ctx, member, say_for(ctx)("held_reminder", **values(
+        ctx, since=ctx.local(since).strftime("%Y-%m-%d %H:%M"))))
     await ctx.schedule(job.key, ctx.now() + HELD_REMINDER, data=job.data)
 
 
@@ -412,7 +449,7 @@ async def deadline_due(ctx: PluginContext, job: Job) -> None:
         return
     member = await ctx.get_member(platform, member_id)
     if member is None:
-        await people.update(platform, member_id, status=LEFT)
+        await people.update(platform, member_id, status=LEFT, left_ms=to_ms(ctx.now()))
         return
     say = say_for(ctx)
     action = ctx.config.accept.on_timeout
@@ -460,7 +497,7 @@ async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
     elif outcome.key == KICKED:
         platform, member_id = outcome.data["platform"], outcome.data["id"]
         if outcome.status in ("done", "gone"):
-            await people.update(platform, member_id, status=LEFT)
+            await people.update(platform, member_id, status=LEFT, removed=1)
         else:
             log.warning("%s was not removed after the deadline (%s: %s); they stay a newcomer",
                         member_id, outcome.status, outcome.error)

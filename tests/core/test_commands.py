@@ -64,8 +64,16 @@ def test_required_typed_parameter_reports_expected_form() -> None:
 
 
 def test_rest_parameter_takes_the_remaining_text() -> None:
+    warn = Command(name="warn", handler=_noop, params=(Param("member", "member"), Param("reason", "rest")))
+    assert parse_args(warn, "@ann sweep the   tea room") == {"member": "ann", "reason": "sweep the tea room"}
+
+
+def test_a_text_only_command_takes_its_text_as_written() -> None:
     task = Command(name="task", handler=_noop, params=(Param("text", "rest"),))
-    assert parse_args(task, "sweep the   tea room") == {"text": "sweep the tea room"}
+    assert parse_args(task, "  sweep the   tea room  ") == {"text": "sweep the   tea room"}
+    assert parse_args(task, "Don't forget \"Friday\"") == {"text": "Don't forget \"Friday\""}
+    with pytest.raises(UsageError, match="missing TEXT"):
+        parse_args(task, "   ")
 
 
 def test_two_word_commands_win_over_one_word() -> None:

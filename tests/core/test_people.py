@@ -229,22 +229,26 @@ async def test_replies_reactions_mentions_and_the_bots_share() -> None:
 
 
 @pytest.mark.asyncio
-async def test_the_interaction_graph_decays_with_age() -> None:
-    async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+async def test_the_interaction_graph_decays_with_age(storage_url: str) -> None:
+    async with await make(members=[{"id": "ann"}, {"id": "bo"}], storage=storage_url) as bot:
         old = await bot.say("ann", "general", "a question")
         await bot.say("bo", "general", "an answer", reply_to=old)
         await bot.say("bo", "general", "and more", reply_to=old)
-        await bot.wait("14d")
+        await bot.wait("7d")
+        await bot.say("bo", "general", "one more thing", reply_to=old)
+        await bot.react("bo", old, "🙏", in_="general")
+        await bot.wait("7d")
         new = await bot.say("bo", "general", "news")
         await bot.say("ann", "general", "thanks", reply_to=new)
         ctx = core(bot)
         month = bot.clock.now() - timedelta(days=30)
         graph = await ctx.interactions(month, half_life=timedelta(days=14))
-        assert graph.weight("testing:bo", "testing:ann") == pytest.approx(2 * 0.5)
+        # one edge per pair: each day's count decayed by its own age, then summed
+        assert graph.weight("testing:bo", "testing:ann") == pytest.approx(2 * 0.5 + 1.5 * 0.5 ** 0.5)
         assert graph.weight("testing:ann", "testing:bo") == pytest.approx(1.0)
         weighted = await ctx.interactions(month, half_life=None, weights={"replies": 3.0})
-        assert weighted.weight("testing:bo", "testing:ann") == 6.0
-        recent = await ctx.interactions(bot.clock.now() - timedelta(days=7))
+        assert weighted.weight("testing:bo", "testing:ann") == 9.0
+        recent = await ctx.interactions(bot.clock.now() - timedelta(days=6))
         assert list(recent) == [(("testing", "ann"), ("testing", "bo"))]
         with pytest.raises(ValueError, match="unknown interaction kinds"):
             await ctx.interactions(month, weights={"likes": 1.0})

@@ -20,7 +20,7 @@ from .gateway import CloseCode, GatewayFrame, Intents, Op
 from .latency import LatencyStats, measure_reply_latency, percentile
 from .rest import FaultRule, Recorded
 from .scenes import Scene, standard_scene
-from .server import FakeDiscord
+from .server import FakeDiscord, TimedOut
 from .state import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -62,6 +62,7 @@ __all__ = [
     "Recorded",
     "Role",
     "Scene",
+    "TimedOut",
     "User",
     "client_kwargs",
     "make_fast",

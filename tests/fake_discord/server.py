@@ -29,6 +29,10 @@ from .state import (
 )
 
 
+class TimedOut(Exception):
+    """Discord refuses the post of a member in a timeout (the client is told 403)."""
+
+
 class FakeDiscord:
     """A wire-level fake of Discord's REST v10 and Gateway v10 on 127.0.0.1.
 
@@ -198,6 +202,8 @@ class FakeDiscord:
         guild = self.state.guild_of(channel)
         if guild is not None and user.id not in guild.members:
             raise ValueError(f"{user.username} is not a member of {guild.name}")
+        if guild is not None and guild.members[user.id].timed_out():
+            raise TimedOut(f"{user.username} is timed out in {guild.name}")
         message = self.state.create_message(
             channel, user, content, mentions=list(mentions or []), reply_to=reply_to,
             embeds=embeds,

@@ -261,6 +261,11 @@ class Member:
     flags: int = 0
     pending: bool = False
 
+    def timed_out(self) -> bool:
+        """Discord refuses the member's posts until their timeout ends."""
+        until = self.communication_disabled_until
+        return bool(until) and dt.datetime.fromisoformat(str(until)) > dt.datetime.now(dt.UTC)
+
     def to_payload(self, *, with_user: bool = True) -> JSON:
         payload: JSON = {
             "roles": [str(r) for r in self.roles],

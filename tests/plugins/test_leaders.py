@@ -72,7 +72,9 @@ async def test_propose_names_exactly_the_two_people_everyone_turns_to(hearth_bot
     [owner] = dms(acts, "olivia")
     lines = owner.splitlines()
     assert len(lines) == 3 and all("answered by 15 people" in line for line in lines[1:])
-    assert "@m0" not in owner and "@m1" not in owner
+    assert not any(line.startswith(("• @m0", "• @m1")) for line in lines)
+    # example interactions: what each received over the window, and from whom most
+    assert all("(15 replies and 15 reactions received; most from @m" in line for line in lines[1:])
 
 
 @pytest.mark.asyncio
@@ -251,7 +253,8 @@ async def test_the_weekly_review_proposes_and_reports_the_pyramids_health(hearth
     lines = owner.splitlines()
     # 17 members under one leader, span 5: cohorts grow past span, 3 leaders missing
     assert lines[0] == ("Pyramid of tea-house: 1 leaders for 20 members (5%; aim: 2);"
-                        " largest cohort 17 (span 5); leaders missing: 3.")
+                        " largest cohort 17 (span 5); leaders missing: 3."
+                        " Leaders silent for 30d or more: 0. Unclaimed tasks: 0.")
     assert len(lines) == 3 and "answered by 15 people" in lines[2]
     [council] = sent(acts, "council")
     first = council.removeprefix("Proposed as leaders: ")

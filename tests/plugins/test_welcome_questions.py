@@ -96,3 +96,24 @@ async def test_codes_and_questions_together(hearth_bot):
     assert "redeem your invitation code" not in texts_of(bot.take(), "dm", member="bob")[-1]
     assert bot.role_of("bob") == Role.MEMBER
 
+
+
+async def test_answers_follow_a_merged_person(hearth_bot):
+    from hearth import Member
+
+    bot = await hearth_bot(config(gate=QUESTIONS), start=START, members=STAFF)
+    await bot.join("alice")
+    await bot.dm("alice", "!agree")
+    await bot.dm("alice", "Oolong")
+    await bot.dm("alice", "1")
+    app, ctx = bot.app, bot.app.contexts["tea-house"]["welcome"]
+    other = Member(platform="matrix", id="@alice:example.org", name="Alice")
+    app.people.directory.joined("tea-house", other, bot.clock.now(), None)
+    second = await ctx.person(other)
+    await records.save_answer(ctx.store, second.id, "What brings you here?", "Pu-erh", bot.now())
+    await records.save_answer(ctx.store, second.id, "Favourite cup?", "Gaiwan", bot.now())
+    kept = await app.join_persons("tea-house", ("testing", "alice"), ("matrix", "@alice:example.org"))
+    assert sorted(await records.answers(ctx.store, kept.id)) == [
+        ("Favourite cup?", "Gaiwan"), ("What brings you here?", "Oolong"),
+        ("Which teapot clay is from Yixing?", "zisha")]
+    assert await records.answers(ctx.store, second.id) == []

@@ -140,3 +140,20 @@ async def test_a_group_as_a_private_thread_in_a_channel(fake: FakeDiscord, scene
         await adapter.dissolve_group("tea", other, "delete")
         assert int(other.id) not in guild.threads
         assert not fake.unknown_requests()
+
+
+@pytest.mark.asyncio
+async def test_a_mapped_channel_lets_members_in_and_out_like_a_group(fake: FakeDiscord, scene: Scene) -> None:
+    """The leaders' council: a configured channel the bot manages the membership of."""
+    council = scene.lounge
+    communities = binding(scene.guild.id, channels={"council": str(council.id)})
+    async with running(make_adapter(fake, communities), RecordingHost()) as adapter:
+        channel = adapter.resolve_channel("tea", "council")
+        assert channel is not None
+        bob = member(scene.bob.id)
+        await adapter.invite("tea", channel, bob)
+        await adapter.invite("tea", channel, bob)  # already in: no error
+        assert council.overwrites[scene.bob.id].allow & VIEW
+        await adapter.remove_from_group("tea", channel, bob)
+        assert scene.bob.id not in council.overwrites
+        await adapter.remove_from_group("tea", channel, bob)

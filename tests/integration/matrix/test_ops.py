@@ -367,3 +367,37 @@ async def test_send_file_uploads_and_posts_an_image(matrix_user: MatrixUserFacto
     assert content["url"].startswith("mxc://")
     downloaded = await alice.download(content["url"])
     assert getattr(downloaded, "body", None) == png
+
+
+@pytest.mark.asyncio
+async def test_invite_once_leaves_a_member_or_an_invitee_alone(matrix_user: MatrixUserFactory) -> None:
+    """A council room: inviting a leader already in it (or already invited) is no error."""
+    bot, alice, bob = [await matrix_user(n) for n in ("bot", "alice", "bob")]
+    room = await room_with(bot, alice)
+    assert await ops.invite_once(bot, room, alice.user_id) is False  # joined already
+    assert await ops.invite_once(bot, room, bob.user_id) is True
+    assert await membership(bot, room, bob.user_id) == "invite"
+    assert await ops.invite_once(bot, room, bob.user_id) is False  # invited already
+
+
+@pytest.mark.asyncio
+async def test_hold_raises_events_default_for_newcomers_and_release_restores_it(
+    matrix_user: MatrixUserFactory,
+) -> None:
+    bot, newcomer, member = [await matrix_user(n) for n in ("bot", "newcomer", "member")]
+    room = await room_with(bot, newcomer, member)
+    await ops.set_power_level(bot, room, member.user_id, 1)
+    assert await ops.hold(bot, room, 1)
+    assert (await ops.get_power_levels(bot, room)).events_default == 1
+    with pytest.raises(errors.MatrixForbidden):
+        await ops.send_text(newcomer, room, "buy followers")
+    await ops.send_text(member, room, "members still talk")
+    assert not await ops.hold(bot, room, 1)  # held already: one change for the whole wave
+    await ops.mute(bot, room, member.user_id)  # a mute during the hold outlasts it
+    assert (await ops.get_power_levels(bot, room)).user_level(member.user_id) == -1
+    assert await ops.release(bot, room)
+    assert (await ops.get_power_levels(bot, room)).events_default == 0
+    await ops.send_text(newcomer, room, "hello")
+    with pytest.raises(errors.MatrixForbidden):
+        await ops.send_text(member, room, "still muted")
+    assert not await ops.release(bot, room)  # not held: nothing to restore
