@@ -495,9 +495,10 @@ class App:
 
     async def _gain(self, communities: frozenset[str]) -> None:
         """This process is about to act for ``communities``, which another process acted
-        for: read again what that one left (the member directory, persons), and empty the
-        plugins' caches there, which may be stale."""
+        for: read again what that one left (the member directory, persons, the questions
+        asked), and empty the plugins' caches there, which may be stale."""
         await self.people.reload(communities)
+        await self.dialogs.reload()
         await self.once.load(EVENTS)
         for key in communities:
             for ctx in self.contexts.get(key, {}).values():

@@ -63,6 +63,12 @@ class Recorder:
         if message.text == self.hold:
             await self.gate.wait()
 
+    @hookimpl
+    async def on_answer(self, ctx: Any, member: Member, question_key: str, answer: Any,
+                        data: dict[str, Any]) -> None:
+        self.texts.append(f"{question_key}: {answer.text}")
+        self.changed.set()
+
     async def until(self, count: int) -> None:
         """Wait until ``count`` texts are in (in real time: the owner takes stored events
         when the database notifies it)."""
@@ -285,6 +291,22 @@ async def test_a_message_is_deleted_once_whichever_process_asks(processes: Proce
     assert await _app(standby).delete_message("tea", message, "an ad") is False
     await standby.settle()
     assert standby.sent("delete") == []
+
+
+@pytest.mark.asyncio
+async def test_a_question_asked_by_the_previous_owner_is_answered_on_the_new_one(
+        processes: Processes) -> None:
+    owner, _ = await processes.start()
+    standby, by_standby = await processes.start()
+    ctx = _app(owner).contexts["tea"]["recorder"]
+    ann = ctx.member(("testing", "ann"))
+    assert ann is not None
+    await ctx.ask(ann.member, "Your favourite tea?", key="tea")
+    await owner.settle()
+    await owner.close()
+    assert await _app(standby).leases.renew() == {"tea"}
+    await standby.dm("ann", "oolong")
+    assert by_standby.texts == ["tea: oolong"]
 
 
 @pytest.mark.asyncio
