@@ -288,7 +288,7 @@ class App:
                              claims=[c for a in self.adapters if (c := a.claims()) is not None],
                              ttl=self.lease_ttl)
         self.leases.on_claimed = self._claimed
-        self.leases.on_gain = self._gain
+        self.leases.on_gain = self._taking_over
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
         self.leases.on_change = self._owners_changed
@@ -384,6 +384,19 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    async def _taking_over(self, communities: frozenset[str]) -> None:
+        """Read again what the process that acted for ``communities`` until now left in the
+        database (members, persons, roles, open questions, events handled) before acting
+        for them, and empty the plugins' caches there, which may be stale."""
+        assert self.db is not None
+        await self.people.reload(communities)
+        await self.roles.reload(communities)
+        await self.dialogs.open(self.db)
+        await self.once.load(EVENTS)
+        for key in communities:
+            for ctx in self.contexts.get(key, {}).values():
+                ctx.cache.clear()
 
     def _claimed(self, keys: frozenset[str]) -> None:
         """Tell each adapter which of its parts (Discord shards) this process holds now."""
@@ -492,17 +505,6 @@ class App:
         elif isinstance(item, Routed):
             log.warning("stored event %d belongs to no configured community %r; left", item.seq,
                         community)
-
-    async def _gain(self, communities: frozenset[str]) -> None:
-        """This process is about to act for ``communities``, which another process acted
-        for: read again what that one left (the member directory, persons, the questions
-        asked), and empty the plugins' caches there, which may be stale."""
-        await self.people.reload(communities)
-        await self.dialogs.reload()
-        await self.once.load(EVENTS)
-        for key in communities:
-            for ctx in self.contexts.get(key, {}).values():
-                ctx.cache.clear()
 
     def _owners_changed(self) -> None:
         """This process acts for other communities now: look for their jobs and stored

@@ -259,8 +259,9 @@ class Connection:
         """
         while True:
             runner = self._runner
-            if self.adapter.shard_ids != self.session.running or (
-                    runner is not None and runner.done()):
+            wanted = self.adapter.shard_ids
+            if wanted != self.session.running or (
+                    wanted != [] and (runner is None or runner.done())):
                 self._resharded.clear()
                 await self._reconnect()
                 continue
@@ -293,8 +294,9 @@ class Connection:
             with contextlib.suppress(Exception):
                 await old.close()
         if runner is not None:
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(runner, 5.0)
+            await asyncio.wait({runner}, timeout=5.0)
+            if runner.done() and not runner.cancelled():
+                runner.exception()  # retrieved: this session ended on purpose, or is replaced
         s.ready.clear()
         host = s.host
         before = {key for key, gid in s.guild_ids().items() if s.on_my_shards(gid)}

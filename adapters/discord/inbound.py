@@ -44,7 +44,7 @@ class Inbound:
             channel = to_channel(message.channel.id, None, message.author.id)
             author = s.author(key, member or message.author)
         else:
-            key = s.guilds.get(message.guild.id)
+            key = s.community_of(message.guild.id)
             if key is None:
                 return None
             channel = s.channel(key, message.channel.id)
@@ -87,7 +87,7 @@ class Inbound:
         client = s.client
         if client is None or (client.user and message.author.id == client.user.id):
             return
-        key = s.guilds.get(payload.guild_id or 0)
+        key = s.community_of(payload.guild_id or 0)
         if key is None or message.edited_at is None:
             return
         channel = s.channel(key, message.channel.id)
@@ -99,7 +99,7 @@ class Inbound:
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         s = self.session
-        key = s.guilds.get(payload.guild_id or 0)
+        key = s.community_of(payload.guild_id or 0)
         if key is None:
             return
         await s.submit(MessageDeletedEvent(
@@ -110,7 +110,7 @@ class Inbound:
 
     async def on_member_join(self, member: discord.Member) -> None:
         s = self.session
-        key = s.guilds.get(member.guild.id)
+        key = s.community_of(member.guild.id)
         if key is None:
             return
         event = self.join_event(key, member)
@@ -120,7 +120,7 @@ class Inbound:
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         """A member's display name or roles changed (by a person or by the bot itself)."""
         s = self.session
-        key = s.guilds.get(after.guild.id)
+        key = s.community_of(after.guild.id)
         if key is None or (before.display_name == after.display_name and before.roles == after.roles):
             return
         now = discord.utils.utcnow()
@@ -131,7 +131,7 @@ class Inbound:
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         s = self.session
-        key = s.guilds.get(payload.guild_id)
+        key = s.community_of(payload.guild_id)
         if key is None:
             return
         user = payload.user
@@ -154,7 +154,7 @@ class Inbound:
             user = user or client.get_user(payload.user_id)
             channel = to_channel(payload.channel_id, None, payload.user_id)
         else:
-            key = s.guilds.get(payload.guild_id)
+            key = s.community_of(payload.guild_id)
             if key is None:
                 return
             user = payload.member

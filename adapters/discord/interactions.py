@@ -74,6 +74,8 @@ class Interactions:
         if interaction.type is not discord.InteractionType.application_command:
             return
         s = self.session
+        if interaction.guild_id in s.guilds and s.community_of(interaction.guild_id) is None:
+            return  # its shard's new holder answers
         key = s.guilds.get(interaction.guild_id or 0)
         host = s.host
         commands = self._slash.get(interaction.guild_id or 0)

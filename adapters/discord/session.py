@@ -106,6 +106,19 @@ class Session:
     def guild_ids(self) -> dict[str, int]:
         return {key: gid for gid, key in self.guilds.items()}
 
+    def community_of(self, guild_id: int) -> str | None:
+        """The community of ``guild_id``'s events, while this process wants its shard.
+
+        None for a guild of no community, and for one whose shard this process
+        has just given up: until its client is replaced, it still receives that
+        shard's events, which the new holder handles (and answers) instead.
+        """
+        key = self.guilds.get(guild_id)
+        ids = self.adapter.shard_ids
+        if key is None or (ids is not None and self.adapter.shards.of(guild_id) not in ids):
+            return None
+        return key
+
     def on_my_shards(self, guild_id: int) -> bool:
         """True when ``guild_id`` comes on a shard the client runs."""
         return self.running is None or self.adapter.shards.of(guild_id) in self.running

@@ -206,17 +206,10 @@ class Dialogs:
         """Migrate the table and load each conversation's open question."""
         self._db = db
         await db.migrate(self._store, MIGRATIONS)
-        await self.reload()
-
-    async def reload(self) -> None:
-        """Load each conversation's open question again (another process may have asked
-        since: this one takes communities over from it)."""
-        assert self._db is not None
-        found: dict[tuple[str, str], Question] = {}
-        for row in await self._db.fetch("SELECT * FROM hearth_questions ORDER BY id"):
+        self._open = {}
+        for row in await db.fetch("SELECT * FROM hearth_questions ORDER BY id"):
             question = Question.from_row(row)
-            found.setdefault(question.conversation, question)
-        self._open = found
+            self._open.setdefault(question.conversation, question)
 
     async def resume(self) -> None:
         """After start-up: drop the questions of plugins no longer enabled in their community

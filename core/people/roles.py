@@ -204,13 +204,21 @@ class Roles:
         """Migrate the tables and read the roles granted before."""
         self.db = db
         await db.migrate(Store(db, NAMESPACE), MIGRATIONS)
+        await self.reload(communities)
+
+    async def reload(self, communities: Iterable[str]) -> None:
+        """Read the roles granted in ``communities`` (again when this process takes them
+        over from another, which granted roles meanwhile)."""
+        assert self.db is not None
+        communities = set(communities)
         for key in communities:
-            self._granted.setdefault(key, {})
-            self._seen.setdefault(key, {})
-        for row in await db.fetch("SELECT community, platform, member_id, role FROM hearth_roles"):
-            granted = self._granted.get(row["community"])
-            if granted is not None:
-                granted[(row["platform"], row["member_id"])] = Role(row["role"])
+            self._granted[key] = {}
+            self._seen[key] = {}
+        for row in await self.db.fetch(
+                "SELECT community, platform, member_id, role FROM hearth_roles"):
+            if row["community"] in communities:
+                self._granted[row["community"]][(row["platform"], row["member_id"])] = Role(
+                    row["role"])
 
     def network_roles(self, platform: str) -> NetworkRoles:
         assert self.db is not None

@@ -14,7 +14,7 @@ from test_jobs import CONFIG, Clockwork
 from hearth.adapters.testing import TestBot
 from hearth.cli import main
 from hearth.events import MessagePostedEvent
-from hearth.models import Channel, Member, Message
+from hearth.models import Channel, Member, Message, Role
 
 
 async def _process(plugin: Clockwork, url: str) -> TestBot:
@@ -93,6 +93,27 @@ async def test_status_shows_processes_what_they_own_and_the_backlog(
         else:
             assert "processes: one (SQLite): it owns every community" in out
         assert "tea: 1 / 2, the oldest" in out  # one of two jobs due (by the real clock)
+    finally:
+        await owner.close()
+        await standby.close()
+
+
+@pytest.mark.asyncio
+async def test_a_takeover_reads_again_what_the_previous_owner_wrote(postgres_url: str) -> None:
+    owner = await _process(Clockwork(), postgres_url)
+    standby = await _process(Clockwork(), postgres_url)
+    try:
+        assert owner.app is not None and standby.app is not None
+        zoe = Member(platform="testing", id="zoe", name="zoe")  # first seen by the owner
+        ctx = owner.app.contexts["tea"]["clockwork"]
+        person = await ctx.person(zoe)
+        await ctx.grant_role(zoe, Role.LEADER)
+        await owner.settle()
+        await owner.close()
+        assert await standby.app.leases.renew() == {"tea"}
+        taken = standby.app.contexts["tea"]["clockwork"]
+        assert await taken.person(zoe) == person  # the same person, not a second one
+        assert standby.app.roles.granted("tea", ("testing", "zoe")) is Role.LEADER
     finally:
         await owner.close()
         await standby.close()

@@ -407,6 +407,21 @@ async def test_a_spent_session_start_budget_is_refused_in_one_line(fake: FakeDis
     assert not [f for f in fake.gateway_frames if f.direction == "recv" and f.op == Op.IDENTIFY]
 
 
+def test_the_events_of_a_shard_given_up_are_left_to_its_new_holder(fake: FakeDiscord,
+                                                                   scene: Scene) -> None:
+    from hearth.adapters.discord.client import Connection
+
+    adapter = make_adapter(fake, communities(scene), shards={"count": 2, "per_process": 2})
+    session = Connection(adapter).session
+    claims = adapter.claims()
+    assert claims is not None
+    adapter.claimed(frozenset(claims.keys))
+    assert session.community_of(scene.guild.id) == "tea"
+    # Given up: until the client is made anew, the shard's events still arrive here.
+    adapter.claimed(frozenset(k for k in claims.keys if k != claims.communities["tea"]))
+    assert session.community_of(scene.guild.id) is None
+
+
 @pytest.mark.asyncio
 async def test_holding_no_shard_the_adapter_waits_then_connects_to_the_one_it_gets(
         fake: FakeDiscord, scene: Scene) -> None:

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from click.testing import CliRunner
 
-from fake_discord import FakeDiscord, Guild
+from fake_discord import FakeDiscord, Guild, Op
 from hearth.cli import main
 from hearth.storage import Database
 
@@ -68,7 +68,7 @@ communities:
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str,
-                     timeout: float = 15.0) -> None:  # noqa: ASYNC109
+                     timeout: float = 60.0) -> None:  # noqa: ASYNC109
     """Wait until ``check()`` is true (polling: the processes are elsewhere)."""
     try:
         async with asyncio.timeout(timeout):
@@ -158,7 +158,7 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
                              "the first process holds both shards")
             second = processes.start()
             # Two live processes: the first gives back one shard, the second claims it.
-            await eventually(lambda: _split(database, fake), "the shards are split", 30)
+            await eventually(lambda: _split(database, fake), "the shards are split", 60)
             owner = (await holders(database))["discord shard 1/2"]
             assert {owner, first.pid} <= {first.pid, second.pid}
             doomed = first if owner == first.pid else second
@@ -173,15 +173,17 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
 
             carol = fake.add_user("carol")
             await fake.user_joins(cake, carol)
-            await fake.wait_for_request("POST", f"/channels/{general.id}/messages", 15,
+            await fake.wait_for_request("POST", f"/channels/{general.id}/messages", 60,
                                         predicate=lambda r: f"<@{carol.id}>" in str(r.json))
             ad = await fake.user_says(general, dave, AD)
-            await fake.wait_for_request("DELETE", f"/channels/{general.id}/messages/{ad.id}", 10)
-            await fake.invoke_slash(cake, general, fran, "flash",
-                                    {"title": "Night talk", "duration": "12s",
-                                     "members": f"<@{dave.id}>"})
-            await fake.wait_for_request("POST", f"/guilds/{cake.id}/channels", 10,
-                                        predicate=lambda r: r.json.get("type") == 0)
+            await fake.wait_for_request("DELETE", f"/channels/{general.id}/messages/{ad.id}", 60)
+            ix = await fake.invoke_slash(cake, general, fran, "flash",
+                                         {"title": "Night talk", "duration": "12s",
+                                          "members": f"<@{dave.id}>"})
+            # The group is open (and its end scheduled) once the command is answered.
+            answer = await fake.wait_for_request(
+                "PATCH", f"/webhooks/{fake.application_id}/{ix.token}/messages/@original", 60)
+            assert "night-talk" in str(answer.json["content"])
             group = cake.channel_named("night-talk")
             # Once its position is saved (every second), the process dies without a word.
             await eventually(lambda: _saved(database, cake.id, ad.id, carol.id),
@@ -192,24 +194,24 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
             # Within the lease's expiry, the survivor holds both shards again and connects.
             await eventually(lambda: _is(holders(database), {"discord shard 0/2": survivor.pid,
                                                             "discord shard 1/2": survivor.pid}),
-                             "the survivor took the shard over", 10)
+                             "the survivor took the shard over", 60)
             await eventually(lambda: _sessions(fake, [[0, 2], [1, 2]]),
                              "the survivor runs both shards")
             # Events after the takeover are handled: a join is welcomed ...
             erin = fake.add_user("erin")
             await fake.user_joins(cake, erin)
-            await fake.wait_for_request("POST", f"/channels/{general.id}/messages", 15,
+            await fake.wait_for_request("POST", f"/channels/{general.id}/messages", 60,
                                         predicate=lambda r: f"<@{erin.id}>" in str(r.json))
             # ... the dead process's strike counts: a second ad is the second step, a mute ...
             mark = fake.request_mark()
             again = await fake.user_says(general, dave, "Again https://spam.example.com/deal")
-            await fake.wait_for_request("DELETE", f"/channels/{general.id}/messages/{again.id}")
-            await fake.wait_for_request("PATCH", f"/guilds/{cake.id}/members/{dave.id}", 10,
+            await fake.wait_for_request("DELETE", f"/channels/{general.id}/messages/{again.id}", 60)
+            await fake.wait_for_request("PATCH", f"/guilds/{cake.id}/members/{dave.id}", 60,
                                         since=mark)
             # ... and the rules deadline it scheduled for carol runs, once, on the survivor.
-            await fake.wait_for_request("DELETE", f"/guilds/{cake.id}/members/{carol.id}", 20)
+            await fake.wait_for_request("DELETE", f"/guilds/{cake.id}/members/{carol.id}", 60)
             # ... and so does the end of the group it opened.
-            await fake.wait_for_request("DELETE", f"/channels/{group.id}", 20)
+            await fake.wait_for_request("DELETE", f"/channels/{group.id}", 60)
             assert survivor.poll() is None
         except BaseException:
             processes.stop()
@@ -232,9 +234,14 @@ async def _is(found: Awaitable[dict[str, int]], wanted: dict[str, int]) -> bool:
 
 
 async def _split(db: Database, fake: FakeDiscord) -> bool:
+    """Each process holds one shard and runs it: the first connected anew with its shard
+    (each shard identified twice: by the first process alone, then by its holder)."""
     held = await holders(db)
+    identified = [f.d["shard"] for f in fake.gateway_frames
+                  if f.direction == "recv" and f.op == Op.IDENTIFY]
     return (len(held) == 2 and len(set(held.values())) == 2
-            and connected_shards(fake) == [[0, 2], [1, 2]])
+            and connected_shards(fake) == [[0, 2], [1, 2]]
+            and identified.count([0, 2]) == 2 and identified.count([1, 2]) == 2)
 
 
 async def _sessions(fake: FakeDiscord, wanted: list[list[int]]) -> bool:
