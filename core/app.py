@@ -6,7 +6,10 @@ adapters wait instead of growing memory); a natively invoked command (a slash
 command) is queued the same way by :meth:`App.run_command`, which returns its
 answers to the adapter once handled. A direct message belongs to the community
 its sender is a member of (see :meth:`App._route_dm`). Due jobs enter the same
-inbox (:class:`~hearth.events.JobDueEvent`). One worker per community handles
+inbox (:class:`~hearth.events.JobDueEvent`). With several processes, the worker of
+a community another process acts for stores its events for that one
+(:mod:`hearth.inbox`), and each event is handled once across processes
+(:mod:`hearth.once`). One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
 enables; a failing plugin is logged with its name and skipped.
@@ -33,6 +36,7 @@ import asyncio
 import functools
 import gc
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -85,10 +89,11 @@ from hearth.events import (
 from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
-from hearth.inbox import Inbox
+from hearth.inbox import Inbox, Routed, SharedInbox
 from hearth.leases import LEASE_TTL, Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
+from hearth.once import DELETES, EVENTS, Once
 from hearth.outbox import Outbound, Outcome, Request
 from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
@@ -113,8 +118,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000
-#: events (and queued deletions) remembered at least, so a repeat is ignored
+#: events remembered at least, so a repeat is ignored (in this process; see :mod:`hearth.once`)
 SEEN_SIZE = 100_000
+#: events for a community another process acts for, stored at once
+FORWARD_BATCH = 100
+#: how often the records of events handled are written (seconds; see :mod:`hearth.once`)
+RECORD_EVERY = 0.2
+#: events the core makes (their ids are this process's own), never de-duplicated across processes
+CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent)
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
 
@@ -206,17 +217,19 @@ class App:
         self._outbound: dict[str, Outbound] = {}
         self._flood = FloodGuard(config.command_flood)
         self._done_ids = 0
-        self._queues: dict[str, Inbox[Event]] = {}
+        self._queues: dict[str, Inbox[Event | Routed]] = {}
         self.supervisor = Supervisor(self.clock)
         #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
         self._seen: Recent[int, bool] = Recent(SEEN_SIZE)
-        #: messages whose deletion was queued
-        self._deleted: Recent[tuple[str, str], bool] = Recent(SEEN_SIZE)
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
         self.scheduler: Scheduler
         #: which communities this process acts for (all of them unless PostgreSQL is shared)
         self.leases: Leases
+        #: events for communities another process acts for, on their way there
+        self.inbox: SharedInbox
+        #: events handled and messages deleted, for every process (see :mod:`hearth.once`)
+        self.once: Once
         self.groups = GroupService(self, CORE)
         #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
         self.dialogs = Dialogs(self)
@@ -290,7 +303,9 @@ class App:
         self.leases.on_gain = self._taking_over
         self.scheduler = Scheduler(self.db, self.clock, self._dispatch_job, self._zone,
                                    owned=self.leases.owned)
-        self.leases.on_change = self.scheduler.wake
+        self.leases.on_change = self._owners_changed
+        self.inbox = SharedInbox(self.db, self._deliver)
+        self.once = Once(self.db, self.clock)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -316,6 +331,10 @@ class App:
         await self.leases.renew()
         if self.leases.shared:  # leases run on the database's real clock, even in a simulation
             self.supervisor.run("leases", self.leases.run_forever)
+            await self.once.load(EVENTS)  # what was handled before a restart is redelivered
+            await self.inbox.listen()
+            self.supervisor.run("inbox", lambda: self.inbox.run_forever(self.leases.owned))
+            self.supervisor.run("once", self._write_records_forever)
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
@@ -371,6 +390,7 @@ class App:
         if self.db is not None:
             try:
                 if self.started:
+                    await self.once.flush()
                     await self.leases.release()
                 await self.people.close()
             except StorageError as exc:
@@ -389,11 +409,16 @@ class App:
 
     async def _taking_over(self, communities: frozenset[str]) -> None:
         """Read again what the process that acted for ``communities`` until now left in the
-        database (members, persons, roles, open questions) before acting for them."""
+        database (members, persons, roles, open questions, events handled) before acting
+        for them, and empty the plugins' caches there, which may be stale."""
         assert self.db is not None
         await self.people.reload(communities)
         await self.roles.reload(communities)
         await self.dialogs.open(self.db)
+        await self.once.load(EVENTS)
+        for key in communities:
+            for ctx in self.contexts.get(key, {}).values():
+                ctx.cache.clear()
 
     def _claimed(self, keys: frozenset[str]) -> None:
         """Tell each adapter which of its parts (Discord shards) this process holds now."""
@@ -498,6 +523,35 @@ class App:
         if queue is not None:
             queue.push(event)
 
+    def _deliver(self, community: str, item: Event | Routed) -> None:
+        """Queue what the shared inbox holds for ``community`` for its worker."""
+        queue = self._queues.get(community)
+        if queue is not None:
+            queue.push(item)
+        elif isinstance(item, Routed):
+            log.warning("stored event %d belongs to no configured community %r; left", item.seq,
+                        community)
+
+    def _owners_changed(self) -> None:
+        """This process acts for other communities now: look for their jobs and stored
+        events."""
+        self.scheduler.wake()
+        self.inbox.wake(everything=True)
+
+    async def _write_records_forever(self) -> None:
+        """Write the records of events handled (in real time, like the leases): every
+        :data:`RECORD_EVERY` seconds; forget old ones hourly."""
+        pruned = 0.0
+        while True:
+            await asyncio.sleep(RECORD_EVERY)
+            try:
+                await self.once.flush()
+                if time.monotonic() - pruned > 3600:
+                    pruned = time.monotonic()
+                    await self.once.prune()
+            except StorageError as exc:
+                log.warning("could not write the records of events handled: %s", exc)
+
     async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
         """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
         queue = self._queues.get(community)
@@ -510,7 +564,12 @@ class App:
 
     # ------------------------------------------------------------------ inbound
     async def submit(self, event: Event) -> None:
-        """Accept an event from an adapter: de-duplicate, then queue it for its community."""
+        """Accept an event from an adapter: de-duplicate, then queue it for its community.
+
+        Returns once it is queued; :meth:`handled` returns once it is handled, or stored in
+        the shared inbox when another process acts for its community (:meth:`_forward`).
+        Whatever else brings events to a community (the dashboard) submits them here too.
+        """
         if not self._seen.add(hash((event.platform, event.id)), True):
             return
         if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
@@ -674,40 +733,120 @@ class App:
 
     async def _worker(self, community: str) -> None:
         queue = self._queues[community]
-        leases = self.leases
         token = community_var.set(community)
+        # the lobby is answered by every process; with SQLite this one acts for every community
+        shared = self.leases.shared and community in self.config.communities
         try:
             while True:
                 try:
                     event = queue.get_nowait()
                 except IndexError:  # nothing queued: wait
                     event = await queue.get()
+                if shared and not self.leases.owns(community):
+                    batch = [event]
+                    while len(queue) and len(batch) < FORWARD_BATCH:
+                        batch.append(queue.get_nowait())
+                    try:
+                        await self._forward(community, batch)
+                    finally:
+                        for _ in batch:
+                            queue.task_done()
+                    continue
                 try:
-                    if leases.shared and community != LOBBY and not leases.owns(community):
-                        # Another process acts for it now (its lease lapsed here): a job
-                        # claimed here runs there once this claim ends.
-                        if isinstance(event, JobDueEvent):
-                            self.scheduler.abandon(event.job)
-                        log.debug("dropped %s %s: %s is owned by another process",
-                                  type(event).__name__, event.id, community)
-                        continue
-                    if community == LOBBY:
+                    if self.once.shared:
+                        await self._handle_once(community, event)
+                    elif community == LOBBY:
                         await self._lobby(event)
-                        continue
-                    # every event shows members with their effective (Hearth) role
-                    seen = self.roles.observed(community, event)
-                    if seen is None:  # a role to read back first
-                        seen = await self.roles.observe(community, event)
-                    await self._handlers[type(seen)](community, seen)
+                    else:  # one process: ``submit`` de-duplicated already; inline, no coroutine
+                        assert not isinstance(event, Routed)
+                        seen = self.roles.observed(community, event)
+                        if seen is None:  # a role to read back first
+                            seen = await self.roles.observe(community, event)
+                        await self._handlers[type(seen)](community, seen)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
-                                  event.platform)
+                    self._failed(event)
                 finally:
                     queue.task_done()
         finally:
             community_var.reset(token)
+
+    async def _forward(self, community: str, items: list[Event | Routed]) -> None:
+        """Another process acts for ``community``: store its events for that one, in order.
+
+        A job claimed here runs there once this claim ends; an event taken from the
+        shared inbox stays there. Retried until stored: the events count as handled
+        (an adapter saves its position) only then.
+        """
+        events: list[Event] = []
+        for item in items:
+            if isinstance(item, Routed):
+                self.inbox.release(item)
+            elif isinstance(item, JobDueEvent):
+                self.scheduler.abandon(item.job)
+            else:
+                events.append(item)
+        failures = 0
+        while events:
+            try:
+                await self.inbox.put(community, events)
+                log.debug("%d events for %s stored for the process acting for it", len(events),
+                          community)
+                return
+            except StorageUnavailable:
+                raise
+            except StorageError as exc:
+                failures += 1
+                log.warning("could not store %d events for %s for the process acting for it "
+                            "(%s); retrying", len(events), community, exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** failures))
+
+    async def _handle_once(self, community: str, item: Event | Routed) -> None:
+        """Handle an event unless a process handled it already, then record it as handled
+        (and delete a stored event, in the same transaction).
+
+        Recorded after handling: a crash in between makes it handled again, never lost.
+        """
+        routed = item if isinstance(item, Routed) else None
+        event = item.event if isinstance(item, Routed) else item
+        key = None if isinstance(event, CORE_EVENTS) else f"{event.platform}:{event.id}"
+        # An event received here is checked in memory (which holds the recent records);
+        # one stored by another process may be older, so the database is asked.
+        if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
+            log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
+        else:
+            try:
+                await self._handle(community, event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._failed(event)
+        if routed is None:
+            if key is not None:
+                self.once.note(EVENTS, key)
+            return
+        assert self.db is not None
+        async with self.db.transaction():
+            if key is not None:
+                await self.once.record(EVENTS, key)
+            await self.inbox.done(routed)
+
+    async def _handle(self, community: str, event: Event) -> None:
+        """Handle one event of ``community``'s inbox, members shown with their effective
+        (Hearth) role (the worker does the same inline where no record is kept)."""
+        if community == LOBBY:
+            await self._lobby(event)
+            return
+        seen = self.roles.observed(community, event)
+        if seen is None:  # a role to read back first
+            seen = await self.roles.observe(community, event)
+        await self._handlers[type(seen)](community, seen)
+
+    def _failed(self, item: Event | Routed) -> None:
+        event = item.event if isinstance(item, Routed) else item
+        log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
+                      event.platform)
 
     async def run_command(self, event: CommandInvokedEvent) -> list[str]:
         """Queue a natively invoked command (a slash command) like any other event.
@@ -859,16 +998,14 @@ class App:
 
     async def delete_message(self, community: str, message: Message, reason: str) -> bool:
         """Queue the deletion of ``message`` (moderation lane) once; later calls do nothing."""
-        key = message.key
-        if key in self._deleted:
-            return False
         adapter = self.adapter_for(community, message.platform)
         if adapter is None:
             return False
         if not adapter.can(Capability.DELETE):
             self.report_missing(community, plugin_var.get(), adapter.name, Capability.DELETE)
             return False
-        self._deleted[key] = True
+        if not await self.once.first(DELETES, f"{message.platform}:{message.id}"):
+            return False
 
         async def perform(_text: str | None, _reply: str | None) -> None:
             await adapter.delete(community, message.channel, message.id, reason)

@@ -68,6 +68,11 @@ class PluginContext:
         self.plugin = plugin
         self.config = config
         self.store = store
+        #: this process's cache of the plugin's state in the community (anything that saves
+        #: a database read). Emptied by the core whenever this process starts acting for the
+        #: community again, since another process may have changed the state meanwhile; with
+        #: SQLite it lasts as long as the process.
+        self.cache: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<PluginContext {self.plugin} in {self.community.key}>"

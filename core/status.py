@@ -1,4 +1,5 @@
-"""``hearth status``: the processes sharing a database, what each owns, and the job backlog."""
+"""``hearth status``: the processes sharing a database, what each owns, and the backlogs
+(jobs, and events stored for the process acting for their community)."""
 
 from __future__ import annotations
 
@@ -65,4 +66,10 @@ async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = Non
             due = int(r["due"] or 0)
             late = f", the oldest {_age(now - r['oldest'])} late" if due else ""
             lines.append(f"  {r['community']}: {due} / {r['total']}{late}")
+    if "hearth_inbox" in tables:
+        waiting = await db.fetch("SELECT community, COUNT(*) AS waiting FROM hearth_inbox"
+                                 " GROUP BY community ORDER BY community")
+        if waiting:
+            lines.append("events stored for the process acting for their community:")
+            lines.extend(f"  {r['community']}: {r['waiting']}" for r in waiting)
     return lines

@@ -66,6 +66,8 @@ PROFILES: dict[str, frozenset[Capability]] = {
 }
 #: messages the imitated network remembers for edits, reactions and deletions
 MESSAGES_KEPT = 10_000
+#: numbers the imitated networks (see ``TestingAdapter._world``)
+_worlds = itertools.count(1)
 #: the networks' paces, as their adapters declare them (a test keeps them in step)
 PACES: dict[str, Pace] = {
     "discord": Pace(channel=(5, 5.0), dm=(10, 10.0), total=(50, 1.0), max_length=2000),
@@ -200,6 +202,9 @@ class TestingAdapter(Adapter):
         self._channels: dict[tuple[str, str], Channel] = {}
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
+        #: in every event id: a network's event ids are unique, also across the bots of one test
+        #: sharing a database (which remembers the events handled, :mod:`hearth.once`)
+        self._world = f"w{next(_worlds)}"
         #: when set, listing the members fails with this error (a network that cannot be read)
         self.listing_error: AdapterError | None = None
         #: whether recorded actions name their network (several networks in one world)
@@ -207,7 +212,7 @@ class TestingAdapter(Adapter):
         if along is not None:
             along.several = True
             self.actions, self.messages = along.actions, along.messages
-            self._ids, self._event_ids = along._ids, along._event_ids
+            self._ids, self._event_ids, self._world = along._ids, along._event_ids, along._world
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self, host: AdapterHost) -> None:
@@ -221,7 +226,11 @@ class TestingAdapter(Adapter):
         self.host = None
 
     def _eid(self, kind: str) -> str:
-        return f"{kind}:{next(self._event_ids)}"
+        return f"{kind}:{self._world}:{next(self._event_ids)}"
+
+    def posted_id(self, message_id: str) -> str:
+        """The id of the event that posted message ``message_id`` (to deliver it again)."""
+        return f"msg:{self._world}:{message_id}"
 
     def _now(self) -> datetime:
         assert self.host is not None, "the testing adapter is not started"
@@ -438,7 +447,7 @@ class TestingAdapter(Adapter):
         assert host is not None, "the testing adapter is not started"
         now = host.clock.now()
         message = self._message(community, channel, person, text, message_id, reply_to, now)
-        await host.submit(MessagePostedEvent(platform=self.name, id=f"msg:{message_id}",
+        await host.submit(MessagePostedEvent(platform=self.name, id=self.posted_id(message_id),
                                              community=community, time=now, message=message))
         return message
 
@@ -446,8 +455,8 @@ class TestingAdapter(Adapter):
         person = self.person(community, member_id)
         message = self._message(community, self.dm_channel(member_id), person, text, message_id, None)
         await self._submit(
-            MessagePostedEvent(platform=self.name, id=f"msg:{message_id}", community=community,
-                               time=self._now(), message=message)
+            MessagePostedEvent(platform=self.name, id=self.posted_id(message_id),
+                               community=community, time=self._now(), message=message)
         )
         return message
 

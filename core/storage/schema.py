@@ -84,4 +84,17 @@ async def _core_v4(store: Store) -> None:
         " since_ms BIGINT NOT NULL, renewed_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL)")
 
 
-CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3, _core_v4)
+async def _core_v5(store: Store) -> None:
+    """Several processes: events stored for the owner of their community (:mod:`hearth.inbox`),
+    and what was done at most once (:mod:`hearth.once`)."""
+    await store.execute(
+        "CREATE TABLE hearth_inbox (id INTEGER PRIMARY KEY, community TEXT NOT NULL,"
+        " event TEXT NOT NULL)")
+    await store.execute("CREATE INDEX hearth_inbox_community ON hearth_inbox (community, id)")
+    await store.execute(
+        "CREATE TABLE hearth_once (scope TEXT NOT NULL, key TEXT NOT NULL, at_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (scope, key))")
+    await store.execute("CREATE INDEX hearth_once_at ON hearth_once (at_ms)")
+
+
+CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3, _core_v4, _core_v5)

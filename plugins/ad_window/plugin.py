@@ -11,7 +11,6 @@ one audit line is posted.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -103,7 +102,11 @@ class _State:
             del self.enforced[next(iter(self.enforced))]
 
 
-_states: weakref.WeakKeyDictionary[PluginContext, _State] = weakref.WeakKeyDictionary()
+#: where the state is in ``ctx.cache``. Rebuilt when this process acts for the community again
+#: (the core empties the cache): the repeat tracker then starts afresh, which can only miss a
+#: repeat spanning a takeover, never punish twice (a message is deleted once, see
+#: ``hearth.once``); a punished message is deleted, so its edits do not come.
+STATE = "state"
 
 
 def _internal_rooms(ctx: PluginContext) -> tuple[set[str], set[str]]:
@@ -127,7 +130,7 @@ def _field(binding: Any, key: str) -> Any:
 
 
 def _state(ctx: PluginContext) -> _State:
-    state = _states.get(ctx)
+    state: _State | None = ctx.cache.get(STATE)
     if state is None:
         cfg: AdWindowConfig = ctx.config
         rooms, guilds = _internal_rooms(ctx)
@@ -141,7 +144,7 @@ def _state(ctx: PluginContext) -> _State:
             own_guilds=guilds,
         )
         tracker = RepeatTracker(cfg.detect.repeat.copies, cfg.detect.repeat.within)
-        state = _states[ctx] = _State(detector, tracker)
+        state = ctx.cache[STATE] = _State(detector, tracker)
     return state
 
 
@@ -367,7 +370,7 @@ async def _adopt(ctx: PluginContext) -> None:
 
 @hookimpl
 async def on_startup(ctx: PluginContext) -> None:
-    _states.pop(ctx, None)
+    ctx.cache.pop(STATE, None)
     await _adopt(ctx)
     await _records(ctx).prune(ctx.now(), KEEP_QUOTA)
     await _schedule_announcements(ctx, keep_overdue=True)

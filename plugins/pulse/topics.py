@@ -13,7 +13,6 @@ import logging
 import random
 from datetime import date, datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from hearth import (
     CommandError,
@@ -39,9 +38,10 @@ POSTED = "topic_posted"
 ANSWER_WINDOW = timedelta(hours=3)
 DUTY_AHEAD = timedelta(hours=3)
 WEEKLY = 7
-#: until when (epoch ms) the open topic of a community waits for answers (0: none does);
-#: kept in memory so that a message in the topic channel costs no query when none is open
-_listening: WeakKeyDictionary[PluginContext, int] = WeakKeyDictionary()
+#: in ``ctx.cache``: until when (epoch ms) the open topic waits for answers (0: none does),
+#: so that a message in the topic channel costs no query when none is open (read again when
+#: missing: the cache is emptied when this process takes the community over)
+LISTENING = "topic_listening"
 
 
 def _config(ctx: PluginContext) -> Topics | None:
@@ -154,7 +154,7 @@ async def _post(ctx: PluginContext, config: Topics, state: dict[str, Any], text:
                      "author": author.id if author else None, "answered": False}
     state.pop("duty", None)
     await store_of(ctx).save("topics", state)
-    _listening[ctx] = state["open"]["ms"] + int(ANSWER_WINDOW.total_seconds() * 1000)
+    ctx.cache[LISTENING] = state["open"]["ms"] + int(ANSWER_WINDOW.total_seconds() * 1000)
     for channel in ctx.channels(config.channel):
         await ctx.send(channel, text, then=POSTED, data={"platform": channel.platform})
     await ctx.schedule(CHECK_JOB, now + ANSWER_WINDOW)
@@ -178,17 +178,17 @@ async def heard(ctx: PluginContext, message: Message) -> None:
         return
     if not any(c.key == message.channel.key for c in ctx.channels(config.channel)):
         return
-    until = _listening.get(ctx)
+    until = ctx.cache.get(LISTENING)
     if until is not None and message.time.timestamp() * 1000 > until:
         return
     store = store_of(ctx)
     state = await store.state("topics")
     opened = state.get("open")
-    _listening[ctx] = 0 if opened is None or opened["answered"] else (
+    ctx.cache[LISTENING] = 0 if opened is None or opened["answered"] else (
         opened["ms"] + int(ANSWER_WINDOW.total_seconds() * 1000))
     if opened is None or opened["answered"] or message.author.id == opened["author"]:
         return
-    if message.time.timestamp() * 1000 > _listening[ctx]:
+    if message.time.timestamp() * 1000 > ctx.cache[LISTENING]:
         return
     voice = f"{message.platform}:{message.author.id}"
     if message.reply_to is not None and message.reply_to == opened["messages"].get(message.platform):
@@ -199,7 +199,7 @@ async def heard(ctx: PluginContext, message: Message) -> None:
     else:
         return
     if opened["answered"]:
-        _listening[ctx] = 0
+        ctx.cache[LISTENING] = 0
     await store.save("topics", state)
 
 
@@ -211,7 +211,7 @@ async def check_due(ctx: PluginContext) -> None:
     store = store_of(ctx)
     state = await store.state("topics")
     opened = state.pop("open", None)
-    _listening[ctx] = 0
+    ctx.cache[LISTENING] = 0
     if opened is None:
         return
     interval = state.get("interval", 1)

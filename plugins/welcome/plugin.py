@@ -254,7 +254,7 @@ async def on_member_join(ctx: PluginContext, member: Member, invited_by: str | N
 
 @hookimpl
 async def moderate_message(ctx: PluginContext, message: Message) -> Verdict | None:
-    verdict = waves.moderate(ctx, message)
+    verdict = await waves.moderate(ctx, message)
     if verdict is not None:
         await waves.removed(ctx, message)
     return verdict

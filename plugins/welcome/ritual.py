@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from hearth import (
     Answer,
@@ -508,20 +507,26 @@ async def on_action_done(ctx: PluginContext, outcome: Outcome) -> None:
 
 
 # Members with no introduction pending (never joined through the ritual, left, or done),
-# so ordinary chat in the introduction channel costs no database lookup. Per context:
-# a restart starts afresh; a join forgets the member (see on_join).
-_settled: WeakKeyDictionary[PluginContext, set[tuple[str, str]]] = WeakKeyDictionary()
+# so ordinary chat in the introduction channel costs no database lookup. In ``ctx.cache``:
+# emptied when this process acts for the community again (another one may have seen joins
+# meanwhile), and at a restart; a join forgets the member (see on_join).
+SETTLED = "settled"
+
+
+def _settled(ctx: PluginContext) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = ctx.cache.setdefault(SETTLED, set())
+    return found
 
 
 def _forget_settled(ctx: PluginContext, member: Member) -> None:
-    _settled.get(ctx, set()).discard(member.key)
+    _settled(ctx).discard(member.key)
 
 
 async def on_message(ctx: PluginContext, message: Message) -> None:
     if message.channel.is_dm or message.channel.name != intro_channel(ctx):
         return
     author = message.author
-    settled = _settled.setdefault(ctx, set())
+    settled = _settled(ctx)
     if author.key in settled:
         return
     people = Newcomers(ctx.store)

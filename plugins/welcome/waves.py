@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from weakref import WeakKeyDictionary
 
 from hearth import SQL, Capability, Member, Message, PluginContext, Role, Verdict, from_ms, to_ms
 
@@ -40,11 +39,13 @@ class Wave:
     joins: int
 
 
-# The accounts held in each community's wave (None: no wave), so moderating every message
-# costs no database lookup; loaded at start-up, and kept with the table.
-_held: WeakKeyDictionary[PluginContext, set[Account]] = WeakKeyDictionary()
-# Held newcomers already told why their message was removed (told once per wave).
-_told: WeakKeyDictionary[PluginContext, set[Account]] = WeakKeyDictionary()
+# In ``ctx.cache`` (emptied when this process takes the community over from another):
+# the accounts held in the wave (an empty set: no wave), so moderating every message costs
+# no database lookup; read at start-up and when missing, and kept with the table.
+HELD = "wave_held"
+# Held newcomers already told why their message was removed (told once per wave; after a
+# takeover, perhaps once more).
+TOLD = "wave_told"
 
 
 async def current(ctx: PluginContext) -> Wave | None:
@@ -59,11 +60,20 @@ async def load(ctx: PluginContext) -> None:
     """At start-up: remember who is held (a hold survives a restart)."""
     wave = await current(ctx)
     if wave is None:
-        _held.pop(ctx, None)
+        ctx.cache[HELD] = set()
         return
     rows = await ctx.store.select("newcomers", "wave = ?", (to_ms(wave.started),),
                                   columns="platform, member_id")
-    _held[ctx] = {(r[0], r[1]) for r in rows}
+    ctx.cache[HELD] = {(r[0], r[1]) for r in rows}
+
+
+async def _held(ctx: PluginContext) -> set[Account]:
+    """The accounts held in the wave (read again when the cache was emptied)."""
+    held: set[Account] | None = ctx.cache.get(HELD)
+    if held is None:
+        await load(ctx)
+        held = ctx.cache[HELD]
+    return held
 
 
 def _members(ctx: PluginContext, people: list[tuple[str, str, str]]) -> list[Member]:
@@ -110,7 +120,7 @@ async def _hold(ctx: PluginContext, wave: Wave, members: list[Member], *, platfo
     """Hold ``members`` in ``wave`` (and, with ``platforms``, every network that holds all
     newcomers at once)."""
     started = to_ms(wave.started)
-    held = _held.setdefault(ctx, set())
+    held = await _held(ctx)
     people = Newcomers(ctx.store)
     for member in members:
         await people.update(member.platform, member.id, wave=started)
@@ -135,8 +145,8 @@ async def lift(ctx: PluginContext) -> int | None:
                                   columns="platform, member_id, name, status")
     await ctx.store.update("waves", {"lifted_ms": to_ms(ctx.now())}, "started_ms = ?", (started,))
     await ctx.store.update("newcomers", {"wave": 0}, "wave = ?", (started,))
-    _held.pop(ctx, None)
-    _told.pop(ctx, None)
+    ctx.cache[HELD] = set()
+    ctx.cache.pop(TOLD, None)
     await ctx.cancel(JOB)
     whole = {a.name for a in ctx.adapters if a.can(Capability.HOLD_NEWCOMERS)}
     for platform in sorted(whole):
@@ -158,9 +168,9 @@ async def job_due(ctx: PluginContext) -> None:
                                               hours=ritual.short_duration(HOLD_FOR)))
 
 
-def moderate(ctx: PluginContext, message: Message) -> Verdict | None:
+async def moderate(ctx: PluginContext, message: Message) -> Verdict | None:
     """A held newcomer's message in a channel is removed (their DMs to the bot still work)."""
-    held = _held.get(ctx)
+    held = await _held(ctx)
     if not held or message.channel.is_dm or message.author.key not in held:
         return None
     return Verdict(reason=REASON)
@@ -168,7 +178,7 @@ def moderate(ctx: PluginContext, message: Message) -> Verdict | None:
 
 async def removed(ctx: PluginContext, message: Message) -> None:
     """Tell a held newcomer once why their message went."""
-    told = _told.setdefault(ctx, set())
+    told: set[Account] = ctx.cache.setdefault(TOLD, set())
     author = message.author
     if author.key in told:
         return

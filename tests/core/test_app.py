@@ -164,8 +164,8 @@ def _msg(bot: TestBot, message_id: str) -> Any:
 async def test_duplicate_events_are_handled_once(setup: Any) -> None:
     bot, _first, second, _mod = setup
     message = await bot.adapter.inject_message("tea", "carl", "general", "once", "dup")
-    event = MessagePostedEvent(platform="testing", id="msg:dup", community="tea", time=bot.clock.now(),
-                               message=message)
+    event = MessagePostedEvent(platform="testing", id=bot.adapter.posted_id("dup"), community="tea",
+                               time=bot.clock.now(), message=message)
     await bot.app.submit(event)
     await bot.settle()
     assert second.seen == [("tea", "once")]

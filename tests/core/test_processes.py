@@ -13,7 +13,8 @@ from test_jobs import CONFIG, Clockwork
 
 from hearth.adapters.testing import TestBot
 from hearth.cli import main
-from hearth.models import Member, Role
+from hearth.events import MessagePostedEvent
+from hearth.models import Channel, Member, Message, Role
 
 
 async def _process(plugin: Clockwork, url: str) -> TestBot:
@@ -29,8 +30,13 @@ async def test_the_standby_acts_for_nothing_until_the_owner_stops(postgres_url: 
     try:
         assert owner.app is not None and standby.app is not None
         assert owner.app.leases.owned() == {"tea"} and standby.app.leases.owned() == frozenset()
-        for bot in (owner, standby):  # both receive the network's events
-            await bot.adapter.inject_message("tea", "ann", "general", "hello", "m1")
+        hello = Message(platform="testing", id="m1", text="hello", time=owner.now(),
+                        channel=Channel(platform="testing", id="general", name="general"),
+                        author=Member(platform="testing", id="ann", name="Ann"))
+        event = MessagePostedEvent(platform="testing", id="m1", community="tea", time=owner.now(),
+                                   message=hello)
+        for bot in (owner, standby):  # both receive the network's events: the standby stores
+            await bot.app.submit(event)  # it for the owner, which handled it already
             await bot.settle()
         assert owner_plugin.log == ["message start", "message end"]
         assert standby_plugin.log == []
