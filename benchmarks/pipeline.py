@@ -8,12 +8,19 @@ loop: one event in, wait until it is handled) and RSS at the end, with the activ
 ledger (and the member directory it keeps up to date) on and off, in one run:
 the ledger's cost is the difference.
 
+``--dashboard`` measures with the ledger on, without and with the web dashboard
+open: an admin's browser loading the overview, the community page and its four
+charts every ``--dashboard-every`` seconds (0: back to back, the worst case)
+while the events flow; the dashboard's cost is the difference. Its first load
+(matplotlib imported, the charts drawn; kept five minutes) comes before the
+measurement and is printed apart.
+
 ``--backend postgresql`` (or both: ``--backend sqlite --backend postgresql``)
 runs on PostgreSQL: the server at ``--postgresql URL``, or one started from
 the ``pgserver`` package (the test suite's), a fresh schema for each run.
 
     python benchmarks/pipeline.py [--events 20000] [--communities 20] [--rounds 3]
-        [--backend sqlite|postgresql ...] [--postgresql URL]
+        [--backend sqlite|postgresql ...] [--postgresql URL] [--dashboard [--dashboard-every S]]
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from typing import Any
 
 import yaml
 
+from hearth import Role
 from hearth.adapters.testing import TestBot
 from hearth.bootstrap import load
 
@@ -67,9 +75,11 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build_config(communities: int) -> str:
+def build_config(communities: int, web: bool = False) -> str:
     data = yaml.safe_load(EXAMPLE.read_text())
     data.pop("accounts", None)
+    if web:
+        data["web"] = {}
     template = data["communities"].pop("tea-house")
     for i in range(communities):
         data["communities"][f"c{i}"] = copy.deepcopy(template)
@@ -121,10 +131,58 @@ async def database(server: str | None) -> AsyncIterator[str]:
             yield url
 
 
+@asynccontextmanager
+async def dashboard_open(bot: TestBot, every: float | None) -> AsyncIterator[list[float]]:
+    """An admin viewing the dashboard (every ``every`` seconds) while the body runs; yields
+    the page load times (s). ``every`` None: no dashboard."""
+    loads: list[float] = []
+    if every is None:
+        yield loads
+        return
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from hearth.web.logins import Session, sign
+    from hearth.web.server import COOKIE, Dashboard
+
+    app = bot.app
+    assert app is not None and app.logins is not None
+    session = Session(("testing", "boss"), 2**62, "bench")
+    client = TestClient(TestServer(Dashboard(app, app.logins).application()),
+                        cookies={COOKIE: sign(await app.logins.key(), session)})
+    await client.start_server()
+    paths = ["/", "/c/c0", *(f"/c/c0/chart/{n}.svg" for n in ("messages", "active", "joins",
+                                                               "interactions"))]
+
+    async def load() -> float:
+        t = time.perf_counter()
+        for path in paths:
+            response = await client.get(path)
+            assert response.status == 200, (path, response.status)
+            await response.read()
+        return time.perf_counter() - t
+
+    async def browse() -> None:
+        while True:
+            loads.append(await load())
+            await asyncio.sleep(every)
+
+    # The first load imports matplotlib and draws the charts (then kept 5 minutes): before
+    # the measurement, as on a dashboard already open.
+    first = await load()
+    print(f"  (first load of the dashboard's 6 pages: {first * 1e3:.0f} ms)")
+    task = asyncio.ensure_future(browse())
+    try:
+        yield loads
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.close()
+
+
 async def main(events: int, communities: int, members: int, samples: int,
                mix: dict[str, float] = MIX, ledger: bool = True,
-               server: str | None = None) -> dict[str, Any]:
-    loaded = load(build_config(communities), text=True)
+               server: str | None = None, dashboard: float | None = None) -> dict[str, Any]:
+    loaded = load(build_config(communities, web=dashboard is not None), text=True)
     async with database(server) as storage:
         # platform="testing": a network with no pace, so the figures are the bot's own work
         # (with a network's pace, settling would step virtual time through every paced action)
@@ -133,6 +191,7 @@ async def main(events: int, communities: int, members: int, samples: int,
         for c in range(communities):
             for m in range(members):
                 bot.adapter.add_person(f"c{c}", f"u{m}", f"User {m}")
+        bot.adapter.add_person("c0", "boss", "Boss", Role.ADMIN)
         await bot.start()
         assert bot.app is not None
         bot.app.people.ledger.enabled = ledger
@@ -143,20 +202,21 @@ async def main(events: int, communities: int, members: int, samples: int,
             await bot.settle()
             work = workload(events, communities, members, mix=mix)
             gc.collect()
-            cpu0, t0 = time.process_time(), time.perf_counter()
-            for n, event in enumerate(work, start=len(warm)):
-                await inject(bot, event, n)
-            await bot.settle()
-            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-
-            latencies = []
-            base = len(warm) + len(work)
-            for n, event in enumerate(workload(samples, communities, members, seed=3, mix=mix),
-                                      start=base):
-                t = time.perf_counter()
-                await inject(bot, event, n)
+            async with dashboard_open(bot, dashboard) as loads:
+                cpu0, t0 = time.process_time(), time.perf_counter()
+                for n, event in enumerate(work, start=len(warm)):
+                    await inject(bot, event, n)
                 await bot.settle()
-                latencies.append(time.perf_counter() - t)
+                elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+
+                latencies = []
+                base = len(warm) + len(work)
+                for n, event in enumerate(workload(samples, communities, members, seed=3, mix=mix),
+                                          start=base):
+                    t = time.perf_counter()
+                    await inject(bot, event, n)
+                    await bot.settle()
+                    latencies.append(time.perf_counter() - t)
             actions = len(bot.actions)
             rss = rss_mb()
         finally:
@@ -167,7 +227,7 @@ async def main(events: int, communities: int, members: int, samples: int,
         "events_per_second": events / elapsed, "cpu_us_per_event": cpu / events * 1e6,
         "p50_ms": statistics.median(latencies) * 1e3,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1e3,
-        "rss_mb": rss,
+        "rss_mb": rss, "dashboard": dashboard, "page_loads": loads,
     }
 
 
@@ -180,6 +240,11 @@ def report(r: dict[str, Any]) -> None:
     print(f"latency p50         {r['p50_ms']:.2f} ms")
     print(f"latency p99         {r['p99_ms']:.2f} ms")
     print(f"RSS at the end      {r['rss_mb']:.1f} MB")
+    if r["dashboard"] is not None:
+        loads = sorted(r["page_loads"])
+        median = f", median {statistics.median(loads) * 1e3:.0f} ms each" if loads else ""
+        print(f"dashboard           open, every {r['dashboard']:g} s: {len(loads)} loads of 6 pages"
+              f"{median}")
 
 
 if __name__ == "__main__":
@@ -195,10 +260,32 @@ if __name__ == "__main__":
                         help="the storage to measure on (repeat for both; default: sqlite)")
     parser.add_argument("--postgresql", metavar="URL",
                         help="a PostgreSQL server to use (default: start one from pgserver)")
+    parser.add_argument("--dashboard", action="store_true",
+                        help="measure without and with the web dashboard open (ledger on)")
+    parser.add_argument("--dashboard-every", type=float, default=1.0, metavar="S",
+                        help="seconds between two loads of the dashboard's pages (0: back to back)")
     a = parser.parse_args()
     print("mix: " + ", ".join(f"{k} {v:.0%}" for k, v in MIX.items()))
 
+    def measure_dashboard(server: str | None) -> None:
+        best: dict[bool, dict[str, Any]] = {}
+        for _ in range(a.rounds):
+            for on in (False, True):
+                r = asyncio.run(main(a.events, a.communities, a.members, a.samples, server=server,
+                                     dashboard=a.dashboard_every if on else None))
+                if on not in best or r["events_per_second"] > best[on]["events_per_second"]:
+                    best[on] = r
+        for on in (False, True):
+            report(best[on])
+            print()
+        cost = 1 - best[True]["events_per_second"] / best[False]["events_per_second"]
+        print(f"dashboard cost      {cost:.1%} of the throughput "
+              f"(p99 {best[False]['p99_ms']:.2f} -> {best[True]['p99_ms']:.2f} ms)")
+
     def measure(server: str | None) -> None:
+        if a.dashboard:
+            measure_dashboard(server)
+            return
         best: dict[bool, dict[str, Any]] = {}
         for _ in range(a.rounds):
             for on in (False, True):

@@ -35,8 +35,8 @@ import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import Any, ClassVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
@@ -96,7 +96,7 @@ from hearth.people.persons import Person
 from hearth.people.records import Account, to_ms
 from hearth.people.roles import Roles
 from hearth.people.service import People
-from hearth.ports import Adapter, AdapterHost, CommunityBinding, KeyValue, RoleIds
+from hearth.ports import Adapter, AdapterHost, Claims, CommunityBinding, KeyValue, RoleIds
 from hearth.recent import Recent
 from hearth.registry import PluginSet
 from hearth.reports import Panel, Pyramid, Referral, Report
@@ -106,6 +106,9 @@ from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueSt
 from hearth.supervisor import Supervisor
 from hearth.text import mention
 from hearth.timeutil import format_duration
+
+if TYPE_CHECKING:
+    from hearth.web.logins import Logins
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +226,10 @@ class App:
         self.people_commands = PeopleCommands(self, CORE)
         #: the roles Hearth grants, applied to each network and read back
         self.roles = Roles(self)
+        #: platform -> when its adapter last said it was connected (for the dashboard)
+        self.network_ready: dict[str, datetime] = {}
+        #: login links and the session key, when the dashboard is configured (``web:``)
+        self.logins: Logins | None = None
         self.started = False
         self._handlers = self._event_handlers()
 
@@ -271,8 +278,13 @@ class App:
         await self.people.open(self.db, self.config.communities)
         self.people_commands.codes.db = self.db
         await self.roles.open(self.db, self.config.communities)
-        self.leases = Leases(self.db, self.config.communities,
-                             claims=[c for a in self.adapters if (c := a.claims()) is not None],
+        if self.config.web is not None:
+            from hearth.web.logins import Logins
+
+            self.logins = Logins(self.db, self.clock)
+            await self.logins.open()
+        claims = [c for a in self.adapters if (c := a.claims()) is not None]
+        self.leases = Leases(self.db, self.config.communities, claims=[*claims, *self._web_claims()],
                              ttl=self.lease_ttl)
         self.leases.on_claimed = self._claimed
         self.leases.on_gain = self._taking_over
@@ -288,6 +300,12 @@ class App:
                     self._disable(name, f"its migration failed: {exc!r}")
         for key, community in self.config.communities.items():
             self._prepare(key, community)
+
+    def _web_claims(self) -> list[Claims]:
+        """The dashboard, when configured: one process serves it, claiming it by lease."""
+        from hearth.web import LEASE
+
+        return [Claims(keys=(LEASE,), per_process=1)] if self.config.web is not None else []
 
     async def start(self, *, run_scheduler: bool = True) -> None:
         """Open storage, prepare plugins, connect adapters, run start-up hooks."""
@@ -320,6 +338,10 @@ class App:
             self.supervisor.run("scheduler", self.scheduler.run_forever)
         if not self.clock.virtual:
             self.supervisor.run("activity writer", self.people.ledger.write_periodically)
+        if self.logins is not None and not self.clock.virtual:
+            from hearth.web.server import Dashboard  # aiohttp's server only with a dashboard
+
+            self.supervisor.run("dashboard", Dashboard(self, self.logins).serve)
         self.started = True
         # What start-up built (modules, plugins, config) lives as long as the process:
         # keep it out of every later garbage collection, which would walk it each time.
@@ -405,6 +427,10 @@ class App:
     def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
         """Every command of community ``key``; :class:`StartupError` on a name clash."""
         commands = [self._help_command(), rules_command(CORE), *self.people_commands.commands()]
+        if self.logins is not None and self.config.web is not None:
+            from hearth.web.commands import dashboard_command
+
+            commands.append(dashboard_command(self.logins, self.config.web.base_url, CORE))
         for name in names:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))
@@ -528,6 +554,8 @@ class App:
     def _community_of(self, event: Event) -> tuple[str, Event] | None:
         """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
         community = event.community
+        if community is None and isinstance(event, AdapterReadyEvent):  # rare: no per-message cost
+            self.network_ready[event.platform] = event.time
         if community is None and len(self.config.communities) == 1:
             community = next(iter(self.config.communities))
         if community not in self.config.communities:

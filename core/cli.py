@@ -381,6 +381,42 @@ def report(ctx: click.Context, config: str, community: str | None, weeks: int,
 
 
 @main.command()
+@click.argument("config", type=click.Path(dir_okay=True))
+@click.option("--as", "account", required=True, metavar="PLATFORM:ID",
+              help="The owner's or an admin's account, e.g. discord:80351110224678912.")
+@click.pass_context
+def login(ctx: click.Context, config: str, account: str) -> None:
+    """Print a one-time login link to the web dashboard (valid 10 minutes) for an owner or
+    admin account, read from CONFIG's database without connecting."""
+    from hearth.app import App
+    from hearth.web.cli import operator_link
+
+    _logging(ctx, "WARNING")
+    loaded = _load(config)
+    if loaded.config.web is None:
+        _fail("the dashboard is not configured: add a web: section (see docs/dashboard.md)", EXIT_INVALID)
+    platform, _, member_id = account.partition(":")
+    if not platform or not member_id:
+        _fail(f"{account!r} is not an account (expected PLATFORM:ID, e.g. discord:80351110224678912 "
+              "or matrix:@alice:example.org)", EXIT_INVALID)
+
+    async def issue() -> str:
+        app = App(loaded.config, loaded.plugins, [])
+        try:
+            await app.open()
+            return await operator_link(app, (platform, member_id))
+        finally:
+            await app.stop()
+
+    try:
+        click.echo(asyncio.run(issue()))
+    except LookupError as exc:
+        _fail(str(exc.args[0]), EXIT_INVALID)
+    except HearthError as exc:
+        _fail(str(exc))
+
+
+@main.command()
 def plugins() -> None:
     """List installed plugins and adapters with their versions."""
     from hearth.registry import load_adapters, load_plugins

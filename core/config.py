@@ -32,6 +32,7 @@ from pydantic import (
     PlainSerializer,
     ValidationError,
     ValidationInfo,
+    field_validator,
 )
 
 from hearth.errors import ConfigError, ConfigIssue
@@ -218,6 +219,43 @@ class CommandFloodConfig(_Strict):
     ignore_for: Duration = timedelta(minutes=1)
 
 
+class WebConfig(_Strict):
+    """The web dashboard, served by ``hearth run`` when ``web:`` is configured."""
+
+    #: host:port the dashboard binds (put a reverse proxy with TLS in front of it)
+    listen: str = "127.0.0.1:8470"
+    #: the address people open, used in login links; default http://<listen>
+    public_url: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"{value!r} is not HOST:PORT (expected e.g. 127.0.0.1:8470)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not a web address (expected e.g. https://hearth.example.org)")
+        return value.rstrip("/") if value else value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def base_url(self) -> str:
+        """Where login links point."""
+        return self.public_url or f"http://{self.listen}"
+
+
 def _flood(value: Any) -> Any:
     # YAML 1.1 reads an unquoted `off` as False
     return None if value is False or value == "off" else value
@@ -235,6 +273,8 @@ class HearthConfig(_Strict):
     activity: ActivityConfig = Field(default_factory=ActivityConfig)
     accounts: dict[str, Any] = Field(default_factory=dict)
     communities: dict[str, CommunityConfig] = Field(default_factory=dict)
+    #: None when the dashboard is not configured
+    web: WebConfig | None = None
 
 
 # --------------------------------------------------------------------------- loading
@@ -566,12 +606,14 @@ def validate(
         flood = _validate(CommandFloodConfig, flood, ("command_flood",), src)
     catch_up = _validate(CatchUpConfig, data.get("catch_up"), ("catch_up",), src)
     activity = _validate(ActivityConfig, data.get("activity"), ("activity",), src)
+    web = _validate(WebConfig, data["web"], ("web",), src) if "web" in data else None
 
     errors = [i for i in src.issues if not i.warning]
     if errors:
         raise ConfigError(src.issues)
     assert isinstance(catch_up, CatchUpConfig)
     assert isinstance(activity, ActivityConfig)
+    assert web is None or isinstance(web, WebConfig)
     return HearthConfig(
         storage=storage,
         command_prefix=prefix,
@@ -580,6 +622,7 @@ def validate(
         activity=activity,
         accounts=accounts,
         communities=communities,
+        web=web,
     )
 
 

@@ -471,12 +471,13 @@ class PluginContext:
 
     async def dm(
         self, member: Member, text: str, *, then: str | None = None,
-        data: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None, previews: bool = True,
     ) -> Pending | None:
         """Queue a direct message to ``member`` (paced by the network's DM pace).
 
         None when the network cannot send DMs; otherwise ``then`` tells whether
-        it was delivered (a member who refuses DMs: ``refused``).
+        it was delivered (a member who refuses DMs: ``refused``). ``previews=False``
+        asks the network not to unfurl its links (a one-time login link).
         """
         adapter = self.adapter(member.platform)
         if adapter is None or not self._able(adapter, Capability.DM):
@@ -484,7 +485,7 @@ class PluginContext:
         community = self.key
 
         async def perform(text: str | None, _reply: str | None) -> Any:
-            return await adapter.dm(community, member, text or "")
+            return await adapter.dm(community, member, text or "", previews=previews)
 
         request = Request("dm", perform, parts=[(text, None)])
         return self._queue(adapter, ("dm",), request, then, data, dm_to=member.id)

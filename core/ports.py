@@ -265,8 +265,10 @@ class Adapter(abc.ABC):
         with ``text`` as its caption where the network has one."""
         raise CapabilityMissing(platform=self.name, action="send a file", capability=Capability.FILES)
 
-    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
-        """Send ``text`` to ``member`` privately."""
+    async def dm(self, community: str | None, member: Member, text: str, *,
+                 previews: bool = True) -> SentMessage:
+        """Send ``text`` to ``member`` privately; ``previews=False``: ask the network not to
+        unfurl the links in it (a login link)."""
         raise CapabilityMissing(platform=self.name, action="dm", capability=Capability.DM)
 
     async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:

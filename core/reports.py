@@ -129,7 +129,8 @@ class Panel:
     above; with ``power``, leaders only where the community grants leaders
     that power (admins and the owner always). Buttons are shown only to
     those who may act (admins and the owner), and each is checked again as
-    its command when pressed.
+    its command when pressed. ``waiting``: each row waits for someone's
+    decision (a report, a proposal); the overview counts them.
     """
 
     title: str
@@ -138,3 +139,4 @@ class Panel:
     note: str = ""
     min_role: Role = Role.ADMIN
     power: str | None = None
+    waiting: bool = False

@@ -77,3 +77,21 @@ def test_the_console_imports_no_sdk(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert "@alice joined" in result.stdout
     """) == []
+
+
+def test_a_configured_dashboard_imports_aiohttp_only_to_serve(tmp_path: Path) -> None:
+    """``!dashboard`` issues links without the web server; aiohttp waits for ``hearth run``."""
+    config = tmp_path / "web.yaml"
+    config.write_text("web: {}\n" + EXAMPLE.read_text())
+    assert imported_by(f"""
+        import asyncio
+        from hearth.adapters.testing import TestBot
+
+        async def main():
+            admin = [{{"id": "ada", "role": "admin"}}]
+            async with await TestBot.create({str(config)!r}, members=admin) as bot:
+                await bot.say("ada", "general", "!dashboard")
+                assert any("/login/" in a["text"] for a in bot.sent("dm")), bot.actions
+
+        asyncio.run(main())
+    """) == []

@@ -58,7 +58,8 @@ class Actions:
             sent = await target.send(caption, file=discord.File(io.BytesIO(data), filename=filename))
         return SentMessage(platform=PLATFORM, id=str(sent.id), channel=channel)
 
-    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+    async def dm(self, community: str | None, member: Member, text: str, *,
+                 previews: bool = True) -> SentMessage:
         s = self.session
         client = s.connected()
         with boundary(f"sending a direct message to {member.id}"):
@@ -66,7 +67,7 @@ class Actions:
             dm_channel = user.dm_channel or await user.create_dm()
             sent: discord.Message | None = None
             for chunk in chunks(render(text)):
-                sent = await dm_channel.send(chunk)
+                sent = await dm_channel.send(chunk, suppress_embeds=not previews)
         assert sent is not None
         return SentMessage(platform=PLATFORM, id=str(sent.id),
                            channel=to_channel(dm_channel.id, None, int(member.id)))

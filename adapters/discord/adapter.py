@@ -155,8 +155,9 @@ class DiscordAdapter(Adapter):
                         *, text: str = "") -> SentMessage:
         return await self._started().actions.send_file(community, channel, data, filename, text)
 
-    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
-        return await self._started().actions.dm(community, member, text)
+    async def dm(self, community: str | None, member: Member, text: str, *,
+                 previews: bool = True) -> SentMessage:
+        return await self._started().actions.dm(community, member, text, previews=previews)
 
     async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:
         return await self._started().choices.ask(community, member, prompt)

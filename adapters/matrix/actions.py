@@ -60,7 +60,8 @@ class Actions:
         event_id = await s.do("send file", lambda: ops.send_file(s.nio, channel.id, data, filename))
         return SentMessage(platform=PLATFORM, id=event_id, channel=channel)
 
-    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+    async def dm(self, community: str | None, member: Member, text: str, *,
+                 previews: bool = True) -> SentMessage:
         s = self.session
         uid = user_id(member.id)
         text, mentions = self.identity.outgoing(text)
@@ -72,7 +73,8 @@ class Actions:
                 s.dm_rooms[room_id] = uid
             try:
                 event_id = await s.do("DM", partial(
-                    ops.send_text, s.nio, room_id, text, mentions=mentions, notice=True))
+                    ops.send_text, s.nio, room_id, text, mentions=mentions, notice=True,
+                    previews=previews))
             except (Forbidden, NotFound):
                 s.dm_for.pop(uid, None)
                 if attempt:

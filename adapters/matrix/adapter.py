@@ -146,8 +146,9 @@ class MatrixAdapter(Adapter):
                         *, text: str = "") -> SentMessage:
         return await self._started().actions.send_file(community, channel, data, filename, text)
 
-    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
-        return await self._started().actions.dm(community, member, text)
+    async def dm(self, community: str | None, member: Member, text: str, *,
+                 previews: bool = True) -> SentMessage:
+        return await self._started().actions.dm(community, member, text, previews=previews)
 
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
         await self._started().actions.delete(community, channel, message_id, reason)

@@ -357,11 +357,19 @@ async def send_text(
     mention_room: bool = False,
     html_body: str | None = None,
     notice: bool = False,
+    previews: bool = True,
 ) -> str:
-    """Send a text (or notice) message; returns its event id. See :func:`build_text_content`."""
+    """Send a text (or notice) message; returns its event id. See :func:`build_text_content`.
+
+    ``previews=False`` adds ``com.beeper.linkpreviews: []``, the sender's "no link
+    previews" that clients honouring it (Beeper) follow; Element previews only where
+    the reader turned URL previews on.
+    """
     content = build_text_content(
         body, mentions=mentions, mention_room=mention_room, html_body=html_body, notice=notice
     )
+    if not previews:
+        content["com.beeper.linkpreviews"] = []
     resp = await client.room_send(room_id, "m.room.message", content)
     event_id: str = check(resp, "send message").event_id
     return event_id

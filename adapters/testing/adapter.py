@@ -561,10 +561,12 @@ class TestingAdapter(Adapter):
         if person is not None and person.refuses_dms:
             raise Forbidden(f"{member_id} does not accept direct messages", platform=self.name, action="dm")
 
-    async def dm(self, community: str | None, member: Member, text: str) -> SentMessage:
+    async def dm(self, community: str | None, member: Member, text: str, *,
+                 previews: bool = True) -> SentMessage:
         await self._network("dm")
         self._check_dm(community, member.id)
-        self._record(community, "dm", member=member.id, **self.render(text))
+        extra = {} if previews else {"previews": False}
+        self._record(community, "dm", member=member.id, **self.render(text), **extra)
         return self._sent(community, self.dm_channel(member.id))
 
     async def ask(self, community: str | None, member: Member, prompt: Prompt) -> SentMessage:

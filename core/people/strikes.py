@@ -87,6 +87,14 @@ class StrikeLedger:
             (community, person, now_ms))
         return [_strike(r) for r in rows]
 
+    async def ledger(self, community: str, now_ms: int, limit: int = 200) -> list[Strike]:
+        """The community's active strikes, newest first (the dashboard's strike ledger)."""
+        rows = await self._db().fetch(
+            f"SELECT {_COLUMNS} FROM hearth_strikes WHERE community = ? AND expires_ms > ?"
+            " AND pardoned_ms IS NULL ORDER BY given_ms DESC, id DESC LIMIT ?",
+            (community, now_ms, limit))
+        return [_strike(r) for r in rows]
+
     async def count(self, community: str, person: int, now_ms: int) -> int:
         row = await self._db().fetchrow(
             "SELECT COUNT(*) FROM hearth_strikes WHERE community = ? AND person = ?"

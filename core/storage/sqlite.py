@@ -127,18 +127,31 @@ class SqliteDatabase(Database):
             yield self
             return
         async with self._lock:
-            await self._retrying("write", "BEGIN IMMEDIATE",
-                                 lambda: self._conn.execute("BEGIN IMMEDIATE"))
+            try:
+                await self._retrying("write", "BEGIN IMMEDIATE",
+                                     lambda: self._conn.execute("BEGIN IMMEDIATE"))
+            except asyncio.CancelledError:
+                # The BEGIN may have run (or still run) on the connection's thread: end it
+                # before the lock goes, or the next transaction finds one open.
+                await asyncio.shield(self._roll_back())
+                raise
             token = _in_tx.set(self)
             try:
                 try:
                     yield self
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    await asyncio.shield(self._roll_back())
                     raise
                 await self._retrying("write", "COMMIT", lambda: self._conn.execute("COMMIT"))
             finally:
                 _in_tx.reset(token)
+
+    async def _roll_back(self) -> None:
+        """End the open transaction, if there is one (queued after any statement still running)."""
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # none was open: the BEGIN never ran
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

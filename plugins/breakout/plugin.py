@@ -28,6 +28,9 @@ from hearth import (
     LeaderCandidate,
     Member,
     Need,
+    Panel,
+    PanelAction,
+    PanelRow,
     PluginContext,
     Role,
     Store,
@@ -226,3 +229,27 @@ async def leader_candidates(ctx: PluginContext) -> list[LeaderCandidate]:
     return [LeaderCandidate(person=c.person, source=ctx.plugin, since=c.since,
                             reason=f"most active in breakout group {c.group} ({c.messages} messages)")
             for c in found]
+
+
+@hookimpl
+async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
+    """The latest rounds, this round's open groups with how lively each is (messages and
+    speakers so far), and buttons to preview or run a round (the admins' commands)."""
+    rows = [PanelRow(cells=(f"round {number}", f"{ctx.local(started):%Y-%m-%d %H:%M}", str(groups),
+                            str(people)))
+            for number, started, groups, people in await BreakoutStore(ctx).rounds()]
+    controls = PanelRow(cells=("next round", "", "", ""), actions=(
+        PanelAction(label="Preview", command="breakout preview"),
+        PanelAction(label="Run now", command="breakout run", confirm="Form a breakout round now?")))
+    groups = []
+    for group in await ctx.groups.open():
+        summary = await ctx.groups.summary(group)
+        ends = "" if group.expires is None else f"{ctx.local(group.expires):%m-%d %H:%M}"
+        groups.append(PanelRow(cells=(group.name, str(len(group.members)), str(summary.messages),
+                                      str(summary.people), ends)))
+    return [
+        Panel(title="Breakout rounds", columns=("round", "started", "groups", "people"),
+              rows=(controls, *rows), note="" if rows else "No round yet."),
+        Panel(title="Breakout groups open", columns=("group", "members", "messages", "speakers", "ends"),
+              rows=tuple(groups), note="" if groups else "No breakout group is open."),
+    ]

@@ -143,6 +143,12 @@ class BreakoutStore:
                                            order_by="number DESC")
         return (int(row["number"]), dt(row["started_ms"])) if row else (0, None)
 
+    async def rounds(self, limit: int = 8) -> list[tuple[int, datetime, int, int]]:
+        """The latest rounds, newest first: (number, started, groups, people)."""
+        rows = await self._store.select("rounds", order_by="number DESC", limit=limit)
+        return [(int(r["number"]), dt(r["started_ms"]), int(r["group_count"]), int(r["people_count"]))
+                for r in rows]
+
     async def history(self, rounds: int, before: int) -> list[list[int]]:
         """The groups of the ``rounds`` rounds before round ``before``."""
         if rounds <= 0:

@@ -24,6 +24,9 @@ from hearth import (
     Member,
     Mention,
     Need,
+    Panel,
+    PanelAction,
+    PanelRow,
     Param,
     PluginContext,
     Role,
@@ -270,3 +273,20 @@ async def on_group_ending(ctx: PluginContext, group: Group, summary: Summary) ->
     await ctx.send(group.channel, say("summary", **values))
     if ctx.config.announce:
         await ctx.send(ctx.config.announce, say("announce_summary", **values))
+
+
+@hookimpl
+async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
+    """The open flash groups, with how lively each is and a Close button (``flash close NAME``)."""
+    rows = []
+    for group in await ctx.groups.open():
+        summary = await ctx.groups.summary(group)
+        made_by = ctx.member((group.platform, creator(group)))
+        rows.append(PanelRow(
+            cells=(group.name, title(group), made_by.name if made_by else creator(group),
+                   str(len(group.members)), str(summary.messages), f"{ctx.local(_ends(group)):%m-%d %H:%M}"),
+            actions=(PanelAction(label="Close", command="flash close", args=(group.name,),
+                                 confirm=f"Close {group.name} now?"),)))
+    columns = ("group", "title", "opened by", "members", "messages", "ends")
+    return [Panel(title="Flash groups", columns=columns,
+                  rows=tuple(rows), note="" if rows else "No flash group is open.")]

@@ -36,6 +36,9 @@ from hearth import (
     Member,
     Message,
     Need,
+    Panel,
+    PanelAction,
+    PanelRow,
     Param,
     PluginContext,
     Role,
@@ -136,6 +139,24 @@ def _say(ctx: PluginContext) -> Any:
 
 def _reports(ctx: PluginContext) -> Reports:
     return Reports(ctx.store)
+
+
+@hookimpl
+async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
+    """The open reports, each with Uphold and Dismiss (``uphold``/``dismiss`` run as the person)."""
+    rows = []
+    for report in await _reports(ctx).open():
+        who = ", ".join(r.name.replace("`", "") for r in report.reporters)  # names with their ids
+        number = str(report.number)
+        rows.append(PanelRow(
+            cells=(report.author_name, number, report.excerpt, f"#{report.channel_name}", who),
+            member=(report.platform, report.author_id),
+            actions=(PanelAction(label="Uphold", command="uphold", args=(number,),
+                                 confirm=f"Remove the message and strike {report.author_name}?"),
+                     PanelAction(label="Dismiss", command="dismiss", args=(number,)))))
+    return [Panel(title="Open reports", columns=("author", "#", "message", "channel", "reported by"),
+                  rows=tuple(rows), note="" if rows else "No open reports.",
+                  min_role=Role.LEADER, power="moderate", waiting=True)]
 
 
 def _when(ctx: PluginContext, when: datetime) -> str:

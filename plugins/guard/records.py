@@ -93,6 +93,11 @@ class Reports:
                             for r in rows),
         )
 
+    async def open(self, limit: int = 100) -> list[Report]:
+        """The open reports, oldest first."""
+        rows = await self.store.select("reports", "status = ?", (OPEN,), order_by="number", limit=limit)
+        return [r for r in [await self._report(row) for row in rows] if r is not None]
+
     async def get(self, number: int) -> Report | None:
         return await self._report(await self.store.select_one("reports", "number = ?", (number,)))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from hearth import (
@@ -29,6 +30,9 @@ from hearth import (
     Member,
     MemberRecord,
     Outcome,
+    Panel,
+    PanelAction,
+    PanelRow,
     Param,
     PluginContext,
     Pyramid,
@@ -200,6 +204,39 @@ async def on_job_due(ctx: PluginContext, job: Job) -> None:
 
 
 # --------------------------------------------------------------------------- commands
+
+
+@hookimpl
+async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
+    """The leaders with their cohorts, and the offers waiting (approve or revoke from the page)."""
+    people = await census(ctx)
+    leaders = people.with_role(Role.LEADER)
+    settled = await cohorts(ctx, people)
+    week = ctx.now() - timedelta(days=7)
+    rows = []
+    for person in leaders:
+        record = people.people[person][0]
+        done = await ctx.activity(await ctx.person(person), week)
+        rows.append(PanelRow(
+            cells=(record.name, str(len(settled.get(person, ()))), str(done.messages)),
+            member=record.key,
+            actions=(PanelAction(label="Revoke", command="leaders revoke", args=(record.key,),
+                                 confirm=f"Revoke {record.name}'s leadership?"),)))
+    offered = []
+    for person, state in (await offers.pending(ctx.store)).items():
+        if person not in people.people:
+            continue
+        record = people.people[person][0]
+        approve = () if state == offers.APPROVED else (
+            PanelAction(label="Approve", command="leaders approve", args=(record.key,)),)
+        offered.append(PanelRow(cells=(record.name, state), member=record.key, actions=approve))
+    return [
+        Panel(title="Leaders", columns=("leader", "cohort", "messages this week"), rows=tuple(rows),
+              note="" if rows else "No leaders yet.", min_role=Role.LEADER),
+        Panel(title="Leader proposals", columns=("person", "state"), rows=tuple(offered),
+              note="Approved people are asked by direct message; they lead once they accept."
+              if offered else "No proposal is waiting.", min_role=Role.LEADER, waiting=True),
+    ]
 
 
 async def show_pyramid(inv: Invocation) -> Text:

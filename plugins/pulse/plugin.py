@@ -23,6 +23,8 @@ from hearth import (
     Message,
     Need,
     Outcome,
+    Panel,
+    PanelRow,
     Param,
     PluginContext,
     Report,
@@ -157,6 +159,33 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
 @hookimpl
 async def community_report(ctx: PluginContext, weeks: int) -> Report:
     return await health.report(ctx, weeks)
+
+
+@hookimpl
+async def dashboard_panels(ctx: PluginContext) -> list[Panel]:
+    """The health warnings (a dying group), and who the inactivity rules will remind or
+    remove next (with ``inactivity``)."""
+    say = say_for(ctx)
+    f = await health.figures(ctx, 0)
+    config = ctx.config.health
+    warnings = []
+    if config is not None and f.quiet_days >= health.WARN_AFTER:
+        warnings.append(PanelRow(cells=(str(say("report_dying", floor=f"{config.dying_below:g}",
+                                                days=f.quiet_days)),)))
+    panels = [Panel(title="Health warnings", columns=("warning",), rows=tuple(warnings),
+                    note="" if warnings else "No warning: members talk to each other.",
+                    min_role=Role.LEADER)]
+    rules = ctx.config.inactivity
+    if rules is not None:
+        plan = await inactivity.plan(ctx, rules, store_of(ctx))
+        rows = [PanelRow(cells=(r.name, "reminder now"), member=r.key) for r in plan.nudge]
+        rows += [PanelRow(cells=(r.name, f"reminder {ctx.local(when):%m-%d %H:%M}"), member=r.key)
+                 for r, when in plan.soon]
+        rows += [PanelRow(cells=(r.name, f"removal {ctx.local(when):%m-%d %H:%M}"), member=r.key)
+                 for r, _, when in plan.removals]
+        panels.append(Panel(title="Silent members", columns=("member", "next"), rows=tuple(rows),
+                            note="" if rows else "Nobody is due for a reminder or removal."))
+    return panels
 
 
 # --------------------------------------------------------------------------- commands

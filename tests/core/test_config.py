@@ -75,6 +75,26 @@ def test_catch_up_is_read_from_the_top_level(tmp_path: Path, monkeypatch: pytest
         f"{tmp_path / 'hearth.yaml'}:1: catch_up.max_events:")
 
 
+def test_web_is_optional_and_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEARTH_TEST_TOKEN", "s3cret")
+    path = tmp_path / "hearth.yaml"
+    path.write_text(GOOD)
+    assert load(path, extra_plugins=PLUGINS).config.web is None
+    path.write_text("web: {}\n" + GOOD)
+    web = load(path, extra_plugins=PLUGINS).config.web
+    assert web is not None and (web.host, web.port, web.base_url) == (
+        "127.0.0.1", 8470, "http://127.0.0.1:8470")
+    path.write_text("web:\n  listen: 0.0.0.0:9000\n  public_url: https://h.example.org/\n" + GOOD)
+    web = load(path, extra_plugins=PLUGINS).config.web
+    assert web is not None and (web.port, web.base_url) == (9000, "https://h.example.org")
+    issues = _issues("web:\n  listen: localhost\n  public_url: ftp://x\n  port: 1\n" + GOOD, tmp_path)
+    where = tmp_path / "hearth.yaml"
+    assert len(issues) == 3, issues
+    assert issues[0].startswith(f"{where}:2: web.listen: 'localhost' is not HOST:PORT")
+    assert issues[1].startswith(f"{where}:3: web.public_url: 'ftp://x' is not a web address")
+    assert issues[2].startswith(f"{where}:4: web.port: unknown key 'port'")
+
+
 def test_unknown_key_names_file_line_and_suggests(tmp_path: Path) -> None:
     text = GOOD.replace("    timezone: Europe/Berlin\n", "    timezone: Europe/Berlin\n    chanels: {}\n")
     issues = _issues(text, tmp_path)

@@ -59,6 +59,29 @@ async def test_statements_transactions_and_returning(storage_url: str) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_transaction_cancelled_as_it_begins_leaves_none_open(storage_url: str) -> None:
+    """A task cancelled while its BEGIN runs (a web request whose client went away)."""
+    db = await open_db(storage_url)
+    try:
+        await db.execute("CREATE TABLE demo_c (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+
+        async def write() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO demo_c (name) VALUES (?)", ("lost",))
+
+        for _ in range(5):  # cancelled at each of its first steps in turn
+            task = asyncio.ensure_future(write())
+            await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        async with db.transaction():  # the next transaction begins, and commits
+            await db.execute("INSERT INTO demo_c (name) VALUES (?)", ("kept",))
+        assert [r["name"] for r in await db.fetch("SELECT name FROM demo_c")] == ["kept"]
+    finally:
+        await db.close()
+
+
+@pytest.mark.asyncio
 async def test_portable_sql_question_marks_like_and_times(storage_url: str) -> None:
     db = await open_db(storage_url)
     try:

@@ -435,3 +435,21 @@ async def test_newcomers_since_the_last_round_are_spread(hearth_bot: Any) -> Non
     groups = [g["members"] for g in created(bot.take())]
     assert len(groups) == 3
     assert sorted(sum(m.startswith("new") for m in g) for g in groups) == [1, 1, 2]
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_panels_show_rounds_and_open_groups_with_the_round_buttons(
+        hearth_bot: Any) -> None:
+    bot = await make(hearth_bot)
+    rounds, groups = await bot.app.dashboard_panels("tea")
+    assert rounds.title == "Breakout rounds" and rounds.note == "No round yet." and not groups.rows
+    [controls] = rounds.rows
+    assert [(a.label, a.command) for a in controls.actions] == [
+        ("Preview", "breakout preview"), ("Run now", "breakout run")]
+    await answer_clusters(bot)
+    await bot.say("olivia", "general", f"!{controls.actions[1].command}")  # as the page would
+    await bot.say("c0m1", "breakout-1-1", "hello")
+    rounds, groups = await bot.app.dashboard_panels("tea")
+    assert rounds.rows[1].cells[0::2] == ("round 1", "4") and rounds.rows[1].cells[3] == "16"
+    assert sorted(r.cells[0] for r in groups.rows) == [f"breakout-1-{n}" for n in range(1, 5)]
+    assert [r.cells[1:4] for r in groups.rows if r.cells[0] == "breakout-1-1"] == [("4", "1", "1")]

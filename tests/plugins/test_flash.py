@@ -540,3 +540,19 @@ async def test_a_group_whose_channel_is_already_gone_is_recorded_closed(hearth_b
     bot.adapter.groups["night-talk"]["open"] = False  # someone deleted the channel by hand
     await bot.wait("1h")
     assert await _state(bot, "night-talk") == "closed"
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_panel_lists_open_groups_with_a_close_button(hearth_bot):
+    bot = await make(hearth_bot)
+    [panel] = await bot.app.dashboard_panels("tea-house")
+    assert panel.title == "Flash groups" and not panel.rows
+    await bot.say("lea", "general", '!flash "Night talk" 2h @bob')
+    [panel] = await bot.app.dashboard_panels("tea-house")
+    [row] = panel.rows
+    assert row.cells[1:5] == ("Night talk", "Lea", "2", "0")
+    [close] = row.actions
+    assert (close.command, close.args) == ("flash close", (row.cells[0],))
+    await bot.say("adam", "general", f"!{close.command} {row.cells[0]}")  # as the page would, an admin
+    [panel] = await bot.app.dashboard_panels("tea-house")
+    assert not panel.rows

@@ -373,3 +373,22 @@ async def test_chinese_texts_for_members_and_moderators(hearth_bot):
         "群管：Bob (`bob`) 被 Lee (`lee`) 禁言至 2026-11-20 21:00（Asia/Shanghai）：刷屏（第 2 次违规）。")
     await bot.say("lee", "general", "!warn @lena 吵")
     assert bot.take()[0]["text"] == "你不能警告 Lena (`lena`)：对方的身份（骨干）不低于你。"
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_panel_lists_open_reports_and_its_buttons_are_the_commands(hearth_bot):
+    bot = await make(hearth_bot)
+    [panel] = await bot.app.dashboard_panels("tea-house")
+    assert panel.title == "Open reports" and not panel.rows and panel.waiting
+    assert (panel.min_role.label, panel.power) == ("leader", "moderate")
+    await bot.say("bob", "general", "you are all idiots", ref="rude")
+    await bot.say("alice", "general", "!report insults everyone", reply_to="rude")
+    [panel] = await bot.app.dashboard_panels("tea-house")
+    [row] = panel.rows
+    assert row.cells == ("Bob", "1", "you are all idiots", "#general", "Alice (alice)")
+    assert row.member == ("testing", "bob")
+    uphold, dismiss = row.actions
+    assert (uphold.command, uphold.args, dismiss.command) == ("uphold", ("1",), "dismiss")
+    await bot.say("lee", "general", f"!{dismiss.command} {' '.join(dismiss.args)}")  # as the page would
+    [panel] = await bot.app.dashboard_panels("tea-house")
+    assert not panel.rows

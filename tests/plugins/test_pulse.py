@@ -508,3 +508,16 @@ health: {channel: mods}
     await bot.restart()
     await bot.wait("3d")
     assert not only(bot.take(), "kick")  # his answer was kept across the restart
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_panels_show_the_dying_warning_and_the_silent_members(hearth_bot):
+    bot = await make(hearth_bot, HEALTH + "\n" + INACTIVITY)
+    warnings, silent = await bot.app.dashboard_panels("tea")
+    assert (warnings.title, warnings.rows, warnings.min_role.label) == ("Health warnings", (), "leader")
+    await bot.wait("25d")  # no member-to-member talk for weeks; bob and carol stay silent
+    warnings, silent = await bot.app.dashboard_panels("tea")
+    [row] = warnings.rows
+    assert "under" in row.cells[0] and "days" in row.cells[0]
+    assert {r.member for r in silent.rows} >= {("testing", "bob"), ("testing", "carol")}
+    assert all(r.cells[1].startswith(("reminder", "removal")) for r in silent.rows)
