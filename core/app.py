@@ -113,8 +113,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000
-#: events (and queued deletions) remembered at least, so a repeat is ignored
-SEEN_SIZE = 100_000
+#: events (and queued deletions) remembered at least, so a repeat is ignored. A repeat is
+#: a network's replay after a dropped connection (a Discord RESUME replays the few minutes
+#: missed, a Matrix sync retries its last batch), far fewer events than this; each
+#: remembered event costs about 70 bytes, at most twice this many are kept.
+SEEN_SIZE = 20_000
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
 

@@ -64,8 +64,9 @@ PROFILES: dict[str, frozenset[Capability]] = {
     "console": _ALL - {Capability.CHOICES, Capability.GROUP_THREADS, Capability.HOLD_NEWCOMERS},
     "testing": _ALL,
 }
-#: messages the imitated network remembers for edits, reactions and deletions
-MESSAGES_KEPT = 10_000
+#: messages the imitated network remembers for edits, reactions and deletions (a test
+#: looks back a few messages; a benchmark of many thousands keeps its memory flat)
+MESSAGES_KEPT = 2_000
 #: the networks' paces, as their adapters declare them (a test keeps them in step)
 PACES: dict[str, Pace] = {
     "discord": Pace(channel=(5, 5.0), dm=(10, 10.0), total=(50, 1.0), max_length=2000),
