@@ -154,4 +154,4 @@ if __name__ == "__main__":
     print(f"  commands only     {r['cpu_us_command']:.1f} µs")
     print(f"!ping latency p50   {r['p50_us']:.0f} µs")
     print(f"!ping latency p99   {r['p99_us']:.0f} µs")
-    print(f"peak RSS            {r['peak_rss_mb']:.1f} MB")
+    print(f"peak RSS            {r['peak_rss_mb']:.1f} MiB")

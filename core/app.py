@@ -118,8 +118,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000
-#: events remembered at least, so a repeat is ignored (in this process; see :mod:`hearth.once`)
-SEEN_SIZE = 100_000
+#: events (and queued deletions) remembered at least, so a repeat is ignored. A repeat is
+#: a network's replay after a dropped connection (a Discord RESUME replays the few minutes
+#: missed, a Matrix sync retries its last batch), far fewer events than this; each
+#: remembered event costs about 70 bytes, at most twice this many are kept (in this
+#: process; across processes see :mod:`hearth.once`).
+SEEN_SIZE = 20_000
 #: events for a community another process acts for, stored at once
 FORWARD_BATCH = 100
 #: how often the records of events handled are written (seconds; see :mod:`hearth.once`)

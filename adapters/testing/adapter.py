@@ -64,8 +64,9 @@ PROFILES: dict[str, frozenset[Capability]] = {
     "console": _ALL - {Capability.CHOICES, Capability.GROUP_THREADS, Capability.HOLD_NEWCOMERS},
     "testing": _ALL,
 }
-#: messages the imitated network remembers for edits, reactions and deletions
-MESSAGES_KEPT = 10_000
+#: messages the imitated network remembers for edits, reactions and deletions (a test
+#: looks back a few messages; a benchmark of many thousands keeps its memory flat)
+MESSAGES_KEPT = 2_000
 #: numbers the imitated networks (see ``TestingAdapter._world``)
 _worlds = itertools.count(1)
 #: the networks' paces, as their adapters declare them (a test keeps them in step)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -175,7 +176,9 @@ class Ledger:
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         platform, author_id = message.platform, author.id
         self.directory.active(community, author, ms)
-        self._authors[hash((platform, message.id))] = author_id
+        # interned: a network's payload brings a fresh copy of the id with every message, and
+        # the table would keep one per message (as much again as the entry itself)
+        self._authors[hash((platform, message.id))] = sys.intern(author_id)
         days, key = self._days, (community, day, platform, author_id)
         row = days.get(key)
         if row is None:

@@ -13,6 +13,7 @@ import pytest
 from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
 from hearth.adapters.testing import TestBot
 from hearth.errors import AdapterError
+from hearth.models import Channel, Member, Message
 from hearth.people.records import to_ms
 from hearth.people.schema import MIGRATIONS, NAMESPACE
 from hearth.storage import Database, Store
@@ -484,3 +485,27 @@ async def test_people_schema_v4_keeps_the_interactions(storage_url: str) -> None
             assert str(ddl).endswith("WITHOUT ROWID")
     finally:
         await db.close()
+
+
+@pytest.mark.asyncio
+async def test_the_reply_author_table_keeps_one_copy_of_an_authors_id() -> None:
+    """A network's payload brings a fresh copy of the author's id with every message."""
+    import tracemalloc
+
+    async with await make() as bot:
+        assert bot.app is not None
+        ledger, now = bot.app.people.ledger, bot.clock.now()
+        channel = Channel(platform="testing", id="general")
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            for n in range(10_000):
+                author_id = "".join(["1234567890", "12345678"])  # a new string object each time
+                ledger.message(bot.community, Message(
+                    platform="testing", id=f"m{n}", channel=channel, text="hi", time=now,
+                    author=Member(platform="testing", id=author_id, name="ann")))
+            grown = tracemalloc.get_traced_memory()[0] - base
+        finally:
+            tracemalloc.stop()
+        # about 65 bytes per remembered message; a copy of the id each would double it
+        assert grown < 10_000 * 100, grown
