@@ -111,6 +111,7 @@ from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueSt
 from hearth.supervisor import Supervisor
 from hearth.text import mention
 from hearth.timeutil import format_duration
+from hearth.web.commands import dashboard_command
 
 if TYPE_CHECKING:
     from hearth.web.logins import Logins
@@ -456,10 +457,9 @@ class App:
     def _command_registry(self, key: str, names: list[str]) -> CommandRegistry:
         """Every command of community ``key``; :class:`StartupError` on a name clash."""
         commands = [self._help_command(), rules_command(CORE), *self.people_commands.commands()]
-        if self.logins is not None and self.config.web is not None:
-            from hearth.web.commands import dashboard_command
-
-            commands.append(dashboard_command(self.logins, self.config.web.base_url, CORE))
+        web = self.config.web
+        commands.append(dashboard_command(self.logins if web else None,
+                                          web.base_url if web else None, CORE))
         for name in names:
             commands.extend(self.plugins.commands.get(name, []))
         commands.extend(self._community_commands(key, names))

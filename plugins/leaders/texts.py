@@ -40,7 +40,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "resigned": "You stepped down as a leader. Thank you for your work!",
         "not_leader": "{who} is not a leader.",
         "revoked": "{who} is no longer a leader.",
-        "proposal_examples": " ({replies} replies and {reactions} reactions received; most from {names})",
+        "proposal_examples": " (replies received: {replies}, reactions received: {reactions};"
+                             " most from {names})",
         "health_more": " Leaders silent for {silent} or more: {inactive}. Unclaimed tasks: {unclaimed}.",
         "council_welcome": "Welcome to the council, {who}! Tasks are posted here: {prefix}tasks lists them.",
         "council_topic": "The leaders of {community}: tasks, proposals and each other.",

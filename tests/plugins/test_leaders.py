@@ -74,7 +74,7 @@ async def test_propose_names_exactly_the_two_people_everyone_turns_to(hearth_bot
     assert len(lines) == 3 and all("answered by 15 people" in line for line in lines[1:])
     assert not any(line.startswith(("• @m0", "• @m1")) for line in lines)
     # example interactions: what each received over the window, and from whom most
-    assert all("(15 replies and 15 reactions received; most from @m" in line for line in lines[1:])
+    assert all("(replies received: 15, reactions received: 15; most from @m" in line for line in lines[1:])
 
 
 @pytest.mark.asyncio

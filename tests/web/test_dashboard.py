@@ -460,3 +460,14 @@ async def test_a_chinese_community_gets_chinese_panels(hearth_bot: Factory, stor
 def test_every_leader_offer_state_has_a_panel_label_in_both_languages() -> None:
     for state in (offers.PROPOSED, offers.APPROVED, offers.DECLINED):
         assert all(f"panel_{state}" in LEADERS_TEXTS[language] for language in ("en", "zh")), state
+
+
+@pytest.mark.asyncio
+async def test_without_web_the_dashboard_command_says_how_to_enable_it(hearth_bot: Factory) -> None:
+    bot = await hearth_bot(CONFIG.split("\n", 2)[2], members=PEOPLE)  # no `web:` line
+    assert bot.app.logins is None
+    await bot.say("adam", "general", "!dashboard")
+    reply = bot.take()[-1]
+    assert reply["action"] == "send" and "not enabled" in reply["text"] and "web:" in reply["text"]
+    await bot.say("ann", "general", "!dashboard")
+    assert "for admins" in bot.take()[-1]["text"]
