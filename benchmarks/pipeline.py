@@ -35,7 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -267,38 +267,27 @@ if __name__ == "__main__":
     a = parser.parse_args()
     print("mix: " + ", ".join(f"{k} {v:.0%}" for k, v in MIX.items()))
 
-    def measure_dashboard(server: str | None) -> None:
+    def compare(label: str, server: str | None, arm: Callable[[bool], dict[str, Any]]) -> None:
+        """Best of the rounds without and with what ``arm(True)`` turns on; its cost."""
         best: dict[bool, dict[str, Any]] = {}
         for _ in range(a.rounds):
             for on in (False, True):
                 r = asyncio.run(main(a.events, a.communities, a.members, a.samples, server=server,
-                                     dashboard=a.dashboard_every if on else None))
+                                     **arm(on)))
                 if on not in best or r["events_per_second"] > best[on]["events_per_second"]:
                     best[on] = r
         for on in (False, True):
             report(best[on])
             print()
         cost = 1 - best[True]["events_per_second"] / best[False]["events_per_second"]
-        print(f"dashboard cost      {cost:.1%} of the throughput "
+        print(f"{label + ' cost':<20}{cost:.1%} of the throughput "
               f"(p99 {best[False]['p99_ms']:.2f} -> {best[True]['p99_ms']:.2f} ms)")
 
     def measure(server: str | None) -> None:
         if a.dashboard:
-            measure_dashboard(server)
+            compare("dashboard", server, lambda on: {"dashboard": a.dashboard_every if on else None})
             return
-        best: dict[bool, dict[str, Any]] = {}
-        for _ in range(a.rounds):
-            for on in (False, True):
-                r = asyncio.run(main(a.events, a.communities, a.members, a.samples, ledger=on,
-                                     server=server))
-                if on not in best or r["events_per_second"] > best[on]["events_per_second"]:
-                    best[on] = r
-        for on in (False, True):
-            report(best[on])
-            print()
-        cost = 1 - best[True]["events_per_second"] / best[False]["events_per_second"]
-        print(f"ledger cost         {cost:.1%} of the throughput "
-              f"(p99 {best[False]['p99_ms']:.2f} -> {best[True]['p99_ms']:.2f} ms)")
+        compare("ledger", server, lambda on: {"ledger": on})
         if a.by_kind:
             for kind in MIX:
                 r = asyncio.run(main(a.events // 4, a.communities, a.members, a.samples // 4,

@@ -70,29 +70,14 @@ class Inbox(Generic[T]):
             finally:
                 if waiter in self._putters:
                     self._putters.remove(waiter)
-        self._items.append(item)
-        self.unfinished += 1
-        self.put_count += 1
-        getter = self._getter
-        if getter is not None:
-            self._getter = None
-            if not getter.done():
-                getter.set_result(None)
+        self.push(item)
 
     def offer(self, item: T) -> bool:
         """Put ``item`` if there is room (True), else nothing (False): :meth:`put` without
         a coroutine, for the inbound path."""
-        items = self._items
-        if len(items) >= self._max:
+        if len(self._items) >= self._max:
             return False
-        items.append(item)
-        self.unfinished += 1
-        self.put_count += 1
-        getter = self._getter
-        if getter is not None:
-            self._getter = None
-            if not getter.done():
-                getter.set_result(None)
+        self.push(item)
         return True
 
     def push(self, item: T) -> None:
