@@ -225,6 +225,14 @@ async def test_leader_with_moderate_can_warn_and_mute_but_not_kick(hearth_bot):
 
 
 @pytest.mark.asyncio
+async def test_a_reason_with_an_apostrophe_or_quotes_is_taken_as_written(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("lee", "general", "!warn @bob don't call people \"names\"")
+    assert one(bot.take(), "dm", member="bob")["text"] == (
+        "A moderator warned you in tea-house: don't call people \"names\" (strike 1).")
+
+
+@pytest.mark.asyncio
 async def test_nobody_acts_on_an_equal_or_higher_role(hearth_bot):
     bot = await make(hearth_bot)
     await bot.say("lee", "general", "!mute @lena 1h")
