@@ -177,6 +177,17 @@ class _Tokens:
         return self.line[self.pos:].strip()
 
 
+def quote_arg(text: str) -> str:
+    """``text`` as one argument of a command line (quoted when it has to be)."""
+    if text and not any(c.isspace() for c in text) and text[0] not in "\"“'‘":
+        return text
+    if '"' not in text and "”" not in text:
+        return f'"{text}"'
+    if "'" not in text and "’" not in text:
+        return f"'{text}'"
+    return '"' + text.replace('"', "'").replace("”", "’") + '"'
+
+
 def split_args(text: str) -> list[str]:
     """Split an argument line into tokens; quotes group words."""
     tokens, found = _Tokens(text), []

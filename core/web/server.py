@@ -14,13 +14,13 @@ import asyncio
 import json
 import logging
 import secrets
-import shlex
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from hearth.commands import quote_arg
 from hearth.events import CommandInvokedEvent
 from hearth.models import Channel, Message
 from hearth.timeutil import to_ms
@@ -305,7 +305,7 @@ class Dashboard:
         member = await ctx.get_member(platform, mine.id)
         if member is None:
             return [str(who.say("not_member", platform=platform, community=key))]
-        words = [member_token(str(a[1])) if isinstance(a, list) else shlex.quote(str(a)) for a in args]
+        words = [member_token(str(a[1])) if isinstance(a, list) else quote_arg(str(a)) for a in args]
         line = " ".join([command, *words])
         now = self.app.clock.now()
         _ACTIONS += 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hearth import Command, Param, Role
-from hearth.commands import CommandRegistry, check_permission, parse_args, split_args
+from hearth.commands import CommandRegistry, check_permission, parse_args, quote_arg, split_args
 from hearth.errors import PermissionDenied, StartupError, UsageError
 from hearth.models import Member
 
@@ -116,6 +116,13 @@ def test_split_args_keeps_apostrophes_inside_quotes_and_words() -> None:
     assert split_args("Olivia's ‘tea room’  “big hall”") == ["Olivia's", "tea room", "big hall"]
     with pytest.raises(ValueError, match="a quote is not closed"):
         split_args("fine 'not closed")
+
+
+@pytest.mark.parametrize("text", ["tea", "two words", "Olivia's tea", 'say "hi"', "it's \"both\"",
+                                  "'lead", "“curly”", "line\nbreak"])
+def test_a_quoted_argument_reads_back_as_one_token(text: str) -> None:
+    [token] = split_args(quote_arg(text))
+    assert token == text if not ('"' in text and "'" in text) else token == text.replace('"', "'")
 
 
 # Issue 10 item 22: absurd numbers are usage errors at parsing, never a crash deeper in.
