@@ -37,13 +37,14 @@ import functools
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
+from hearth.answers import Answers
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
@@ -181,7 +182,7 @@ class _Host(AdapterHost):
         return list(registry) if registry else []
 
     async def run_command(self, event: CommandInvokedEvent) -> list[str]:
-        return await self._app.run_command(event)
+        return await self._app.run_command(event) or []
 
     def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         return self._app.supervisor.run(name, factory)
@@ -228,6 +229,9 @@ class App:
         self._seen: Recent[int, bool] = Recent(SEEN_SIZE)
         self._reported: set[tuple[Any, ...]] = set()
         self._answers: dict[tuple[str, str], list[str]] = {}
+        #: natively invoked commands whose caller waits for answers from another process:
+        #: message key -> the request recorded for them once stored for that one (else None)
+        self._awaited: dict[tuple[str, str], str | None] = {}
         self.scheduler: Scheduler
         #: which communities this process acts for (all of them unless PostgreSQL is shared)
         self.leases: Leases
@@ -235,6 +239,8 @@ class App:
         self.inbox: SharedInbox
         #: events handled and messages deleted, for every process (see :mod:`hearth.once`)
         self.once: Once
+        #: answers of commands run by the process acting for their community, for the one asking
+        self.answers: Answers
         self.groups = GroupService(self, CORE)
         #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
         self.dialogs = Dialogs(self)
@@ -311,6 +317,7 @@ class App:
         self.leases.on_change = self._owners_changed
         self.inbox = SharedInbox(self.db, self._deliver)
         self.once = Once(self.db, self.clock)
+        self.answers = Answers(self.db)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -417,10 +424,17 @@ class App:
         database (members, persons, roles, open questions, events handled) before acting
         for them, and empty the plugins' caches there, which may be stale."""
         assert self.db is not None
-        await self.people.reload(communities)
-        await self.roles.reload(communities)
+        await self.read_again(communities)
         await self.dialogs.open(self.db)
         await self.once.load(EVENTS)
+
+    async def read_again(self, communities: Collection[str]) -> None:
+        """Read again what the process acting for ``communities`` keeps in the database
+        (members, persons, roles granted) and empty the plugins' caches there: before this
+        process acts for them (a takeover), or to show them while another process acts for
+        them (the dashboard)."""
+        await self.people.reload(communities)
+        await self.roles.reload(communities)
         for key in communities:
             for ctx in self.contexts.get(key, {}).values():
                 ctx.cache.clear()
@@ -553,6 +567,7 @@ class App:
                 if time.monotonic() - pruned > 3600:
                     pruned = time.monotonic()
                     await self.once.prune()
+                    await self.answers.prune()
             except StorageError as exc:
                 log.warning("could not write the records of events handled: %s", exc)
 
@@ -784,6 +799,7 @@ class App:
         (an adapter saves its position) only then.
         """
         events: list[Event] = []
+        awaited: list[tuple[tuple[str, str], str]] = []  # (message key, request) awaited
         for item in items:
             if isinstance(item, Routed):
                 self.inbox.release(item)
@@ -791,10 +807,18 @@ class App:
                 self.scheduler.abandon(item.job)
             else:
                 events.append(item)
+                if isinstance(item, CommandInvokedEvent) and item.message.key in self._awaited:
+                    awaited.append((item.message.key, f"{item.platform}:{item.id}"))
         failures = 0
+        assert self.db is not None
         while events:
             try:
-                await self.inbox.put(community, events)
+                async with self.db.transaction():
+                    for _, request in awaited:
+                        await self.answers.expect(request, community)
+                    await self.inbox.put(community, events)
+                for key, request in awaited:
+                    self._awaited[key] = request
                 log.debug("%d events for %s stored for the process acting for it", len(events),
                           community)
                 return
@@ -815,17 +839,27 @@ class App:
         routed = item if isinstance(item, Routed) else None
         event = item.event if isinstance(item, Routed) else item
         key = None if isinstance(event, CORE_EVENTS) else f"{event.platform}:{event.id}"
+        # A stored command whose asker waits for its answers (the dashboard of another
+        # process): they go back through the database, not to a channel.
+        answers: list[str] | None = None
+        asked = event.message.key if isinstance(event, CommandInvokedEvent) else None
+        if routed is not None and key is not None and asked and await self.answers.awaited(key):
+            answers = self._answers[asked] = []
         # An event received here is checked in memory (which holds the recent records);
         # one stored by another process may be older, so the database is asked.
-        if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
-            log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
-        else:
-            try:
-                await self._handle(community, event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self._failed(event)
+        try:
+            if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
+                log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
+            else:
+                try:
+                    await self._handle(community, event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self._failed(event)
+        finally:
+            if answers is not None and asked is not None:
+                del self._answers[asked]
         if routed is None:
             if key is not None:
                 self.once.note(EVENTS, key)
@@ -835,6 +869,8 @@ class App:
             if key is not None:
                 await self.once.record(EVENTS, key)
             await self.inbox.done(routed)
+            if answers is not None and key is not None:
+                await self.answers.give(key, answers)
 
     async def _handle(self, community: str, event: Event) -> None:
         """Handle one event of ``community``'s inbox, members shown with their effective
@@ -852,13 +888,22 @@ class App:
         log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
                       event.platform)
 
-    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
-        """Queue a natively invoked command (a slash command) like any other event.
+    async def run_command(self, event: CommandInvokedEvent, *,
+                          wait: float | None = None) -> list[str] | None:
+        """Queue a natively invoked command (a slash command, a dashboard action) like any
+        other event.
 
         Returns once it was handled, after every event queued before it, with its
-        answers (the replies to ``event.message``). Those are not sent: the invoking
-        adapter delivers them through the network's own answer path (a Discord
-        interaction), apart from every other reply.
+        answers (the replies to ``event.message``). Those are not sent: the caller
+        delivers them through its own answer path (a Discord interaction, the
+        dashboard's page), apart from every other reply.
+
+        When another process acts for the community (several processes), the command
+        is stored for that one (:mod:`hearth.inbox`). Without ``wait`` this returns no
+        answers once it is stored, and the owner answers in the channel. With ``wait``,
+        the owner sends the answers back through the database (:mod:`hearth.answers`):
+        they are returned when they come within ``wait`` seconds, else None (the
+        command is queued there and will run; its answers are then shown nowhere).
         """
         seen = hash((event.platform, event.id))
         routed = None if seen in self._seen else await self._route(event)
@@ -867,12 +912,18 @@ class App:
         self._seen[seen] = True
         queue = self._queues[routed[0]]
         answers: list[str] = []
-        self._answers[event.message.key] = answers
+        key = event.message.key
+        self._answers[key] = answers
+        if wait is not None:
+            self._awaited[key] = None
         try:
             await queue.put(routed[1])
             await queue.reached(queue.put_count)
         finally:
-            del self._answers[event.message.key]
+            del self._answers[key]
+            request = self._awaited.pop(key, None)
+        if request is not None and wait is not None:  # stored for the process acting for it
+            return await self.answers.wait(request, wait)
         return answers
 
     def answers_to(self, message: Message) -> list[str] | None:
