@@ -75,6 +75,7 @@ from hearth.events import (
     AdapterReadyEvent,
     ChoiceMadeEvent,
     CommandInvokedEvent,
+    CommunityAcquiredEvent,
     Event,
     JobDueEvent,
     MemberJoinedEvent,
@@ -131,7 +132,7 @@ FORWARD_BATCH = 100
 #: how often the records of events handled are written (seconds; see :mod:`hearth.once`)
 RECORD_EVERY = 0.2
 #: events the core makes (their ids are this process's own), never de-duplicated across processes
-CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent)
+CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent, CommunityAcquiredEvent)
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
 
@@ -255,6 +256,10 @@ class App:
         #: login links and the session key, when the dashboard is configured (``web:``)
         self.logins: Logins | None = None
         self.started = False
+        #: communities whose ``on_startup`` ran (or is queued) since this process began
+        #: acting for them; after start-up, a community acted for anew is started in turn
+        self._started_up: set[str] = set()
+        self._startup_done = False
         self._handlers = self._event_handlers()
 
     # ------------------------------------------------------------------ lifecycle
@@ -362,7 +367,11 @@ class App:
                 await self.people.refresh(key, self._by_community[key],
                                           functools.partial(self.roles.listed, key))
         for key in self.config.communities:
-            await self._call(key, "on_startup")
+            if self.leases.owns(key):  # the others when this process acts for them
+                self._started_up.add(key)
+                await self._call(key, "on_startup")
+        self._startup_done = True
+        self._start_up_acquired()  # taken over meanwhile
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
             await self.scheduler.listen()
@@ -394,7 +403,8 @@ class App:
         if self.started and not self.failed.is_set():  # after a failure, work may never finish
             await self.settle()
             for key in self.config.communities:
-                await self._call(key, "on_shutdown")
+                if self.leases.owns(key):
+                    await self._call(key, "on_shutdown")
             await self.settle()
         for outbound in self._outbound.values():
             await outbound.close()
@@ -555,6 +565,22 @@ class App:
         events."""
         self.scheduler.wake()
         self.inbox.wake(everything=True)
+        self._start_up_acquired()
+
+    def _start_up_acquired(self) -> None:
+        """Queue ``on_startup`` for each community this process began acting for since its
+        start-up (:class:`~hearth.events.CommunityAcquiredEvent`), and forget the ones it no
+        longer acts for, which start again if it acts for them again."""
+        owned = self.leases.owned()
+        if owned is None:  # one process: every community started with it
+            return
+        self._started_up &= owned
+        if not self._startup_done:
+            return
+        for key in sorted(owned - self._started_up):
+            self._started_up.add(key)
+            self.follow_up(key, CommunityAcquiredEvent(
+                platform="hearth", id=f"acquired:{key}", community=key, time=self.clock.now()))
 
     async def _write_records_forever(self) -> None:
         """Write the records of events handled (in real time, like the leases): every
@@ -805,6 +831,8 @@ class App:
                 self.inbox.release(item)
             elif isinstance(item, JobDueEvent):
                 self.scheduler.abandon(item.job)
+            elif isinstance(item, CommunityAcquiredEvent):
+                pass  # lost again before it started: the process acting for it started it
             else:
                 events.append(item)
                 if isinstance(item, CommandInvokedEvent) and item.message.key in self._awaited:
@@ -943,6 +971,7 @@ class App:
             ActionDoneEvent: self._done,
             MemberUpdatedEvent: self._observed,
             AdapterReadyEvent: self._ready,
+            CommunityAcquiredEvent: self._acquired,
         })
         return handlers
 
@@ -969,6 +998,9 @@ class App:
             await self.groups.action_done(community, event.outcome)
         else:
             await self.call_plugin(community, event.plugin, "on_action_done", {"outcome": event.outcome})
+
+    async def _acquired(self, community: str, event: CommunityAcquiredEvent) -> None:
+        await self._call(community, "on_startup")
 
     async def _ready(self, community: str, event: AdapterReadyEvent) -> None:
         log.info("%s is ready", event.platform)

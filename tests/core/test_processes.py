@@ -6,11 +6,13 @@ import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from test_jobs import CONFIG, Clockwork
 
+from hearth import hookimpl
 from hearth.adapters.testing import TestBot
 from hearth.cli import main
 from hearth.events import MessagePostedEvent
@@ -160,3 +162,49 @@ async def test_status_shows_a_dead_process_as_gone_until_it_is_forgotten(
     finally:
         await dead.close()
         await survivor.close()
+
+
+class Lifecycle(Clockwork):
+    """Says good morning in ``general`` when it starts up in a community; records its start-ups
+    and shutdowns."""
+
+    @hookimpl
+    async def on_startup(self, ctx: Any) -> None:
+        self.log.append(f"startup {ctx.key}")
+        await ctx.send("general", "good morning")
+
+    @hookimpl
+    async def on_shutdown(self, ctx: Any) -> None:
+        self.log.append(f"shutdown {ctx.key}")
+
+
+def _said(bot: TestBot) -> list[str]:
+    return [a["text"] for a in bot.take() if a["action"] == "send"]
+
+
+@pytest.mark.asyncio
+async def test_a_community_starts_up_in_the_process_that_acts_for_it(postgres_url: str) -> None:
+    """``on_startup`` runs where the community is acted for: at start-up in the owner, and in
+    a standby when it takes the community over (not in every process at its start-up)."""
+    by_owner, by_standby = Lifecycle(), Lifecycle()
+    owner = await _process(by_owner, postgres_url)
+    standby = await _process(by_standby, postgres_url)
+    try:
+        assert owner.app is not None and standby.app is not None
+        await owner.settle()
+        await standby.settle()
+        assert by_owner.log == ["startup tea"] and _said(owner) == ["good morning"]
+        assert by_standby.log == [] and _said(standby) == []
+        await owner.close()  # a clean stop gives its leases back
+        assert by_owner.log == ["startup tea", "shutdown tea"]
+        assert await standby.app.leases.renew() == {"tea"}
+        await standby.settle()
+        assert by_standby.log == ["startup tea"] and _said(standby) == ["good morning"]
+        assert await standby.app.leases.renew() == {"tea"}  # still acting: not started again
+        await standby.settle()
+        assert by_standby.log == ["startup tea"]
+        await standby.close()
+        assert by_standby.log == ["startup tea", "shutdown tea"]
+    finally:
+        await owner.close()
+        await standby.close()
