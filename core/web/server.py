@@ -159,17 +159,19 @@ class Dashboard:
         sent = str(form.get("csrf", ""))
         return form if secrets.compare_digest(sent, await self._csrf(session)) else None
 
-    async def _fresh(self, community: str) -> None:
-        """Where another process acts for ``community``, read what it keeps in the database
-        (members, persons, roles), at most every :attr:`read_again`: this process's copy
-        is not kept in step."""
-        if community not in self.app.config.communities or self.app.leases.owns(community):
-            self._read.pop(community, None)
-            return
-        now = time.monotonic()
-        if now - self._read.get(community, -math.inf) >= self.read_again.total_seconds():
-            await self.app.read_again([community])
-            self._read[community] = now
+    async def _fresh(self, *communities: str) -> None:
+        """For those of ``communities`` another process acts for, read what it keeps in the
+        database (members, persons, roles), at most every :attr:`read_again`: this
+        process's copy is not kept in step."""
+        now, stale = time.monotonic(), []
+        for key in communities:
+            if key not in self.app.config.communities or self.app.leases.owns(key):
+                self._read.pop(key, None)
+            elif now - self._read.get(key, -math.inf) >= self.read_again.total_seconds():
+                stale.append(key)
+        if stale:
+            await self.app.read_again(stale)
+            self._read.update(dict.fromkeys(stale, now))
 
     async def _viewer(self, request: web.Request) -> tuple[Session, views.Viewer] | web.Response:
         session = await self._session(request)
@@ -225,8 +227,8 @@ class Dashboard:
         if session is None:
             return _forbidden(request, "why_session")
         cards = []
+        await self._fresh(*self.app.config.communities)
         for key in self.app.config.communities:
-            await self._fresh(key)
             who = await views.viewer(self.app, key, session.account, _say(request))
             if who is not None:
                 cards.append(await views.overview_card(self.app, who))
