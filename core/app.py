@@ -9,7 +9,11 @@ its sender is a member of (see :meth:`App._route_dm`). Due jobs enter the same
 inbox (:class:`~hearth.events.JobDueEvent`). With several processes, the worker of
 a community another process acts for stores its events for that one
 (:mod:`hearth.inbox`), and each event is handled once across processes
-(:mod:`hearth.once`). One worker per community handles
+(:mod:`hearth.once`); a stored command whose caller waits (the dashboard's
+action) gets its answers back through the database (:mod:`hearth.answers`).
+A community's plugins start (``on_startup``) in the process acting for it:
+at start-up, or when it takes the community over
+(:class:`~hearth.events.CommunityAcquiredEvent`). One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
 enables; a failing plugin is logged with its name and skipped.
