@@ -37,7 +37,7 @@ class Groups:
         else:
             room_id = await s.do("create group room", lambda: self._create_room(name, topic, invite))
         s.groups.setdefault(community, {})[name] = room_id
-        await s.save("groups")
+        await s.save_groups(community)
         return Channel(platform=PLATFORM, id=room_id, name=name)
 
     async def _create_room(self, name: str, topic: str, invite: list[str]) -> str:
@@ -65,8 +65,8 @@ class Groups:
             space_ids=[space] if space else None, admin_delete=delete))
         log.info("dissolved group %s (%s): %d members removed%s", channel.name or "", channel.id,
                  len(result.removed_users), ", deleted" if result.admin_delete_status else "")
-        for groups in s.groups.values():
+        for key, groups in s.groups.items():
             for gname, rid in list(groups.items()):
                 if rid == channel.id:
                     del groups[gname]
-        await s.save("groups")
+                    await s.save_groups(key)

@@ -278,6 +278,23 @@ async def _room_state(client: AsyncClient, room_id: str) -> list[dict[str, Any]]
     return events
 
 
+async def room_state(client: AsyncClient, room_id: str) -> list[dict[str, Any]]:
+    """Every current state event of the room (what a full-state sync would bring)."""
+    return await _room_state(client, room_id)
+
+
+async def member_state(client: AsyncClient, room_id: str, user_id: str) -> list[dict[str, Any]]:
+    """The state events that say ``user_id``'s place in the room now: their membership
+    (``leave`` when they never joined) and the room's power levels."""
+    member = await _get_state(client, room_id, "m.room.member", user_id)
+    levels = await _get_state(client, room_id, "m.room.power_levels")
+    found = [{"type": "m.room.member", "state_key": user_id,
+              "content": member if member is not None else {"membership": "leave"}}]
+    if levels is not None:
+        found.append({"type": "m.room.power_levels", "state_key": "", "content": levels})
+    return found
+
+
 # ----------------------------------------------------------------------------- messages
 
 

@@ -61,6 +61,12 @@ class Session:
         self.stopping = False
 
     @property
+    def syncing(self) -> bool:
+        """True while this process runs the account's sync (which keeps :attr:`rooms` current);
+        False while another process holds it (see :meth:`.Topology.read_state`)."""
+        return self.syncer is not None
+
+    @property
     def nio(self) -> AsyncClient:
         if self.client is None:
             raise AdapterError("the matrix adapter is not started")
@@ -119,9 +125,16 @@ class Session:
             return default
 
     async def load_records(self) -> None:
-        self.groups = {k: dict(v) for k, v in (await self._kv_json("groups", {})).items()}
+        """Read the group rooms of every community (another process may have made some)."""
+        legacy = await self._kv_json("groups", {})  # one record for all, before several processes
+        for key in self.communities:
+            groups = await self._kv_json(f"groups:{key}", None)
+            if groups is None:
+                groups = legacy.get(key, {}) if isinstance(legacy, dict) else {}
+            self.groups[key] = dict(groups)
 
-    async def save(self, key: str) -> None:
+    async def save_groups(self, community: str) -> None:
+        """Store ``community``'s group rooms (a record per community: processes acting for
+        different communities never overwrite each other's)."""
         assert self.host is not None
-        value: Any = {"groups": self.groups}[key]
-        await self.host.kv.set(key, json.dumps(value))
+        await self.host.kv.set(f"groups:{community}", json.dumps(self.groups.get(community, {})))

@@ -6,13 +6,15 @@ its group rooms; joining them, adopting rooms added to the space, and the lookup
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 
 from hearth.errors import AdapterError
 from hearth.models import Channel
 
 from . import ops
-from .convert import JOINED, PLATFORM, RoomState
+from .convert import JOINED, PLATFORM, RoomState, user_id
 from .schema import MatrixBinding
 from .session import Session
 
@@ -82,6 +84,42 @@ class Topology:
             rooms.append(room_id)
             log.info("joined %s, a new room of the %s space", room_id, community)
 
+    # ------------------------------------------------------------------ without the sync
+    async def read_state(self, community: str | None = None) -> None:
+        """Read the state of ``community``'s rooms (of every community's: None) from the
+        homeserver, when this process does not sync: what the sync would keep current."""
+        s = self.session
+        if s.syncing or s.client is None:
+            return
+        keys = list(s.communities) if community is None else [community]
+        for rid in dict.fromkeys(r for key in keys for r in self.all_rooms(key)):
+            await self._read(rid, lambda r: ops.room_state(s.nio, r), fresh=True)
+
+    async def read_member(self, community: str, member_id: str) -> None:
+        """Read the member's membership and the power levels in ``community``'s rooms from the
+        homeserver, when this process does not sync (the member may have joined or changed
+        since the state was read)."""
+        s = self.session
+        if s.syncing or s.client is None:
+            return
+        user = user_id(member_id)
+        for rid in self.all_rooms(community):
+            await self._read(rid, lambda r: ops.member_state(s.nio, r, user), fresh=False)
+
+    async def _read(self, room_id: str, read: Callable[[str], Awaitable[list[dict[str, Any]]]],
+                    *, fresh: bool) -> None:
+        s = self.session
+        try:
+            events = await s.do("read room state", partial(read, room_id))
+        except AdapterError as exc:  # the last state read stays
+            log.warning("reading the state of %s failed: %s", room_id, exc)
+            return
+        state = RoomState(room_id) if fresh else s.rooms.get(room_id) or RoomState(room_id)
+        for ev in events:
+            state.apply(ev)
+        s.rooms[room_id] = state
+
+    # ------------------------------------------------------------------ lookups
     def community_of(self, room_id: str) -> str | None:
         for key, rooms in self.session.community_rooms.items():
             if room_id in rooms:
