@@ -17,8 +17,9 @@ def _age(ms: int) -> str:
 async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Lines describing the processes, their leases and the jobs in ``db``.
 
-    ``follows``: the communities of each claimed part (a Discord shard's guilds),
-    named beside the part's lease."""
+    ``follows``: every claimed part (a Discord shard, a Matrix sync) with its communities
+    (a shard's guilds), named beside the part's lease; a process's parts are listed after
+    its communities."""
     follows = follows or {}
 
     def named(key: str) -> str:
@@ -43,8 +44,9 @@ async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = Non
     else:
         lines.append("processes:")
         for p in processes:
-            owns = [named(r["community"]) for r in leases if r["holder"] == p["name"]
+            held = [r["community"] for r in leases if r["holder"] == p["name"]
                     and r["expires_ms"] > now]
+            owns = [named(k) for k in sorted(held, key=lambda k: (k in follows, k))]
             lines.append(f"  {p['name']} (pid {p['pid']} on {p['host']}): last seen "
                          f"{_age(now - p['seen_ms'])} ago, up {_age(now - p['started_ms'])},"
                          f" owns {', '.join(owns) or 'nothing (standby)'}")

@@ -130,14 +130,16 @@ class Connection:
         s = self.session
         if not self._running or s.host is None:
             return  # start() syncs (or not) as the lease says, then calls this again
-        if self.adapter.sync_held and self._sync is None:
-            self._sync = s.host.supervise("matrix sync", self._sync_forever)  # restarted after a failure
-            s.tasks.add(self._sync)
-            self._sync.add_done_callback(s.tasks.discard)
-        elif not self.adapter.sync_held and self._sync is not None:
+        if self.adapter.sync_held:
+            if self._sync is None:
+                self._sync = s.host.supervise("matrix sync", self._sync_forever)  # restarted after a failure
+                s.tasks.add(self._sync)
+                self._sync.add_done_callback(s.tasks.discard)
+        elif self._sync is not None or s.syncer is not None:
             log.warning("matrix: this process no longer syncs %s (its lease ran out or moved)", s.me)
-            self._sync.cancel()
-            self._sync = None
+            if self._sync is not None:
+                self._sync.cancel()
+                self._sync = None
             if s.syncer is not None:
                 s.syncer.abandon()
                 s.syncer = None

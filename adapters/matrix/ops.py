@@ -475,6 +475,20 @@ async def reply(
     return sent
 
 
+async def edits_of(client: AsyncClient, room_id: str, event_id: str) -> list[str]:
+    """The ids of the edits (``m.replace``) of ``event_id`` its own sender made (those of
+    anyone else are not edits, as the spec says)."""
+    room, event = _q(room_id), _q(event_id)
+    original = await raw_request(client, "GET", f"/_matrix/client/v3/rooms/{room}/event/{event}",
+                                 operation="get event")
+    page = await raw_request(
+        client, "GET", f"/_matrix/client/v1/rooms/{room}/relations/{event}/m.replace?limit=100",
+        operation="get edits")
+    chunk = page.get("chunk")
+    return [str(e["event_id"]) for e in chunk if isinstance(e, dict) and e.get("event_id")
+            and e.get("sender") == original.get("sender")] if isinstance(chunk, list) else []
+
+
 async def redact(client: AsyncClient, room_id: str, event_id: str, *, reason: str | None = None) -> str:
     """Redact (delete) an event; returns the redaction's event id."""
     resp = await client.room_redact(room_id, event_id, reason=reason)

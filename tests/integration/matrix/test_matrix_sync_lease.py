@@ -11,14 +11,18 @@ position it stored.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from adapter_helpers import World, join_community, make_world, recent, send, wait_message
+from click.testing import CliRunner
 from nio import AsyncClient
 from synapse_harness import MatrixUserFactory, Space, SpaceFactory, SynapseServer
 
@@ -26,22 +30,35 @@ from hearth.adapters.matrix import ops
 from hearth.adapters.matrix.adapter import MatrixAdapter
 from hearth.app import App, bindings_for
 from hearth.bootstrap import load
+from hearth.cli import main
+from hearth.errors import StorageError
 from hearth.models import Role
 
 TOKEN_ENV = "HEARTH_TEST_MATRIX_TOKEN"
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+AD = "Cheap followers at https://spam.example.com"
 #: a lease lasts 3 s here (renewed every second), instead of 20 s
 LEASE_TTL = timedelta(seconds=3)
 
 
-def config_yaml(world: World, cake: Space) -> str:
+def config_yaml(world: World, cake: Space, storage: str) -> str:
+    other_day = DAYS[(dt.datetime.now(dt.UTC).weekday() + 2) % 7]  # an ad window never "now"
+
     def community(space: Space) -> str:
         return f"""
     timezone: UTC
     matrix: {{space: "{space.space_id}"}}
     channels:
       general: {{matrix: "{space.rooms['general']}"}}
+      ads: {{matrix: "{space.rooms['ads']}"}}
+    plugins:
+      ad_window:
+        windows: [{{days: [{other_day}], from: "20:00", to: "21:00"}}]
+        ad_channels: [ads]
+        escalation: [warn]
 """
     return f"""
+storage: {json.dumps(storage)}
 command_prefix: "!"
 accounts:
   matrix:
@@ -74,6 +91,10 @@ class Process:
             return sent
 
         self.adapter.send = recording  # type: ignore[method-assign]
+
+    def answers(self, *questions: str) -> list[str]:
+        """Which of ``questions`` this process answered, in the order answered (with repeats)."""
+        return [event for event in self.answered if event in questions]
 
     def owns(self) -> frozenset[str]:
         return self.app.leases.owned() or frozenset()
@@ -117,7 +138,7 @@ class Setup:
 
     def __init__(self, world: World, cake: Space, alice: AsyncClient, storage: str) -> None:
         self.world, self.cake, self.alice, self.storage = world, cake, alice, storage
-        self.config = config_yaml(world, cake)
+        self.config = config_yaml(world, cake, storage)
         self.processes: list[Process] = []
 
     def general(self, community: str) -> str:
@@ -163,8 +184,8 @@ class Setup:
 async def setup(synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory,
                 postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Setup]:
     monkeypatch.setattr(App, "lease_ttl", LEASE_TTL)
-    world = await make_world(synapse, matrix_user, make_space, children=("general",))
-    cake = await make_space(world.owner, "Cake Shop", ("general",))
+    world = await make_world(synapse, matrix_user, make_space, children=("general", "ads"))
+    cake = await make_space(world.owner, "Cake Shop", ("general", "ads"))
     for room_id in (cake.space_id, *cake.rooms.values()):
         await ops.invite(world.owner, room_id, world.bot.user_id)
         await ops.set_power_level(world.owner, room_id, world.bot.user_id, 100)
@@ -206,7 +227,7 @@ async def test_one_process_syncs_and_the_other_takes_the_sync_over_after_kill_9(
     question = await setup.answered_once(theirs, second)
     await first.app.settle()
     await second.app.settle()
-    assert second.answered == [question] and first.answered == []
+    assert second.answers(question) == [question] and first.answers(question) == []
     assert len(await setup.replies(question)) == 1
     assert syncs and all(client is first.adapter.nio for client in syncs)
     # What the second knows of its members it reads from the homeserver: one who joined
@@ -216,6 +237,15 @@ async def test_one_process_syncs_and_the_other_takes_the_sync_over_after_kill_9(
         await ops.join(carol, room_id)
     found = await second.app.contexts[theirs]["hearth"].get_member("matrix", carol.user_id)
     assert found is not None and found.role == Role.MEMBER
+    # A message edited into an ad is deleted there with its edit (which carries the text),
+    # though the edit was received by the first.
+    said = await send(setup.alice, setup.general(theirs), "a word")
+    edit = await send(setup.alice, setup.general(theirs), "* spam", **{
+        "m.new_content": {"msgtype": "m.text", "body": AD},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": said}})
+    for event_id in (said, edit):
+        await wait_message(setup.alice, setup.general(theirs),
+                           lambda e, i=event_id: e["event_id"] == i and e["content"] == {})
 
     # Once the first has stored its position, it dies without a word.
     await eventually(lambda: first.adapter.syncer is not None
@@ -232,7 +262,54 @@ async def test_one_process_syncs_and_the_other_takes_the_sync_over_after_kill_9(
                        .get("event_id") == gap, within=30)
     later = await setup.answered_once(mine, second)
     await second.app.settle()
-    assert second.answered == [question, gap, later]
+    assert second.answers(question, gap, later) == [question, gap, later]
     for event in (question, gap, later):
         assert len(await setup.replies(event)) == 1
     assert any(client is second.adapter.nio for client in syncs)
+
+
+@pytest.mark.asyncio
+async def test_when_the_syncing_process_stops_the_other_syncs_on_from_its_position(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    syncs = count_syncs(monkeypatch)
+    first, second = await setup.two()
+    mine = next(iter(first.owns()))
+    await first.app.stop()  # stores its position and gives its leases back
+    del syncs[:]
+    gap = await send(setup.alice, setup.general(mine), "!help")
+    await eventually(lambda: second.syncs() and len(second.owns()) == 2,
+                     "the second process took the sync and both communities over")
+    await wait_message(setup.alice, setup.general(mine),
+                       lambda e: e["content"].get("m.relates_to", {}).get("m.in_reply_to", {})
+                       .get("event_id") == gap, within=30)
+    await second.app.settle()
+    assert second.answers(gap) == [gap] and first.answers(gap) == []
+    assert len(await setup.replies(gap)) == 1
+    assert syncs and all(client is second.adapter.nio for client in syncs)
+    config = tmp_path / "hearth.yaml"
+    config.write_text(setup.config)
+    shown = await asyncio.to_thread(CliRunner().invoke, main, ["status", str(config)])
+    assert shown.exit_code == 0, shown.output
+    line = next(line for line in shown.output.splitlines() if second.app.leases.name in line)
+    assert line.endswith(f"owns cake, tea, matrix sync {setup.world.bot.user_id}"), shown.output
+
+
+@pytest.mark.asyncio
+async def test_a_process_that_cannot_renew_stops_syncing_before_another_takes_the_sync(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = await setup.two()
+
+    async def unreachable() -> None:
+        raise StorageError("the database is unreachable")
+
+    monkeypatch.setattr(first.app.leases, "renew", unreachable)
+    await eventually(lambda: first.adapter.syncer is None, "the first process stopped syncing")
+    assert not second.syncs()  # its lease has not run out yet
+    syncs = count_syncs(monkeypatch)
+    await eventually(lambda: second.syncs() and len(second.owns()) == 2,
+                     "the second process took the sync and both communities over")
+    question = await setup.answered_once(next(iter(first.app.config.communities)), second)
+    await second.app.settle()
+    assert question in second.answered and question not in first.answered
+    assert len(await setup.replies(question)) == 1
+    assert syncs and all(client is second.adapter.nio for client in syncs)
