@@ -938,11 +938,13 @@ async def create_private_room_in_space(
     invite: Sequence[str] = (),
     via: Sequence[str] | None = None,
     suggested: bool = False,
+    created: Callable[[str], Awaitable[None]] | None = None,
 ) -> str:
     """Create an invite-only room inside a space; returns its room id.
 
-    The room is created with ``m.space.parent`` in its initial state; then the space
-    gets the ``m.space.child`` entry (with ``via``).
+    The room is created with ``m.space.parent`` in its initial state; then
+    ``created(room_id)`` is awaited (to record the room before the space shows it);
+    then the space gets the ``m.space.child`` entry (with ``via``).
     """
     via = list(via or [_server_name(client.user_id)])
     resp = await client.room_create(
@@ -959,6 +961,8 @@ async def create_private_room_in_space(
         ],
     )
     room_id: str = check(resp, "create room").room_id
+    if created is not None:
+        await created(room_id)
     await add_space_child(client, space_id, room_id, via=via, suggested=suggested, set_parent=False)
     return room_id
 

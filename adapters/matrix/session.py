@@ -59,6 +59,7 @@ class Session:
         self.warned: set[tuple[str, ...]] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False
+        self._records = asyncio.Lock()
 
     @property
     def syncing(self) -> bool:
@@ -126,15 +127,19 @@ class Session:
 
     async def load_records(self) -> None:
         """Read the group rooms of every community (another process may have made some)."""
-        legacy = await self._kv_json("groups", {})  # one record for all, before several processes
-        for key in self.communities:
-            groups = await self._kv_json(f"groups:{key}", None)
-            if groups is None:
-                groups = legacy.get(key, {}) if isinstance(legacy, dict) else {}
-            self.groups[key] = dict(groups)
+        async with self._records:
+            legacy = await self._kv_json("groups", {})  # one record for all, before several processes
+            for key in self.communities:
+                groups = await self._kv_json(f"groups:{key}", None)
+                if groups is None:
+                    groups = legacy.get(key, {}) if isinstance(legacy, dict) else {}
+                self.groups[key] = dict(groups)
 
-    async def save_groups(self, community: str) -> None:
-        """Store ``community``'s group rooms (a record per community: processes acting for
-        different communities never overwrite each other's)."""
+    async def change_groups(self, community: str, change: Callable[[dict[str, str]], None]) -> None:
+        """Apply ``change`` to ``community``'s group rooms (name -> room id) and store them
+        (a record per community: processes acting for different communities never
+        overwrite each other's)."""
         assert self.host is not None
-        await self.host.kv.set(f"groups:{community}", json.dumps(self.groups.get(community, {})))
+        async with self._records:  # not undone by a reading in between
+            change(self.groups.setdefault(community, {}))
+            await self.host.kv.set(f"groups:{community}", json.dumps(self.groups[community]))

@@ -6,6 +6,7 @@ its group rooms; joining them, adopting rooms added to the space, and the lookup
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -20,12 +21,17 @@ from .session import Session
 
 log = logging.getLogger(__name__)
 
+#: seconds a community's rooms' whole state, read from the homeserver, is taken as current
+STATE_FRESH = 5.0
+
 
 class Topology:
     """The communities' rooms."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: community -> when its rooms' whole state was last read (``time.monotonic()``)
+        self._read_at: dict[str, float] = {}
 
     def _binding(self, community: str) -> MatrixBinding | None:
         binding = self.session.communities.get(community)
@@ -77,8 +83,13 @@ class Topology:
                     await self.adopt_child(key, child)
 
     async def adopt_child(self, community: str, room_id: str) -> None:
-        rooms = self.session.community_rooms.setdefault(community, [])
-        if room_id in rooms or room_id in self.session.groups.get(community, {}).values():
+        s = self.session
+        rooms = s.community_rooms.setdefault(community, [])
+        if room_id in rooms:
+            return
+        if room_id not in s.groups.get(community, {}).values():
+            await s.load_records()  # a group room another process may have opened
+        if room_id in s.groups.get(community, {}).values():
             return
         if await self._join(room_id, "new space room"):
             rooms.append(room_id)
@@ -87,13 +98,19 @@ class Topology:
     # ------------------------------------------------------------------ without the sync
     async def read_state(self, community: str | None = None) -> None:
         """Read the state of ``community``'s rooms (of every community's: None) from the
-        homeserver, when this process does not sync: what the sync would keep current."""
+        homeserver, when this process does not sync: what the sync would keep current.
+
+        A community's rooms read less than :data:`STATE_FRESH` seconds ago are not read
+        again (a join wave asks for the member count at every join)."""
         s = self.session
         if s.syncing or s.client is None:
             return
+        now = time.monotonic()
         keys = list(s.communities) if community is None else [community]
+        keys = [k for k in keys if now - self._read_at.get(k, -STATE_FRESH) >= STATE_FRESH]
         for rid in dict.fromkeys(r for key in keys for r in self.all_rooms(key)):
             await self._read(rid, lambda r: ops.room_state(s.nio, r), fresh=True)
+        self._read_at.update(dict.fromkeys(keys, now))
 
     async def read_member(self, community: str, member_id: str) -> None:
         """Read the member's membership and the power levels in ``community``'s rooms from the

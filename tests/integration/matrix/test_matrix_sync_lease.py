@@ -21,7 +21,16 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from adapter_helpers import World, join_community, make_world, recent, send, wait_message
+from adapter_helpers import (
+    KEY,
+    FakeHost,
+    World,
+    join_community,
+    make_world,
+    recent,
+    send,
+    wait_message,
+)
 from click.testing import CliRunner
 from nio import AsyncClient
 from synapse_harness import MatrixUserFactory, Space, SpaceFactory, SynapseServer
@@ -32,7 +41,8 @@ from hearth.app import App, bindings_for
 from hearth.bootstrap import load
 from hearth.cli import main
 from hearth.errors import StorageError
-from hearth.models import Role
+from hearth.events import MessagePostedEvent
+from hearth.models import Member, Role
 
 TOKEN_ENV = "HEARTH_TEST_MATRIX_TOKEN"
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -313,3 +323,39 @@ async def test_a_process_that_cannot_renew_stops_syncing_before_another_takes_th
     assert question in second.answered and question not in first.answered
     assert len(await setup.replies(question)) == 1
     assert syncs and all(client is second.adapter.nio for client in syncs)
+
+
+@pytest.mark.asyncio
+async def test_an_adapter_that_does_not_sync_acts_and_its_group_rooms_are_heard_by_the_syncing_one(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory, make_space: SpaceFactory) -> None:
+    world = await make_world(synapse, matrix_user, make_space, children=("general",))
+    syncing, heard = await world.started()  # the lease holder (one shared key/value store)
+    other = world.adapter()
+    other.claimed(frozenset())  # another process holds ``matrix sync @bot``
+    await other.start(FakeHost(world.kv))
+    try:
+        assert other.syncer is None
+        # A member who joined after it started is known there, with the role it gives her.
+        alice = await matrix_user("alice")
+        await join_community(alice, world)
+        await other.grant_role(KEY, member(alice), Role.LEADER)
+        found = await other.get_member(KEY, alice.user_id)
+        assert found is not None and found.role == Role.LEADER
+        # A group room it opens is routed to its community by the syncing adapter.
+        group = await other.create_group(KEY, "Night talk", [member(alice)], topic="tea at night")
+        await ops.join(alice, group.id)
+        said = await send(alice, group.id, "good evening")
+        event = await heard.wait(MessagePostedEvent, lambda e: e.message.id == said, within=30)
+        assert event.community == KEY and event.message.channel.name == "Night talk"
+        # One who joined a moment ago is kicked from every room she is in.
+        bob = await matrix_user("bob")
+        await join_community(bob, world)
+        await other.kick(KEY, member(bob), "rules")
+        assert await ops._membership(world.owner, world.room("general"), bob.user_id) == "leave"
+    finally:
+        await other.stop()
+        await syncing.stop()
+
+
+def member(client: AsyncClient) -> Member:
+    return Member(platform="matrix", id=client.user_id, name=client.user_id)
