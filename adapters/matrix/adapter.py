@@ -1,7 +1,8 @@
 """The Matrix adapter: Hearth on matrix-nio.
 
 A community is a space (its child rooms are its channels) or a list of rooms.
-Events come from the sync loop (:mod:`.sync`, converted in :mod:`.inbound`);
+Events come from the sync loop (:mod:`.sync`, converted in :mod:`.inbound`), run by
+one process at a time among those sharing a database (:meth:`MatrixAdapter.claims`);
 actions go through :mod:`.ops` (:mod:`.actions`, :mod:`.groups`, roles in
 :mod:`.identity`), whose errors are mapped to :mod:`hearth.errors` at
 :mod:`.boundary`. Encrypted rooms are detected and reported, not read (no E2EE).
