@@ -454,7 +454,8 @@ class App:
                 ctx.cache.clear()
 
     def _claimed(self, keys: frozenset[str]) -> None:
-        """Tell each adapter which of its parts (Discord shards) this process holds now."""
+        """Tell each adapter which of its parts (Discord shards, the Matrix sync) this process
+        holds now."""
         for adapter in self.adapters:
             claims = adapter.claims()
             if claims is not None:

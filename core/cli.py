@@ -295,7 +295,7 @@ def forget(ctx: click.Context, config: str, account: str) -> None:
 @click.argument("config", type=click.Path(dir_okay=True))
 @click.pass_context
 def status(ctx: click.Context, config: str) -> None:
-    """Show the processes using CONFIG's storage, the communities and Discord shards
+    """Show the processes using CONFIG's storage, the communities, Discord shards and Matrix sync
     each owns, their lease ages, and the job backlog. Connects to no network."""
     from hearth.status import status as describe
     from hearth.storage import Database
@@ -313,6 +313,8 @@ def status(ctx: click.Context, config: str) -> None:
             continue
         adapter = info.cls(account=account, communities=bindings_for(loaded.config, info.cls))
         claims = adapter.claims()
+        for key in claims.keys if claims else ():
+            follows.setdefault(key, [])
         for community, key in (claims.communities if claims else {}).items():
             follows.setdefault(key, []).append(community)
 

@@ -13,9 +13,9 @@ Processes divide the work: each holds at most its fair share of the
 communities, ``ceil(communities / live processes)``, and gives back what it
 holds beyond it (a process joined), which the others take at their next
 renewal. A network may have parts that processes claim (:class:`~hearth.ports.Claims`:
-Discord shards), leased in the same table under their keys; a community on
-such a part belongs to the process holding the part, the others by lease of
-their own.
+Discord shards, a Matrix account's sync), leased in the same table under their
+keys; a community on such a part belongs to the process holding the part, the
+others by lease of their own.
 
 A process that cannot renew stops acting before its lease can expire: it
 counts its ownership from the moment it *sent* its last successful renewal,

@@ -80,7 +80,8 @@ class CommunityBinding:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Claims:
-    """Parts of a network that processes sharing a database claim by lease (Discord shards).
+    """Parts of a network that processes sharing a database claim by lease (Discord shards,
+    a Matrix account's sync).
 
     ``keys`` name the parts (lease keys, unique across adapters); a process holds
     at most ``per_process`` of them, and no more than its fair share of them

@@ -33,8 +33,9 @@ async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = Non
     A process not seen within the lease expiry (:data:`~hearth.leases.LEASE_TTL`) is
     shown as gone, owning nothing.
 
-    ``follows``: the communities of each claimed part (a Discord shard's guilds),
-    named beside the part's lease."""
+    ``follows``: every claimed part (a Discord shard, a Matrix sync) with its communities
+    (a shard's guilds), named beside the part's lease; a process's parts are listed after
+    its communities."""
     follows = follows or {}
 
     def named(key: str) -> str:
@@ -67,8 +68,9 @@ async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = Non
                 lines.append(f"  {p['name']} (pid {p['pid']} on {p['host']}): GONE, last seen "
                              f"{seen} ago (started {_age(now - p['started_ms'])} ago)")
                 continue
-            owns = [named(r["community"]) for r in leases if r["holder"] == p["name"]
+            held = [r["community"] for r in leases if r["holder"] == p["name"]
                     and r["expires_ms"] > now]
+            owns = [named(k) for k in sorted(held, key=lambda k: (k in follows, k))]
             lines.append(f"  {p['name']} (pid {p['pid']} on {p['host']}): last seen "
                          f"{seen} ago, up {_age(now - p['started_ms'])},"
                          f" owns {', '.join(owns) or 'nothing (standby)'}")

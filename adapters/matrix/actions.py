@@ -86,8 +86,14 @@ class Actions:
 
     async def delete(self, community: str | None, channel: Channel, message_id: str, reason: str) -> None:
         s = self.session
+        edits = s.edits.pop(message_id, [])
+        if not s.syncing:  # the edits another process received: read from the homeserver
+            try:
+                edits = await s.do("read edits", lambda: ops.edits_of(s.nio, channel.id, message_id))
+            except AdapterError as exc:
+                log.warning("could not read the edits of %s: %s", message_id, exc)
         await s.do("redact", lambda: ops.redact(s.nio, channel.id, message_id, reason=reason))
-        for edit in s.edits.pop(message_id, []):  # the edits carry the text too
+        for edit in edits:  # the edits carry the text too
             try:
                 await s.do("redact", partial(ops.redact, s.nio, channel.id, edit, reason=reason))
             except AdapterError as exc:

@@ -1,7 +1,8 @@
 """The Matrix adapter: Hearth on matrix-nio.
 
 A community is a space (its child rooms are its channels) or a list of rooms.
-Events come from the sync loop (:mod:`.sync`, converted in :mod:`.inbound`);
+Events come from the sync loop (:mod:`.sync`, converted in :mod:`.inbound`), run by
+one process at a time among those sharing a database (:meth:`MatrixAdapter.claims`);
 actions go through :mod:`.ops` (:mod:`.actions`, :mod:`.groups`, roles in
 :mod:`.identity`), whose errors are mapped to :mod:`hearth.errors` at
 :mod:`.boundary`. Encrypted rooms are detected and reported, not read (no E2EE).
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from hearth.errors import AdapterError, StartupError
 from hearth.models import Capability, Channel, Member, Message, Role, SentMessage
-from hearth.ports import Adapter, AdapterHost, DissolveMode, ListedMember, Pace
+from hearth.ports import Adapter, AdapterHost, Claims, DissolveMode, ListedMember, Pace
 
 from .schema import MatrixAccount, MatrixBinding
 
@@ -62,6 +63,8 @@ class MatrixAdapter(Adapter):
         self.acc: MatrixAccount = account
         self.me = account.user_id
         self.capabilities = self.configured_capabilities
+        #: True while this process may run the account's sync (see :meth:`claims`)
+        self.sync_held = True
         self._connection: Connection | None = None
 
     @property
@@ -100,6 +103,32 @@ class MatrixAdapter(Adapter):
         client = self._connection.session.client if self._connection else None
         return await boundary.call(what, call, lambda: boundary.secrets_of(self.acc, client))
 
+    async def _knowing(self, community: str, member: Member) -> Connection:
+        """The connection, knowing ``member``'s place in ``community`` as it is now (read from
+        the homeserver when another process syncs)."""
+        connection = self._started()
+        await connection.topology.read_member(community, member.id)
+        return connection
+
+    # ------------------------------------------------------------------ the sync
+    @property
+    def sync_lease(self) -> str:
+        """The lease key of the account's sync."""
+        return f"matrix sync {self.me}"
+
+    def claims(self) -> Claims:
+        """The account's sync, claimed in the shared database: one process at a time syncs
+        it. The communities are not tied to it: the others act through the client API, and
+        the syncing process passes them their communities' events."""
+        return Claims(keys=(self.sync_lease,), per_process=1)
+
+    def claimed(self, keys: frozenset[str]) -> None:
+        """Sync while the lease is held, from the position the last holder stored; stop at once
+        when it is not (see :mod:`.client`)."""
+        self.sync_held = self.sync_lease in keys
+        if self._connection is not None:
+            self._connection.follow_lease()
+
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: AdapterHost) -> None:
         if self._connection is None:
@@ -125,16 +154,20 @@ class MatrixAdapter(Adapter):
     async def member_count(self, community: str) -> int:
         if self._connection is None:
             return 0
+        await self._connection.topology.read_state(community)
         return await self._connection.identity.member_count(community)
 
     async def get_member(self, community: str, member_id: str) -> Member | None:
         if self._connection is None:
             return None
+        await self._connection.topology.read_member(community, member_id)
         return await self._connection.identity.get_member(community, member_id)
 
     async def list_members(self, community: str) -> AsyncIterator[ListedMember]:
         """The users joined to the community's rooms, with their roles from the power levels."""
-        for listed in self._started().identity.listed_members(community):
+        connection = self._started()
+        await connection.topology.read_state(community)
+        for listed in connection.identity.listed_members(community):
             yield listed
 
     # ------------------------------------------------------------------ actions
@@ -178,16 +211,16 @@ class MatrixAdapter(Adapter):
         return await self._started().inbound.fetch_message(community, channel, message_id)
 
     async def kick(self, community: str, member: Member, reason: str) -> None:
-        await self._started().actions.kick(community, member, reason)
+        await (await self._knowing(community, member)).actions.kick(community, member, reason)
 
     async def ban(self, community: str, member: Member, reason: str) -> None:
         await self._started().actions.ban(community, member, reason)
 
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
-        await self._started().identity.grant_role(community, member, role)
+        await (await self._knowing(community, member)).identity.grant_role(community, member, role)
 
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
-        await self._started().identity.revoke_role(community, member, role)
+        await (await self._knowing(community, member)).identity.revoke_role(community, member, role)
 
     # ------------------------------------------------------------------ groups
     async def create_group(self, community: str, name: str, members: Sequence[Member], *, topic: str,

@@ -55,6 +55,8 @@ class Connection:
         self.inbound = Inbound(session, self.topology, self.identity)
         self.actions = Actions(session, self.topology, self.identity)
         self.groups = Groups(session)
+        self._running = False  # started: the sync follows the lease from now on
+        self._sync: asyncio.Task[None] | None = None
 
     async def start(self, host: AdapterHost) -> None:
         s = self.session
@@ -91,26 +93,70 @@ class Connection:
                 for uid, rooms in direct.items():
                     for rid in rooms:
                         s.dm_rooms[rid] = uid
-            s.syncer = Syncer(s.nio, host.kv, self.inbound.on_sync, handled=host.handled,
-                              on_reconnect=self._ready,
-                              relogin=self._relogin if s.acc.password else None)
-            await s.syncer.first(deadline=deadline)
+            if self.adapter.sync_held:
+                s.syncer = self._syncer()
+                await s.syncer.first(deadline=deadline)
+            else:  # another process syncs: what the sync would tell, read from the homeserver
+                log.info("matrix: another process syncs %s; this one acts through the API", s.me)
+                await self.topology.read_state()
             await self.topology.discover_children()
             s.problems += await self._permission_problems()
         except BaseException as exc:
+            s.syncer = None
             await s.nio.close()
             s.client = None
             if isinstance(exc, AdapterError) and not isinstance(exc, StartupError):
                 raise StartupError(f"matrix: cannot start ({s.acc.homeserver}): {exc}") from None
             raise
-        sync = host.supervise("matrix sync", s.syncer.run)  # restarted after a failure
-        s.tasks.add(sync)
-        sync.add_done_callback(s.tasks.discard)
+        self._running = True
+        self.follow_lease()
         await self._ready()
+
+    def _syncer(self) -> Syncer:
+        s = self.session
+        assert s.host is not None
+        return Syncer(s.nio, s.host.kv, self.inbound.on_sync, handled=s.host.handled,
+                      on_reconnect=self._ready, relogin=self._relogin if s.acc.password else None)
+
+    def follow_lease(self) -> None:
+        """Run the sync while the adapter holds the account's sync lease, and only then.
+
+        Taking it (another process stopped or died), the sync resumes from the position
+        that process stored: the events after it come again, and those it handled are
+        known to the core. Losing it (this process could not renew in time), the sync
+        stops at once and stores nothing more: the next holder starts from the position
+        stored last, so an event received here but not yet handled is received again.
+        """
+        s = self.session
+        if not self._running or s.host is None:
+            return  # start() syncs (or not) as the lease says, then calls this again
+        if self.adapter.sync_held:
+            if self._sync is None:
+                self._sync = s.host.supervise("matrix sync", self._sync_forever)  # restarted after a failure
+                s.tasks.add(self._sync)
+                self._sync.add_done_callback(s.tasks.discard)
+        elif self._sync is not None or s.syncer is not None:
+            log.warning("matrix: this process no longer syncs %s (its lease ran out or moved)", s.me)
+            if self._sync is not None:
+                self._sync.cancel()
+                self._sync = None
+            if s.syncer is not None:
+                s.syncer.abandon()
+                s.syncer = None
+
+    async def _sync_forever(self) -> None:
+        s = self.session
+        if s.syncer is None:  # taking the sync over from another process
+            log.info("matrix: this process takes the sync of %s over", s.me)
+            s.syncer = self._syncer()
+            await s.syncer.first(deadline=time.monotonic() + self.adapter.start_timeout)
+            await self.topology.discover_children()
+        await s.syncer.run()
 
     async def stop(self) -> None:
         s = self.session
         s.stopping = True
+        self._running, self._sync = False, None
         tasks = list(s.tasks)
         for task in tasks:
             task.cancel()

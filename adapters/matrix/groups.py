@@ -31,13 +31,21 @@ class Groups:
         s = self.session
         invite = [user_id(m.id) for m in members if user_id(m.id) != s.me]
         space = s.spaces.get(community)
+
+        async def record(room_id: str) -> None:
+            # before the space shows it: the syncing process (maybe another) adopts the
+            # space's new rooms as the community's own unless they are recorded groups
+            def add(groups: dict[str, str]) -> None:
+                groups[name] = room_id
+
+            await s.change_groups(community, add)
+
         if space:
             room_id = await s.do("create group room", lambda: ops.create_private_room_in_space(
-                s.nio, space, name, topic=topic, invite=invite))
+                s.nio, space, name, topic=topic, invite=invite, created=record))
         else:
             room_id = await s.do("create group room", lambda: self._create_room(name, topic, invite))
-        s.groups.setdefault(community, {})[name] = room_id
-        await s.save("groups")
+            await record(room_id)
         return Channel(platform=PLATFORM, id=room_id, name=name)
 
     async def _create_room(self, name: str, topic: str, invite: list[str]) -> str:
@@ -65,8 +73,10 @@ class Groups:
             space_ids=[space] if space else None, admin_delete=delete))
         log.info("dissolved group %s (%s): %d members removed%s", channel.name or "", channel.id,
                  len(result.removed_users), ", deleted" if result.admin_delete_status else "")
-        for groups in s.groups.values():
+        def drop(groups: dict[str, str]) -> None:
             for gname, rid in list(groups.items()):
                 if rid == channel.id:
                     del groups[gname]
-        await s.save("groups")
+
+        for key in [k for k, groups in s.groups.items() if channel.id in groups.values()]:
+            await s.change_groups(key, drop)

@@ -76,6 +76,8 @@ class Inbound:
         streams: dict[str, list[dict[str, Any]]] = {}
         missed: dict[str | None, int] = {}  # community -> events of limited timelines not fetched
         done: set[int] = set()  # events handled before a crash (handed over again they'd repeat)
+        if any(self._unknown(room_id) for room_id in resp.rooms.join):
+            await s.load_records()  # a group room another process made for a community it owns
         for room_id, info in resp.rooms.join.items():
             state = s.rooms.setdefault(room_id, RoomState(room_id))
             for st in info.state:  # the state at the start of the timeline
@@ -122,6 +124,10 @@ class Inbound:
             self._on_left_room(room_id)
         if any(getattr(e, "type", None) == "m.direct" for e in resp.account_data_events):
             await self._refresh_direct()
+
+    def _unknown(self, room_id: str) -> bool:
+        """True for a room of no known community that is no direct chat either."""
+        return self.topology.community_of(room_id) is None and self.topology.dm_partner(room_id) is None
 
     def _bucket(self, room_id: str) -> str | None:
         """The community whose catch-up limit a room's events count against (None: a DM)."""

@@ -278,6 +278,23 @@ async def _room_state(client: AsyncClient, room_id: str) -> list[dict[str, Any]]
     return events
 
 
+async def room_state(client: AsyncClient, room_id: str) -> list[dict[str, Any]]:
+    """Every current state event of the room (what a full-state sync would bring)."""
+    return await _room_state(client, room_id)
+
+
+async def member_state(client: AsyncClient, room_id: str, user_id: str) -> list[dict[str, Any]]:
+    """The state events that say ``user_id``'s place in the room now: their membership
+    (``leave`` when they never joined) and the room's power levels."""
+    member = await _get_state(client, room_id, "m.room.member", user_id)
+    levels = await _get_state(client, room_id, "m.room.power_levels")
+    found = [{"type": "m.room.member", "state_key": user_id,
+              "content": member if member is not None else {"membership": "leave"}}]
+    if levels is not None:
+        found.append({"type": "m.room.power_levels", "state_key": "", "content": levels})
+    return found
+
+
 # ----------------------------------------------------------------------------- messages
 
 
@@ -456,6 +473,20 @@ async def reply(
     resp = await client.room_send(room_id, "m.room.message", content)
     sent: str = check(resp, "send reply").event_id
     return sent
+
+
+async def edits_of(client: AsyncClient, room_id: str, event_id: str) -> list[str]:
+    """The ids of the edits (``m.replace``) of ``event_id`` its own sender made (those of
+    anyone else are not edits, as the spec says)."""
+    room, event = _q(room_id), _q(event_id)
+    original = await raw_request(client, "GET", f"/_matrix/client/v3/rooms/{room}/event/{event}",
+                                 operation="get event")
+    page = await raw_request(
+        client, "GET", f"/_matrix/client/v1/rooms/{room}/relations/{event}/m.replace?limit=100",
+        operation="get edits")
+    chunk = page.get("chunk")
+    return [str(e["event_id"]) for e in chunk if isinstance(e, dict) and e.get("event_id")
+            and e.get("sender") == original.get("sender")] if isinstance(chunk, list) else []
 
 
 async def redact(client: AsyncClient, room_id: str, event_id: str, *, reason: str | None = None) -> str:
@@ -907,11 +938,13 @@ async def create_private_room_in_space(
     invite: Sequence[str] = (),
     via: Sequence[str] | None = None,
     suggested: bool = False,
+    created: Callable[[str], Awaitable[None]] | None = None,
 ) -> str:
     """Create an invite-only room inside a space; returns its room id.
 
-    The room is created with ``m.space.parent`` in its initial state; then the space
-    gets the ``m.space.child`` entry (with ``via``).
+    The room is created with ``m.space.parent`` in its initial state; then
+    ``created(room_id)`` is awaited (to record the room before the space shows it);
+    then the space gets the ``m.space.child`` entry (with ``via``).
     """
     via = list(via or [_server_name(client.user_id)])
     resp = await client.room_create(
@@ -928,6 +961,8 @@ async def create_private_room_in_space(
         ],
     )
     room_id: str = check(resp, "create room").room_id
+    if created is not None:
+        await created(room_id)
     await add_space_child(client, space_id, room_id, via=via, suggested=suggested, set_parent=False)
     return room_id
 

@@ -59,6 +59,13 @@ class Session:
         self.warned: set[tuple[str, ...]] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False
+        self._records = asyncio.Lock()
+
+    @property
+    def syncing(self) -> bool:
+        """True while this process runs the account's sync (which keeps :attr:`rooms` current);
+        False while another process holds it (see :meth:`.Topology.read_state`)."""
+        return self.syncer is not None
 
     @property
     def nio(self) -> AsyncClient:
@@ -119,9 +126,20 @@ class Session:
             return default
 
     async def load_records(self) -> None:
-        self.groups = {k: dict(v) for k, v in (await self._kv_json("groups", {})).items()}
+        """Read the group rooms of every community (another process may have made some)."""
+        async with self._records:
+            legacy = await self._kv_json("groups", {})  # one record for all, before several processes
+            for key in self.communities:
+                groups = await self._kv_json(f"groups:{key}", None)
+                if groups is None:
+                    groups = legacy.get(key, {}) if isinstance(legacy, dict) else {}
+                self.groups[key] = dict(groups)
 
-    async def save(self, key: str) -> None:
+    async def change_groups(self, community: str, change: Callable[[dict[str, str]], None]) -> None:
+        """Apply ``change`` to ``community``'s group rooms (name -> room id) and store them
+        (a record per community: processes acting for different communities never
+        overwrite each other's)."""
         assert self.host is not None
-        value: Any = {"groups": self.groups}[key]
-        await self.host.kv.set(key, json.dumps(value))
+        async with self._records:  # not undone by a reading in between
+            change(self.groups.setdefault(community, {}))
+            await self.host.kv.set(f"groups:{community}", json.dumps(self.groups[community]))

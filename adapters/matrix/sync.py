@@ -197,6 +197,11 @@ class Syncer:
         await self.handled()
         await self._save(self._base + len(self._log))
 
+    def abandon(self) -> None:
+        """Store nothing more (another process syncs now, from the position stored last)."""
+        for task in list(self._checkpoints):
+            task.cancel()
+
     async def _deliver(self, resp: SyncResponse, deliver: bool) -> None:
         await self.handle(resp, deliver)
         self.token = resp.next_batch

@@ -6,17 +6,23 @@ its group rooms; joining them, adopting rooms added to the space, and the lookup
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 
 from hearth.errors import AdapterError
 from hearth.models import Channel
 
 from . import ops
-from .convert import JOINED, PLATFORM, RoomState
+from .convert import JOINED, PLATFORM, RoomState, user_id
 from .schema import MatrixBinding
 from .session import Session
 
 log = logging.getLogger(__name__)
+
+#: seconds a community's rooms' whole state, read from the homeserver, is taken as current
+STATE_FRESH = 5.0
 
 
 class Topology:
@@ -24,6 +30,8 @@ class Topology:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: community -> when its rooms' whole state was last read (``time.monotonic()``)
+        self._read_at: dict[str, float] = {}
 
     def _binding(self, community: str) -> MatrixBinding | None:
         binding = self.session.communities.get(community)
@@ -75,13 +83,60 @@ class Topology:
                     await self.adopt_child(key, child)
 
     async def adopt_child(self, community: str, room_id: str) -> None:
-        rooms = self.session.community_rooms.setdefault(community, [])
-        if room_id in rooms or room_id in self.session.groups.get(community, {}).values():
+        s = self.session
+        rooms = s.community_rooms.setdefault(community, [])
+        if room_id in rooms:
+            return
+        if room_id not in s.groups.get(community, {}).values():
+            await s.load_records()  # a group room another process may have opened
+        if room_id in s.groups.get(community, {}).values():
             return
         if await self._join(room_id, "new space room"):
             rooms.append(room_id)
             log.info("joined %s, a new room of the %s space", room_id, community)
 
+    # ------------------------------------------------------------------ without the sync
+    async def read_state(self, community: str | None = None) -> None:
+        """Read the state of ``community``'s rooms (of every community's: None) from the
+        homeserver, when this process does not sync: what the sync would keep current.
+
+        A community's rooms read less than :data:`STATE_FRESH` seconds ago are not read
+        again (a join wave asks for the member count at every join)."""
+        s = self.session
+        if s.syncing or s.client is None:
+            return
+        now = time.monotonic()
+        keys = list(s.communities) if community is None else [community]
+        keys = [k for k in keys if now - self._read_at.get(k, -STATE_FRESH) >= STATE_FRESH]
+        for rid in dict.fromkeys(r for key in keys for r in self.all_rooms(key)):
+            await self._read(rid, lambda r: ops.room_state(s.nio, r), fresh=True)
+        self._read_at.update(dict.fromkeys(keys, now))
+
+    async def read_member(self, community: str, member_id: str) -> None:
+        """Read the member's membership and the power levels in ``community``'s rooms from the
+        homeserver, when this process does not sync (the member may have joined or changed
+        since the state was read)."""
+        s = self.session
+        if s.syncing or s.client is None:
+            return
+        user = user_id(member_id)
+        for rid in self.all_rooms(community):
+            await self._read(rid, lambda r: ops.member_state(s.nio, r, user), fresh=False)
+
+    async def _read(self, room_id: str, read: Callable[[str], Awaitable[list[dict[str, Any]]]],
+                    *, fresh: bool) -> None:
+        s = self.session
+        try:
+            events = await s.do("read room state", partial(read, room_id))
+        except AdapterError as exc:  # the last state read stays
+            log.warning("reading the state of %s failed: %s", room_id, exc)
+            return
+        state = RoomState(room_id) if fresh else s.rooms.get(room_id) or RoomState(room_id)
+        for ev in events:
+            state.apply(ev)
+        s.rooms[room_id] = state
+
+    # ------------------------------------------------------------------ lookups
     def community_of(self, room_id: str) -> str | None:
         for key, rooms in self.session.community_rooms.items():
             if room_id in rooms:
