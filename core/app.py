@@ -58,7 +58,7 @@ from hearth.commands import (
     resolve_members,
 )
 from hearth.config import CommunityConfig, HearthConfig
-from hearth.context import CORE, PluginContext
+from hearth.context import CORE, PluginContext, perform_for
 from hearth.declarations import LeaderCandidate, Verdict
 from hearth.dispatch import BoundImpl, HookTable
 from hearth.errors import (
@@ -90,11 +90,12 @@ from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
 from hearth.inbox import Inbox, Routed, SharedInbox
+from hearth.journal import Cause, Journal, cause_var
 from hearth.leases import LEASE_TTL, Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
-from hearth.once import DELETES, EVENTS, Once
-from hearth.outbox import Outbound, Outcome, Request
+from hearth.once import ACTIONS, DELETES, EVENTS, Once
+from hearth.outbox import Outbound, Outcome
 from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.persons import Person
@@ -235,6 +236,8 @@ class App:
         self.inbox: SharedInbox
         #: events handled and messages deleted, for every process (see :mod:`hearth.once`)
         self.once: Once
+        #: the keys of actions queued, and with PostgreSQL their rows (see :mod:`hearth.journal`)
+        self.journal: Journal
         self.groups = GroupService(self, CORE)
         #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
         self.dialogs = Dialogs(self)
@@ -311,6 +314,7 @@ class App:
         self.leases.on_change = self._owners_changed
         self.inbox = SharedInbox(self.db, self._deliver)
         self.once = Once(self.db, self.clock)
+        self.journal = Journal(self.db, self.once, self.clock, self.leases.owns, self.leases.name)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -337,14 +341,20 @@ class App:
         if self.leases.shared:  # leases run on the database's real clock, even in a simulation
             self.supervisor.run("leases", self.leases.run_forever)
             await self.once.load(EVENTS)  # what was handled before a restart is redelivered
+            await self.once.load(ACTIONS)
             await self.inbox.listen()
             self.supervisor.run("inbox", lambda: self.inbox.run_forever(self.leases.owned))
             self.supervisor.run("once", self._write_records_forever)
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
+        # what the process acting before left undelivered goes first, once its network is up
+        self.journal.starting(self._outbound)
+        await self._restore(self.leases.owned())
+        for adapter in self.adapters:
             await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}"),
                                       self.roles.network_roles(adapter.name)))
+            self.journal.started(adapter.name)
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
@@ -389,13 +399,15 @@ class App:
             for key in self.config.communities:
                 await self._call(key, "on_shutdown")
             await self.settle()
+        if self.started:
+            self.journal.closing = True  # what is left queued stays for the next process
         for outbound in self._outbound.values():
             await outbound.close()
         await self.supervisor.stop()
         if self.db is not None:
             try:
                 if self.started:
-                    await self.once.flush()
+                    await self._write_records()
                     await self.leases.release()
                 await self.people.close()
             except StorageError as exc:
@@ -421,9 +433,19 @@ class App:
         await self.roles.reload(communities)
         await self.dialogs.open(self.db)
         await self.once.load(EVENTS)
+        await self.once.load(ACTIONS)
         for key in communities:
             for ctx in self.contexts.get(key, {}).values():
                 ctx.cache.clear()
+        await self._restore(communities)
+
+    async def _restore(self, communities: frozenset[str] | None) -> None:
+        """Queue the actions the process that acted for ``communities`` left undelivered
+        (with PostgreSQL; None: every community)."""
+        if self.journal.durable:
+            await self.journal.restore(
+                self.config.communities if communities is None else communities,
+                self._outbound.get, functools.partial(perform_for, self))
 
     def _claimed(self, keys: frozenset[str]) -> None:
         """Tell each adapter which of its parts (Discord shards) this process holds now."""
@@ -549,18 +571,30 @@ class App:
         while True:
             await asyncio.sleep(RECORD_EVERY)
             try:
-                await self.once.flush()
+                await self._write_records()
                 if time.monotonic() - pruned > 3600:
                     pruned = time.monotonic()
                     await self.once.prune()
             except StorageError as exc:
                 log.warning("could not write the records of events handled: %s", exc)
 
+    async def _write_records(self) -> None:
+        """Write the records of events handled and the rows of actions queued, together."""
+        assert self.db is not None
+        if not self.journal.unwritten:
+            await self.once.flush()
+            return
+        async with self.db.transaction():
+            await self.once.flush()
+            await self.journal.flush()
+
     async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
         """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
         queue = self._queues.get(community)
         if queue is None:
             return
+        if outcome.status == "refused" and not self.leases.owns(community):
+            return  # not delivered since another process acts for it now: that one will
         self._done_ids += 1
         await queue.put(ActionDoneEvent(platform="hearth", id=f"done:{self._done_ids}",
                                         community=community, time=outcome.time, plugin=plugin,
@@ -820,12 +854,16 @@ class App:
         if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
             log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
         else:
+            # the core's own events' ids are this process's: their actions' keys would repeat
+            cause = cause_var.set(None if key is None or event.platform == CORE else Cause(key))
             try:
                 await self._handle(community, event)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self._failed(event)
+            finally:
+                cause_var.reset(cause)
         if routed is None:
             if key is not None:
                 self.once.note(EVENTS, key)
@@ -834,6 +872,7 @@ class App:
         async with self.db.transaction():
             if key is not None:
                 await self.once.record(EVENTS, key)
+            await self.journal.flush()  # its actions are stored before its row is gone
             await self.inbox.done(routed)
 
     async def _handle(self, community: str, event: Event) -> None:
@@ -1010,12 +1049,8 @@ class App:
             return False
         if not await self.once.first(DELETES, f"{message.platform}:{message.id}"):
             return False
-
-        async def perform(_text: str | None, _reply: str | None) -> None:
-            await adapter.delete(community, message.channel, message.id, reason)
-
-        self.outbound(adapter).submit(("delete",), Request("delete", perform),
-                                      community=community, plugin=plugin_var.get())
+        contexts = self.contexts[community]
+        contexts.get(plugin_var.get(), contexts[CORE])._delete(adapter, message, reason)
         return True
 
     # ------------------------------------------------------------------ commands
@@ -1282,10 +1317,26 @@ class App:
                                     community=job.community, time=self.clock.now(), job=job))
 
     async def _run_job(self, job: Job) -> None:
-        """Run a due job's handler (in its community's worker) and report how it went."""
-        if job.plugin == CORE:
-            await self._run_core_job(job)
-            return
+        """Run a due job's handler (in its community's worker) and report how it went.
+
+        Its actions' keys start with the run's idempotency key, so a retry does not
+        repeat what was delivered (:mod:`hearth.journal`)."""
+        cause = cause_var.set(Cause(job.idempotency_key))
+        try:
+            if job.plugin == CORE:
+                await self._run_core_job(job)
+            else:
+                await self._run_plugin_job(job)
+        finally:
+            cause_var.reset(cause)
+
+    async def _finished(self, job: Job, error: Exception | None) -> None:
+        """Record a job's try; with PostgreSQL its actions are stored first."""
+        if self.journal.durable:
+            await self.journal.flush()
+        await self.scheduler.finished(job, error)
+
+    async def _run_plugin_job(self, job: Job) -> None:
         impls = [i for i in self._hooks[job.community].get("on_job_due", ()) if i.plugin == job.plugin]
         if not impls:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
@@ -1301,7 +1352,7 @@ class App:
                               job.attempt)
                 self._plugin_failed(job.community, impl.plugin, f"job {job.key}", exc)
                 error = exc
-        await self.scheduler.finished(job, error)
+        await self._finished(job, error)
 
     async def _run_core_job(self, job: Job) -> None:
         """The core's own jobs: a group's reminder and end, lifting a mute the network
@@ -1323,7 +1374,7 @@ class App:
                 error = exc
         else:
             log.warning("core job %s in %s is unknown; dropped", job.key, job.community)
-        await self.scheduler.finished(job, error)
+        await self._finished(job, error)
 
 
 def _dm_sender(event: Event) -> Member | None:

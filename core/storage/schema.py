@@ -97,4 +97,14 @@ async def _core_v5(store: Store) -> None:
     await store.execute("CREATE INDEX hearth_once_at ON hearth_once (at_ms)")
 
 
-CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3, _core_v4, _core_v5)
+async def _core_v6(store: Store) -> None:
+    """Several processes: actions queued and not yet delivered (:mod:`hearth.journal`)."""
+    await store.execute(
+        "CREATE TABLE hearth_outbound (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+        " community TEXT NOT NULL, plugin TEXT NOT NULL, action TEXT NOT NULL,"
+        " at_ms BIGINT NOT NULL)")
+    await store.execute("CREATE INDEX hearth_outbound_community ON hearth_outbound (community, id)")
+
+
+CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3, _core_v4, _core_v5,
+                                          _core_v6)
