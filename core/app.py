@@ -399,7 +399,7 @@ class App:
             for key in self.config.communities:
                 await self._call(key, "on_shutdown")
             await self.settle()
-        if self.started:
+        if self._outbound:
             self.journal.closing = True  # what is left queued stays for the next process
         for outbound in self._outbound.values():
             await outbound.close()

@@ -263,11 +263,13 @@ class Journal:
         in their order, before anything queued after; return how many."""
         if not self.durable:
             return 0
+        found = [(community, await self.db.fetch(
+            "SELECT key, plugin, action FROM hearth_outbound WHERE community = ? ORDER BY id",
+            (community,))) for community in sorted(communities)]
+        # Queued with no await in between, nor after (the caller starts acting for the
+        # communities right after): a lane must not take one before.
         count = 0
-        for community in sorted(communities):
-            rows = await self.db.fetch(
-                "SELECT key, plugin, action FROM hearth_outbound WHERE community = ? ORDER BY id",
-                (community,))
+        for community, rows in found:
             for row in rows:
                 key = row["key"]
                 if key in self._queued:  # still queued here (this process acted for it before)

@@ -21,6 +21,7 @@ from hearth import PluginConfig, hookimpl
 from hearth.adapters.testing import TestBot
 from hearth.models import Member, Message
 from hearth.scheduler import Job
+from hearth.status import status
 from hearth.text import mention
 
 CONFIG = """
@@ -167,6 +168,8 @@ async def test_a_job_s_welcome_and_kick_queued_by_a_process_that_died_are_delive
     await _run_due_job(first, timedelta(minutes=1))
     assert by_first.runs == [1] and _done(first, "dm", "kick") == []
     assert await _rows(first) == 2  # stored before the job was recorded done
+    lines = await status(_app(first).db)
+    assert lines[-2:] == ["actions queued and not yet delivered (stored):", "  tea: 2"]
     await processes.kill(first)
     await processes.take_over(survivor)
     await survivor.settle()
