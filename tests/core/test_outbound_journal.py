@@ -40,7 +40,9 @@ class Greeter:
 
     def __init__(self) -> None:
         self.runs: list[int] = []  # the attempt of each job run
+        self.keys: list[str] = []  # the idempotency key of each job run
         self.fail_first = False
+        self.kick = True
         self.texts: list[str] = []
         self.hold = asyncio.Event()
         self.holding = False
@@ -53,6 +55,7 @@ class Greeter:
     @hookimpl
     async def on_job_due(self, ctx: Any, job: Job) -> None:
         self.runs.append(job.attempt)
+        self.keys.append(job.idempotency_key)
         member = await ctx.get_member("testing", job.data["member"])
         await ctx.dm(member, "Welcome, Ann! Please introduce yourself.")
         if self.fail_first:
@@ -60,7 +63,8 @@ class Greeter:
                 raise RuntimeError("the database hiccuped after the welcome")
             await ctx.send("general", "welcomed")
             return
-        await ctx.kick(member, "no introduction")
+        if self.kick:
+            await ctx.kick(member, "no introduction")
 
     @hookimpl
     async def on_message(self, ctx: Any, message: Message) -> None:
@@ -255,3 +259,19 @@ async def test_with_one_process_a_retried_job_does_not_repeat_its_welcome() -> N
         assert greeter.runs == [1, 2]
         assert _done(bot, "dm", "send") == [("dm", "Welcome, Ann! Please introduce yourself."),
                                             ("send", "welcomed")]
+
+
+@pytest.mark.asyncio
+async def test_a_job_scheduled_again_after_it_was_done_welcomes_again(storage_url: str) -> None:
+    greeter = Greeter()
+    greeter.kick = False
+    async with await TestBot.create(CONFIG, extra_plugins={"greeter": greeter},
+                                    members=[{"id": "ann", "name": "Ann"}], start=START,
+                                    storage=storage_url) as bot:
+        ctx = _app(bot).contexts["tea"]["greeter"]
+        for _ in range(2):  # the job is deleted once done; the next is a new job
+            await ctx.schedule("welcome:ann", _app(bot).clock.now() + timedelta(minutes=1),
+                               data={"member": "ann"})
+            await bot.wait("2m")
+        assert len(set(greeter.keys)) == 2  # SQLite reused a deleted job's id
+        assert len(_done(bot, "dm")) == 2
