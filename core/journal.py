@@ -263,9 +263,15 @@ class Journal:
         in their order, before anything queued after; return how many."""
         if not self.durable:
             return 0
-        found = [(community, await self.db.fetch(
-            "SELECT key, plugin, action FROM hearth_outbound WHERE community = ? ORDER BY id",
-            (community,))) for community in sorted(communities)]
+        found: list[tuple[str, list[Any]]] = []
+        for community in sorted(communities):
+            rows: list[Any] = await self.db.fetch(
+                "SELECT key, plugin, action FROM hearth_outbound WHERE community = ? ORDER BY id",
+                (community,))
+            # then this process's own, not written yet, left when it stopped acting there
+            rows += [{"key": r.key, "plugin": r.plugin, "action": r.encode()[3]}
+                     for r in self._unwritten.values() if r.community == community]
+            found.append((community, rows))
         # Queued with no await in between, nor after (the caller starts acting for the
         # communities right after): a lane must not take one before.
         count = 0
@@ -276,17 +282,20 @@ class Journal:
                     continue
                 self._rowed.add(key)
                 if self.once.known(ACTIONS, key):  # delivered; the row's deletion was lost
-                    self._rowed.discard(key)
-                    self._settled_rows.append(key)
-                    continue
-                if self._restore(key, community, row["plugin"], row["action"], outbound, build):
+                    self._forget(key)
+                elif self._restore(key, community, row["plugin"], row["action"], outbound, build):
                     count += 1
                 else:
-                    self._rowed.discard(key)
-                    self._settled_rows.append(key)
+                    self._forget(key)
         if count:
             log.info("%d actions queued by the process that acted before are queued again", count)
         return count
+
+    def _forget(self, key: str) -> None:
+        """Delete ``key``'s row (written or not)."""
+        self._rowed.discard(key)
+        if self._unwritten.pop(key, None) is None:
+            self._settled_rows.append(key)
 
     def _restore(self, key: str, community: str, plugin: str, text: str,
                  outbound: Callable[[str], Outbound | None], build: Build) -> bool:

@@ -275,3 +275,28 @@ async def test_a_job_scheduled_again_after_it_was_done_welcomes_again(storage_ur
             await bot.wait("2m")
         assert len(set(greeter.keys)) == 2  # SQLite reused a deleted job's id
         assert len(_done(bot, "dm")) == 2
+
+
+@pytest.mark.asyncio
+async def test_actions_left_when_the_community_moved_away_go_once_in_order(
+        processes: Processes) -> None:
+    first, _ = await processes.start()
+    other, _ = await processes.start()
+    words = [f"w{i}" + "." * 1500 for i in range(8)]  # too long to be merged under the backlog
+    await first.adapter.inject_message("tea", "ann", "general", "say " + " ".join(words),
+                                       first.next_id())
+    await _app(first).settle()  # five go at once (the channel's pace); three wait for it
+    assert [text for _, text in _done(first, "send")] == words[:5]
+    # the first process stalled: its lease ran out and the other took the community
+    await processes.take_over(other)
+    assert await _app(first).leases.renew() == frozenset()
+    await first.settle()  # the three are due: not sent by a process that no longer acts there
+    await other.settle()  # (the other sends them if they were written meanwhile)
+    await _app(other)._write_records()
+    await _app(other).leases.release()  # and the community comes back
+    assert await _app(first).leases.renew() == {"tea"}
+    await first.settle()
+    sent = [text for _, text in _done(first, "send")]
+    assert sent[:5] + [text for _, text in _done(other, "send")] + sent[5:] == words
+    await _app(first)._write_records()
+    assert await _rows(first) == 0
