@@ -15,12 +15,17 @@ while the events flow; the dashboard's cost is the difference. Its first load
 (matplotlib imported, the charts drawn; kept five minutes) comes before the
 measurement and is printed apart.
 
+``--journal`` measures with the ledger on, without and with the outbound journal
+(:mod:`hearth.journal`: actions' idempotency keys and, with PostgreSQL, their
+rows); without it is the outbound flow as it was, in memory only.
+
 ``--backend postgresql`` (or both: ``--backend sqlite --backend postgresql``)
 runs on PostgreSQL: the server at ``--postgresql URL``, or one started from
 the ``pgserver`` package (the test suite's), a fresh schema for each run.
 
     python benchmarks/pipeline.py [--events 20000] [--communities 20] [--rounds 3]
         [--backend sqlite|postgresql ...] [--postgresql URL] [--dashboard [--dashboard-every S]]
+        [--journal]
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import yaml
 from hearth import Role
 from hearth.adapters.testing import TestBot
 from hearth.bootstrap import load
+from hearth.journal import Journal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import postgres
@@ -179,9 +185,16 @@ async def dashboard_open(bot: TestBot, every: float | None) -> AsyncIterator[lis
         await client.close()
 
 
+class _NoJournal(Journal):
+    """The outbound flow as it was before the journal: every action straight to its lane."""
+
+    active = False
+
+
 async def main(events: int, communities: int, members: int, samples: int,
                mix: dict[str, float] = MIX, ledger: bool = True,
-               server: str | None = None, dashboard: float | None = None) -> dict[str, Any]:
+               server: str | None = None, dashboard: float | None = None,
+               journal: bool = True) -> dict[str, Any]:
     loaded = load(build_config(communities, web=dashboard is not None), text=True)
     async with database(server) as storage:
         # platform="testing": a network with no pace, so the figures are the bot's own work
@@ -195,6 +208,9 @@ async def main(events: int, communities: int, members: int, samples: int,
         await bot.start()
         assert bot.app is not None
         bot.app.people.ledger.enabled = ledger
+        if not journal:
+            bot.app.journal.__class__ = _NoJournal
+            bot.app.journal.durable = False
         try:
             warm = workload(500, communities, members, seed=1)
             for n, event in enumerate(warm):
@@ -227,12 +243,13 @@ async def main(events: int, communities: int, members: int, samples: int,
         "events_per_second": events / elapsed, "cpu_us_per_event": cpu / events * 1e6,
         "p50_ms": statistics.median(latencies) * 1e3,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1e3,
-        "rss_mb": rss, "dashboard": dashboard, "page_loads": loads,
+        "rss_mb": rss, "dashboard": dashboard, "page_loads": loads, "journal": journal,
     }
 
 
 def report(r: dict[str, Any]) -> None:
     print(f"ledger              {'on' if r['ledger'] else 'off'}")
+    print(f"outbound journal    {'on' if r['journal'] else 'off'}")
     print(f"events              {r['events']} in {r['communities']} communities "
           f"({r['actions']} bot actions)")
     print(f"events/second       {r['events_per_second']:,.0f}")
@@ -262,6 +279,8 @@ if __name__ == "__main__":
                         help="a PostgreSQL server to use (default: start one from pgserver)")
     parser.add_argument("--dashboard", action="store_true",
                         help="measure without and with the web dashboard open (ledger on)")
+    parser.add_argument("--journal", action="store_true",
+                        help="measure without and with the outbound journal (ledger on)")
     parser.add_argument("--dashboard-every", type=float, default=1.0, metavar="S",
                         help="seconds between two loads of the dashboard's pages (0: back to back)")
     a = parser.parse_args()
@@ -286,6 +305,9 @@ if __name__ == "__main__":
     def measure(server: str | None) -> None:
         if a.dashboard:
             compare("dashboard", server, lambda on: {"dashboard": a.dashboard_every if on else None})
+            return
+        if a.journal:
+            compare("journal", server, lambda on: {"journal": on})
             return
         compare("ledger", server, lambda on: {"ledger": on})
         if a.by_kind:

@@ -63,7 +63,7 @@ from hearth.commands import (
     resolve_members,
 )
 from hearth.config import CommunityConfig, HearthConfig
-from hearth.context import CORE, PluginContext
+from hearth.context import CORE, PluginContext, perform_for
 from hearth.declarations import LeaderCandidate, Verdict
 from hearth.dispatch import BoundImpl, HookTable
 from hearth.errors import (
@@ -96,11 +96,12 @@ from hearth.flood import FloodGuard
 from hearth.groups import JOB_PREFIX as GROUP_JOBS
 from hearth.groups import GroupService
 from hearth.inbox import Inbox, Routed, SharedInbox
+from hearth.journal import Cause, Journal, cause_var
 from hearth.leases import LEASE_TTL, Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
-from hearth.once import DELETES, EVENTS, Once
-from hearth.outbox import Outbound, Outcome, Request
+from hearth.once import ACTIONS, DELETES, EVENTS, Once
+from hearth.outbox import Outbound, Outcome
 from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.persons import Person
@@ -246,6 +247,8 @@ class App:
         self.once: Once
         #: answers of commands run by the process acting for their community, for the one asking
         self.answers: Answers
+        #: the keys of actions queued, and with PostgreSQL their rows (see :mod:`hearth.journal`)
+        self.journal: Journal
         self.groups = GroupService(self, CORE)
         #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
         self.dialogs = Dialogs(self)
@@ -327,6 +330,7 @@ class App:
         self.inbox = SharedInbox(self.db, self._deliver)
         self.once = Once(self.db, self.clock)
         self.answers = Answers(self.db)
+        self.journal = Journal(self.db, self.once, self.clock, self.leases.owns, self.leases.name)
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -353,14 +357,20 @@ class App:
         if self.leases.shared:  # leases run on the database's real clock, even in a simulation
             self.supervisor.run("leases", self.leases.run_forever)
             await self.once.load(EVENTS)  # what was handled before a restart is redelivered
+            await self.once.load(ACTIONS)
             await self.inbox.listen()
             self.supervisor.run("inbox", lambda: self.inbox.run_forever(self.leases.owned))
             self.supervisor.run("once", self._write_records_forever)
         for adapter in self.adapters:
             self._outbound[adapter.name] = Outbound(adapter.name, adapter.pace, self.clock,
                                                     self._action_done)
+        # what the process acting before left undelivered goes first, once its network is up
+        self.journal.starting(self._outbound)
+        await self._restore(self.leases.owned())
+        for adapter in self.adapters:
             await adapter.start(_Host(self, KeyValueStore(self.db, f"adapter:{adapter.name}"),
                                       self.roles.network_roles(adapter.name)))
+            self.journal.started(adapter.name)
             for problem in await adapter.check_permissions():
                 log.warning("%s: %s", adapter.name, problem)
         self._check_capabilities()
@@ -410,13 +420,15 @@ class App:
                 if self.leases.owns(key):
                     await self._call(key, "on_shutdown")
             await self.settle()
+        if self._outbound:
+            self.journal.closing = True  # what is left queued stays for the next process
         for outbound in self._outbound.values():
             await outbound.close()
         await self.supervisor.stop()
         if self.db is not None:
             try:
                 if self.started:
-                    await self.once.flush()
+                    await self._write_records()
                     await self.leases.release()
                 await self.people.close()
             except StorageError as exc:
@@ -441,6 +453,8 @@ class App:
         await self.read_again(communities)
         await self.dialogs.open(self.db)
         await self.once.load(EVENTS)
+        await self.once.load(ACTIONS)
+        await self._restore(communities)
 
     async def read_again(self, communities: Collection[str]) -> None:
         """Read again what the process acting for ``communities`` keeps in the database
@@ -452,6 +466,14 @@ class App:
         for key in communities:
             for ctx in self.contexts.get(key, {}).values():
                 ctx.cache.clear()
+
+    async def _restore(self, communities: frozenset[str] | None) -> None:
+        """Queue the actions the process that acted for ``communities`` left undelivered
+        (with PostgreSQL; None: every community)."""
+        if self.journal.durable:
+            await self.journal.restore(
+                self.config.communities if communities is None else communities,
+                self._outbound.get, functools.partial(perform_for, self))
 
     def _claimed(self, keys: frozenset[str]) -> None:
         """Tell each adapter which of its parts (Discord shards, the Matrix sync) this process
@@ -594,7 +616,7 @@ class App:
         while True:
             await asyncio.sleep(RECORD_EVERY)
             try:
-                await self.once.flush()
+                await self._write_records()
                 if time.monotonic() - pruned > 3600:
                     pruned = time.monotonic()
                     await self.once.prune()
@@ -602,11 +624,23 @@ class App:
             except StorageError as exc:
                 log.warning("could not write the records of events handled: %s", exc)
 
+    async def _write_records(self) -> None:
+        """Write the records of events handled and the rows of actions queued, together."""
+        assert self.db is not None
+        if not self.journal.unwritten:
+            await self.once.flush()
+            return
+        async with self.db.transaction():
+            await self.once.flush()
+            await self.journal.flush()
+
     async def _action_done(self, community: str, plugin: str, outcome: Outcome) -> None:
         """An action queued with ``then=`` was settled: tell its plugin through the inbox."""
         queue = self._queues.get(community)
         if queue is None:
             return
+        if outcome.status == "refused" and not self.leases.owns(community):
+            return  # not delivered since another process acts for it now: that one will
         self._done_ids += 1
         await queue.put(ActionDoneEvent(platform="hearth", id=f"done:{self._done_ids}",
                                         community=community, time=outcome.time, plugin=plugin,
@@ -884,12 +918,16 @@ class App:
             if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
                 log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
             else:
+                # the core's own events' ids are this process's: their actions' keys would repeat
+                cause = cause_var.set(None if key is None or event.platform == CORE else Cause(key))
                 try:
                     await self._handle(community, event)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     self._failed(event)
+                finally:
+                    cause_var.reset(cause)
         finally:
             if answers is not None and asked is not None:
                 del self._answers[asked]
@@ -901,6 +939,7 @@ class App:
         async with self.db.transaction():
             if key is not None:
                 await self.once.record(EVENTS, key)
+            await self.journal.flush()  # its actions are stored before its row is gone
             await self.inbox.done(routed)
             if answers is not None and key is not None:
                 await self.answers.give(key, answers)
@@ -1098,12 +1137,8 @@ class App:
             return False
         if not await self.once.first(DELETES, f"{message.platform}:{message.id}"):
             return False
-
-        async def perform(_text: str | None, _reply: str | None) -> None:
-            await adapter.delete(community, message.channel, message.id, reason)
-
-        self.outbound(adapter).submit(("delete",), Request("delete", perform),
-                                      community=community, plugin=plugin_var.get())
+        contexts = self.contexts[community]
+        contexts.get(plugin_var.get(), contexts[CORE])._delete(adapter, message, reason)
         return True
 
     # ------------------------------------------------------------------ commands
@@ -1370,10 +1405,26 @@ class App:
                                     community=job.community, time=self.clock.now(), job=job))
 
     async def _run_job(self, job: Job) -> None:
-        """Run a due job's handler (in its community's worker) and report how it went."""
-        if job.plugin == CORE:
-            await self._run_core_job(job)
-            return
+        """Run a due job's handler (in its community's worker) and report how it went.
+
+        Its actions' keys start with the run's idempotency key, so a retry does not
+        repeat what was delivered (:mod:`hearth.journal`)."""
+        cause = cause_var.set(Cause(job.idempotency_key))
+        try:
+            if job.plugin == CORE:
+                await self._run_core_job(job)
+            else:
+                await self._run_plugin_job(job)
+        finally:
+            cause_var.reset(cause)
+
+    async def _finished(self, job: Job, error: Exception | None) -> None:
+        """Record a job's try; with PostgreSQL its actions are stored first."""
+        if self.journal.durable:
+            await self.journal.flush()
+        await self.scheduler.finished(job, error)
+
+    async def _run_plugin_job(self, job: Job) -> None:
         impls = [i for i in self._hooks[job.community].get("on_job_due", ()) if i.plugin == job.plugin]
         if not impls:
             log.warning("job %s of %s in %s has no handler; dropped", job.key, job.plugin,
@@ -1389,7 +1440,7 @@ class App:
                               job.attempt)
                 self._plugin_failed(job.community, impl.plugin, f"job {job.key}", exc)
                 error = exc
-        await self.scheduler.finished(job, error)
+        await self._finished(job, error)
 
     async def _run_core_job(self, job: Job) -> None:
         """The core's own jobs: a group's reminder and end, lifting a mute the network
@@ -1411,7 +1462,7 @@ class App:
                 error = exc
         else:
             log.warning("core job %s in %s is unknown; dropped", job.key, job.community)
-        await self.scheduler.finished(job, error)
+        await self._finished(job, error)
 
 
 def _dm_sender(event: Event) -> Member | None:

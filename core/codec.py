@@ -55,6 +55,17 @@ def decode(text: str) -> Event:
     return event
 
 
+def plain(value: Any) -> Any:
+    """``value`` (a model, a time, a tuple of them …) as plain JSON values, as events are
+    written; :func:`read` turns it back (the outbound journal writes actions' arguments so)."""
+    return _plain(value)
+
+
+def read(kind: Any, value: Any) -> Any:
+    """What :func:`plain` wrote, as type ``kind`` (``Member``, ``Channel | None`` …)."""
+    return _read(kind, value)
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from hearth import mutes
+from hearth import codec, mutes
 from hearth.declarations import LeaderCandidate
 from hearth.errors import AdapterError
 from hearth.events import MemberRemovedEvent
 from hearth.groups import GroupsView
+from hearth.journal import Action
 from hearth.models import Capability, Channel, Member, Message, Role
-from hearth.outbox import Pending, Request
+from hearth.outbox import Pending, Perform, Request
 from hearth.people.activity import WEIGHTS
 from hearth.people.persons import Person
 from hearth.people.records import (
@@ -340,12 +341,7 @@ class PluginContext:
 
     async def _act(self, adapter: Adapter, what: str, coro: Any) -> tuple[bool, Any]:
         """Run an adapter call now; (True, its result), or (False, None) when the platform refused."""
-        try:
-            return True, await coro
-        except AdapterError as exc:
-            exc.platform = exc.platform or adapter.name
-            log.warning("%s failed: %s", what, exc)
-            return False, None
+        return await _act(adapter, what, coro)
 
     def _queue(
         self,
@@ -354,10 +350,24 @@ class PluginContext:
         request: Request,
         then: str | None,
         data: dict[str, Any] | None,
+        action: Action | None = None,
         **extra: Any,
     ) -> Pending:
-        return self._app.outbound(adapter).submit(
-            lane, request, community=self.key, plugin=self.plugin, then=then, data=data, **extra)
+        """Queue ``request``; ``action`` describes it for another process (:mod:`hearth.journal`)."""
+        outbound = self._app.outbound(adapter)
+        journal = self._app.journal
+        if journal.active:
+            return journal.submit(outbound, lane, request, community=self.key, plugin=self.plugin,
+                                  action=action, then=then, data=data, **extra)
+        return outbound.submit(lane, request, community=self.key, plugin=self.plugin, then=then,
+                               data=data, **extra)
+
+    def _action(self, adapter: Adapter, lane: tuple[str, ...], kind: str, args: dict[str, Any],
+                then: str | None, data: dict[str, Any] | None, **extra: Any) -> Pending:
+        """Queue the action ``kind`` with ``args`` (see :data:`KINDS`)."""
+        perform = KINDS[kind][0](self._app, self.key, adapter, args)
+        return self._queue(adapter, lane, Request(kind, perform), then, data,
+                           Action(kind, adapter.name, args), **extra)
 
     async def send(
         self,
@@ -394,23 +404,13 @@ class PluginContext:
         answered: Member | None, *, pin: bool = False, unpin_previous: str | None = None,
         then: str | None = None, data: dict[str, Any] | None = None,
     ) -> Pending:
-        community = self.key
         pin = pin and self._able(adapter, Capability.PIN)
-
-        async def perform(text: str | None, reply_to: str | None) -> Any:
-            sent = await adapter.send(community, target, text or "", reply_to=reply_to)
-            self._app.people.ledger.bot_message(community, sent)
-            if pin:  # a compound action: its parts fail alone, the message stays sent
-                for what, call in (("pin", adapter.pin), ("unpin", adapter.unpin)):
-                    message_id = sent.id if what == "pin" else unpin_previous
-                    if message_id:
-                        await self._act(adapter, what, call(community, target, message_id))
-            return sent
-
+        args = {"channel": target, "pin": pin, "unpin_previous": unpin_previous}
+        perform = _send(self._app, self.key, adapter, args)
         lane = self._app.outbound(adapter).lane_for("channel", target.id)
         request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
                           mergeable=not pin)
-        return self._queue(adapter, lane, request, then, data)
+        return self._queue(adapter, lane, request, then, data, Action("send", adapter.name, args))
 
     async def send_file(
         self,
@@ -488,13 +488,10 @@ class PluginContext:
         adapter = self.adapter(member.platform)
         if adapter is None or not self._able(adapter, Capability.DM):
             return None
-        community = self.key
-
-        async def perform(text: str | None, _reply: str | None) -> Any:
-            return await adapter.dm(community, member, text or "", previews=previews)
-
-        request = Request("dm", perform, parts=[(text, None)])
-        return self._queue(adapter, ("dm",), request, then, data, dm_to=member.id)
+        args = {"member": member, "previews": previews}
+        request = Request("dm", _dm(self._app, self.key, adapter, args), parts=[(text, None)])
+        return self._queue(adapter, ("dm",), request, then, data, Action("dm", adapter.name, args),
+                           dm_to=member.id)
 
     async def ask(
         self,
@@ -532,20 +529,24 @@ class PluginContext:
         """Queue the deletion of ``message`` (never twice); True if it was queued now."""
         return await self._app.delete_message(self.key, message, reason)
 
+    def _delete(self, adapter: Adapter, message: Message, reason: str) -> Pending:
+        """Queue deleting ``message`` (the app's :meth:`~hearth.app.App.delete_message` does it
+        once, in the name of the plugin whose hook is running)."""
+        return self._action(adapter, ("delete",), "delete", {
+            "channel": message.channel, "message_id": message.id, "reason": reason}, None, None)
+
     def _member_action(
-        self, member: Member, capability: Capability, what: str, lane: str,
-        call: Callable[[Adapter], Awaitable[Any]], then: str | None, data: dict[str, Any] | None,
+        self, member: Member, capability: Capability, what: str, args: dict[str, Any],
+        then: str | None, data: dict[str, Any] | None,
     ) -> Pending | None:
+        """Queue ``what`` (a moderation action, :data:`KINDS`) for ``member``, with ``args``."""
         adapter = self.adapter(member.platform)
         if adapter is None or not self._able(adapter, capability):
             return None
-
-        async def perform(_text: str | None, _reply: str | None) -> Any:
-            return await call(adapter)
-
         # A removal waits (bounded) for a DM queued to the member before it: it tells them why.
         waits = member.id if what in ("kick", "ban") else None
-        return self._queue(adapter, (lane,), Request(what, perform), then, data, depends_on_dm=waits)
+        return self._action(adapter, ("moderation",), what, {"member": member, **args}, then, data,
+                            depends_on_dm=waits)
 
     def _linked(self, member: Member) -> list[Member]:
         """``member`` and the person's other accounts present here (moderation reaches them all)."""
@@ -570,8 +571,8 @@ class PluginContext:
 
     async def _mute_one(self, member: Member, until: datetime, reason: str, then: str | None,
                         data: dict[str, Any] | None) -> Pending | None:
-        pending = self._member_action(member, Capability.MUTE, "mute", "moderation",
-                                      lambda a: a.mute(self.key, member, until, reason), then, data)
+        pending = self._member_action(member, Capability.MUTE, "mute",
+                                      {"until": until, "reason": reason}, then, data)
         adapter = self.adapter(member.platform)
         if pending is not None and adapter is not None and not adapter.can(Capability.TIMED_MUTE):
             await self._app.scheduler.schedule(self.key, CORE, mutes.job_key(member), until,
@@ -579,17 +580,13 @@ class PluginContext:
         return pending
 
     def _to_linked(
-        self, member: Member, capability: Capability, what: str,
-        call: Callable[[Adapter, Member], Awaitable[Any]], then: str | None,
-        data: dict[str, Any] | None,
+        self, member: Member, capability: Capability, what: str, args: dict[str, Any],
+        then: str | None, data: dict[str, Any] | None,
     ) -> Pending | None:
         """Queue ``what`` for ``member`` and the person's linked accounts; ``member``'s Pending."""
-        def on(target: Member) -> Callable[[Adapter], Awaitable[Any]]:
-            return lambda adapter: call(adapter, target)
-
         first = None
         for i, target in enumerate(self._linked(member)):
-            pending = self._member_action(target, capability, what, "moderation", on(target),
+            pending = self._member_action(target, capability, what, args,
                                           then if i == 0 else None, data if i == 0 else None)
             first = pending if i == 0 else first
         return first
@@ -600,15 +597,13 @@ class PluginContext:
         unmutes by the core are cancelled)."""
         for target in self._linked(member):
             await self._app.scheduler.cancel(self.key, CORE, mutes.job_key(target))
-        return self._to_linked(member, Capability.MUTE, "unmute",
-                               lambda a, member: a.unmute(self.key, member), then, data)
+        return self._to_linked(member, Capability.MUTE, "unmute", {}, then, data)
 
     async def kick(self, member: Member, reason: str, *, then: str | None = None,
                    data: dict[str, Any] | None = None) -> Pending | None:
         """Queue a kick of ``member`` and of the person's linked accounts; it waits (bounded)
         for a DM queued to the member before it."""
-        pending = self._to_linked(member, Capability.KICK, "kick",
-                                  lambda a, member: a.kick(self.key, member, reason), then, data)
+        pending = self._to_linked(member, Capability.KICK, "kick", {"reason": reason}, then, data)
         self._removed(member, pending, "kick", reason)
         return pending
 
@@ -616,8 +611,7 @@ class PluginContext:
                   data: dict[str, Any] | None = None) -> Pending | None:
         """Queue a ban of ``member`` and of the person's linked accounts; it waits (bounded)
         for a DM queued to the member before it."""
-        pending = self._to_linked(member, Capability.BAN, "ban",
-                                  lambda a, member: a.ban(self.key, member, reason), then, data)
+        pending = self._to_linked(member, Capability.BAN, "ban", {"reason": reason}, then, data)
         self._removed(member, pending, "ban", reason)
         return pending
 
@@ -632,8 +626,7 @@ class PluginContext:
     async def unban(self, member: Member, *, then: str | None = None,
                     data: dict[str, Any] | None = None) -> Pending | None:
         """Queue lifting ``member``'s ban."""
-        return self._member_action(member, Capability.BAN, "unban", "moderation",
-                                   lambda a: a.unban(self.key, member), then, data)
+        return self._member_action(member, Capability.BAN, "unban", {}, then, data)
 
     async def grant_role(self, member: Member, role: Role, *, then: str | None = None,
                          data: dict[str, Any] | None = None) -> Pending | None:
@@ -668,25 +661,19 @@ class PluginContext:
                              data: dict[str, Any] | None = None) -> Pending | None:
         """Queue stopping every newcomer on ``platform`` from posting here, with one change
         for them all (``Capability.HOLD_NEWCOMERS``); None when the network cannot."""
-        return self._community_action(platform, "hold", lambda a: a.hold_newcomers(self.key, reason),
-                                      then, data)
+        return self._community_action(platform, "hold", {"reason": reason}, then, data)
 
     async def release_newcomers(self, platform: str, *, then: str | None = None,
                                 data: dict[str, Any] | None = None) -> Pending | None:
         """Queue lifting :meth:`hold_newcomers` on ``platform``."""
-        return self._community_action(platform, "release", lambda a: a.release_newcomers(self.key),
-                                      then, data)
+        return self._community_action(platform, "release", {}, then, data)
 
-    def _community_action(self, platform: str, what: str, call: Callable[[Adapter], Awaitable[Any]],
+    def _community_action(self, platform: str, what: str, args: dict[str, Any],
                           then: str | None, data: dict[str, Any] | None) -> Pending | None:
         adapter = self.adapter(platform)
         if adapter is None or not self._able(adapter, Capability.HOLD_NEWCOMERS):
             return None
-
-        async def perform(_text: str | None, _reply: str | None) -> Any:
-            return await call(adapter)
-
-        return self._queue(adapter, ("moderation",), Request(what, perform), then, data)
+        return self._action(adapter, ("moderation",), what, args, then, data)
 
     async def pin(self, channel: Channel, message_id: str, *, then: str | None = None,
                   data: dict[str, Any] | None = None) -> Pending | None:
@@ -703,14 +690,9 @@ class PluginContext:
         adapter = self.adapter(channel.platform)
         if adapter is None or not self._able(adapter, Capability.PIN):
             return None
-        community = self.key
-        call = adapter.pin if what == "pin" else adapter.unpin
-
-        async def perform(_text: str | None, _reply: str | None) -> Any:
-            await call(community, channel, message_id)
-
         lane = self._app.outbound(adapter).lane_for("channel", channel.id)
-        return self._queue(adapter, lane, Request(what, perform), then, data)
+        return self._action(adapter, lane, what, {"channel": channel, "message_id": message_id},
+                            then, data)
 
     # -- who is let into a channel ------------------------------------------
     async def invite(self, channel: str, member: Member) -> int:
@@ -739,3 +721,85 @@ class PluginContext:
                                     call(self.key, target, account))
             done += ok
         return done
+
+
+# -- how each action is performed: what a queued action becomes in any process ----------
+async def _act(adapter: Adapter, what: str, coro: Any) -> tuple[bool, Any]:
+    """Run an adapter call now; (True, its result), or (False, None) when the platform refused."""
+    try:
+        return True, await coro
+    except AdapterError as exc:
+        exc.platform = exc.platform or adapter.name
+        log.warning("%s failed: %s", what, exc)
+        return False, None
+
+
+def _send(app: App, community: str, adapter: Adapter, a: dict[str, Any]) -> Perform:
+    target, pin, unpin_previous = a["channel"], a["pin"], a["unpin_previous"]
+
+    async def perform(text: str | None, reply_to: str | None) -> Any:
+        sent = await adapter.send(community, target, text or "", reply_to=reply_to)
+        app.people.ledger.bot_message(community, sent)
+        if pin:  # a compound action: its parts fail alone, the message stays sent
+            for what, call in (("pin", adapter.pin), ("unpin", adapter.unpin)):
+                message_id = sent.id if what == "pin" else unpin_previous
+                if message_id:
+                    await _act(adapter, what, call(community, target, message_id))
+        return sent
+
+    return perform
+
+
+def _dm(app: App, community: str, adapter: Adapter, a: dict[str, Any]) -> Perform:
+    member, previews = a["member"], a["previews"]
+
+    async def perform(text: str | None, _reply: str | None) -> Any:
+        return await adapter.dm(community, member, text or "", previews=previews)
+
+    return perform
+
+
+def _call(method: str, *names: str) -> Callable[[App, str, Adapter, dict[str, Any]], Perform]:
+    """The maker of a Perform that calls ``adapter.method(community, *args[names])``."""
+    def make(app: App, community: str, adapter: Adapter, a: dict[str, Any]) -> Perform:
+        call = getattr(adapter, method)
+        values = [a[n] for n in names]
+
+        async def perform(_text: str | None, _reply: str | None) -> Any:
+            return await call(community, *values)
+
+        return perform
+
+    return make
+
+
+#: every action that can be queued again by another process (:mod:`hearth.journal`): its
+#: kind, the maker of its Perform and its arguments' types (to read them back)
+KINDS: dict[str, tuple[Callable[[App, str, Adapter, dict[str, Any]], Perform], dict[str, Any]]] = {
+    "send": (_send, {"channel": Channel, "pin": bool, "unpin_previous": str | None}),
+    "dm": (_dm, {"member": Member, "previews": bool}),
+    "delete": (_call("delete", "channel", "message_id", "reason"),
+               {"channel": Channel, "message_id": str, "reason": str}),
+    "mute": (_call("mute", "member", "until", "reason"),
+             {"member": Member, "until": datetime, "reason": str}),
+    "unmute": (_call("unmute", "member"), {"member": Member}),
+    "kick": (_call("kick", "member", "reason"), {"member": Member, "reason": str}),
+    "ban": (_call("ban", "member", "reason"), {"member": Member, "reason": str}),
+    "unban": (_call("unban", "member"), {"member": Member}),
+    "hold": (_call("hold_newcomers", "reason"), {"reason": str}),
+    "release": (_call("release_newcomers"), {}),
+    "pin": (_call("pin", "channel", "message_id"), {"channel": Channel, "message_id": str}),
+    "unpin": (_call("unpin", "channel", "message_id"), {"channel": Channel, "message_id": str}),
+}
+
+
+def perform_for(app: App, community: str, action: Action) -> Perform | None:
+    """The Perform of ``action`` as the journal read it back (plain JSON arguments) in
+    ``community``; None when no adapter serves its network there or its kind is unknown."""
+    adapter = app.adapter_for(community, action.platform)
+    known = KINDS.get(action.kind)
+    if adapter is None or known is None:
+        return None
+    make, types = known
+    args = {name: codec.read(types[name], value) for name, value in action.args.items()}
+    return make(app, community, adapter, args)

@@ -35,6 +35,8 @@ MEMORY = 100_000
 EVENTS = "event"
 #: the scope of messages whose deletion was queued (key: ``platform:id``)
 DELETES = "delete"
+#: the scope of actions delivered (key: the action's idempotency key, :mod:`hearth.journal`)
+ACTIONS = "action"
 
 
 class Once:
@@ -58,6 +60,11 @@ class Once:
         if known is None:
             known = self._known[scope] = Recent(MEMORY)
         return known
+
+    def known(self, scope: str, key: str) -> bool:
+        """True when ``key`` is recorded in memory (what this process did, and what it read)."""
+        known = self._known.get(scope)
+        return known is not None and key in known
 
     async def first(self, scope: str, key: str) -> bool:
         """Record ``key``; True when it was not recorded before (then do the thing)."""

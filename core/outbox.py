@@ -88,7 +88,8 @@ class Pending:
     only when asked for, and a future only when someone waits.
     """
 
-    __slots__ = ("_result", "_waiter", "action", "community", "data", "dm_to", "plugin", "then")
+    __slots__ = ("_result", "_waiter", "action", "community", "data", "dm_to", "key", "on_settle",
+                 "plugin", "then")
 
     def __init__(self, action: str, community: str, plugin: str, then: str | None,
                  data: dict[str, Any] | None, dm_to: str | None = None) -> None:
@@ -99,6 +100,10 @@ class Pending:
         self.data = dict(data) if data else {}
         #: the member a DM goes to (a kick of theirs may wait for it)
         self.dm_to = dm_to
+        #: the action's idempotency key, when it has one (:mod:`hearth.journal`)
+        self.key: str | None = None
+        #: told once it is settled, with the status (:mod:`hearth.journal` keeps its row till then)
+        self.on_settle: Callable[[Pending, Status], None] | None = None
         #: once settled: the outcome, or what to build it from (status, time, sent, error)
         self._result: Outcome | tuple[Status, datetime, tuple[SentMessage, ...], str | None] | None = None
         self._waiter: asyncio.Future[Outcome] | None = None
@@ -137,6 +142,8 @@ class Pending:
         if self._result is not None:
             return
         self._result = (status, time, sent, error)
+        if self.on_settle is not None:
+            self.on_settle(self, status)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             outcome = self.outcome

@@ -98,4 +98,10 @@ async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = Non
         if waiting:
             lines.append("events stored for the process acting for their community:")
             lines.extend(f"  {r['community']}: {r['waiting']}" for r in waiting)
+    if "hearth_outbound" in tables:
+        queued = await db.fetch("SELECT community, COUNT(*) AS queued FROM hearth_outbound"
+                                " GROUP BY community ORDER BY community")
+        if queued:
+            lines.append("actions queued and not yet delivered (stored):")
+            lines.extend(f"  {r['community']}: {r['queued']}" for r in queued)
     return lines

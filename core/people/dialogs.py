@@ -74,10 +74,11 @@ _COLUMNS = ("community", "plugin", "platform", "member_id", "member_name", "ques
 
 async def _v3(store: Store) -> None:
     """Ids from the database (an identity column), not ``MAX(id) + 1``: two processes
-    asking at once got the same id (several processes on PostgreSQL)."""
+    asking at once got the same id (several processes on PostgreSQL); and never given
+    again (a late pick on a deleted question's buttons must not answer a newer one)."""
     await rebuild(
         store, "hearth_questions",
-        "id INTEGER PRIMARY KEY, community TEXT NOT NULL, plugin TEXT NOT NULL,"
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, community TEXT NOT NULL, plugin TEXT NOT NULL,"
         " platform TEXT NOT NULL, member_id TEXT NOT NULL, member_name TEXT NOT NULL,"
         " question_key TEXT NOT NULL, question TEXT NOT NULL, choices TEXT NOT NULL,"
         " multiple INTEGER NOT NULL, data TEXT NOT NULL, asked_ms BIGINT NOT NULL,"

@@ -105,5 +105,32 @@ async def _core_v6(store: Store) -> None:
         " answers TEXT, expires_ms BIGINT NOT NULL)")
 
 
-CORE_MIGRATIONS: tuple[Migration, ...] = (
-    _core_v1, _core_v2, _core_v3, _core_v4, _core_v5, _core_v6)
+async def _core_v7(store: Store) -> None:
+    """Several processes: actions queued and not yet delivered (:mod:`hearth.journal`)."""
+    await store.execute(
+        "CREATE TABLE hearth_outbound (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+        " community TEXT NOT NULL, plugin TEXT NOT NULL, action TEXT NOT NULL,"
+        " at_ms BIGINT NOT NULL)")
+    await store.execute("CREATE INDEX hearth_outbound_community ON hearth_outbound (community, id)")
+
+
+async def _core_v8(store: Store) -> None:
+    """Job ids never come back: SQLite gave a deleted job's id (the last done) to the next job
+    scheduled, whose runs then had that job's idempotency keys (PostgreSQL never reuses one)."""
+    if store.db.dialect != "sqlite":
+        return
+    columns = ("id", "community", "plugin", "key", "due_ms", "every_ms", "data", "rule",
+               "attempts", "anchor_ms", "run")
+    await rebuild(
+        store, "hearth_jobs",
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, community TEXT NOT NULL, plugin TEXT NOT NULL,"
+        " key TEXT NOT NULL, due_ms BIGINT NOT NULL, every_ms BIGINT,"
+        " data TEXT NOT NULL DEFAULT '{}', rule TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
+        " anchor_ms BIGINT, run INTEGER NOT NULL DEFAULT 0, UNIQUE (community, plugin, key)",
+        {c: c for c in columns},
+        indexes=["CREATE INDEX hearth_jobs_due ON hearth_jobs (due_ms)"],
+    )
+
+
+CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3, _core_v4, _core_v5,
+                                          _core_v6, _core_v7, _core_v8)

@@ -6,7 +6,10 @@ Hearth's SQL is written once for both backends:
   PostgreSQL backend numbers them (``$1``, ``$2`` …), skipping string
   literals, quoted names and comments;
 - an auto-numbered id is ``id INTEGER PRIMARY KEY`` (SQLite's row id; an
-  identity column on PostgreSQL); read a new id with ``INSERT … RETURNING id``;
+  identity column on PostgreSQL); read a new id with ``INSERT … RETURNING id``.
+  SQLite gives the id of the last row deleted to the next row inserted; an id that
+  must never come back (it names something elsewhere) is ``INTEGER PRIMARY KEY
+  AUTOINCREMENT`` (an identity column too on PostgreSQL, which never reuses ids);
 - ``REAL`` is a double on both (PostgreSQL's ``REAL`` alone would be a
   4-byte float); times are integer epoch milliseconds (``BIGINT``);
 - a prefix match is ``LIKE ? ESCAPE '\\'`` with :func:`like_prefix` (LIKE is
@@ -21,7 +24,7 @@ import re
 from functools import lru_cache
 
 _DDL = re.compile(r"^\s*(CREATE|ALTER)\b", re.IGNORECASE)
-_IDENTITY = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\b", re.IGNORECASE)
+_IDENTITY = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b", re.IGNORECASE)
 _REAL = re.compile(r"\bREAL\b", re.IGNORECASE)
 _WITHOUT_ROWID = re.compile(r"\)\s*WITHOUT\s+ROWID\s*$", re.IGNORECASE)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
