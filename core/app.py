@@ -137,7 +137,8 @@ FORWARD_BATCH = 100
 #: how often the records of events handled are written (seconds; see :mod:`hearth.once`)
 RECORD_EVERY = 0.2
 #: events the core makes (their ids are this process's own), never de-duplicated across processes
-CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent, CommunityAcquiredEvent)
+CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent, CommunityAcquiredEvent,
+               MemberRemovedEvent)
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
 

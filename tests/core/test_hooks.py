@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import itertools
 from typing import Any
 
 import pluggy
 import pytest
 
-from hearth import PluginConfig, StartupError, hookimpl, hookspecs
+from hearth import Member, PluginConfig, StartupError, context, hookimpl, hookspecs
+from hearth.adapters.testing import TestBot
 from hearth.app import NOTIFY_HOOKS
 from hearth.registry import HOOKS, load_plugins
 
@@ -67,3 +69,39 @@ def test_wrapper_implementations_are_refused_at_registration(plugin: object, hoo
 
 def test_pluggy_still_marks_wrappers() -> None:
     assert pluggy.HookimplMarker("hearth")(wrapper=True)(lambda: None).hearth_impl["wrapper"]
+
+
+class _Removals:
+    """Records every ``on_member_removed``."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, str]] = []
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    async def on_member_removed(self, member: Member, action: str) -> None:
+        self.told.append((member.id, action))
+
+
+@pytest.mark.asyncio
+async def test_a_removal_after_a_restart_is_told_again(storage_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core's removal events are this process's own: one after a restart is not
+    taken for one handled before it (their ids start again)."""
+    removals = _Removals()
+    config = ("communities:\n  tea:\n    channels: {general: {}}\n"
+              "    plugins: {guard: {}, removals: {}}\n")
+    bot = await TestBot.create(config, extra_plugins={"removals": removals}, storage=storage_url,
+                               members=[{"id": "adam", "role": "admin"}, {"id": "bob"}])
+    try:
+        await bot.say("adam", "general", "!kick @bob")
+        await bot.restart()
+        monkeypatch.setattr(context, "_removals", itertools.count(1))  # as in a new process
+        await bot.join("bob")
+        await bot.say("adam", "general", "!kick @bob")
+        assert removals.told == [("bob", "kick"), ("bob", "kick")]
+    finally:
+        await bot.close()
