@@ -314,4 +314,4 @@ class Dashboard:
                           author=member, text=line, time=now)
         event = CommandInvokedEvent(platform=platform, id=ref, community=key, time=now, message=message)
         log.info("dashboard: %s:%s runs %r in %s", platform, mine.id, line, key)
-        return [str(a) for a in await self.app.run_command(event)]
+        return [str(a) for a in await self.app.run_command(event) or []]
