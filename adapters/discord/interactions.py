@@ -31,7 +31,7 @@ from hearth.adapters.discord.choices import Choices
 from hearth.adapters.discord.convert import PLATFORM, chunks, render
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
-from hearth.errors import AdapterError
+from hearth.errors import AdapterError, Unreachable
 from hearth.events import CommandInvokedEvent
 from hearth.models import Channel, Message
 
@@ -128,8 +128,15 @@ class Interactions:
 
     async def answer(self, key: str, event: CommandInvokedEvent, answers: list[str]) -> None:
         """Answer a slash command through its interaction's webhook (from any process), or in
-        the channel once the interaction can no longer be used."""
+        the channel once the interaction can no longer be used.
+
+        :class:`Unreachable` (the outbound flow tries again) while the client is not logged
+        in: this process has just taken the guild's shard over and is connecting.
+        """
         s = self.session
+        if s.client is None or s.client.user is None:
+            raise Unreachable("the discord adapter is connecting", platform=PLATFORM,
+                              action="answer a slash command")
         texts = [render(text) for text in answers] or ["Done."]
         via = event.answer_with or {}
         ephemeral = bool(via.get("ephemeral"))

@@ -10,12 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from click.testing import CliRunner
+from discord_host import eventually
+from discord_host import holders as shard_holders
 
 from fake_discord import FakeDiscord, Guild, Op
 from hearth.cli import main
@@ -67,17 +68,6 @@ communities:
 """
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], what: str,
-                     timeout: float = 60.0) -> None:  # noqa: ASYNC109
-    """Wait until ``check()`` is true (polling: the processes are elsewhere)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await check():  # noqa: ASYNC110 (other processes change what is checked)
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"not within {timeout:.0f}s: {what}") from None
-
-
 class Processes:
     """``hearth run`` processes started from one config file."""
 
@@ -108,23 +98,9 @@ class Processes:
                 proc.wait()
 
 
-@pytest_asyncio.fixture
-async def database(postgres_url: str) -> AsyncIterator[Database]:
-    db = await Database.open(postgres_url)
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
 async def holders(db: Database) -> dict[str, int]:
     """Each live shard lease's holder process id."""
-    if "hearth_leases" not in await db.tables():
-        return {}
-    rows = await db.fetch("SELECT community, holder FROM hearth_leases WHERE community LIKE"
-                          " 'discord shard %' AND expires_ms > CAST(EXTRACT(EPOCH FROM"
-                          " clock_timestamp()) * 1000 AS BIGINT)")
-    return {r["community"]: int(r["holder"].split(":")[1]) for r in rows}
+    return {key: int(holder.split(":")[1]) for key, holder in (await shard_holders(db)).items()}
 
 
 def connected_shards(fake: FakeDiscord) -> list[list[int]]:
