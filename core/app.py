@@ -862,10 +862,14 @@ class App:
         # one stored by another process may be older, so the database is asked.
         if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
             log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
-            self._answered_elsewhere(event)
+            if routed is None:
+                self._answered_elsewhere(event)
         else:
             try:
-                await self._handle(community, event)
+                if routed and isinstance(event, CommandInvokedEvent) and event.answer_with:
+                    await self._answer_stored(community, event)
+                else:
+                    await self._handle(community, event)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -948,17 +952,23 @@ class App:
         return handlers
 
     async def _invoked(self, community: str, event: CommandInvokedEvent) -> None:
+        await self._run_command(community, event.message, event.message.text)
+
+    async def _answer_stored(self, community: str, event: CommandInvokedEvent) -> None:
+        """Handle a command another process received and stored for this one, and answer it
+        from here through its ``answer_with``."""
         key = event.message.key
-        if event.answer_with is None or key in self._answers:  # answered by run_command's caller
-            await self._run_command(community, event.message, event.message.text)
-            return
-        # Received by another process (stored for this one): answered from here.
+        # Received here too (every process runs the shard): its caller leaves the answer.
+        waiting = key in self._answers
         answers: list[str] = []
         self._answers[key] = answers
         try:
-            await self._run_command(community, event.message, event.message.text)
+            await self._handle(community, event)
         finally:
-            del self._answers[key]
+            if waiting:
+                self._answers[key] = None
+            else:
+                del self._answers[key]
         adapter = self.adapter_for(community, event.platform)
         if adapter is None:
             return

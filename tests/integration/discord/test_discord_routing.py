@@ -45,7 +45,8 @@ class Who:
                         help="which process answers")]
 
 
-def config(fake: FakeDiscord, tea: Guild, cake: Guild) -> str:
+def config(fake: FakeDiscord, tea: Guild, cake: Guild, shards: str = "{count: 2, per_process: 2}"
+           ) -> str:
     def community(guild: Guild) -> str:
         return f"""
     discord: {{guild: "{guild.id}"}}
@@ -57,11 +58,17 @@ accounts:
   discord:
     token: "{fake.token}"
     api_url: {fake.api_url}
-    shards: {{count: 2, per_process: 2}}
+    shards: {shards}
 communities:
   tea:{community(tea)}
   cake:{community(cake)}
 """
+
+
+async def community_holders(db: Database) -> dict[str, str]:
+    rows = await db.fetch("SELECT community, holder FROM hearth_leases"
+                          " WHERE community IN ('tea', 'cake')")
+    return {r["community"]: r["holder"] for r in rows}
 
 
 def sessions(fake: FakeDiscord) -> list[list[int]]:
@@ -192,3 +199,46 @@ async def _is_now(found: Any, wanted: Any) -> bool:
 
 async def _count(items: list[Any], count: int) -> bool:
     return len(items) >= count
+
+
+@pytest.mark.asyncio
+async def test_without_shard_claiming_a_slash_command_both_processes_receive_is_answered_once(
+        fake: FakeDiscord, postgres_url: str, database: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every process runs the whole gateway and receives every slash command; the one
+    acting for the guild answers it, once, whichever acknowledged it."""
+    monkeypatch.setattr(App, "lease_ttl", timedelta(seconds=3))
+    dave = fake.add_user("dave")
+    tea = fake.add_guild("Tea", members=[dave], channels=("general",))
+    cake = fake.add_guild("Cake", members=[dave], channels=("general",))
+    text = config(fake, tea, cake, shards="{count: 1}")
+    async with hearth_app(fake, text, postgres_url, {"who": Who("A"), "survey": Questionnaire()}
+                          ) as a, \
+            hearth_app(fake, text, postgres_url, {"who": Who("B"), "survey": Questionnaire()}
+                       ) as b:
+        names = {a.app.leases.name: "A", b.app.leases.name: "B"}
+
+        async def split() -> bool:
+            held = await community_holders(database)
+            return len(held) == 2 and len(set(held.values())) == 2
+
+        await eventually(split, "the processes act for one community each")
+        await eventually(lambda: _is_now(len([s for s in fake.gateway.live_sessions()
+                                               if s.connection is not None]), 2),
+                         "both run the gateway")
+        for guild in (tea, cake):
+            owner = names[(await community_holders(database))[
+                "tea" if guild is tea else "cake"]]
+            slash = await fake.invoke_slash(guild, guild.channel_named("general"), dave, "who")
+            answer = await answer_of(fake, slash)
+            assert answer.json["content"].startswith(f"answered by {owner} ")
+
+            async def stored_handled() -> bool:
+                return not await database.fetchval("SELECT COUNT(*) FROM hearth_inbox")
+
+            await eventually(stored_handled, "the stored copy is handled")
+            await a.app.settle()
+            await b.app.settle()
+            # One acknowledgement (the other process's was refused), one answer.
+            assert [c["type"] for c in slash.callbacks] == [5]
+            assert len(slash.edits) == 1 and len(slash.followups) == 1
