@@ -8,6 +8,7 @@ Events carry data; acting goes through the adapter port.
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +118,7 @@ class CommandInvokedEvent(Event):
     """
 
     message: Message
-    answer_with: dict[str, Any] | None = None
+    answer_with: dict[str, Any] | None = field(default=None, compare=False)  # keeps it hashable
 
 
 @model

@@ -122,6 +122,7 @@ class Connection:
         s = self.session
         await s.load(host)
         s.host = self._identify.host = host
+        self.interactions.build()
         self._stopping = False
         await self._endpoint.apply(s.account.token.get_secret_value())
         s.running = self.adapter.shard_ids

@@ -55,13 +55,20 @@ class Interactions:
         """Forget the interactions being answered (the adapter stopped)."""
         self._answering.clear()
 
+    def build(self) -> None:
+        """Each community's command registry as slash commands, to read invocations by (before
+        connecting: an interaction may come as soon as a session is ready)."""
+        host = self.session.host
+        assert host is not None
+        for key, gid in self.session.guild_ids().items():
+            self._slash[gid] = slash.build(host.commands(key))
+
     async def sync_commands(self) -> None:
         """Register each community's command registry as its guild's slash commands."""
         s = self.session
-        client, host = s.connected(), s.host
-        assert host is not None
+        client = s.connected()
         for key, gid in s.guild_ids().items():
-            self._slash[gid] = found = slash.build(host.commands(key))
+            found = self._slash[gid]
             if not s.account.sync_commands or client.get_guild(gid) is None:
                 continue
             app_id = client.application_id

@@ -135,6 +135,9 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
             second = processes.start()
             # Two live processes: the first gives back one shard, the second claims it.
             await eventually(lambda: _split(database, fake), "the shards are split", 60)
+            # The second has started: registered cake's slash commands again once connected (its
+            # IDENTIFY waited for the first's to be 5 s old).
+            await eventually(lambda: _registered(fake, cake, 2), "the second process started")
             owner = (await holders(database))["discord shard 1/2"]
             assert {owner, first.pid} <= {first.pid, second.pid}
             doomed = first if owner == first.pid else second
@@ -218,6 +221,11 @@ async def _split(db: Database, fake: FakeDiscord) -> bool:
     return (len(held) == 2 and len(set(held.values())) == 2
             and connected_shards(fake) == [[0, 2], [1, 2]]
             and identified.count([0, 2]) == 2 and identified.count([1, 2]) == 2)
+
+
+async def _registered(fake: FakeDiscord, guild: Guild, times: int) -> bool:
+    path = f"/applications/{fake.application_id}/guilds/{guild.id}/commands"
+    return len(fake.find_requests("PUT", path)) >= times
 
 
 async def _sessions(fake: FakeDiscord, wanted: list[list[int]]) -> bool:
