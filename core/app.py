@@ -9,7 +9,11 @@ its sender is a member of (see :meth:`App._route_dm`). Due jobs enter the same
 inbox (:class:`~hearth.events.JobDueEvent`). With several processes, the worker of
 a community another process acts for stores its events for that one
 (:mod:`hearth.inbox`), and each event is handled once across processes
-(:mod:`hearth.once`). One worker per community handles
+(:mod:`hearth.once`); a stored command whose caller waits (the dashboard's
+action) gets its answers back through the database (:mod:`hearth.answers`).
+A community's plugins start (``on_startup``) in the process acting for it:
+at start-up, or when it takes the community over
+(:class:`~hearth.events.CommunityAcquiredEvent`). One worker per community handles
 its events in order: moderation first (first verdict wins), then commands or
 the general message hooks. Hooks run only for the plugins the community
 enables; a failing plugin is logged with its name and skipped.
@@ -37,13 +41,14 @@ import functools
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hearth import mutes
+from hearth.answers import Answers
 from hearth.clock import Clock, SystemClock
 from hearth.commands import (
     Command,
@@ -74,6 +79,7 @@ from hearth.events import (
     AdapterReadyEvent,
     ChoiceMadeEvent,
     CommandInvokedEvent,
+    CommunityAcquiredEvent,
     Event,
     JobDueEvent,
     MemberJoinedEvent,
@@ -131,7 +137,7 @@ FORWARD_BATCH = 100
 #: how often the records of events handled are written (seconds; see :mod:`hearth.once`)
 RECORD_EVERY = 0.2
 #: events the core makes (their ids are this process's own), never de-duplicated across processes
-CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent)
+CORE_EVENTS = (JobDueEvent, ActionDoneEvent, RoleChangedEvent, CommunityAcquiredEvent)
 #: the inbox of direct messages that belong to no community (not a valid community key)
 LOBBY = "*"
 
@@ -234,6 +240,9 @@ class App:
         #: natively invoked commands being handled -> their answers (None: another
         #: process handles the command, and answers it through its ``answer_with``)
         self._answers: dict[tuple[str, str], list[str] | None] = {}
+        #: natively invoked commands whose caller waits for answers from another process:
+        #: message key -> the request recorded for them once stored for that one (else None)
+        self._awaited: dict[tuple[str, str], str | None] = {}
         self.scheduler: Scheduler
         #: which communities this process acts for (all of them unless PostgreSQL is shared)
         self.leases: Leases
@@ -241,6 +250,8 @@ class App:
         self.inbox: SharedInbox
         #: events handled and messages deleted, for every process (see :mod:`hearth.once`)
         self.once: Once
+        #: answers of commands run by the process acting for their community, for the one asking
+        self.answers: Answers
         #: actions spaced out in time across processes (Discord's IDENTIFY pace)
         self.spacing = Spacing()
         self.groups = GroupService(self, CORE)
@@ -257,6 +268,10 @@ class App:
         #: login links and the session key, when the dashboard is configured (``web:``)
         self.logins: Logins | None = None
         self.started = False
+        #: communities whose ``on_startup`` ran (or is queued) since this process began
+        #: acting for them; after start-up, a community acted for anew is started in turn
+        self._started_up: set[str] = set()
+        self._startup_done = False
         self._handlers = self._event_handlers()
 
     # ------------------------------------------------------------------ lifecycle
@@ -319,6 +334,7 @@ class App:
         self.leases.on_change = self._owners_changed
         self.inbox = SharedInbox(self.db, self._deliver)
         self.once = Once(self.db, self.clock)
+        self.answers = Answers(self.db)
         self.spacing = Spacing(self.db)
         await self.spacing.open()
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
@@ -365,7 +381,11 @@ class App:
                 await self.people.refresh(key, self._by_community[key],
                                           functools.partial(self.roles.listed, key))
         for key in self.config.communities:
-            await self._call(key, "on_startup")
+            if self.leases.owns(key):  # the others when this process acts for them
+                self._started_up.add(key)
+                await self._call(key, "on_startup")
+        self._startup_done = True
+        self._start_up_acquired()  # taken over meanwhile
         await self.scheduler.run_due()
         if run_scheduler and not self.clock.virtual:
             await self.scheduler.listen()
@@ -397,7 +417,8 @@ class App:
         if self.started and not self.failed.is_set():  # after a failure, work may never finish
             await self.settle()
             for key in self.config.communities:
-                await self._call(key, "on_shutdown")
+                if self.leases.owns(key):
+                    await self._call(key, "on_shutdown")
             await self.settle()
         for outbound in self._outbound.values():
             await outbound.close()
@@ -427,10 +448,17 @@ class App:
         database (members, persons, roles, open questions, events handled) before acting
         for them, and empty the plugins' caches there, which may be stale."""
         assert self.db is not None
-        await self.people.reload(communities)
-        await self.roles.reload(communities)
+        await self.read_again(communities)
         await self.dialogs.open(self.db)
         await self.once.load(EVENTS)
+
+    async def read_again(self, communities: Collection[str]) -> None:
+        """Read again what the process acting for ``communities`` keeps in the database
+        (members, persons, roles granted) and empty the plugins' caches there: before this
+        process acts for them (a takeover), or to show them while another process acts for
+        them (the dashboard)."""
+        await self.people.reload(communities)
+        await self.roles.reload(communities)
         for key in communities:
             for ctx in self.contexts.get(key, {}).values():
                 ctx.cache.clear()
@@ -551,6 +579,22 @@ class App:
         events."""
         self.scheduler.wake()
         self.inbox.wake(everything=True)
+        self._start_up_acquired()
+
+    def _start_up_acquired(self) -> None:
+        """Queue ``on_startup`` for each community this process began acting for since its
+        start-up (:class:`~hearth.events.CommunityAcquiredEvent`), and forget the ones it no
+        longer acts for, which start again if it acts for them again."""
+        owned = self.leases.owned()
+        if owned is None:  # one process: every community started with it
+            return
+        self._started_up &= owned
+        if not self._startup_done:
+            return
+        for key in sorted(owned - self._started_up):
+            self._started_up.add(key)
+            self.follow_up(key, CommunityAcquiredEvent(
+                platform="hearth", id=f"acquired:{key}", community=key, time=self.clock.now()))
 
     async def _write_records_forever(self) -> None:
         """Write the records of events handled (in real time, like the leases): every
@@ -563,6 +607,7 @@ class App:
                 if time.monotonic() - pruned > 3600:
                     pruned = time.monotonic()
                     await self.once.prune()
+                    await self.answers.prune()
             except StorageError as exc:
                 log.warning("could not write the records of events handled: %s", exc)
 
@@ -826,18 +871,29 @@ class App:
         (an adapter saves its position) only then.
         """
         events: list[Event] = []
+        awaited: list[tuple[tuple[str, str], str]] = []  # (message key, request) awaited
         for item in items:
             if isinstance(item, Routed):
                 self.inbox.release(item)
             elif isinstance(item, JobDueEvent):
                 self.scheduler.abandon(item.job)
+            elif isinstance(item, CommunityAcquiredEvent):
+                pass  # lost again before it started: the process acting for it started it
             else:
                 events.append(item)
                 self._answered_elsewhere(item)
+                if isinstance(item, CommandInvokedEvent) and item.message.key in self._awaited:
+                    awaited.append((item.message.key, f"{item.platform}:{item.id}"))
         failures = 0
+        assert self.db is not None
         while events:
             try:
-                await self.inbox.put(community, events)
+                async with self.db.transaction():
+                    for _, request in awaited:
+                        await self.answers.expect(request, community)
+                    await self.inbox.put(community, events)
+                for key, request in awaited:
+                    self._awaited[key] = request
                 log.debug("%d events for %s stored for the process acting for it", len(events),
                           community)
                 return
@@ -858,22 +914,33 @@ class App:
         routed = item if isinstance(item, Routed) else None
         event = item.event if isinstance(item, Routed) else item
         key = None if isinstance(event, CORE_EVENTS) else f"{event.platform}:{event.id}"
+        # A stored command whose asker waits for its answers (the dashboard of another
+        # process): they go back through the database, not to a channel.
+        answers: list[str] | None = None
+        asked = event.message.key if isinstance(event, CommandInvokedEvent) else None
+        if routed is not None and key is not None and asked and await self.answers.awaited(key):
+            answers = self._answers[asked] = []
         # An event received here is checked in memory (which holds the recent records);
         # one stored by another process may be older, so the database is asked.
-        if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
-            log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
-            if routed is None:
-                self._answered_elsewhere(event)
-        else:
-            try:
-                if routed and isinstance(event, CommandInvokedEvent) and event.answer_with:
-                    await self._answer_stored(community, event)
-                else:
-                    await self._handle(community, event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self._failed(event)
+        try:
+            if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
+                log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
+                if routed is None:
+                    self._answered_elsewhere(event)
+            else:
+                try:
+                    if answers is None and routed and isinstance(event, CommandInvokedEvent) and (
+                            event.answer_with):
+                        await self._answer_stored(community, event)
+                    else:
+                        await self._handle(community, event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self._failed(event)
+        finally:
+            if answers is not None and asked is not None:
+                del self._answers[asked]
         if routed is None:
             if key is not None:
                 self.once.note(EVENTS, key)
@@ -883,6 +950,8 @@ class App:
             if key is not None:
                 await self.once.record(EVENTS, key)
             await self.inbox.done(routed)
+            if answers is not None and key is not None:
+                await self.answers.give(key, answers)
 
     async def _handle(self, community: str, event: Event) -> None:
         """Handle one event of ``community``'s inbox, members shown with their effective
@@ -900,14 +969,24 @@ class App:
         log.exception("handling %s %s from %s failed", type(event).__name__, event.id,
                       event.platform)
 
-    async def run_command(self, event: CommandInvokedEvent) -> list[str] | None:
-        """Queue a natively invoked command (a slash command) like any other event.
+    async def run_command(self, event: CommandInvokedEvent, *,
+                          wait: float | None = None) -> list[str] | None:
+        """Queue a natively invoked command (a slash command, a dashboard action) like any
+        other event.
 
         Returns once it was handled, after every event queued before it, with its
-        answers (the replies to ``event.message``). Those are not sent: the invoking
-        adapter delivers them through the network's own answer path (a Discord
-        interaction), apart from every other reply. None when another process acts
-        for the community and the command has ``answer_with``: that process answers.
+        answers (the replies to ``event.message``). Those are not sent: the caller
+        delivers them through its own answer path (a Discord interaction, the
+        dashboard's page), apart from every other reply.
+
+        When another process acts for the community (several processes), the command
+        is stored for that one (:mod:`hearth.inbox`). A command with ``answer_with``
+        is answered by that one, through the network (None is returned). Otherwise,
+        without ``wait`` this returns no answers once it is stored, and the owner
+        answers in the channel. With ``wait``, the owner sends the answers back
+        through the database (:mod:`hearth.answers`): they are returned when they come
+        within ``wait`` seconds, else None (the command is queued there and will run;
+        its answers are then shown nowhere).
         """
         seen = hash((event.platform, event.id))
         routed = None if seen in self._seen else await self._route(event)
@@ -915,12 +994,18 @@ class App:
             return []
         self._seen[seen] = True
         queue = self._queues[routed[0]]
-        self._answers[event.message.key] = []
+        key = event.message.key
+        self._answers[key] = []
+        if wait is not None:
+            self._awaited[key] = None
         try:
             await queue.put(routed[1])
             await queue.reached(queue.put_count)
         finally:
-            answers = self._answers.pop(event.message.key)
+            answers = self._answers.pop(key)
+            request = self._awaited.pop(key, None)
+        if request is not None and wait is not None:  # stored for the process acting for it
+            return await self.answers.wait(request, wait)
         return answers
 
     def _answered_elsewhere(self, event: Event) -> None:
@@ -948,6 +1033,7 @@ class App:
             ActionDoneEvent: self._done,
             MemberUpdatedEvent: self._observed,
             AdapterReadyEvent: self._ready,
+            CommunityAcquiredEvent: self._acquired,
         })
         return handlers
 
@@ -999,6 +1085,9 @@ class App:
             await self.groups.action_done(community, event.outcome)
         else:
             await self.call_plugin(community, event.plugin, "on_action_done", {"outcome": event.outcome})
+
+    async def _acquired(self, community: str, event: CommunityAcquiredEvent) -> None:
+        await self._call(community, "on_startup")
 
     async def _ready(self, community: str, event: AdapterReadyEvent) -> None:
         log.info("%s is ready", event.platform)

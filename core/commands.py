@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -139,21 +138,63 @@ class Invocation:
         await self.ctx.reply(self.message, text)
 
 
-_QUOTES = frozenset("\"'“”‘’\\")
+#: one token: a quoted group (straight or typographic quotes; the quote marks dropped),
+#: a quote mark that is never closed (an error), or a word (an apostrophe inside is a letter)
+_TOKEN = re.compile(r"""\s*(?:["“]([^"“”]*)["”]|['‘]([^'‘’]*)['’]|(["“'‘])|(\S+))""")
+
+
+class _Tokens:
+    """An argument line read one token at a time, so a ``rest`` parameter can take the
+    remainder as it was written (apostrophes, quotes and line breaks included)."""
+
+    __slots__ = ("_next", "line", "pos")
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        self.pos = 0
+        self._next: tuple[str, int] | None = None
+
+    def peek(self) -> str | None:
+        """The next token, or None at the end; ValueError for a quote that is not closed."""
+        if self._next is None:
+            found = _TOKEN.match(self.line, self.pos)
+            if found is None:  # only whitespace left
+                return None
+            if found.group(3) is not None:
+                raise ValueError("a quote is not closed")
+            token = next(g for g in (found.group(1), found.group(2), found.group(4)) if g is not None)
+            self._next = token, found.end()
+        return self._next[0]
+
+    def take(self) -> None:
+        """Step past the token :meth:`peek` returned."""
+        assert self._next is not None
+        self.pos = self._next[1]
+        self._next = None
+
+    def rest(self) -> str:
+        """Everything after the tokens taken, as written (outer whitespace stripped)."""
+        return self.line[self.pos:].strip()
+
+
+def quote_arg(text: str) -> str:
+    """``text`` as one argument of a command line (quoted when it has to be)."""
+    if text and not any(c.isspace() for c in text) and text[0] not in "\"“'‘":
+        return text
+    if '"' not in text and "”" not in text:
+        return f'"{text}"'
+    if "'" not in text and "’" not in text:
+        return f"'{text}'"
+    return '"' + text.replace('"', "'").replace("”", "’") + '"'
 
 
 def split_args(text: str) -> list[str]:
     """Split an argument line into tokens; quotes group words."""
-    if _QUOTES.isdisjoint(text):
-        return text.split()  # most lines: no quoting to honour, so skip shlex (costly)
-    text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
-    lexer = shlex.shlex(text, posix=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        return list(lexer)
-    except ValueError as exc:
-        raise ValueError("a quote is not closed") from exc
+    tokens, found = _Tokens(text), []
+    while (token := tokens.peek()) is not None:
+        found.append(token)
+        tokens.take()
+    return found
 
 
 def mention_id(token: str) -> str | None:
@@ -253,54 +294,51 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
             raise UsageError(f"missing {param.usage}", command.usage)
         return {param.name: text or None}
     try:
-        tokens = split_args(line)
-    except ValueError as exc:
+        return _parse_tokens(command, _Tokens(line))
+    except ValueError as exc:  # a quote not closed
         raise UsageError(str(exc), command.usage) from exc
-    try:
-        return _parse_tokens(command, tokens)
     except _OutOfBounds as exc:
         raise UsageError(str(exc), command.usage) from exc
 
 
-def _parse_tokens(command: Command, tokens: list[str]) -> dict[str, Any]:
+def _parse_tokens(command: Command, tokens: _Tokens) -> dict[str, Any]:
     args: dict[str, Any] = {}
-    i = 0
     for param in command.params:
-        if param.kind == "rest":
-            rest = " ".join(tokens[i:]) if i < len(tokens) else ""
+        if param.kind == "rest":  # the rest as written: a quote or apostrophe in it is text
+            rest = tokens.rest()
             if not rest and not param.optional:
                 raise UsageError(f"missing {param.usage}", command.usage)
             args[param.name] = rest or None
-            i = len(tokens)
-            continue
+            return args
         if param.variadic:
             values = []
-            while i < len(tokens):
+            while (token := tokens.peek()) is not None:
                 try:
-                    values.append(_convert(param, tokens[i]))
+                    values.append(_convert(param, token))
                 except ValueError:
                     break
-                i += 1
+                tokens.take()
             args[param.name] = values
             continue
-        if i >= len(tokens):
+        token = tokens.peek()
+        if token is None:
             if not param.optional:
                 raise UsageError(f"missing {param.usage}", command.usage)
             args[param.name] = None
             continue
         try:
-            args[param.name] = _convert(param, tokens[i])
-            i += 1
+            args[param.name] = _convert(param, token)
+            tokens.take()
         except ValueError as exc:
             if param.optional:
                 args[param.name] = None
                 continue
             hint = _HINTS.get(param.kind, "")
             raise UsageError(
-                f"{tokens[i]!r} is not {hint or 'valid'} for {param.usage}", command.usage
+                f"{token!r} is not {hint or 'valid'} for {param.usage}", command.usage
             ) from exc
-    if i < len(tokens):
-        bad = tokens[i]
+    bad = tokens.peek()
+    if bad is not None:
         raise UsageError(f"unexpected {bad!r}", command.usage)
     return args
 

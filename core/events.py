@@ -127,6 +127,13 @@ class AdapterReadyEvent(Event):
 
 
 @model
+class CommunityAcquiredEvent(Event):
+    """This process began acting for the community after its own start-up (several
+    processes: it took the community over): the plugins' ``on_startup`` runs there, in turn
+    with the community's events. Produced by the core, never by an adapter."""
+
+
+@model
 class ActionDoneEvent(Event):
     """An action a plugin queued with ``then=`` was settled; ``plugin`` gets ``on_action_done``.
 

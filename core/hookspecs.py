@@ -120,7 +120,15 @@ def register_capabilities() -> Iterable[Need]:
 
 @hookspec
 async def on_startup(ctx: PluginContext) -> None:
-    """The app has started: storage is ready and adapters are connected.
+    """This process starts acting for the community: storage is ready and adapters are
+    connected.
+
+    With one process (SQLite) that is at start-up, for every community. With several
+    processes on one PostgreSQL it is when a process starts acting for the community:
+    at its start-up for the communities it holds then, and later, in turn with the
+    community's events, for each community it takes over from another; a process that
+    does not act for a community never calls it there. It may run again in one
+    community during the bot's life (each takeover, each restart): keep it idempotent.
 
     Declare recurring jobs here with ``ctx.ensure_schedule(key, every=…, at=…,
     day=…)``: it is idempotent, so a job keeps its rhythm across restarts and a
@@ -132,7 +140,8 @@ async def on_startup(ctx: PluginContext) -> None:
 
 @hookspec
 async def on_shutdown(ctx: PluginContext) -> None:
-    """The app is stopping; persist anything held in memory."""
+    """The app is stopping; persist anything held in memory (called in the process acting
+    for the community, as :func:`on_startup`)."""
 
 
 # --------------------------------------------------------------------------- members

@@ -6,7 +6,8 @@ community is then owned by one process at a time, by a lease in
 machines whose clocks differ agree. The owner renews its leases every third
 of :data:`LEASE_TTL`; a process that finds a lease expired takes it. Every
 process records itself in ``hearth_processes`` at each renewal; those seen
-within the expiry are the *live* processes.
+within the expiry are the *live* processes (a process not seen for
+:data:`PROCESS_KEEP` is deleted there).
 
 Processes divide the work: each holds at most its fair share of the
 communities, ``ceil(communities / live processes)``, and gives back what it
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 
 #: how long a lease lasts without renewal (the issue's ceiling is 30 s)
 LEASE_TTL = timedelta(seconds=20)
+
+#: a process not seen for this long is forgotten (its row in ``hearth_processes`` deleted);
+#: until then ``hearth status`` shows it as gone
+PROCESS_KEEP = timedelta(days=1)
 
 #: the database's clock, in integer epoch milliseconds
 DATABASE_NOW = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
@@ -137,6 +142,9 @@ class Leases:
                 f" VALUES (?, ?, ?, {DATABASE_NOW}, {DATABASE_NOW})"
                 " ON CONFLICT (name) DO UPDATE SET seen_ms = excluded.seen_ms",
                 (self.name, socket.gethostname(), os.getpid()))
+            await db.execute(  # the dead (kill -9) leave a row: forgotten after a day
+                f"DELETE FROM hearth_processes WHERE seen_ms < {DATABASE_NOW} - ?",
+                (int(PROCESS_KEEP.total_seconds() * 1000),))
             live = int(await db.fetchval(
                 f"SELECT COUNT(*) FROM hearth_processes WHERE seen_ms > {DATABASE_NOW} - ?",
                 (ttl_ms,)))

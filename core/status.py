@@ -1,21 +1,37 @@
 """``hearth status``: the processes sharing a database, what each owns, and the backlogs
-(jobs, and events stored for the process acting for their community)."""
+(jobs, and events stored for the process acting for their community).
+
+A process that has not renewed within the lease expiry is shown as gone (it
+died, or its database connection did): its row stays until a live process
+deletes it, a day after it was last seen (:data:`~hearth.leases.PROCESS_KEEP`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
 
-from hearth.leases import DATABASE_NOW
+from hearth.leases import DATABASE_NOW, LEASE_TTL
 from hearth.storage import Database
 
 
 def _age(ms: int) -> str:
-    return f"{ms / 1000:.1f}s"
+    """``ms`` milliseconds for a person: ``4.2s``, ``12m05s``, ``3h07m``, ``2d04h``."""
+    seconds = ms / 1000
+    if abs(seconds) < 60:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    if whole < 86400:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    return f"{whole // 86400}d{whole % 86400 // 3600:02d}h"
 
 
 async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Lines describing the processes, their leases and the jobs in ``db``.
+
+    A process not seen within the lease expiry (:data:`~hearth.leases.LEASE_TTL`) is
+    shown as gone, owning nothing.
 
     ``follows``: the communities of each claimed part (a Discord shard's guilds),
     named beside the part's lease."""
@@ -41,12 +57,20 @@ async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = Non
     elif not processes:
         lines.append("processes: none running")
     else:
-        lines.append("processes:")
+        ttl_ms = int(LEASE_TTL.total_seconds() * 1000)
+        live = [p for p in processes if now - p["seen_ms"] < ttl_ms]
+        lines.append(f"processes: {len(live)} running" + (
+            f", {len(processes) - len(live)} gone" if len(live) < len(processes) else ""))
         for p in processes:
+            seen = _age(now - p["seen_ms"])
+            if p not in live:
+                lines.append(f"  {p['name']} (pid {p['pid']} on {p['host']}): GONE, last seen "
+                             f"{seen} ago (started {_age(now - p['started_ms'])} ago)")
+                continue
             owns = [named(r["community"]) for r in leases if r["holder"] == p["name"]
                     and r["expires_ms"] > now]
             lines.append(f"  {p['name']} (pid {p['pid']} on {p['host']}): last seen "
-                         f"{_age(now - p['seen_ms'])} ago, up {_age(now - p['started_ms'])},"
+                         f"{seen} ago, up {_age(now - p['started_ms'])},"
                          f" owns {', '.join(owns) or 'nothing (standby)'}")
     if leases:
         lines.append("leases:")

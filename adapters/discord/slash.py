@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hearth.commands import Command, Param
+from hearth.commands import Command, Param, quote_arg
 
 STRING, INTEGER, USER = 3, 4, 6
 CHAT_INPUT, MESSAGE_MENU = 1, 3  # application command types
@@ -109,17 +109,7 @@ def _token(param: Param, value: Any) -> str:
     text = str(value)
     if param.kind == "rest" or param.variadic:
         return text
-    if param.kind == "text" or re.search(r"[\s\"']", text):
-        return _quote(text)
-    return text
-
-
-def _quote(text: str) -> str:
-    if '"' not in text:
-        return f'"{text}"'
-    if "'" not in text:
-        return f"'{text}'"
-    return '"' + text.replace('"', "'") + '"'
+    return quote_arg(text)
 
 
 def build(commands: Iterable[Command]) -> SlashSet:

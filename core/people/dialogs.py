@@ -24,13 +24,14 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from hearth.errors import Forbidden, NotFound
 from hearth.models import Capability, Member, Prompt
 from hearth.outbox import Request
 from hearth.storage import Database, Migration, Row, Store
+from hearth.storage.schema import rebuild
 from hearth.text import Text
 
 if TYPE_CHECKING:
@@ -67,7 +68,26 @@ async def _v2(store: Store) -> None:
     await store.execute("ALTER TABLE hearth_questions ADD COLUMN question_parts TEXT")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+_COLUMNS = ("community", "plugin", "platform", "member_id", "member_name", "question_key",
+            "question", "choices", "multiple", "data", "asked_ms", "shown", "question_parts")
+
+
+async def _v3(store: Store) -> None:
+    """Ids from the database (an identity column), not ``MAX(id) + 1``: two processes
+    asking at once got the same id (several processes on PostgreSQL)."""
+    await rebuild(
+        store, "hearth_questions",
+        "id INTEGER PRIMARY KEY, community TEXT NOT NULL, plugin TEXT NOT NULL,"
+        " platform TEXT NOT NULL, member_id TEXT NOT NULL, member_name TEXT NOT NULL,"
+        " question_key TEXT NOT NULL, question TEXT NOT NULL, choices TEXT NOT NULL,"
+        " multiple INTEGER NOT NULL, data TEXT NOT NULL, asked_ms BIGINT NOT NULL,"
+        " shown INTEGER NOT NULL, question_parts TEXT",
+        {"id": "id", **{c: c for c in _COLUMNS}},
+        indexes=["CREATE INDEX hearth_questions_conversation"
+                 " ON hearth_questions (platform, member_id, id)"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,22 +262,21 @@ class Dialogs:
             raise ValueError("the bot asks members, not bots")
         stored = json.dumps(data or {})  # TypeError here when data is not JSON
         async with self._store.transaction():
-            row = await self._store.fetchrow("SELECT MAX(id) AS top FROM hearth_questions")
-            qid = int(row["top"] or 0) + 1 if row else 1
             asked = Question(
-                id=qid, community=community, plugin=plugin, platform=member.platform,
+                id=0, community=community, plugin=plugin, platform=member.platform,
                 member_id=member.id, member_name=member.name, key=key, text=question.strip(),
                 choices=labels, multiple=multiple, data=json.loads(stored),
                 asked_ms=int(self._app.clock.now().timestamp() * 1000),
             )
-            await self._store.execute(
-                "INSERT INTO hearth_questions (id, community, plugin, platform, member_id,"
+            qid = int(await self._store.fetchval(
+                "INSERT INTO hearth_questions (community, plugin, platform, member_id,"
                 " member_name, question_key, question, question_parts, choices, multiple, data,"
-                " asked_ms, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (qid, community, plugin, member.platform, member.id, member.name, key,
+                " asked_ms, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
+                (community, plugin, member.platform, member.id, member.name, key,
                  str(asked.text), asked.parts, json.dumps(list(labels)), int(multiple), stored,
                  asked.asked_ms),
-            )
+            ))
+            asked = replace(asked, id=qid)
             first = asked.conversation not in self._open
             if first:
                 self._open[asked.conversation] = asked

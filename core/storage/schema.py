@@ -97,4 +97,13 @@ async def _core_v5(store: Store) -> None:
     await store.execute("CREATE INDEX hearth_once_at ON hearth_once (at_ms)")
 
 
-CORE_MIGRATIONS: tuple[Migration, ...] = (_core_v1, _core_v2, _core_v3, _core_v4, _core_v5)
+async def _core_v6(store: Store) -> None:
+    """Several processes: the answers of a command another process ran, for the process
+    waiting for them (:mod:`hearth.answers`)."""
+    await store.execute(
+        "CREATE TABLE hearth_answers (request TEXT PRIMARY KEY, community TEXT NOT NULL,"
+        " answers TEXT, expires_ms BIGINT NOT NULL)")
+
+
+CORE_MIGRATIONS: tuple[Migration, ...] = (
+    _core_v1, _core_v2, _core_v3, _core_v4, _core_v5, _core_v6)

@@ -6,6 +6,12 @@ community afresh (:func:`hearth.web.views.viewer`); what they may not see is
 a 403 page, never data. Actions are chat commands run as the person through
 the community's inbox (:meth:`hearth.app.App.run_command`), so the
 command's own checks decide, exactly as if they had typed it.
+
+With several processes, the one serving the dashboard may not act for the
+community shown: its pages read what the owner keeps in the database (read
+again at most every :data:`READ_AGAIN`), and an action goes to the owner
+through the database; its answers come back the same way, or the page says
+that it was queued when they take longer than :data:`ANSWER_WAIT`.
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
-import shlex
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from hearth.commands import quote_arg
 from hearth.events import CommandInvokedEvent
 from hearth.models import Channel, Message
 from hearth.timeutil import to_ms
@@ -37,6 +45,10 @@ log = logging.getLogger(__name__)
 COOKIE = "hearth_session"
 #: a chart is drawn again at most this often (its days change once a day; drawing costs CPU)
 CHART_FOR = timedelta(minutes=5)
+#: how long an action waits for its answers from the process acting for the community (s)
+ANSWER_WAIT = 10.0
+#: a community another process acts for is read again from the database at most this often
+READ_AGAIN = timedelta(seconds=15)
 _ACTIONS = 0
 
 
@@ -86,6 +98,10 @@ class Dashboard:
         self._runner: web.AppRunner | None = None
         #: (community, chart or "health") -> (drawn at, SVG or report text)
         self._drawn: dict[tuple[str, str], tuple[datetime, Any]] = {}
+        self.answer_wait = ANSWER_WAIT
+        self.read_again = READ_AGAIN
+        #: community acted for elsewhere -> when it was last read again (monotonic seconds)
+        self._read: dict[str, float] = {}
 
     # ------------------------------------------------------------------ serving
     def application(self) -> web.Application:
@@ -143,10 +159,25 @@ class Dashboard:
         sent = str(form.get("csrf", ""))
         return form if secrets.compare_digest(sent, await self._csrf(session)) else None
 
+    async def _fresh(self, *communities: str) -> None:
+        """For those of ``communities`` another process acts for, read what it keeps in the
+        database (members, persons, roles), at most every :attr:`read_again`: this
+        process's copy is not kept in step."""
+        now, stale = time.monotonic(), []
+        for key in communities:
+            if key not in self.app.config.communities or self.app.leases.owns(key):
+                self._read.pop(key, None)
+            elif now - self._read.get(key, -math.inf) >= self.read_again.total_seconds():
+                stale.append(key)
+        if stale:
+            await self.app.read_again(stale)
+            self._read.update(dict.fromkeys(stale, now))
+
     async def _viewer(self, request: web.Request) -> tuple[Session, views.Viewer] | web.Response:
         session = await self._session(request)
         if session is None:
             return _forbidden(request, "why_session")
+        await self._fresh(request.match_info["community"])
         who = await views.viewer(self.app, request.match_info["community"], session.account,
                                  _say(request))
         if who is None:
@@ -196,6 +227,7 @@ class Dashboard:
         if session is None:
             return _forbidden(request, "why_session")
         cards = []
+        await self._fresh(*self.app.config.communities)
         for key in self.app.config.communities:
             who = await views.viewer(self.app, key, session.account, _say(request))
             if who is not None:
@@ -292,20 +324,19 @@ class Dashboard:
         return _html(views.result_html(who.community, line, answers, csrf, who.say))
 
     async def run(self, who: views.Viewer, session: Session, command: str, args: list[Any]) -> list[str]:
-        """Run ``command`` with ``args`` as the person; the replies it gave."""
+        """Run ``command`` with ``args`` as the person; the replies it gave (run by the process
+        acting for the community: perhaps another, through the database)."""
         global _ACTIONS
         key = who.community
-        if not self.app.leases.owns(key):  # (its inbox is in that process)
-            return [str(who.say("elsewhere_act", community=key))]
         ctx = views.core_ctx(self.app, key)
         platform = next((a[0] for a in args if isinstance(a, list)), session.account[0])
         mine = next((r for r in ctx.accounts(session.account) if r.platform == platform), None)
         if mine is None:
             return [str(who.say("no_account", platform=platform, community=key))]
-        member = await ctx.get_member(platform, mine.id)
+        member = await views.current(self.app, key, (platform, mine.id))
         if member is None:
             return [str(who.say("not_member", platform=platform, community=key))]
-        words = [member_token(str(a[1])) if isinstance(a, list) else shlex.quote(str(a)) for a in args]
+        words = [member_token(str(a[1])) if isinstance(a, list) else quote_arg(str(a)) for a in args]
         line = " ".join([command, *words])
         now = self.app.clock.now()
         _ACTIONS += 1
@@ -314,4 +345,8 @@ class Dashboard:
                           author=member, text=line, time=now)
         event = CommandInvokedEvent(platform=platform, id=ref, community=key, time=now, message=message)
         log.info("dashboard: %s:%s runs %r in %s", platform, mine.id, line, key)
-        return [str(a) for a in await self.app.run_command(event) or []]
+        answers = await self.app.run_command(event, wait=self.answer_wait)
+        if answers is None:
+            log.info("dashboard: %r in %s is queued for the process acting for it", line, key)
+            return [str(who.say("queued_act", community=key))]
+        return [str(a) for a in answers]

@@ -51,7 +51,8 @@ TEXTS = {
         "why_form": "This form is not valid (its CSRF token is missing or wrong).",
         "why_members": "Member pages are for the admins and the owner.",
         "why_act": "Only the admins and the owner act from the dashboard.",
-        "elsewhere_act": "{community} is served by another process now; try again in a moment.",
+        "queued_act": "Queued: the process serving {community} runs this shortly; its answer"
+                      " could not be shown here in time. Reload the page to see the result.",
         "no_account": "You have no account on {platform} in {community}, where this member is.",
         "not_member": "Your {platform} account is not a member of {community} now.",
     },
@@ -93,7 +94,8 @@ TEXTS = {
         "why_form": "表单无效（CSRF 令牌缺失或错误）。",
         "why_members": "成员页面只对管理员和群主开放。",
         "why_act": "只有管理员和群主可以在管理面板上操作。",
-        "elsewhere_act": "{community} 现在由另一个进程服务；请稍后再试。",
+        "queued_act": "已排队：服务 {community} 的进程很快会执行此操作；"
+                      "未能及时在此显示结果。请刷新页面查看。",
         "no_account": "你在 {community} 没有 {platform} 账号，而该成员在那里。",
         "not_member": "你的 {platform} 账号现在不是 {community} 的成员。",
     },

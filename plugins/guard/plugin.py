@@ -40,6 +40,7 @@ from hearth import (
     PanelAction,
     PanelRow,
     Param,
+    Person,
     PluginContext,
     Role,
     Step,
@@ -52,7 +53,7 @@ from hearth import (
 )
 from hearth.i18n import texts
 from hearth.plugins.guard.config import GuardConfig
-from hearth.plugins.guard.records import DISMISSED, MIGRATIONS, OPEN, UPHELD, Report, Reports
+from hearth.plugins.guard.records import DISMISSED, MIGRATIONS, OPEN, UPHELD, Mutes, Report, Reports
 from hearth.plugins.guard.texts import DEFAULTS
 from hearth.plugins.guard.words import WordList
 
@@ -202,11 +203,17 @@ async def _apply(ctx: PluginContext, member: Member, step: Step, until: datetime
                  reason: str) -> None:
     """Carry out one escalation step (after the member's DM was queued)."""
     if step.action == "mute" and until is not None:
-        await ctx.mute(member, until, reason)
+        await _mute(ctx, member, until, reason)
     elif step.action == "kick":
         await ctx.kick(member, reason)
     elif step.action == "ban":
         await ctx.ban(member, reason)
+
+
+async def _mute(ctx: PluginContext, member: Member, until: datetime, reason: str) -> None:
+    """Mute ``member`` until ``until`` and note it, so a ``!pardon`` can lift it."""
+    await ctx.mute(member, until, reason)
+    await Mutes(ctx.store).imposed((await ctx.person(member)).id, until, ctx.now())
 
 
 def _mute_end(ctx: PluginContext, step: Step) -> datetime | None:
@@ -438,7 +445,7 @@ async def _manual(inv: Invocation, action: str, reason: str | None,
                                  until=until_text)))
     why = f"guard: {action} by {inv.member.id}: {reason}"
     if action == "mute" and until is not None:
-        await ctx.mute(target, until, why)
+        await _mute(ctx, target, until, why)
     elif action == "kick":
         await ctx.kick(target, why)
     elif action == "ban":
@@ -474,6 +481,7 @@ async def _lift(inv: Invocation, what: str) -> str:
         return refused
     if what == "unmute":
         await ctx.unmute(target)
+        await Mutes(ctx.store).lifted((await ctx.person(target)).id, ctx.now())
         await ctx.dm(target, str(say("dm_unmute", community=ctx.key)))
     else:
         await ctx.unban(target)
@@ -488,6 +496,23 @@ async def _cmd_unmute(inv: Invocation) -> str:
 
 async def _cmd_unban(inv: Invocation) -> str:
     return await _lift(inv, "unban")
+
+
+@hookimpl
+async def on_strikes_pardoned(ctx: PluginContext, person: Person, count: int, by: Member) -> None:
+    """A pardon lifts the mute guard imposed (for a strike) that is still running."""
+    if not await Mutes(ctx.store).lifted(person.id, ctx.now()):
+        return
+    accounts = ctx.accounts(person)
+    if not accounts:
+        return
+    member = accounts[0].member
+    say = _say(ctx)
+    await ctx.unmute(member)  # and the person's linked accounts
+    await ctx.dm(member, str(say("dm_unmute", community=ctx.key)))
+    await _audit(ctx, str(say("audit_lift", actor=by.name_and_id, target=member.name_and_id,
+                              what=say("lift_mute_pardon"))))
+    log.info("guard's mute of person %d lifted: pardoned", person.id)
 
 
 # --------------------------------------------------------------------------- word lists

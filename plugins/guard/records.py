@@ -1,4 +1,5 @@
-"""What guard keeps: reports (numbered per community) and who filed each.
+"""What guard keeps: reports (numbered per community) and who filed each, and
+the mutes guard imposed that have not ended (so a ``!pardon`` can lift them).
 
 All of guard's SQL is here, on the community-scoped store (``ctx.store``): every
 row carries the community key, times are integer epoch milliseconds, reports
@@ -41,7 +42,15 @@ async def upgrade_v1(store: Store) -> None:
     )
 
 
-MIGRATIONS = (upgrade_v1,)
+async def upgrade_v2(store: Store) -> None:
+    await store.execute(
+        f"CREATE TABLE {store.table('mutes')} ("
+        " community TEXT NOT NULL, person BIGINT NOT NULL, until_ms BIGINT NOT NULL,"
+        " PRIMARY KEY (community, person))"
+    )
+
+
+MIGRATIONS = (upgrade_v1, upgrade_v2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,3 +171,24 @@ class Reports:
                 await self.store.delete("reporters", "number = ?", (int(row["number"]),))
             await self.store.delete("reports", "platform = ? AND author_id = ?",
                                     (platform, member_id))
+
+
+class Mutes:
+    """The mutes guard imposed in one community, by person, until they end."""
+
+    def __init__(self, store: CommunityStore) -> None:
+        self.store = store
+
+    async def imposed(self, person: int, until: datetime, now: datetime) -> None:
+        """Note that guard muted ``person`` until ``until`` (the latest mute counts)."""
+        async with self.store.transaction():
+            await self.store.delete("mutes", "until_ms <= ?", (to_ms(now),))
+            await self.store.insert("mutes", {"person": person, "until_ms": to_ms(until)},
+                                    on_conflict=("person",), update=("until_ms",))
+
+    async def lifted(self, person: int, now: datetime) -> bool:
+        """Forget ``person``'s mute; True if guard's mute of them was still running."""
+        async with self.store.transaction():
+            until = await self.store.select_value("mutes", "until_ms", "person = ?", (person,))
+            await self.store.delete("mutes", "person = ?", (person,))
+        return until is not None and int(until) > to_ms(now)

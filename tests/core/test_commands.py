@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hearth import Command, Param, Role
-from hearth.commands import CommandRegistry, check_permission, parse_args, split_args
+from hearth.commands import CommandRegistry, check_permission, parse_args, quote_arg, split_args
 from hearth.errors import PermissionDenied, StartupError, UsageError
 from hearth.models import Member
 
@@ -63,9 +63,14 @@ def test_required_typed_parameter_reports_expected_form() -> None:
         parse_args(ping, "x")
 
 
-def test_rest_parameter_takes_the_remaining_text() -> None:
+def test_rest_parameter_takes_the_remaining_text_as_written() -> None:
     warn = Command(name="warn", handler=_noop, params=(Param("member", "member"), Param("reason", "rest")))
-    assert parse_args(warn, "@ann sweep the   tea room") == {"member": "ann", "reason": "sweep the tea room"}
+    assert parse_args(warn, "@ann sweep the   tea room") == {
+        "member": "ann", "reason": "sweep the   tea room"}
+    # an apostrophe or a quote in the rest is text, not an unclosed quote
+    assert parse_args(warn, "@ann don't shout \"please\"\nsecond line") == {
+        "member": "ann", "reason": "don't shout \"please\"\nsecond line"}
+    assert parse_args(warn, "\"@ann\" 'it's fine") == {"member": "ann", "reason": "'it's fine"}
 
 
 def test_a_text_only_command_takes_its_text_as_written() -> None:
@@ -106,8 +111,18 @@ def test_role_rule_can_come_from_the_plugin_config() -> None:
         check_permission(command, _member(Role.MEMBER), Role.ADMIN, frozenset(), "!")
 
 
-def test_split_args_keeps_apostrophes_inside_quotes() -> None:
+def test_split_args_keeps_apostrophes_inside_quotes_and_words() -> None:
     assert split_args('"Olivia\'s tea" 2h') == ["Olivia's tea", "2h"]
+    assert split_args("Olivia's ‘tea room’  “big hall”") == ["Olivia's", "tea room", "big hall"]
+    with pytest.raises(ValueError, match="a quote is not closed"):
+        split_args("fine 'not closed")
+
+
+@pytest.mark.parametrize("text", ["tea", "two words", "Olivia's tea", 'say "hi"', "it's \"both\"",
+                                  "'lead", "“curly”", "line\nbreak"])
+def test_a_quoted_argument_reads_back_as_one_token(text: str) -> None:
+    [token] = split_args(quote_arg(text))
+    assert token == text if not ('"' in text and "'" in text) else token == text.replace('"', "'")
 
 
 # Issue 10 item 22: absurd numbers are usage errors at parsing, never a crash deeper in.

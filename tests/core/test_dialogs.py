@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -370,5 +371,28 @@ async def test_a_question_mentioning_a_member_keeps_the_mention_across_a_restart
         await bot.dm("alice", "a little")
         [vouch] = dms(bot)
         assert vouch["text"].startswith("[tea] Do you vouch for @bob?")  # a mention, not the plain "@Bob"
+    finally:
+        await bot.close()
+
+
+@pytest.mark.asyncio
+async def test_questions_asked_at_once_get_their_ids_from_the_database(storage_url: str) -> None:
+    """Ids come from the database: asks running at once (on PostgreSQL, each on its own
+    connection, as in several processes) never take the same id."""
+    plugins = {"survey": Questionnaire(), "quiz": Questionnaire("quiz")}
+    bot = await TestBot.create(CONFIG, extra_plugins=plugins,
+                               members=[{"id": f"m{i}"} for i in range(6)], start=START,
+                               storage=storage_url)
+    try:
+        assert bot.app is not None
+        dialogs = bot.app.dialogs
+        members = [Member(platform=bot.adapter.name, id=f"m{i}", name=f"M{i}") for i in range(6)]
+        ids = await asyncio.gather(*(
+            dialogs.ask("tea", "survey", m, "Which tea?", choices=None, multiple=False, key="q",
+                        data=None) for m in members))
+        assert len(set(ids)) == 6
+        await bot.settle()
+        asked = sorted(a["member"] for a in bot.take() if a["action"] == "dm")
+        assert asked == [m.id for m in members]
     finally:
         await bot.close()

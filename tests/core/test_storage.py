@@ -19,7 +19,7 @@ from hearth.errors import StorageError
 from hearth.plugins.welcome.records import Newcomers
 from hearth.registry import BUILTIN_PLUGINS
 from hearth.scheduler import Scheduler
-from hearth.storage import CORE_MIGRATIONS, Database
+from hearth.storage import CORE_MIGRATIONS, Database, copy
 from hearth.storage.sql import to_postgres
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -330,7 +330,8 @@ def test_check_connect_opens_the_database(tmp_path: Path, postgres_server: str) 
 
 @pytest.mark.asyncio
 async def test_migrate_storage_copies_an_sqlite_database_to_postgresql(
-        tmp_path: Path, postgres_url: str) -> None:
+        tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(copy, "BATCH", 1)  # every table of more than one row read in batches
     source = tmp_path / "hearth.db"
     config = tmp_path / "hearth.yaml"
     config.write_text(CONFIG.format(url=f"sqlite:///{source}"))

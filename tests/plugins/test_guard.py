@@ -225,6 +225,14 @@ async def test_leader_with_moderate_can_warn_and_mute_but_not_kick(hearth_bot):
 
 
 @pytest.mark.asyncio
+async def test_a_reason_with_an_apostrophe_or_quotes_is_taken_as_written(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("lee", "general", "!warn @bob don't call people \"names\"")
+    assert one(bot.take(), "dm", member="bob")["text"] == (
+        "A moderator warned you in tea-house: don't call people \"names\" (strike 1).")
+
+
+@pytest.mark.asyncio
 async def test_nobody_acts_on_an_equal_or_higher_role(hearth_bot):
     bot = await make(hearth_bot)
     await bot.say("lee", "general", "!mute @lena 1h")
@@ -271,6 +279,40 @@ async def test_kick_ban_unmute_unban_by_admin(hearth_bot):
     assert one(acts, "unmute", member="bob")
     await bot.say("bob", "general", "free again")
     assert bot.take() == []
+
+
+@pytest.mark.asyncio
+async def test_a_pardon_lifts_guards_running_mute_and_only_that(hearth_bot):
+    bot = await make(hearth_bot)
+    await bot.say("adam", "general", "!mute @bob 2h spamming")
+    bot.take()
+    await bot.say("adam", "general", "!pardon @bob")
+    acts = bot.take()
+    assert one(acts, "unmute", member="bob")
+    assert one(acts, "dm", member="bob")["text"] == "You may post in tea-house again."
+    assert one(acts, "send", channel="mods")["text"] == (
+        "guard: Adam (`adam`) lifted the mute (with a pardon) of Bob (`bob`).")
+    await bot.say("bob", "general", "free again")
+    assert bot.take() == []
+    # a mute that ended already, or one lifted with !unmute, is not lifted again
+    await bot.say("adam", "general", "!mute @carol 1h")
+    await bot.wait("2h")
+    await bot.say("adam", "general", "!mute @alice 1h")
+    await bot.say("adam", "general", "!unmute @alice")
+    bot.take()
+    await bot.say("adam", "general", "!pardon @carol")
+    await bot.say("adam", "general", "!pardon @alice")
+    assert "unmute" not in kinds(bot.take())
+
+
+@pytest.mark.asyncio
+async def test_a_pardon_lifts_a_mute_the_ladder_imposed(hearth_bot):
+    bot = await make(hearth_bot)
+    for _ in range(2):  # warn, then the ladder's 1h mute
+        await bot.say("bob", "general", "what some insult")
+    assert one(bot.take(), "mute", member="bob")["until"] == "2026-11-20T20:00:00+08:00"
+    await bot.say("adam", "general", "!pardon @bob 1")
+    assert one(bot.take(), "unmute", member="bob")
 
 
 # --------------------------------------------------------------------------- word lists
