@@ -101,7 +101,7 @@ from hearth.leases import LEASE_TTL, Leases
 from hearth.logs import community_var, plugin_var
 from hearth.models import Capability, Member, Message, Reaction, Role
 from hearth.once import ACTIONS, DELETES, EVENTS, Once
-from hearth.outbox import Outbound, Outcome
+from hearth.outbox import Outbound, Outcome, Request
 from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.persons import Person
@@ -114,6 +114,7 @@ from hearth.registry import PluginSet
 from hearth.reports import Panel, Pyramid, Referral, Report
 from hearth.rules import rules_command
 from hearth.scheduler import Job, Scheduler
+from hearth.spacing import Spacing
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
 from hearth.supervisor import Supervisor
 from hearth.text import mention
@@ -188,11 +189,14 @@ class _Host(AdapterHost):
         registry = self._app.registries.get(community)
         return list(registry) if registry else []
 
-    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
-        return await self._app.run_command(event) or []
+    async def run_command(self, event: CommandInvokedEvent) -> list[str] | None:
+        return await self._app.run_command(event)
 
     def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         return self._app.supervisor.run(name, factory)
+
+    async def space_out(self, key: str, interval: float) -> None:
+        await self._app.spacing.wait(key, interval)
 
 
 class App:
@@ -235,7 +239,9 @@ class App:
         #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
         self._seen: Recent[int, bool] = Recent(SEEN_SIZE)
         self._reported: set[tuple[Any, ...]] = set()
-        self._answers: dict[tuple[str, str], list[str]] = {}
+        #: natively invoked commands being handled -> their answers (None: another
+        #: process handles the command, and answers it through its ``answer_with``)
+        self._answers: dict[tuple[str, str], list[str] | None] = {}
         #: natively invoked commands whose caller waits for answers from another process:
         #: message key -> the request recorded for them once stored for that one (else None)
         self._awaited: dict[tuple[str, str], str | None] = {}
@@ -250,6 +256,8 @@ class App:
         self.answers: Answers
         #: the keys of actions queued, and with PostgreSQL their rows (see :mod:`hearth.journal`)
         self.journal: Journal
+        #: actions spaced out in time across processes (Discord's IDENTIFY pace)
+        self.spacing = Spacing()
         self.groups = GroupService(self, CORE)
         #: questions asked by DM (``ctx.ask``), queued and answered one at a time per member
         self.dialogs = Dialogs(self)
@@ -332,6 +340,8 @@ class App:
         self.once = Once(self.db, self.clock)
         self.answers = Answers(self.db)
         self.journal = Journal(self.db, self.once, self.clock, self.leases.owns, self.leases.name)
+        self.spacing = Spacing(self.db)
+        await self.spacing.open()
         in_use = {n for key in self.config.communities for n in self.enabled(key)}
         for name in self.plugins.names:
             if name in in_use:
@@ -675,7 +685,7 @@ class App:
         that is neither a DM nor a pick belongs to its community
         (:meth:`_community_of`; :meth:`submit` asks it directly then).
         """
-        question = self._question_answered(event)
+        question = await self._open_question(event)
         if question is not None:
             return question.community, replace(event, community=question.community)
         sender = _dm_sender(event)
@@ -686,6 +696,23 @@ class App:
         if isinstance(event, ChoiceMadeEvent):  # only the member asked can answer
             question = self.dialogs.question(event.question)
             return question if question and question.conversation == event.member.key else None
+        conversation = self._answering_in(event)
+        return None if conversation is None else self.dialogs.asking(*conversation)
+
+    async def _open_question(self, event: Event) -> Question | None:
+        """:meth:`_question_answered`; with several processes read in the database, since
+        another process may have asked (or closed) the question (only DMs and picks ask)."""
+        if not self.leases.shared:
+            return self._question_answered(event)
+        conversation = (event.member.key if isinstance(event, ChoiceMadeEvent)
+                        else self._answering_in(event))
+        question = None if conversation is None else await self.dialogs.read_open(conversation)
+        if isinstance(event, ChoiceMadeEvent) and question and question.id != event.question:
+            return None
+        return question
+
+    def _answering_in(self, event: Event) -> tuple[str, str] | None:
+        """The conversation whose open question a DM that is not a command would answer."""
         if not isinstance(event, MessagePostedEvent):
             return None
         message = event.message
@@ -693,7 +720,7 @@ class App:
             return None
         if message.text.startswith(self.config.command_prefix):
             return None
-        return self.dialogs.asking(message.platform, message.author.id)
+        return message.platform, message.author.id
 
     def _community_of(self, event: Event) -> tuple[str, Event] | None:
         """The community a (non-DM) event belongs to, with the event; None (logged) if none."""
@@ -716,12 +743,7 @@ class App:
         lobby (which asks which community is meant), as does ``help`` from
         someone in none; anything else from them is dropped.
         """
-        homes: dict[str, Member] = {}
-        for key in self.config.communities:
-            adapter = self.adapter_for(key, sender.platform)
-            member = await adapter.get_member(key, sender.id) if adapter else None
-            if member is not None:
-                homes[key] = member
+        homes = await self._homes(sender)
         line = self._command_line(event)
         if line is not None:
             words = line.split()
@@ -736,6 +758,30 @@ class App:
         log.debug("direct message %s from %s: not a member of exactly one community; dropped",
                   event.id, sender.id)
         return None
+
+    async def _homes(self, sender: Member) -> dict[str, Member]:
+        """The communities ``sender`` is a member of now, with the member as each sees them.
+
+        With several processes, the members of a community another process acts for
+        are read in its stored directory: the network may not show them to this one
+        (Discord sends every DM to the holder of shard 0, whatever the guild).
+        """
+        owned = self.leases.owned()
+        elsewhere: dict[str, Member] = {}
+        if owned is not None:
+            assert self.db is not None
+            elsewhere = await self.people.directory.present_in(
+                self.db, sender.key, [k for k in self.config.communities if k not in owned])
+        homes: dict[str, Member] = {}
+        for key in self.config.communities:
+            adapter = self.adapter_for(key, sender.platform)
+            if adapter is None:
+                continue
+            member = (elsewhere.get(key) if owned is not None and key not in owned
+                      else await adapter.get_member(key, sender.id))
+            if member is not None:
+                homes[key] = member
+        return homes
 
     def _command_line(self, event: Event) -> str | None:
         """The command line (without prefix) a DM event carries, if it is a command."""
@@ -763,11 +809,7 @@ class App:
         """Answer a DM command that belongs to no single community."""
         assert isinstance(event, (MessagePostedEvent, CommandInvokedEvent))
         message, prefix = event.message, self.config.command_prefix
-        homes = []
-        for key in self.config.communities:
-            adapter = self.adapter_for(key, message.platform)
-            if adapter and await adapter.get_member(key, message.author.id):
-                homes.append(key)
+        homes = list(await self._homes(message.author))
         line = (self._command_line(event) or "").strip()
         if homes:
             text = (f"You are a member of several communities here ({', '.join(homes)}): put the "
@@ -875,6 +917,7 @@ class App:
                 pass  # lost again before it started: the process acting for it started it
             else:
                 events.append(item)
+                self._answered_elsewhere(item)
                 if isinstance(item, CommandInvokedEvent) and item.message.key in self._awaited:
                     awaited.append((item.message.key, f"{item.platform}:{item.id}"))
         failures = 0
@@ -918,11 +961,17 @@ class App:
         try:
             if key is not None and await self.once.seen(EVENTS, key, ask=routed is not None):
                 log.debug("%s %s was handled already; skipped", type(event).__name__, event.id)
+                if routed is None:
+                    self._answered_elsewhere(event)
             else:
                 # the core's own events' ids are this process's: their actions' keys would repeat
                 cause = cause_var.set(None if key is None or event.platform == CORE else Cause(key))
                 try:
-                    await self._handle(community, event)
+                    if answers is None and routed and isinstance(event, CommandInvokedEvent) and (
+                            event.answer_with):
+                        await self._answer_stored(community, event)
+                    else:
+                        await self._handle(community, event)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -972,11 +1021,13 @@ class App:
         dashboard's page), apart from every other reply.
 
         When another process acts for the community (several processes), the command
-        is stored for that one (:mod:`hearth.inbox`). Without ``wait`` this returns no
-        answers once it is stored, and the owner answers in the channel. With ``wait``,
-        the owner sends the answers back through the database (:mod:`hearth.answers`):
-        they are returned when they come within ``wait`` seconds, else None (the
-        command is queued there and will run; its answers are then shown nowhere).
+        is stored for that one (:mod:`hearth.inbox`). A command with ``answer_with``
+        is answered by that one, through the network (None is returned). Otherwise,
+        without ``wait`` this returns no answers once it is stored, and the owner
+        answers in the channel. With ``wait``, the owner sends the answers back
+        through the database (:mod:`hearth.answers`): they are returned when they come
+        within ``wait`` seconds, else None (the command is queued there and will run;
+        its answers are then shown nowhere).
         """
         seen = hash((event.platform, event.id))
         routed = None if seen in self._seen else await self._route(event)
@@ -984,20 +1035,27 @@ class App:
             return []
         self._seen[seen] = True
         queue = self._queues[routed[0]]
-        answers: list[str] = []
         key = event.message.key
-        self._answers[key] = answers
+        self._answers[key] = []
         if wait is not None:
             self._awaited[key] = None
         try:
             await queue.put(routed[1])
             await queue.reached(queue.put_count)
         finally:
-            del self._answers[key]
+            answers = self._answers.pop(key)
             request = self._awaited.pop(key, None)
         if request is not None and wait is not None:  # stored for the process acting for it
             return await self.answers.wait(request, wait)
         return answers
+
+    def _answered_elsewhere(self, event: Event) -> None:
+        """``event`` goes to (or was handled by) another process: when it is a command
+        invoked here that the other can answer, the caller of :meth:`run_command` leaves
+        the answer to it."""
+        if isinstance(event, CommandInvokedEvent) and event.answer_with is not None and (
+                event.message.key in self._answers):
+            self._answers[event.message.key] = None
 
     def answers_to(self, message: Message) -> list[str] | None:
         """The answers of ``message`` when it is a natively invoked command being handled."""
@@ -1022,6 +1080,31 @@ class App:
 
     async def _invoked(self, community: str, event: CommandInvokedEvent) -> None:
         await self._run_command(community, event.message, event.message.text)
+
+    async def _answer_stored(self, community: str, event: CommandInvokedEvent) -> None:
+        """Handle a command another process received and stored for this one, and answer it
+        from here through its ``answer_with``."""
+        key = event.message.key
+        # Received here too (every process runs the shard): its caller leaves the answer.
+        waiting = key in self._answers
+        answers: list[str] = []
+        self._answers[key] = answers
+        try:
+            await self._handle(community, event)
+        finally:
+            if waiting:
+                self._answers[key] = None
+            else:
+                del self._answers[key]
+        adapter = self.adapter_for(community, event.platform)
+        if adapter is None:
+            return
+
+        async def perform(_text: str | None, _reply: str | None) -> None:
+            await adapter.answer_command(community, event, answers)
+
+        self.outbound(adapter).submit(("answer", event.id), Request("answer", perform),
+                                      community=community, plugin=CORE)
 
     async def _notify(self, community: str, event: Event) -> None:
         """An event with a hook of its own (:data:`NOTIFY_HOOKS`)."""
@@ -1058,7 +1141,7 @@ class App:
         from elsewhere meanwhile) moves there; a pick for a question no longer
         open is ignored.
         """
-        question = self._question_answered(event)
+        question = await self._open_question(event)
         if question is None:
             if isinstance(event, ChoiceMadeEvent):
                 log.debug("choice for question %d, which is not open; ignored", event.question)

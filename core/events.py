@@ -8,8 +8,9 @@ Events carry data; acting goes through the adapter port.
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hearth.models import Channel, Member, Message, Reaction, Role, model
 from hearth.scheduler import Job
@@ -110,9 +111,14 @@ class CommandInvokedEvent(Event):
     ``message.text`` holds the command line without prefix (``flash "Night" 2h``).
     It enters the community's inbox through ``AdapterHost.run_command``, which
     returns its answers to the adapter (to deliver through the interaction).
+    ``answer_with`` is what the network needs to answer it from any process (on
+    Discord the interaction's application id and token, and whether the answer
+    is for the invoker only): when another process acts for the community, that
+    one answers it through :meth:`~hearth.ports.Adapter.answer_command`.
     """
 
     message: Message
+    answer_with: dict[str, Any] | None = field(default=None, compare=False)  # keeps it hashable
 
 
 @model

@@ -149,13 +149,19 @@ class AdapterHost(Protocol):
     def commands(self, community: str) -> Sequence[Command]:
         """The commands enabled in a community (for native slash commands)."""
 
-    async def run_command(self, event: CommandInvokedEvent) -> list[str]:
+    async def run_command(self, event: CommandInvokedEvent) -> list[str] | None:
         """Queue a natively invoked command (a slash command) in its community's inbox.
 
         It is handled in turn with the community's other events. Returns once it
         was handled, with its answers (texts), which the adapter delivers through
-        the network's own answer path, never merged with other replies.
+        the network's own answer path, never merged with other replies. None when
+        a command with ``answer_with`` was handled, or is stored for, another
+        process, which answers it (:meth:`Adapter.answer_command`).
         """
+
+    async def space_out(self, key: str, interval: float) -> None:
+        """Return when the adapter may act: ``interval`` seconds after the last time it, or
+        another process sharing the database, did with ``key`` (Discord's IDENTIFY pace)."""
 
     def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run a long-running loop (the adapter's receiver) under the app's supervisor.
@@ -253,6 +259,13 @@ class Adapter(abc.ABC):
                                 capability=Capability.MEMBERS)
 
     # -- actions -----------------------------------------------------------
+    async def answer_command(self, community: str, event: CommandInvokedEvent,
+                             answers: list[str]) -> None:
+        """Deliver the ``answers`` of a natively invoked command another process received,
+        through its ``answer_with`` (the default: in its channel, as replies)."""
+        for text in answers:
+            await self.send(community, event.message.channel, text, reply_to=event.message.id)
+
     async def send(
         self, community: str | None, channel: Channel, text: str, *, reply_to: str | None = None
     ) -> SentMessage:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hearth.adapters.discord.schema import DiscordAccount, DiscordBinding, Shards
 from hearth.errors import AdapterError, StartupError
+from hearth.events import CommandInvokedEvent
 from hearth.models import Capability, Channel, Member, Message, Prompt, Role, SentMessage
 from hearth.ports import (
     Adapter,
@@ -50,6 +51,9 @@ class DiscordAdapter(Adapter):
     interaction_life = timedelta(minutes=15)
     #: an answer through the interaction must start this long before its token expires
     answer_margin = timedelta(seconds=10)
+    #: seconds between two IDENTIFYs of one ``max_concurrency`` bucket, in every process
+    #: sharing the database (Discord: 5; shorter in tests)
+    identify_interval = 5.0
     #: seconds between saves of the position a restart resumes from
     checkpoint_every = 1.0
     #: at stop, how long to wait for the core to handle what it was given before saving
@@ -146,6 +150,11 @@ class DiscordAdapter(Adapter):
             yield listed
 
     # ------------------------------------------------------------------ actions
+    async def answer_command(self, community: str, event: CommandInvokedEvent,
+                             answers: list[str]) -> None:
+        """Answer a slash command another process received, through its interaction."""
+        await self._started().interactions.answer(community, event, answers)
+
     async def send(
         self, community: str | None, channel: Channel, text: str, *, reply_to: str | None = None
     ) -> SentMessage:

@@ -63,18 +63,21 @@ class IdentifyPace:
     """Discord's IDENTIFY limits for a sharded client.
 
     Shards start in ``max_concurrency`` buckets (``shard_id % max_concurrency``),
-    each bucket at most one IDENTIFY per 5 seconds; and a bot has a daily
-    budget of session starts. Both are read from ``GET /gateway/bot`` before
-    each client connects; the pace is kept across the clients this process
-    makes (its shards changing).
+    each bucket at most one IDENTIFY per 5 seconds (``interval``); and a bot has
+    a daily budget of session starts. Both are read from ``GET /gateway/bot``
+    before each client connects. The pace is kept by the core
+    (``host.space_out``) for every process sharing the database (with SQLite,
+    across the clients this process makes as its shards change).
     """
 
-    #: seconds between two IDENTIFYs of one bucket
-    INTERVAL = 5.0
+    #: Discord counts an IDENTIFY when it arrives: the slots are this much further apart,
+    #: so that one sent a little late never follows the previous too closely
+    MARGIN = 0.25
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
         self.max_concurrency = 1
-        self._last: dict[int, float] = {}
+        self.host: AdapterHost | None = None
 
     async def prepare(self, client: discord.AutoShardedClient, shards: int) -> None:
         """Read the limits; :class:`Unreachable` when the day's budget cannot start ``shards``."""
@@ -91,11 +94,8 @@ class IdentifyPace:
     async def wait(self, shard_id: int | None, *, initial: bool = False) -> None:
         """discord.py's ``before_identify_hook``: wait for the shard's bucket to be free."""
         bucket = (shard_id or 0) % self.max_concurrency
-        loop = asyncio.get_running_loop()
-        last = self._last.get(bucket)
-        if last is not None:
-            await asyncio.sleep(max(0.0, last + self.INTERVAL - loop.time()))
-        self._last[bucket] = loop.time()
+        if self.host is not None:
+            await self.host.space_out(f"discord identify {bucket}", self.interval + self.MARGIN)
 
 
 class Connection:
@@ -116,12 +116,13 @@ class Connection:
         self._stopping = False
         self._ready_count = 0
         self._resharded = asyncio.Event()
-        self._identify = IdentifyPace()
+        self._identify = IdentifyPace(adapter.identify_interval)
 
     async def start(self, host: AdapterHost) -> None:
         s = self.session
         await s.load(host)
-        s.host = host
+        s.host = self._identify.host = host
+        self.interactions.build()
         self._stopping = False
         await self._endpoint.apply(s.account.token.get_secret_value())
         s.running = self.adapter.shard_ids

@@ -7,6 +7,13 @@ are built in :mod:`.slash`). An invoked command is acknowledged at once
 ("thinking…") and queued in the community's inbox like a text command; its
 answer goes through the interaction when its turn comes, or in the channel
 once the interaction's token can no longer be used.
+
+The answer goes through the interaction's webhook (the deferred response is
+edited, longer answers follow up), which any process holding the bot token can
+use for 15 minutes: the interaction's application id and token travel with the
+command (``answer_with``), so when another process acts for the community (with
+several processes on one database) the receiver acknowledges it and that one
+answers (:meth:`Interactions.answer`).
 """
 
 from __future__ import annotations
@@ -24,11 +31,14 @@ from hearth.adapters.discord.choices import Choices
 from hearth.adapters.discord.convert import PLATFORM, chunks, render
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
-from hearth.errors import AdapterError
+from hearth.errors import AdapterError, Unreachable
 from hearth.events import CommandInvokedEvent
 from hearth.models import Channel, Message
 
 log = logging.getLogger(__name__)
+
+#: Discord's name for an interaction's first response in its webhook's message routes
+ORIGINAL: Any = "@original"
 
 
 class Interactions:
@@ -45,13 +55,20 @@ class Interactions:
         """Forget the interactions being answered (the adapter stopped)."""
         self._answering.clear()
 
+    def build(self) -> None:
+        """Each community's command registry as slash commands, to read invocations by (before
+        connecting: an interaction may come as soon as a session is ready)."""
+        host = self.session.host
+        assert host is not None
+        for key, gid in self.session.guild_ids().items():
+            self._slash[gid] = slash.build(host.commands(key))
+
     async def sync_commands(self) -> None:
         """Register each community's command registry as its guild's slash commands."""
         s = self.session
-        client, host = s.connected(), s.host
-        assert host is not None
+        client = s.connected()
         for key, gid in s.guild_ids().items():
-            self._slash[gid] = found = slash.build(host.commands(key))
+            found = self._slash[gid]
             if not s.account.sync_commands or client.get_guild(gid) is None:
                 continue
             app_id = client.application_id
@@ -74,8 +91,8 @@ class Interactions:
         if interaction.type is not discord.InteractionType.application_command:
             return
         s = self.session
-        if interaction.guild_id in s.guilds and s.community_of(interaction.guild_id) is None:
-            return  # its shard's new holder answers
+        # (Of a guild on a shard just given up too: the core stores it for the process
+        # acting for the community, which answers it.)
         key = s.guilds.get(interaction.guild_id or 0)
         host = s.host
         commands = self._slash.get(interaction.guild_id or 0)
@@ -94,6 +111,8 @@ class Interactions:
         target = str(data.get("target_id")) if data.get("type") == slash.MESSAGE_MENU else None
         try:
             # Discord wants a first response within 3 s: "thinking…" until the command's turn.
+            # (Refused as acknowledged already: another process connected to the shard took
+            # it too; the command is handled once, and answered through the same webhook.)
             with contextlib.suppress(discord.HTTPException):
                 await interaction.response.defer(thinking=True, ephemeral=target is not None)
             channel = s.channel(key, interaction.channel_id or 0)
@@ -102,41 +121,61 @@ class Interactions:
                 author=s.author(key, interaction.user), text=line,
                 time=interaction.created_at, reply_to=target, raw=interaction,
             )
-            answers = await host.run_command(CommandInvokedEvent(
+            event = CommandInvokedEvent(
                 platform=PLATFORM, id=f"slash:{interaction.id}", community=key,
                 time=interaction.created_at, message=message,
-            ))
-            await self._deliver(key, interaction, channel, answers)
+                answer_with={"application_id": str(interaction.application_id),
+                             "token": interaction.token, "ephemeral": target is not None},
+            )
+            answers = await host.run_command(event)
+            if answers is not None:  # else the process acting for the community answers
+                await self.answer(key, event, answers)
         finally:
             self._answering.discard(interaction.id)
 
-    async def _deliver(self, key: str, interaction: discord.Interaction, channel: Channel,
-                       answers: list[str]) -> None:
-        """Answer through the interaction, or in the channel once it can no longer be used."""
+    async def answer(self, key: str, event: CommandInvokedEvent, answers: list[str]) -> None:
+        """Answer a slash command through its interaction's webhook (from any process), or in
+        the channel once the interaction can no longer be used.
+
+        :class:`Unreachable` (the outbound flow tries again) while the client is not logged
+        in: this process has just taken the guild's shard over and is connecting.
+        """
         s = self.session
+        if s.client is None or s.client.user is None:
+            raise Unreachable("the discord adapter is connecting", platform=PLATFORM,
+                              action="answer a slash command")
         texts = [render(text) for text in answers] or ["Done."]
+        via = event.answer_with or {}
+        ephemeral = bool(via.get("ephemeral"))
         # A margin: the answer must reach Discord before the token expires.
-        age = discord.utils.utcnow() - interaction.created_at
+        age = discord.utils.utcnow() - event.time
         if age < s.adapter.interaction_life - s.adapter.answer_margin:
             try:
                 with boundary("answering a slash command"):
+                    webhook = self._webhook(via)
                     for i, chunk in enumerate(c for text in texts for c in chunks(text)):
-                        if i > 0:
-                            await interaction.followup.send(chunk)
-                        elif interaction.response.is_done():
-                            await interaction.edit_original_response(content=chunk)
+                        if i == 0:  # the deferred response ("thinking…"), ephemeral or not
+                            await webhook.edit_message(ORIGINAL, content=chunk)
                         else:
-                            await interaction.response.send_message(chunk)
+                            await webhook.send(chunk, ephemeral=ephemeral)
                 return
-            except AdapterError as exc:
-                log.warning("could not answer slash command %s through the interaction (%s); "
-                            "answering in the channel", interaction.id, exc)
+            except (AdapterError, KeyError) as exc:
+                log.warning("could not answer slash command %s through the interaction (%r); "
+                            "answering in the channel", event.id, exc)
         else:
             log.info("slash command %s was answered after %ds, when its interaction had "
-                     "expired; answering in the channel", interaction.id, age.total_seconds())
+                     "expired; answering in the channel", event.id, age.total_seconds())
+        channel: Channel = event.message.channel
         for text in texts:
             try:
-                await self.actions.send(key, channel, f"<@{interaction.user.id}> {text}")
+                await self.actions.send(key, channel, f"<@{event.message.author.id}> {text}")
             except AdapterError as exc:
-                log.warning("could not answer slash command %s: %s", interaction.id, exc)
+                log.warning("could not answer slash command %s: %s", event.id, exc)
                 return
+
+    def _webhook(self, via: Mapping[str, Any]) -> discord.Webhook:
+        """The interaction's webhook, as discord.py's ``Interaction.followup`` makes it."""
+        client = self.session.connected()
+        return discord.Webhook.from_state(
+            data={"id": via["application_id"], "type": 3, "token": via["token"]},
+            state=client._connection)

@@ -19,6 +19,7 @@ from typing import Any
 from hearth.clock import SystemClock
 from hearth.events import Event
 from hearth.models import Role
+from hearth.spacing import Spacing
 from hearth.supervisor import Supervisor
 
 
@@ -65,6 +66,7 @@ class RecordingHost:
         self.skipped: list[tuple[str, str, int]] = []
         self.command_list = list(commands)
         self.supervisor = Supervisor(self.clock)
+        self.spacing = Spacing()  # in this process
 
     async def submit(self, event: Event) -> None:
         self.events.append(event)
@@ -78,9 +80,12 @@ class RecordingHost:
     def commands(self, community: str) -> Sequence[Any]:
         return self.command_list
 
-    async def run_command(self, event: Event) -> list[str]:
+    async def run_command(self, event: Event) -> list[str] | None:
         await self.submit(event)
         return []
 
     def supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         return self.supervisor.run(name, factory)
+
+    async def space_out(self, key: str, interval: float) -> None:
+        await self.spacing.wait(key, interval)

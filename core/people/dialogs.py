@@ -341,6 +341,18 @@ class Dialogs:
         """The open question of a conversation, if any (no storage read: the hot path asks)."""
         return self._open.get((platform, member_id)) if self._open else None
 
+    async def read_open(self, conversation: tuple[str, str]) -> Question | None:
+        """The open question of a conversation as the database has it now (with several
+        processes another may have asked or closed one since); remembered here too."""
+        row = await self._store.fetchrow(
+            "SELECT * FROM hearth_questions WHERE platform = ? AND member_id = ? ORDER BY id LIMIT 1",
+            conversation)
+        if row is None:
+            self._open.pop(conversation, None)
+            return None
+        question = self._open[conversation] = Question.from_row(row)
+        return question
+
     def question(self, question_id: int) -> Question | None:
         """The open question with this id, if it is open."""
         return next((q for q in self._open.values() if q.id == question_id), None)

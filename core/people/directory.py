@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -290,6 +290,21 @@ class Directory:
             e.last_active_ms = e.seen_ms = ms
 
     # ------------------------------------------------------------------ reading
+    @staticmethod
+    async def present_in(db: Database, account: Account, communities: Collection[str]
+                         ) -> dict[str, Member]:
+        """Those of ``communities`` whose stored directory has ``account`` present, with the
+        member as it knows them: read in the database, where the processes acting for
+        them keep it (with several processes, this one holds only its own)."""
+        if not communities:
+            return {}
+        rows = await db.fetch(
+            "SELECT community, name, role, is_bot FROM hearth_members WHERE platform = ?"
+            " AND member_id = ? AND present = 1", account)
+        return {r["community"]: Member(platform=account[0], id=account[1], name=r["name"],
+                                       role=Role(r["role"]), is_bot=bool(r["is_bot"]))
+                for r in rows if r["community"] in communities}
+
     def is_person(self, community: str, account: Account) -> bool:
         """Whether ``account`` is a member here the directory knows, and not a bot."""
         e = self._members.get(community, {}).get(account)

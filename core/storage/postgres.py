@@ -41,7 +41,7 @@ _POOL_SIZE = 10
 _SETTINGS = {"synchronous_commit": "off"}
 _CONNECT_TIMEOUT = 10.0
 
-_held: contextvars.ContextVar[tuple[PostgresDatabase, Any] | None] = contextvars.ContextVar(
+_held: contextvars.ContextVar[tuple[PostgresDatabase, Any, Any] | None] = contextvars.ContextVar(
     "_held", default=None)
 
 
@@ -129,8 +129,16 @@ class PostgresDatabase(Database):
         return _reason(exc)
 
     def _in_transaction(self) -> bool:
+        return self._held() is not None
+
+    def _held(self) -> Any:
+        """The connection of the transaction the current task is in, if any. A task started
+        inside a transaction inherits the context but not the transaction: its connection
+        goes back to the pool when the transaction ends."""
         held = _held.get()
-        return held is not None and held[0] is self
+        if held is None or held[0] is not self or held[2] is not asyncio.current_task():
+            return None
+        return held[1]
 
     # ------------------------------------------------------------------ statements
     @asynccontextmanager
@@ -147,7 +155,7 @@ class PostgresDatabase(Database):
             raise StorageError(f"cannot reach the database {self.where}: {_reason(exc)}") from exc
         try:
             async with conn.transaction():
-                token = _held.set((self, conn))
+                token = _held.set((self, conn, asyncio.current_task()))
                 try:
                     yield self
                 finally:
@@ -157,9 +165,9 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
-        held = _held.get()
-        if held is not None and held[0] is self:
-            yield held[1]
+        held = self._held()
+        if held is not None:
+            yield held
             return
         async with self._solo_lock:
             if self._solo is None or self._solo.is_closed():

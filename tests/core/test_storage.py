@@ -59,6 +59,22 @@ async def test_statements_transactions_and_returning(storage_url: str) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_task_started_inside_a_transaction_is_not_in_it(postgres_url: str) -> None:
+    """It inherits the context, not the connection (which the transaction gives back to the
+    pool when it ends, while the task may still be running: a queued action)."""
+    db = await open_db(postgres_url)
+    try:
+        await db.execute("CREATE TABLE demo_k (id INTEGER PRIMARY KEY)")
+        async with db.transaction():
+            await db.execute("INSERT INTO demo_k (id) VALUES (1)")
+            seen = await asyncio.create_task(db.fetchval("SELECT COUNT(*) FROM demo_k"))
+        assert seen == 0  # the row was not committed yet
+        assert await db.fetchval("SELECT COUNT(*) FROM demo_k") == 1
+    finally:
+        await db.close()
+
+
+@pytest.mark.asyncio
 async def test_a_transaction_cancelled_as_it_begins_leaves_none_open(storage_url: str) -> None:
     """A task cancelled while its BEGIN runs (a web request whose client went away)."""
     db = await open_db(storage_url)

@@ -8,6 +8,7 @@ import pytest
 import pytest_asyncio
 
 from fake_discord import FakeDiscord, Scene, point_discord_py_at, standard_scene
+from hearth.storage import Database
 
 
 @pytest_asyncio.fixture
@@ -19,6 +20,16 @@ async def fake() -> AsyncIterator[FakeDiscord]:
             yield server
         finally:
             restore()
+
+
+@pytest_asyncio.fixture
+async def database(postgres_url: str) -> AsyncIterator[Database]:
+    """A connection to the test's PostgreSQL database, to look at what the processes share."""
+    db = await Database.open(postgres_url)
+    try:
+        yield db
+    finally:
+        await db.close()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from hearth.commands import Command
 from hearth.events import Event
 from hearth.models import Role
 from hearth.ports import CommunityBinding
+from hearth.storage import Database
 
 E = TypeVar("E", bound=Event)
 FAST = {"guild_ready_timeout": 0.05}
@@ -95,6 +96,27 @@ async def running(adapter: DiscordAdapter, host: RecordingHost) -> AsyncIterator
         await adapter.stop()
 
 
+async def eventually(check: Callable[[], Awaitable[bool]], what: str,
+                     timeout: float = 60.0) -> None:  # noqa: ASYNC109
+    """Wait until ``check()`` is true (polling: the processes are elsewhere)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not await check():  # noqa: ASYNC110 (other processes change what is checked)
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"not within {timeout:.0f}s: {what}") from None
+
+
+async def holders(db: Database) -> dict[str, str]:
+    """Each live shard lease's holder (``host:pid:suffix``)."""
+    if "hearth_leases" not in await db.tables():
+        return {}
+    rows = await db.fetch("SELECT community, holder FROM hearth_leases WHERE community LIKE"
+                          " 'discord shard %' AND expires_ms > CAST(EXTRACT(EPOCH FROM"
+                          " clock_timestamp()) * 1000 AS BIGINT)")
+    return {r["community"]: r["holder"] for r in rows}
+
+
 @dataclass
 class Running:
     """Hearth (the App with the Discord adapter) running against the fake."""
@@ -131,14 +153,19 @@ class Running:
 
 
 @asynccontextmanager
-async def hearth_app(fake: FakeDiscord, config: str, db: Path,
-                     plugins: Mapping[str, Any] | None = None) -> AsyncIterator[Running]:
-    """Start Hearth from YAML ``config`` with its database at ``db``; stop it after."""
+async def hearth_app(fake: FakeDiscord, config: str, db: Path | str,
+                     plugins: Mapping[str, Any] | None = None,
+                     **adapter_settings: Any) -> AsyncIterator[Running]:
+    """Start Hearth from YAML ``config`` with its database at ``db`` (a path: SQLite, or a
+    database URL), the adapter's attributes set from ``adapter_settings``; stop it after."""
     loaded = load(config, text=True, strict_accounts=True, extra_plugins=plugins)
     adapter = DiscordAdapter(account=loaded.config.accounts["discord"],
                              communities=bindings_for(loaded.config, DiscordAdapter),
                              client_options=FAST)
-    app = App(loaded.config, loaded.plugins, [adapter], storage=f"sqlite:///{db}")
+    for name, value in adapter_settings.items():
+        setattr(adapter, name, value)
+    storage = db if isinstance(db, str) else f"sqlite:///{db}"
+    app = App(loaded.config, loaded.plugins, [adapter], storage=storage)
     await app.start()
     try:
         yield Running(fake, app, adapter)

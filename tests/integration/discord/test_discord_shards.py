@@ -10,12 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from click.testing import CliRunner
+from discord_host import eventually
+from discord_host import holders as shard_holders
 
 from fake_discord import FakeDiscord, Guild, Op
 from hearth.cli import main
@@ -67,17 +68,6 @@ communities:
 """
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], what: str,
-                     timeout: float = 60.0) -> None:  # noqa: ASYNC109
-    """Wait until ``check()`` is true (polling: the processes are elsewhere)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await check():  # noqa: ASYNC110 (other processes change what is checked)
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"not within {timeout:.0f}s: {what}") from None
-
-
 class Processes:
     """``hearth run`` processes started from one config file."""
 
@@ -108,23 +98,9 @@ class Processes:
                 proc.wait()
 
 
-@pytest_asyncio.fixture
-async def database(postgres_url: str) -> AsyncIterator[Database]:
-    db = await Database.open(postgres_url)
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
 async def holders(db: Database) -> dict[str, int]:
     """Each live shard lease's holder process id."""
-    if "hearth_leases" not in await db.tables():
-        return {}
-    rows = await db.fetch("SELECT community, holder FROM hearth_leases WHERE community LIKE"
-                          " 'discord shard %' AND expires_ms > CAST(EXTRACT(EPOCH FROM"
-                          " clock_timestamp()) * 1000 AS BIGINT)")
-    return {r["community"]: int(r["holder"].split(":")[1]) for r in rows}
+    return {key: int(holder.split(":")[1]) for key, holder in (await shard_holders(db)).items()}
 
 
 def connected_shards(fake: FakeDiscord) -> list[list[int]]:
@@ -159,6 +135,9 @@ async def test_two_processes_split_the_shards_and_one_takes_over_after_kill_9(
             second = processes.start()
             # Two live processes: the first gives back one shard, the second claims it.
             await eventually(lambda: _split(database, fake), "the shards are split", 60)
+            # The second has started: registered cake's slash commands again once connected (its
+            # IDENTIFY waited for the first's to be 5 s old).
+            await eventually(lambda: _registered(fake, cake, 2), "the second process started")
             owner = (await holders(database))["discord shard 1/2"]
             assert {owner, first.pid} <= {first.pid, second.pid}
             doomed = first if owner == first.pid else second
@@ -242,6 +221,11 @@ async def _split(db: Database, fake: FakeDiscord) -> bool:
     return (len(held) == 2 and len(set(held.values())) == 2
             and connected_shards(fake) == [[0, 2], [1, 2]]
             and identified.count([0, 2]) == 2 and identified.count([1, 2]) == 2)
+
+
+async def _registered(fake: FakeDiscord, guild: Guild, times: int) -> bool:
+    path = f"/applications/{fake.application_id}/guilds/{guild.id}/commands"
+    return len(fake.find_requests("PUT", path)) >= times
 
 
 async def _sessions(fake: FakeDiscord, wanted: list[list[int]]) -> bool:
