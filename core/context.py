@@ -407,10 +407,11 @@ class PluginContext:
                         await self._act(adapter, what, call(community, target, message_id))
             return sent
 
-        lane = self._app.outbound(adapter).lane_for("channel", target.id)
+        outbound = self._app.outbound(adapter)
         request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
                           mergeable=not pin)
-        return self._queue(adapter, lane, request, then, data)
+        return outbound.submit(outbound.lane_for("channel", target.id), request, community=community,
+                               plugin=self.plugin, then=then, data=data)
 
     async def send_file(
         self,
@@ -467,7 +468,7 @@ class PluginContext:
         if answers is not None:
             answers.append(text)
             return None
-        if message.channel.is_dm:
+        if message.channel.dm_with is not None:
             return await self.dm(message.author, text, then=then, data=data)
         adapter = self.adapter(message.channel.platform)
         if adapter is None or not self._able(adapter, Capability.SEND):
