@@ -38,6 +38,9 @@ def model(cls: type[_T]) -> type[_T]:
     ``dataclasses.replace`` and ``is_dataclass`` work on it, and equality,
     hashing and ``repr`` follow the fields' ``compare`` and ``repr`` as a
     dataclass's would. Assignment after construction raises ``AttributeError``.
+    Instances are not tracked by the cycle collector (less work for it, 16
+    bytes less each): a model's fields are data and a network's payload, which
+    never refer back to the model.
     """
     parent = next((b for b in cls.__mro__[1:] if hasattr(b, "__dataclass_shadow__")), None)
     own: dict[str, Any] = dict(inspect.get_annotations(cls))
@@ -76,7 +79,7 @@ def model(cls: type[_T]) -> type[_T]:
         namespace["__repr__"] = _repr([f.name for f in fields if f.repr])
     made: Any = msgspec.defstruct(
         cls.__name__, specs, bases=(parent,) if parent is not None else None,
-        module=cls.__module__, namespace=namespace, frozen=True, kw_only=True)
+        module=cls.__module__, namespace=namespace, frozen=True, kw_only=True, gc=False)
     made.__qualname__ = cls.__qualname__
     made.__annotations__ = own
     made.__dataclass_shadow__ = shadow

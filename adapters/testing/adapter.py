@@ -18,7 +18,6 @@ mentions (:func:`hearth.mention`) as its network does; see :meth:`TestingAdapter
 from __future__ import annotations
 
 import functools
-import html
 import itertools
 import re
 from collections import OrderedDict
@@ -296,6 +295,8 @@ class TestingAdapter(Adapter):
         return f"<@{m.id}>" if self.name == "discord" else f"@{m.id}"
 
     def _render_matrix(self, text: Text) -> dict[str, Any]:
+        import html  # here: its table of entities is 0.4 MiB that most tests and the console never use
+
         body, rich, ids = [], [], []
         for part in text.parts:
             if isinstance(part, Mention) and part.platform == self.name and not part.with_id:
