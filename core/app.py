@@ -667,8 +667,15 @@ class App:
         """
         if not self._seen.add(hash((event.platform, event.id)), True):
             return
+        community = event.community
+        if (type(event) is MessagePostedEvent and community in self.config.communities
+                and event.message.channel.dm_with is None):  # most events: a channel's message
+            queue = self._queues[community]
+            if not queue.offer(event):  # full: wait for room
+                await queue.put(event)
+            return
         if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
-            routed = self._community_of(event)  # most events: no DM to attribute, no answer
+            routed = self._community_of(event)  # no DM to attribute, no answer
         else:
             routed = await self._route(event)
         if routed is not None:
@@ -863,6 +870,8 @@ class App:
         token = community_var.set(community)
         # the lobby is answered by every process; with SQLite this one acts for every community
         shared = self.leases.shared and community in self.config.communities
+        once_shared = self.once.shared  # the database's dialect: fixed for the app's life
+        observed = self.roles.observed
         try:
             while True:
                 try:
@@ -880,13 +889,13 @@ class App:
                             queue.task_done()
                     continue
                 try:
-                    if self.once.shared:
+                    if once_shared:
                         await self._handle_once(community, event)
                     elif community == LOBBY:
                         await self._lobby(event)
                     else:  # one process: ``submit`` de-duplicated already; inline, no coroutine
                         assert not isinstance(event, Routed)
-                        seen = self.roles.observed(community, event)
+                        seen = observed(community, event)
                         if seen is None:  # a role to read back first
                             seen = await self.roles.observe(community, event)
                         await self._handlers[type(seen)](community, seen)
@@ -1278,7 +1287,7 @@ class App:
             )
             answer = await command.handler(invocation)
             if answer:
-                await invocation.reply(answer)
+                await ctx.reply(message, answer)  # invocation.reply, without its coroutine
         except CommandError as exc:
             text = exc.reply
             if isinstance(exc, UsageError):

@@ -19,7 +19,6 @@ skipped, as discord.py's ``Optional`` does. A command may have a two-word name
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -376,6 +375,7 @@ class CommandRegistry:
         """The command name nearest to what ``line`` starts with (one or two words), or None."""
         words = line.lower().split()[:2]
         typed = [" ".join(words), words[0]] if len(words) == 2 else words
+        import difflib  # here: only a mistake needs it (it costs memory on every start)
         for attempt in typed:
             found = difflib.get_close_matches(attempt, list(self._by_name), n=1, cutoff=0.7)
             if found and found[0] != attempt:
@@ -388,6 +388,7 @@ class CommandRegistry:
         subs = [n for n in self._by_name if n.startswith(f"{command.name} ")]
         if not first or not subs:
             return None
+        import difflib  # here: only a mistake needs it (it costs memory on every start)
         found = difflib.get_close_matches(f"{command.name} {first}", subs, n=1, cutoff=0.7)
         return found[0] if found else None
 

@@ -12,7 +12,6 @@ below (:data:`Duration`, :data:`TimeOfDay`, :data:`Day`, :data:`ChannelName`,
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -460,6 +459,7 @@ def _issue_from(err: Mapping[str, Any], prefix: Path_, model: Any, src: _Source)
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1]) or []
+        import difflib  # here: only a mistake needs it (it costs memory on every start)
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
@@ -490,6 +490,7 @@ _COMMUNITY_KEYS = (*_CommunityCore.model_fields, "plugins")
 
 
 def _unknown(key: str, allowed: list[str], path: Path_, src: _Source, what: str = "key") -> None:
+    import difflib  # here: only a mistake needs it (it costs memory on every start)
     guess = difflib.get_close_matches(key, allowed, n=1)
     hint = f"; did you mean {guess[0]!r}?" if guess else ""
     file, line = src.locate((*path, key))

@@ -467,7 +467,7 @@ class PluginContext:
         if answers is not None:
             answers.append(text)
             return None
-        if message.channel.is_dm:
+        if message.channel.dm_with is not None:
             return await self.dm(message.author, text, then=then, data=data)
         adapter = self.adapter(message.channel.platform)
         if adapter is None or not self._able(adapter, Capability.SEND):

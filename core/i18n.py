@@ -24,7 +24,6 @@ with the file and line. A literal brace is written doubled: ``{{`` or ``}}``.
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
@@ -102,6 +101,7 @@ class Texts:
         allowed = self._allowed[key]
         for name in placeholders(template):
             if name not in allowed:
+                import difflib  # here: only a mistake needs it (it costs memory on every start)
                 close = difflib.get_close_matches(name, allowed, n=1)
                 hint = f"; did you mean {{{close[0]}}}?" if close else ""
                 known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"

@@ -289,7 +289,7 @@ class Outbound:
                 self._lanes = {k: v for k, v in self._lanes.items() if v.queue or v.task}
             rate = {"channel": self.pace.channel, "dm": self.pace.dm}.get(lane_key[0])
             lane = self._lanes[lane_key] = _Lane(lane_key, _Bucket(rate, self._stamp()) if rate else None)
-        if self._merge(lane, request):
+        if request.mergeable and lane.bucket is not None and self._merge(lane, request):
             pass
         elif len(lane.queue) >= self._max_queued:
             self._drop(lane, request)
@@ -360,7 +360,8 @@ class Outbound:
                     await self._take(self._total)
                 lane.queue.popleft()
                 await self._perform(head)
-                self._report_drops(lane)
+                if lane.dropped:
+                    self._report_drops(lane)
             self._report_drops(lane, final=True)
         finally:
             lane.task = None
@@ -381,7 +382,9 @@ class Outbound:
         delay = FIRST_RETRY
         while True:
             try:
-                result = await request.perform(request.text(), request.reply_to)
+                parts = request.parts
+                text = parts[0][0] if len(parts) == 1 else request.text()
+                result = await request.perform(text, request.reply_to)
             except asyncio.CancelledError:
                 raise
             except RateLimited as exc:

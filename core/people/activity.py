@@ -222,17 +222,21 @@ class Ledger:
         if not self.enabled or author.is_bot:
             return
         ms = int(message.time.timestamp() * 1000)
+        cached = self._day_cache.get(community)  # day_of, inline (every command passes here)
+        day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         self.directory.active(community, author, ms)
-        self._day_row((community, self.day_of(community, ms), message.platform, author.id))[COMMANDS] += 1
+        self._day_row((community, day, message.platform, author.id))[COMMANDS] += 1
         self._counted_one(ms)
 
     def bot_message(self, community: str, sent: SentMessage) -> None:
         """The bot posted ``sent`` (a direct message is not counted)."""
-        if not self.enabled or sent.channel.is_dm:
+        if not self.enabled or sent.channel.dm_with is not None:
             return
         # Not remembered as an author: a reply to the bot counts as given, never as received.
-        ms = to_ms(self._clock.now())
-        key = (community, self.day_of(community, ms))
+        ms = int(self._clock.now().timestamp() * 1000)  # to_ms, inline (every reply passes here)
+        cached = self._day_cache.get(community)
+        day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
+        key = (community, day)
         self._bot[key] = self._bot.get(key, 0) + 1
         self._counted_one(ms)
 

@@ -273,7 +273,11 @@ class Roles:
     def observed(self, community: str, event: Event) -> Event | None:
         """The event with effective roles when it shows nothing to read back (a member's
         network role as last seen, as on nearly every message); None: :meth:`observe` it."""
-        member, shows_role = _member_of(event)
+        if type(event) is MessagePostedEvent:  # nearly every event: _member_of, inline
+            message = event.message
+            member, shows_role = message.author, message.channel.dm_with is None
+        else:
+            member, shows_role = _member_of(event)
         if member is None or member.is_bot:
             return event
         if shows_role:
