@@ -142,19 +142,28 @@ class Invocation:
 _TOKEN = re.compile(r"""\s*(?:["“]([^"“”]*)["”]|['‘]([^'‘’]*)['’]|(["“'‘])|(\S+))""")
 
 
+#: characters that may open a quoted group (a line without any is split on whitespace)
+_QUOTES = frozenset("\"“'‘")
+
+
 class _Tokens:
     """An argument line read one token at a time, so a ``rest`` parameter can take the
     remainder as it was written (apostrophes, quotes and line breaks included)."""
 
-    __slots__ = ("_next", "line", "pos")
+    __slots__ = ("_next", "_words", "line", "pos")
 
     def __init__(self, line: str) -> None:
         self.line = line
-        self.pos = 0
+        self.pos = 0  # tokens taken (a plain line) or where the next one starts
         self._next: tuple[str, int] | None = None
+        # most lines quote nothing: split once instead of matching token by token
+        self._words = line.split() if _QUOTES.isdisjoint(line) else None
 
     def peek(self) -> str | None:
         """The next token, or None at the end; ValueError for a quote that is not closed."""
+        words = self._words
+        if words is not None:
+            return words[self.pos] if self.pos < len(words) else None
         if self._next is None:
             found = _TOKEN.match(self.line, self.pos)
             if found is None:  # only whitespace left
@@ -167,12 +176,18 @@ class _Tokens:
 
     def take(self) -> None:
         """Step past the token :meth:`peek` returned."""
+        if self._words is not None:
+            self.pos += 1
+            return
         assert self._next is not None
         self.pos = self._next[1]
         self._next = None
 
     def rest(self) -> str:
         """Everything after the tokens taken, as written (outer whitespace stripped)."""
+        if self._words is not None:
+            parts = self.line.split(None, self.pos)
+            return parts[self.pos].strip() if len(parts) > self.pos else ""
         return self.line[self.pos:].strip()
 
 
