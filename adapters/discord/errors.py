@@ -36,6 +36,12 @@ def boundary(action: str) -> Iterator[None]:
         raise Unreachable(f"Discord answered {exc.status}: {exc.text}", **where) from exc
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise Unreachable(f"Discord unreachable ({type(exc).__name__})", **where) from exc
+    except RuntimeError as exc:
+        # aiohttp's "Session is closed": the client was replaced (this process's shards
+        # changed) while the action was under way; the next try goes through the new one
+        if "Session is closed" not in str(exc):
+            raise
+        raise Unreachable("Discord's client is being replaced", **where) from exc
     except discord.HTTPException as exc:
         if exc.code in LIMIT_CODES or "Maximum number of" in exc.text:
             raise LimitReached(f"Discord's limit: {exc.text}", **where) from exc

@@ -13,7 +13,7 @@ from hearth import AdapterError, Capability, CapabilityMissing, Forbidden, NotFo
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.testing import TestingAdapter as Imitation
 from hearth.commands import Command, Param, parse_args
-from hearth.errors import UsageError
+from hearth.errors import Unreachable, UsageError
 from hearth.models import Member
 from hearth.ports import Adapter
 
@@ -56,6 +56,16 @@ def test_the_discord_boundary_keeps_the_cause_and_fills_the_fields() -> None:
     assert (error.platform, error.action) == ("discord", "kicking a member")
     assert str(error) == (
         "discord: kicking a member: Discord refused (missing permission): Missing Permissions")
+
+
+def test_an_action_through_a_replaced_discord_client_is_retried_not_failed() -> None:
+    """aiohttp's closed session (the client replaced while shards change hands) is
+    Unreachable, which the outbound flow retries; any other RuntimeError stays a bug."""
+    with pytest.raises(Unreachable) as caught, boundary("sending a direct message to 7"):
+        raise RuntimeError("Session is closed")
+    assert caught.value.action == "sending a direct message to 7"
+    with pytest.raises(RuntimeError, match="something else"), boundary("sending"):
+        raise RuntimeError("something else")
 
 
 def test_wrapped_errors_keep_their_cause() -> None:
