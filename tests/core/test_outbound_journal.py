@@ -10,7 +10,7 @@ delivered is not performed again (see ``hearth.journal``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from hearth.models import Member, Message
 from hearth.scheduler import Job
 from hearth.status import status
 from hearth.text import mention
+from tests.processes import Processes, app_of, until
 
 CONFIG = """
 communities:
@@ -86,52 +87,14 @@ def _said(word: str) -> str:
     return mention(ann) + " two" if word == "@ann" else word
 
 
-class Processes:
-    """Hearth processes on one database, each with its greeter; closed after the test."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.bots: list[TestBot] = []
-        self.greeters: list[Greeter] = []
-
-    async def start(self) -> tuple[TestBot, Greeter]:
-        greeter = Greeter()
-        bot = await TestBot.create(CONFIG, extra_plugins={"greeter": greeter},
-                                   members=[{"id": "ann", "name": "Ann"}], start=START,
-                                   storage=self.url)
-        self.bots.append(bot)
-        self.greeters.append(greeter)
-        return bot, greeter
-
-    async def kill(self, bot: TestBot) -> None:
-        """What kill -9 leaves behind: nothing more is delivered or written, and the
-        process's leases stay until they expire."""
-        app = _app(bot)
-        app.started = False  # no clean stop: nothing settled or written, no lease given back
-        await app.stop()
-        bot.app = None
-        self.bots.remove(bot)
-
-    async def take_over(self, bot: TestBot) -> None:
-        """The dead process's leases expire; ``bot`` takes its communities at its renewal."""
-        app = _app(bot)
-        await app.db.execute("UPDATE hearth_leases SET expires_ms = 0")
-        assert await app.leases.renew() == {"tea"}
-
-
 @pytest_asyncio.fixture
-async def processes(postgres_url: str) -> AsyncIterator[Processes]:
-    running = Processes(postgres_url)
+async def processes(postgres_url: str) -> AsyncIterator[Processes[Greeter]]:
+    running = Processes(postgres_url, CONFIG, "greeter", Greeter, start=START,
+                        members=[{"id": "ann", "name": "Ann"}])
     yield running
-    for greeter in running.greeters:
+    for greeter in running.plugins:
         greeter.hold.set()
-    for bot in running.bots:
-        await bot.close()
-
-
-def _app(bot: TestBot) -> Any:
-    assert bot.app is not None
-    return bot.app
+    await running.close()
 
 
 def _done(bot: TestBot, *kinds: str) -> list[tuple[str, str]]:
@@ -141,22 +104,12 @@ def _done(bot: TestBot, *kinds: str) -> list[tuple[str, str]]:
 
 
 async def _rows(bot: TestBot) -> int:
-    return int(await _app(bot).db.fetchval("SELECT COUNT(*) FROM hearth_outbound"))
-
-
-async def _until(changed: asyncio.Event, done: Callable[[], bool]) -> None:
-    """Wait (in real time: stored events travel through the database) until ``done()``."""
-    async def wait() -> None:
-        while not done():
-            changed.clear()
-            await changed.wait()
-
-    await asyncio.wait_for(wait(), 10)
+    return int(await app_of(bot).db.fetchval("SELECT COUNT(*) FROM hearth_outbound"))
 
 
 async def _run_due_job(bot: TestBot, after: timedelta) -> None:
     """Schedule the welcome job of Ann ``after`` from now and run it (and nothing after)."""
-    app = _app(bot)
+    app = app_of(bot)
     ctx = app.contexts["tea"]["greeter"]
     due = app.clock.now() + after
     await ctx.schedule("welcome:ann", due, data={"member": "ann"})
@@ -165,21 +118,21 @@ async def _run_due_job(bot: TestBot, after: timedelta) -> None:
 
 @pytest.mark.asyncio
 async def test_a_job_s_welcome_and_kick_queued_by_a_process_that_died_are_delivered_once(
-        processes: Processes) -> None:
+        processes: Processes[Greeter]) -> None:
     first, by_first = await processes.start()
     survivor, by_survivor = await processes.start()
     first.adapter.latency = timedelta(seconds=5)  # the network is slow: nothing arrives yet
     await _run_due_job(first, timedelta(minutes=1))
     assert by_first.runs == [1] and _done(first, "dm", "kick") == []
     assert await _rows(first) == 2  # stored before the job was recorded done
-    lines = await status(_app(first).db)
+    lines = await status(app_of(first).db)
     assert lines[-2:] == ["actions queued and not yet delivered (stored):", "  tea: 2"]
     await processes.kill(first)
     await processes.take_over(survivor)
     await survivor.settle()
     assert _done(survivor, "dm", "kick") == [
         ("dm", "Welcome, Ann! Please introduce yourself."), ("kick", "ann")]
-    await _app(survivor)._write_records()
+    await app_of(survivor)._write_records()
     assert await _rows(survivor) == 0  # each row deleted once delivered
     await survivor.wait("1h")  # the job was done: it does not run again
     assert by_survivor.runs == [] and len(_done(survivor, "dm", "kick")) == 2
@@ -187,53 +140,53 @@ async def test_a_job_s_welcome_and_kick_queued_by_a_process_that_died_are_delive
 
 @pytest.mark.asyncio
 async def test_a_job_retried_by_another_process_does_not_repeat_its_delivered_welcome(
-        processes: Processes) -> None:
+        processes: Processes[Greeter]) -> None:
     first, by_first = await processes.start()
     survivor, by_survivor = await processes.start()
     by_first.fail_first = by_survivor.fail_first = True
     with first.expect_plugin_errors():
         await _run_due_job(first, timedelta(minutes=1))
     assert _done(first, "dm") == [("dm", "Welcome, Ann! Please introduce yourself.")]
-    await _app(first)._write_records()  # as the writer does five times a second
+    await app_of(first)._write_records()  # as the writer does five times a second
     await processes.kill(first)
     await processes.take_over(survivor)
     await survivor.wait("2m")  # the retry, 30 seconds after the failure
     assert by_first.runs == [1] and by_survivor.runs == [2]
     assert _done(survivor, "dm", "send") == [("send", "welcomed")]  # not welcomed twice
-    await _app(survivor)._write_records()
+    await app_of(survivor)._write_records()
     assert await _rows(survivor) == 0
 
 
 @pytest.mark.asyncio
 async def test_an_event_handled_again_after_a_takeover_does_not_resend_its_reply(
-        processes: Processes) -> None:
+        processes: Processes[Greeter]) -> None:
     owner, by_owner = await processes.start()
     standby, by_standby = await processes.start()
     by_owner.holding = True
     # the standby receives it and stores it for the owner, which replies, then dies
     await standby.adapter.inject_message("tea", "ann", "general", "hi", standby.next_id())
     await standby.settle()
-    await _until(by_owner.changed, lambda: by_owner.texts == ["hi"])  # its reply is queued
-    await _app(owner).outbound(owner.adapter).quiet()
+    await until(by_owner.changed, lambda: by_owner.texts == ["hi"])  # its reply is queued
+    await app_of(owner).outbound(owner.adapter).quiet()
     assert _done(owner, "send") == [("send", "hello")]
-    await _app(owner)._write_records()  # the reply's delivery is recorded; the event is not
+    await app_of(owner)._write_records()  # the reply's delivery is recorded; the event is not
     await processes.kill(owner)
-    assert await _app(standby).db.fetchval("SELECT COUNT(*) FROM hearth_inbox") == 1
+    assert await app_of(standby).db.fetchval("SELECT COUNT(*) FROM hearth_inbox") == 1
     await processes.take_over(standby)
-    await _until(by_standby.changed, lambda: by_standby.texts == ["hi"])  # handled again
+    await until(by_standby.changed, lambda: by_standby.texts == ["hi"])  # handled again
     await standby.settle()
     assert _done(standby, "send") == []  # its reply is not sent twice
 
 
 @pytest.mark.asyncio
-async def test_a_channel_s_order_is_kept_across_a_takeover(processes: Processes) -> None:
+async def test_a_channel_s_order_is_kept_across_a_takeover(processes: Processes[Greeter]) -> None:
     first, _ = await processes.start()
     survivor, _ = await processes.start()
     first.adapter.latency = timedelta(seconds=5)
     await first.adapter.inject_message("tea", "ann", "general", "say one @ann three",
                                        first.next_id())
-    await _app(first).settle()  # handled; the three messages wait for the slow network
-    await _app(first)._write_records()  # as the writer does five times a second
+    await app_of(first).settle()  # handled; the three messages wait for the slow network
+    await app_of(first)._write_records()  # as the writer does five times a second
     assert _done(first, "send") == [] and await _rows(first) == 3
     await processes.kill(first)
     await processes.take_over(survivor)
@@ -250,7 +203,7 @@ async def test_with_one_process_a_retried_job_does_not_repeat_its_welcome() -> N
     greeter.fail_first = True
     async with await TestBot.create(CONFIG, extra_plugins={"greeter": greeter},
                                     members=[{"id": "ann", "name": "Ann"}], start=START) as bot:
-        app = _app(bot)
+        app = app_of(bot)
         assert not app.journal.durable
         await app.contexts["tea"]["greeter"].schedule(
             "welcome:ann", app.clock.now() + timedelta(minutes=1), data={"member": "ann"})
@@ -268,9 +221,9 @@ async def test_a_job_scheduled_again_after_it_was_done_welcomes_again(storage_ur
     async with await TestBot.create(CONFIG, extra_plugins={"greeter": greeter},
                                     members=[{"id": "ann", "name": "Ann"}], start=START,
                                     storage=storage_url) as bot:
-        ctx = _app(bot).contexts["tea"]["greeter"]
+        ctx = app_of(bot).contexts["tea"]["greeter"]
         for _ in range(2):  # the job is deleted once done; the next is a new job
-            await ctx.schedule("welcome:ann", _app(bot).clock.now() + timedelta(minutes=1),
+            await ctx.schedule("welcome:ann", app_of(bot).clock.now() + timedelta(minutes=1),
                                data={"member": "ann"})
             await bot.wait("2m")
         assert len(set(greeter.keys)) == 2  # SQLite reused a deleted job's id
@@ -279,24 +232,24 @@ async def test_a_job_scheduled_again_after_it_was_done_welcomes_again(storage_ur
 
 @pytest.mark.asyncio
 async def test_actions_left_when_the_community_moved_away_go_once_in_order(
-        processes: Processes) -> None:
+        processes: Processes[Greeter]) -> None:
     first, _ = await processes.start()
     other, _ = await processes.start()
     words = [f"w{i}" + "." * 1500 for i in range(8)]  # too long to be merged under the backlog
     await first.adapter.inject_message("tea", "ann", "general", "say " + " ".join(words),
                                        first.next_id())
-    await _app(first).settle()  # five go at once (the channel's pace); three wait for it
+    await app_of(first).settle()  # five go at once (the channel's pace); three wait for it
     assert [text for _, text in _done(first, "send")] == words[:5]
     # the first process stalled: its lease ran out and the other took the community
     await processes.take_over(other)
-    assert await _app(first).leases.renew() == frozenset()
+    assert await app_of(first).leases.renew() == frozenset()
     await first.settle()  # the three are due: not sent by a process that no longer acts there
     await other.settle()  # (the other sends them if they were written meanwhile)
-    await _app(other)._write_records()
-    await _app(other).leases.release()  # and the community comes back
-    assert await _app(first).leases.renew() == {"tea"}
+    await app_of(other)._write_records()
+    await app_of(other).leases.release()  # and the community comes back
+    assert await app_of(first).leases.renew() == {"tea"}
     await first.settle()
     sent = [text for _, text in _done(first, "send")]
     assert sent[:5] + [text for _, text in _done(other, "send")] + sent[5:] == words
-    await _app(first)._write_records()
+    await app_of(first)._write_records()
     assert await _rows(first) == 0

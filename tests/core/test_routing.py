@@ -31,6 +31,7 @@ from hearth.events import (
 from hearth.models import Channel, Member, Message, Reaction, Role, SentMessage
 from hearth.outbox import Outcome
 from hearth.status import status
+from tests.processes import Processes, app_of, until
 
 CONFIG = """
 communities:
@@ -72,58 +73,23 @@ class Recorder:
     async def until(self, count: int) -> None:
         """Wait until ``count`` texts are in (in real time: the owner takes stored events
         when the database notifies it)."""
-        await _until(self.changed, lambda: len(self.texts) >= count)
+        await until(self.changed, lambda: len(self.texts) >= count)
 
 
-async def _until(changed: asyncio.Event, done: Callable[[], bool]) -> None:
-    async def wait() -> None:
-        while not done():
-            changed.clear()
-            await changed.wait()
-
-    await asyncio.wait_for(wait(), 10)
-
-
-class Processes:
-    """Hearth processes on one database, each with its recorder; closed after the test."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.bots: list[TestBot] = []
-
-    async def start(self) -> tuple[TestBot, Recorder]:
-        recorder = Recorder()
-        bot = await TestBot.create(CONFIG, extra_plugins={"recorder": recorder},
-                                   members=[{"id": "ann"}], start=START, storage=self.url)
-        self.bots.append(bot)
-        return bot, recorder
-
-    async def kill(self, bot: TestBot) -> None:
-        """What kill -9 leaves behind: nothing more is handled or written, and the process's
-        leases stay until they expire."""
-        app = _app(bot)
-        app.started = False  # no clean stop: nothing settled, no lease given back
-        await app.stop()
-        bot.app = None
-        self.bots.remove(bot)
+def _processes(url: str) -> Processes[Recorder]:
+    return Processes(url, CONFIG, "recorder", Recorder, start=START, members=[{"id": "ann"}])
 
 
 @pytest_asyncio.fixture
-async def processes(postgres_url: str) -> AsyncIterator[Processes]:
-    running = Processes(postgres_url)
+async def processes(postgres_url: str) -> AsyncIterator[Processes[Recorder]]:
+    running = _processes(postgres_url)
     yield running
-    for bot in running.bots:
-        await bot.close()
-
-
-def _app(bot: TestBot) -> Any:
-    assert bot.app is not None
-    return bot.app
+    await running.close()
 
 
 def _watch_done(bot: TestBot) -> Callable[[], Awaitable[None]]:
     """Watch ``bot`` finish stored events; returns a wait until none is left in the table."""
-    inbox = _app(bot).inbox
+    inbox = app_of(bot).inbox
     done, finished = inbox.done, asyncio.Event()
 
     async def watched(routed: Any) -> None:
@@ -134,7 +100,7 @@ def _watch_done(bot: TestBot) -> Callable[[], Awaitable[None]]:
         while True:
             finished.clear()
             await bot.settle()  # an event being finished is committed
-            if not await _app(bot).db.fetchval("SELECT COUNT(*) FROM hearth_inbox"):
+            if not await app_of(bot).db.fetchval("SELECT COUNT(*) FROM hearth_inbox"):
                 return
             await finished.wait()
 
@@ -144,7 +110,7 @@ def _watch_done(bot: TestBot) -> Callable[[], Awaitable[None]]:
 
 async def _stored(bot: TestBot) -> list[str]:
     """The texts of the messages stored for another process, in order."""
-    rows = await _app(bot).db.fetch("SELECT event FROM hearth_inbox ORDER BY id")
+    rows = await app_of(bot).db.fetch("SELECT event FROM hearth_inbox ORDER BY id")
     events = [decode(r["event"]) for r in rows]
     return [e.message.text for e in events if isinstance(e, MessagePostedEvent)]
 
@@ -166,23 +132,23 @@ def _message(text: str, event_id: str) -> MessagePostedEvent:
 
 @pytest.mark.asyncio
 async def test_events_the_standby_receives_are_handled_by_the_owner_in_order_once(
-        processes: Processes) -> None:
+        processes: Processes[Recorder]) -> None:
     owner, by_owner = await processes.start()
     standby, by_standby = await processes.start()
-    assert _app(owner).leases.owned() == {"tea"} and _app(standby).leases.owned() == frozenset()
+    assert app_of(owner).leases.owned() == {"tea"} and app_of(standby).leases.owned() == frozenset()
     by_owner.hold = "one"
     for text in ("one", "two", "three"):
         await _post(standby, text)
     await standby.settle()  # stored: the standby may save its network position
     await by_owner.until(1)  # notified, the owner took them, and handles "one"
     assert await _stored(standby) == ["one", "two", "three"] and by_standby.texts == []
-    lines = await status(_app(standby).db)
+    lines = await status(app_of(standby).db)
     assert lines[-2:] == ["events stored for the process acting for their community:", "  tea: 3"]
     by_owner.gate.set()
     await owner.settle()
     assert by_owner.texts == ["one", "two", "three"]
     assert await _stored(owner) == []  # each deleted once handled
-    app = _app(owner)
+    app = app_of(owner)
     assert await app.inbox.take(app.leases.owned(), everything=True) == 0
     # the owner's own events and stored ones: each in the order it reached the owner
     await _post(owner, "four")
@@ -194,10 +160,10 @@ async def test_events_the_standby_receives_are_handled_by_the_owner_in_order_onc
 
 @pytest.mark.asyncio
 async def test_the_receiver_counts_an_event_handled_only_once_it_is_stored(
-        processes: Processes) -> None:
+        processes: Processes[Recorder]) -> None:
     await processes.start()
     standby, _ = await processes.start()
-    app = _app(standby)
+    app = app_of(standby)
     gate, order = asyncio.Event(), []
     put = app.inbox.put
 
@@ -220,7 +186,7 @@ async def test_the_receiver_counts_an_event_handled_only_once_it_is_stored(
 
 
 @pytest.mark.asyncio
-async def test_a_crash_between_storing_and_handling_loses_nothing(processes: Processes) -> None:
+async def test_a_crash_between_storing_and_handling_loses_nothing(processes: Processes[Recorder]) -> None:
     owner, by_owner = await processes.start()
     standby, by_standby = await processes.start()
     by_owner.hold = "two"  # the owner dies while handling "two"
@@ -231,9 +197,9 @@ async def test_a_crash_between_storing_and_handling_loses_nothing(processes: Pro
     await processes.kill(owner)
     assert by_owner.texts == ["one", "two"]
     assert await _stored(standby) == ["two", "three"]  # "one" was handled and deleted
-    db = _app(standby).db
+    db = app_of(standby).db
     await db.execute("UPDATE hearth_leases SET expires_ms = 0")  # the owner's lease expired
-    assert await _app(standby).leases.renew() == {"tea"}
+    assert await app_of(standby).leases.renew() == {"tea"}
     await by_standby.until(2)  # taking over, the standby takes the stored events
     await standby.settle()
     assert by_standby.texts == ["two", "three"]  # "one" is not handled a second time
@@ -241,33 +207,33 @@ async def test_a_crash_between_storing_and_handling_loses_nothing(processes: Pro
 
 
 @pytest.mark.asyncio
-async def test_an_event_received_twice_is_handled_once(processes: Processes) -> None:
+async def test_an_event_received_twice_is_handled_once(processes: Processes[Recorder]) -> None:
     owner, by_owner = await processes.start()
     standby, by_standby = await processes.start()
     drained = _watch_done(owner)
     event = _message("hello", "$same")
     for bot in (owner, standby):  # both processes are connected to the network
-        await _app(bot).submit(event)
+        await app_of(bot).submit(event)
         await bot.settle()
     await drained()  # the copy the standby stored: handled already, so only deleted
     assert by_owner.texts == ["hello"]
     await owner.close()
     await standby.close()
     restarted, by_restarted = await processes.start()  # the network delivers it again
-    await _app(restarted).submit(event)
+    await app_of(restarted).submit(event)
     await restarted.settle()
     assert by_restarted.texts == [] and by_standby.texts == [] and by_owner.texts == ["hello"]
-    await _app(restarted).submit(_message("hello again", "$new"))
+    await app_of(restarted).submit(_message("hello again", "$new"))
     await restarted.settle()
     assert by_restarted.texts == ["hello again"]
 
 
 @pytest.mark.asyncio
 async def test_a_stored_event_the_owner_cannot_read_is_kept_and_does_not_block_the_others(
-        processes: Processes) -> None:
+        processes: Processes[Recorder]) -> None:
     owner, by_owner = await processes.start()
     standby, _ = await processes.start()
-    app = _app(owner)
+    app = app_of(owner)
     await app.db.execute("INSERT INTO hearth_inbox (community, event) VALUES (?, ?)",
                          ("tea", '{"type": "EventOfANewerHearth", "event": {}}'))
     await _post(standby, "after it")
@@ -280,52 +246,52 @@ async def test_a_stored_event_the_owner_cannot_read_is_kept_and_does_not_block_t
 
 
 @pytest.mark.asyncio
-async def test_a_message_is_deleted_once_whichever_process_asks(processes: Processes) -> None:
+async def test_a_message_is_deleted_once_whichever_process_asks(processes: Processes[Recorder]) -> None:
     owner, _ = await processes.start()
     standby, _ = await processes.start()
     message = _message("buy now", "$ad").message
-    assert await _app(owner).delete_message("tea", message, "an ad") is True
-    assert await _app(owner).delete_message("tea", message, "an ad") is False
+    assert await app_of(owner).delete_message("tea", message, "an ad") is True
+    assert await app_of(owner).delete_message("tea", message, "an ad") is False
     await owner.close()
-    assert await _app(standby).leases.renew() == {"tea"}
-    assert await _app(standby).delete_message("tea", message, "an ad") is False
+    assert await app_of(standby).leases.renew() == {"tea"}
+    assert await app_of(standby).delete_message("tea", message, "an ad") is False
     await standby.settle()
     assert standby.sent("delete") == []
 
 
 @pytest.mark.asyncio
 async def test_a_question_asked_by_the_previous_owner_is_answered_on_the_new_one(
-        processes: Processes) -> None:
+        processes: Processes[Recorder]) -> None:
     owner, _ = await processes.start()
     standby, by_standby = await processes.start()
-    ctx = _app(owner).contexts["tea"]["recorder"]
+    ctx = app_of(owner).contexts["tea"]["recorder"]
     ann = ctx.member(("testing", "ann"))
     assert ann is not None
     await ctx.ask(ann.member, "Your favourite tea?", key="tea")
     await owner.settle()
     await owner.close()
-    assert await _app(standby).leases.renew() == {"tea"}
+    assert await app_of(standby).leases.renew() == {"tea"}
     await standby.dm("ann", "oolong")
     assert by_standby.texts == ["tea: oolong"]
 
 
 @pytest.mark.asyncio
-async def test_plugin_caches_are_emptied_when_a_community_is_taken(processes: Processes) -> None:
+async def test_plugin_caches_are_emptied_when_a_community_is_taken(processes: Processes[Recorder]) -> None:
     owner, _ = await processes.start()
     standby, _ = await processes.start()
-    stale = _app(standby).contexts["tea"]["recorder"]
+    stale = app_of(standby).contexts["tea"]["recorder"]
     stale.cache["seen"] = {"ann"}  # from when it last acted for tea
     await owner.close()
-    assert await _app(standby).leases.renew() == {"tea"}
+    assert await app_of(standby).leases.renew() == {"tea"}
     assert stale.cache == {}
 
 
 @pytest.mark.asyncio
 async def test_with_one_process_the_inbox_hands_events_over_in_process(tmp_path: Any) -> None:
-    one = Processes(f"sqlite:///{tmp_path / 'hearth.db'}")
+    one = _processes(f"sqlite:///{tmp_path / 'hearth.db'}")
     bot, recorder = await one.start()
     try:
-        app = _app(bot)
+        app = app_of(bot)
         assert not app.inbox.shared
         await app.inbox.put("tea", [_message("from the dashboard", "dash:1")])
         await bot.settle()
