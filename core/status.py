@@ -92,16 +92,12 @@ async def status(db: Database, follows: Mapping[str, Sequence[str]] | None = Non
             due = int(r["due"] or 0)
             late = f", the oldest {_age(now - r['oldest'])} late" if due else ""
             lines.append(f"  {r['community']}: {due} / {r['total']}{late}")
-    if "hearth_inbox" in tables:
-        waiting = await db.fetch("SELECT community, COUNT(*) AS waiting FROM hearth_inbox"
-                                 " GROUP BY community ORDER BY community")
-        if waiting:
-            lines.append("events stored for the process acting for their community:")
-            lines.extend(f"  {r['community']}: {r['waiting']}" for r in waiting)
-    if "hearth_outbound" in tables:
-        queued = await db.fetch("SELECT community, COUNT(*) AS queued FROM hearth_outbound"
-                                " GROUP BY community ORDER BY community")
-        if queued:
-            lines.append("actions queued and not yet delivered (stored):")
-            lines.extend(f"  {r['community']}: {r['queued']}" for r in queued)
+    for table, heading in (("hearth_inbox", "events stored for the process acting for their community:"),
+                           ("hearth_outbound", "actions queued and not yet delivered (stored):")):
+        if table in tables:
+            counts = await db.fetch(f"SELECT community, COUNT(*) AS n FROM {table}"
+                                    " GROUP BY community ORDER BY community")
+            if counts:
+                lines.append(heading)
+                lines.extend(f"  {r['community']}: {r['n']}" for r in counts)
     return lines
