@@ -133,3 +133,26 @@ async def send(client: AsyncClient, room_id: str, body: str, **content: Any) -> 
     resp = await client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body, **content})
     event_id: str = ops.check(resp, "send").event_id
     return event_id
+
+
+async def crash(adapter: MatrixAdapter) -> None:
+    """Stop ``adapter`` abruptly, as ``kill -9`` would: no flush of the position, no stop."""
+    assert adapter.syncer is not None
+    tasks = [*adapter._tasks, *adapter.syncer._checkpoints]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await adapter.nio.close()
+
+
+async def crash_app(app: Any) -> None:
+    """Stop a Hearth app on Matrix abruptly: its adapters crash, nothing is settled,
+    written or given back, its database connections close."""
+    for adapter in app.adapters:
+        assert isinstance(adapter, MatrixAdapter)
+        await crash(adapter)
+    await app.supervisor.stop()
+    assert app.db is not None
+    await app.db.close()
+    app.db = None
+    app.started = False

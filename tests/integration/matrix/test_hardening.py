@@ -12,7 +12,17 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from adapter_helpers import KEY, FakeHost, MemoryKV, World, join_community, make_world, send, wait_message
+from adapter_helpers import (
+    KEY,
+    FakeHost,
+    MemoryKV,
+    World,
+    crash,
+    join_community,
+    make_world,
+    send,
+    wait_message,
+)
 from synapse_harness import PASSWORD, MatrixUserFactory, SpaceFactory, SynapseServer
 
 from hearth.adapters.matrix import ops
@@ -202,17 +212,6 @@ class GatedHost(FakeHost):
         while self.allowed < mark:
             self._progress.clear()
             await self._progress.wait()
-
-
-async def crash(adapter: MatrixAdapter) -> None:
-    """Stop abruptly, as ``kill -9`` would: no flush of the position, no stop."""
-    for task in list(adapter._tasks):
-        task.cancel()
-    await asyncio.gather(*adapter._tasks, return_exceptions=True)
-    assert adapter.syncer is not None
-    for task in list(adapter.syncer._checkpoints):
-        task.cancel()
-    await adapter.nio.close()
 
 
 @pytest.mark.asyncio

@@ -17,7 +17,16 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from adapter_helpers import World, body_has, join_community, make_world, recent, send, wait_message
+from adapter_helpers import (
+    World,
+    body_has,
+    crash_app,
+    join_community,
+    make_world,
+    recent,
+    send,
+    wait_message,
+)
 from nio import AsyncClient, ErrorResponse, RoomPreset
 from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
 
@@ -393,22 +402,6 @@ async def test_a_dm_command_is_answered_in_the_room_it_came_from(hearth: Running
     assert (await ops.get_direct_rooms(world.bot)).get(alice.user_id) == [room]
 
 
-async def crash(running: Running) -> None:
-    """Stop the bot abruptly, as ``kill -9`` would: nothing is settled, flushed or stopped."""
-    for adapter in running.app.adapters:
-        assert isinstance(adapter, MatrixAdapter)
-        assert adapter.syncer is not None
-        tasks = [*adapter._tasks, *adapter.syncer._checkpoints]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await adapter.nio.close()
-    await running.app.supervisor.stop()
-    assert running.app.db is not None
-    await running.app.db.close()
-    running.app.started = False
-
-
 @pytest.mark.asyncio
 async def test_events_received_but_not_handled_before_a_crash_are_handled_after_restart(
         hearth: Running, matrix_user: MatrixUserFactory) -> None:
@@ -432,7 +425,7 @@ async def test_events_received_but_not_handled_before_a_crash_are_handled_after_
             break
         await asyncio.sleep(0.05)
     assert queue.put_count - before >= 3
-    await crash(hearth)
+    await crash_app(hearth.app)
 
     hearth.app, hearth.adapter = await start_app(world, hearth.db)
     await wait_message(bob, general, answers(world, question))

@@ -25,6 +25,7 @@ from adapter_helpers import (
     KEY,
     FakeHost,
     World,
+    crash_app,
     join_community,
     make_world,
     recent,
@@ -114,18 +115,7 @@ class Process:
 
     async def crash(self) -> None:
         """Stop abruptly, as ``kill -9`` would: nothing settled, stored or given back."""
-        adapter = self.adapter
-        assert adapter.syncer is not None
-        tasks = [*adapter._tasks, *adapter.syncer._checkpoints]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await adapter.nio.close()
-        await self.app.supervisor.stop()
-        assert self.app.db is not None
-        await self.app.db.close()
-        self.app.db = None
-        self.app.started = False
+        await crash_app(self.app)
 
 
 async def eventually(check: Callable[[], bool | Awaitable[bool]], what: str,
