@@ -25,7 +25,7 @@ from hearth.declarations import LeaderCandidate
 from hearth.errors import AdapterError
 from hearth.events import MemberRemovedEvent
 from hearth.groups import GroupsView
-from hearth.journal import Action
+from hearth.journal import Action, cause_var
 from hearth.models import Capability, Channel, Member, Message, Role
 from hearth.outbox import Pending, Perform, Request
 from hearth.people.activity import WEIGHTS
@@ -55,6 +55,30 @@ log = logging.getLogger(__name__)
 CORE = "hearth"
 #: ids of the removal events this process produced
 _removals = itertools.count(1)
+#: routes a context keeps (one per channel it posted to; forgotten all at once past this)
+MAX_ROUTES = 256
+
+
+class _Route:
+    """Where a plain message (no pin) from one community to one channel goes: the adapter,
+    its outbound flow and lane, and the Perform, made once for every message there."""
+
+    __slots__ = ("adapter", "args", "channel", "lane", "outbound", "perform")
+
+    def __init__(self, app: App, community: str, adapter: Adapter, channel: Channel) -> None:
+        self.adapter = adapter
+        self.channel = channel
+        self.outbound = app.outbound(adapter)
+        self.lane = self.outbound.lane_for("channel", channel.id)
+        #: the action's arguments (:data:`KINDS`), for the journal
+        self.args = {"channel": channel, "pin": False, "unpin_previous": None}
+        self.perform = _send(app, community, adapter, self.args)
+
+    def serves(self, channel: Channel) -> bool:
+        """Whether this route goes to ``channel`` (the same one, or one just like it)."""
+        own = self.channel
+        return own is channel or (own.platform == channel.platform and own.id == channel.id
+                                  and own.name == channel.name and own.dm_with == channel.dm_with)
 
 
 
@@ -74,6 +98,8 @@ class PluginContext:
         #: community again, since another process may have changed the state meanwhile; with
         #: SQLite it lasts as long as the process.
         self.cache: dict[str, Any] = {}
+        #: channel id -> the route of plain messages there (:meth:`_route`)
+        self._routes: dict[str, _Route] = {}
 
     def __repr__(self) -> str:
         return f"<PluginContext {self.plugin} in {self.community.key}>"
@@ -350,13 +376,15 @@ class PluginContext:
         request: Request,
         then: str | None,
         data: dict[str, Any] | None,
-        action: Action | None = None,
+        args: dict[str, Any] | None = None,
         **extra: Any,
     ) -> Pending:
-        """Queue ``request``; ``action`` describes it for another process (:mod:`hearth.journal`)."""
+        """Queue ``request``; ``args`` (its kind's, see :data:`KINDS`) let another process make
+        it again (:mod:`hearth.journal`; None: it cannot travel)."""
         outbound = self._app.outbound(adapter)
         journal = self._app.journal
         if journal.active:
+            action = None if args is None else Action(request.action, adapter.name, args)
             return journal.submit(outbound, lane, request, community=self.key, plugin=self.plugin,
                                   action=action, then=then, data=data, **extra)
         return outbound.submit(lane, request, community=self.key, plugin=self.plugin, then=then,
@@ -366,8 +394,34 @@ class PluginContext:
                 then: str | None, data: dict[str, Any] | None, **extra: Any) -> Pending:
         """Queue the action ``kind`` with ``args`` (see :data:`KINDS`)."""
         perform = KINDS[kind][0](self._app, self.key, adapter, args)
-        return self._queue(adapter, lane, Request(kind, perform), then, data,
-                           Action(kind, adapter.name, args), **extra)
+        return self._queue(adapter, lane, Request(kind, perform), then, data, args, **extra)
+
+    def _route(self, channel: Channel) -> _Route | None:
+        """The route of plain messages to ``channel`` (None: no adapter serves its network here)."""
+        routes = self._routes
+        route = routes.get(channel.id)
+        if route is not None and route.serves(channel):
+            return route
+        adapter = self.adapter(channel.platform)
+        if adapter is None:
+            return None
+        if len(routes) >= MAX_ROUTES:
+            routes.clear()
+        route = routes[channel.id] = _Route(self._app, self.community.key, adapter, channel)
+        return route
+
+    def _post(self, route: _Route, text: str, reply_to: str | None, answered: Member | None,
+              then: str | None, data: dict[str, Any] | None) -> Pending:
+        """Queue a plain message along ``route`` (mergeable with others under a backlog)."""
+        community = self.community.key
+        request = Request("send", route.perform, [(text, answered)], reply_to, True,
+                          community=community, plugin=self.plugin, then=then, data=data)
+        journal = self._app.journal
+        if journal.durable or cause_var.get() is not None:  # journal.active, inline
+            action = Action("send", route.adapter.name, route.args)
+            return journal.submit(route.outbound, route.lane, request, community=community,
+                                  plugin=self.plugin, action=action, then=then, data=data)
+        return route.outbound.put(route.lane, request)
 
     async def send(
         self,
@@ -405,12 +459,15 @@ class PluginContext:
         then: str | None = None, data: dict[str, Any] | None = None,
     ) -> Pending:
         pin = pin and self._able(adapter, Capability.PIN)
+        if not pin and unpin_previous is None:
+            route = self._route(target)
+            if route is not None and route.adapter is adapter:
+                return self._post(route, text, reply_to, answered, then, data)
         args = {"channel": target, "pin": pin, "unpin_previous": unpin_previous}
         perform = _send(self._app, self.key, adapter, args)
         lane = self._app.outbound(adapter).lane_for("channel", target.id)
-        request = Request("send", perform, parts=[(text, answered)], reply_to=reply_to,
-                          mergeable=not pin)
-        return self._queue(adapter, lane, request, then, data, Action("send", adapter.name, args))
+        request = Request("send", perform, [(text, answered)], reply_to, not pin)
+        return self._queue(adapter, lane, request, then, data, args)
 
     async def send_file(
         self,
@@ -463,17 +520,18 @@ class PluginContext:
         command (a slash command) goes back to the adapter that invoked it, which
         delivers it natively, never merged; None is returned then.
         """
-        answers = self._app.answers_to(message)
+        app = self._app
+        answers = app.answers_to(message) if app._answers else None
         if answers is not None:
             answers.append(text)
             return None
-        if message.channel.dm_with is not None:
+        channel = message.channel
+        if channel.dm_with is not None:
             return await self.dm(message.author, text, then=then, data=data)
-        adapter = self.adapter(message.channel.platform)
-        if adapter is None or not self._able(adapter, Capability.SEND):
+        route = self._route(channel)
+        if route is None or not self._able(route.adapter, Capability.SEND):
             return None
-        return self._send(adapter, message.channel, text, message.id, message.author,
-                          then=then, data=data)
+        return self._post(route, text, message.id, message.author, then, data)
 
     async def dm(
         self, member: Member, text: str, *, then: str | None = None,
@@ -489,9 +547,8 @@ class PluginContext:
         if adapter is None or not self._able(adapter, Capability.DM):
             return None
         args = {"member": member, "previews": previews}
-        request = Request("dm", _dm(self._app, self.key, adapter, args), parts=[(text, None)])
-        return self._queue(adapter, ("dm",), request, then, data, Action("dm", adapter.name, args),
-                           dm_to=member.id)
+        request = Request("dm", _dm(self._app, self.key, adapter, args), [(text, None)])
+        return self._queue(adapter, ("dm",), request, then, data, args, dm_to=member.id)
 
     async def ask(
         self,

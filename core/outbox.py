@@ -31,7 +31,7 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -85,7 +85,8 @@ class Pending:
     """A queued action. A handler never waits for it: it asks for a callback (``then=``).
 
     Cheap to make, since every action has one: its :class:`Outcome` is built
-    only when asked for, and a future only when someone waits.
+    only when asked for, and a future only when someone waits. An action queued
+    in a lane is its own Pending (a :class:`Request`).
     """
 
     __slots__ = ("_result", "_waiter", "action", "community", "data", "dm_to", "key", "on_settle",
@@ -153,30 +154,57 @@ class Pending:
 
 #: performs a request: ``(text, reply_to)`` for a message, ``(None, None)`` otherwise
 Perform = Callable[[str | None, str | None], Awaitable[Any]]
+#: a message's parts: (text, the member answered, or None); the member is mentioned only
+#: when replies are merged (most are sent alone)
+Parts = Sequence[tuple[str, Member | None]]
 
 
-@dataclass(slots=True, eq=False)
-class Request:
-    """One action waiting in a lane (several merged replies form one request)."""
+class Request(Pending):
+    """One action waiting in a lane: its own :class:`Pending` (one record per action).
 
-    action: str
-    perform: Perform
-    tickets: list[Pending] = field(default_factory=list)
-    #: for a mergeable message: (text, the member answered, or None); the member is
-    #: mentioned only when replies are merged (most are sent alone)
-    parts: list[tuple[str, Member | None]] = field(default_factory=list)
-    reply_to: str | None = None
-    mergeable: bool = False
-    after: Pending | None = None
+    Replies merged under a backlog travel as the first one (the lane's), which
+    carries the others' parts and settles them with itself (``merged``).
+    ``community``, ``plugin``, ``then`` and ``data`` may be given here or by
+    :meth:`Outbound.submit`.
+    """
+
+    __slots__ = ("after", "mergeable", "merged", "parts", "perform", "reply_to")
+
+    def __init__(self, action: str, perform: Perform, parts: Parts = (),
+                 reply_to: str | None = None, mergeable: bool = False, *, community: str = "",
+                 plugin: str = "", then: str | None = None,
+                 data: dict[str, Any] | None = None) -> None:
+        self.action = action
+        self.perform = perform
+        self.parts = parts
+        self.reply_to = reply_to
+        self.mergeable = mergeable
+        #: a DM this one waits for (a kick's, for the DM telling why)
+        self.after: Pending | None = None
+        #: the requests merged into this one, settled with it
+        self.merged: list[Request] | None = None
+        self.community = community
+        self.plugin = plugin
+        self.then = then
+        self.data = dict(data) if data else {}
+        self.dm_to: str | None = None
+        self.key: str | None = None
+        self.on_settle: Callable[[Pending, Status], None] | None = None
+        self._result: Outcome | tuple[Status, datetime, tuple[SentMessage, ...], str | None] | None = None
+        self._waiter: asyncio.Future[Outcome] | None = None
 
     def text(self) -> str | None:
         """The message to send: merged replies one per line, each naming the member answered
         (unless it mentions them already); mentions stay parts (:class:`~hearth.text.Text`)."""
-        if not self.parts:
-            return None
-        if len(self.parts) == 1:
-            return self.parts[0][0]
-        return Text("\n").join(_naming(text, member) for text, member in self.parts)
+        return _text(self.parts)
+
+
+def _text(parts: Parts) -> str | None:
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0][0]
+    return Text("\n").join(_naming(text, member) for text, member in parts)
 
 
 #: what a mention may add to its neutral form (``@Al``) on a network (a Discord ``<@id>``)
@@ -233,6 +261,7 @@ class _Lane:
     waiting: bool = False  # for another lane's action (a dependency), not working
     dropped: int = 0
     reported: datetime | None = None
+    name: str = ""  # its task's
 
 
 class Outbound:
@@ -278,30 +307,45 @@ class Outbound:
         dm_to: str | None = None,
         depends_on_dm: str | None = None,
     ) -> Pending:
-        """Queue ``request``; the returned :class:`Pending` settles once it is delivered."""
-        pending = Pending(request.action, community, plugin, then, data, dm_to)
-        request.tickets.append(pending)
+        """Queue ``request``; it is its own :class:`Pending`, settled once it is delivered."""
+        request.community = community
+        request.plugin = plugin
+        request.then = then
+        request.data = dict(data) if data else {}
+        request.dm_to = dm_to
         if depends_on_dm is not None:
             request.after = self._dms.get(depends_on_dm)
+        self.put(lane_key, request)
+        if dm_to is not None and request._result is None:
+            self._dms[dm_to] = request
+        return request
+
+    def put(self, lane_key: LaneKey, request: Request) -> Request:
+        """Queue ``request`` as it is (its community, plugin, ``then`` and ``data`` given when it
+        was made; no DM to wait for): :meth:`submit` without the keywords."""
         lane = self._lanes.get(lane_key)
         if lane is None:
-            if len(self._lanes) > 10_000:  # forget idle channels
-                self._lanes = {k: v for k, v in self._lanes.items() if v.queue or v.task}
-            rate = {"channel": self.pace.channel, "dm": self.pace.dm}.get(lane_key[0])
-            lane = self._lanes[lane_key] = _Lane(lane_key, _Bucket(rate, self._stamp()) if rate else None)
-        if request.mergeable and lane.bucket is not None and self._merge(lane, request):
+            lane = self._lane(lane_key)
+        queue = lane.queue
+        if queue and request.mergeable and lane.bucket is not None and self._merge(lane, request):
             pass
-        elif len(lane.queue) >= self._max_queued:
+        elif len(queue) >= self._max_queued:
             self._drop(lane, request)
-            return pending
+            return request
         else:
-            lane.queue.append(request)
-        if dm_to is not None:
-            self._dms[dm_to] = pending
+            queue.append(request)
         if lane.task is None:
-            name = f"hearth-out-{self.network}-{'-'.join(lane_key)}"
-            lane.task = asyncio.create_task(self._drain(lane), name=name)
-        return pending
+            lane.task = asyncio.create_task(self._drain(lane), name=lane.name)
+        return request
+
+    def _lane(self, lane_key: LaneKey) -> _Lane:
+        if len(self._lanes) > 10_000:  # forget idle channels
+            self._lanes = {k: v for k, v in self._lanes.items() if v.queue or v.task}
+        rate = {"channel": self.pace.channel, "dm": self.pace.dm}.get(lane_key[0])
+        lane = self._lanes[lane_key] = _Lane(
+            lane_key, _Bucket(rate, self._stamp()) if rate else None,
+            name=f"hearth-out-{self.network}-{'-'.join(lane_key)}")
+        return lane
 
     def _merge(self, lane: _Lane, request: Request) -> bool:
         """Append a reply to the last one waiting when the lane is backlogged and it fits."""
@@ -310,17 +354,20 @@ class Outbound:
         tail = lane.queue[-1]
         if not tail.mergeable or len(lane.queue) < int(lane.bucket.available(self._stamp()) + 1e-6):
             return False
-        merged = Request(tail.action, tail.perform, parts=[*tail.parts, *request.parts])
-        text = merged.text()
+        parts = [*tail.parts, *request.parts]
+        text = _text(parts)
         if text is None or _length(text) > self.pace.max_length:
             return False
-        tail.parts = merged.parts
+        tail.parts = parts
         tail.reply_to = None
-        tail.tickets.extend(request.tickets)
+        if tail.merged is None:
+            tail.merged = [request]
+        else:
+            tail.merged.append(request)
         return True
 
     def _drop(self, lane: _Lane, request: Request) -> None:
-        lane.dropped += len(request.tickets)
+        lane.dropped += 1 + len(request.merged or ())
         self._report_drops(lane)
         self._settle(request, "dropped", None, f"more than {self._max_queued} actions waiting")
 
@@ -341,25 +388,40 @@ class Outbound:
         wait = timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000)))
         await self._clock.sleep_until(self._clock.now() + wait)
 
-    async def _take(self, bucket: _Bucket) -> None:
-        while True:
-            wait = bucket.take(self._stamp())
-            if not wait:
-                return
+    async def _take(self, bucket: _Bucket, wait: float) -> None:
+        """Wait ``wait`` seconds, then for a token of ``bucket``."""
+        while wait:
             await self._sleep(wait)
+            wait = bucket.take(self._stamp())
 
     async def _drain(self, lane: _Lane) -> None:
+        queue, bucket, total = lane.queue, lane.bucket, self._total
         try:
-            while lane.queue:
-                head = lane.queue[0]
-                if head.after is not None and not head.after.done:
-                    await self._wait_for(lane, head.after)
-                if lane.bucket is not None:
-                    await self._take(lane.bucket)
-                if self._total is not None:
-                    await self._take(self._total)
-                lane.queue.popleft()
-                await self._perform(head)
+            while queue:
+                head = queue[0]
+                after = head.after
+                if after is not None and after._result is None:
+                    await self._wait_for(lane, after)
+                if bucket is not None:
+                    wait = bucket.take(self._stamp())
+                    if wait:
+                        await self._take(bucket, wait)
+                if total is not None:
+                    wait = total.take(self._stamp())
+                    if wait:
+                        await self._take(total, wait)
+                queue.popleft()
+                # The first attempt here, without a coroutine of its own: most succeed.
+                parts = head.parts
+                try:
+                    result = await head.perform(parts[0][0] if len(parts) == 1 else _text(parts),
+                                                head.reply_to)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # each kind is handled in _retry
+                    await self._retry(head, exc)
+                else:
+                    self._settle(head, "done", result, None)
                 if lane.dropped:
                     self._report_drops(lane)
             self._report_drops(lane, final=True)
@@ -377,22 +439,17 @@ class Outbound:
             waiter.cancel()
             lane.waiting = False
 
-    async def _perform(self, request: Request) -> None:
+    async def _retry(self, request: Request, exc: Exception) -> None:
+        """After a failed first attempt: wait out a 429, retry an unreachable network with
+        backoff for up to :data:`GIVE_UP_AFTER` (from this first failure), settle the rest."""
         started = self._clock.now()
         delay = FIRST_RETRY
         while True:
-            try:
-                parts = request.parts
-                text = parts[0][0] if len(parts) == 1 else request.text()
-                result = await request.perform(text, request.reply_to)
-            except asyncio.CancelledError:
-                raise
-            except RateLimited as exc:
+            if isinstance(exc, RateLimited):
                 log.info("%s: rate limited (%s); waiting %.2fs", self.network, request.action,
                          exc.retry_after)
                 await self._sleep(exc.retry_after)
-                continue
-            except Unreachable as exc:
+            elif isinstance(exc, Unreachable):
                 if self._clock.now() - started >= GIVE_UP_AFTER:
                     log.warning("%s: %s failed for %s; giving up: %s", self.network, request.action,
                                 GIVE_UP_AFTER, exc)
@@ -402,26 +459,42 @@ class Outbound:
                             delay, exc)
                 await self._sleep(delay)
                 delay = min(delay * 2, MAX_RETRY)
-                continue
-            except NotFound as exc:
+            elif isinstance(exc, NotFound):
                 log.info("%s: %s: %s", self.network, request.action, exc)
                 self._settle(request, "gone", None, str(exc))
                 return
-            except AdapterError as exc:
+            elif isinstance(exc, AdapterError):
                 log.warning("%s: %s failed: %s", self.network, request.action, exc)
                 self._settle(request, "refused", None, str(exc))
                 return
-            except Exception as exc:
-                log.exception("%s: %s failed", self.network, request.action)
+            else:
+                log.error("%s: %s failed", self.network, request.action, exc_info=exc)
                 self._settle(request, "refused", None, repr(exc))
                 return
-            self._settle(request, "done", result, None)
-            return
+            try:
+                result = await request.perform(request.text(), request.reply_to)
+            except asyncio.CancelledError:
+                raise
+            except Exception as again:  # handled in the next round
+                exc = again
+            else:
+                self._settle(request, "done", result, None)
+                return
 
     def _settle(self, request: Request, status: Status, result: Any, error: str | None) -> None:
         sent = (result,) if isinstance(result, SentMessage) else ()
         now = self._clock.now()
-        for ticket in request.tickets:
+        self._settled(request, status, now, sent, error)
+        if request.merged is not None:
+            for merged in request.merged:
+                self._settled(merged, status, now, sent, error)
+
+    def _settled(self, ticket: Pending, status: Status, now: datetime,
+                 sent: tuple[SentMessage, ...], error: str | None) -> None:
+        if ticket.on_settle is None and ticket._waiter is None and ticket.then is None:
+            if ticket._result is None:  # the common case, inline: no one to tell
+                ticket._result = (status, now, sent, error)
+        else:
             ticket._settle(status, now, sent, error)
             if ticket.then is not None:
                 outcome = ticket.outcome
@@ -429,8 +502,8 @@ class Outbound:
                 self._notifying += 1  # until the outcome is in the community's inbox
                 task = asyncio.ensure_future(self._notify(ticket.community, ticket.plugin, outcome))
                 task.add_done_callback(self._notified)
-            if ticket.dm_to is not None and self._dms.get(ticket.dm_to) is ticket:
-                del self._dms[ticket.dm_to]  # a later DM to them, still queued, stays
+        if ticket.dm_to is not None and self._dms.get(ticket.dm_to) is ticket:
+            del self._dms[ticket.dm_to]  # a later DM to them, still queued, stays
 
     def _notified(self, task: asyncio.Future[Any]) -> None:
         self._notifying -= 1
@@ -465,8 +538,8 @@ class Outbound:
                 lane.task.cancel()
                 await asyncio.gather(lane.task, return_exceptions=True)
             for request in lane.queue:
-                left += len(request.tickets)
-                for ticket in request.tickets:
+                for ticket in (request, *(request.merged or ())):
+                    left += 1
                     ticket._settle("dropped", self._clock.now(), (), "the bot stopped")
             lane.queue.clear()
         if left:

@@ -14,7 +14,7 @@ from hearth.adapters.testing import TestBot
 from hearth.adapters.testing.adapter import PACES
 from hearth.clock import VirtualClock
 from hearth.events import CommandInvokedEvent
-from hearth.models import Channel, Message, SentMessage
+from hearth.models import Channel, Member, Message, SentMessage
 from hearth.outbox import Outbound, Outcome, Request
 from hearth.ports import Pace
 
@@ -310,3 +310,54 @@ async def test_a_pending_action_settles_once_for_its_waiters_and_later_readers()
     assert pending.outcome is outcome and await pending.wait() is outcome
     pending._settle("dropped", clock.now(), (), "late")  # a second settlement changes nothing
     assert pending.outcome is outcome and "done" in repr(pending)
+
+
+async def test_merged_replies_go_as_one_message_and_each_settles_with_its_own_outcome() -> None:
+    """One record per action: the replies merged into the first one waiting are settled
+    with it, each telling its own ``then=``."""
+    clock = VirtualClock(START)
+    told: list[Outcome] = []
+
+    async def notify(_community: str, _plugin: str, outcome: Outcome) -> None:
+        told.append(outcome)
+
+    outbound = Outbound("x", Pace(channel=(1, 1.0)), clock, notify)
+    texts: list[str | None] = []
+
+    async def perform(text: str | None, reply_to: str | None) -> SentMessage:
+        texts.append(text)
+        return SentMessage(platform="x", id=f"s{len(texts)}", channel=Channel(platform="x", id="a"))
+
+    members = [Member(platform="x", id=f"m{n}", name=f"M{n}") for n in range(3)]
+    pendings = [outbound.submit(("channel", "a"), Request("send", perform, [(f"pong {n}", members[n])],
+                                                          f"r{n}", True),
+                                community="tea", plugin="p", then=f"t{n}") for n in range(3)]
+    await _drive(clock, outbound, 5)
+    assert texts == ["@M0 pong 0\n@M1 pong 1\n@M2 pong 2"]
+    outcomes = [p.outcome for p in pendings]
+    assert [(o.status, o.key) for o in outcomes if o] == [("done", "t0"), ("done", "t1"), ("done", "t2")]
+    assert {o.sent[0].id for o in outcomes if o} == {"s1"}
+    assert sorted(o.key for o in told) == ["t0", "t1", "t2"]
+
+
+async def test_a_channel_s_route_is_made_once_and_again_for_a_channel_that_changed() -> None:
+    """Plain messages to a channel share one route (adapter, lane, Perform); a channel like it
+    with another name gets a route of its own, so the network sees the channel it was given."""
+    pinger = Pinger()
+    bot = await bot_with(pinger, members=1)
+    try:
+        app = bot.app
+        assert app is not None
+        ctx = app.contexts["tea"]["pinger"]
+        [general] = ctx.channels("general")
+        await ctx.send(general, "one")
+        route = ctx._routes[general.id]
+        await ctx.send(Channel(platform=general.platform, id=general.id, name=general.name), "two")
+        assert ctx._routes[general.id] is route  # an equal channel: the same route
+        await ctx.send(Channel(platform=general.platform, id=general.id, name="renamed"), "three")
+        assert ctx._routes[general.id] is not route
+        await bot.settle()
+        assert [(s["channel"], s["text"]) for s in bot.sent("send")] == [
+            ("general", "one"), ("general", "two"), ("renamed", "three")]
+    finally:
+        await bot.close()
