@@ -415,7 +415,9 @@ class PluginContext:
         """Queue a plain message along ``route`` (mergeable with others under a backlog)."""
         community = self.community.key
         request = Request("send", route.perform, [(text, answered)], reply_to, True,
-                          community=community, plugin=self.plugin, then=then, data=data)
+                          community=community, plugin=self.plugin, then=then)
+        if data:
+            request.data = dict(data)
         journal = self._app.journal
         if journal.durable or cause_var.get() is not None:  # journal.active, inline
             action = Action("send", route.adapter.name, route.args)
@@ -528,8 +530,13 @@ class PluginContext:
         channel = message.channel
         if channel.dm_with is not None:
             return await self.dm(message.author, text, then=then, data=data)
-        route = self._route(channel)
-        if route is None or not self._able(route.adapter, Capability.SEND):
+        route = self._routes.get(channel.id)
+        if route is None or route.channel is not channel:
+            route = self._route(channel)
+            if route is None:
+                return None
+        if not route.adapter.can(Capability.SEND):
+            self._able(route.adapter, Capability.SEND)  # reported
             return None
         return self._post(route, text, message.id, message.author, then, data)
 

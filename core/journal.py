@@ -177,10 +177,10 @@ class Journal:
             if self.once.known(ACTIONS, key):
                 log.debug("%s in %s was delivered already (%s); not again", request.action,
                           community, key)
-                done = Pending(request.action, community, plugin, then, data, dm_to)
-                done.key = key
-                done._settle("done", self.clock.now(), (), None)
-                return done
+                request.community, request.plugin, request.then = community, plugin, then
+                request.data, request.dm_to, request.key = dict(data or {}), dm_to, key
+                request._settle("done", self.clock.now(), (), None)
+                return request
         if self.durable and action is not None:
             self._rowed.add(key)
             self._unwritten[key] = _Row(key, community, plugin, lane, action, request, then,

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import msgspec
+
 from hearth.clock import Clock
 from hearth.errors import AdapterError, NotFound, RateLimited, Unreachable
 from hearth.models import Member, SentMessage
@@ -81,33 +83,48 @@ class Outcome:
         return self.status == "done"
 
 
-class Pending:
+#: performs a request: ``(text, reply_to)`` for a message, ``(None, None)`` otherwise
+Perform = Callable[[str | None, str | None], Awaitable[Any]]
+#: a message's parts: (text, the member answered, or None); the member is mentioned only
+#: when replies are merged (most are sent alone)
+Parts = Sequence[tuple[str, Member | None]]
+
+
+class Pending(msgspec.Struct, eq=False):
     """A queued action. A handler never waits for it: it asks for a callback (``then=``).
 
-    Cheap to make, since every action has one: its :class:`Outcome` is built
-    only when asked for, and a future only when someone waits. An action queued
-    in a lane is its own Pending (a :class:`Request`).
+    Cheap to make, since every action has one (made in C): its :class:`Outcome`
+    is built only when asked for, and a future only when someone waits. The
+    action waiting in its lane is the Pending itself (:data:`Request`): replies
+    merged under a backlog travel as the first one, which carries the others'
+    parts and settles them with itself (``merged``).
     """
 
-    __slots__ = ("_result", "_waiter", "action", "community", "data", "dm_to", "key", "on_settle",
-                 "plugin", "then")
-
-    def __init__(self, action: str, community: str, plugin: str, then: str | None,
-                 data: dict[str, Any] | None, dm_to: str | None = None) -> None:
-        self.action = action
-        self.community = community
-        self.plugin = plugin
-        self.then = then
-        self.data = dict(data) if data else {}
-        #: the member a DM goes to (a kick of theirs may wait for it)
-        self.dm_to = dm_to
-        #: the action's idempotency key, when it has one (:mod:`hearth.journal`)
-        self.key: str | None = None
-        #: told once it is settled, with the status (:mod:`hearth.journal` keeps its row till then)
-        self.on_settle: Callable[[Pending, Status], None] | None = None
-        #: once settled: the outcome, or what to build it from (status, time, sent, error)
-        self._result: Outcome | tuple[Status, datetime, tuple[SentMessage, ...], str | None] | None = None
-        self._waiter: asyncio.Future[Outcome] | None = None
+    action: str
+    #: what delivers it (the lane calls it)
+    perform: Perform
+    #: a message's text (several when merged)
+    parts: Parts = ()
+    reply_to: str | None = None
+    #: a reply that may be merged with others under a backlog
+    mergeable: bool = False
+    community: str = ""
+    plugin: str = ""
+    then: str | None = None
+    data: dict[str, Any] = {}
+    #: the member a DM goes to (a kick of theirs may wait for it)
+    dm_to: str | None = None
+    #: the action's idempotency key, when it has one (:mod:`hearth.journal`)
+    key: str | None = None
+    #: told once it is settled, with the status (:mod:`hearth.journal` keeps its row till then)
+    on_settle: Callable[[Pending, Status], None] | None = None
+    #: a DM this one waits for (a kick's, for the DM telling why)
+    after: Pending | None = None
+    #: the requests merged into this one, settled with it
+    merged: list[Pending] | None = None
+    #: once settled: the outcome, or what to build it from (status, time, sent, error)
+    _result: Outcome | tuple[Status, datetime, tuple[SentMessage, ...], str | None] | None = None
+    _waiter: asyncio.Future[Outcome] | None = None
 
     def __repr__(self) -> str:
         outcome = self.outcome
@@ -137,6 +154,11 @@ class Pending:
             self._waiter = asyncio.get_running_loop().create_future()
         return await asyncio.shield(self._waiter)
 
+    def text(self) -> str | None:
+        """The message to send: merged replies one per line, each naming the member answered
+        (unless it mentions them already); mentions stay parts (:class:`~hearth.text.Text`)."""
+        return _text(self.parts)
+
     def _settle(self, status: Status, time: datetime, sent: tuple[SentMessage, ...],
                 error: str | None) -> None:
         """Settled (once; later calls change nothing)."""
@@ -152,51 +174,9 @@ class Pending:
             waiter.set_result(outcome)
 
 
-#: performs a request: ``(text, reply_to)`` for a message, ``(None, None)`` otherwise
-Perform = Callable[[str | None, str | None], Awaitable[Any]]
-#: a message's parts: (text, the member answered, or None); the member is mentioned only
-#: when replies are merged (most are sent alone)
-Parts = Sequence[tuple[str, Member | None]]
-
-
-class Request(Pending):
-    """One action waiting in a lane: its own :class:`Pending` (one record per action).
-
-    Replies merged under a backlog travel as the first one (the lane's), which
-    carries the others' parts and settles them with itself (``merged``).
-    ``community``, ``plugin``, ``then`` and ``data`` may be given here or by
-    :meth:`Outbound.submit`.
-    """
-
-    __slots__ = ("after", "mergeable", "merged", "parts", "perform", "reply_to")
-
-    def __init__(self, action: str, perform: Perform, parts: Parts = (),
-                 reply_to: str | None = None, mergeable: bool = False, *, community: str = "",
-                 plugin: str = "", then: str | None = None,
-                 data: dict[str, Any] | None = None) -> None:
-        self.action = action
-        self.perform = perform
-        self.parts = parts
-        self.reply_to = reply_to
-        self.mergeable = mergeable
-        #: a DM this one waits for (a kick's, for the DM telling why)
-        self.after: Pending | None = None
-        #: the requests merged into this one, settled with it
-        self.merged: list[Request] | None = None
-        self.community = community
-        self.plugin = plugin
-        self.then = then
-        self.data = dict(data) if data else {}
-        self.dm_to: str | None = None
-        self.key: str | None = None
-        self.on_settle: Callable[[Pending, Status], None] | None = None
-        self._result: Outcome | tuple[Status, datetime, tuple[SentMessage, ...], str | None] | None = None
-        self._waiter: asyncio.Future[Outcome] | None = None
-
-    def text(self) -> str | None:
-        """The message to send: merged replies one per line, each naming the member answered
-        (unless it mentions them already); mentions stay parts (:class:`~hearth.text.Text`)."""
-        return _text(self.parts)
+#: one action waiting in a lane: ``Request(action, perform, parts, reply_to, mergeable)``;
+#: it is its own :class:`Pending` (one record per action)
+Request = Pending
 
 
 def _text(parts: Parts) -> str | None:
@@ -311,7 +291,8 @@ class Outbound:
         request.community = community
         request.plugin = plugin
         request.then = then
-        request.data = dict(data) if data else {}
+        if data:
+            request.data = dict(data)
         request.dm_to = dm_to
         if depends_on_dm is not None:
             request.after = self._dms.get(depends_on_dm)
@@ -421,7 +402,13 @@ class Outbound:
                 except Exception as exc:  # each kind is handled in _retry
                     await self._retry(head, exc)
                 else:
-                    self._settle(head, "done", result, None)
+                    if (head.then is None and head.on_settle is None and head._waiter is None
+                            and head.merged is None and head.dm_to is None):
+                        # no one to tell: _settle, inline (most actions)
+                        head._result = ("done", self._clock.now(),
+                                        (result,) if isinstance(result, SentMessage) else (), None)
+                    else:
+                        self._settle(head, "done", result, None)
                 if lane.dropped:
                     self._report_drops(lane)
             self._report_drops(lane, final=True)
@@ -489,7 +476,7 @@ class Outbound:
             for merged in request.merged:
                 self._settled(merged, status, now, sent, error)
 
-    def _settled(self, ticket: Pending, status: Status, now: datetime,
+    def _settled(self, ticket: Request, status: Status, now: datetime,
                  sent: tuple[SentMessage, ...], error: str | None) -> None:
         if ticket.on_settle is None and ticket._waiter is None and ticket.then is None:
             if ticket._result is None:  # the common case, inline: no one to tell
