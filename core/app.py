@@ -59,7 +59,6 @@ from hearth.commands import (
     check_permission,
     help_text,
     is_for,
-    parse_args,
     resolve_members,
 )
 from hearth.config import CommunityConfig, HearthConfig
@@ -1257,11 +1256,12 @@ class App:
 
     async def _run_command(self, community: str, message: Message, line: str) -> None:
         registry = self.registries[community]
-        prefix = self.config.command_prefix
-        command, name, rest = registry.resolve(line)
+        config = self.config
+        prefix = config.command_prefix
+        plan, name, rest = registry.find(line)
         contexts = self.contexts[community]
         core_ctx = contexts[CORE]
-        if command is None:
+        if plan is None:
             if name:
                 guess = registry.suggest(line)
                 hint = f" Did you mean {prefix}{guess}?" if guess else ""
@@ -1269,21 +1269,31 @@ class App:
                     message, f"Unknown command {prefix}{name}.{hint} Type {prefix}help to see the commands."
                 )
             return
-        if self.config.command_flood is not None and not await self._flood_allows(
-                community, message, core_ctx):
-            return
+        author = message.author
+        if config.command_flood is not None and author.role < Role.ADMIN:  # admins are exempt
+            verdict = self._flood.check((community, *author.key), self.clock.now())
+            if verdict != "run":
+                if verdict == "notice":
+                    await self._flood_notice(message, core_ctx)
+                return
         self.people.ledger.command(community, message)
+        command = plan.command
         ctx = contexts.get(command.plugin, core_ctx)
         token = plugin_var.set(command.plugin)
         try:
-            # only a command that needs a power asks the plugins which powers leaders have
-            powers = await self.leader_powers(community) if command.power else self._powers[community]
-            check_permission(command, message.author, ctx.config, powers, prefix)
-            args = parse_args(command, rest)
-            await resolve_members(ctx, command, message, args)
+            lowest = plan.lowest
+            # a fixed lowest role the member has, and no power to check: allowed (check_permission
+            # would say so too); otherwise ask it (only a power asks the plugins for leaders' powers)
+            if lowest is None or author.role < lowest or command.power:
+                powers = await self.leader_powers(community) if command.power else self._powers[community]
+                check_permission(command, author, ctx.config, powers, prefix)
+            args = plan.parse(rest)
+            if plan.members:
+                await resolve_members(ctx, command, message, args)
+            answers = self._answers
             invocation = Invocation(
-                command=command, member=message.author, message=message, args=args, ctx=ctx,
-                prefix=prefix, native=self.answers_to(message) is not None,
+                command=command, member=author, message=message, args=args, ctx=ctx, prefix=prefix,
+                native=answers.get(message.key) is not None if answers else False,
             )
             answer = await command.handler(invocation)
             if answer:
@@ -1311,20 +1321,16 @@ class App:
         for impl in self._hooks[community].get("on_command", ()):
             await self._invoke(impl, (invocation,))
 
-    async def _flood_allows(self, community: str, message: Message, ctx: PluginContext) -> bool:
-        """Command flood control: admins are exempt; one notice, then silence for a while."""
+    async def _flood_notice(self, message: Message, ctx: PluginContext) -> None:
+        """Command flood control's one notice to a member whose commands are now ignored for a while."""
         cfg = self.config.command_flood
-        if cfg is None or message.author.role >= Role.ADMIN:
-            return True
-        verdict = self._flood.check((community, *message.author.key), self.clock.now())
-        if verdict == "notice":
-            log.info("%s sent more than %d commands in %s; ignored for %s",
-                     message.author.id, cfg.max, cfg.within, cfg.ignore_for)
-            await ctx.reply(message, mention(message.author) + (
-                f" slow down: more than {cfg.max} commands in "
-                f"{format_duration(cfg.within)}. I will ignore your commands for "
-                f"{format_duration(cfg.ignore_for)}."))
-        return verdict == "run"
+        assert cfg is not None
+        log.info("%s sent more than %d commands in %s; ignored for %s",
+                 message.author.id, cfg.max, cfg.within, cfg.ignore_for)
+        await ctx.reply(message, mention(message.author) + (
+            f" slow down: more than {cfg.max} commands in "
+            f"{format_duration(cfg.within)}. I will ignore your commands for "
+            f"{format_duration(cfg.ignore_for)}."))
 
     async def leader_candidates(self, community: str) -> list[LeaderCandidate]:
         """What every enabled plugin answers to ``leader_candidates``, together."""

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+import msgspec
+
 from hearth.errors import PermissionDenied, StartupError, UsageError
 from hearth.models import Member, Message, Role
 from hearth.timeutil import MAX_DURATION, DurationTooLong, format_duration, parse_duration
@@ -115,14 +117,16 @@ class Command:
         return self.min_role if isinstance(self.min_role, Role) else self.min_role(config)
 
 
-@dataclass(slots=True, kw_only=True)
-class Invocation:
+class Invocation(msgspec.Struct, kw_only=True):
     """A command being run: who ran it, where, with which parsed arguments.
 
     ``native``: invoked through the network's own command UI (a slash command
     or a context menu), so there is no message of the member's to remove, and
     the answer goes back through that UI.
     """
+
+    # A msgspec Struct rather than a dataclass: one is made for every command, and a
+    # Struct is built in C (a few times cheaper). Its fields stay attributes to read and set.
 
     command: Command
     member: Member
@@ -146,51 +150,6 @@ _TOKEN = re.compile(r"""\s*(?:["“]([^"“”]*)["”]|['‘]([^'‘’]*)['’
 _QUOTES = frozenset("\"“'‘")
 
 
-class _Tokens:
-    """An argument line read one token at a time, so a ``rest`` parameter can take the
-    remainder as it was written (apostrophes, quotes and line breaks included)."""
-
-    __slots__ = ("_next", "_words", "line", "pos")
-
-    def __init__(self, line: str) -> None:
-        self.line = line
-        self.pos = 0  # tokens taken (a plain line) or where the next one starts
-        self._next: tuple[str, int] | None = None
-        # most lines quote nothing: split once instead of matching token by token
-        self._words = line.split() if _QUOTES.isdisjoint(line) else None
-
-    def peek(self) -> str | None:
-        """The next token, or None at the end; ValueError for a quote that is not closed."""
-        words = self._words
-        if words is not None:
-            return words[self.pos] if self.pos < len(words) else None
-        if self._next is None:
-            found = _TOKEN.match(self.line, self.pos)
-            if found is None:  # only whitespace left
-                return None
-            if found.group(3) is not None:
-                raise ValueError("a quote is not closed")
-            token = next(g for g in (found.group(1), found.group(2), found.group(4)) if g is not None)
-            self._next = token, found.end()
-        return self._next[0]
-
-    def take(self) -> None:
-        """Step past the token :meth:`peek` returned."""
-        if self._words is not None:
-            self.pos += 1
-            return
-        assert self._next is not None
-        self.pos = self._next[1]
-        self._next = None
-
-    def rest(self) -> str:
-        """Everything after the tokens taken, as written (outer whitespace stripped)."""
-        if self._words is not None:
-            parts = self.line.split(None, self.pos)
-            return parts[self.pos].strip() if len(parts) > self.pos else ""
-        return self.line[self.pos:].strip()
-
-
 def quote_arg(text: str) -> str:
     """``text`` as one argument of a command line (quoted when it has to be)."""
     if text and not any(c.isspace() for c in text) and text[0] not in "\"“'‘":
@@ -204,11 +163,12 @@ def quote_arg(text: str) -> str:
 
 def split_args(text: str) -> list[str]:
     """Split an argument line into tokens; quotes group words."""
-    tokens, found = _Tokens(text), []
-    while (token := tokens.peek()) is not None:
-        found.append(token)
-        tokens.take()
-    return found
+    if _QUOTES.isdisjoint(text):
+        return text.split()
+    tokens, _, unclosed = _tokenize(text)
+    if unclosed:
+        raise ValueError(_UNCLOSED)
+    return tokens
 
 
 def mention_id(token: str) -> str | None:
@@ -270,30 +230,163 @@ class _OutOfBounds(Exception):
 _INT_RE = re.compile(r"[+-]?\d+")
 
 
+def _convert_int(param: Param, token: str) -> int:
+    low, high = param.bounds
+    # the common case: plain digits, short enough that int() is cheap and exact
+    # (str.isdecimal is exactly the \d of _INT_RE: Unicode category Nd)
+    if len(token) <= 18 and token.isdecimal():
+        value = int(token)
+        if low <= value <= high:
+            return value
+    if not _INT_RE.fullmatch(token):
+        raise ValueError
+    digits = token.lstrip("+-").lstrip("0")
+    if len(digits) > 18 or not low <= int(token) <= high:
+        raise _OutOfBounds(f"{param.name.upper()} is a whole number from {low:,} to {high:,} "
+                           f"(got {_shown(token)})")
+    return int(token)
+
+
+def _convert_duration(param: Param, token: str) -> timedelta:
+    try:
+        return parse_duration(token, longest=param.longest)
+    except DurationTooLong as exc:
+        raise _OutOfBounds(f"{param.name.upper()} is at most {format_duration(param.longest)} "
+                           f"(got {_shown(token)})") from exc
+
+
+def _convert_member(param: Param, token: str) -> str:
+    found = mention_id(token)
+    if found is None:
+        raise ValueError
+    return found
+
+
+#: how a token becomes a parameter's value (None: the token as it is); ValueError when it
+#: is not of the kind, _OutOfBounds when it is but its value is not allowed
+_CONVERTERS: dict[str, Callable[[Param, str], Any] | None] = {
+    "word": None, "text": None, "int": _convert_int,
+    "duration": _convert_duration, "member": _convert_member,
+}
+
+
 def _convert(param: Param, token: str) -> Any:
-    if param.kind in ("word", "text"):
-        return token
-    if param.kind == "int":
-        if not _INT_RE.fullmatch(token):
-            raise ValueError
-        low, high = param.bounds
-        digits = token.lstrip("+-").lstrip("0")
-        if len(digits) > 18 or not low <= int(token) <= high:
-            raise _OutOfBounds(f"{param.name.upper()} is a whole number from {low:,} to {high:,} "
-                               f"(got {_shown(token)})")
-        return int(token)
-    if param.kind == "duration":
-        try:
-            return parse_duration(token, longest=param.longest)
-        except DurationTooLong as exc:
-            raise _OutOfBounds(f"{param.name.upper()} is at most {format_duration(param.longest)} "
-                               f"(got {_shown(token)})") from exc
-    if param.kind == "member":
-        found = mention_id(token)
-        if found is None:
-            raise ValueError
-        return found
-    raise AssertionError(param.kind)
+    if param.kind not in _CONVERTERS:
+        raise AssertionError(param.kind)
+    convert = _CONVERTERS[param.kind]
+    return token if convert is None else convert(param, token)
+
+
+def _tokenize(line: str) -> tuple[list[str], list[int], bool]:
+    """A line with quotes as tokens, where each ends, and whether a quote that is never
+    closed follows the last of them (an error only if the parser gets that far)."""
+    tokens: list[str] = []
+    ends: list[int] = []
+    pos = 0
+    while (found := _TOKEN.match(line, pos)) is not None:
+        if found.group(3) is not None:
+            return tokens, ends, True
+        quoted, single, word = found.group(1, 2, 4)
+        tokens.append(quoted if quoted is not None else single if single is not None else word)
+        pos = found.end()
+        ends.append(pos)
+    return tokens, ends, False
+
+
+_UNCLOSED = "a quote is not closed"
+
+
+class _Plan:
+    """How to parse one command's arguments, worked out once when it is registered:
+    each parameter with its converter, whether the whole line is one ``rest``, and
+    whether any argument is a member (to be looked up after parsing)."""
+
+    __slots__ = ("command", "lowest", "members", "rest_only", "steps")
+
+    def __init__(self, command: Command) -> None:
+        self.command = command
+        params = command.params
+        self.steps = tuple(
+            (p, p.name, p.kind, p.optional, p.variadic, _CONVERTERS.get(p.kind, _convert)) for p in params
+        )
+        self.rest_only = len(params) == 1 and params[0].kind == "rest"
+        self.members = any(p.kind == "member" for p in params)
+        #: the lowest role allowed when it does not depend on the config, else None
+        self.lowest = command.min_role if isinstance(command.min_role, Role) else None
+
+    def parse(self, line: str) -> dict[str, Any]:
+        """What :func:`parse_args` does, with the plan made."""
+        command = self.command
+        if self.rest_only:
+            param = command.params[0]
+            text = line.strip()
+            if not text and not param.optional:
+                raise UsageError(f"missing {param.usage}", command.usage)
+            return {param.name: text or None}
+        # most lines quote nothing: split once instead of matching token by token
+        if _QUOTES.isdisjoint(line):
+            words, ends, unclosed = line.split(), None, False
+        else:
+            words, ends, unclosed = _tokenize(line)
+        count = len(words)
+        i = 0
+        args: dict[str, Any] = {}
+        for param, name, kind, optional, variadic, convert in self.steps:
+            if kind == "rest":  # the rest as written: a quote or apostrophe in it is text
+                if ends is not None:
+                    rest = line[ends[i - 1] if i else 0:].strip()
+                else:
+                    parts = line.split(None, i)
+                    rest = parts[i].strip() if len(parts) > i else ""
+                if not rest and not optional:
+                    raise UsageError(f"missing {param.usage}", command.usage)
+                args[name] = rest or None
+                return args
+            if variadic:
+                values = []
+                while i < count:
+                    try:
+                        values.append(words[i] if convert is None else convert(param, words[i]))
+                    except ValueError:
+                        break
+                    except _OutOfBounds as exc:
+                        raise UsageError(str(exc), command.usage) from exc
+                    i += 1
+                else:
+                    if unclosed:
+                        raise UsageError(_UNCLOSED, command.usage) from ValueError(_UNCLOSED)
+                args[name] = values
+                continue
+            if i >= count:
+                if unclosed:
+                    raise UsageError(_UNCLOSED, command.usage) from ValueError(_UNCLOSED)
+                if not optional:
+                    raise UsageError(f"missing {param.usage}", command.usage)
+                args[name] = None
+                continue
+            token = words[i]
+            if convert is None:
+                args[name] = token
+                i += 1
+                continue
+            try:
+                args[name] = convert(param, token)
+                i += 1
+            except ValueError as exc:
+                if optional:
+                    args[name] = None
+                    continue
+                hint = _HINTS.get(kind, "")
+                raise UsageError(
+                    f"{token!r} is not {hint or 'valid'} for {param.usage}", command.usage
+                ) from exc
+            except _OutOfBounds as exc:
+                raise UsageError(str(exc), command.usage) from exc
+        if i < count:
+            raise UsageError(f"unexpected {words[i]!r}", command.usage)
+        if unclosed:
+            raise UsageError(_UNCLOSED, command.usage) from ValueError(_UNCLOSED)
+        return args
 
 
 def parse_args(command: Command, line: str) -> dict[str, Any]:
@@ -302,59 +395,7 @@ def parse_args(command: Command, line: str) -> dict[str, Any]:
     A command whose only parameter is ``rest`` (``announce TEXT``) takes the line as it
     was written: quotes and apostrophes ("don't") are part of the text, not syntax.
     """
-    if len(command.params) == 1 and command.params[0].kind == "rest":
-        param, text = command.params[0], line.strip()
-        if not text and not param.optional:
-            raise UsageError(f"missing {param.usage}", command.usage)
-        return {param.name: text or None}
-    try:
-        return _parse_tokens(command, _Tokens(line))
-    except ValueError as exc:  # a quote not closed
-        raise UsageError(str(exc), command.usage) from exc
-    except _OutOfBounds as exc:
-        raise UsageError(str(exc), command.usage) from exc
-
-
-def _parse_tokens(command: Command, tokens: _Tokens) -> dict[str, Any]:
-    args: dict[str, Any] = {}
-    for param in command.params:
-        if param.kind == "rest":  # the rest as written: a quote or apostrophe in it is text
-            rest = tokens.rest()
-            if not rest and not param.optional:
-                raise UsageError(f"missing {param.usage}", command.usage)
-            args[param.name] = rest or None
-            return args
-        if param.variadic:
-            values = []
-            while (token := tokens.peek()) is not None:
-                try:
-                    values.append(_convert(param, token))
-                except ValueError:
-                    break
-                tokens.take()
-            args[param.name] = values
-            continue
-        token = tokens.peek()
-        if token is None:
-            if not param.optional:
-                raise UsageError(f"missing {param.usage}", command.usage)
-            args[param.name] = None
-            continue
-        try:
-            args[param.name] = _convert(param, token)
-            tokens.take()
-        except ValueError as exc:
-            if param.optional:
-                args[param.name] = None
-                continue
-            hint = _HINTS.get(param.kind, "")
-            raise UsageError(
-                f"{token!r} is not {hint or 'valid'} for {param.usage}", command.usage
-            ) from exc
-    bad = tokens.peek()
-    if bad is not None:
-        raise UsageError(f"unexpected {bad!r}", command.usage)
-    return args
+    return _Plan(command).parse(line)
 
 
 class CommandClash(StartupError):
@@ -376,6 +417,9 @@ class CommandRegistry:
             if other is not None:
                 raise CommandClash(command.name, other.plugin, command.plugin)
             self._by_name[command.name] = command
+        self._plans = {name: _Plan(command) for name, command in self._by_name.items()}
+        #: the first words of two-word names (only these make a line's second word worth a look)
+        self._firsts = frozenset(name.split(" ", 1)[0] for name in self._by_name if " " in name)
 
     def __iter__(self) -> Any:
         return iter(sorted(self._by_name.values(), key=lambda c: c.name))
@@ -409,16 +453,23 @@ class CommandRegistry:
 
     def resolve(self, line: str) -> tuple[Command | None, str, str]:
         """Split ``line`` into (command, its name as typed, the argument text)."""
-        parts = line.strip().split(None, 2)
+        plan, name, rest = self.find(line)
+        return (None if plan is None else plan.command), name, rest
+
+    def find(self, line: str) -> tuple[_Plan | None, str, str]:
+        """:meth:`resolve`, with the command's parsing plan in place of the command."""
+        parts = line.split(None, 1)
         if not parts:
             return None, "", ""
         first = parts[0].lower()
-        if len(parts) > 1:
-            two = f"{first} {parts[1].lower()}"
-            if two in self._by_name:
-                return self._by_name[two], two, parts[2] if len(parts) > 2 else ""
-        rest = line.strip()[len(parts[0]) :].strip()
-        return self._by_name.get(first), first, rest
+        rest = parts[1].rstrip() if len(parts) > 1 else ""  # split dropped its leading space
+        if rest and first in self._firsts:
+            words = rest.split(None, 1)
+            two = f"{first} {words[0].lower()}"
+            plan = self._plans.get(two)
+            if plan is not None:
+                return plan, two, words[1] if len(words) > 1 else ""
+        return self._plans.get(first), first, rest
 
 
 def check_permission(

@@ -89,6 +89,62 @@ def test_two_word_commands_win_over_one_word() -> None:
     assert registry.resolve("nothing here")[0] is None
 
 
+def test_resolve_splits_the_name_from_the_arguments_however_spaced() -> None:
+    join = Command(name="flash join", handler=_noop, params=(Param("name"),), plugin="flash")
+    ping = Command(name="ping", handler=_noop, params=(Param("n", "int"),))
+    registry = CommandRegistry([FLASH, join, ping])
+    assert registry.resolve("  Flash\t JOIN   night  talk \n") == (join, "flash join", "night  talk")
+    assert registry.resolve("flash join") == (join, "flash join", "")
+    assert registry.resolve("flash") == (FLASH, "flash", "")
+    assert registry.resolve("flash  joint x ") == (FLASH, "flash", "joint x")
+    assert registry.resolve("PING   12 ") == (ping, "ping", "12")
+    assert registry.resolve("ping join") == (ping, "ping", "join")
+    assert registry.resolve("   ") == (None, "", "")
+    assert registry.resolve("pong 1") == (None, "pong", "1")
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ('"T" 2h bob "open', "unexpected 'bob'"),  # found before the parser reaches the quote
+    ('"T" @a "open', "a quote is not closed"),  # the variadic members reach it
+    ('"T" "open', "a quote is not closed"),  # the optional duration reaches it
+    ("'open", "a quote is not closed"),
+])
+def test_an_unclosed_quote_is_an_error_once_the_parser_reaches_it(line: str, problem: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_args(FLASH, line)
+    assert info.value.problem == problem
+
+
+def test_rest_follows_quoted_and_plain_arguments_as_written() -> None:
+    warn = Command(name="warn", handler=_noop,
+                   params=(Param("member", "member"), Param("reason", "rest", optional=True)))
+    assert parse_args(warn, "<@1>   several   spaces  ") == {"member": "1", "reason": "several   spaces"}
+    assert parse_args(warn, '"@ann"   "quoted" rest \'open') == {
+        "member": "ann", "reason": '"quoted" rest \'open'}
+    assert parse_args(warn, "@ann") == {"member": "ann", "reason": None}
+    assert parse_args(warn, '"@ann"  ') == {"member": "ann", "reason": None}
+    label = Command(name="label", handler=_noop, params=(Param("a"), Param("b"), Param("note", "rest")))
+    assert parse_args(label, "x y  the note") == {"a": "x", "b": "y", "note": "the note"}
+    assert parse_args(label, "“x y” ‘z’ the ‘note’") == {"a": "x y", "b": "z", "note": "the ‘note’"}
+    with pytest.raises(UsageError, match="missing NOTE"):
+        parse_args(label, "x y ")
+
+
+@pytest.mark.parametrize(("token", "value"), [
+    ("7", 7), ("007", 7), ("+5", 5), ("\u0663", 3), ("000000000000000000042", 42), ("1000000", 1_000_000),
+    ("1e3", None), ("\u00b2", None), ("4.5", None), ("", None),
+])
+def test_int_arguments(token: str, value: int | None) -> None:
+    count = Command(name="count", handler=_noop,
+                    params=(Param("n", "int", optional=True), Param("w", optional=True)))
+    assert parse_args(count, token) == ({"n": value, "w": None} if value is not None else
+                                        {"n": None, "w": token or None})
+    if value is None and token:
+        single = Command(name="single", handler=_noop, params=(Param("n", "int"),))
+        with pytest.raises(UsageError, match=f"{token!r} is not a whole number for N"):
+            parse_args(single, token)
+
+
 def test_duplicate_command_names_are_a_startup_error() -> None:
     other = Command(name="flash", handler=_noop, plugin="other")
     with pytest.raises(StartupError, match="offered by both 'flash' and 'other'"):
