@@ -110,7 +110,6 @@ from hearth.people.records import Account, to_ms
 from hearth.people.roles import Roles
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, Claims, CommunityBinding, KeyValue, RoleIds
-from hearth.recent import forget_oldest
 from hearth.registry import PluginSet
 from hearth.reports import Panel, Pyramid, Referral, Report
 from hearth.rules import rules_command
@@ -132,11 +131,8 @@ QUEUE_SIZE = 10_000
 #: a network's replay after a dropped connection (a Discord RESUME replays the few minutes
 #: missed, a Matrix sync retries its last batch), far fewer events than this; each
 #: remembered event costs about 70 bytes, at most twice this many are kept (in this
-#: process; across processes see :mod:`hearth.once`): at twice this many, the oldest
-#: half is forgotten at once.
+#: process; across processes see :mod:`hearth.once`).
 SEEN_SIZE = 20_000
-#: events remembered at most (then trimmed to :data:`SEEN_SIZE`)
-SEEN_MOST = 2 * SEEN_SIZE
 #: events for a community another process acts for, stored at once
 FORWARD_BATCH = 100
 #: how often the records of events handled are written (seconds; see :mod:`hearth.once`)
@@ -242,9 +238,11 @@ class App:
         #: the configured communities' inboxes (``_queues`` less the lobby's)
         self._inboxes: dict[str, Inbox[Event | Routed]] = {}
         self.supervisor = Supervisor(self.clock)
-        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys),
-        #: oldest first; trimmed to :data:`SEEN_SIZE` at twice that (:meth:`_remember`)
+        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys):
+        #: the newer ones, and the :data:`SEEN_SIZE` before them, as :class:`~hearth.recent.Recent`
+        #: keeps them (inline in :meth:`submit`; a dict trimmed in place would grow its table)
         self._seen: dict[int, None] = {}
+        self._seen_before: dict[int, None] = {}
         self._reported: set[tuple[Any, ...]] = set()
         #: natively invoked commands being handled -> their answers (None: another
         #: process handles the command, and answers it through its ``answer_with``)
@@ -676,11 +674,11 @@ class App:
         """
         seen = self._seen
         key = hash((event.platform, event.id))
-        if key in seen:
+        if key in seen or key in self._seen_before:
             return
         seen[key] = None  # as _remember does, inline: every inbound event passes here
-        if len(seen) >= SEEN_MOST:
-            forget_oldest(seen, SEEN_SIZE)
+        if len(seen) >= SEEN_SIZE:
+            self._seen_before, self._seen = seen, {}
         if type(event) is MessagePostedEvent and event.message.channel.dm_with is None:
             queue = self._inboxes.get(event.community)  # most events: a configured channel's
             if queue is not None:
@@ -698,11 +696,11 @@ class App:
                 await queue.put(event)
 
     def _remember(self, seen: int) -> None:
-        """Remember an event as seen (by the hash of its platform and id): at least the
-        newest :data:`SEEN_SIZE`, the oldest ones forgotten at :data:`SEEN_MOST`."""
+        """Remember an event as seen (by the hash of its platform and id): the newest
+        :data:`SEEN_SIZE` at least, twice as many at most."""
         self._seen[seen] = None
-        if len(self._seen) >= SEEN_MOST:
-            forget_oldest(self._seen, SEEN_SIZE)
+        if len(self._seen) >= SEEN_SIZE:
+            self._seen_before, self._seen = self._seen, {}
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
@@ -1068,7 +1066,8 @@ class App:
         its answers are then shown nowhere).
         """
         seen = hash((event.platform, event.id))
-        routed = None if seen in self._seen else await self._route(event)
+        known = seen in self._seen or seen in self._seen_before
+        routed = None if known else await self._route(event)
         if routed is None:
             return []
         self._remember(seen)

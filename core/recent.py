@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import islice
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -57,15 +56,3 @@ class Recent(Generic[K, V]):
         for table in (self._new, self._old):
             for key in [k for k, v in table.items() if drop(v)]:
                 del table[key]
-
-
-def forget_oldest(table: dict[K, V], count: int) -> None:
-    """Forget the ``count`` keys of ``table`` added first (a dict keeps their order).
-
-    For a plain dict used as a bounded memory on a hot path: its owner adds
-    keys with no bookkeeping and trims now and then (at twice the size it must
-    remember, down to that size), so the trimming costs one deletion per key
-    added, in bulk.
-    """
-    for key in list(islice(table, count)):
-        del table[key]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hearth.recent import Recent, forget_oldest
+from hearth.recent import Recent
 
 
 def test_the_newest_keys_are_remembered_and_old_ones_forgotten() -> None:
@@ -37,11 +37,3 @@ def test_adding_tells_whether_the_key_was_new() -> None:
     assert recent.add(3, True) and recent.add(4, True)  # 1 and 2 forgotten
     assert recent.add(1, True)
 
-
-def test_forgetting_the_oldest_keys_of_a_plain_dict_keeps_the_newest_in_order() -> None:
-    table = dict.fromkeys(range(8))
-    forget_oldest(table, 5)
-    assert list(table) == [5, 6, 7]
-    table[0] = None  # forgotten: new again, now the newest
-    forget_oldest(table, 2)
-    assert list(table) == [7, 0]
