@@ -41,6 +41,7 @@ import functools
 import gc
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -108,7 +109,6 @@ from hearth.people.records import Account, to_ms
 from hearth.people.roles import Roles
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, Claims, CommunityBinding, KeyValue, RoleIds
-from hearth.recent import Recent
 from hearth.registry import PluginSet
 from hearth.reports import Panel, Pyramid, Referral, Report
 from hearth.rules import rules_command
@@ -234,9 +234,14 @@ class App:
         self._flood = FloodGuard(config.command_flood)
         self._done_ids = 0
         self._queues: dict[str, Inbox[Event | Routed]] = {}
+        #: the configured communities' inboxes (``_queues`` less the lobby's)
+        self._inboxes: dict[str, Inbox[Event | Routed]] = {}
         self.supervisor = Supervisor(self.clock)
-        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
-        self._seen: Recent[int, bool] = Recent(SEEN_SIZE)
+        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys):
+        #: the newer ones, and the :data:`SEEN_SIZE` before them, as :class:`~hearth.recent.Recent`
+        #: keeps them (inline in :meth:`submit`; a dict trimmed in place would grow its table)
+        self._seen: dict[int, None] = {}
+        self._seen_before: dict[int, None] = {}
         self._reported: set[tuple[Any, ...]] = set()
         #: natively invoked commands being handled -> their answers (None: another
         #: process handles the command, and answers it through its ``answer_with``)
@@ -362,6 +367,8 @@ class App:
         await self.open()
         for key in [*self.config.communities, LOBBY]:
             self._queues[key] = Inbox(QUEUE_SIZE)
+            if key != LOBBY:
+                self._inboxes[key] = self._queues[key]
             self.supervisor.run(f"worker {key}", lambda k=key: self._worker(k))
         await self.leases.renew()
         if self.leases.shared:  # leases run on the database's real clock, even in a simulation
@@ -664,15 +671,19 @@ class App:
         the shared inbox when another process acts for its community (:meth:`_forward`).
         Whatever else brings events to a community (the dashboard) submits them here too.
         """
-        if not self._seen.add(hash((event.platform, event.id)), True):
+        seen = self._seen
+        key = hash((event.platform, event.id))
+        if key in seen or key in self._seen_before:
             return
-        community = event.community
-        if (type(event) is MessagePostedEvent and community in self.config.communities
-                and event.message.channel.dm_with is None):  # most events: a channel's message
-            queue = self._queues[community]
-            if not queue.offer(event):  # full: wait for room
-                await queue.put(event)
-            return
+        seen[key] = None  # as _remember does, inline: every inbound event passes here
+        if len(seen) >= SEEN_SIZE:
+            self._seen_before, self._seen = seen, {}
+        if type(event) is MessagePostedEvent and event.message.channel.dm_with is None:
+            queue = self._inboxes.get(event.community)  # most events: a configured channel's
+            if queue is not None:
+                if not queue.offer(event):  # full: wait for room
+                    await queue.put(event)
+                return
         if _dm_sender(event) is None and not isinstance(event, ChoiceMadeEvent):
             routed = self._community_of(event)  # no DM to attribute, no answer
         else:
@@ -682,6 +693,13 @@ class App:
             queue = self._queues[community]
             if not queue.offer(event):  # full: wait for room
                 await queue.put(event)
+
+    def _remember(self, seen: int) -> None:
+        """Remember an event as seen (by the hash of its platform and id): the newest
+        :data:`SEEN_SIZE` at least, twice as many at most."""
+        self._seen[seen] = None
+        if len(self._seen) >= SEEN_SIZE:
+            self._seen_before, self._seen = self._seen, {}
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
@@ -869,13 +887,19 @@ class App:
         token = community_var.set(community)
         # the lobby is answered by every process; with SQLite this one acts for every community
         shared = self.leases.shared and community in self.config.communities
-        once_shared = self.once.shared  # the database's dialect: fixed for the app's life
+        # one process (the database's dialect, fixed for the app's life), a community's inbox:
+        # ``submit`` de-duplicated already, every item is an event, handled inline
+        plain = not self.once.shared and community != LOBBY
         observed = self.roles.observed
+        handlers = self._handlers
+        items: deque[Any] = queue.items
         try:
             while True:
-                try:
-                    event = queue.get_nowait()
-                except IndexError:  # nothing queued: wait
+                if items:  # taken inline, as get_nowait does
+                    event = items.popleft()
+                    if queue.putters:
+                        queue.taken()
+                else:  # nothing queued: wait
                     event = await queue.get()
                 if shared and not self.leases.owns(community):
                     batch = [event]
@@ -888,16 +912,17 @@ class App:
                             queue.task_done()
                     continue
                 try:
-                    if once_shared:
-                        await self._handle_once(community, event)
-                    elif community == LOBBY:
-                        await self._lobby(event)
-                    else:  # one process: ``submit`` de-duplicated already; inline, no coroutine
-                        assert not isinstance(event, Routed)
+                    if plain:  # no coroutine made unless a handler needs to wait
                         seen = observed(community, event)
                         if seen is None:  # a role to read back first
                             seen = await self.roles.observe(community, event)
-                        await self._handlers[type(seen)](community, seen)
+                        pending = handlers[type(seen)](community, seen)
+                        if pending is not None:
+                            await pending
+                    elif self.once.shared:
+                        await self._handle_once(community, event)
+                    else:
+                        await self._lobby(event)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -1011,7 +1036,9 @@ class App:
         seen = self.roles.observed(community, event)
         if seen is None:  # a role to read back first
             seen = await self.roles.observe(community, event)
-        await self._handlers[type(seen)](community, seen)
+        pending = self._handlers[type(seen)](community, seen)
+        if pending is not None:
+            await pending
 
     def _failed(self, item: Event | Routed) -> None:
         event = item.event if isinstance(item, Routed) else item
@@ -1038,10 +1065,11 @@ class App:
         its answers are then shown nowhere).
         """
         seen = hash((event.platform, event.id))
-        routed = None if seen in self._seen else await self._route(event)
+        known = seen in self._seen or seen in self._seen_before
+        routed = None if known else await self._route(event)
         if routed is None:
             return []
-        self._seen[seen] = True
+        self._remember(seen)
         queue = self._queues[routed[0]]
         key = event.message.key
         self._answers[key] = []
@@ -1069,9 +1097,10 @@ class App:
         """The answers of ``message`` when it is a natively invoked command being handled."""
         return self._answers.get(message.key) if self._answers else None
 
-    def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[None]]]:
-        """How a community's worker handles each kind of event (one lookup per event)."""
-        handlers: dict[type[Event], Callable[[str, Any], Awaitable[None]]] = {
+    def _event_handlers(self) -> dict[type[Event], Callable[[str, Any], Awaitable[Any] | None]]:
+        """How a community's worker handles each kind of event (one lookup per event): a
+        handler returns what is left to await, or None when it is done."""
+        handlers: dict[type[Event], Callable[[str, Any], Awaitable[Any] | None]] = {
             event: self._notify for event in NOTIFY_HOOKS
         }
         handlers.update({
@@ -1181,30 +1210,72 @@ class App:
             return not message.author.is_bot and not await self._moderate(community, message)
         return True
 
-    async def _on_message(self, community: str, event: MessagePostedEvent) -> None:
+    def _on_message(self, community: str, event: MessagePostedEvent, *,
+                    passed: bool = False) -> Awaitable[Any] | None:
+        """Handle a posted message: its command, or ``on_message``; what is left to await,
+        or None when it was handled without waiting (no coroutine is made for a channel's
+        message that needs none). ``passed``: :meth:`_on_message_waiting` let it through."""
         message = event.message
         if message.author.is_bot:
-            return
+            return None
         hooks = self._hooks[community]
-        in_channel = message.channel.dm_with is None
-        if not in_channel and await self._take_answer(community, event):
-            return  # the answer to a question (only a direct message can be one)
-        if in_channel:
+        channel = message.channel
+        if not passed:
+            open_groups = self.groups.open_channels
+            if (channel.dm_with is not None or "moderate_message" in hooks
+                    or (open_groups and (message.platform, channel.id) in open_groups)):
+                return self._on_message_waiting(community, event, hooks)
+        prefix = self.config.command_prefix
+        text = message.text
+        if text.startswith(prefix):
+            return self._run_command(community, message, text[len(prefix) :])
+        if channel.dm_with is None:
+            self.people.ledger.message(community, message)
+        impls = hooks.get("on_message")
+        if impls is None:
+            return None
+        for impl in impls:
+            if impl.is_async:  # it and the ones after it, in order
+                return self._hear(impls[impls.index(impl) :], message)
+            # as _invoke_sync does, inline: every message passes here
+            token = plugin_var.set(impl.plugin)
+            try:
+                names = impl.names
+                if names is None:
+                    impl.function(impl.ctx, message)
+                elif names:
+                    impl.function(**impl.keywords((message,)))
+                else:
+                    impl.function()
+            except Exception as exc:
+                self._hook_failed(impl, exc, True)
+            finally:
+                plugin_var.reset(token)
+        return None
+
+    async def _on_message_waiting(self, community: str, event: MessagePostedEvent,
+                                  hooks: HookTable) -> None:
+        """:meth:`_on_message` of a direct message, or one moderated or counted first."""
+        message = event.message
+        if message.channel.dm_with is not None:
+            if await self._take_answer(community, event):
+                return  # the answer to a question (only a direct message can be one)
+        else:
             if "moderate_message" in hooks and await self._moderate(community, message):
                 return
             if self.groups.is_open_group(message.platform, message.channel.id):
                 await self.groups.message(message.platform, message.channel.id, message.author.id)
-        prefix = self.config.command_prefix
-        if message.text.startswith(prefix):
-            await self._run_command(community, message, message.text[len(prefix) :])
-        else:
-            if in_channel:
-                self.people.ledger.message(community, message)
-            for impl in hooks.get("on_message", ()):
-                if impl.is_async:
-                    await self._invoke(impl, (message,))
-                else:
-                    self._invoke_sync(impl, (message,))
+        pending = self._on_message(community, event, passed=True)
+        if pending is not None:
+            await pending
+
+    async def _hear(self, impls: Sequence[BoundImpl], message: Message) -> None:
+        """Call these ``on_message`` implementations in turn."""
+        for impl in impls:
+            if impl.is_async:
+                await self._invoke(impl, (message,))
+            else:
+                self._invoke_sync(impl, (message,))
 
     async def _moderate(self, community: str, message: Message) -> bool:
         """Whether a plugin's verdict stopped ``message`` (then it is deleted if the verdict says so)."""

@@ -298,8 +298,9 @@ class GroupService:
         self._app = app
         self._core = core
         self._records: Records | None = None
-        #: (platform, channel id) -> group id, for the open groups (messages are counted there)
-        self._open: dict[tuple[str, str], int] = {}
+        #: (platform, channel id) -> group id, for the open groups (messages are counted there;
+        #: the app reads it for every message)
+        self.open_channels: dict[tuple[str, str], int] = {}
 
     @property
     def records(self) -> Records:
@@ -317,7 +318,7 @@ class GroupService:
         for key in self._app.config.communities:
             pending = {job.key for job in await scheduler.jobs(key, self._core, JOB_PREFIX)}
             for group in await self.records.select("community = ? AND state = 'open'", (key,)):
-                self._open[(group.platform, group.channel_id)] = group.id
+                self.open_channels[(group.platform, group.channel_id)] = group.id
                 await self._schedule(group, pending)
             # A dissolution a crash interrupted, or the network refused: try it again now.
             for group in await self.records.select("community = ? AND state = 'closing'", (key,)):
@@ -362,7 +363,7 @@ class GroupService:
             reminder=reminder, on_close=on_close, data=data or {})
         group = await self.records.get(group_id)
         assert group is not None
-        self._open[(group.platform, group.channel_id)] = group.id
+        self.open_channels[(group.platform, group.channel_id)] = group.id
         await self._schedule(group, set())
         log.info("%s opened group %s (%s) in %s until %s", ctx.plugin, group.name, group.id,
                  ctx.key, expires.isoformat() if expires else "closed")
@@ -410,7 +411,7 @@ class GroupService:
         now = self._app.clock.now()
         if not await self.records.claim_close(group.id, now):
             return False
-        self._open.pop((group.platform, group.channel_id), None)
+        self.open_channels.pop((group.platform, group.channel_id), None)
         for kind in ("remind", "end"):
             await self._app.scheduler.cancel(group.community, self._core, _job_key(group.id, kind))
         closing = await self.records.get(group.id)
@@ -433,11 +434,11 @@ class GroupService:
     # -- core-facing (the app routes these here) -----------------------------
     def is_open_group(self, platform: str, channel_id: str) -> bool:
         """Whether the channel is an open group's (its messages are counted)."""
-        return (platform, channel_id) in self._open
+        return (platform, channel_id) in self.open_channels
 
     async def message(self, platform: str, channel_id: str, author: str) -> None:
         """A member wrote in a channel: counted when it is an open group."""
-        group_id = self._open.get((platform, channel_id))
+        group_id = self.open_channels.get((platform, channel_id))
         if group_id is not None:
             await self.records.count(group_id, author)
 

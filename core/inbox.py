@@ -44,47 +44,74 @@ TAKE_BATCH = 500
 
 
 class Inbox(Generic[T]):
-    """Bounded FIFO: ``put`` waits while full; ``join`` waits until every item is done."""
+    """Bounded FIFO: ``put`` waits while full; ``join`` waits until every item is done.
+
+    Its worker may take the items waiting straight from :attr:`items` (``popleft``),
+    and then calls :meth:`taken` when :attr:`putters` wait, to let one in.
+    """
+
+    __slots__ = (
+        "_getter",
+        "_idle",
+        "_max",
+        "_reached",
+        "done_count",
+        "items",
+        "put_count",
+        "putters",
+    )
 
     def __init__(self, maxsize: int) -> None:
-        self._items: deque[T] = deque()
+        #: the items waiting, oldest first
+        self.items: deque[T] = deque()
         self._max = maxsize
         self._getter: asyncio.Future[None] | None = None
-        self._putters: deque[asyncio.Future[None]] = deque()
+        #: producers waiting for room
+        self.putters: deque[asyncio.Future[None]] = deque()
         self._idle: list[asyncio.Future[None]] = []
         self._reached: list[tuple[int, asyncio.Future[None]]] = []
-        self.unfinished = 0
         #: items ever put, and ever marked done (FIFO: the first ``done`` are all handled)
         self.put_count = 0
         self.done_count = 0
 
+    @property
+    def unfinished(self) -> int:
+        """Items put and not yet marked done."""
+        return self.put_count - self.done_count
+
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self.items)
 
     async def put(self, item: T) -> None:
-        while len(self._items) >= self._max:
+        while len(self.items) >= self._max:
             waiter = asyncio.get_running_loop().create_future()
-            self._putters.append(waiter)
+            self.putters.append(waiter)
             try:
                 await waiter
             finally:
-                if waiter in self._putters:
-                    self._putters.remove(waiter)
+                if waiter in self.putters:
+                    self.putters.remove(waiter)
         self.push(item)
 
     def offer(self, item: T) -> bool:
         """Put ``item`` if there is room (True), else nothing (False): :meth:`put` without
         a coroutine, for the inbound path."""
-        if len(self._items) >= self._max:
+        items = self.items
+        if len(items) >= self._max:
             return False
-        self.push(item)
+        items.append(item)  # as push does, inline
+        self.put_count += 1
+        getter = self._getter
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
         return True
 
     def push(self, item: T) -> None:
         """Put ``item`` without waiting on the bound: for the core's own follow-up events,
         which a worker queues into its own inbox (waiting there would wait forever)."""
-        self._items.append(item)
-        self.unfinished += 1
+        self.items.append(item)
         self.put_count += 1
         getter = self._getter
         if getter is not None:
@@ -93,40 +120,44 @@ class Inbox(Generic[T]):
                 getter.set_result(None)
 
     async def get(self) -> T:
-        while not self._items:
+        while not self.items:
             self._getter = asyncio.get_running_loop().create_future()
             await self._getter
         return self.get_nowait()
 
     def get_nowait(self) -> T:
         """The next item, without waiting (``IndexError`` when there is none)."""
-        item = self._items.popleft()
-        if self._putters:
-            waiter = self._putters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
+        item = self.items.popleft()
+        if self.putters:
+            self.taken()
         return item
 
+    def taken(self) -> None:
+        """An item was taken from :attr:`items`: a producer waiting for room may put one."""
+        if self.putters:
+            waiter = self.putters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
     def task_done(self) -> None:
-        self.unfinished -= 1
-        self.done_count += 1
+        done = self.done_count = self.done_count + 1
         if self._reached:
             waiting = []
             for count, waiter in self._reached:
-                if count <= self.done_count:
+                if count <= done:
                     if not waiter.done():
                         waiter.set_result(None)
                 else:
                     waiting.append((count, waiter))
             self._reached = waiting
-        if self.unfinished == 0 and self._idle:
+        if self._idle and done == self.put_count:
             for waiter in self._idle:
                 if not waiter.done():
                     waiter.set_result(None)
             self._idle.clear()
 
     async def join(self) -> None:
-        while self.unfinished:
+        while self.put_count != self.done_count:
             waiter = asyncio.get_running_loop().create_future()
             self._idle.append(waiter)
             await waiter

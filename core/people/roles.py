@@ -275,17 +275,26 @@ class Roles:
         network role as last seen, as on nearly every message); None: :meth:`observe` it."""
         if type(event) is MessagePostedEvent:  # nearly every event: _member_of, inline
             message = event.message
-            member, shows_role = message.author, message.channel.dm_with is None
+            member = message.author
+            if member.is_bot:
+                return event
+            if message.channel.dm_with is None:
+                try:  # the role last seen (None: unknown) must be this one
+                    if self._seen[community][(member.platform, member.id)] is not member.role:
+                        return None
+                except KeyError:  # not seen yet
+                    return None
         else:
-            member, shows_role = _member_of(event)
-        if member is None or member.is_bot:
-            return event
-        if shows_role:
-            if isinstance(event, (MemberLeftEvent, MemberJoinedEvent)):
-                return None
-            seen = self._seen.get(community)
-            if seen is None or seen.get((member.platform, member.id), _UNSEEN) is not member.role:
-                return None
+            found_member, shows_role = _member_of(event)
+            if found_member is None or found_member.is_bot:
+                return event
+            member = found_member
+            if shows_role:
+                if isinstance(event, (MemberLeftEvent, MemberJoinedEvent)):
+                    return None
+                seen = self._seen.get(community)
+                if seen is None or seen.get(member.key, _UNSEEN) is not member.role:
+                    return None
         if not self._granted.get(community):  # nothing granted here: the network's role stands
             return event
         found = self.member(community, member)

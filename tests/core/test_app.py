@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -306,3 +307,102 @@ async def test_dashboard_panels_are_collected_from_every_plugin(hearth_bot: Fact
     assert sorted(p.title for p in panels) == ["One in tea", "Three in tea"]
     assert panels[0].min_role == Role.ADMIN and panels[0].power is None  # admins only by default
     assert panels[0].rows[0].actions[0].args == (("testing", "alice"),)
+
+
+@pytest.mark.asyncio
+async def test_seen_events_are_forgotten_yet_a_recent_repeat_is_still_dropped(
+        setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hearth.app
+
+    monkeypatch.setattr(hearth.app, "SEEN_SIZE", 3)
+    bot, _first, second, _mod = setup
+    messages = [await bot.adapter.inject_message("tea", "carl", "general", f"m{n}", f"id{n}")
+                for n in range(10)]
+    await bot.settle()
+    # the newer ones and the three before them: at most six
+    assert 3 <= len(bot.app._seen) + len(bot.app._seen_before) < 6
+
+    async def again(n: int) -> None:
+        await bot.app.submit(MessagePostedEvent(
+            platform="testing", id=bot.adapter.posted_id(f"id{n}"), community="tea",
+            time=bot.clock.now(), message=messages[n]))
+        await bot.settle()
+
+    await again(9)  # the newest three are remembered at least
+    await again(7)
+    await again(0)  # forgotten: handled again
+    assert second.seen == [("tea", f"m{n}") for n in range(10)] + [("tea", "m0")]
+
+
+@pytest.mark.asyncio
+async def test_a_full_inbox_lets_the_waiting_producer_in_as_its_worker_takes_items(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import hearth.app
+
+    monkeypatch.setattr(hearth.app, "QUEUE_SIZE", 2)
+    second = Recorder("second")
+    bot = await TestBot.create(CONFIG, extra_plugins={"first": Recorder("first"), "second": second,
+                                                      "mod": Moderator()},
+                               members=[{"id": "carl"}])
+    try:
+        for n in range(8):  # more than the inbox holds: submit waits for room
+            await asyncio.wait_for(
+                bot.adapter.inject_message("tea", "carl", "general", f"m{n}", f"id{n}"), 5)
+        await bot.settle()
+        assert second.seen == [("tea", f"m{n}") for n in range(8)]
+        assert all(q.unfinished == 0 for q in bot.app._queues.values())
+    finally:
+        await bot.close()
+
+
+class Plain:
+    """``on_message`` not async: called without a coroutine, as its plugin."""
+
+    def __init__(self, name: str, calls: list[tuple[str, str]], fail: bool = False) -> None:
+        self.name, self.calls, self.fail = name, calls, fail
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def on_message(self, ctx: Any, message: Any) -> None:
+        from hearth.logs import plugin_var
+
+        self.calls.append((self.name, plugin_var.get()))
+        if self.fail:
+            raise RuntimeError("boom")
+
+
+class Waiting(Plain):
+    @hookimpl
+    async def on_message(self, ctx: Any, message: Any) -> None:
+        from hearth.logs import plugin_var
+
+        await asyncio.sleep(0)
+        self.calls.append((self.name, plugin_var.get()))
+
+
+@pytest.mark.asyncio
+async def test_plain_and_async_message_hooks_run_in_order_each_as_its_plugin(
+        caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[tuple[str, str]] = []
+    config = """
+communities:
+  tea:
+    discord: {guild: "1"}
+    channels: {general: {discord: "11"}}
+    plugins: {a: {}, b: {}, c: {}, d: {}}
+"""
+    # called last registered first: a plain one that fails, an async one, a plain, an async
+    plugins = {"a": Waiting("a", calls), "b": Plain("b", calls), "c": Waiting("c", calls),
+               "d": Plain("d", calls, fail=True)}
+    bot = await TestBot.create(config, extra_plugins=plugins, members=[{"id": "carl"}])
+    try:
+        with caplog.at_level(logging.ERROR):
+            await bot.say("carl", "general", "hello")
+            await bot.say("carl", "general", "again")
+    finally:
+        await bot.close()
+    assert calls == [("d", "d"), ("c", "c"), ("b", "b"), ("a", "a")] * 2
+    assert sum("plugin d failed in on_message" in r.getMessage() for r in caplog.records) == 2
