@@ -3,7 +3,7 @@
 It imitates a platform's capability set and pace (``imitate="discord"`` or
 ``"matrix"``), less any capabilities a test takes ``without``, and members
 may refuse DMs, so a plugin's degraded behaviour and a backlog can be tested
-too. Actions are recorded as the dicts ``hearth simulate`` prints (see
+too. Actions are recorded as the mappings ``hearth simulate`` prints (see
 docs/SCENARIO.md), with the time they were delivered.
 :meth:`TestingAdapter.go_down` and :meth:`TestingAdapter.fail_next` make the
 network unreachable for a while.
@@ -528,7 +528,10 @@ class TestingAdapter(Adapter):
                              message_id: str, reply_to: str | None = None) -> Message | None:
         """``member_id`` posts; a muted, kicked or banned member is refused (None, a ``refused`` action)."""
         # every injected message passes here (tests, simulate, the console, benchmarks): kept lean
-        person = self.person(community, member_id)
+        try:
+            person = self.people[community][member_id]
+        except KeyError:
+            person = self.person(community, member_id)  # raises NotFound
         channel = self._channels.get((community, channel_name)) or self.channel(community, channel_name)
         if person.banned or person.kicked or person.muted_until is not None or self.holding:
             why = self.refusal(community, person)
@@ -538,7 +541,17 @@ class TestingAdapter(Adapter):
         host = self.host
         assert host is not None, "the testing adapter is not started"
         now = host.clock.now()
-        message = self._message(community, channel, person, text, message_id, reply_to, now)
+        if reply_to is None and "@" not in text and "." not in text and ":" not in text:
+            # _message, inline, for plain text (most of a chat)
+            author = person._member or person.member()
+            message = Message(platform=self.name, id=message_id, channel=channel, author=author,
+                              text=text, time=now)
+            messages = self.messages
+            messages[message_id] = _Stored(community, channel, member_id, text, now)
+            if len(messages) > _KEPT_MOST:
+                _forget(messages)
+        else:
+            message = self._message(community, channel, person, text, message_id, reply_to, now)
         await host.submit(MessagePostedEvent(platform=self.name, id=self._posted + message_id,
                                              community=community, time=now, message=message))
         return message
@@ -640,9 +653,18 @@ class TestingAdapter(Adapter):
             extra = {"reply_to": reply_to} if reply_to else {}
             self._record(community, "send", channel=channel.name or channel.id, **self.render(text),
                          **extra)
-        else:  # the common case, without the helpers (every reply passes here)
-            self.actions.append(_Sent(self._now(), community, channel.name or channel.id, str(text),
+        else:  # the common case, without the helpers (every reply passes here); _sent inline
+            host = self.host
+            assert host is not None, "the testing adapter is not started"
+            self.actions.append(_Sent(host.clock.now(), community, channel.name or channel.id, str(text),
                                       reply_to or None))
+            message_id = f"b{next(self._ids)}"
+            messages = self.messages
+            messages[message_id] = _Stored(community or "", channel, "")
+            if len(messages) > _KEPT_MOST:
+                _forget(messages)
+            self.last_bot_message[(community or "", channel.id)] = message_id
+            return SentMessage(platform=self.name, id=message_id, channel=channel)
         return self._sent(community, channel)
 
     async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
