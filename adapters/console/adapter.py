@@ -51,7 +51,7 @@ class ConsoleAdapter(TestingAdapter):
             for p in people:
                 if p["id"] not in known:
                     known[p["id"]] = Person(
-                        p["id"], p["name"], {Role(r) for r in p["roles"]}, present=p["present"],
+                        p["id"], p["name"], frozenset(Role(r) for r in p["roles"]), present=p["present"],
                         banned=p["banned"], platform=self.name, invited_by=p["invited_by"],
                         joined=datetime.fromisoformat(p["joined"]) if p["joined"] else None,
                     )

@@ -3,7 +3,7 @@
 It imitates a platform's capability set and pace (``imitate="discord"`` or
 ``"matrix"``), less any capabilities a test takes ``without``, and members
 may refuse DMs, so a plugin's degraded behaviour and a backlog can be tested
-too. Actions are recorded as the dicts ``hearth simulate`` prints (see
+too. Actions are recorded as the mappings ``hearth simulate`` prints (see
 docs/SCENARIO.md), with the time they were delivered.
 :meth:`TestingAdapter.go_down` and :meth:`TestingAdapter.fail_next` make the
 network unreachable for a while.
@@ -17,16 +17,16 @@ mentions (:func:`hearth.mention`) as its network does; see :meth:`TestingAdapter
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from hearth.errors import AdapterError, Forbidden, LimitReached, NotFound, RateLimited, Unreachable
 from hearth.events import (
@@ -66,6 +66,8 @@ PROFILES: dict[str, frozenset[Capability]] = {
 #: messages the imitated network remembers for edits, reactions and deletions (a test
 #: looks back a few messages; a benchmark of many thousands keeps its memory flat)
 MESSAGES_KEPT = 2_000
+#: how many more it holds before it forgets the oldest (a few at once, not one per message)
+FORGET_AT_ONCE = 500
 #: numbers the imitated networks (see ``TestingAdapter._world``)
 _worlds = itertools.count(1)
 #: the networks' paces, as their adapters declare them (a test keeps them in step)
@@ -105,13 +107,22 @@ def format_action(action: Mapping[str, Any], zone: ZoneInfo, *, community: bool 
     return out
 
 
+#: the fields of a :class:`Person` its :class:`Member` is made of
+_MEMBER_FIELDS = frozenset({"id", "name", "roles", "platform", "is_bot"})
+
+
 @dataclass
 class Person:
-    """A member as the fake platform knows them."""
+    """A member as the fake platform knows them.
+
+    ``roles`` is a frozenset (a set given is made one): change it by assigning
+    (``person.roles = person.roles | {Role.LEADER}``), so the :class:`Member`
+    the person last gave (:meth:`member`, made once per change) is made again.
+    """
 
     id: str
     name: str
-    roles: set[Role] = field(default_factory=set)
+    roles: frozenset[Role] = frozenset()
     present: bool = True
     muted_until: datetime | None = None
     banned: bool = False
@@ -125,16 +136,24 @@ class Person:
     is_bot: bool = False
     _member: Member | None = field(default=None, repr=False, compare=False)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _MEMBER_FIELDS:
+            if name == "roles" and type(value) is not frozenset:
+                value = frozenset(value)
+            object.__setattr__(self, "_member", None)
+        object.__setattr__(self, name, value)
+
     @property
     def role(self) -> Role:
         return max(self.roles) if self.roles else Role.MEMBER
 
     def member(self) -> Member:
-        role = self.role
+        """The person as the core sees them (the same object until one of its fields changes)."""
         cached = self._member
-        if cached is None or cached.role != role:
-            cached = self._member = Member(platform=self.platform, id=self.id, name=self.name, role=role,
-                                           is_bot=self.is_bot)
+        if cached is None:
+            cached = Member(platform=self.platform, id=self.id, name=self.name, role=self.role,
+                            is_bot=self.is_bot)
+            object.__setattr__(self, "_member", cached)
         return cached
 
 
@@ -143,7 +162,12 @@ def _check_id(member_id: str) -> None:
         raise ValueError(f"{member_id!r} is not a member id (one word, such as alice)")
 
 
-class _Stored(NamedTuple):
+_KEPT_MOST = MESSAGES_KEPT + FORGET_AT_ONCE
+
+
+class _Stored(msgspec.Struct, frozen=True, gc=False):
+    """A message the imitated network remembers (made positionally, in C: every message is one)."""
+
     community: str
     channel: Channel
     author: str  # member id, or "" for the bot
@@ -151,8 +175,59 @@ class _Stored(NamedTuple):
     time: datetime | None = None
 
 
-#: ``_Stored`` from a tuple of every field, without the Python-level ``__new__`` (hot path)
-_stored: Callable[[tuple[Any, ...]], _Stored] = functools.partial(tuple.__new__, _Stored)
+def _forget(messages: dict[str, _Stored]) -> None:
+    """Forget the oldest messages past MESSAGES_KEPT, FORGET_AT_ONCE at a time."""
+    for key in list(itertools.islice(messages, len(messages) - MESSAGES_KEPT)):
+        del messages[key]
+
+
+if TYPE_CHECKING:
+    _MappingBase = Mapping[str, Any]
+else:
+    class _MappingBase:  # a Struct cannot also derive from an ABC: _Sent is registered below
+        __slots__ = ()
+
+
+class _Sent(msgspec.Struct, _MappingBase, frozen=True, gc=False):
+    """A plain ``send`` (the most common action) as recorded: read as the mapping of its fields,
+    as every recorded action is, in a fifth of a dict's memory (a benchmark records many)."""
+
+    time: datetime
+    community: str | None
+    channel: str
+    text: str
+    reply_to: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "action":
+            return "send"
+        if key in _SENT_FIELDS or (key == "reply_to" and self.reply_to is not None):
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_SENT_KEYS if self.reply_to is None else _REPLY_KEYS)
+
+    def __len__(self) -> int:
+        return 5 if self.reply_to is None else 6
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    if not TYPE_CHECKING:  # a Mapping's methods, of those above
+        get = Mapping.get
+        keys = Mapping.keys
+        items = Mapping.items
+        values = Mapping.values
+        __contains__ = Mapping.__contains__
+        __eq__ = Mapping.__eq__
+        __hash__ = None  # as a dict's
+
+
+_SENT_FIELDS = frozenset({"time", "community", "channel", "text"})
+_SENT_KEYS = ("time", "community", "action", "channel", "text")
+_REPLY_KEYS = (*_SENT_KEYS, "reply_to")
+Mapping.register(_Sent)
 
 
 class TestingAdapter(Adapter):
@@ -191,11 +266,13 @@ class TestingAdapter(Adapter):
         self.channel_members: dict[tuple[str, str], list[str]] = {}
         #: open group channels allowed per community (None: no limit), like Discord's caps
         self.max_groups: int | None = None
-        self.actions: list[dict[str, Any]] = []
+        #: every action, in order: the mapping of its fields (docs/SCENARIO.md, and ``time``)
+        self.actions: list[Mapping[str, Any]] = []
         #: communities whose newcomers are held (``hold_newcomers``): they cannot post
         self.holding: set[str] = set()
-        #: the messages the imitated network remembers (the newest MESSAGES_KEPT), by id
-        self.messages: OrderedDict[str, _Stored] = OrderedDict()
+        #: the messages the imitated network remembers (the newest MESSAGES_KEPT, and up to
+        #: FORGET_AT_ONCE more), by id, oldest first
+        self.messages: dict[str, _Stored] = {}
         self.last_bot_message: dict[tuple[str, str], str] = {}
         #: files the bot posted, by message id: (file name, contents)
         self.files: dict[str, tuple[str, bytes]] = {}
@@ -205,6 +282,7 @@ class TestingAdapter(Adapter):
         #: in every event id: a network's event ids are unique, also across the bots of one test
         #: sharing a database (which remembers the events handled, :mod:`hearth.once`)
         self._world = f"w{next(_worlds)}"
+        self._posted = f"msg:{self._world}:"
         #: when set, listing the members fails with this error (a network that cannot be read)
         self.listing_error: AdapterError | None = None
         #: whether recorded actions name their network (several networks in one world)
@@ -216,6 +294,7 @@ class TestingAdapter(Adapter):
             along.several = True
             self.actions, self.messages = along.actions, along.messages
             self._ids, self._event_ids, self._world = along._ids, along._event_ids, along._world
+            self._posted = along._posted
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self, host: AdapterHost) -> None:
@@ -233,7 +312,7 @@ class TestingAdapter(Adapter):
 
     def posted_id(self, message_id: str) -> str:
         """The id of the event that posted message ``message_id`` (to deliver it again)."""
-        return f"msg:{self._world}:{message_id}"
+        return self._posted + message_id
 
     def _now(self) -> datetime:
         assert self.host is not None, "the testing adapter is not started"
@@ -334,8 +413,8 @@ class TestingAdapter(Adapter):
     def add_person(self, community: str, member_id: str, name: str, role: Role | None = None) -> Person:
         """A member present before anything happens (no join event)."""
         _check_id(member_id)
-        person = Person(member_id, name, {role} if role is not None and role != Role.MEMBER else set(),
-                        platform=self.name)
+        person = Person(member_id, name, frozenset({role}) if role is not None and role != Role.MEMBER
+                        else frozenset(), platform=self.name)
         self.people.setdefault(community, {})[member_id] = person
         return person
 
@@ -385,7 +464,7 @@ class TestingAdapter(Adapter):
     async def set_role(self, community: str, member_id: str, role: Role) -> None:
         """Someone on the network gives ``member_id`` exactly ``role`` (the core hears of it)."""
         person = self.person(community, member_id)
-        person.roles = {role} if role != Role.MEMBER else set()
+        person.roles = frozenset({role}) if role != Role.MEMBER else frozenset()
         await self._member_updated(community, person)
 
     async def _member_updated(self, community: str, person: Person) -> None:
@@ -405,27 +484,32 @@ class TestingAdapter(Adapter):
 
     def _message(self, community: str, channel: Channel, person: Person, text: str,
                  message_id: str, reply_to: str | None, now: datetime | None = None) -> Message:
-        if "@" in text:
-            known = self.people.get(community, {})
-            mentions = tuple(m for pair in _MENTION.findall(text) for m in pair if m in known)
-        else:
-            mentions = ()
         time = self._now() if now is None else now
-        message = Message(
-            platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
-            time=time, mentions=mentions, links=extract_links(text), reply_to=reply_to,
-        )
+        if reply_to is None and "@" not in text and "." not in text and ":" not in text:
+            # plain text (most of a chat): no mention and no link in it, nothing to look for
+            message = Message(platform=self.name, id=message_id, channel=channel, author=person.member(),
+                              text=text, time=time)
+        else:
+            if "@" in text:
+                known = self.people.get(community, {})
+                mentions = tuple(m for pair in _MENTION.findall(text) for m in pair if m in known)
+            else:
+                mentions = ()
+            message = Message(
+                platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
+                time=time, mentions=mentions, links=extract_links(text), reply_to=reply_to,
+            )
         messages = self.messages  # _keep, inline: every message passes here
-        messages[message_id] = _stored((community, channel, person.id, text, time))
-        if len(messages) > MESSAGES_KEPT:
-            messages.popitem(last=False)
+        messages[message_id] = _Stored(community, channel, person.id, text, time)
+        if len(messages) > _KEPT_MOST:
+            _forget(messages)
         return message
 
     def _keep(self, message_id: str, stored: _Stored) -> None:
         messages = self.messages
         messages[message_id] = stored
-        if len(messages) > MESSAGES_KEPT:  # like a network's history, not every message ever
-            messages.popitem(last=False)
+        if len(messages) > _KEPT_MOST:  # like a network's history, not every message ever
+            _forget(messages)
 
     def refusal(self, community: str, person: Person) -> str | None:
         """Why the network refuses this person's post (``muted``, ``kicked``, ``banned``, ``held``:
@@ -444,7 +528,10 @@ class TestingAdapter(Adapter):
                              message_id: str, reply_to: str | None = None) -> Message | None:
         """``member_id`` posts; a muted, kicked or banned member is refused (None, a ``refused`` action)."""
         # every injected message passes here (tests, simulate, the console, benchmarks): kept lean
-        person = self.person(community, member_id)
+        try:
+            person = self.people[community][member_id]
+        except KeyError:
+            person = self.person(community, member_id)  # raises NotFound
         channel = self._channels.get((community, channel_name)) or self.channel(community, channel_name)
         if person.banned or person.kicked or person.muted_until is not None or self.holding:
             why = self.refusal(community, person)
@@ -454,8 +541,18 @@ class TestingAdapter(Adapter):
         host = self.host
         assert host is not None, "the testing adapter is not started"
         now = host.clock.now()
-        message = self._message(community, channel, person, text, message_id, reply_to, now)
-        await host.submit(MessagePostedEvent(platform=self.name, id=self.posted_id(message_id),
+        if reply_to is None and "@" not in text and "." not in text and ":" not in text:
+            # _message, inline, for plain text (most of a chat)
+            author = person._member or person.member()
+            message = Message(platform=self.name, id=message_id, channel=channel, author=author,
+                              text=text, time=now)
+            messages = self.messages
+            messages[message_id] = _Stored(community, channel, member_id, text, now)
+            if len(messages) > _KEPT_MOST:
+                _forget(messages)
+        else:
+            message = self._message(community, channel, person, text, message_id, reply_to, now)
+        await host.submit(MessagePostedEvent(platform=self.name, id=self._posted + message_id,
                                              community=community, time=now, message=message))
         return message
 
@@ -541,7 +638,7 @@ class TestingAdapter(Adapter):
     # -- actions ---------------------------------------------------------------
     def _sent(self, community: str | None, channel: Channel) -> SentMessage:
         message_id = f"b{next(self._ids)}"
-        self._keep(message_id, _stored((community or "", channel, "", "", None)))
+        self._keep(message_id, _Stored(community or "", channel, ""))
         self.last_bot_message[(community or "", channel.id)] = message_id
         return SentMessage(platform=self.name, id=message_id, channel=channel)
 
@@ -556,13 +653,18 @@ class TestingAdapter(Adapter):
             extra = {"reply_to": reply_to} if reply_to else {}
             self._record(community, "send", channel=channel.name or channel.id, **self.render(text),
                          **extra)
-        else:  # the common case, without the helpers (every reply passes here)
-            action = {"time": self._now(),
-                      "community": community, "action": "send",
-                      "channel": channel.name or channel.id, "text": str(text)}
-            if reply_to:
-                action["reply_to"] = reply_to
-            self.actions.append(action)
+        else:  # the common case, without the helpers (every reply passes here); _sent inline
+            host = self.host
+            assert host is not None, "the testing adapter is not started"
+            self.actions.append(_Sent(host.clock.now(), community, channel.name or channel.id, str(text),
+                                      reply_to or None))
+            message_id = f"b{next(self._ids)}"
+            messages = self.messages
+            messages[message_id] = _Stored(community or "", channel, "")
+            if len(messages) > _KEPT_MOST:
+                _forget(messages)
+            self.last_bot_message[(community or "", channel.id)] = message_id
+            return SentMessage(platform=self.name, id=message_id, channel=channel)
         return self._sent(community, channel)
 
     async def send_file(self, community: str | None, channel: Channel, data: bytes, filename: str,
@@ -643,7 +745,7 @@ class TestingAdapter(Adapter):
         if not person.present:
             raise NotFound(f"{member.id!r} is no longer a member of {community}")
         person.present = False
-        person.roles.clear()
+        person.roles = frozenset()
         person.banned = person.banned or action == "ban"
         person.kicked = action == "kick"
         self._record(community, action, member=member.id, reason=reason)
@@ -661,14 +763,14 @@ class TestingAdapter(Adapter):
     async def grant_role(self, community: str, member: Member, role: Role) -> None:
         await self._network("grant_role")
         person = self.person(community, member.id)
-        person.roles.add(role)
+        person.roles = person.roles | {role}
         self._record(community, "grant_role", member=member.id, role=role.label)
         await self._member_updated(community, person)
 
     async def revoke_role(self, community: str, member: Member, role: Role) -> None:
         await self._network("revoke_role")
         person = self.person(community, member.id)
-        person.roles.discard(role)
+        person.roles = person.roles - {role}
         self._record(community, "revoke_role", member=member.id, role=role.label)
         await self._member_updated(community, person)
 
