@@ -1367,8 +1367,11 @@ class App:
                 native=answers.get(message.key) is not None if answers else False,
             )
             answer = await command.handler(invocation)
-            if answer:
-                await ctx.reply(message, answer)  # invocation.reply, without its coroutine
+            if answer:  # invocation.reply, without its coroutines for a channel's message
+                if message.channel.dm_with is None and not answers:
+                    ctx._reply_in_channel(message, answer)
+                else:
+                    await ctx.reply(message, answer)
         except CommandError as exc:
             text = exc.reply
             if isinstance(exc, UsageError):

@@ -527,9 +527,15 @@ class PluginContext:
         if answers is not None:
             answers.append(text)
             return None
-        channel = message.channel
-        if channel.dm_with is not None:
+        if message.channel.dm_with is not None:
             return await self.dm(message.author, text, then=then, data=data)
+        return self._reply_in_channel(message, text, then, data)
+
+    def _reply_in_channel(self, message: Message, text: str, then: str | None = None,
+                          data: dict[str, Any] | None = None) -> Pending | None:
+        """:meth:`reply` to a message posted in a channel and not natively invoked, without a
+        coroutine (a command's answer is queued this way)."""
+        channel = message.channel
         route = self._routes.get(channel.id)
         if route is None or route.channel is not channel:
             route = self._route(channel)

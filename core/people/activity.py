@@ -225,8 +225,17 @@ class Ledger:
         cached = self._day_cache.get(community)  # day_of, inline (every command passes here)
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         self.directory.active(community, author, ms)
-        self._day_row((community, day, message.platform, author.id))[COMMANDS] += 1
-        self._counted_one(ms)
+        days, key = self._days, (community, day, message.platform, author.id)
+        row = days.get(key)  # _day_row, inline
+        if row is None:
+            row = days[key] = [0, 0, 0, 0, 0, 0]
+        row[COMMANDS] += 1
+        counted = self._counted = self._counted + 1  # _counted_one, inline
+        first = self._first_ms
+        if first is None:
+            self._first_ms = ms
+        elif counted >= self.batch_size or ms - first >= self._flush_every_ms:
+            self._flush_soon()
 
     def bot_message(self, community: str, sent: SentMessage) -> None:
         """The bot posted ``sent`` (a direct message is not counted)."""
@@ -238,7 +247,12 @@ class Ledger:
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         key = (community, day)
         self._bot[key] = self._bot.get(key, 0) + 1
-        self._counted_one(ms)
+        counted = self._counted = self._counted + 1  # _counted_one, inline
+        first = self._first_ms
+        if first is None:
+            self._first_ms = ms
+        elif counted >= self.batch_size or ms - first >= self._flush_every_ms:
+            self._flush_soon()
 
     # ------------------------------------------------------------------ writing
     @property
