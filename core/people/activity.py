@@ -178,7 +178,11 @@ class Ledger:
         self.directory.active(community, author, ms)
         # interned: a network's payload brings a fresh copy of the id with every message, and
         # the table would keep one per message (as much again as the entry itself)
-        self._authors[hash((platform, message.id))] = sys.intern(author_id)
+        authors = self._authors
+        new = authors._new  # Recent.__setitem__, inline
+        new[hash((platform, message.id))] = sys.intern(author_id)
+        if len(new) >= authors.size:
+            authors._old, authors._new = new, {}
         days, key = self._days, (community, day, platform, author_id)
         row = days.get(key)
         if row is None:
