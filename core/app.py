@@ -109,6 +109,7 @@ from hearth.people.records import Account, to_ms
 from hearth.people.roles import Roles
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, Claims, CommunityBinding, KeyValue, RoleIds
+from hearth.recent import Recent
 from hearth.registry import PluginSet
 from hearth.reports import Panel, Pyramid, Referral, Report
 from hearth.rules import rules_command
@@ -237,11 +238,8 @@ class App:
         #: the configured communities' inboxes (``_queues`` less the lobby's)
         self._inboxes: dict[str, Inbox[Event | Routed]] = {}
         self.supervisor = Supervisor(self.clock)
-        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys):
-        #: the newer ones, and the :data:`SEEN_SIZE` before them, as :class:`~hearth.recent.Recent`
-        #: keeps them (inline in :meth:`submit`; a dict trimmed in place would grow its table)
-        self._seen: dict[int, None] = {}
-        self._seen_before: dict[int, None] = {}
+        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
+        self._seen: Recent[int, None] = Recent(SEEN_SIZE)
         self._reported: set[tuple[Any, ...]] = set()
         #: natively invoked commands being handled -> their answers (None: another
         #: process handles the command, and answers it through its ``answer_with``)
@@ -673,11 +671,12 @@ class App:
         """
         seen = self._seen
         key = hash((event.platform, event.id))
-        if key in seen or key in self._seen_before:
+        new = seen.new  # seen.add, inline: every inbound event passes here
+        if key in new or key in seen.old:
             return
-        seen[key] = None  # as _remember does, inline: every inbound event passes here
-        if len(seen) >= SEEN_SIZE:
-            self._seen_before, self._seen = seen, {}
+        new[key] = None
+        if len(new) >= seen.size:
+            seen.old, seen.new = new, {}
         if type(event) is MessagePostedEvent and event.message.channel.dm_with is None:
             queue = self._inboxes.get(event.community)  # most events: a configured channel's
             if queue is not None:
@@ -693,13 +692,6 @@ class App:
             queue = self._queues[community]
             if not queue.offer(event):  # full: wait for room
                 await queue.put(event)
-
-    def _remember(self, seen: int) -> None:
-        """Remember an event as seen (by the hash of its platform and id): the newest
-        :data:`SEEN_SIZE` at least, twice as many at most."""
-        self._seen[seen] = None
-        if len(self._seen) >= SEEN_SIZE:
-            self._seen_before, self._seen = self._seen, {}
 
     async def _route(self, event: Event) -> tuple[str, Event] | None:
         """The inbox an event goes to, with the event as that community sees it; None: dropped.
@@ -1065,11 +1057,10 @@ class App:
         its answers are then shown nowhere).
         """
         seen = hash((event.platform, event.id))
-        known = seen in self._seen or seen in self._seen_before
-        routed = None if known else await self._route(event)
+        routed = None if seen in self._seen else await self._route(event)
         if routed is None:
             return []
-        self._remember(seen)
+        self._seen[seen] = None
         queue = self._queues[routed[0]]
         key = event.message.key
         self._answers[key] = []

@@ -16,43 +16,46 @@ class Recent(Generic[K, V]):
     becomes the older one and the one before is dropped: O(1) for every
     operation, and no per-key bookkeeping of order (an ``OrderedDict`` or a
     dict beside a deque of its keys needs two to three times the memory).
+    A hot path may do what :meth:`add` or item assignment does inline, on
+    :attr:`new` and :attr:`old` (the app's de-duplication, the ledger's authors).
     """
 
-    __slots__ = ("_new", "_old", "size")
+    __slots__ = ("new", "old", "size")
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._new: dict[K, V] = {}
-        self._old: dict[K, V] = {}
+        #: the newest keys (fewer than ``size``), and the ``size`` keys before them
+        self.new: dict[K, V] = {}
+        self.old: dict[K, V] = {}
 
     def __setitem__(self, key: K, value: V) -> None:
-        new = self._new
+        new = self.new
         new[key] = value
         if len(new) >= self.size:
-            self._old, self._new = new, {}
+            self.old, self.new = new, {}
 
     def add(self, key: K, value: V) -> bool:
         """Remember ``key``; False (and nothing changed) when it is already remembered."""
-        new = self._new
-        if key in new or key in self._old:
+        new = self.new
+        if key in new or key in self.old:
             return False
         new[key] = value  # as __setitem__ does, inline: every inbound event passes here
         if len(new) >= self.size:
-            self._old, self._new = new, {}
+            self.old, self.new = new, {}
         return True
 
     def get(self, key: K) -> V | None:
-        found = self._new.get(key)
-        return self._old.get(key) if found is None else found
+        found = self.new.get(key)
+        return self.old.get(key) if found is None else found
 
     def __contains__(self, key: K) -> bool:
-        return key in self._new or key in self._old
+        return key in self.new or key in self.old
 
     def __len__(self) -> int:
-        return len(self._new) + len(self._old)
+        return len(self.new) + len(self.old)
 
     def discard_values(self, drop: Callable[[V], bool]) -> None:
         """Forget every key whose value ``drop`` accepts."""
-        for table in (self._new, self._old):
+        for table in (self.new, self.old):
             for key in [k for k, v in table.items() if drop(v)]:
                 del table[key]

@@ -179,10 +179,10 @@ class Ledger:
         # interned: a network's payload brings a fresh copy of the id with every message, and
         # the table would keep one per message (as much again as the entry itself)
         authors = self._authors
-        new = authors._new  # Recent.__setitem__, inline
+        new = authors.new  # item assignment, inline
         new[hash((platform, message.id))] = sys.intern(author_id)
         if len(new) >= authors.size:
-            authors._old, authors._new = new, {}
+            authors.old, authors.new = new, {}
         days, key = self._days, (community, day, platform, author_id)
         row = days.get(key)
         if row is None:
@@ -251,12 +251,7 @@ class Ledger:
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         key = (community, day)
         self._bot[key] = self._bot.get(key, 0) + 1
-        counted = self._counted = self._counted + 1  # _counted_one, inline
-        first = self._first_ms
-        if first is None:
-            self._first_ms = ms
-        elif counted >= self.batch_size or ms - first >= self._flush_every_ms:
-            self._flush_soon()
+        self._counted_one(ms)
 
     # ------------------------------------------------------------------ writing
     @property

@@ -312,15 +312,13 @@ async def test_dashboard_panels_are_collected_from_every_plugin(hearth_bot: Fact
 @pytest.mark.asyncio
 async def test_seen_events_are_forgotten_yet_a_recent_repeat_is_still_dropped(
         setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hearth.app
-
-    monkeypatch.setattr(hearth.app, "SEEN_SIZE", 3)
     bot, _first, second, _mod = setup
+    monkeypatch.setattr(bot.app._seen, "size", 3)
     messages = [await bot.adapter.inject_message("tea", "carl", "general", f"m{n}", f"id{n}")
                 for n in range(10)]
     await bot.settle()
     # the newer ones and the three before them: at most six
-    assert 3 <= len(bot.app._seen) + len(bot.app._seen_before) < 6
+    assert 3 <= len(bot.app._seen) < 6
 
     async def again(n: int) -> None:
         await bot.app.submit(MessagePostedEvent(

@@ -36,4 +36,3 @@ def test_adding_tells_whether_the_key_was_new() -> None:
     assert not recent.add(1, False) and recent.get(1) is True  # older half: still known
     assert recent.add(3, True) and recent.add(4, True)  # 1 and 2 forgotten
     assert recent.add(1, True)
-
