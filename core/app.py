@@ -105,7 +105,7 @@ from hearth.outbox import Outbound, Outcome, Request
 from hearth.people.commands import PeopleCommands
 from hearth.people.dialogs import Answer, Dialogs, Question
 from hearth.people.persons import Person
-from hearth.people.records import Account, to_ms
+from hearth.people.records import Account
 from hearth.people.roles import Roles
 from hearth.people.service import People
 from hearth.ports import Adapter, AdapterHost, Claims, CommunityBinding, KeyValue, RoleIds
@@ -118,7 +118,7 @@ from hearth.spacing import Spacing
 from hearth.storage import CORE_MIGRATIONS, CommunityStore, Database, KeyValueStore, Store
 from hearth.supervisor import Supervisor
 from hearth.text import mention
-from hearth.timeutil import format_duration
+from hearth.timeutil import format_duration, to_ms
 from hearth.web.commands import dashboard_command
 
 if TYPE_CHECKING:

@@ -14,10 +14,11 @@ import abc
 import asyncio
 import heapq
 import itertools
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hearth.timeutil import format_duration
+from hearth.timeutil import format_duration, to_ms
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 """Virtual time starts no earlier than this …"""
@@ -54,6 +55,11 @@ class Clock(abc.ABC):
     def now(self) -> datetime:
         """The current instant."""
 
+    def now_ms(self) -> int:
+        """The current instant in milliseconds since the epoch (as :attr:`Message.time_ms
+        <hearth.models.Message.time_ms>` and stored times are)."""
+        return to_ms(self.now())
+
     @abc.abstractmethod
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
         """Sleep until ``when`` or until ``wake`` is set, whichever comes first."""
@@ -64,6 +70,9 @@ class SystemClock(Clock):
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
         delay = max(0.0, (when - self.now()).total_seconds())
@@ -99,11 +108,15 @@ class VirtualClock(Clock):
             raise ValueError("the virtual clock needs a timezone-aware start time")
         check_instant(start)
         self._now = start.astimezone(UTC)
+        self._now_ms = to_ms(self._now)
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None], asyncio.Task[Any] | None]] = []
         self._order = itertools.count()
 
     def now(self) -> datetime:
         return self._now
+
+    def now_ms(self) -> int:
+        return self._now_ms
 
     def set(self, when: datetime) -> None:
         """Move to ``when`` (time never goes backwards), waking sleepers due by then."""
@@ -111,6 +124,7 @@ class VirtualClock(Clock):
         if when < self._now:
             raise ValueError(f"time cannot go backwards ({when} < {self._now})")
         self._now = when
+        self._now_ms = to_ms(when)
         while self._sleepers and self._sleepers[0][0] <= when:
             _, _, waiter, task = heapq.heappop(self._sleepers)
             if not waiter.done():

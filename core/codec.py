@@ -20,14 +20,23 @@ import json
 import sys
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from hearth.events import Event
+from hearth.models import Message
+from hearth.timeutil import to_ms
 
 #: fields not written: the network's own objects
 _LEFT_OUT = frozenset({"raw"})
+
+#: fields rows written by an earlier version name otherwise: (class, name) -> (field, reader).
+#: A journal or durable inbox can hold such rows across an upgrade.
+_EARLIER: dict[tuple[type, str], tuple[str, Callable[[Any], Any]]] = {
+    (Message, "time"): ("time_ms", lambda text: to_ms(datetime.fromisoformat(text))),
+}
 
 
 class CodecError(ValueError):
@@ -130,7 +139,13 @@ def _read(kind: Any, value: Any) -> Any:
     if isinstance(kind, type):
         if dataclasses.is_dataclass(kind):
             fields = _fields(kind)
-            return kind(**{name: _read(fields[name], v) for name, v in value.items()})
+            given = {}
+            for name, v in value.items():
+                if name not in fields and (kind, name) in _EARLIER:
+                    name, reader = _EARLIER[kind, name]
+                    v = reader(v)
+                given[name] = _read(fields[name], v)
+            return kind(**given)
         if issubclass(kind, datetime):
             return datetime.fromisoformat(value)
         if issubclass(kind, timedelta):

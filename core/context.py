@@ -37,13 +37,13 @@ from hearth.people.records import (
     InteractionGraph,
     MemberRecord,
     account_of,
-    to_ms,
 )
 from hearth.people.strikes import StrikesView
 from hearth.ports import Adapter
 from hearth.reports import Pyramid, Referral
 from hearth.scheduler import Job, Rule
 from hearth.storage import CommunityStore
+from hearth.timeutil import to_ms
 
 if TYPE_CHECKING:
     from hearth.app import App

@@ -42,9 +42,9 @@ from hearth.errors import AdapterError
 from hearth.models import Member
 from hearth.once import ACTIONS, Once
 from hearth.outbox import LaneKey, Outbound, Pending, Perform, Request, Status
-from hearth.people.records import to_ms
 from hearth.storage import Database
 from hearth.text import Mention, Text
+from hearth.timeutil import to_ms
 
 log = logging.getLogger(__name__)
 

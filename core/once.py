@@ -20,9 +20,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hearth.clock import Clock
-from hearth.people.records import to_ms
 from hearth.recent import Recent
 from hearth.storage import Database
+from hearth.timeutil import to_ms
 
 #: how long a record is kept
 KEEP = timedelta(days=7)

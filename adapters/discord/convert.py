@@ -45,6 +45,11 @@ def to_channel(channel_id: int, name: str | None, dm_with: int | None = None) ->
                    dm_with=None if dm_with is None else str(dm_with))
 
 
+def snowflake_ms(snowflake: int) -> int:
+    """When Discord made the object with id ``snowflake``, in epoch milliseconds (the id's top bits)."""
+    return (snowflake >> 22) + discord.utils.DISCORD_EPOCH
+
+
 def to_message(message: discord.Message, channel: Channel, author: Member) -> Message:
     reply_to = None
     if message.reference is not None and message.reference.message_id is not None:
@@ -55,7 +60,7 @@ def to_message(message: discord.Message, channel: Channel, author: Member) -> Me
         channel=channel,
         author=author,
         text=message.content,
-        time=message.created_at,
+        time_ms=snowflake_ms(message.id),
         mentions=tuple(str(u.id) for u in message.mentions),
         links=extract_links(message.content),
         reply_to=reply_to,

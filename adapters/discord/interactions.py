@@ -28,7 +28,7 @@ import discord
 from hearth.adapters.discord import slash
 from hearth.adapters.discord.actions import Actions
 from hearth.adapters.discord.choices import Choices
-from hearth.adapters.discord.convert import PLATFORM, chunks, render
+from hearth.adapters.discord.convert import PLATFORM, chunks, render, snowflake_ms
 from hearth.adapters.discord.errors import boundary
 from hearth.adapters.discord.session import Session
 from hearth.errors import AdapterError, Unreachable
@@ -119,7 +119,7 @@ class Interactions:
             message = Message(
                 platform=PLATFORM, id=str(interaction.id), channel=channel,
                 author=s.author(key, interaction.user), text=line,
-                time=interaction.created_at, reply_to=target, raw=interaction,
+                time_ms=snowflake_ms(interaction.id), reply_to=target, raw=interaction,
             )
             event = CommandInvokedEvent(
                 platform=PLATFORM, id=f"slash:{interaction.id}", community=key,

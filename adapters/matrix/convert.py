@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from hearth.timeutil import from_ms
 
 from . import ops
 
@@ -25,12 +28,17 @@ PLATFORM = "matrix"
 JOINED = "join"
 
 
+def event_ms(source: Mapping[str, Any]) -> int:
+    """The event's ``origin_server_ts``, epoch milliseconds (now when missing)."""
+    ts = source.get("origin_server_ts")
+    if isinstance(ts, int | float) and not isinstance(ts, bool):
+        return int(ts)
+    return time.time_ns() // 1_000_000
+
+
 def event_time(source: Mapping[str, Any]) -> datetime:
     """The event's ``origin_server_ts`` as an aware UTC datetime (now when missing)."""
-    ts = source.get("origin_server_ts")
-    if isinstance(ts, int | float):
-        return datetime.fromtimestamp(ts / 1000, UTC)
-    return datetime.now(UTC)
+    return from_ms(event_ms(source))
 
 
 def user_id(member_id: str) -> str:

@@ -30,6 +30,7 @@ from hearth.events import (
     ReactionAddedEvent,
 )
 from hearth.models import Channel, Member, Message, Reaction, extract_links
+from hearth.timeutil import from_ms
 
 from . import ops
 from .convert import (
@@ -37,6 +38,7 @@ from .convert import (
     PLATFORM,
     RoomState,
     annotation,
+    event_ms,
     event_time,
     membership,
     message_parts,
@@ -260,7 +262,8 @@ class Inbound:
             s.dm_for[sender] = room_id  # answer where the member talks to the bot
         channel = (Channel(platform=PLATFORM, id=room_id, dm_with=sender) if dm_with
                    else self.topology.channel(community or "", room_id))
-        when = event_time(ev)
+        when_ms = event_ms(ev)
+        when = from_ms(when_ms)
         content = ev.get("content") or {}
         if kind == "m.room.message":
             s.recent[event_id] = ev
@@ -274,7 +277,7 @@ class Inbound:
                 return
             message = Message(
                 platform=PLATFORM, id=edit_of or event_id, channel=channel,
-                author=self.identity.member(community, sender), text=parts.text, time=when,
+                author=self.identity.member(community, sender), text=parts.text, time_ms=when_ms,
                 mentions=parts.mentions, links=extract_links(parts.text), reply_to=parts.reply_to,
                 raw=ev,
             )
@@ -336,7 +339,7 @@ class Inbound:
                   else self.identity.member(community, sender))
         return Message(
             platform=PLATFORM, id=event_id, channel=self.topology.channel(community, channel.id),
-            author=author, text=parts.text, time=event_time(ev), mentions=parts.mentions,
+            author=author, text=parts.text, time_ms=event_ms(ev), mentions=parts.mentions,
             links=extract_links(parts.text), reply_to=parts.reply_to, raw=ev,
         )
 

@@ -172,7 +172,7 @@ class _Stored(msgspec.Struct, frozen=True, gc=False):
     channel: Channel
     author: str  # member id, or "" for the bot
     text: str = ""
-    time: datetime | None = None
+    time_ms: int | None = None
 
 
 def _forget(messages: dict[str, _Stored]) -> None:
@@ -317,6 +317,10 @@ class TestingAdapter(Adapter):
     def _now(self) -> datetime:
         assert self.host is not None, "the testing adapter is not started"
         return self.host.clock.now()
+
+    def _now_ms(self) -> int:
+        assert self.host is not None, "the testing adapter is not started"
+        return self.host.clock.now_ms()
 
     # -- faults ----------------------------------------------------------------
     def go_down(self, until: datetime) -> None:
@@ -483,12 +487,12 @@ class TestingAdapter(Adapter):
         )
 
     def _message(self, community: str, channel: Channel, person: Person, text: str,
-                 message_id: str, reply_to: str | None, now: datetime | None = None) -> Message:
-        time = self._now() if now is None else now
+                 message_id: str, reply_to: str | None, now_ms: int | None = None) -> Message:
+        time_ms = self._now_ms() if now_ms is None else now_ms
         if reply_to is None and "@" not in text and "." not in text and ":" not in text:
             # plain text (most of a chat): no mention and no link in it, nothing to look for
             message = Message(platform=self.name, id=message_id, channel=channel, author=person.member(),
-                              text=text, time=time)
+                              text=text, time_ms=time_ms)
         else:
             if "@" in text:
                 known = self.people.get(community, {})
@@ -497,10 +501,10 @@ class TestingAdapter(Adapter):
                 mentions = ()
             message = Message(
                 platform=self.name, id=message_id, channel=channel, author=person.member(), text=text,
-                time=time, mentions=mentions, links=extract_links(text), reply_to=reply_to,
+                time_ms=time_ms, mentions=mentions, links=extract_links(text), reply_to=reply_to,
             )
         messages = self.messages  # _keep, inline: every message passes here
-        messages[message_id] = _Stored(community, channel, person.id, text, time)
+        messages[message_id] = _Stored(community, channel, person.id, text, time_ms)
         if len(messages) > _KEPT_MOST:
             _forget(messages)
         return message
@@ -540,20 +544,21 @@ class TestingAdapter(Adapter):
                 return None
         host = self.host
         assert host is not None, "the testing adapter is not started"
-        now = host.clock.now()
+        clock = host.clock
+        now_ms = clock.now_ms()
         if reply_to is None and "@" not in text and "." not in text and ":" not in text:
             # _message, inline, for plain text (most of a chat)
             author = person._member or person.member()
             message = Message(platform=self.name, id=message_id, channel=channel, author=author,
-                              text=text, time=now)
+                              text=text, time_ms=now_ms)
             messages = self.messages
-            messages[message_id] = _Stored(community, channel, member_id, text, now)
+            messages[message_id] = _Stored(community, channel, member_id, text, now_ms)
             if len(messages) > _KEPT_MOST:
                 _forget(messages)
         else:
-            message = self._message(community, channel, person, text, message_id, reply_to, now)
+            message = self._message(community, channel, person, text, message_id, reply_to, now_ms)
         await host.submit(MessagePostedEvent(platform=self.name, id=self._posted + message_id,
-                                             community=community, time=now, message=message))
+                                             community=community, time=clock.now(), message=message))
         return message
 
     async def inject_dm(self, community: str, member_id: str, text: str, message_id: str) -> Message:
@@ -621,7 +626,8 @@ class TestingAdapter(Adapter):
             author = person.member() if person else Member(platform=self.name, id=stored.author,
                                                            name=stored.author)
         return Message(platform=self.name, id=message_id, channel=stored.channel, author=author,
-                       text=stored.text, time=stored.time or self._now())
+                       text=stored.text,
+                       time_ms=self._now_ms() if stored.time_ms is None else stored.time_ms)
 
     async def get_member(self, community: str, member_id: str) -> Member | None:
         person = self.people.get(community, {}).get(member_id)

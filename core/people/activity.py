@@ -33,9 +33,10 @@ from hearth.errors import StorageError
 from hearth.models import Message, Reaction, SentMessage
 from hearth.people.directory import Changes, Directory
 from hearth.people.persons import Persons
-from hearth.people.records import Account, Activity, DayTotals, InteractionGraph, from_ms, to_ms
+from hearth.people.records import Account, Activity, DayTotals, InteractionGraph
 from hearth.recent import Recent
 from hearth.storage import Database
+from hearth.timeutil import from_ms, to_ms
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class Ledger:
         author = message.author
         if author.is_bot or not self.enabled:
             return
-        ms = int(message.time.timestamp() * 1000)
+        ms = message.time_ms
         cached = self._day_cache.get(community)
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         platform, author_id = message.platform, author.id
@@ -225,7 +226,7 @@ class Ledger:
         author = message.author
         if not self.enabled or author.is_bot:
             return
-        ms = int(message.time.timestamp() * 1000)
+        ms = message.time_ms
         cached = self._day_cache.get(community)  # day_of, inline (every command passes here)
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         self.directory.active(community, author, ms)
@@ -246,7 +247,7 @@ class Ledger:
         if not self.enabled or sent.channel.dm_with is not None:
             return
         # Not remembered as an author: a reply to the bot counts as given, never as received.
-        ms = int(self._clock.now().timestamp() * 1000)  # to_ms, inline (every reply passes here)
+        ms = self._clock.now_ms()
         cached = self._day_cache.get(community)
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         key = (community, day)

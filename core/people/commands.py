@@ -22,8 +22,7 @@ from hearth.i18n import texts
 from hearth.models import Member, Role, literal
 from hearth.people.linking import LIFETIME, LinkCodes
 from hearth.people.persons import LinkRefused
-from hearth.people.records import to_ms
-from hearth.timeutil import format_duration
+from hearth.timeutil import format_duration, to_ms
 
 if TYPE_CHECKING:
     from hearth.app import App

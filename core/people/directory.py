@@ -30,9 +30,10 @@ from typing import Any
 
 from hearth.clock import Clock
 from hearth.models import Capability, Member, Role
-from hearth.people.records import Account, MemberRecord, from_ms, to_ms
+from hearth.people.records import Account, MemberRecord
 from hearth.ports import Adapter
 from hearth.storage import Database
+from hearth.timeutil import from_ms, to_ms
 
 log = logging.getLogger(__name__)
 

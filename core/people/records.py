@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from hearth.models import Member, Role
 
 Account = tuple[str, str]
 """A member on one network: ``(platform, id)``."""
-
-
-def to_ms(when: datetime) -> int:
-    """A timezone-aware time as integer epoch milliseconds (how the core stores times)."""
-    return int(when.timestamp() * 1000)
-
-
-def from_ms(ms: int) -> datetime:
-    """Integer epoch milliseconds as a UTC datetime."""
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def account_of(who: Any) -> Account:

@@ -52,8 +52,9 @@ from hearth.events import (
 )
 from hearth.models import Capability, Member, Role
 from hearth.outbox import Pending, Request
-from hearth.people.records import Account, to_ms
+from hearth.people.records import Account
 from hearth.storage import Database, Migration, Store
+from hearth.timeutil import to_ms
 
 if TYPE_CHECKING:
     from hearth.app import App

@@ -20,11 +20,12 @@ from hearth.people.activity import Ledger
 from hearth.people.directory import Directory
 from hearth.people.linking import LinkCodes
 from hearth.people.persons import Persons
-from hearth.people.records import Account, to_ms
+from hearth.people.records import Account
 from hearth.people.schema import MIGRATIONS, NAMESPACE
 from hearth.people.strikes import StrikeLedger
 from hearth.ports import Adapter
 from hearth.storage import Database, Store
+from hearth.timeutil import to_ms
 
 log = logging.getLogger(__name__)
 

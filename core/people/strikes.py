@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hearth.people.persons import Person
-from hearth.people.records import Account, account_of, from_ms, to_ms
+from hearth.people.records import Account, account_of
 from hearth.storage import Database, Row
+from hearth.timeutil import from_ms, to_ms
 
 if TYPE_CHECKING:
     from hearth.context import PluginContext

@@ -342,7 +342,7 @@ class Dashboard:
         _ACTIONS += 1
         ref = f"web:{secrets.token_hex(6)}:{_ACTIONS}"
         message = Message(platform=platform, id=ref, channel=Channel(platform=platform, id="dashboard"),
-                          author=member, text=line, time=now)
+                          author=member, text=line, time_ms=to_ms(now))
         event = CommandInvokedEvent(platform=platform, id=ref, community=key, time=now, message=message)
         log.info("dashboard: %s:%s runs %r in %s", platform, mine.id, line, key)
         answers = await self.app.run_command(event, wait=self.answer_wait)

@@ -50,6 +50,7 @@ from hearth import (
     literal,
     mention,
     step_for,
+    to_ms,
 )
 from hearth.i18n import texts
 from hearth.plugins.guard.config import GuardConfig
@@ -385,7 +386,7 @@ async def _cmd_uphold(inv: Invocation) -> str:
     channel = Channel(platform=report.platform, id=report.channel_id, name=report.channel_name or None)
     who = author or Member(platform=report.platform, id=report.author_id, name=report.author_name)
     await ctx.delete(Message(platform=report.platform, id=report.message_id, channel=channel, author=who,
-                             text="", time=ctx.now()), f"guard: report {report.number} upheld")
+                             text="", time_ms=to_ms(ctx.now())), f"guard: report {report.number} upheld")
     lead = str(say("dm_upheld", channel=report.channel_name or report.channel_id))
     count, action = await _escalate(ctx, author, account, "report", report.excerpt, lead)
     for reporter in report.reporters:

@@ -183,7 +183,7 @@ async def heard(ctx: PluginContext, message: Message) -> None:
     """A direct message from a reminded member answers the reminder: they stay."""
     if _config(ctx) is None or not message.channel.is_dm:
         return
-    await store_of(ctx).answered(message.platform, message.author.id, _ms(message.time))
+    await store_of(ctx).answered(message.platform, message.author.id, message.time_ms)
 
 
 async def command(inv: Invocation) -> Text:

@@ -179,7 +179,7 @@ async def heard(ctx: PluginContext, message: Message) -> None:
     if not any(c.key == message.channel.key for c in ctx.channels(config.channel)):
         return
     until = ctx.cache.get(LISTENING)
-    if until is not None and message.time.timestamp() * 1000 > until:
+    if until is not None and message.time_ms > until:
         return
     store = store_of(ctx)
     state = await store.state("topics")
@@ -188,7 +188,7 @@ async def heard(ctx: PluginContext, message: Message) -> None:
         opened["ms"] + int(ANSWER_WINDOW.total_seconds() * 1000))
     if opened is None or opened["answered"] or message.author.id == opened["author"]:
         return
-    if message.time.timestamp() * 1000 > ctx.cache[LISTENING]:
+    if message.time_ms > ctx.cache[LISTENING]:
         return
     voice = f"{message.platform}:{message.author.id}"
     if message.reply_to is not None and message.reply_to == opened["messages"].get(message.platform):

@@ -537,7 +537,7 @@ async def on_message(ctx: PluginContext, message: Message) -> None:
         settled.add(author.key)
         return
     settled.add(author.key)
-    await people.update(author.platform, author.id, introduced_ms=to_ms(message.time),
+    await people.update(author.platform, author.id, introduced_ms=message.time_ms,
                         intro_message=message.id)
     log.info("%s introduced themselves (message %s)", author.id, message.id)
     if ctx.config.introduction.thank:

@@ -158,7 +158,8 @@ def _msg(bot: TestBot, message_id: str) -> Any:
     from hearth.models import Channel, Member, Message
 
     return Message(platform="testing", id=message_id, channel=Channel(platform="testing", id="general"),
-                   author=Member(platform="testing", id="carl", name="Carl"), text="", time=bot.clock.now())
+                   author=Member(platform="testing", id="carl", name="Carl"), text="",
+                   time_ms=bot.clock.now_ms())
 
 
 @pytest.mark.asyncio

@@ -12,6 +12,7 @@ import pytest
 from hearth.codec import decode, encode
 from hearth.events import MemberJoinedEvent, MessagePostedEvent
 from hearth.models import Channel, Member, Message, Role
+from hearth.timeutil import to_ms
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -19,7 +20,7 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 def _message(**changes: object) -> Message:
     fields: dict[str, object] = {
         "platform": "testing", "id": "1", "channel": Channel(platform="testing", id="c", name="general"),
-        "author": Member(platform="testing", id="alice", name="Alice"), "text": "hi", "time": NOW,
+        "author": Member(platform="testing", id="alice", name="Alice"), "text": "hi", "time_ms": to_ms(NOW),
     }
     return Message(**{**fields, **changes})  # type: ignore[arg-type]
 

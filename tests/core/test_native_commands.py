@@ -57,7 +57,7 @@ def invoked(bot: TestBot, text: str, n: int) -> CommandInvokedEvent:
     member = bot.adapter.person("tea", "ann").member()
     channel = bot.adapter.channel("tea", "general")
     message = Message(platform=member.platform, id=f"ix{n}", channel=channel, author=member,
-                      text=text, time=bot.clock.now())
+                      text=text, time_ms=bot.clock.now_ms())
     return CommandInvokedEvent(platform=member.platform, id=f"slash:{n}", community="tea",
                                time=bot.clock.now(), message=message)
 

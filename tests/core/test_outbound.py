@@ -17,6 +17,7 @@ from hearth.events import CommandInvokedEvent
 from hearth.models import Channel, Member, Message, SentMessage
 from hearth.outbox import Outbound, Outcome, Request
 from hearth.ports import Pace
+from hearth.timeutil import to_ms
 
 pytestmark = pytest.mark.asyncio
 
@@ -125,7 +126,7 @@ async def test_a_natively_invoked_commands_answer_is_never_merged() -> None:
         channel = bot.adapter.channel("tea", "general")
         author = bot.adapter.person("tea", "m100").member()
         native = Message(platform="testing", id="ix1", channel=channel, author=author, text="ping",
-                         time=START)
+                         time_ms=to_ms(START))
         answers = await app.run_command(CommandInvokedEvent(
             platform="testing", id="slash:ix1", community="tea", time=START, message=native))
         await bot.settle()

@@ -14,9 +14,9 @@ from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
 from hearth.adapters.testing import TestBot
 from hearth.errors import AdapterError
 from hearth.models import Channel, Member, Message
-from hearth.people.records import to_ms
 from hearth.people.schema import MIGRATIONS, NAMESPACE
 from hearth.storage import Database, Store
+from hearth.timeutil import to_ms
 
 CONFIG = """
 communities:
@@ -502,7 +502,7 @@ async def test_the_reply_author_table_keeps_one_copy_of_an_authors_id() -> None:
             for n in range(10_000):
                 author_id = "".join(["1234567890", "12345678"])  # a new string object each time
                 ledger.message(bot.community, Message(
-                    platform="testing", id=f"m{n}", channel=channel, text="hi", time=now,
+                    platform="testing", id=f"m{n}", channel=channel, text="hi", time_ms=to_ms(now),
                     author=Member(platform="testing", id=author_id, name="ann")))
             grown = tracemalloc.get_traced_memory()[0] - base
         finally:

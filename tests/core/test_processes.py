@@ -17,6 +17,7 @@ from hearth.adapters.testing import TestBot
 from hearth.cli import main
 from hearth.events import MessagePostedEvent
 from hearth.models import Channel, Member, Message, Role
+from hearth.timeutil import to_ms
 
 
 async def _process(plugin: Clockwork, url: str) -> TestBot:
@@ -32,7 +33,7 @@ async def test_the_standby_acts_for_nothing_until_the_owner_stops(postgres_url: 
     try:
         assert owner.app is not None and standby.app is not None
         assert owner.app.leases.owned() == {"tea"} and standby.app.leases.owned() == frozenset()
-        hello = Message(platform="testing", id="m1", text="hello", time=owner.now(),
+        hello = Message(platform="testing", id="m1", text="hello", time_ms=to_ms(owner.now()),
                         channel=Channel(platform="testing", id="general", name="general"),
                         author=Member(platform="testing", id="ann", name="Ann"))
         event = MessagePostedEvent(platform="testing", id="m1", community="tea", time=owner.now(),

@@ -31,6 +31,7 @@ from hearth.events import (
 from hearth.models import Channel, Member, Message, Reaction, Role, SentMessage
 from hearth.outbox import Outcome
 from hearth.status import status
+from hearth.timeutil import to_ms
 from tests.processes import Processes, app_of, until
 
 CONFIG = """
@@ -125,7 +126,7 @@ def _message(text: str, event_id: str) -> MessagePostedEvent:
     channel = Channel(platform="testing", id="general", name="general")
     author = Member(platform="testing", id="ann", name="Ann")
     message = Message(platform="testing", id=event_id, channel=channel, author=author, text=text,
-                      time=when)
+                      time_ms=to_ms(when))
     return MessagePostedEvent(platform="testing", id=event_id, community="tea", time=when,
                               message=message)
 
@@ -306,7 +307,7 @@ def test_every_event_survives_the_codec() -> None:
     channel = Channel(platform="matrix", id="!r:x", name="general")
     member = Member(platform="matrix", id="@a:x", name="Ann 安", role=Role.LEADER)
     message = Message(platform="matrix", id="$m", channel=channel, author=member, text="hi 你好",
-                      time=when, mentions=("@b:x",), links=("https://a.example",), reply_to="$l",
+                      time_ms=to_ms(when), mentions=("@b:x",), links=("https://a.example",), reply_to="$l",
                       raw={"not": "kept"})
     common: dict[str, Any] = {"platform": "matrix", "id": "$e", "community": "tea", "time": when}
     events: list[Event] = [
