@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -73,3 +73,19 @@ def test_models_pickle_and_encode() -> None:
     event = MessagePostedEvent(platform="testing", id="e", community="tea", time=NOW, message=message)
     decoded = decode(encode(event))
     assert decoded == event and decoded.message.reply_to == "0"  # type: ignore[attr-defined]
+
+
+def test_a_message_s_time_is_its_milliseconds_as_a_datetime() -> None:
+    message = _message(time_ms=to_ms(NOW) + 250)
+    assert message.time == NOW + timedelta(milliseconds=250)
+    assert message.time.tzinfo is UTC
+
+
+def test_a_message_stored_by_an_earlier_version_is_read_with_its_time() -> None:
+    # a journal or the shared inbox can hold rows written before Message.time_ms
+    event = MessagePostedEvent(platform="testing", id="e", community="tea", time=NOW, message=_message())
+    text = encode(event)
+    earlier = text.replace(f'"time_ms":{to_ms(NOW)}', f'"time":"{NOW.isoformat()}"')
+    assert earlier != text
+    decoded = decode(earlier)
+    assert decoded.message.time_ms == to_ms(NOW)  # type: ignore[attr-defined]
