@@ -514,7 +514,7 @@ class App:
                                                  CommunityStore(self.db, CORE, key))
         self.registries[key] = registry = self._command_registry(key, names)
         self._powers[key] = frozenset(c.power for c in registry if c.power)
-        self._hooks[key] = HookTable.compile(self.plugins, names, self.contexts[key])
+        self._hooks[key] = HookTable.compile(self.plugins, names, self.contexts[key], key)
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
@@ -1229,19 +1229,17 @@ class App:
             if impl.is_async:  # it and the ones after it, in order
                 return self._hear(impls[impls.index(impl) :], message)
             # as _invoke_sync does, inline: every message passes here
-            token = plugin_var.set(impl.plugin)
+            run = impl.context.run  # a plain hook's
             try:
                 names = impl.names
                 if names is None:
-                    impl.function(impl.ctx, message)
+                    run(impl.function, impl.ctx, message)
                 elif names:
-                    impl.function(**impl.keywords((message,)))
+                    run(impl.function, **impl.keywords((message,)))
                 else:
-                    impl.function()
+                    run(impl.function)
             except Exception as exc:
-                self._hook_failed(impl, exc, True)
-            finally:
-                plugin_var.reset(token)
+                run(self._hook_failed, impl, exc, True)  # logged as the plugin
         return None
 
     async def _on_message_waiting(self, community: str, event: MessagePostedEvent,
@@ -1508,17 +1506,15 @@ class App:
             plugin_var.reset(token)
 
     def _invoke_sync(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
-        """:meth:`_invoke` of an implementation that is not async."""
-        token = plugin_var.set(impl.plugin)
+        """:meth:`_invoke` of an implementation that is not async: run in its own context."""
+        run = impl.context.run  # a plain hook's
         try:
             names = impl.names
             if names is None:
-                return impl.function(impl.ctx, *args)
-            return impl.function(**impl.keywords(args)) if names else impl.function()
+                return run(impl.function, impl.ctx, *args)
+            return run(impl.function, **impl.keywords(args)) if names else run(impl.function)
         except Exception as exc:
-            return self._hook_failed(impl, exc, isolate)
-        finally:
-            plugin_var.reset(token)
+            return run(self._hook_failed, impl, exc, isolate)  # logged as the plugin
 
     def _hook_failed(self, impl: BoundImpl, exc: Exception, isolate: bool) -> None:
         """Log and report ``exc``, raised by ``impl`` (re-raised unless ``isolate``)."""

@@ -108,6 +108,47 @@ communities:
     assert (record.community, record.plugin, record.getMessage()) == ("tea", "chatty", "heard hello")
 
 
+class Starter:
+    """A plain hook that starts a task, then fails."""
+
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Task[None]] = []
+
+    @hookimpl
+    def on_message(self, message: Any) -> None:
+        async def later() -> None:
+            logging.getLogger("chatty").warning("later, after %s", message.text)
+
+        self.tasks.append(asyncio.get_running_loop().create_task(later()))
+        raise RuntimeError("no more")
+
+
+@pytest.mark.asyncio
+async def test_a_plain_hook_s_failure_and_its_task_are_logged_as_it(caplog: pytest.LogCaptureFixture) -> None:
+    config = """
+communities:
+  tea:
+    channels: {general: {discord: "1"}}
+    discord: {guild: "1"}
+    plugins: {starter: {}}
+"""
+    caplog.handler.addFilter(ContextFilter())
+    starter = Starter()
+    bot = await TestBot.create(config, extra_plugins={"starter": starter}, members=[{"id": "ann"}])
+    try:
+        with caplog.at_level(logging.WARNING), bot.expect_plugin_errors() as errors:
+            await bot.say("ann", "general", "hello")
+            await asyncio.gather(*starter.tasks)
+            logging.getLogger("chatty").warning("outside")
+    finally:
+        await bot.close()
+    lines = {r.getMessage(): (r.community, r.plugin) for r in caplog.records if r.name != "asyncio"}
+    assert lines["later, after hello"] == ("tea", "starter")
+    assert lines["plugin starter failed in on_message"] == ("tea", "starter")
+    assert lines["outside"] == ("-", "-")
+    assert [(e.plugin, e.where) for e in errors] == [("starter", "on_message")]
+
+
 class Kicker:
     def __init__(self) -> None:
         self.results: list[tuple[str, str]] = []
