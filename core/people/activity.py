@@ -112,6 +112,8 @@ class Ledger:
         self.enabled = True
         self.db: Database | None = None
         self._days: dict[DayKey, list[int]] = {}
+        #: counts the batches of ``_days`` (a member's entry keeps their row in the current one)
+        self._batch = 0
         self._pairs: dict[PairKey, list[int]] = {}
         self._bot: dict[tuple[str, int], int] = {}
         # hash((platform, message id)) -> author id: the hash instead of the key keeps this
@@ -176,7 +178,7 @@ class Ledger:
         cached = self._day_cache.get(community)
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         platform, author_id = message.platform, author.id
-        self.directory.active(community, author, ms)
+        entry = self.directory.active(community, author, ms)
         # interned: a network's payload brings a fresh copy of the id with every message, and
         # the table would keep one per message (as much again as the entry itself)
         authors = self._authors
@@ -184,10 +186,13 @@ class Ledger:
         new[hash((platform, message.id))] = sys.intern(author_id)
         if len(new) >= authors.size:
             authors.old, authors.new = new, {}
-        days, key = self._days, (community, day, platform, author_id)
-        row = days.get(key)
-        if row is None:
-            row = days[key] = [0, 0, 0, 0, 0, 0]
+        row = entry.counts  # the author's row of this day and batch, kept on their entry
+        if row is None or entry.counts_day != day or entry.counts_batch != self._batch:
+            days, key = self._days, (community, day, platform, author_id)
+            row = days.get(key)
+            if row is None:
+                row = days[key] = [0, 0, 0, 0, 0, 0]
+            entry.counts, entry.counts_day, entry.counts_batch = row, day, self._batch
         row[MESSAGES] += 1
         if message.reply_to is not None:
             row[REPLIES_GIVEN] += 1
@@ -282,6 +287,7 @@ class Ledger:
             days, pairs, bot = self._days, self._pairs, self._bot
             members = self.directory.take_changes(all_activity=all_activity)
             self._days, self._pairs, self._bot = {}, {}, {}
+            self._batch += 1
             counted, self._counted, self._first_ms = self._counted, 0, None
             if not (days or pairs or bot or members):
                 return

@@ -66,8 +66,9 @@ class Changes:
 class _Entry:
     """A member's mutable state inside the directory (plugins get :class:`MemberRecord`)."""
 
-    __slots__ = ("invited_by", "is_bot", "join_known", "joined_ms", "last_active_ms", "left_ms",
-                 "name", "present", "role", "seen_ms")
+    __slots__ = ("active_pending", "counts", "counts_batch", "counts_day", "invited_by", "is_bot",
+                 "join_known", "joined_ms", "last_active_ms", "left_ms", "name", "present", "role",
+                 "seen_ms")
 
     def __init__(self, name: str, role: Role, is_bot: bool, joined_ms: int, join_known: bool,
                  invited_by: str | None = None, last_active_ms: int | None = None,
@@ -84,6 +85,13 @@ class _Entry:
         self.left_ms = left_ms
         #: when an event last showed the member (a listing older than this cannot say they left)
         self.seen_ms = 0
+        #: in the directory's set of last activities to write (so not added again per message)
+        self.active_pending = False
+        #: the activity ledger's row of the member's counts for ``counts_day`` in its batch
+        #: ``counts_batch``: a message finds it here rather than by its key in the batch
+        self.counts: list[int] | None = None
+        self.counts_batch = -1
+        self.counts_day = 0
 
     def record(self, account: Account) -> MemberRecord:
         last = self.last_active_ms
@@ -163,6 +171,7 @@ class Directory:
                 for account in accounts:
                     e = entries.get(account)
                     if e is not None:
+                        e.active_pending = False
                         active.append((e.last_active_ms, now, community, account[0], account[1]))
                 accounts.clear()
         return Changes(rows, active)
@@ -275,8 +284,8 @@ class Directory:
             e.role = member.role
             self._dirty[community].add(account)
 
-    def active(self, community: str, member: Member, ms: int) -> None:
-        """``member`` did something at ``ms`` (hot path: called for every message)."""
+    def active(self, community: str, member: Member, ms: int) -> _Entry:
+        """``member`` did something at ``ms`` (hot path: called for every message); their entry."""
         account = (member.platform, member.id)
         e = self._members[community].get(account)
         if e is None:
@@ -284,11 +293,13 @@ class Directory:
         elif e.name != member.name or e.role != member.role or not e.present:
             e.name, e.role, e.present = member.name, member.role, True
             self._dirty[community].add(account)
-        else:
+        elif not e.active_pending:
+            e.active_pending = True
             self._active[community].add(account)
         last = e.last_active_ms
         if last is None or ms > last:
             e.last_active_ms = e.seen_ms = ms
+        return e
 
     # ------------------------------------------------------------------ reading
     @staticmethod

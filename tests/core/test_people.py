@@ -12,7 +12,7 @@ import pytest
 
 from hearth import Command, PluginConfig, PluginContext, Role, hookimpl
 from hearth.adapters.testing import TestBot
-from hearth.errors import AdapterError
+from hearth.errors import AdapterError, StorageError
 from hearth.models import Channel, Member, Message
 from hearth.people.schema import MIGRATIONS, NAMESPACE
 from hearth.storage import Database, Store
@@ -246,6 +246,41 @@ async def test_activity_is_written_in_batches_not_per_message(monkeypatch: pytes
         activity = await core(bot).activity("testing:ann", bot.clock.now())
         assert activity.messages == 125
         assert 1 <= len(opened) <= 4  # batches of 100, then the rest before the read
+
+
+@pytest.mark.asyncio
+async def test_counts_go_on_across_a_failed_write_a_written_batch_and_a_new_day(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        assert bot.app is not None and bot.app.db is not None
+        ledger, db = bot.app.people.ledger, bot.app.db
+        real = db.transaction
+        for n in range(3):
+            await bot.say("ann", "general", f"one {n}")
+        await bot.say("ann", "general", "!roll")
+
+        def failing() -> Any:
+            raise StorageError("disk full")
+
+        monkeypatch.setattr(db, "transaction", failing)
+        with pytest.raises(StorageError):
+            await ledger.flush()
+        await bot.say("ann", "general", "after the failure")  # counted with the batch kept
+        monkeypatch.setattr(db, "transaction", real)
+        await ledger.flush()
+        await bot.say("ann", "general", "after the write")
+        await bot.say("bo", "general", "hello")
+        first_day = bot.clock.now()
+        await bot.wait(timedelta(days=1))
+        await bot.say("ann", "general", "the next day")
+        ann = await core(bot).activity("testing:ann", first_day, first_day)
+        assert (ann.messages, ann.commands) == (5, 1)
+        bo = await core(bot).activity("testing:bo", first_day, first_day)
+        assert bo.messages == 1
+        next_day = await core(bot).activity("testing:ann", bot.clock.now(), bot.clock.now())
+        assert (next_day.messages, next_day.active_days) == (1, 1)
+        both = await core(bot).activity("testing:ann", first_day)
+        assert (both.messages, both.active_days) == (6, 2)
 
 
 @pytest.mark.asyncio
