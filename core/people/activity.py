@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from hearth.clock import Clock
 from hearth.errors import StorageError
 from hearth.models import Message, Reaction, SentMessage
-from hearth.people.directory import Changes, Directory
+from hearth.people.directory import Changes, Directory, Entry
 from hearth.people.persons import Persons
 from hearth.people.records import Account, Activity, DayTotals, InteractionGraph
 from hearth.recent import Recent
@@ -154,6 +154,16 @@ class Ledger:
             row = self._days[key] = [0, 0, 0, 0, 0, 0]
         return row
 
+    def _own_row(self, entry: Entry, community: str, day: int, platform: str, member_id: str
+                 ) -> list[int]:
+        """A member's row of ``day`` in this batch, kept on their directory ``entry`` (found
+        there without building and hashing its key)."""
+        row = entry.counts
+        if row is None or entry.counts_day != day or entry.counts_batch != self._batch:
+            row = self._day_row((community, day, platform, member_id))
+            entry.counts, entry.counts_day, entry.counts_batch = row, day, self._batch
+        return row
+
     def _pair_row(self, key: PairKey) -> list[int]:
         row = self._pairs.get(key)
         if row is None:
@@ -186,7 +196,7 @@ class Ledger:
         new[hash((platform, message.id))] = sys.intern(author_id)
         if len(new) >= authors.size:
             authors.old, authors.new = new, {}
-        row = entry.counts  # the author's row of this day and batch, kept on their entry
+        row = entry.counts  # _own_row, inline
         if row is None or entry.counts_day != day or entry.counts_batch != self._batch:
             days, key = self._days, (community, day, platform, author_id)
             row = days.get(key)
@@ -215,11 +225,11 @@ class Ledger:
         member = reaction.member
         if not self.enabled or member.is_bot:
             return
-        ms = int(reaction.time.timestamp() * 1000)
+        ms = to_ms(reaction.time)
         day = self.day_of(community, ms)
         platform = reaction.platform
-        self.directory.active(community, member, ms)
-        self._day_row((community, day, platform, member.id))[REACTIONS_GIVEN] += 1
+        entry = self.directory.active(community, member, ms)
+        self._own_row(entry, community, day, platform, member.id)[REACTIONS_GIVEN] += 1
         target = self._authors.get(hash((platform, reaction.message_id)))
         if target and target != member.id:
             self._day_row((community, day, platform, target))[REACTIONS_RECEIVED] += 1
@@ -234,12 +244,8 @@ class Ledger:
         ms = message.time_ms
         cached = self._day_cache.get(community)  # day_of, inline (every command passes here)
         day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
-        self.directory.active(community, author, ms)
-        days, key = self._days, (community, day, message.platform, author.id)
-        row = days.get(key)  # _day_row, inline
-        if row is None:
-            row = days[key] = [0, 0, 0, 0, 0, 0]
-        row[COMMANDS] += 1
+        entry = self.directory.active(community, author, ms)
+        self._own_row(entry, community, day, message.platform, author.id)[COMMANDS] += 1
         counted = self._counted = self._counted + 1  # _counted_one, inline
         first = self._first_ms
         if first is None:

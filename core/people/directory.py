@@ -63,7 +63,7 @@ class Changes:
         return bool(self.members or self.active)
 
 
-class _Entry:
+class Entry:
     """A member's mutable state inside the directory (plugins get :class:`MemberRecord`)."""
 
     __slots__ = ("active_pending", "counts", "counts_batch", "counts_day", "invited_by", "is_bot",
@@ -108,7 +108,7 @@ class Directory:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._members: dict[str, dict[Account, _Entry]] = {}
+        self._members: dict[str, dict[Account, Entry]] = {}
         self._dirty: dict[str, set[Account]] = {}
         #: members whose last activity alone changed since it was last written
         self._active: dict[str, set[Account]] = {}
@@ -131,7 +131,7 @@ class Directory:
         for row in rows:
             entries = self._members.get(row[0])
             if entries is not None and row[0] in communities:
-                entries[(row[1], row[2])] = _Entry(
+                entries[(row[1], row[2])] = Entry(
                     row[3], Role(row[4]), bool(row[5]), row[6], bool(row[7]), row[8], row[9],
                     bool(row[10]), row[11],
                 )
@@ -214,7 +214,7 @@ class Directory:
                 joined = started if found.joined is None else to_ms(found.joined)
                 e = entries.get(account)
                 if e is None:
-                    entries[account] = _Entry(member.name, member.role, member.is_bot, joined,
+                    entries[account] = Entry(member.name, member.role, member.is_bot, joined,
                                               found.joined is not None, found.invited_by)
                     dirty.add(account)
                     continue
@@ -245,12 +245,12 @@ class Directory:
         log.info("%s: %d members on %s", community, len(listed), adapter.name)
         return True
 
-    def _entry(self, community: str, member: Member, ms: int) -> _Entry:
+    def _entry(self, community: str, member: Member, ms: int) -> Entry:
         entries = self._members.setdefault(community, {})
         account = (member.platform, member.id)
         e = entries.get(account)
         if e is None:
-            e = entries[account] = _Entry(member.name, member.role, member.is_bot, ms, False)
+            e = entries[account] = Entry(member.name, member.role, member.is_bot, ms, False)
         self._dirty.setdefault(community, set()).add(account)
         e.seen_ms = ms
         return e
@@ -284,7 +284,7 @@ class Directory:
             e.role = member.role
             self._dirty[community].add(account)
 
-    def active(self, community: str, member: Member, ms: int) -> _Entry:
+    def active(self, community: str, member: Member, ms: int) -> Entry:
         """``member`` did something at ``ms`` (hot path: called for every message); their entry."""
         account = (member.platform, member.id)
         e = self._members[community].get(account)
