@@ -88,15 +88,20 @@ class Chatty:
         logging.getLogger("chatty").warning("heard %s", message.text)
 
 
-@pytest.mark.asyncio
-async def test_log_lines_name_the_community_and_plugin(caplog: pytest.LogCaptureFixture) -> None:
-    config = """
+def _with_plugin(name: str) -> str:
+    """A one-community config enabling the plugin ``name`` alone."""
+    return f"""
 communities:
   tea:
-    channels: {general: {discord: "1"}}
-    discord: {guild: "1"}
-    plugins: {chatty: {}}
+    channels: {{general: {{discord: "1"}}}}
+    discord: {{guild: "1"}}
+    plugins: {{{name}: {{}}}}
 """
+
+
+@pytest.mark.asyncio
+async def test_log_lines_name_the_community_and_plugin(caplog: pytest.LogCaptureFixture) -> None:
+    config = _with_plugin("chatty")
     caplog.handler.addFilter(ContextFilter())
     bot = await TestBot.create(config, extra_plugins={"chatty": Chatty()}, members=[{"id": "ann"}])
     try:
@@ -125,13 +130,7 @@ class Starter:
 
 @pytest.mark.asyncio
 async def test_a_plain_hook_s_failure_and_its_task_are_logged_as_it(caplog: pytest.LogCaptureFixture) -> None:
-    config = """
-communities:
-  tea:
-    channels: {general: {discord: "1"}}
-    discord: {guild: "1"}
-    plugins: {starter: {}}
-"""
+    config = _with_plugin("starter")
     caplog.handler.addFilter(ContextFilter())
     starter = Starter()
     bot = await TestBot.create(config, extra_plugins={"starter": starter}, members=[{"id": "ann"}])
