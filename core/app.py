@@ -514,7 +514,7 @@ class App:
                                                  CommunityStore(self.db, CORE, key))
         self.registries[key] = registry = self._command_registry(key, names)
         self._powers[key] = frozenset(c.power for c in registry if c.power)
-        self._hooks[key] = HookTable.compile(self.plugins, names, self.contexts[key], key)
+        self._hooks[key] = HookTable.compile(self.plugins, names, self.contexts[key])
         self._by_community[key] = [
             a for a in self.adapters if a.virtual or a.name in community.bindings
         ]
@@ -1229,17 +1229,19 @@ class App:
             if impl.is_async:  # it and the ones after it, in order
                 return self._hear(impls[impls.index(impl) :], message)
             # as _invoke_sync does, inline: every message passes here
-            run = impl.context.run  # a plain hook's
+            token = plugin_var.set(impl.plugin)
             try:
                 names = impl.names
                 if names is None:
-                    run(impl.function, impl.ctx, message)
+                    impl.function(impl.ctx, message)
                 elif names:
-                    run(impl.function, **impl.keywords((message,)))
+                    impl.function(**impl.keywords((message,)))
                 else:
-                    run(impl.function)
+                    impl.function()
             except Exception as exc:
-                run(self._hook_failed, impl, exc, True)  # logged as the plugin
+                self._hook_failed(impl, exc, True)
+            finally:
+                plugin_var.reset(token)
         return None
 
     async def _on_message_waiting(self, community: str, event: MessagePostedEvent,
@@ -1506,15 +1508,17 @@ class App:
             plugin_var.reset(token)
 
     def _invoke_sync(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
-        """:meth:`_invoke` of an implementation that is not async: run in its own context."""
-        run = impl.context.run  # a plain hook's
+        """:meth:`_invoke` of an implementation that is not async."""
+        token = plugin_var.set(impl.plugin)
         try:
             names = impl.names
             if names is None:
-                return run(impl.function, impl.ctx, *args)
-            return run(impl.function, **impl.keywords(args)) if names else run(impl.function)
+                return impl.function(impl.ctx, *args)
+            return impl.function(**impl.keywords(args)) if names else impl.function()
         except Exception as exc:
-            return run(self._hook_failed, impl, exc, isolate)  # logged as the plugin
+            return self._hook_failed(impl, exc, isolate)
+        finally:
+            plugin_var.reset(token)
 
     def _hook_failed(self, impl: BoundImpl, exc: Exception, isolate: bool) -> None:
         """Log and report ``exc``, raised by ``impl`` (re-raised unless ``isolate``)."""

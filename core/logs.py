@@ -1,10 +1,9 @@
 """Log lines that name the community and plugin they concern.
 
-The dispatcher sets :data:`community_var` and :data:`plugin_var` for every
-hook call (a plain hook runs in a context of its own where they are set, see
-:mod:`hearth.dispatch`); :class:`ContextFilter` copies them onto each record, so
-a plugin's plain ``log.info(...)`` reads ``[tea-house/welcome] …`` without
-passing anything. A task a hook starts carries them too.
+The dispatcher sets :data:`community_var` and :data:`plugin_var` around every
+hook call; :class:`ContextFilter` copies them onto each record, so a plugin's
+plain ``log.info(...)`` reads ``[tea-house/welcome] …`` without passing anything.
+A task a hook starts carries them too.
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def test_without_drops_one_plugin_and_hooks_left_empty() -> None:
 
     plugins = load_plugins({"full": Full(), "bare": Bare()}, use_entry_points=False)
     contexts = {"full": object(), "bare": object()}
-    table = HookTable.compile(plugins, ["full", "bare"], contexts, "tea")
+    table = HookTable.compile(plugins, ["full", "bare"], contexts)
     assert "on_member_join" in table
     less = table.without("full")
     assert "on_member_join" not in less

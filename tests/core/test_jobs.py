@@ -218,3 +218,40 @@ async def test_job_data_that_is_not_json_is_refused_at_the_call() -> None:
         assert await ctx.jobs() == []
     finally:
         await bot.close()
+
+
+class PlainJob:
+    """A plain (not async) job handler that notes what its actions would be keyed by."""
+
+    def __init__(self) -> None:
+        self.causes: list[tuple[str | None, str]] = []
+
+    @hookimpl
+    def register_config_schema(self) -> type[PluginConfig]:
+        return PluginConfig
+
+    @hookimpl
+    def on_job_due(self, ctx: Any, job: Any) -> None:
+        from hearth.journal import cause_var
+
+        cause = cause_var.get()
+        self.causes.append((None if cause is None else cause.key, job.idempotency_key))
+
+
+@pytest.mark.asyncio
+async def test_a_plain_job_handler_s_actions_are_keyed_by_its_run() -> None:
+    # what a plain hook queues must carry the run's key like an async one's, or a retried run
+    # would repeat what was delivered: it runs in its caller's context, with the variables set
+    plugin = PlainJob()
+    bot = await TestBot.create(CONFIG.replace("clockwork", "plain"), extra_plugins={"plain": plugin},
+                               start="2026-03-02T08:00:00+01:00")
+    try:
+        assert bot.app is not None
+        ctx = bot.app.contexts["tea"]["plain"]
+        await ctx.schedule("due", ctx.now() + timedelta(minutes=1))
+        await bot.wait(timedelta(minutes=2))
+        assert len(plugin.causes) == 1
+        (cause, run), = plugin.causes
+        assert cause == run
+    finally:
+        await bot.close()
