@@ -417,7 +417,9 @@ def load_source(path: str | Path, *, text: str | None = None) -> _Source:
 
 
 def _dotted(path: Path_) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+    """``communities.tea.channels[0]``: keys joined by dots, list indices in brackets."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" if i else str(p)
+                   for i, p in enumerate(path))
 
 
 def _fields_at(model: Any, loc: Path_) -> list[str] | None:
@@ -452,8 +454,13 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
+#: a step pydantic adds to an error's location (``function-after[_check(), Binding]``,
+#: ``tagged-union[…]``): not a key the user wrote, which may hold a ``[`` itself
+_VALIDATOR_STEP = re.compile(r"[a-z][a-z-]*\[.*\]\Z")
+
+
 def _issue_from(err: Mapping[str, Any], prefix: Path_, model: Any, src: _Source) -> ConfigIssue:
-    loc: Path_ = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+    loc: Path_ = tuple(p for p in err["loc"] if not (isinstance(p, str) and _VALIDATOR_STEP.match(p)))
     path = (*prefix, *loc)
     file, line = src.locate(path)
     kind = err["type"]

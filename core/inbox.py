@@ -93,13 +93,13 @@ class Inbox(Generic[T]):
                     self.putters.remove(waiter)
         self.push(item)
 
-    def offer(self, item: T) -> bool:
+    def offer(self, item: T, *, bounded: bool = True) -> bool:
         """Put ``item`` if there is room (True), else nothing (False): :meth:`put` without
-        a coroutine, for the inbound path."""
+        a coroutine, for the inbound path. Not ``bounded``: put it whatever the bound."""
         items = self.items
-        if len(items) >= self._max:
+        if bounded and len(items) >= self._max:
             return False
-        items.append(item)  # as push does, inline
+        items.append(item)
         self.put_count += 1
         getter = self._getter
         if getter is not None:
@@ -111,13 +111,7 @@ class Inbox(Generic[T]):
     def push(self, item: T) -> None:
         """Put ``item`` without waiting on the bound: for the core's own follow-up events,
         which a worker queues into its own inbox (waiting there would wait forever)."""
-        self.items.append(item)
-        self.put_count += 1
-        getter = self._getter
-        if getter is not None:
-            self._getter = None
-            if not getter.done():
-                getter.set_result(None)
+        self.offer(item, bounded=False)
 
     async def get(self) -> T:
         while not self.items:

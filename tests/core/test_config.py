@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from hearth import Duration, PluginConfig, hookimpl
 from hearth.bootstrap import load
+from hearth.cli import main
 from hearth.config import ChannelName
 from hearth.errors import ConfigError
 
@@ -176,3 +178,13 @@ def test_bad_discord_shards_are_refused_naming_the_key(tmp_path: Path, shards: s
                         f"    token: ${{HEARTH_TEST_TOKEN}}\n    shards: {shards}")
     joined = "\n".join(_issues(text, tmp_path))
     assert "accounts.discord.shards" in joined and problem in joined, joined
+
+
+def test_a_key_with_a_bracket_is_named_as_written(tmp_path: Path) -> None:
+    # pydantic adds steps like "function-after[…]" to a location; a user's own "[" is no such step
+    path = tmp_path / "hearth.yaml"
+    path.write_text('communities:\n  tea:\n    discord:\n      guild: "1"\n      "[x]": 1\n'
+                    '    channels: {general: {discord: "2"}}\n')
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:5: communities.tea.discord.[x]: unknown key '[x]'" in result.output

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hearth import Command, Param
@@ -56,6 +56,7 @@ def _check(data: bytes) -> None:
 @FUZZ
 @given(st.fixed_dictionaries({"communities": st.dictionaries(st.sampled_from(KEYS), STRUCTURES,
                                                               max_size=2)}) | STRUCTURES)
+@example({"communities": {"storage": {"discord": {"[": None}}}})  # a key with a bracket in it
 def test_random_yaml_structures_get_a_clean_answer(data: Any) -> None:
     _check(yaml.safe_dump(data, allow_unicode=True).encode())
 
