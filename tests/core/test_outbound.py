@@ -76,6 +76,12 @@ async def bot_with(pinger: Pinger, members: int = 200, plugins: str = "pinger: {
     return bot
 
 
+def pinger_ctx(bot: TestBot) -> Any:
+    """The pinger's context in the community."""
+    assert bot.app is not None
+    return bot.app.contexts["tea"]["pinger"]
+
+
 def at(seconds: float) -> datetime:
     return START + timedelta(seconds=seconds)
 
@@ -235,9 +241,7 @@ async def test_a_kick_waits_a_bounded_time_for_the_dm_telling_why() -> None:
     pinger = Pinger()
     bot = await bot_with(pinger, members=3)
     try:
-        app = bot.app
-        assert app is not None
-        ctx = app.contexts["tea"]["pinger"]
+        ctx = pinger_ctx(bot)
         m0, m1 = (bot.adapter.person("tea", m).member() for m in ("m0", "m1"))
         await ctx.dm(m0, "why you are removed")
         await ctx.kick(m0, "ads")
@@ -347,9 +351,7 @@ async def test_a_channel_s_route_is_made_once_and_again_for_a_channel_that_chang
     pinger = Pinger()
     bot = await bot_with(pinger, members=1)
     try:
-        app = bot.app
-        assert app is not None
-        ctx = app.contexts["tea"]["pinger"]
+        ctx = pinger_ctx(bot)
         [general] = ctx.channels("general")
         await ctx.send(general, "one")
         route = ctx._routes[general.id]
