@@ -1229,19 +1229,17 @@ class App:
             if impl.is_async:  # it and the ones after it, in order
                 return self._hear(impls[impls.index(impl) :], message)
             # as _invoke_sync does, inline: every message passes here
-            token = plugin_var.set(impl.plugin)
+            context = impl.scope.context()
             try:
                 names = impl.names
                 if names is None:
-                    impl.function(impl.ctx, message)
+                    context.run(impl.function, impl.ctx, message)
                 elif names:
-                    impl.function(**impl.keywords((message,)))
+                    context.run(impl.function, **impl.keywords((message,)))
                 else:
-                    impl.function()
+                    context.run(impl.function)
             except Exception as exc:
-                self._hook_failed(impl, exc, True)
-            finally:
-                plugin_var.reset(token)
+                context.run(self._hook_failed, impl, exc, True)
         return None
 
     async def _on_message_waiting(self, community: str, event: MessagePostedEvent,
@@ -1508,17 +1506,17 @@ class App:
             plugin_var.reset(token)
 
     def _invoke_sync(self, impl: BoundImpl, args: tuple[Any, ...], *, isolate: bool = True) -> Any:
-        """:meth:`_invoke` of an implementation that is not async."""
-        token = plugin_var.set(impl.plugin)
+        """:meth:`_invoke` of an implementation that is not async (in its :class:`PluginScope`)."""
+        context = impl.scope.context()
         try:
             names = impl.names
             if names is None:
-                return impl.function(impl.ctx, *args)
-            return impl.function(**impl.keywords(args)) if names else impl.function()
+                return context.run(impl.function, impl.ctx, *args)
+            if names:
+                return context.run(impl.function, **impl.keywords(args))
+            return context.run(impl.function)
         except Exception as exc:
-            return self._hook_failed(impl, exc, isolate)
-        finally:
-            plugin_var.reset(token)
+            return context.run(self._hook_failed, impl, exc, isolate)
 
     def _hook_failed(self, impl: BoundImpl, exc: Exception, isolate: bool) -> None:
         """Log and report ``exc``, raised by ``impl`` (re-raised unless ``isolate``)."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hearth.logs import PluginScope
 from hearth.registry import HOOKS, ImplRef, PluginSet
 
 
@@ -32,6 +33,8 @@ class BoundImpl:
     names: tuple[str, ...] | None
     #: the hookspec's arguments besides ``ctx``, in order
     spec: tuple[str, ...]
+    #: where it runs if it is plain (the plugin's in this community)
+    scope: PluginScope
 
     def keywords(self, args: tuple[Any, ...]) -> dict[str, Any]:
         """The keyword arguments of a call with ``args`` (in the hookspec's order)."""
@@ -52,10 +55,12 @@ class HookTable(dict[str, tuple[BoundImpl, ...]]):
     def compile(cls, plugins: PluginSet, enabled: Iterable[str], contexts: Mapping[str, Any]) -> HookTable:
         """The table of the ``enabled`` plugins, each bound to its context in ``contexts``."""
         names = list(enabled)
+        scopes = {name: PluginScope(name) for name in names}
         table = cls()
         for hook in HOOKS:
             spec = plugins.arguments(hook)
-            impls = tuple(_bind(ref, contexts[ref.plugin], spec) for ref in plugins.impls(hook, names))
+            impls = tuple(_bind(ref, contexts[ref.plugin], spec, scopes[ref.plugin])
+                          for ref in plugins.impls(hook, names))
             if impls:
                 table[hook] = impls
         return table
@@ -70,7 +75,7 @@ class HookTable(dict[str, tuple[BoundImpl, ...]]):
         return table
 
 
-def _bind(ref: ImplRef, ctx: Any, spec: tuple[str, ...]) -> BoundImpl:
+def _bind(ref: ImplRef, ctx: Any, spec: tuple[str, ...], scope: PluginScope) -> BoundImpl:
     positional = ref.argnames == ("ctx", *spec)
     return BoundImpl(ref.plugin, ref.hook, ref.function, ref.is_async, ctx,
-                     None if positional else ref.argnames, spec)
+                     None if positional else ref.argnames, spec, scope)
