@@ -25,7 +25,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
+from uuid import uuid4
 
+from aiohttp import ClientError
 from nio import (
     AsyncClient,
     DirectRoomsErrorResponse,
@@ -387,8 +389,7 @@ async def send_text(
     )
     if not previews:
         content["com.beeper.linkpreviews"] = []
-    resp = await client.room_send(room_id, "m.room.message", content)
-    event_id: str = check(resp, "send message").event_id
+    event_id: str = check(await send_event(client, room_id, content), "send message").event_id
     return event_id
 
 
@@ -402,9 +403,35 @@ async def send_file(client: AsyncClient, room_id: str, data: bytes, filename: st
     kind = "m.image" if mimetype.startswith("image/") else "m.file"
     content = {"msgtype": kind, "body": filename, "url": uri,
                "info": {"mimetype": mimetype, "size": len(data)}}
-    resp = await client.room_send(room_id, "m.room.message", content)
-    event_id: str = check(resp, "send file").event_id
+    event_id: str = check(await send_event(client, room_id, content), "send file").event_id
     return event_id
+
+
+#: pauses before sending an event again after a connection lost on the way (see send_event)
+RESEND_PAUSES = (0.05, 0.5)
+
+
+async def send_event(client: AsyncClient, room_id: str, content: dict[str, Any],
+                     kind: str = "m.room.message") -> Any:
+    """``room_send``, sent at most once however the connection fails.
+
+    A connection lost after the homeserver took the event (a pooled connection it had
+    closed, a response cut off) loses the answer, not the event: sending it again makes a
+    second one. Each attempt here reuses one transaction id, which the homeserver keeps
+    per access token and answers with the event it made (the spec's idempotency of
+    ``PUT /send/{txnId}``); :data:`RESEND_PAUSES` bound the attempts before the error is
+    left to the caller (the outbound flow's own retries, with a new transaction).
+    """
+    txn = uuid4().hex
+    for pause in (*RESEND_PAUSES, None):
+        try:
+            return await client.room_send(room_id, kind, content, tx_id=txn)
+        except (ClientError, OSError, TimeoutError):  # the same transaction: safe to send again
+            if pause is None:
+                raise
+            log.info("matrix: the connection was lost sending to %s; sending again", room_id)
+            await asyncio.sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 _FALLBACK_HTML = re.compile(r"^<mx-reply>.*?</mx-reply>", re.DOTALL)
@@ -470,8 +497,7 @@ async def reply(
     if orig_rel.get("rel_type") == "m.thread":
         relates.update(rel_type="m.thread", event_id=orig_rel["event_id"], is_falling_back=False)
     content["m.relates_to"] = relates
-    resp = await client.room_send(room_id, "m.room.message", content)
-    sent: str = check(resp, "send reply").event_id
+    sent: str = check(await send_event(client, room_id, content), "send reply").event_id
     return sent
 
 

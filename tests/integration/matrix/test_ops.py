@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 import pytest
-from nio import AsyncClient, RoomPreset, SyncResponse
-from synapse_harness import MatrixUserFactory, SpaceFactory
+from nio import AsyncClient, AsyncClientConfig, RoomPreset, SyncResponse
+from synapse_harness import MatrixUserFactory, SpaceFactory, SynapseServer
 
 from hearth.adapters.matrix import errors, ops
 
@@ -310,6 +310,80 @@ async def test_error_mapping(matrix_user: MatrixUserFactory) -> None:
         await ops.get_power_levels(outsider, room)
     with pytest.raises(errors.MatrixForbidden):
         await ops.is_encrypted(outsider, room)
+
+
+class AnswerCutter:
+    """A TCP proxy on 127.0.0.1 to the homeserver that passes the first event sent
+    (``PUT …/send/…``) on and cuts the connection halfway through the answer."""
+
+    def __init__(self, target: str) -> None:
+        self.host, port = target.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.cut = 0
+        self.server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aenter__(self) -> AnswerCutter:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+        sending = asyncio.Event()  # an event is on its way up: its answer is not passed down
+
+        async def up() -> None:
+            while data := await reader.read(65536):
+                if not self.cut and data.startswith(b"PUT ") and b"/send/" in data.split(b"\r\n")[0]:
+                    self.cut += 1
+                    sending.set()
+                up_writer.write(data)
+                await up_writer.drain()
+
+        async def down() -> None:
+            while data := await up_reader.read(65536):
+                if sending.is_set():  # the homeserver answered: it made the event
+                    # the answer's head and a part of its body, then the line drops
+                    writer.write(data[: data.index(b"\r\n\r\n") + 6])
+                    await writer.drain()
+                    return
+                writer.write(data)
+                await writer.drain()
+
+        pipes = [asyncio.ensure_future(up()), asyncio.ensure_future(down())]
+        try:
+            await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pipe in pipes:
+                pipe.cancel()
+            writer.close()
+            up_writer.close()
+
+
+@pytest.mark.asyncio
+async def test_a_send_whose_answer_is_lost_is_sent_again_without_a_second_event(
+        synapse: SynapseServer, matrix_user: MatrixUserFactory) -> None:
+    alice, bob = await matrix_user("alice"), await matrix_user("bob")
+    room = await room_with(alice, bob)
+    async with AnswerCutter(synapse.url) as cutter:
+        cut_off = AsyncClient(cutter.url, alice.user_id,
+                              config=AsyncClientConfig(max_limit_exceeded=0, max_timeouts=0))
+        cut_off.restore_login(alice.user_id, alice.device_id or "", alice.access_token)
+        try:
+            event_id = await ops.send_text(cut_off, room, "only once")
+        finally:
+            await cut_off.close()
+    assert cutter.cut == 1
+    messages = ops.check(await bob.room_messages(room, limit=20), "messages").chunk
+    sent = [m.event_id for m in messages if getattr(m, "body", None) == "only once"]
+    assert sent == [event_id]
 
 
 # ----------------------------------------------------------------------------- rate limits
