@@ -217,6 +217,9 @@ class App:
     ) -> None:
         """``on_plugin_error`` is told of every exception a plugin raises (after it is logged)."""
         self.config = config
+        #: the command prefix, read for every message (a plain attribute: a config model's
+        #: attribute read costs as much again as the rest of the check)
+        self._prefix = config.command_prefix
         self.plugins = plugins
         self.adapters = list(adapters)
         self.clock = clock or SystemClock()
@@ -734,7 +737,7 @@ class App:
         message = event.message
         if message.channel.dm_with is None or message.author.is_bot:
             return None
-        if message.text.startswith(self.config.command_prefix):
+        if message.text.startswith(self._prefix):
             return None
         return message.platform, message.author.id
 
@@ -804,7 +807,7 @@ class App:
         if isinstance(event, CommandInvokedEvent):
             return event.message.text
         if isinstance(event, MessagePostedEvent):
-            prefix = self.config.command_prefix
+            prefix = self._prefix
             text = event.message.text
             return text[len(prefix):] if text.startswith(prefix) else None
         return None
@@ -817,14 +820,14 @@ class App:
         assert isinstance(event, (MessagePostedEvent, MessageEditedEvent, CommandInvokedEvent))
         message = replace(event.message, author=member)
         if line is not None:
-            text = line if isinstance(event, CommandInvokedEvent) else self.config.command_prefix + line
+            text = line if isinstance(event, CommandInvokedEvent) else self._prefix + line
             message = replace(message, text=text)
         return replace(event, community=community, message=message)
 
     async def _lobby(self, event: Event) -> None:
         """Answer a DM command that belongs to no single community."""
         assert isinstance(event, (MessagePostedEvent, CommandInvokedEvent))
-        message, prefix = event.message, self.config.command_prefix
+        message, prefix = event.message, self._prefix
         homes = list(await self._homes(message.author))
         line = (self._command_line(event) or "").strip()
         if homes:
@@ -1216,7 +1219,7 @@ class App:
             if (channel.dm_with is not None or "moderate_message" in hooks
                     or (open_groups and (message.platform, channel.id) in open_groups)):
                 return self._on_message_waiting(community, event, hooks)
-        prefix = self.config.command_prefix
+        prefix = self._prefix
         text = message.text
         if text.startswith(prefix):
             return self._run_command(community, message, text[len(prefix) :])
@@ -1302,7 +1305,7 @@ class App:
             listed = [c for c in self.registries[key]
                       if await is_for(c, inv.member, contexts.get(c.plugin, inv.ctx), powers)]
             configs = {n: c.config for n, c in contexts.items()}
-            return help_text(self.registries[key], listed, configs, self.config.command_prefix,
+            return help_text(self.registries[key], listed, configs, self._prefix,
                              inv.args.get("command"))
 
         return Command(
@@ -1317,7 +1320,7 @@ class App:
     async def _run_command(self, community: str, message: Message, line: str) -> None:
         registry = self.registries[community]
         config = self.config
-        prefix = config.command_prefix
+        prefix = self._prefix
         plan, name, rest = registry.find(line)
         contexts = self.contexts[community]
         core_ctx = contexts[CORE]

@@ -546,10 +546,11 @@ class TestingAdapter(Adapter):
         assert host is not None, "the testing adapter is not started"
         clock = host.clock
         now_ms = clock.now_ms()
+        platform = self.name
         if reply_to is None and "@" not in text and "." not in text and ":" not in text:
             # _message, inline, for plain text (most of a chat)
             author = person._member or person.member()
-            message = Message(platform=self.name, id=message_id, channel=channel, author=author,
+            message = Message(platform=platform, id=message_id, channel=channel, author=author,
                               text=text, time_ms=now_ms)
             messages = self.messages
             messages[message_id] = _Stored(community, channel, member_id, text, now_ms)
@@ -557,7 +558,7 @@ class TestingAdapter(Adapter):
                 _forget(messages)
         else:
             message = self._message(community, channel, person, text, message_id, reply_to, now_ms)
-        await host.submit(MessagePostedEvent(platform=self.name, id=self._posted + message_id,
+        await host.submit(MessagePostedEvent(platform=platform, id=self._posted + message_id,
                                              community=community, time=clock.now(), message=message))
         return message
 
