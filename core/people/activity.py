@@ -134,15 +134,19 @@ class Ledger:
     # ------------------------------------------------------------------ days
     def day_of(self, community: str, ms: int) -> int:
         """The start (epoch ms) of the community's local day holding ``ms``."""
+        return self._day_bounds(community, ms)[0]
+
+    def _day_bounds(self, community: str, ms: int) -> tuple[int, int]:
+        """The start and end (epoch ms) of the community's local day holding ``ms``."""
         cached = self._day_cache.get(community)
         if cached is not None and cached[0] <= ms < cached[1]:
-            return cached[0]
+            return cached
         zone = self._zone_of(community)
         local = from_ms(ms).astimezone(zone).date()
         start = to_ms(datetime.combine(local, time(0), zone))
         end = to_ms(datetime.combine(local + timedelta(days=1), time(0), zone))
-        self._day_cache[community] = (start, end)
-        return start
+        cached = self._day_cache[community] = (start, end)
+        return cached
 
     def _date(self, community: str, day_ms: int) -> date:
         return from_ms(day_ms).astimezone(self._zone_of(community)).date()
@@ -154,14 +158,18 @@ class Ledger:
             row = self._days[key] = [0, 0, 0, 0, 0, 0]
         return row
 
-    def _own_row(self, entry: Entry, community: str, day: int, platform: str, member_id: str
+    def _own_row(self, entry: Entry, community: str, ms: int, platform: str, member_id: str
                  ) -> list[int]:
-        """A member's row of ``day`` in this batch, kept on their directory ``entry`` (found
-        there without building and hashing its key)."""
+        """A member's row of the day holding ``ms`` in this batch, kept on their directory
+        ``entry`` with the day's bounds (found there without the day or the row's key);
+        ``entry.counts_from`` is then that day."""
         row = entry.counts
-        if row is None or entry.counts_day != day or entry.counts_batch != self._batch:
+        if row is None or not entry.counts_from <= ms < entry.counts_until or (
+                entry.counts_batch != self._batch):
+            day, end = self._day_bounds(community, ms)
             row = self._day_row((community, day, platform, member_id))
-            entry.counts, entry.counts_day, entry.counts_batch = row, day, self._batch
+            entry.counts, entry.counts_from, entry.counts_until = row, day, end
+            entry.counts_batch = self._batch
         return row
 
     def _pair_row(self, key: PairKey) -> list[int]:
@@ -185,8 +193,6 @@ class Ledger:
         if author.is_bot or not self.enabled:
             return
         ms = message.time_ms
-        cached = self._day_cache.get(community)
-        day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         platform, author_id = message.platform, author.id
         entry = self.directory.active(community, author, ms)
         # interned: a network's payload brings a fresh copy of the id with every message, and
@@ -196,14 +202,12 @@ class Ledger:
         new[hash((platform, message.id))] = sys.intern(author_id)
         if len(new) >= authors.size:
             authors.old, authors.new = new, {}
-        row = entry.counts  # _own_row, inline
-        if row is None or entry.counts_day != day or entry.counts_batch != self._batch:
-            days, key = self._days, (community, day, platform, author_id)
-            row = days.get(key)
-            if row is None:
-                row = days[key] = [0, 0, 0, 0, 0, 0]
-            entry.counts, entry.counts_day, entry.counts_batch = row, day, self._batch
+        row = entry.counts  # as _own_row finds it (a new day or batch: by _own_row)
+        if row is None or not entry.counts_from <= ms < entry.counts_until or (
+                entry.counts_batch != self._batch):
+            row = self._own_row(entry, community, ms, platform, author_id)
         row[MESSAGES] += 1
+        day = entry.counts_from
         if message.reply_to is not None:
             row[REPLIES_GIVEN] += 1
             target = self._authors.get(hash((platform, message.reply_to)))
@@ -226,10 +230,10 @@ class Ledger:
         if not self.enabled or member.is_bot:
             return
         ms = to_ms(reaction.time)
-        day = self.day_of(community, ms)
         platform = reaction.platform
         entry = self.directory.active(community, member, ms)
-        self._own_row(entry, community, day, platform, member.id)[REACTIONS_GIVEN] += 1
+        self._own_row(entry, community, ms, platform, member.id)[REACTIONS_GIVEN] += 1
+        day = entry.counts_from
         target = self._authors.get(hash((platform, reaction.message_id)))
         if target and target != member.id:
             self._day_row((community, day, platform, target))[REACTIONS_RECEIVED] += 1
@@ -242,10 +246,8 @@ class Ledger:
         if not self.enabled or author.is_bot:
             return
         ms = message.time_ms
-        cached = self._day_cache.get(community)  # day_of, inline (every command passes here)
-        day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
         entry = self.directory.active(community, author, ms)
-        self._own_row(entry, community, day, message.platform, author.id)[COMMANDS] += 1
+        self._own_row(entry, community, ms, message.platform, author.id)[COMMANDS] += 1
         counted = self._counted = self._counted + 1  # _counted_one, inline
         first = self._first_ms
         if first is None:

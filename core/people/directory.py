@@ -66,9 +66,9 @@ class Changes:
 class Entry:
     """A member's mutable state inside the directory (plugins get :class:`MemberRecord`)."""
 
-    __slots__ = ("active_pending", "counts", "counts_batch", "counts_day", "invited_by", "is_bot",
-                 "join_known", "joined_ms", "last_active_ms", "left_ms", "name", "present", "role",
-                 "seen_ms")
+    __slots__ = ("active_pending", "counts", "counts_batch", "counts_from", "counts_until",
+                 "invited_by", "is_bot", "join_known", "joined_ms", "last_active_ms", "left_ms",
+                 "name", "present", "role", "seen_ms")
 
     def __init__(self, name: str, role: Role, is_bot: bool, joined_ms: int, join_known: bool,
                  invited_by: str | None = None, last_active_ms: int | None = None,
@@ -87,11 +87,12 @@ class Entry:
         self.seen_ms = 0
         #: in the directory's set of last activities to write (so not added again per message)
         self.active_pending = False
-        #: the activity ledger's row of the member's counts for ``counts_day`` in its batch
-        #: ``counts_batch``: a message finds it here rather than by its key in the batch
+        #: the activity ledger's row of the member's counts for the day from ``counts_from``
+        #: to ``counts_until`` (epoch ms) in its batch ``counts_batch``: a message finds it
+        #: here rather than by its day and its key in the batch
         self.counts: list[int] | None = None
         self.counts_batch = -1
-        self.counts_day = 0
+        self.counts_from = self.counts_until = 0
 
     def record(self, account: Account) -> MemberRecord:
         last = self.last_active_ms

@@ -284,6 +284,24 @@ async def test_counts_go_on_across_a_failed_write_a_written_batch_and_a_new_day(
 
 
 @pytest.mark.asyncio
+async def test_a_message_from_an_earlier_day_counts_on_that_day() -> None:
+    """Messages handled late (after downtime) carry their own time: each counts on its day,
+    whichever day the member's previous message counted on."""
+    async with await make(members=[{"id": "ann"}]) as bot:
+        assert bot.app is not None
+        ledger, now = bot.app.people.ledger, bot.clock.now()
+        yesterday = now - timedelta(days=1)
+        ann = Member(platform="testing", id="ann", name="Ann")
+        general = Channel(platform="testing", id="general", name="general")
+        for n, when in enumerate((now, yesterday, now, yesterday - timedelta(days=1), now)):
+            ledger.message("tea", Message(platform="testing", id=f"late{n}", channel=general,
+                                          author=ann, text="hello", time_ms=to_ms(when)))
+        for day, count in ((now, 3), (yesterday, 1), (yesterday - timedelta(days=1), 1)):
+            counted = await core(bot).activity("testing:ann", day, day)
+            assert counted.messages == count, day
+
+
+@pytest.mark.asyncio
 async def test_pending_activity_is_written_at_shutdown(tmp_path: Path) -> None:
     async with await make(members=[{"id": "ann"}], storage=tmp_path / "h.db") as bot:
         await bot.say("ann", "general", "one")
