@@ -25,8 +25,9 @@ class PluginScope:
     It is what setting ``plugin_var`` around the call and resetting it after would do (the
     function sees its caller's other variables: the journal's cause, a transaction; a task it
     starts carries them and the plugin), but the context is made once and kept for as long as
-    the caller's variables stay the same: setting and resetting a variable cost about as
-    much as the rest of a chat message's dispatch. A variable the function sets stays in
+    the caller's variables stay the same (the same values, or equal ones: contexts compare
+    their values with ``==``): setting and resetting a variable cost about as much as the
+    rest of a chat message's dispatch. A variable the function sets stays in
     that context, unseen by its caller. Async hooks are awaited in the caller's task, so the
     dispatcher sets and resets the variable around those.
     """

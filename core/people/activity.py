@@ -261,9 +261,7 @@ class Ledger:
             return
         # Not remembered as an author: a reply to the bot counts as given, never as received.
         ms = self._clock.now_ms()
-        cached = self._day_cache.get(community)
-        day = cached[0] if cached is not None and cached[0] <= ms < cached[1] else self.day_of(community, ms)
-        key = (community, day)
+        key = (community, self.day_of(community, ms))
         self._bot[key] = self._bot.get(key, 0) + 1
         self._counted_one(ms)
 
