@@ -6,15 +6,16 @@ of members and day: replies, mentions and reactions from one to the other.
 Per community and day: the bot's own messages.
 
 The hot path only adds to counters in memory. They are written in batches,
-one transaction per batch, when ``batch_size`` events have been counted, when
-the oldest counted event is ``flush_every`` old, before every read, and at
+one transaction per batch: every ``flush_every`` (:meth:`Ledger.write_periodically`),
+as soon as ``batch_size`` rows of counts are held, before every read, and at
 shutdown. Daily rows are the roll-up; rows older than the retention
 (``activity.retention``) are folded into per-community daily totals and
 dropped, so the ledger stays bounded.
 
 Who wrote the message a reply or a reaction answers is remembered for the
-last :data:`AUTHORS_KEPT` members' messages seen at least; older ones (and the
-bot's) count as given but not as received. A mention counts when it names a member the directory knows (not
+last :data:`AUTHORS_KEPT` members' messages seen at least (by the message's id
+and the author's directory entry); older ones (and the bot's) count as given
+but not as received. A mention counts when it names a member the directory knows (not
 the bot, not another bot). Messages and reactions of other bots are not counted; the bot's own
 messages are counted apart (:meth:`Ledger.bot_message`).
 """
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -116,12 +116,13 @@ class Ledger:
         self._batch = 0
         self._pairs: dict[PairKey, list[int]] = {}
         self._bot: dict[tuple[str, int], int] = {}
-        # hash((platform, message id)) -> author id: the hash instead of the key keeps this
-        # table to about a third of the memory (it holds at least the last AUTHORS_KEPT messages)
-        self._authors: Recent[int, str] = Recent(AUTHORS_KEPT)
+        # hash(message id) -> the author's directory entry: the hash instead of the id, and the
+        # entry (one per member) instead of the author's id (a network's payload brings a fresh
+        # copy with every message), keep this table small (it holds at least AUTHORS_KEPT
+        # messages). Message ids of different networks do not collide (numbers, $event ids);
+        # the entry's account tells the network all the same.
+        self._authors: Recent[int, Entry] = Recent(AUTHORS_KEPT)
         self._day_cache: dict[str, tuple[int, int]] = {}
-        self._counted = 0
-        self._first_ms: int | None = None
         self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._pruned_ms: int | None = None
@@ -156,7 +157,13 @@ class Ledger:
         row = self._days.get(key)
         if row is None:
             row = self._days[key] = [0, 0, 0, 0, 0, 0]
+            self._new_row()
         return row
+
+    def _new_row(self) -> None:
+        """A row of counts was added: a full batch is written now."""
+        if len(self._days) + len(self._pairs) + len(self._bot) >= self.batch_size:
+            self._flush_soon()
 
     def _own_row(self, entry: Entry, community: str, ms: int, platform: str, member_id: str
                  ) -> list[int]:
@@ -176,15 +183,13 @@ class Ledger:
         row = self._pairs.get(key)
         if row is None:
             row = self._pairs[key] = [0, 0, 0]
+            self._new_row()
         return row
 
-    def _counted_one(self, ms: int) -> None:
-        self._counted += 1
-        first = self._first_ms
-        if first is None:
-            self._first_ms = ms
-        elif self._counted >= self.batch_size or ms - first >= self._flush_every_ms:
-            self._flush_soon()
+    def _target(self, platform: str, message_id: str) -> str | None:
+        """The id of the member who wrote message ``message_id``, when remembered."""
+        entry = self._authors.get(hash(message_id))
+        return None if entry is None or entry.account[0] != platform else entry.account[1]
 
     def message(self, community: str, message: Message) -> None:
         """A member's message in a community channel passed moderation."""
@@ -195,11 +200,9 @@ class Ledger:
         ms = message.time_ms
         platform, author_id = message.platform, author.id
         entry = self.directory.active(community, author, ms)
-        # interned: a network's payload brings a fresh copy of the id with every message, and
-        # the table would keep one per message (as much again as the entry itself)
         authors = self._authors
         new = authors.new  # item assignment, inline
-        new[hash((platform, message.id))] = sys.intern(author_id)
+        new[hash(message.id)] = entry
         if len(new) >= authors.size:
             authors.old, authors.new = new, {}
         row = entry.counts  # as _own_row finds it (a new day or batch: by _own_row)
@@ -210,19 +213,13 @@ class Ledger:
         day = entry.counts_from
         if message.reply_to is not None:
             row[REPLIES_GIVEN] += 1
-            target = self._authors.get(hash((platform, message.reply_to)))
+            target = self._target(platform, message.reply_to)
             if target and target != author_id:
                 self._day_row((community, day, platform, target))[REPLIES_RECEIVED] += 1
                 self._pair_row((community, day, platform, author_id, target))[REPLIES] += 1
         for target in message.mentions:
             if target != author_id and self.directory.is_person(community, (platform, target)):
                 self._pair_row((community, day, platform, author_id, target))[MENTIONS] += 1
-        counted = self._counted = self._counted + 1
-        first = self._first_ms
-        if first is None:
-            self._first_ms = ms
-        elif counted >= self.batch_size or ms - first >= self._flush_every_ms:
-            self._flush_soon()
 
     def reaction(self, community: str, reaction: Reaction) -> None:
         """A member reacted to a message."""
@@ -234,11 +231,10 @@ class Ledger:
         entry = self.directory.active(community, member, ms)
         self._own_row(entry, community, ms, platform, member.id)[REACTIONS_GIVEN] += 1
         day = entry.counts_from
-        target = self._authors.get(hash((platform, reaction.message_id)))
+        target = self._target(platform, reaction.message_id)
         if target and target != member.id:
             self._day_row((community, day, platform, target))[REACTIONS_RECEIVED] += 1
             self._pair_row((community, day, platform, member.id, target))[REACTIONS] += 1
-        self._counted_one(ms)
 
     def command(self, community: str, message: Message) -> None:
         """A member ran a command (typed or native)."""
@@ -248,12 +244,6 @@ class Ledger:
         ms = message.time_ms
         entry = self.directory.active(community, author, ms)
         self._own_row(entry, community, ms, message.platform, author.id)[COMMANDS] += 1
-        counted = self._counted = self._counted + 1  # _counted_one, inline
-        first = self._first_ms
-        if first is None:
-            self._first_ms = ms
-        elif counted >= self.batch_size or ms - first >= self._flush_every_ms:
-            self._flush_soon()
 
     def bot_message(self, community: str, sent: SentMessage) -> None:
         """The bot posted ``sent`` (a direct message is not counted)."""
@@ -262,14 +252,18 @@ class Ledger:
         # Not remembered as an author: a reply to the bot counts as given, never as received.
         ms = self._clock.now_ms()
         key = (community, self.day_of(community, ms))
-        self._bot[key] = self._bot.get(key, 0) + 1
-        self._counted_one(ms)
+        bot = self._bot
+        if key in bot:
+            bot[key] += 1
+        else:
+            bot[key] = 1
+            self._new_row()
 
     # ------------------------------------------------------------------ writing
     @property
     def pending(self) -> int:
-        """Events counted in memory and not yet written."""
-        return self._counted
+        """Rows of counts held in memory and not yet written."""
+        return len(self._days) + len(self._pairs) + len(self._bot)
 
     def _flush_soon(self) -> None:
         if self._task is None or self._task.done():
@@ -294,7 +288,6 @@ class Ledger:
             members = self.directory.take_changes(all_activity=all_activity)
             self._days, self._pairs, self._bot = {}, {}, {}
             self._batch += 1
-            counted, self._counted, self._first_ms = self._counted, 0, None
             if not (days or pairs or bot or members):
                 return
             assigned: list[tuple[str, Account]] = []
@@ -314,7 +307,7 @@ class Ledger:
             except BaseException:
                 if self.persons is not None:
                     self.persons.unassign(assigned)
-                self._restore(days, pairs, bot, members, counted)
+                self._restore(days, pairs, bot, members)
                 raise
             if self._failing:
                 self._failing = False
@@ -324,7 +317,7 @@ class Ledger:
             await self.prune()
 
     def _restore(self, days: dict[DayKey, list[int]], pairs: dict[PairKey, list[int]],
-                 bot: dict[tuple[str, int], int], members: Changes, counted: int) -> None:
+                 bot: dict[tuple[str, int], int], members: Changes) -> None:
         """Put a batch that could not be written back, to be written with the next one."""
         self._failing = True
         for key, counts in days.items():
@@ -338,14 +331,13 @@ class Ledger:
         for bkey, n in bot.items():
             self._bot[bkey] = self._bot.get(bkey, 0) + n
         self.directory.mark_changed(members)
-        self._counted += counted
 
     async def write_periodically(self) -> None:
         """Write what is pending every ``flush_every`` (real time), so a quiet spell holds nothing back."""
         every = timedelta(milliseconds=self._flush_every_ms)
         while True:
             await self._clock.sleep_until(self._clock.now() + every)
-            if self._counted or self.directory.pending or self.directory.activity_due():
+            if self.pending or self.directory.pending or self.directory.activity_due():
                 self._flush_soon()
                 assert self._task is not None
                 # Stopping cancels this loop, never a batch half-written: close() awaits it.
@@ -519,8 +511,7 @@ class Ledger:
         self._days = {k: v for k, v in self._days.items() if (k[2], k[3]) != account}
         self._pairs = {k: v for k, v in self._pairs.items()
                        if k[2] != platform or member_id not in (k[3], k[4])}
-        # By id alone: ids of different networks do not collide (numbers, @user:server).
-        self._authors.discard_values(lambda author: author == member_id)
+        self._authors.discard_values(lambda author: author.account == account)
         assert self.db is not None
         async with self.db.transaction():
             erased = await self.db.execute(

@@ -66,13 +66,16 @@ class Changes:
 class Entry:
     """A member's mutable state inside the directory (plugins get :class:`MemberRecord`)."""
 
-    __slots__ = ("active_pending", "counts", "counts_batch", "counts_from", "counts_until",
-                 "invited_by", "is_bot", "join_known", "joined_ms", "last_active_ms", "left_ms",
-                 "name", "present", "role", "seen_ms")
+    __slots__ = ("account", "active_pending", "counts", "counts_batch", "counts_from",
+                 "counts_until", "invited_by", "is_bot", "join_known", "joined_ms",
+                 "last_active_ms", "left_ms", "name", "present", "role", "seen_ms")
 
-    def __init__(self, name: str, role: Role, is_bot: bool, joined_ms: int, join_known: bool,
-                 invited_by: str | None = None, last_active_ms: int | None = None,
-                 present: bool = True, left_ms: int | None = None) -> None:
+    def __init__(self, account: Account, name: str, role: Role, is_bot: bool, joined_ms: int,
+                 join_known: bool, invited_by: str | None = None,
+                 last_active_ms: int | None = None, present: bool = True,
+                 left_ms: int | None = None) -> None:
+        #: the member's (platform, id): the key of their entry
+        self.account = account
         self.name = name
         self.role = role
         self.is_bot = is_bot
@@ -94,10 +97,10 @@ class Entry:
         self.counts_batch = -1
         self.counts_from = self.counts_until = 0
 
-    def record(self, account: Account) -> MemberRecord:
+    def record(self) -> MemberRecord:
         last = self.last_active_ms
         return MemberRecord(
-            platform=account[0], id=account[1], name=self.name, role=self.role, is_bot=self.is_bot,
+            platform=self.account[0], id=self.account[1], name=self.name, role=self.role, is_bot=self.is_bot,
             joined=from_ms(self.joined_ms), join_known=self.join_known, invited_by=self.invited_by,
             last_active=None if last is None else from_ms(last), present=self.present,
             left=None if self.left_ms is None else from_ms(self.left_ms),
@@ -132,8 +135,9 @@ class Directory:
         for row in rows:
             entries = self._members.get(row[0])
             if entries is not None and row[0] in communities:
-                entries[(row[1], row[2])] = Entry(
-                    row[3], Role(row[4]), bool(row[5]), row[6], bool(row[7]), row[8], row[9],
+                account = (row[1], row[2])
+                entries[account] = Entry(
+                    account, row[3], Role(row[4]), bool(row[5]), row[6], bool(row[7]), row[8], row[9],
                     bool(row[10]), row[11],
                 )
 
@@ -215,8 +219,8 @@ class Directory:
                 joined = started if found.joined is None else to_ms(found.joined)
                 e = entries.get(account)
                 if e is None:
-                    entries[account] = Entry(member.name, member.role, member.is_bot, joined,
-                                              found.joined is not None, found.invited_by)
+                    entries[account] = Entry(account, member.name, member.role, member.is_bot,
+                                          joined, found.joined is not None, found.invited_by)
                     dirty.add(account)
                     continue
                 changed = (e.name != member.name or e.role != member.role or not e.present
@@ -251,7 +255,7 @@ class Directory:
         account = (member.platform, member.id)
         e = entries.get(account)
         if e is None:
-            e = entries[account] = Entry(member.name, member.role, member.is_bot, ms, False)
+            e = entries[account] = Entry(account, member.name, member.role, member.is_bot, ms, False)
         self._dirty.setdefault(community, set()).add(account)
         e.seen_ms = ms
         return e
@@ -325,7 +329,7 @@ class Directory:
 
     def get(self, community: str, account: Account) -> MemberRecord | None:
         e = self._members.get(community, {}).get(account)
-        return None if e is None else e.record(account)
+        return None if e is None else e.record()
 
     def members(
         self,
@@ -349,7 +353,7 @@ class Directory:
                 continue
             if before is not None and (e.last_active_ms or e.joined_ms) >= before:
                 continue
-            found.append(e.record(account))
+            found.append(e.record())
         found.sort(key=lambda r: (r.joined, r.platform, r.id))
         return found
 

@@ -230,7 +230,6 @@ async def test_the_console_keeps_its_members_between_runs(tmp_path: Path) -> Non
 async def test_activity_is_written_in_batches_not_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
     async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
         assert bot.app is not None
-        bot.app.people.ledger.batch_size = 100
         opened = []
         db = bot.app.db
         real = db.transaction
@@ -245,7 +244,37 @@ async def test_activity_is_written_in_batches_not_per_message(monkeypatch: pytes
         await bot.settle()
         activity = await core(bot).activity("testing:ann", bot.clock.now())
         assert activity.messages == 125
-        assert 1 <= len(opened) <= 4  # batches of 100, then the rest before the read
+        assert len(opened) == 1  # two rows of counts, written before the read
+
+
+@pytest.mark.asyncio
+async def test_a_batch_is_written_once_it_holds_batch_size_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    people = [{"id": f"p{n}"} for n in range(150)]
+    async with await make(members=people) as bot:
+        assert bot.app is not None and bot.app.db is not None
+        ledger, db = bot.app.people.ledger, bot.app.db
+        ledger.batch_size = 100
+        written: list[int] = []
+        real = ledger.flush
+
+        async def flush(**kwargs: Any) -> None:
+            written.append(ledger.pending)
+            await real(**kwargs)
+
+        monkeypatch.setattr(ledger, "flush", flush)
+        query = "SELECT COUNT(*), SUM(messages) FROM hearth_activity"
+        for n in range(99):  # a row of counts per member
+            await bot.say(f"p{n}", "general", "hi")
+        assert written == [] and ledger.pending == 99
+        await bot.say("p99", "general", "hi")
+        for _ in range(50):  # the batch is written in its own task
+            stored = await db.fetch(query)
+            if stored[0][0]:
+                break
+        assert written == [100] and list(stored[0]) == [100, 100]
+        for n in range(100, 150):
+            await bot.say(f"p{n}", "general", "hi")
+        assert written == [100] and ledger.pending == 50  # held until a read, the timer, the end
 
 
 @pytest.mark.asyncio
@@ -306,7 +335,8 @@ async def test_pending_activity_is_written_at_shutdown(tmp_path: Path) -> None:
     async with await make(members=[{"id": "ann"}], storage=tmp_path / "h.db") as bot:
         await bot.say("ann", "general", "one")
         await bot.say("ann", "general", "!roll")
-        assert bot.app is not None and bot.app.people.ledger.pending == 3  # with the bot's answer
+        # two rows of counts: ann's day (a message, a command) and the bot's (its answer)
+        assert bot.app is not None and bot.app.people.ledger.pending == 2
         await bot.restart()
         activity = await core(bot).activity("testing:ann", bot.clock.now())
         assert (activity.messages, activity.commands, activity.active_days) == (1, 1, 1)
