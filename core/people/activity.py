@@ -112,8 +112,8 @@ class Ledger:
         self.enabled = True
         self.db: Database | None = None
         self._days: dict[DayKey, list[int]] = {}
-        #: counts the batches of ``_days`` (a member's entry keeps their row in the current one)
-        self._batch = 0
+        #: the directory entries that keep a row of ``_days`` (made stale when it is written)
+        self._holders: list[Entry] = []
         self._pairs: dict[PairKey, list[int]] = {}
         self._bot: dict[tuple[str, int], int] = {}
         # hash(message id) -> the author's directory entry: the hash instead of the id, and the
@@ -169,14 +169,13 @@ class Ledger:
                  ) -> list[int]:
         """A member's row of the day holding ``ms`` in this batch, kept on their directory
         ``entry`` with the day's bounds (found there without the day or the row's key);
-        ``entry.counts_from`` is then that day."""
+        ``entry.counts_from`` is then that day. A written batch makes the bounds empty."""
         row = entry.counts
-        if row is None or not entry.counts_from <= ms < entry.counts_until or (
-                entry.counts_batch != self._batch):
+        if not entry.counts_from <= ms < entry.counts_until:
             day, end = self._day_bounds(community, ms)
             row = self._day_row((community, day, platform, member_id))
             entry.counts, entry.counts_from, entry.counts_until = row, day, end
-            entry.counts_batch = self._batch
+            self._holders.append(entry)
         return row
 
     def _pair_row(self, key: PairKey) -> list[int]:
@@ -206,8 +205,7 @@ class Ledger:
         if len(new) >= authors.size:
             authors.old, authors.new = new, {}
         row = entry.counts  # as _own_row finds it (a new day or batch: by _own_row)
-        if row is None or not entry.counts_from <= ms < entry.counts_until or (
-                entry.counts_batch != self._batch):
+        if not entry.counts_from <= ms < entry.counts_until:
             row = self._own_row(entry, community, ms, platform, author_id)
         row[MESSAGES] += 1
         day = entry.counts_from
@@ -287,7 +285,9 @@ class Ledger:
             days, pairs, bot = self._days, self._pairs, self._bot
             members = self.directory.take_changes(all_activity=all_activity)
             self._days, self._pairs, self._bot = {}, {}, {}
-            self._batch += 1
+            for entry in self._holders:
+                entry.counts_until = 0  # their rows are this batch's
+            self._holders = []
             if not (days or pairs or bot or members):
                 return
             assigned: list[tuple[str, Account]] = []

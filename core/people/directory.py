@@ -63,12 +63,17 @@ class Changes:
         return bool(self.members or self.active)
 
 
+#: an entry's counts before it has a row (``counts_until`` 0: never used; an empty list, so
+#: a count added to it by mistake raises)
+_NO_COUNTS: list[int] = []
+
+
 class Entry:
     """A member's mutable state inside the directory (plugins get :class:`MemberRecord`)."""
 
-    __slots__ = ("account", "active_pending", "counts", "counts_batch", "counts_from",
-                 "counts_until", "invited_by", "is_bot", "join_known", "joined_ms",
-                 "last_active_ms", "left_ms", "name", "present", "role", "seen_ms")
+    __slots__ = ("account", "active_pending", "counts", "counts_from", "counts_until",
+                 "invited_by", "is_bot", "join_known", "joined_ms", "last_active_ms", "left_ms",
+                 "name", "present", "role", "seen_ms")
 
     def __init__(self, account: Account, name: str, role: Role, is_bot: bool, joined_ms: int,
                  join_known: bool, invited_by: str | None = None,
@@ -91,10 +96,10 @@ class Entry:
         #: in the directory's set of last activities to write (so not added again per message)
         self.active_pending = False
         #: the activity ledger's row of the member's counts for the day from ``counts_from``
-        #: to ``counts_until`` (epoch ms) in its batch ``counts_batch``: a message finds it
-        #: here rather than by its day and its key in the batch
-        self.counts: list[int] | None = None
-        self.counts_batch = -1
+        #: to ``counts_until`` (epoch ms) in the batch not yet written: a message finds it
+        #: here rather than by its day and its key in the batch (none while the bounds are
+        #: empty, as they are until then and once the batch is written)
+        self.counts: list[int] = _NO_COUNTS
         self.counts_from = self.counts_until = 0
 
     def record(self) -> MemberRecord:
