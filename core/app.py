@@ -41,7 +41,7 @@ import functools
 import gc
 import logging
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -241,8 +241,8 @@ class App:
         #: the configured communities' inboxes (``_queues`` less the lobby's)
         self._inboxes: dict[str, Inbox[Event | Routed]] = {}
         self.supervisor = Supervisor(self.clock)
-        #: events seen, by the hash of ``(platform, id)`` (a tenth of the memory of the keys)
-        self._seen: Recent[int, None] = Recent(SEEN_SIZE)
+        #: events seen: per platform, by the hash of their id (a tenth of the memory of the ids)
+        self._seen: defaultdict[str, Recent[int, None]] = defaultdict(lambda: Recent(SEEN_SIZE))
         self._reported: set[tuple[Any, ...]] = set()
         #: natively invoked commands being handled -> their answers (None: another
         #: process handles the command, and answers it through its ``answer_with``)
@@ -672,8 +672,8 @@ class App:
         the shared inbox when another process acts for its community (:meth:`_forward`).
         Whatever else brings events to a community (the dashboard) submits them here too.
         """
-        seen = self._seen
-        key = hash((event.platform, event.id))
+        seen = self._seen[event.platform]
+        key = hash(event.id)
         new = seen.new  # seen.add, inline: every inbound event passes here
         if key in new or key in seen.old:
             return
@@ -1059,11 +1059,11 @@ class App:
         within ``wait`` seconds, else None (the command is queued there and will run;
         its answers are then shown nowhere).
         """
-        seen = hash((event.platform, event.id))
-        routed = None if seen in self._seen else await self._route(event)
+        seen, key = self._seen[event.platform], hash(event.id)
+        routed = None if key in seen else await self._route(event)
         if routed is None:
             return []
-        self._seen[seen] = None
+        seen[key] = None
         queue = self._queues[routed[0]]
         key = event.message.key
         self._answers[key] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -276,7 +277,8 @@ class TestingAdapter(Adapter):
         self.last_bot_message: dict[tuple[str, str], str] = {}
         #: files the bot posted, by message id: (file name, contents)
         self.files: dict[str, tuple[str, bytes]] = {}
-        self._channels: dict[tuple[str, str], Channel] = {}
+        #: community -> channel name -> the channel (by name, then by name: no key to build)
+        self._channels: defaultdict[str, dict[str, Channel]] = defaultdict(dict)
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
         #: in every event id: a network's event ids are unique, also across the bots of one test
@@ -536,7 +538,7 @@ class TestingAdapter(Adapter):
             person = self.people[community][member_id]
         except KeyError:
             person = self.person(community, member_id)  # raises NotFound
-        channel = self._channels.get((community, channel_name)) or self.channel(community, channel_name)
+        channel = self._channels[community].get(channel_name) or self.channel(community, channel_name)
         if person.banned or person.kicked or person.muted_until is not None or self.holding:
             why = self.refusal(community, person)
             if why is not None:
@@ -603,13 +605,13 @@ class TestingAdapter(Adapter):
         binding = self.communities.get(community)
         if binding is None:
             return None
-        cached = self._channels.get((community, name))
+        cached = self._channels[community].get(name)
         if cached is not None:
             return cached
         if name in binding.channels or name in self._group_names(community):
             channel = Channel(platform=self.name, id=name, name=name)
             if name in binding.channels:
-                self._channels[(community, name)] = channel
+                self._channels[community][name] = channel
             return channel
         return None
 

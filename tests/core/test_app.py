@@ -314,12 +314,13 @@ async def test_dashboard_panels_are_collected_from_every_plugin(hearth_bot: Fact
 async def test_seen_events_are_forgotten_yet_a_recent_repeat_is_still_dropped(
         setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     bot, _first, second, _mod = setup
-    monkeypatch.setattr(bot.app._seen, "size", 3)
+    seen = bot.app._seen["testing"]
+    monkeypatch.setattr(seen, "size", 3)
     messages = [await bot.adapter.inject_message("tea", "carl", "general", f"m{n}", f"id{n}")
                 for n in range(10)]
     await bot.settle()
     # the newer ones and the three before them: at most six
-    assert 3 <= len(bot.app._seen) < 6
+    assert 3 <= len(seen) < 6
 
     async def again(n: int) -> None:
         await bot.app.submit(MessagePostedEvent(
