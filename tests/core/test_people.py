@@ -230,6 +230,7 @@ async def test_the_console_keeps_its_members_between_runs(tmp_path: Path) -> Non
 async def test_activity_is_written_in_batches_not_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
     async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
         assert bot.app is not None
+        bot.app.people.ledger.batch_size = 100  # rows: 250 messages of two members are not 100
         opened = []
         db = bot.app.db
         real = db.transaction
@@ -239,9 +240,8 @@ async def test_activity_is_written_in_batches_not_per_message(monkeypatch: pytes
             return real()
 
         monkeypatch.setattr(db, "transaction", counting)
-        for n in range(250):
-            await bot.adapter.inject_message("tea", "ann" if n % 2 else "bo", "general", "hi", f"m{n}")
-        await bot.settle()
+        for n in range(250):  # each handled before the next (a batch would be written between)
+            await bot.say("ann" if n % 2 else "bo", "general", "hi")
         activity = await core(bot).activity("testing:ann", bot.clock.now())
         assert activity.messages == 125
         assert len(opened) == 1  # two rows of counts, written before the read
@@ -328,6 +328,31 @@ async def test_a_message_from_an_earlier_day_counts_on_that_day() -> None:
         for day, count in ((now, 3), (yesterday, 1), (yesterday - timedelta(days=1), 1)):
             counted = await core(bot).activity("testing:ann", day, day)
             assert counted.messages == count, day
+
+
+@pytest.mark.asyncio
+async def test_a_reply_counts_for_the_author_of_that_message_on_its_own_network() -> None:
+    """Message ids are remembered by their hash alone; the author's network must match."""
+    async with await make(members=[{"id": "ann"}, {"id": "bo"}]) as bot:
+        assert bot.app is not None
+        ledger, ms = bot.app.people.ledger, to_ms(bot.clock.now())
+
+        def post(platform: str, author: str, id_: str, reply_to: str | None = None) -> None:
+            ledger.message("tea", Message(
+                platform=platform, id=id_, channel=Channel(platform=platform, id="general"),
+                author=Member(platform=platform, id=author, name=author), text="hi",
+                time_ms=ms, reply_to=reply_to))
+
+        post("testing", "ann", "m1")
+        post("testing", "bo", "r1", reply_to="m1")
+        post("elsewhere", "cy", "m1")  # the same id on another network: remembered instead
+        post("elsewhere", "bo", "r2", reply_to="m1")
+        post("testing", "bo", "r3", reply_to="m1")  # ann's, no longer known: given, not received
+        now = bot.clock.now()
+        assert (await core(bot).activity("testing:ann", now)).replies_received == 1
+        assert (await core(bot).activity("elsewhere:cy", now)).replies_received == 1
+        assert (await core(bot).activity("testing:cy", now)).replies_received == 0
+        assert (await core(bot).activity("testing:bo", now)).replies_given == 2
 
 
 @pytest.mark.asyncio
